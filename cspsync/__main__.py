@@ -1,0 +1,3 @@
+from cspsync.cli import main
+
+main()

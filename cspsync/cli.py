@@ -1,0 +1,92 @@
+"""The ``cspsync`` command line: thin by design.
+
+Each command lives in ``cspsync/commands/<name>.py`` and is imported only when it runs, so ``cspsync
+validate`` does not pay for httpx, msal or rich. Every error exits 1 (usage errors included: click's 2
+would read as "changes present" to a CI script using ``--detailed-exitcode``); Ctrl-C exits 130; a bug
+exits 3 with the traceback written to a file instead of the screen.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import tempfile
+import traceback
+from typing import Any
+
+import click
+
+from cspsync import __version__
+from cspsync.errors import CspsyncError
+
+# command name -> "module:attribute"; the module is imported on first use.
+COMMANDS: dict[str, str] = {
+    "validate": "cspsync.commands.validate:validate",
+    "plan": "cspsync.commands.plan:plan",
+    "apply": "cspsync.commands.apply:apply",
+    "credentials": "cspsync.commands.credentials:credentials",
+    "emulator": "cspsync.commands.emulator:emulator",
+}
+
+
+class LazyGroup(click.Group):
+    """A click group whose subcommands are imported when they are invoked or listed."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        target = COMMANDS.get(cmd_name)
+        if target is None:
+            return None
+        module_name, attribute = target.split(":")
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="cspsync")
+def cli() -> None:
+    """Manage Microsoft CSP customers as code: validate, plan and apply YAML declarations.
+
+    With no Partner Center credentials configured, every command runs against the built-in emulator
+    (state in .cspsync/) and says so in its output.
+    """
+
+
+def _write_crash_log() -> str:
+    fd, path = tempfile.mkstemp(prefix="cspsync-crash-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(traceback.format_exc())
+    return path
+
+
+def main(argv: list[str] | None = None) -> Any:
+    """Entry point of the console script; returns through ``sys.exit`` with cspsync's exit codes."""
+    try:
+        rv = cli.main(args=argv, prog_name="cspsync", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(1)
+    except CspsyncError as err:
+        click.echo(f"Error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except KeyboardInterrupt:
+        click.echo("Interrupted.", err=True)
+        sys.exit(130)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)
+    except Exception:  # a bug in cspsync, not the user's input
+        path = _write_crash_log()
+        click.echo(
+            f"Internal error in cspsync {__version__}: this is a bug, not your input. "
+            f"Details were written to {path}; please attach it to a bug report.",
+            err=True,
+        )
+        sys.exit(3)
+    sys.exit(rv if isinstance(rv, int) else 0)
