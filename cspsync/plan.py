@@ -1,0 +1,187 @@
+"""A plan is data: the ordered actions that take Partner Center from the observed to the declared state.
+
+Nothing here does I/O or formatting. A plan is made by :mod:`cspsync.planner`, rendered by
+:mod:`cspsync.render` and executed by :mod:`cspsync.apply`; saved as JSON (``plan --out``) it is the
+exact thing a reviewer approved, checked against ``schemas/plan.schema.json`` when loaded.
+
+Invariants:
+- action ids are unique and stable for the same declarations and observed state
+  (``<customer>/<kind>[/<subject>]``), so reviewers and apply records can refer to them;
+- ``depends_on`` only names actions of the same plan, and the list is in an order where every
+  action comes after its dependencies;
+- no field of a plan ever holds a secret (passwords only exist between the create call and the
+  encrypted credentials file).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+FORMAT_VERSION = "1.0"
+
+
+class Kind(StrEnum):
+    """What an action does; the value is what the JSON plan and the apply record carry."""
+
+    CREATE_CUSTOMER = "create-customer"
+    REQUEST_INVITATION = "request-invitation"
+    AWAIT_ACCEPTANCE = "await-acceptance"
+    UPDATE_BILLING_PROFILE = "update-billing-profile"
+    CREATE_AGREEMENT = "create-agreement"
+    ORDER_SUBSCRIPTION = "order-subscription"
+    UPDATE_SUBSCRIPTION = "update-subscription"
+    SUSPEND_SUBSCRIPTION = "suspend-subscription"
+    CANCEL_SUBSCRIPTION = "cancel-subscription"
+
+
+class Symbol(StrEnum):
+    """The one-character marks users know from plan/apply tools."""
+
+    CREATE = "+"
+    UPDATE = "~"
+    REMOVE = "-"
+    HUMAN = "!"
+
+
+SYMBOLS: dict[Kind, Symbol] = {
+    Kind.CREATE_CUSTOMER: Symbol.CREATE,
+    Kind.REQUEST_INVITATION: Symbol.HUMAN,
+    Kind.AWAIT_ACCEPTANCE: Symbol.HUMAN,
+    Kind.UPDATE_BILLING_PROFILE: Symbol.UPDATE,
+    Kind.CREATE_AGREEMENT: Symbol.CREATE,
+    Kind.ORDER_SUBSCRIPTION: Symbol.CREATE,
+    Kind.UPDATE_SUBSCRIPTION: Symbol.UPDATE,
+    Kind.SUSPEND_SUBSCRIPTION: Symbol.REMOVE,
+    Kind.CANCEL_SUBSCRIPTION: Symbol.REMOVE,
+}
+
+#: ``ready``: apply will run it; ``waiting``: it waits for a person (invitation acceptance) and so do
+#: its dependents; ``blocked``: it cannot run until something else is fixed (the reason says what);
+#: ``refused``: the declaration asks for it but the config does not allow it.
+Status = Literal["ready", "waiting", "blocked", "refused"]
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Change(Frozen):
+    """One field that differs: ``before`` is what Partner Center has, ``after`` what is declared."""
+
+    field: str
+    before: Any = None
+    after: Any = None
+
+
+class Action(Frozen):
+    id: str
+    customer: str
+    kind: Kind
+    symbol: Symbol
+    summary: str
+    status: Status = "ready"
+    reason: str | None = None
+    depends_on: tuple[str, ...] = ()
+    changes: tuple[Change, ...] = ()
+    #: everything apply needs to do the action without re-reading the declarations (never a secret)
+    payload: dict[str, Any] = Field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    destructive: bool = False
+
+
+CustomerState = Literal["new", "linked", "waiting", "missing", "unknown"]
+
+
+class CustomerPlan(Frozen):
+    """One declared customer: where it stands and which actions belong to it."""
+
+    name: str
+    file: str
+    company: str
+    mode: Literal["create", "invite", "existing"]
+    domain: str | None = None
+    tenant_id: str | None = None
+    state: CustomerState
+    note: str | None = None
+    actions: tuple[str, ...] = ()
+
+
+class Unmanaged(Frozen):
+    """Something in Partner Center no declaration claims: reported, never touched."""
+
+    customer: str
+    kind: Literal["customer", "subscription"]
+    name: str
+    detail: str | None = None
+
+
+class Summary(Frozen):
+    create: int = 0
+    update: int = 0
+    remove: int = 0
+    waiting: int = 0
+    blocked: int = 0
+
+    @property
+    def changes(self) -> int:
+        return self.create + self.update + self.remove
+
+
+class Plan(Frozen):
+    format_version: str = FORMAT_VERSION
+    cspsync_version: str
+    created_at: dt.datetime
+    target: Literal["emulator", "partner-center"]
+    partner_tenant_id: str
+    correlation_id: str
+    #: the customer files the plan covers, relative to the working directory
+    scope: tuple[str, ...]
+    #: sha256 of the observed Partner Center state the plan was computed from (stale-plan check)
+    observed_fingerprint: str
+    #: sha256 of the declarations the plan was computed from
+    declarations_fingerprint: str
+    customers: tuple[CustomerPlan, ...]
+    actions: tuple[Action, ...]
+    unmanaged: tuple[Unmanaged, ...] = ()
+    #: problems that made part of the observation unknown (a read failed): never reported as "no changes"
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> Summary:
+        counts = {"create": 0, "update": 0, "remove": 0, "waiting": 0, "blocked": 0}
+        for action in self.actions:
+            if action.status == "waiting":
+                counts["waiting"] += 1
+            elif action.status in ("blocked", "refused"):
+                counts["blocked"] += 1
+            elif action.symbol is Symbol.CREATE:
+                counts["create"] += 1
+            elif action.symbol is Symbol.UPDATE:
+                counts["update"] += 1
+            elif action.symbol is Symbol.REMOVE:
+                counts["remove"] += 1
+            elif action.symbol is Symbol.HUMAN:
+                counts["waiting"] += 1
+        return Summary(**counts)
+
+    @property
+    def has_changes(self) -> bool:
+        """True when applying would call Partner Center to change something (or a human must act)."""
+        return any(a.status in ("ready", "waiting") for a in self.actions)
+
+    def action(self, action_id: str) -> Action:
+        for action in self.actions:
+            if action.id == action_id:
+                return action
+        raise KeyError(action_id)
+
+    def to_json(self) -> str:
+        return self.model_dump_json(indent=2) + "\n"
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls.model_validate_json(text)

@@ -1,0 +1,119 @@
+"""Markdown for pull-request comments and job summaries.
+
+User text (company names, friendly names, e-mail addresses) is escaped wherever it lands: table
+cells and ``<summary>`` get HTML/Markdown escaping, action lines sit inside a fenced ``diff`` block
+whose fence is longer than any backtick run in the content. The comment stays under GitHub's 65,536
+character limit: customer sections that do not fit are dropped from the end with a note saying how
+many, and the summary table always survives.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+from cspsync.plan import Action, CustomerPlan, Plan, Symbol
+from cspsync.render.words import change_line, headline, summary_line
+
+#: the hidden marker that finds the sticky comment again
+MARKER = "<!-- cspsync-plan -->"
+#: GitHub rejects comments over 65,536 characters; keep room for the note and the marker
+LIMIT = 65_536
+_BUDGET = LIMIT - 1_024
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+
+
+def escape_inline(text: str) -> str:
+    """Escape text for a Markdown table cell or paragraph: nothing in it can format or link."""
+    text = " ".join(text.split())  # no newlines inside a cell
+    text = html.escape(text, quote=True)
+    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "&<>" else m.group(1), text)
+
+
+def _fence_for(body: str) -> str:
+    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
+    return "`" * max(3, longest + 1)
+
+
+def _diff_line(action: Action) -> list[str]:
+    mark = {Symbol.CREATE: "+", Symbol.UPDATE: "!", Symbol.REMOVE: "-", Symbol.HUMAN: "#"}[action.symbol]
+    # diff highlighting: + green, - red, ! orange, # grey; the real symbol follows for readers
+    lines = [f"{mark} {action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
+    lines += [f"{mark}     {change_line(c)}" for c in action.changes]
+    if action.status != "ready" and action.reason:
+        lines.append(f"#     {action.status}: {action.reason}")
+    lines += [f"#     warning: {w}" for w in action.warnings]
+    return lines
+
+
+def _counts(plan: Plan, customer: CustomerPlan) -> tuple[int, int, int, int]:
+    create = update = remove = waiting = 0
+    for action_id in customer.actions:
+        action = plan.action(action_id)
+        if action.status != "ready" or action.symbol is Symbol.HUMAN:
+            waiting += 1
+        elif action.symbol is Symbol.CREATE:
+            create += 1
+        elif action.symbol is Symbol.UPDATE:
+            update += 1
+        else:
+            remove += 1
+    return create, update, remove, waiting
+
+
+def _section(plan: Plan, customer: CustomerPlan) -> str:
+    lines: list[str] = []
+    for action_id in customer.actions:
+        lines += _diff_line(plan.action(action_id))
+    if customer.note:
+        lines.insert(0, f"# {customer.note}")
+    body = "\n".join(lines)
+    fence = _fence_for(body)
+    where = customer.domain or customer.tenant_id or ""
+    title = html.escape(f"{customer.name} · {customer.company} · {customer.mode} {where}")
+    return (
+        f"<details><summary>{title} ({html.escape(customer.state)})</summary>\n\n"
+        f"{fence}diff\n{body}\n{fence}\n\n</details>\n"
+    )
+
+
+def render_markdown(plan: Plan) -> str:
+    head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
+    if not plan.actions and not plan.unknown:
+        head.append("**No changes.** Partner Center matches the declarations.")
+        return "\n".join(head) + "\n"
+    head.append(f"**{summary_line(plan.summary)}**")
+    head.append("")
+    if plan.unknown:
+        head.append("> [!WARNING]")
+        head.append("> Some reads failed, so part of the state is unknown (not \"no changes\"):")
+        head += [f"> - {escape_inline(u)}" for u in plan.unknown]
+        head.append("")
+    if any(a.destructive for a in plan.actions):
+        head.append("> [!CAUTION]")
+        head.append("> This plan suspends or cancels subscriptions.")
+        head.append("")
+    changed = [c for c in plan.customers if c.actions or c.note]
+    head.append("| customer | file | create | update | cancel | waiting |")
+    head.append("|---|---|---:|---:|---:|---:|")
+    for customer in changed:
+        c, u, r, w = _counts(plan, customer)
+        head.append(f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {c} | {u} | {r} | {w} |")
+    head.append("")
+    text = "\n".join(head) + "\n"
+    omitted = 0
+    for customer in changed:
+        section = _section(plan, customer)
+        if len(text) + len(section) > _BUDGET:
+            omitted += 1
+            continue
+        text += section
+    if omitted:
+        text += (
+            f"\n_{omitted} customer section(s) omitted to stay under GitHub's {LIMIT:,}-character comment limit;"
+            " the full plan is in the job's artifacts (plan.json) and `cspsync plan` output._\n"
+        )
+    if plan.unmanaged:
+        text += f"\n_{len(plan.unmanaged)} item(s) in Partner Center are not declared and stay untouched._\n"
+    return text

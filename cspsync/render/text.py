@@ -1,0 +1,79 @@
+"""Terminal rendering with rich: symbols ``+ ~ - !``, colour only when the caller asks (a TTY)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console
+from rich.text import Text
+
+from cspsync.plan import Action, Plan, Symbol
+from cspsync.render.words import change_line, headline, summary_line
+
+STYLES: dict[Symbol, str] = {
+    Symbol.CREATE: "green",
+    Symbol.UPDATE: "yellow",
+    Symbol.REMOVE: "red",
+    Symbol.HUMAN: "magenta",
+}
+
+
+def _action_lines(action: Action) -> list[Text]:
+    style = STYLES[action.symbol]
+    first = Text("  ")
+    first.append(action.symbol.value, style=f"bold {style}")
+    first.append(" ")
+    first.append(action.summary)
+    if action.destructive:
+        first.append("  [DESTRUCTIVE]", style="bold red")
+    lines = [first]
+    for change in action.changes:
+        lines.append(Text(f"      {change_line(change)}", style=style))
+    if action.status != "ready" and action.reason:
+        style = "dim" if action.status == "waiting" else "red"
+        lines.append(Text(f"      {action.status}: {action.reason}", style=style))
+    for warning in action.warnings:
+        lines.append(Text(f"      warning: {warning}", style="yellow"))
+    return lines
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        width=120,
+        soft_wrap=True,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(Text(headline(plan), style="dim"))
+    by_id = {a.id: a for a in plan.actions}
+    for customer in plan.customers:
+        if not customer.actions and customer.note is None:
+            continue
+        console.print()
+        head = Text(customer.name, style="bold")
+        head.append(f"  ({customer.file})", style="dim")
+        where = customer.domain or customer.tenant_id or ""
+        head.append(f"  {customer.mode} {where} · {customer.state}")
+        console.print(head)
+        if customer.note:
+            console.print(Text(f"    {customer.note}", style="dim"))
+        for action_id in customer.actions:
+            for line in _action_lines(by_id[action_id]):
+                console.print(line)
+    for item in plan.unmanaged:
+        console.print(Text(f"\nunmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})",
+                           style="dim"))
+    for problem in plan.unknown:
+        console.print(Text(f"\nunknown: {problem}", style="bold red"))
+    console.print()
+    if not plan.actions and not plan.unknown:
+        console.print(Text("No changes. Partner Center matches the declarations.", style="bold green"))
+    else:
+        console.print(Text(summary_line(plan.summary), style="bold"))
+    return buffer.getvalue()

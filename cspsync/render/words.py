@@ -1,0 +1,46 @@
+"""Words shared by every renderer: the summary line and the human description of changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cspsync.plan import Change, Plan, Summary
+
+
+def summary_line(summary: Summary) -> str:
+    """``Plan: 3 to create, 1 to update, 0 to cancel, 1 waiting`` (and blocked, when there are any)."""
+    text = (
+        f"Plan: {summary.create} to create, {summary.update} to update, "
+        f"{summary.remove} to cancel, {summary.waiting} waiting"
+    )
+    if summary.blocked:
+        text += f", {summary.blocked} blocked"
+    return text + "."
+
+
+def headline(plan: Plan) -> str:
+    """The first line of every rendering: it names the target so an emulator plan is never mistaken."""
+    target = "emulator (not Partner Center)" if plan.target == "emulator" else "Partner Center"
+    return (
+        f"target: {target} · partner tenant {plan.partner_tenant_id} · "
+        f"{len(plan.customers)} customer file(s) · correlation id {plan.correlation_id}"
+    )
+
+
+def value(v: Any) -> str:
+    """A field value the way a reviewer reads it."""
+    if v is None:
+        return "(none)"
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, str):
+        return f'"{v}"'
+    return str(v)
+
+
+def change_line(change: Change) -> str:
+    return f"{change.field}: {value(change.before)} → {value(change.after)}"
+
+
+def no_changes(plan: Plan) -> bool:
+    return not plan.actions

@@ -1,0 +1,165 @@
+"""Where one-time tenant credentials go: encrypted to the partner's age recipients, never in clear.
+
+Partner Center returns a new tenant's admin password exactly once, in the create-customer response.
+Losing it means a new tenant (seed 003), so it is encrypted and written (atomically, fsynced) before
+the apply starts its next action. Only the holder of an age identity can read it back
+(``cspsync credentials show``). The clear password exists only in memory, inside a ``SecretStr``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import re
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyrage
+from pydantic import SecretStr
+
+from cspsync.errors import ConfigError, CredentialsError
+
+#: the public key of examples/keys/demo-identity.agekey, whose private half is in the repository
+DEMO_RECIPIENT = "age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"
+
+_SAFE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
+
+
+def parse_recipients(recipients: list[str]) -> list[Any]:
+    """age (``age1…``) or SSH public keys -> pyrage recipients; a clear error names a bad one."""
+    if not recipients:
+        raise ConfigError(
+            "cspsync.yaml: credentials.ageRecipients is empty, so new tenants' admin passwords could not be stored",
+            hint="add the age public key (age1…) of whoever may read them; `age-keygen` makes one",
+        )
+    parsed: list[Any] = []
+    for index, text in enumerate(recipients):
+        try:
+            if text.startswith("age1"):
+                parsed.append(pyrage.x25519.Recipient.from_str(text))
+            else:
+                parsed.append(pyrage.ssh.Recipient.from_str(text))
+        except Exception as err:  # pyrage raises its own RecipientError
+            raise ConfigError(
+                f"cspsync.yaml: credentials.ageRecipients[{index}] is not an age or SSH public key ({err})"
+            ) from None
+    return parsed
+
+
+def refuse_demo_key_for_real_target(recipients: list[str], target: str) -> None:
+    """The demo key's private half is public: never let it guard real tenants' passwords."""
+    if target == "partner-center" and DEMO_RECIPIENT in recipients:
+        raise ConfigError(
+            "cspsync.yaml lists the demo age key (examples/keys/demo-identity.agekey) as a credentials recipient "
+            "while the target is Partner Center; anyone could decrypt real admin passwords",
+            hint="replace it with your own age public key (age-keygen -o key.txt) before targeting Partner Center",
+        )
+
+
+@dataclass(frozen=True)
+class TenantCredentials:
+    customer: str
+    tenant_id: str
+    domain: str
+    user_name: str
+    password: SecretStr
+    created_at: dt.datetime
+
+    def __repr__(self) -> str:  # dataclass repr would still hide it (SecretStr), but be explicit
+        return f"TenantCredentials(customer={self.customer!r}, user_name={self.user_name!r}, password=**********)"
+
+
+def _file_for(directory: Path, customer: str, tenant_id: str) -> Path:
+    if not _SAFE_NAME.fullmatch(customer):
+        raise CredentialsError(f"refusing to store credentials under the unsafe name {customer!r}")
+    path = (directory / f"{customer}.{tenant_id}.age").resolve()
+    if directory.resolve() not in path.parents:
+        raise CredentialsError(f"refusing to write credentials outside {directory}")
+    return path
+
+
+def store(directory: Path, credentials: TenantCredentials, recipients: list[str]) -> Path:
+    """Encrypt and durably write ``credentials``; returns the file. Never overwrites an older file."""
+    parsed = parse_recipients(recipients)
+    document = {
+        "customer": credentials.customer,
+        "tenantId": credentials.tenant_id,
+        "domain": credentials.domain,
+        "userName": credentials.user_name,
+        "password": credentials.password.get_secret_value(),
+        "createdAt": credentials.created_at.isoformat(),
+        "signIn": "https://portal.azure.com",
+    }
+    ciphertext = pyrage.encrypt(json.dumps(document).encode(), parsed)
+    del document
+    directory.mkdir(parents=True, exist_ok=True)
+    path = _file_for(directory, credentials.customer, credentials.tenant_id)
+    if path.exists():
+        stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
+        path = path.with_name(f"{credentials.customer}.{credentials.tenant_id}.{stamp}.age")
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".age")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(ciphertext)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError as err:
+        Path(tmp).unlink(missing_ok=True)
+        raise CredentialsError(f"could not write encrypted credentials to {path}: {err.strerror}") from None
+    return path
+
+
+def files_for(directory: Path, customer: str) -> list[Path]:
+    """Every credentials file of one customer, oldest first."""
+    if not _SAFE_NAME.fullmatch(customer):
+        raise CredentialsError(f"{customer!r} is not a customer name (metadata.name)")
+    return sorted(directory.glob(f"{customer}.*.age"), key=lambda p: p.stat().st_mtime)
+
+
+def load_identities(identity_file: Path) -> list[Any]:
+    try:
+        lines = identity_file.read_text(encoding="utf-8").splitlines()
+    except OSError as err:
+        raise CredentialsError(f"cannot read identity file {identity_file}: {err.strerror}") from None
+    identities = []
+    for line in lines:
+        line = line.strip()
+        if line.startswith("AGE-SECRET-KEY-"):
+            try:
+                identities.append(pyrage.x25519.Identity.from_str(line))
+            except Exception:
+                raise CredentialsError(f"{identity_file}: a line is not a valid age identity") from None
+    if not identities:
+        try:
+            identities.append(pyrage.ssh.Identity.from_buffer(identity_file.read_bytes()))
+        except Exception:
+            message = f"{identity_file} holds no age identity (AGE-SECRET-KEY-…) or SSH private key"
+            raise CredentialsError(message) from None
+    return identities
+
+
+def decrypt(path: Path, identity_file: Path) -> TenantCredentials:
+    identities = load_identities(identity_file)
+    try:
+        document = json.loads(pyrage.decrypt(path.read_bytes(), identities))
+    except OSError as err:
+        raise CredentialsError(f"cannot read {path}: {err.strerror}") from None
+    except Exception:
+        raise CredentialsError(f"{identity_file} cannot decrypt {path}: it was encrypted to other recipients") from None
+    return TenantCredentials(
+        customer=document["customer"],
+        tenant_id=document["tenantId"],
+        domain=document["domain"],
+        user_name=document["userName"],
+        password=SecretStr(document["password"]),
+        created_at=dt.datetime.fromisoformat(document["createdAt"]),
+    )
