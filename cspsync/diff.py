@@ -1,0 +1,152 @@
+"""Desired (declarations) against observed (Partner Center), field by field.
+
+Both sides are first put in the same normal form, the way Partner Center normalises: whitespace
+collapsed, e-mail addresses and domains case-folded, country codes upper case, empty equals absent.
+Server-managed fields (ids, etags, dates, order ids) never enter the comparison. deepdiff then finds
+what differs, and each difference becomes a :class:`~cspsync.plan.Change` a reviewer can read.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from cspsync.declarations.models import Agreement, CustomerSpec, Subscription
+from cspsync.observed import ObservedAgreement, ObservedSubscription
+from cspsync.plan import Change
+
+_PATH_PART = re.compile(r"\['([^']*)'\]")
+
+
+def text(value: Any) -> str | None:
+    """Collapse whitespace; empty is absent."""
+    if value is None:
+        return None
+    collapsed = " ".join(str(value).split())
+    return collapsed or None
+
+
+def folded(value: Any) -> str | None:
+    t = text(value)
+    return t.casefold() if t is not None else None
+
+
+def billing_fields(spec: CustomerSpec) -> dict[str, Any]:
+    """The billing profile a declaration asks for, in Partner Center's field names and normal form."""
+    company = spec.company
+    address = company.address
+    contact = company.primaryContact
+    return normalise_billing(
+        {
+            "companyName": company.name,
+            "email": company.billingEmail,
+            "culture": company.culture,
+            "language": company.language,
+            "firstName": contact.firstName,
+            "lastName": contact.lastName,
+            "defaultAddress": {
+                "addressLine1": address.addressLine1,
+                "addressLine2": address.addressLine2,
+                "city": address.city,
+                "state": address.state,
+                "postalCode": address.postalCode,
+                "country": address.country,
+                "phoneNumber": contact.phone,
+            },
+        }
+    )
+
+
+def normalise_billing(profile: dict[str, Any]) -> dict[str, Any]:
+    """Normal form of a billing profile, whichever side it comes from."""
+    address = profile.get("defaultAddress") or {}
+    return {
+        "companyName": text(profile.get("companyName")),
+        "email": folded(profile.get("email")),
+        "culture": folded(profile.get("culture")),
+        "language": folded(profile.get("language")),
+        "firstName": text(profile.get("firstName")),
+        "lastName": text(profile.get("lastName")),
+        "defaultAddress": {
+            "addressLine1": text(address.get("addressLine1")),
+            "addressLine2": text(address.get("addressLine2")),
+            "city": text(address.get("city")),
+            "state": text(address.get("state")),
+            "postalCode": folded(address.get("postalCode")),
+            "country": (text(address.get("country")) or "").upper() or None,
+            "phoneNumber": _phone(address.get("phoneNumber")),
+        },
+    }
+
+
+def _phone(value: Any) -> str | None:
+    t = text(value)
+    if t is None:
+        return None
+    digits = re.sub(r"[^\d+]", "", t)
+    return digits or None
+
+
+def _field_name(path: str) -> str:
+    return ".".join(_PATH_PART.findall(path))
+
+
+def changes_between(actual: dict[str, Any], desired: dict[str, Any]) -> list[Change]:
+    """Every leaf that differs, as ``Change(field, before=actual, after=desired)``, in field order."""
+    found = DeepDiff(actual, desired, verbose_level=2)
+    changes: list[Change] = []
+    for path, detail in found.get("values_changed", {}).items():
+        changes.append(Change(field=_field_name(path), before=detail["old_value"], after=detail["new_value"]))
+    for path, detail in found.get("type_changes", {}).items():
+        changes.append(Change(field=_field_name(path), before=detail["old_value"], after=detail["new_value"]))
+    for path, value in found.get("dictionary_item_added", {}).items():
+        changes.append(Change(field=_field_name(path), before=None, after=value))
+    for path, value in found.get("dictionary_item_removed", {}).items():
+        changes.append(Change(field=_field_name(path), before=value, after=None))
+    order = _flatten_keys(desired)
+    changes.sort(key=lambda c: order.index(c.field) if c.field in order else len(order))
+    return changes
+
+
+def _flatten_keys(document: dict[str, Any], prefix: str = "") -> list[str]:
+    keys: list[str] = []
+    for key, value in document.items():
+        if isinstance(value, dict):
+            keys += _flatten_keys(value, f"{prefix}{key}.")
+        else:
+            keys.append(f"{prefix}{key}")
+    return keys
+
+
+def subscription_fields(declared: Subscription) -> dict[str, Any]:
+    """The mutable fields of a subscription as declared (offer, term and cycle are checked apart)."""
+    status = {"active": "active", "suspended": "suspended", "cancelled": "deleted"}[declared.status]
+    return {
+        "friendlyName": text(declared.friendlyName),
+        "quantity": declared.quantity,
+        "autoRenewEnabled": declared.autoRenew if declared.offer != "azure-plan" else None,
+        "status": status,
+    }
+
+
+def observed_subscription_fields(actual: ObservedSubscription, *, azure_plan: bool) -> dict[str, Any]:
+    return {
+        "friendlyName": text(actual.friendly_name),
+        "quantity": actual.quantity,
+        "autoRenewEnabled": actual.auto_renew if not azure_plan else None,
+        "status": actual.status,
+    }
+
+
+def agreement_matches(declared: Agreement, actual: ObservedAgreement) -> bool:
+    """Partner Center keeps one record per contact: the same names, e-mail and phone are the same record."""
+    contact = declared.acceptedBy
+    return (
+        actual.type == declared.type
+        and folded(actual.first_name) == folded(contact.firstName)
+        and folded(actual.last_name) == folded(contact.lastName)
+        and folded(actual.email) == folded(contact.email)
+        and _phone(actual.phone) == _phone(contact.phone)
+    )

@@ -1,0 +1,79 @@
+"""The observed state of Partner Center, reduced to what cspsync compares: plain, normalised data.
+
+:mod:`cspsync.observe` fills these from the client's response models; the diff and the planner read only
+these, so they do not depend on the wire format. The fingerprint of an :class:`Observation` is what a
+saved plan carries to detect that Partner Center changed after the plan was made.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ObservedSubscription:
+    id: str
+    friendly_name: str
+    offer_id: str
+    quantity: int
+    status: str  # active | suspended | deleted | expired | pending | disabled | none
+    auto_renew: bool | None
+    billing_cycle: str | None
+    term: str | None
+    cancellation_allowed_until: str | None = None
+    commitment_end: str | None = None
+    order_id: str | None = None
+
+
+@dataclass(frozen=True)
+class ObservedAgreement:
+    type: str
+    first_name: str
+    last_name: str
+    email: str
+    phone: str | None
+    date_agreed: str | None
+
+
+@dataclass(frozen=True)
+class ObservedCustomer:
+    id: str
+    domain: str
+    company_name: str
+    relationship: str | None = None
+    #: billing profile as the diff compares it (see diff.billing_fields); None when not read
+    billing: dict[str, Any] | None = None
+    agreements: tuple[ObservedAgreement, ...] | None = None
+    subscriptions: tuple[ObservedSubscription, ...] | None = None
+
+
+@dataclass
+class Observation:
+    """What one observe pass found for the customers in scope, keyed by declared ``metadata.name``."""
+
+    customers: dict[str, ObservedCustomer | None] = field(default_factory=dict)
+    #: create-mode customers not found yet: is their <prefix>.onmicrosoft.com still available?
+    domain_available: dict[str, bool] = field(default_factory=dict)
+    #: create-mode customers not found yet: Partner Center's address validation status and message
+    address_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: names whose reads failed: never reported as in sync, never as drift
+    unknown: dict[str, str] = field(default_factory=dict)
+    #: customers of the partner that no declaration in scope claims (only filled for a full scope)
+    unmanaged: list[tuple[str, str]] = field(default_factory=list)  # (tenant id, domain)
+    #: how many customers the partner has in total (from the list)
+    total_customers: int = 0
+
+    def fingerprint(self) -> str:
+        """sha256 over the state the plan depends on; stable across runs when nothing changed."""
+        document = {
+            "customers": {
+                name: (asdict(c) if c is not None else None) for name, c in sorted(self.customers.items())
+            },
+            "domain_available": dict(sorted(self.domain_available.items())),
+            "unknown": sorted(self.unknown),
+        }
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
