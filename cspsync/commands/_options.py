@@ -1,0 +1,50 @@
+"""Option bundles shared by commands (one decorator per bundle) and small CLI-only helpers."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def config_option(fn: F) -> F:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="cspsync.yaml to use (default: found next to the declarations or in a parent folder).",
+    )(fn)
+
+
+def target_option(fn: F) -> F:
+    return click.option(
+        "--target",
+        type=click.Choice(["emulator", "partner-center"]),
+        default=None,
+        help="Where to plan and apply (default: cspsync.yaml's target; the emulator when none is set).",
+    )(fn)
+
+
+def format_option(fn: F) -> F:
+    return click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["text", "markdown", "json"]),
+        default="text",
+        show_default=True,
+        help="How to print the plan: terminal text, Markdown for a pull request, or JSON.",
+    )(fn)
+
+
+def paths_argument(fn: F) -> F:
+    return click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))(fn)
+
+
+def stdout_is_tty() -> bool:
+    return sys.stdout.isatty()

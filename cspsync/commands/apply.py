@@ -1,0 +1,165 @@
+"""``cspsync apply``: plan and apply (after a yes), or apply exactly a saved, reviewed plan."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from cspsync.apply import ActionResult, Applier, ApplyRecord
+from cspsync.commands._options import config_option, stdout_is_tty, target_option
+from cspsync.declarations import Repository
+from cspsync.errors import ApplyError, ConfigError
+from cspsync.plan import Plan
+from cspsync.reconcile import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
+from cspsync.render import render
+from cspsync.secrets import parse_recipients, refuse_demo_key_for_real_target
+from cspsync.workspace import Workspace
+
+SYMBOL = {
+    "done": "✓",
+    "already-done": "=",
+    "failed": "✗",
+    "skipped": "·",
+    "waiting": "!",
+    "blocked": "!",
+    "refused": "!",
+}
+
+
+def _is_saved_plan(paths: tuple[Path, ...]) -> bool:
+    return len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".json"
+
+
+def _summary(record: ApplyRecord) -> str:
+    counts = record.counts()
+    parts = [f"{counts.get(k, 0)} {k}" for k in ("done", "already-done", "failed", "skipped") if counts.get(k)]
+    waiting = sum(counts.get(k, 0) for k in ("waiting", "blocked", "refused"))
+    if waiting:
+        parts.append(f"{waiting} waiting or blocked")
+    return "Apply complete: " + (", ".join(parts) if parts else "nothing to do") + "."
+
+
+def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, wait_for_lock: bool) -> int:
+    workspace = Workspace.from_environment()
+    show_progress = sys.stderr.isatty()
+    lines: list[str] = []
+
+    def report(result: ActionResult) -> None:
+        if result.status in ("waiting", "blocked", "refused") and not result.request_ids:
+            return
+        line = f"{SYMBOL[result.status]} {result.id}: {result.status}" + (
+            f" — {result.message}" if result.message else ""
+        )
+        lines.append(line)
+        click.echo(line)
+
+    with workspace.apply_lock(plan_to_apply.target, wait=wait_for_lock):
+        applier = Applier(
+            plan_to_apply,
+            repo,
+            planned.connection.client,
+            planned.connection.recorder,
+            workspace,
+            workers=workers,
+            on_progress=report,
+        )
+        if show_progress:
+            from rich.progress import Progress
+
+            total = sum(1 for a in plan_to_apply.actions if a.status == "ready")
+            with Progress(transient=True, redirect_stdout=False) as progress:
+                task = progress.add_task("applying", total=total)
+
+                def advance(result: ActionResult) -> None:
+                    report(result)
+                    if result.status not in ("waiting", "blocked", "refused"):
+                        progress.advance(task)
+
+                applier.on_progress = advance
+                record = applier.run()
+        else:
+            record = applier.run()
+    click.echo()
+    click.echo(_summary(record))
+    click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})")
+    if record.failed:
+        failed = ", ".join(r.id for r in record.failed)
+        raise ApplyError(
+            f"{len(record.failed)} action(s) failed: {failed}",
+            hint="the other customers were applied; fix the cause and run apply again (it resumes, never duplicates)",
+        )
+    return 0
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@config_option
+@target_option
+@click.option("--yes", "-y", is_flag=True, help="Apply without asking (required when stdin is not a terminal).")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 32),
+    default=4,
+    show_default=True,
+    help="Actions run at once (Partner Center's rate limit still applies).",
+)
+@click.option("--wait-for-lock", is_flag=True, help="Queue behind a running apply instead of refusing.")
+def apply(
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    target: Target | None,
+    yes: bool,
+    workers: int,
+    wait_for_lock: bool,
+) -> int:
+    """Apply the customer files in PATHS (default: .), or exactly the saved plan PLAN.json."""
+    workspace = Workspace.from_environment()
+    if _is_saved_plan(paths):
+        saved = load_saved_plan(paths[0])
+        repo = load([Path(p) for p in saved.scope] or [Path(".")], config_path)
+        if target is not None and target != saved.target:
+            raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
+        planned = plan_for(
+            repo,
+            repo.customers,
+            target=saved.target,
+            workspace=workspace,
+            full_scope=False,
+            correlation_id=saved.correlation_id,
+        )
+        try:
+            check_saved_plan(saved, planned.plan, repo.customers)
+        except BaseException:
+            planned.connection.close()
+            raise
+        to_apply = saved
+    else:
+        repo = load(list(paths) or [Path(".")], config_path)
+        planned = plan_for(repo, repo.customers, target=target, workspace=workspace, full_scope=True)
+        to_apply = planned.plan
+    try:
+        refuse_demo_key_for_real_target(repo.config.credentials.ageRecipients, to_apply.target)
+        parse_recipients(repo.config.credentials.ageRecipients)
+        click.echo(render(to_apply, "text", color=stdout_is_tty()), nl=False)
+        if to_apply.unknown:
+            raise ApplyError(
+                "part of Partner Center's state could not be read; nothing was applied",
+                hint="fix the read errors above and run apply again",
+            )
+        if not to_apply.has_changes:
+            return 0
+        if not any(a.status == "ready" for a in to_apply.actions):
+            click.echo("Nothing can be applied now: every change waits for a person or is blocked.")
+            return 0
+        if not yes:
+            if not sys.stdin.isatty():
+                raise ConfigError(
+                    "stdin is not a terminal, so apply cannot ask for confirmation",
+                    hint="review the plan above and pass --yes to apply it",
+                )
+            click.confirm(f"Apply these changes to the {to_apply.target}?", abort=True)
+        return _run(planned, to_apply, repo, workers, wait_for_lock)
+    finally:
+        planned.connection.close()

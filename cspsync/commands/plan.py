@@ -1,0 +1,51 @@
+"""``cspsync plan``: what apply would change, as text, Markdown or JSON; optionally saved for apply."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from cspsync.commands._options import config_option, format_option, paths_argument, stdout_is_tty, target_option
+from cspsync.reconcile import Target, load, plan_for
+from cspsync.render import Format, render
+from cspsync.workspace import Workspace
+
+
+@click.command()
+@paths_argument
+@config_option
+@target_option
+@format_option
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the plan as JSON for `apply`.")
+@click.option(
+    "--detailed-exitcode",
+    is_flag=True,
+    help="Exit 0 when there are no changes, 2 when there are (1 is always an error).",
+)
+def plan(
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    target: Target | None,
+    fmt: Format,
+    out: Path | None,
+    detailed_exitcode: bool,
+) -> int:
+    """Show what `cspsync apply` would do for the customer files in PATHS (default: .)."""
+    repo = load(list(paths) or [Path(".")], config_path)
+    planned = plan_for(repo, repo.customers, target=target, workspace=Workspace.from_environment(), full_scope=True)
+    try:
+        result = planned.plan
+    finally:
+        planned.connection.close()
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(result.to_json(), encoding="utf-8")
+    click.echo(render(result, fmt, color=stdout_is_tty() and fmt == "text"), nl=False)
+    if out is not None and fmt == "text":
+        click.echo(f"Saved the plan to {out}; apply exactly it with: cspsync apply {out}")
+    if result.unknown:
+        return 1
+    if detailed_exitcode and result.has_changes:
+        return 2
+    return 0

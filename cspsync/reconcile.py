@@ -1,0 +1,102 @@
+"""The one-direction pipeline the commands share: declarations -> observe -> plan (-> apply).
+
+Commands call these functions and only decide how to print; nothing here knows about click.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+from cspsync.declarations import Declared, Repository, load_repository
+from cspsync.errors import PlanError
+from cspsync.observe import Strategy, observe
+from cspsync.outbox import sent_invitations
+from cspsync.plan import FORMAT_VERSION, Plan
+from cspsync.planner import declarations_fingerprint, make_plan
+from cspsync.target import Connection, connect
+from cspsync.workspace import Workspace
+
+Target = Literal["emulator", "partner-center"]
+
+
+@dataclass
+class Planned:
+    repo: Repository
+    declared: tuple[Declared, ...]
+    plan: Plan
+    connection: Connection
+
+
+def load(paths: Sequence[Path], config_path: Path | None) -> Repository:
+    return load_repository(paths, config_path=config_path)
+
+
+def plan_for(
+    repo: Repository,
+    declared: Sequence[Declared],
+    *,
+    target: Target | None,
+    workspace: Workspace,
+    full_scope: bool,
+    strategy: Strategy | None = None,
+    correlation_id: str | None = None,
+) -> Planned:
+    """Observe the customers in ``declared`` and plan them; the connection stays open for apply."""
+    chosen: Target = target or repo.config.target
+    connection = connect(repo, chosen, workspace, correlation_id=correlation_id or str(uuid.uuid4()))
+    try:
+        observation = observe(
+            connection.client,
+            declared,
+            strategy=strategy or ("list" if full_scope else "lookup"),
+            full_scope=full_scope,
+        )
+        plan = make_plan(
+            repo,
+            declared,
+            observation,
+            target=chosen,
+            correlation_id=connection.client.correlation_id,
+            sent_invitations=sent_invitations(workspace),
+        )
+    except BaseException:
+        connection.close()
+        raise
+    return Planned(repo=repo, declared=tuple(declared), plan=plan, connection=connection)
+
+
+def load_saved_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PlanError(f"cannot read saved plan {path}: {err.strerror}") from None
+    try:
+        plan = Plan.from_json(text)
+    except ValueError as err:
+        first = str(err).splitlines()[0]
+        raise PlanError(
+            f"{path} is not a cspsync plan ({first})", hint="make one with `cspsync plan --out FILE`"
+        ) from None
+    if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise PlanError(f"{path} has plan format {plan.format_version}; this cspsync reads {FORMAT_VERSION}")
+    return plan
+
+
+def check_saved_plan(saved: Plan, fresh: Plan, declared: Sequence[Declared]) -> None:
+    """A saved plan applies only to the state and the declarations it was made from."""
+    if saved.target != fresh.target:
+        raise PlanError(f"the saved plan is for the {saved.target}, not the {fresh.target}")
+    if saved.declarations_fingerprint != declarations_fingerprint(declared):
+        raise PlanError(
+            "the declarations changed since the plan was made, so it is not what was reviewed",
+            hint="run `cspsync plan --out FILE` again and review the new plan",
+        )
+    if saved.observed_fingerprint != fresh.observed_fingerprint:
+        raise PlanError(
+            "Partner Center changed since the plan was made (its observed state differs), so the plan is stale",
+            hint="run `cspsync plan --out FILE` again and review the new plan",
+        )
