@@ -4,73 +4,145 @@
 (tests/declarations/test_schema_model_parity.py proves they accept and reject the same documents) and
 give the rest of cspsync typed access. Field names are the YAML keys (camelCase), so a model dumps back
 to the file format with ``model_dump(by_alias=True, exclude_none=True)``.
+
+The models are strict, like JSON Schema: a string is never coerced to a number or the other way round.
+Two JSON facts need a helper each: an integer may be written ``12.0`` (JSON Schema counts it as an
+integer) and a date arrives as the text ``YYYY-MM-DD`` (``format: date``).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+import re
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 API_VERSION = "cspsync.io/v1"
 
+# Patterns are copied from the schemas and use only what ECMA-262 (JSON Schema) and Rust's regex crate
+# (pydantic) read alike: no \d, \s, \w, no look-around; ``$`` is the end of the text in both.
+SLUG = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"
+LABEL_NAME = r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,61}[a-zA-Z0-9])?$"
+EMAIL = r"^[^@ ]+@[^@ ]+\.[^@ ]+$"
+PHONE = r"^\+[0-9][0-9 ().-]{3,30}$"
+DOMAIN = r"^([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?[.])+[a-zA-Z]{2,63}$"
+GUID = r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+COUNTRY = r"^[A-Z]{2}$"
+CULTURE = r"^[a-z]{2,3}-[A-Z]{2}$"
+LANGUAGE = r"^[a-z]{2,3}$"
+DOMAIN_PREFIX = r"^[a-zA-Z0-9]{1,27}$"
+PRODUCT_ID = r"^[A-Z0-9]{12}$"
+SKU_ID = r"^[A-Z0-9]{4}$"
+DATE = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
+MPN_ID = r"^[0-9]{1,10}$"
+
+_DATE = re.compile(DATE.strip("^$"))
+
+
+def _json_integer(value: Any) -> Any:
+    """JSON Schema's ``integer`` admits 12.0 and never a boolean; pydantic strict admits neither."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+def _iso_date(value: Any) -> Any:
+    """``format: date`` plus the schema's pattern: exactly ``20YY-MM-DD`` naming a real day."""
+    if isinstance(value, dt.datetime):
+        raise ValueError("must be a date, not a date and time")
+    if isinstance(value, dt.date):
+        return value
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return dt.date.fromisoformat(value)
+
+
+def _text(min_length: int | None = 1, max_length: int | None = None, pattern: str | None = None) -> StringConstraints:
+    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+
+
+# String types, named after the schema's minLength/maxLength/pattern they carry.
+NonEmpty = Annotated[str, _text()]
+Name40 = Annotated[str, _text(max_length=40)]
+Text255 = Annotated[str, _text(max_length=255)]
+Text100 = Annotated[str, _text(max_length=100)]
+Text50 = Annotated[str, _text(max_length=50)]
+Text20 = Annotated[str, _text(max_length=20)]
+CompanyName = Annotated[str, _text(min_length=2, max_length=255)]
+LabelName = Annotated[str, _text(None, pattern=LABEL_NAME)]
+LabelValue = Annotated[str, _text(None, max_length=63)]
+Slug = Annotated[str, _text(None, pattern=SLUG)]
+Email = Annotated[str, _text(None, max_length=254, pattern=EMAIL)]
+Phone = Annotated[str, _text(None, pattern=PHONE)]
+Domain = Annotated[str, _text(None, max_length=253, pattern=DOMAIN)]
+Guid = Annotated[str, _text(None, pattern=GUID)]
+Country = Annotated[str, _text(None, pattern=COUNTRY)]
+Culture = Annotated[str, _text(None, pattern=CULTURE)]
+Language = Annotated[str, _text(None, pattern=LANGUAGE)]
+DomainPrefix = Annotated[str, _text(None, pattern=DOMAIN_PREFIX)]
+ProductId = Annotated[str, _text(None, pattern=PRODUCT_ID)]
+SkuId = Annotated[str, _text(None, pattern=SKU_ID)]
+MpnId = Annotated[str, _text(None, pattern=MPN_ID)]
+Quantity = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=300_000)]
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
 
 class Strict(BaseModel):
-    """Base: unknown keys are errors (the schema says ``additionalProperties: false``)."""
+    """Base: unknown keys are errors (the schema says ``additionalProperties: false``), types are exact."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
 
 
 # ----------------------------------------------------------------------------------------- customer
 
 
 class Metadata(Strict):
-    name: str  # slug [a-z0-9-], unique in the repository; names files under .cspsync/
-    labels: dict[str, str] = Field(default_factory=dict)
+    name: Slug  # slug [a-z0-9-], unique in the repository; names files under .cspsync/
+    labels: dict[LabelName, LabelValue] = Field(default_factory=dict)
 
 
 class Contact(Strict):
-    firstName: str
-    lastName: str
-    email: str
-    phone: str | None = None
+    firstName: Name40
+    lastName: Name40
+    email: Email
+    phone: Phone | None = None  # international format; rules check it is a real number of the country
 
 
 class Address(Strict):
-    addressLine1: str
-    addressLine2: str | None = None
-    city: str
-    state: str | None = None
-    postalCode: str | None = None
-    country: str  # ISO 3166-1 alpha-2, upper case
+    addressLine1: Text255
+    addressLine2: Text255 | None = None
+    city: Text255
+    state: Text255 | None = None
+    postalCode: Text20 | None = None
+    country: Country  # ISO 3166-1 alpha-2, upper case
 
 
 class Company(Strict):
-    name: str
-    billingEmail: str
-    culture: str  # e.g. en-GB
-    language: str  # e.g. en
-    organizationRegistrationNumber: str | None = None
+    name: CompanyName
+    billingEmail: Email
+    culture: Culture  # e.g. en-GB
+    language: Language  # e.g. en
+    organizationRegistrationNumber: Text50 | None = None
     address: Address
     primaryContact: Contact
 
 
 class TenantCreate(Strict):
     mode: Literal["create"]
-    domainPrefix: str  # becomes <prefix>.onmicrosoft.com; <= 27 chars, letters and digits
+    domainPrefix: DomainPrefix  # becomes <prefix>.onmicrosoft.com; <= 27 letters and digits
 
 
 class TenantInvite(Strict):
     mode: Literal["invite"]
-    domain: str  # the customer's existing (verified) domain
-    invitationEmail: str  # the customer's global admin who receives the relationship request
+    domain: Domain  # the customer's existing (verified) domain
+    invitationEmail: Email  # the customer's global admin who receives the relationship request
 
 
 class TenantExisting(Strict):
     mode: Literal["existing"]
-    tenantId: str  # GUID of the tenant already in the partner's customer list
-    domain: str | None = None
+    tenantId: Guid  # GUID of the tenant already in the partner's customer list
+    domain: Domain | None = None
 
 
 Tenant = TenantCreate | TenantInvite | TenantExisting
@@ -79,25 +151,25 @@ Tenant = TenantCreate | TenantInvite | TenantExisting
 class Agreement(Strict):
     type: Literal["MicrosoftCustomerAgreement"] = "MicrosoftCustomerAgreement"
     acceptedBy: Contact
-    dateAgreed: dt.date
+    dateAgreed: IsoDate
 
 
 class LicenseOffer(Strict):
-    productId: str  # e.g. CFQ7TTC0LH18
-    skuId: str  # e.g. "0001" (a string: leading zeros matter)
+    productId: ProductId  # e.g. CFQ7TTC0LH18
+    skuId: SkuId  # e.g. "0001" (a string: leading zeros matter)
 
 
 class ExistingSubscription(Strict):
     """Declared only to be rejected: CSP/PayGo/EA subscriptions cannot be linked, only transferred."""
 
     source: Literal["csp", "paygo", "ea"]
-    subscriptionId: str
+    subscriptionId: Guid
 
 
 class Subscription(Strict):
-    friendlyName: str
+    friendlyName: Text100
     offer: Literal["azure-plan"] | LicenseOffer
-    quantity: int = 1
+    quantity: Quantity = 1
     term: Literal["P1M", "P1Y", "P3Y"] | None = None  # None for the Azure plan
     billingCycle: Literal["monthly", "annual", "triennial"] = "monthly"
     autoRenew: bool = True
@@ -109,7 +181,7 @@ class Subscription(Strict):
 class CustomerSpec(Strict):
     company: Company
     tenant: TenantCreate | TenantInvite | TenantExisting = Field(discriminator="mode")
-    reseller: str | None = None  # indirect providers: name of a reseller in cspsync.yaml partner.resellers
+    reseller: Text255 | None = None  # indirect providers: a name in cspsync.yaml partner.resellers
     agreement: Agreement | None = None
     subscriptions: list[Subscription] = Field(default_factory=list)
 
@@ -125,26 +197,26 @@ class CustomerFile(Strict):
 
 
 class Reseller(Strict):
-    name: str
-    tenantId: str
-    mpnId: str | None = None
+    name: Text255
+    tenantId: Guid
+    mpnId: MpnId | None = None
 
 
 class Partner(Strict):
-    name: str
-    tenantId: str
-    mpnId: str | None = None
+    name: Text255
+    tenantId: Guid
+    mpnId: MpnId | None = None
     model: Literal["direct", "indirect-provider"] = "direct"
     resellers: list[Reseller] = Field(default_factory=list)
 
 
 class Naming(Strict):
-    subscriptionPattern: str = ".+"  # a regex every friendly name must match in full
+    subscriptionPattern: NonEmpty = ".+"  # a regex every friendly name must match in full
 
 
 class Credentials(Strict):
-    ageRecipients: list[str]  # age public keys (age1...) or ssh public keys
-    directory: str = ".cspsync/credentials"
+    ageRecipients: Annotated[list[NonEmpty], Field(min_length=1)]  # age public keys (age1...) or ssh keys
+    directory: NonEmpty = ".cspsync/credentials"
 
 
 class Destructive(Strict):
@@ -156,14 +228,14 @@ class Destructive(Strict):
 
 
 class Invitations(Strict):
-    template: str = "templates/invitation"  # a folder with subject.txt, body.txt and body.html
+    template: NonEmpty = "templates/invitation"  # a folder with subject.txt, body.txt and body.html
 
 
 class Config(Strict):
     apiVersion: Literal["cspsync.io/v1"]
     kind: Literal["Config"]
     partner: Partner
-    markets: list[str]  # ISO 3166-1 alpha-2 countries the partner is authorised to sell in
+    markets: Annotated[list[Country], Field(min_length=1)]  # ISO alpha-2 countries sold in
     naming: Naming = Naming()
     credentials: Credentials
     target: Literal["emulator", "partner-center"] = "emulator"
