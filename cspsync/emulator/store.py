@@ -1,0 +1,552 @@
+"""The emulator's state in SQLite: tenants of the world, customers, agreements, carts, subscriptions.
+
+One connection behind a re-entrant lock (callers use thread pools), WAL for files so a second process
+(``cspsync emulator accept-invitation``) can write while a server runs. Resources that Partner Center
+returns whole (agreements, carts, orders, subscriptions) are kept as JSON documents; tenants get
+columns because they are listed, filtered and paged.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import sqlite3
+import threading
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import Any, NamedTuple
+
+from cspsync.emulator.addresses import rule_for, sample_address
+from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_world
+from cspsync.errors import ConfigError
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS tenants (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    domain TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    company_name TEXT NOT NULL COLLATE NOCASE,
+    country TEXT NOT NULL,
+    is_customer INTEGER NOT NULL DEFAULT 0,
+    associated_partner_id TEXT,
+    commerce_id TEXT,
+    billing TEXT NOT NULL,
+    billing_etag TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS tenants_customers ON tenants (is_customer, seq);
+CREATE INDEX IF NOT EXISTS tenants_company_name ON tenants (company_name COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS tenant_partners (
+    tenant_id TEXT NOT NULL,
+    partner_tenant_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mpn_id TEXT,
+    location TEXT,
+    PRIMARY KEY (tenant_id, partner_tenant_id)
+);
+CREATE TABLE IF NOT EXISTS relationship_requests (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    indirect_reseller_id TEXT,
+    requested_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS agreements (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    customer_id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    contact_key TEXT NOT NULL,
+    doc TEXT NOT NULL,
+    UNIQUE (customer_id, type, contact_key)
+);
+CREATE TABLE IF NOT EXISTS carts (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS orders (
+    id TEXT PRIMARY KEY,
+    customer_id TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);
+CREATE TABLE IF NOT EXISTS subscriptions (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    customer_id TEXT NOT NULL,
+    friendly_name TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, seq);
+"""
+
+
+class DuplicateError(Exception):
+    """A write would break a uniqueness rule (domain, agreement contact)."""
+
+
+@dataclass(frozen=True)
+class Tenant:
+    seq: int
+    id: str
+    domain: str
+    company_name: str
+    country: str
+    is_customer: bool
+    associated_partner_id: str | None
+    commerce_id: str | None
+    billing: dict[str, Any]  # billing profile without id and attributes
+    billing_etag: str
+
+
+class CustomerSummary(NamedTuple):
+    """One row of the customer list: what ``GET /v1/customers`` shows."""
+
+    seq: int
+    id: str
+    domain: str
+    company_name: str
+
+
+def new_etag() -> str:
+    return secrets.token_urlsafe(12)
+
+
+def default_billing(company_name: str, domain: str, country: str) -> dict[str, Any]:
+    """A plausible billing profile for a tenant the seed gives none."""
+    rule = rule_for(country)
+    return {
+        "email": f"billing@{domain}",
+        "culture": rule.culture,
+        "language": rule.language,
+        "companyName": company_name,
+        "defaultAddress": sample_address(country),
+    }
+
+
+def _contact_key(contact: Mapping[str, Any]) -> str:
+    parts = (contact.get(field) or "" for field in ("firstName", "lastName", "email", "phoneNumber"))
+    return "\x1f".join(str(part).strip().lower() for part in parts)
+
+
+_TENANT_BY_ID = (
+    "SELECT seq, id, domain, company_name, country, is_customer, associated_partner_id, commerce_id, "
+    "billing, billing_etag FROM tenants WHERE id = ?"
+)
+_TENANT_BY_DOMAIN = (
+    "SELECT seq, id, domain, company_name, country, is_customer, associated_partner_id, commerce_id, "
+    "billing, billing_etag FROM tenants WHERE domain = ?"
+)
+
+
+def _tenant(row: tuple[Any, ...] | None) -> Tenant | None:
+    if row is None:
+        return None
+    seq, tenant_id, domain, name, country, is_customer, reseller, commerce_id, billing, etag = row
+    return Tenant(seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id,
+                  json.loads(billing), etag)
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+class Store:
+    """SQLite state of one emulated Partner Center; ``path`` None or ":memory:" keeps it in memory."""
+
+    def __init__(self, path: str | Path | None = None) -> None:
+        in_memory = path is None or str(path) == ":memory:"
+        self.path: Path | None = None if in_memory else Path(path)  # type: ignore[arg-type]
+        if self.path is not None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._depth = 0
+        self._conn = sqlite3.connect(
+            ":memory:" if self.path is None else str(self.path),
+            check_same_thread=False,
+            isolation_level=None,
+            timeout=10.0,
+        )
+        if self.path is not None:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+        self._conn.executescript(_SCHEMA)
+        self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+
+    # ------------------------------------------------------------------------------------- plumbing
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
+        self.close()
+
+    @contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction: other threads wait, and a failure inside undoes every write of the block."""
+        with self._lock:
+            outermost = self._depth == 0
+            if outermost:
+                self._conn.execute("BEGIN IMMEDIATE")
+            self._depth += 1
+            try:
+                yield
+            except BaseException:
+                self._depth -= 1
+                if outermost:
+                    self._conn.execute("ROLLBACK")
+                raise
+            self._depth -= 1
+            if outermost:
+                self._conn.execute("COMMIT")
+
+    def _one(self, sql: str, args: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        with self._lock:
+            row: tuple[Any, ...] | None = self._conn.execute(sql, args).fetchone()
+            return row
+
+    def _all(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def _write(self, sql: str, args: tuple[Any, ...] = ()) -> int:
+        with self._lock:
+            return self._conn.execute(sql, args).rowcount
+
+    # ---------------------------------------------------------------------------------------- world
+
+    def seed(self, world: Mapping[str, Any] | None = None) -> dict[str, int]:
+        """Load a world (the built-in default when None); listed tenants are created or overwritten.
+
+        Returns counts: resellers, tenants, customers.
+        """
+        parsed = parse_world(dict(world if world is not None else DEFAULT_WORLD))
+        reseller_ids = {reseller.tenantId for reseller in parsed.resellers}
+        for tenant in parsed.tenants:
+            if tenant.associatedPartnerId and tenant.associatedPartnerId not in reseller_ids:
+                raise ConfigError(
+                    f"emulator seed: tenant {tenant.domain} names associatedPartnerId "
+                    f"{tenant.associatedPartnerId}, which is not one of the partner's resellers."
+                )
+        with self.atomic():
+            self._write(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('world', ?)",
+                (_dumps(parsed.model_dump(include={"partner", "resellers"})),),
+            )
+            for tenant in parsed.tenants:
+                self._upsert_tenant(tenant)
+        return {
+            "resellers": len(parsed.resellers),
+            "tenants": len(parsed.tenants),
+            "customers": sum(1 for tenant in parsed.tenants if tenant.customer),
+        }
+
+    def _upsert_tenant(self, seed: TenantSeed) -> None:
+        tenant_id = seed.tenantId or str(uuid.uuid4())
+        billing = (
+            seed.billingProfile.model_dump(exclude_none=True)
+            if seed.billingProfile
+            else default_billing(seed.companyName, seed.domain, seed.country)
+        )
+        billing["companyName"] = seed.companyName
+        existing = self.tenant_by_domain(seed.domain)
+        if existing is not None and existing.id != tenant_id:
+            raise ConfigError(f"emulator seed: domain {seed.domain} already belongs to tenant {existing.id}.")
+        self._write(
+            "INSERT INTO tenants (id, domain, company_name, country, is_customer, associated_partner_id, "
+            "commerce_id, billing, billing_etag) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET domain = excluded.domain, company_name = excluded.company_name, "
+            "country = excluded.country, is_customer = excluded.is_customer, "
+            "associated_partner_id = excluded.associated_partner_id, billing = excluded.billing, "
+            "billing_etag = excluded.billing_etag",
+            (tenant_id, seed.domain, seed.companyName, seed.country, int(seed.customer),
+             seed.associatedPartnerId, str(uuid.uuid4()), _dumps(billing), new_etag()),
+        )
+        self._write("DELETE FROM tenant_partners WHERE tenant_id = ?", (tenant_id,))
+        for partner in seed.partners:
+            self._write(
+                "INSERT INTO tenant_partners (tenant_id, partner_tenant_id, name, mpn_id, location) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (tenant_id, partner.tenantId, partner.name, partner.mpnId, partner.location),
+            )
+
+    def world(self) -> WorldSeed:
+        """The partner and its resellers (``tenants`` left empty); seeds the default world if none."""
+        row = self._one("SELECT value FROM meta WHERE key = 'world'")
+        if row is None:
+            self.seed()
+            row = self._one("SELECT value FROM meta WHERE key = 'world'")
+            assert row is not None
+        return WorldSeed.model_validate(json.loads(row[0]))
+
+    def is_seeded(self) -> bool:
+        return self._one("SELECT 1 FROM meta WHERE key = 'world'") is not None
+
+    def set_markets(self, markets: Iterable[str]) -> None:
+        """Change the countries the partner may sell in."""
+        with self.atomic():
+            world = self.world().model_dump(include={"partner", "resellers"})
+            world["partner"]["markets"] = list(markets)
+            parsed = parse_world(world)
+            self._write(
+                "UPDATE meta SET value = ? WHERE key = 'world'",
+                (_dumps(parsed.model_dump(include={"partner", "resellers"})),),
+            )
+
+    # -------------------------------------------------------------------------------------- tenants
+
+    def tenant_by_id(self, tenant_id: str) -> Tenant | None:
+        return _tenant(self._one(_TENANT_BY_ID, (tenant_id.lower(),)))
+
+    def tenant_by_domain(self, domain: str) -> Tenant | None:
+        return _tenant(self._one(_TENANT_BY_DOMAIN, (domain.lower(),)))
+
+    def domain_taken(self, domain: str) -> bool:
+        return self._one("SELECT 1 FROM tenants WHERE domain = ?", (domain.lower(),)) is not None
+
+    def create_customer(
+        self,
+        *,
+        domain: str,
+        company_name: str,
+        country: str,
+        billing: Mapping[str, Any],
+        associated_partner_id: str | None = None,
+    ) -> Tenant:
+        """A new tenant that is the partner's customer; DuplicateError when the domain is taken."""
+        tenant_id = str(uuid.uuid4())
+        try:
+            self._write(
+                "INSERT INTO tenants (id, domain, company_name, country, is_customer, associated_partner_id, "
+                "commerce_id, billing, billing_etag) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                (tenant_id, domain.lower(), company_name, country.upper(), associated_partner_id,
+                 str(uuid.uuid4()), _dumps(dict(billing)), new_etag()),
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateError(f"domain {domain} is taken") from None
+        tenant = self.tenant_by_id(tenant_id)
+        assert tenant is not None
+        return tenant
+
+    def add_customer(
+        self,
+        domain: str,
+        company_name: str,
+        country: str,
+        *,
+        tenant_id: str | None = None,
+        associated_partner_id: str | None = None,
+    ) -> str:
+        """Add one customer behind cspsync's back; returns its tenant id."""
+        record: dict[str, Any] = {"domain": domain, "companyName": company_name, "country": country}
+        if tenant_id:
+            record["tenantId"] = tenant_id
+        if associated_partner_id:
+            record["associatedPartnerId"] = associated_partner_id
+        return self.add_customers([record])[0]
+
+    def add_customers(self, records: Iterable[Mapping[str, Any]]) -> list[str]:
+        """Bulk-add customers (seed tenant shape: domain, companyName, country, optional tenantId,
+        associatedPartnerId, billingProfile) in one transaction; returns their tenant ids.
+        DuplicateError when a domain or tenant id exists already."""
+        rows: list[tuple[Any, ...]] = []
+        for record in records:
+            seed = TenantSeed.model_validate({**record, "customer": True})
+            billing = (
+                seed.billingProfile.model_dump(exclude_none=True)
+                if seed.billingProfile
+                else default_billing(seed.companyName, seed.domain, seed.country)
+            )
+            billing["companyName"] = seed.companyName
+            rows.append((seed.tenantId or str(uuid.uuid4()), seed.domain, seed.companyName, seed.country,
+                         seed.associatedPartnerId, str(uuid.uuid4()), _dumps(billing), new_etag()))
+        try:
+            with self.atomic():
+                self._conn.executemany(
+                    "INSERT INTO tenants (id, domain, company_name, country, is_customer, "
+                    "associated_partner_id, commerce_id, billing, billing_etag) "
+                    "VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
+                    rows,
+                )
+        except sqlite3.IntegrityError as err:
+            raise DuplicateError(f"a domain or tenant id exists already: {err}") from None
+        return [row[0] for row in rows]
+
+    def customer_count(self) -> int:
+        row = self._one("SELECT count(*) FROM tenants WHERE is_customer = 1")
+        assert row is not None
+        return int(row[0])
+
+    def list_customers(
+        self, *, after: int = 0, limit: int = 100, field: str | None = None, prefix: str | None = None
+    ) -> list[CustomerSummary]:
+        """Customers in creation order after sequence number ``after``; ``field`` "domain" or
+        "company_name" with ``prefix`` keeps those starting with it, ignoring case."""
+        sql = "SELECT seq, id, domain, company_name FROM tenants WHERE is_customer = 1 AND seq > ?"
+        args: list[Any] = [after]
+        if field is not None and prefix is not None:
+            if field not in ("domain", "company_name"):
+                raise ValueError(f"cannot filter customers on {field}")
+            escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            sql += f" AND {field} LIKE ? ESCAPE '\\'"
+            args.append(escaped + "%")
+        sql += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        return [CustomerSummary(*row) for row in self._all(sql, tuple(args))]
+
+    def update_billing(self, tenant_id: str, billing: Mapping[str, Any]) -> str:
+        """Replace a tenant's billing profile; returns its new etag."""
+        etag = new_etag()
+        self._write(
+            "UPDATE tenants SET billing = ?, billing_etag = ? WHERE id = ?",
+            (_dumps(dict(billing)), etag, tenant_id.lower()),
+        )
+        return etag
+
+    def accept_invitation(
+        self,
+        domain: str,
+        *,
+        reseller_id: str | None = None,
+        company_name: str | None = None,
+        country: str | None = None,
+    ) -> Tenant:
+        """The tenant's global admin accepts the reseller relationship: it becomes a customer.
+
+        A domain unknown to the world gets a new tenant (named after the domain, in ``country`` or the
+        partner's first market). ``reseller_id`` links it to one of the partner's resellers.
+        """
+        world = self.world()
+        if reseller_id is not None and reseller_id.lower() not in {r.tenantId for r in world.resellers}:
+            raise ConfigError(f"{reseller_id} is not one of the partner's resellers.")
+        with self.atomic():
+            tenant = self.tenant_by_domain(domain)
+            if tenant is None:
+                name = company_name or domain.split(".")[0].replace("-", " ").title()
+                seed = TenantSeed(domain=domain, companyName=name, country=country or world.partner.markets[0])
+                self._upsert_tenant(seed)
+                tenant = self.tenant_by_domain(domain)
+                assert tenant is not None
+            self._write(
+                "UPDATE tenants SET is_customer = 1, associated_partner_id = "
+                "coalesce(?, associated_partner_id) WHERE id = ?",
+                (reseller_id.lower() if reseller_id else None, tenant.id),
+            )
+        accepted = self.tenant_by_id(tenant.id)
+        assert accepted is not None
+        return accepted
+
+    def incumbent_partners(self, tenant_id: str) -> list[dict[str, Any]]:
+        rows = self._all(
+            "SELECT partner_tenant_id, name, mpn_id, location FROM tenant_partners WHERE tenant_id = ? "
+            "ORDER BY name",
+            (tenant_id.lower(),),
+        )
+        return [{"id": row[0], "name": row[1], "mpnId": row[2], "location": row[3]} for row in rows]
+
+    # -------------------------------------------------------------------------------------- linking
+
+    def record_relationship_request(self, indirect_reseller_id: str | None, requested_at: str) -> None:
+        self._write(
+            "INSERT INTO relationship_requests (indirect_reseller_id, requested_at) VALUES (?, ?)",
+            (indirect_reseller_id, requested_at),
+        )
+
+    def relationship_requests(self) -> list[dict[str, Any]]:
+        rows = self._all("SELECT indirect_reseller_id, requested_at FROM relationship_requests ORDER BY seq")
+        return [{"indirectResellerId": row[0], "requestedAt": row[1]} for row in rows]
+
+    # ----------------------------------------------------------------------------------- agreements
+
+    def add_agreement(self, customer_id: str, agreement: Mapping[str, Any]) -> None:
+        """DuplicateError when the customer has this agreement type with the same primary contact."""
+        try:
+            self._write(
+                "INSERT INTO agreements (customer_id, type, contact_key, doc) VALUES (?, ?, ?, ?)",
+                (customer_id.lower(), agreement["type"], _contact_key(agreement["primaryContact"]),
+                 _dumps(dict(agreement))),
+            )
+        except sqlite3.IntegrityError:
+            raise DuplicateError("the agreement exists already") from None
+
+    def agreements(self, customer_id: str, agreement_type: str | None = None) -> list[dict[str, Any]]:
+        sql, args = "SELECT doc FROM agreements WHERE customer_id = ?", [customer_id.lower()]
+        if agreement_type is not None:
+            sql += " AND type = ?"
+            args.append(agreement_type)
+        return [json.loads(row[0]) for row in self._all(sql + " ORDER BY seq", tuple(args))]
+
+    # ------------------------------------------------------------------------------- carts, orders
+
+    def put_cart(self, customer_id: str, cart: Mapping[str, Any]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO carts (id, customer_id, doc) VALUES (?, ?, ?)",
+            (cart["id"], customer_id.lower(), _dumps(dict(cart))),
+        )
+
+    def cart(self, customer_id: str, cart_id: str) -> dict[str, Any] | None:
+        row = self._one("SELECT doc FROM carts WHERE id = ? AND customer_id = ?", (cart_id, customer_id.lower()))
+        return None if row is None else dict(json.loads(row[0]))
+
+    def put_order(self, customer_id: str, order: Mapping[str, Any]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO orders (id, customer_id, doc) VALUES (?, ?, ?)",
+            (order["id"], customer_id.lower(), _dumps(dict(order))),
+        )
+
+    def orders(self, customer_id: str) -> list[dict[str, Any]]:
+        rows = self._all("SELECT doc FROM orders WHERE customer_id = ? ORDER BY rowid", (customer_id.lower(),))
+        return [json.loads(row[0]) for row in rows]
+
+    # -------------------------------------------------------------------------------- subscriptions
+
+    def put_subscription(self, customer_id: str, subscription: Mapping[str, Any]) -> None:
+        """Insert or replace a subscription document (keyed by its ``id``)."""
+        self._write(
+            "INSERT INTO subscriptions (id, customer_id, friendly_name, doc) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (id) DO UPDATE SET friendly_name = excluded.friendly_name, doc = excluded.doc",
+            (subscription["id"], customer_id.lower(), subscription.get("friendlyName") or "",
+             _dumps(dict(subscription))),
+        )
+
+    def subscription(self, customer_id: str, subscription_id: str) -> dict[str, Any] | None:
+        row = self._one(
+            "SELECT doc FROM subscriptions WHERE id = ? AND customer_id = ?",
+            (subscription_id.lower(), customer_id.lower()),
+        )
+        return None if row is None else dict(json.loads(row[0]))
+
+    def subscriptions(self, customer_id: str) -> list[dict[str, Any]]:
+        rows = self._all(
+            "SELECT doc FROM subscriptions WHERE customer_id = ? ORDER BY seq", (customer_id.lower(),)
+        )
+        return [json.loads(row[0]) for row in rows]
+
+    def set_subscription_fields(self, customer_id: str, friendly_name: str, **fields: Any) -> dict[str, Any]:
+        """Change a subscription behind cspsync's back (drift for tests and benchmarks).
+
+        ``fields`` are camelCase subscription fields (``quantity=5``, ``status="suspended"``,
+        ``friendlyName="renamed"``); the etag changes. LookupError when no subscription has that name.
+        """
+        with self.atomic():
+            row = self._one(
+                "SELECT doc FROM subscriptions WHERE customer_id = ? AND friendly_name = ? ORDER BY seq",
+                (customer_id.lower(), friendly_name),
+            )
+            if row is None:
+                raise LookupError(f"customer {customer_id} has no subscription named {friendly_name!r}")
+            subscription = json.loads(row[0])
+            subscription.update(fields)
+            subscription.setdefault("attributes", {})["etag"] = new_etag()
+            self.put_subscription(customer_id, subscription)
+        return dict(subscription)
