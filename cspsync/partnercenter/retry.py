@@ -75,7 +75,7 @@ class RetryPolicy:
 
     def backoff(self, failures: int) -> float:
         """Exponential back-off with additive jitter, capped at ``backoff_max``."""
-        base = self.backoff_initial * 2 ** max(0, failures - 1)
+        base = self.backoff_initial * float(2 ** max(0, failures - 1))
         return min(self.backoff_max, base + self.rng.uniform(0, self.jitter))
 
     def throttle_wait(self, failures: int, retry_after: float | None) -> float:

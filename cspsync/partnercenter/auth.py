@@ -1,0 +1,397 @@
+"""Access tokens for Partner Center, through msal.
+
+Two kinds of token (partner-center-api.md section 1):
+
+* **App-only** (client credentials of the Partner Center web app): enough for customer create/read,
+  domain check, address validation, carts and subscriptions.
+* **App+User** (a partner user's delegated token): needed for relationship links and lists, indirect
+  resellers, customers of indirect resellers and every Microsoft Customer Agreement call. In CI it comes
+  from a stored refresh token (the "Secure Application Model"); locally from a device-code sign-in.
+
+Providers answer ``token(user=False)``. msal failures become :class:`AuthenticationError` whose text never
+holds a secret or a token (msal's correlation ids are kept: support needs them).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import logging
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol, TypeVar
+
+from pydantic import SecretStr
+
+from cspsync.errors import AuthenticationError, ConfigError
+
+log = logging.getLogger("cspsync.partnercenter")
+R = TypeVar("R")
+
+APP_SCOPE = "https://api.partnercenter.microsoft.com/.default"
+USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
+AUTHORITY_HOST = "https://login.microsoftonline.com"
+#: Opt-in to a plain-file token cache when no encrypted store (keyring, libsecret, DPAPI) exists.
+PLAINTEXT_CACHE_ENV = "CSPSYNC_ALLOW_PLAINTEXT_TOKEN_CACHE"
+#: Refresh delegated tokens this long before they expire.
+EXPIRY_MARGIN = 300.0
+
+
+class TokenProvider(Protocol):
+    def token(self, user: bool = False) -> str:
+        """A bearer token; ``user=True`` asks for an App+User (delegated) token."""
+        ...
+
+
+class ConfidentialApp(Protocol):
+    """The part of ``msal.ConfidentialClientApplication`` used here."""
+
+    def acquire_token_for_client(self, scopes: list[str]) -> dict[str, Any] | None: ...
+
+    def acquire_token_by_refresh_token(self, refresh_token: str, scopes: list[str]) -> dict[str, Any] | None: ...
+
+
+class PublicApp(Protocol):
+    """The part of ``msal.PublicClientApplication`` used here."""
+
+    def get_accounts(self) -> list[dict[str, Any]]: ...
+
+    def acquire_token_silent(self, scopes: list[str], account: dict[str, Any] | None) -> dict[str, Any] | None: ...
+
+    def initiate_device_flow(self, scopes: list[str]) -> dict[str, Any]: ...
+
+    def acquire_token_by_device_flow(self, flow: dict[str, Any]) -> dict[str, Any]: ...
+
+
+class StaticToken:
+    """A fixed token for the emulator (not a secret: the emulator accepts ``emulator``)."""
+
+    def __init__(self, value: str = "emulator") -> None:
+        self._value = value
+
+    def token(self, user: bool = False) -> str:
+        return self._value
+
+    def __repr__(self) -> str:
+        return "StaticToken()"
+
+
+@dataclass(frozen=True)
+class Certificate:
+    """A client certificate: the PEM with the private key, and the SHA-1 thumbprint (hex)."""
+
+    private_key_pem: SecretStr
+    thumbprint: str
+
+    @classmethod
+    def from_pem(cls, pem: str, thumbprint: str | None = None) -> Certificate:
+        """Read the thumbprint from the PEM's CERTIFICATE block when it is not given."""
+        if "PRIVATE KEY-----" not in pem:
+            raise ConfigError("the client certificate PEM has no private key block")
+        if not thumbprint:
+            thumbprint = pem_thumbprint(pem)
+        return cls(private_key_pem=SecretStr(pem), thumbprint=thumbprint.replace(":", "").upper())
+
+
+def pem_thumbprint(pem: str) -> str:
+    match = re.search(r"-----BEGIN CERTIFICATE-----(.+?)-----END CERTIFICATE-----", pem, re.DOTALL)
+    if not match:
+        raise ConfigError(
+            "the client certificate PEM holds no CERTIFICATE block to compute its thumbprint from",
+            hint="set CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT or append the certificate to the PEM",
+        )
+    der = base64.b64decode("".join(match.group(1).split()))
+    return hashlib.sha1(der, usedforsecurity=False).hexdigest().upper()
+
+
+def _scrub(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret:
+            text = text.replace(secret, "***")
+    return text
+
+
+def _token_from(result: dict[str, Any] | None, what: str, secrets: list[str]) -> dict[str, Any]:
+    """The msal result if it holds an access token, else an AuthenticationError that explains it."""
+    if result and result.get("access_token"):
+        return result
+    result = result or {}
+    error = str(result.get("error") or "no_token")
+    description = str(result.get("error_description") or "msal returned no access token")
+    first_line = _scrub(description.strip().splitlines()[0], secrets) if description.strip() else ""
+    correlation = result.get("correlation_id")
+    message = f"Could not get a Partner Center {what} token: {error}: {first_line}"
+    if correlation:
+        message += f" (correlation id {correlation})"
+    raise AuthenticationError(message, hint=_auth_hint(error))
+
+
+def _auth_hint(error: str) -> str:
+    if error == "invalid_grant":
+        return "the refresh token is expired or revoked: sign in again (device code) and store the new one"
+    if error in ("invalid_client", "unauthorized_client"):
+        return "check CSPSYNC_CLIENT_ID and the client secret or certificate of the Partner Center app"
+    return "check CSPSYNC_TENANT_ID, CSPSYNC_CLIENT_ID and the app's credentials"
+
+
+def _msal_call(call: Callable[[], R], what: str, secrets: list[str]) -> R:
+    """Run an msal call; its exceptions (network, bad key) become AuthenticationError."""
+    try:
+        return call()
+    except AuthenticationError:
+        raise
+    except Exception as exc:  # msal raises ValueError, requests errors, … at the edge
+        detail = _scrub(str(exc).splitlines()[0] if str(exc) else "", secrets)
+        raise AuthenticationError(
+            f"Could not get a Partner Center {what} token: {type(exc).__name__}: {detail}",
+            hint="check the network to login.microsoftonline.com and the app's credentials",
+        ) from None
+
+
+def _guard(call: Callable[[], dict[str, Any] | None], what: str, secrets: list[str]) -> dict[str, Any]:
+    """An msal token call whose failures, raised or returned, become AuthenticationError."""
+    return _token_from(_msal_call(call, what, secrets), what, secrets)
+
+
+class AppCredentials:
+    """Client credentials (secret or certificate) for app-only calls, plus an optional refresh token for
+    App+User calls. The msal application is built on first use (building it contacts the authority)."""
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        client_secret: SecretStr | None = None,
+        certificate: Certificate | None = None,
+        refresh_token: SecretStr | None = None,
+        app: ConfidentialApp | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if app is None and (client_secret is None) == (certificate is None):
+            raise ConfigError("give exactly one of a client secret or a client certificate")
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self._secret = client_secret
+        self._certificate = certificate
+        self._refresh_token = refresh_token
+        self._app = app
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._user_token: tuple[str, float] | None = None
+
+    def __repr__(self) -> str:
+        return f"AppCredentials(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+
+    @property
+    def has_user(self) -> bool:
+        return self._refresh_token is not None
+
+    def _secrets(self) -> list[str]:
+        values = [self._refresh_token, self._secret]
+        found = [v.get_secret_value() for v in values if v is not None]
+        if self._certificate is not None:
+            found.append(self._certificate.private_key_pem.get_secret_value())
+        return found
+
+    def _msal_app(self) -> ConfidentialApp:
+        if self._app is None:
+            import msal
+
+            credential: Any
+            if self._certificate is not None:
+                credential = {
+                    "private_key": self._certificate.private_key_pem.get_secret_value(),
+                    "thumbprint": self._certificate.thumbprint,
+                }
+            else:
+                assert self._secret is not None
+                credential = self._secret.get_secret_value()
+            authority = f"{AUTHORITY_HOST}/{self.tenant_id}"
+
+            self._app = _msal_call(
+                lambda: msal.ConfidentialClientApplication(
+                    self.client_id, authority=authority, client_credential=credential
+                ),
+                "app",
+                self._secrets(),
+            )
+        assert self._app is not None
+        return self._app
+
+    def token(self, user: bool = False) -> str:
+        with self._lock:
+            return self._user() if user else self._app_only()
+
+    def _app_only(self) -> str:
+        app = self._msal_app()  # msal serves its in-memory cache until the token nears expiry
+        result = _guard(lambda: app.acquire_token_for_client(scopes=[APP_SCOPE]), "app", self._secrets())
+        return str(result["access_token"])
+
+    def _user(self) -> str:
+        if self._refresh_token is None:
+            raise AuthenticationError(
+                "This Partner Center call needs a partner user's delegated (App+User) token",
+                hint="set CSPSYNC_REFRESH_TOKEN (Secure Application Model), or sign in with a device code",
+            )
+        now = self._clock()
+        if self._user_token is not None and now < self._user_token[1] - EXPIRY_MARGIN:
+            return self._user_token[0]
+        app = self._msal_app()
+        refresh = self._refresh_token.get_secret_value()
+        result = _guard(
+            lambda: app.acquire_token_by_refresh_token(refresh, scopes=[USER_SCOPE]), "App+User", self._secrets()
+        )
+        if result.get("refresh_token"):
+            self._refresh_token = SecretStr(str(result["refresh_token"]))  # rotated by Entra ID
+        self._user_token = (str(result["access_token"]), now + float(result.get("expires_in", 3600)))
+        return self._user_token[0]
+
+
+def plaintext_cache_opted_in(env: Mapping[str, str]) -> bool:
+    return env.get(PLAINTEXT_CACHE_ENV, "").strip().lower() in {"1", "true", "yes"}
+
+
+def open_token_cache(
+    path: Path,
+    *,
+    allow_plaintext: bool,
+    build_encrypted: Callable[[str], Any] | None = None,
+) -> Any:
+    """An msal token cache persisted encrypted (DPAPI, Keychain, libsecret) at ``path``.
+
+    Where no encrypted store exists (a headless Linux without libsecret), the cache falls back to a plain
+    file readable by the user only, and only if the user opted in with CSPSYNC_ALLOW_PLAINTEXT_TOKEN_CACHE=1:
+    a refresh token in a plain file lets anyone who can read it act as that partner user.
+    """
+    import msal_extensions
+
+    build = build_encrypted or msal_extensions.build_encrypted_persistence
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        persistence = build(str(path))
+    except Exception as exc:  # ImportError (no gi), RuntimeError, PersistenceError, …
+        if not allow_plaintext:
+            raise ConfigError(
+                f"No encrypted token store is available on this machine ({type(exc).__name__})",
+                hint=f"set {PLAINTEXT_CACHE_ENV}=1 to keep the sign-in cache in a plain file at {path} "
+                "(readable by you only), or use app credentials (CSPSYNC_CLIENT_SECRET)",
+            ) from None
+        log.warning("token cache at %s is NOT encrypted (opted in with %s)", path, PLAINTEXT_CACHE_ENV)
+        if not path.exists():
+            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+        persistence = msal_extensions.FilePersistence(str(path))
+    return msal_extensions.PersistedTokenCache(persistence)
+
+
+class DeviceCodeLogin:
+    """Interactive App+User sign-in for local use: device code once, then the persisted cache.
+
+    ``prompt`` receives msal's instruction ("open https://microsoft.com/devicelogin and enter …"); the CLI
+    prints it. Native apps can only get App+User tokens, so app-only calls use the same token.
+    """
+
+    def __init__(
+        self,
+        *,
+        tenant_id: str,
+        client_id: str,
+        cache_path: Path,
+        prompt: Callable[[str], None],
+        allow_plaintext_cache: bool = False,
+        app: PublicApp | None = None,
+        build_encrypted: Callable[[str], Any] | None = None,
+    ) -> None:
+        self.tenant_id = tenant_id
+        self.client_id = client_id
+        self._cache_path = cache_path
+        self._prompt = prompt
+        self._allow_plaintext = allow_plaintext_cache
+        self._app = app
+        self._build_encrypted = build_encrypted
+        self._lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"DeviceCodeLogin(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+
+    def _public_app(self) -> PublicApp:
+        if self._app is None:
+            import msal
+
+            cache = open_token_cache(
+                self._cache_path, allow_plaintext=self._allow_plaintext, build_encrypted=self._build_encrypted
+            )
+
+            authority = f"{AUTHORITY_HOST}/{self.tenant_id}"
+            self._app = _msal_call(
+                lambda: msal.PublicClientApplication(self.client_id, authority=authority, token_cache=cache),
+                "App+User",
+                [],
+            )
+        assert self._app is not None
+        return self._app
+
+    def token(self, user: bool = False) -> str:
+        with self._lock:
+            app = self._public_app()
+            accounts = _msal_call(app.get_accounts, "App+User", [])
+            if accounts:
+                first = accounts[0]
+                silent = _msal_call(lambda: app.acquire_token_silent([USER_SCOPE], account=first), "App+User", [])
+                if silent and silent.get("access_token"):
+                    return str(silent["access_token"])
+            flow = _msal_call(lambda: app.initiate_device_flow(scopes=[USER_SCOPE]), "App+User", [])
+            if "user_code" not in flow:
+                _token_from(flow, "App+User", [])
+            self._prompt(str(flow.get("message", "")))
+            result = _guard(lambda: app.acquire_token_by_device_flow(flow), "App+User", [])
+            return str(result["access_token"])
+
+
+def from_environment(env: Mapping[str, str]) -> TokenProvider:
+    """App credentials from CSPSYNC_TENANT_ID, CSPSYNC_CLIENT_ID, and CSPSYNC_CLIENT_SECRET or
+    CSPSYNC_CLIENT_CERTIFICATE (PEM text) / CSPSYNC_CLIENT_CERTIFICATE_PATH (+ optional
+    CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT); CSPSYNC_REFRESH_TOKEN enables App+User calls."""
+
+    def get(name: str) -> str | None:
+        value = env.get(name, "").strip()
+        return value or None
+
+    tenant, client = get("CSPSYNC_TENANT_ID"), get("CSPSYNC_CLIENT_ID")
+    secret = get("CSPSYNC_CLIENT_SECRET")
+    cert_text, cert_path = get("CSPSYNC_CLIENT_CERTIFICATE"), get("CSPSYNC_CLIENT_CERTIFICATE_PATH")
+    missing = [name for name, value in (("CSPSYNC_TENANT_ID", tenant), ("CSPSYNC_CLIENT_ID", client)) if not value]
+    if not (secret or cert_text or cert_path):
+        missing.append("CSPSYNC_CLIENT_SECRET or CSPSYNC_CLIENT_CERTIFICATE(_PATH)")
+    if missing:
+        raise ConfigError(
+            "Partner Center credentials are incomplete: missing " + ", ".join(missing),
+            hint="set them in the environment (in CI, from the repository's secrets); "
+            "with none of them set, cspsync targets its emulator",
+        )
+    if secret and (cert_text or cert_path):
+        raise ConfigError("set either CSPSYNC_CLIENT_SECRET or a client certificate, not both")
+    if cert_text and cert_path:
+        raise ConfigError("set either CSPSYNC_CLIENT_CERTIFICATE or CSPSYNC_CLIENT_CERTIFICATE_PATH, not both")
+    certificate = None
+    if cert_path:
+        try:
+            cert_text = Path(cert_path).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot read CSPSYNC_CLIENT_CERTIFICATE_PATH {cert_path}: {exc.strerror}") from None
+    if cert_text:
+        certificate = Certificate.from_pem(cert_text, get("CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT"))
+    refresh = get("CSPSYNC_REFRESH_TOKEN")
+    assert tenant is not None and client is not None
+    return AppCredentials(
+        tenant_id=tenant,
+        client_id=client,
+        client_secret=SecretStr(secret) if secret else None,
+        certificate=certificate,
+        refresh_token=SecretStr(refresh) if refresh else None,
+    )

@@ -1,0 +1,222 @@
+"""One logical Partner Center call over httpx: headers, limits, retries, error mapping, logging, records.
+
+The session sees only an ``httpx`` transport (the real API, the in-process emulator or the emulator on
+loopback). Every attempt of one logical call carries the same ``MS-RequestId`` (Partner Center's
+idempotency key); every call of one client carries the same ``MS-CorrelationId``.
+
+Logging (``cspsync.partnercenter``, DEBUG): method, path without query, status, request id, duration.
+Never headers (the bearer token) and never bodies (a create-customer response holds the admin password).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+from urllib.parse import quote
+
+import httpx
+from pydantic import ValidationError
+
+from cspsync.errors import PartnerCenterError
+
+from .auth import TokenProvider
+from .calls import CallRecord, ClientStats, record
+from .faults import NOT_SENT, decode_json, error_for_response, error_for_transport
+from .retry import Clock, Failure, Kind, Limits, RateLimiter, Retrier, RetryPolicy, Sleep, parse_retry_after
+
+log = logging.getLogger("cspsync.partnercenter")
+
+T = TypeVar("T")
+
+APPLICATION = "cspsync"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A successful response, body decoded (``None`` when empty)."""
+
+    status: int
+    headers: httpx.Headers
+    body: Any
+    request_id: str
+
+
+def expand(template: str, params: Mapping[str, str]) -> str:
+    """Fill ``{name}`` placeholders with URL-quoted values (ids never break out of their segment)."""
+    return template.format(**{k: quote(str(v), safe="") for k, v in params.items()})
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """Where a response did not fit the model, without echoing values (they may be secrets)."""
+    problems = [
+        f"{'.'.join(str(p) for p in err['loc']) or '(body)'}: {err['msg']}"
+        for err in exc.errors(include_input=False, include_url=False)[:3]
+    ]
+    return "; ".join(problems)
+
+
+class Session:
+    """Sends logical calls; thread-safe (one limiter, one semaphore, one httpx client)."""
+
+    def __init__(
+        self,
+        *,
+        http: httpx.Client,
+        tokens: TokenProvider,
+        correlation_id: str,
+        locale: str,
+        limits: Limits,
+        policy: RetryPolicy,
+        clock: Clock,
+        sleep: Sleep,
+        stats: ClientStats,
+    ) -> None:
+        self._http = http
+        self._tokens = tokens
+        self.correlation_id = correlation_id
+        self._locale = locale
+        self._clock = clock
+        self._stats = stats
+        self._limiter = RateLimiter(limits.requests_per_second, limits.burst, clock=clock, sleep=sleep)
+        self._slots = threading.BoundedSemaphore(limits.max_concurrency)
+        self._retrier = Retrier(
+            policy,
+            clock=clock,
+            sleep=sleep,
+            limiter=self._limiter,
+            pause_all_on_throttle=limits.pause_all_on_throttle,
+            on_retry=lambda kind, wait: stats.count_retry(wait),
+        )
+
+    def call(
+        self,
+        method: str,
+        template: str,
+        parse: Callable[[Reply], T],
+        *,
+        path_params: Mapping[str, str] | None = None,
+        url: str | None = None,
+        params: Mapping[str, str | int] | None = None,
+        json: Any = None,
+        headers: Mapping[str, str] | None = None,
+        user: bool = False,
+        idempotent: bool = True,
+        landed: Callable[[], T | None] | None = None,
+        ok: Collection[int] = (200, 201, 202, 204),
+    ) -> T:
+        """One logical call: ``template`` names the endpoint (stats, errors), ``url`` overrides the path
+        (paging links). ``parse`` turns the reply into the result; ``landed`` see :class:`Retrier`."""
+        operation = f"{method} {template}"
+        path = url if url is not None else expand(template, path_params or {})
+        request_id = str(uuid.uuid4())
+        self._stats.count_call(operation)
+        state: dict[str, Any] = {"attempts": 0, "status": None}
+
+        def send() -> T:
+            state["attempts"] += 1
+            request = self._http.build_request(
+                method,
+                path,
+                params=params,
+                json=json,
+                headers=self._headers(request_id, user, headers),
+            )
+            limiter_wait = self._limiter.acquire()
+            self._stats.count_request(limiter_wait)
+            started = self._clock()
+            try:
+                with self._slots:
+                    response = self._http.send(request)
+            except httpx.TransportError as exc:
+                state["status"] = None
+                log.debug(
+                    "%s %s -> %s after %.0f ms (MS-RequestId %s, attempt %d)",
+                    method, request.url.path, type(exc).__name__, (self._clock() - started) * 1000,
+                    request_id, state["attempts"],
+                )  # fmt: skip
+                kind = Kind.NOT_SENT if isinstance(exc, NOT_SENT) else Kind.AMBIGUOUS
+                raise Failure(error_for_transport(exc, request_id=request_id, operation=operation), kind) from None
+            state["status"] = response.status_code
+            log.debug(
+                "%s %s -> %d in %.0f ms (MS-RequestId %s, attempt %d)",
+                method, request.url.path, response.status_code, (self._clock() - started) * 1000,
+                request_id, state["attempts"],
+            )  # fmt: skip
+            return self._outcome(response, request_id, operation, ok, parse)
+
+        error_code: str | None = None
+        try:
+            return self._retrier.call(send, idempotent=idempotent, landed=landed)
+        except PartnerCenterError as exc:
+            error_code = exc.code
+            raise
+        finally:
+            record(
+                CallRecord(
+                    operation=operation,
+                    path=path.split("?", 1)[0],
+                    request_id=request_id,
+                    status=state["status"],
+                    attempts=state["attempts"],
+                    error_code=error_code,
+                )
+            )
+
+    def _headers(self, request_id: str, user: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
+        headers = {
+            "Authorization": f"Bearer {self._tokens.token(user=user)}",
+            "Accept": "application/json",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": self.correlation_id,
+            "X-Locale": self._locale,
+            "MS-PartnerCenter-Application": APPLICATION,
+            "User-Agent": APPLICATION,
+        }
+        for key, value in (extra or {}).items():
+            if key.lower() not in {"authorization", "ms-requestid", "ms-correlationid"}:
+                headers[key] = value
+        return headers
+
+    def _outcome(
+        self,
+        response: httpx.Response,
+        request_id: str,
+        operation: str,
+        ok: Collection[int],
+        parse: Callable[[Reply], T],
+    ) -> T:
+        status = response.status_code
+        if status in ok:
+            try:
+                body = decode_json(response.content)
+            except (UnicodeDecodeError, ValueError):
+                raise PartnerCenterError(
+                    f"Partner Center answered {operation} with HTTP {status} and a body that is not JSON",
+                    status=status,
+                    request_id=request_id,
+                ) from None
+            try:
+                return parse(Reply(status, response.headers, body, request_id))
+            except ValidationError as exc:
+                raise PartnerCenterError(
+                    f"Partner Center answered {operation} with an unexpected body: {describe_validation(exc)}",
+                    status=status,
+                    request_id=request_id,
+                ) from None
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        error = error_for_response(
+            status=status, content=response.content, request_id=request_id, operation=operation,
+            retry_after=retry_after,
+        )  # fmt: skip
+        if status == 429:
+            self._stats.count_throttle()
+            kind = Kind.THROTTLED
+        elif status >= 500:
+            kind = Kind.AMBIGUOUS
+        else:
+            kind = Kind.FINAL
+        raise Failure(error, kind, retry_after=getattr(error, "retry_after", None))
