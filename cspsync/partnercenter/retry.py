@@ -105,7 +105,8 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
 
 class RateLimiter:
     """A thread-safe token bucket. Callers reserve a token under the lock and sleep outside it, so
-    waiting threads are spaced ``1 / rate`` apart whatever the interleaving."""
+    waiting threads are spaced ``1 / rate`` apart whatever the interleaving. :meth:`pause` (after a 429)
+    holds every caller, including those already waiting, until the pause ends."""
 
     def __init__(self, rate: float, burst: int, *, clock: Clock, sleep: Sleep) -> None:
         self._rate = rate
@@ -114,7 +115,8 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._tokens = float(burst)
-        self._stamp = clock()
+        self._stamp = clock()  # the time ``_tokens`` refers to; in the future during a pause
+        self._paused_until = self._stamp
 
     def _refill(self, now: float) -> None:
         if now > self._stamp:
@@ -131,18 +133,24 @@ class RateLimiter:
             wait = max(0.0, ready_at - now)
         if wait > 0:
             self._sleep(wait)
+        with self._lock:  # a pause that began while this caller slept holds it too
+            hold = self._paused_until - self._clock()
+        if hold > 0:
+            self._sleep(hold)
+            wait += hold
         return wait
 
     def pause(self, seconds: float) -> None:
-        """Hold every caller for ``seconds`` (after a 429), then resume one request at a time."""
+        """Hold every caller for ``seconds``, then resume one request at a time at the normal rate."""
         with self._lock:
             now = self._clock()
             self._refill(now)
             until = now + seconds
+            if until > self._paused_until:
+                self._paused_until = until
             if until > self._stamp:
-                # the next reservation becomes ready at ``until``, later ones 1 / rate apart
                 self._stamp = until
-                self._tokens = min(self._tokens, 1.0)
+                self._tokens = 1.0
 
 
 class Kind(enum.Enum):
