@@ -7,6 +7,7 @@ says so here, so a client never depends on more than the status for those.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,10 +23,12 @@ class ErrorCode:
     text: str
     name: str | None = None  # errorName of the newer error shape, where Partner Center sends one
 
-    def error(self, description: str | None = None, /, **values: Any) -> ApiError:
+    def error(
+        self, description: str | None = None, /, *, headers: Mapping[str, str] | None = None, **values: Any
+    ) -> ApiError:
         """The error with ``description`` (or the default text formatted with ``values``)."""
         text = description if description is not None else self.text.format(**values)
-        return ApiError(self.status, self.code, text, error_name=self.name)
+        return ApiError(self.status, self.code, text, error_name=self.name, headers=headers)
 
 
 # --- request level
@@ -79,6 +82,7 @@ CART_SUBMITTED = ErrorCode(400, "800065", "Cannot check out an already submitted
 
 # cart line errors (CartErrorCode): sent inside a line item, not as a response status
 LINE_INVALID_CATALOG_ITEM = "10001"
+LINE_INVALID_PARTICIPANTS = "10004"
 LINE_INVALID_INPUT = "10010"
 
 # --- subscriptions

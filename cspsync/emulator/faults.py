@@ -15,8 +15,9 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import httpx
 
@@ -157,3 +158,38 @@ class Faults:
         """Lose the answer of a successful write that was committed (raises ReadTimeout)."""
         if draw.lose_response and request.method in WRITE_METHODS and response.is_success:
             raise httpx.ReadTimeout("The read operation timed out", request=request)
+
+
+ENVIRONMENT_VARIABLES = {
+    "CSPSYNC_EMULATOR_LATENCY_MS": "latency_ms",
+    "CSPSYNC_EMULATOR_ERROR_RATE": "error_rate",
+    "CSPSYNC_EMULATOR_DROP_RATE": "drop_rate",
+    "CSPSYNC_EMULATOR_TIMEOUT_RATE": "timeout_rate",
+    "CSPSYNC_EMULATOR_TIMEOUT_AFTER_COMMIT_RATE": "timeout_after_commit_rate",
+    "CSPSYNC_EMULATOR_THROTTLE_RATE": "throttle_rate",
+    "CSPSYNC_EMULATOR_THROTTLE_BURST": "throttle_burst",
+    "CSPSYNC_EMULATOR_FAULT_SEED": "seed",
+}
+
+
+def faults_from_environment(env: Mapping[str, str]) -> Faults | None:
+    """Faults named by ``CSPSYNC_EMULATOR_*`` variables (see ENVIRONMENT_VARIABLES); None when none is set.
+
+    ``CSPSYNC_EMULATOR_LATENCY_MS`` takes a number or a range ``LOW-HIGH``.
+    """
+    settings: dict[str, Any] = {}
+    for variable, name in ENVIRONMENT_VARIABLES.items():
+        raw = env.get(variable, "").strip()
+        if not raw:
+            continue
+        try:
+            if name == "latency_ms" and "-" in raw.lstrip("-"):
+                low, high = raw.split("-", 1)
+                settings[name] = (float(low), float(high))
+            elif name in ("seed", "throttle_burst"):
+                settings[name] = int(raw)
+            else:
+                settings[name] = float(raw)
+        except ValueError:
+            raise ConfigError(f"{variable}={raw!r} is not a number.") from None
+    return Faults(**settings) if settings else None

@@ -20,6 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
+from pydantic import ValidationError
+
 from cspsync.emulator.addresses import rule_for, sample_address
 from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_world
 from cspsync.errors import ConfigError
@@ -149,6 +151,14 @@ def _tenant(row: tuple[Any, ...] | None) -> Tenant | None:
     seq, tenant_id, domain, name, country, is_customer, reseller, commerce_id, billing, etag = row
     return Tenant(seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id,
                   json.loads(billing), etag)
+
+
+def _tenant_seed(record: Mapping[str, Any]) -> TenantSeed:
+    try:
+        return TenantSeed.model_validate(record)
+    except ValidationError as err:
+        problems = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in err.errors())
+        raise ConfigError(f"Invalid tenant {record.get('domain')!r}: {problems}") from None
 
 
 def _dumps(value: Any) -> str:
@@ -361,7 +371,7 @@ class Store:
         DuplicateError when a domain or tenant id exists already."""
         rows: list[tuple[Any, ...]] = []
         for record in records:
-            seed = TenantSeed.model_validate({**record, "customer": True})
+            seed = _tenant_seed({**record, "customer": True})
             billing = (
                 seed.billingProfile.model_dump(exclude_none=True)
                 if seed.billingProfile
@@ -433,8 +443,8 @@ class Store:
             tenant = self.tenant_by_domain(domain)
             if tenant is None:
                 name = company_name or domain.split(".")[0].replace("-", " ").title()
-                seed = TenantSeed(domain=domain, companyName=name, country=country or world.partner.markets[0])
-                self._upsert_tenant(seed)
+                record = {"domain": domain, "companyName": name, "country": country or world.partner.markets[0]}
+                self._upsert_tenant(_tenant_seed(record))
                 tenant = self.tenant_by_domain(domain)
                 assert tenant is not None
             self._write(

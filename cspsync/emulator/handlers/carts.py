@@ -1,0 +1,215 @@
+"""Carts and checkout: lines are checked against the catalog, checkout creates one subscription per line.
+
+A line that does not fit the catalog keeps an ``error`` ({errorCode, errorDescription}, Partner Center's
+CartErrorCode) and blocks checkout (800009). Checkout needs a Microsoft Customer Agreement (13605), works
+once per cart (800065), and carts expire 7 days after creation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+from typing import Any
+
+import httpx
+
+from cspsync.emulator import codes
+from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, Offer, offer_for_catalog_item
+from cspsync.emulator.handlers.agreements import MCA
+from cspsync.emulator.handlers.common import customer, parse_timestamp, timestamp
+from cspsync.emulator.handlers.subscriptions import new_subscription
+from cspsync.emulator.routing import Call
+from cspsync.emulator.store import Tenant
+from cspsync.emulator.wire import respond
+from cspsync.emulator.world import WorldSeed
+
+CART_LIFETIME = timedelta(days=7)
+_PARTICIPANT_KEYS = {"transaction_reseller", "additional_transaction_reseller", "consumption_reseller"}
+
+
+def _line_error(code: str, description: str) -> dict[str, Any]:
+    return {"errorCode": code, "errorDescription": description}
+
+
+def _check_participants(line: dict[str, Any], world: WorldSeed) -> str | None:
+    participants = line.get("participants")
+    if participants is None:
+        return None
+    reseller_mpns = {reseller.mpnId for reseller in world.resellers}
+    if not isinstance(participants, list):
+        return "participants must be a list of {key, value}."
+    for participant in participants:
+        if not isinstance(participant, dict) or participant.get("key") not in _PARTICIPANT_KEYS:
+            return f"participant {participant!r} is not one of {sorted(_PARTICIPANT_KEYS)}."
+        if participant.get("value") not in reseller_mpns:
+            return f"MPN Id {participant.get('value')!r} is not an indirect reseller of the partner."
+    return None
+
+
+def _line_problem(line: dict[str, Any], item: Offer) -> str | None:
+    quantity = line.get("quantity")
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= item.max_quantity:
+        return f"quantity must be an integer from 1 to {item.max_quantity}, not {quantity!r}."
+    cycle, term = line.get("billingCycle"), line.get("termDuration") or None
+    if item.is_azure_plan:
+        if term is not None:
+            return f"The Azure plan has no term; termDuration {term!r} is not allowed."
+        if cycle != "monthly":
+            return f"The Azure plan is billed monthly, not {cycle!r}."
+        return None
+    durations = sorted({t.duration for t in item.terms})
+    if term not in durations:
+        return f"termDuration must be one of {durations} for {item.catalog_item_id}, not {term!r}."
+    cycles = [t.billing_cycle for t in item.terms if t.duration == term]
+    if cycle not in cycles:
+        return f"billingCycle {cycle!r} is not available for term {term} of {item.catalog_item_id}; use {cycles}."
+    friendly_name = line.get("friendlyName")
+    if friendly_name is not None and (not isinstance(friendly_name, str) or len(friendly_name) > 256):
+        return "friendlyName must be a string of at most 256 characters."
+    return None
+
+
+def _checked_line(line: Any, index: int, tenant: Tenant, world: WorldSeed) -> dict[str, Any]:
+    if not isinstance(line, dict):
+        raise codes.INVALID_INPUT.error(f"lineItems[{index}] must be an object.")
+    checked = dict(line)
+    checked["id"] = line.get("id") if isinstance(line.get("id"), int) else index
+    checked.pop("error", None)
+    currency = CURRENCY_BY_COUNTRY.get(tenant.country)
+    if currency is not None:
+        checked["currencyCode"] = currency
+    catalog_item_id = line.get("catalogItemId")
+    item = offer_for_catalog_item(catalog_item_id) if isinstance(catalog_item_id, str) else None
+    if item is None or currency is None:
+        checked["error"] = _line_error(
+            codes.LINE_INVALID_CATALOG_ITEM,
+            f"The catalog item {catalog_item_id!r} is not available for customers in {tenant.country}.",
+        )
+        return checked
+    participants_problem = _check_participants(line, world)
+    if participants_problem:
+        checked["error"] = _line_error(codes.LINE_INVALID_PARTICIPANTS, participants_problem)
+        return checked
+    problem = _line_problem(line, item)
+    if problem:
+        checked["error"] = _line_error(codes.LINE_INVALID_INPUT, problem)
+    return checked
+
+
+def _checked_lines(body: dict[str, Any], tenant: Tenant, world: WorldSeed) -> list[dict[str, Any]]:
+    lines = body.get("lineItems")
+    if not isinstance(lines, list) or not lines:
+        raise codes.INVALID_PROPERTY.error("lineItems is required and must not be empty.")
+    checked = [_checked_line(line, index, tenant, world) for index, line in enumerate(lines)]
+    groups: dict[str, str] = {}
+    for line in checked:
+        line["orderGroup"] = groups.setdefault(str(line.get("billingCycle")), str(len(groups)))
+    return checked
+
+
+def create_cart(call: Call) -> httpx.Response:
+    tenant = customer(call)
+    lines = _checked_lines(call.json(), tenant, call.store.world())
+    now = timestamp(call.now)
+    cart = {
+        "id": str(uuid.uuid4()),
+        "creationTimestamp": now,
+        "lastModifiedTimestamp": now,
+        "expirationTimestamp": timestamp(call.now + CART_LIFETIME),
+        "lastModifiedUser": "emulator",
+        "status": "Active",
+        "lineItems": lines,
+        "attributes": {"objectType": "Cart"},
+    }
+    call.store.put_cart(tenant.id, cart)
+    return respond(201, cart)
+
+
+def _cart(call: Call, tenant: Tenant) -> dict[str, Any]:
+    cart_id = call.params["cartId"]
+    cart = call.store.cart(tenant.id, cart_id)
+    if cart is None or parse_timestamp(cart["expirationTimestamp"]) < call.now:
+        raise codes.CART_NOT_FOUND.error(f"Unable to retrieve cart Id {cart_id}: it does not exist or expired.")
+    return cart
+
+
+def get_cart(call: Call) -> httpx.Response:
+    return respond(200, _cart(call, customer(call)))
+
+
+def update_cart(call: Call) -> httpx.Response:
+    body = call.json()
+    with call.store.atomic():
+        tenant = customer(call)
+        cart = _cart(call, tenant)
+        if cart["status"] != "Active":
+            raise codes.CART_SUBMITTED.error(f"Cart {cart['id']} was already submitted and cannot be updated.")
+        cart["lineItems"] = _checked_lines(body, tenant, call.store.world())
+        cart["lastModifiedTimestamp"] = timestamp(call.now)
+        call.store.put_cart(tenant.id, cart)
+    return respond(200, cart)
+
+
+def checkout(call: Call) -> httpx.Response:
+    with call.store.atomic():
+        tenant = customer(call)
+        cart = _cart(call, tenant)
+        if cart["status"] != "Active":
+            raise codes.CART_SUBMITTED.error(cart=cart["id"])
+        if not call.store.agreements(tenant.id, MCA):
+            raise codes.AGREEMENT_MISSING.error()
+        failing = [str(line["id"]) for line in cart["lineItems"] if line.get("error")]
+        if failing:
+            raise codes.CART_ITEM_ERRORS.error(f"Error in Cart item(s): line(s) {', '.join(failing)}.")
+        orders = _place_orders(call, tenant, cart)
+        cart["status"] = "Ordered"
+        cart["lastModifiedTimestamp"] = timestamp(call.now)
+        call.store.put_cart(tenant.id, cart)
+    return respond(201, {"orders": orders, "orderErrors": [], "attributes": {"objectType": "CartCheckoutResult"}})
+
+
+def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict[str, Any]]:
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for line in cart["lineItems"]:
+        groups.setdefault(line["orderGroup"], []).append(line)
+    orders = []
+    for lines in groups.values():
+        order_id = uuid.uuid4().hex[:16].upper()
+        order_lines = []
+        for number, line in enumerate(lines):
+            item = offer_for_catalog_item(line["catalogItemId"])
+            assert item is not None  # lines with errors never reach checkout
+            reseller = next(
+                (p["value"] for p in line.get("participants") or [] if p["key"] == "transaction_reseller"), None
+            )
+            subscription = new_subscription(
+                item, line, customer_id=tenant.id, order_id=order_id, now=call.now, partner_id=reseller
+            )
+            call.store.put_subscription(tenant.id, subscription)
+            order_line: dict[str, Any] = {
+                "lineItemNumber": number,
+                "offerId": item.catalog_item_id,
+                "subscriptionId": subscription["id"],
+                "termDuration": line.get("termDuration"),
+                "transactionType": "New",
+                "friendlyName": subscription["friendlyName"],
+                "quantity": line["quantity"],
+            }
+            if reseller:
+                order_line["partnerIdOnRecord"] = reseller
+            order_lines.append(order_line)
+        order = {
+            "id": order_id,
+            "alternateId": order_id.lower(),
+            "referenceCustomerId": tenant.id,
+            "billingCycle": lines[0]["billingCycle"],
+            "currencyCode": lines[0].get("currencyCode"),
+            "lineItems": order_lines,
+            "creationDate": timestamp(call.now),
+            "status": "completed",
+            "transactionType": "UserPurchase",
+            "attributes": {"objectType": "Order"},
+        }
+        call.store.put_order(tenant.id, order)
+        orders.append(order)
+    return orders

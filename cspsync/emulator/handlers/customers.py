@@ -1,0 +1,304 @@
+"""Customers: list (paged, filtered), read, create, domain check, address validation, billing profile."""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+import secrets
+import string
+import uuid
+from typing import Any
+
+import httpx
+
+from cspsync.emulator import codes
+from cspsync.emulator.addresses import REGISTRATION_NUMBER_COUNTRIES, address_problems, normalized
+from cspsync.emulator.handlers.common import (
+    check_email,
+    check_etag,
+    customer,
+    query_int,
+    required_object,
+    required_text,
+)
+from cspsync.emulator.routing import Call
+from cspsync.emulator.store import DuplicateError, Tenant
+from cspsync.emulator.wire import collection, link, respond
+
+_ONMICROSOFT = re.compile(r"([a-z0-9]{1,27})\.onmicrosoft\.com")
+_CULTURE = re.compile(r"[a-z]{2,3}-[a-z]{2}", re.IGNORECASE)
+_LANGUAGE = re.compile(r"[a-z]{2,3}", re.IGNORECASE)
+_FILTER_FIELDS = {"domain": "domain", "companyname": "company_name"}
+
+
+# ------------------------------------------------------------------------------------------ documents
+
+
+def company_profile(tenant: Tenant, *, full: bool) -> dict[str, Any]:
+    profile: dict[str, Any] = {
+        "tenantId": tenant.id,
+        "domain": tenant.domain,
+        "companyName": tenant.company_name,
+    }
+    if full:
+        profile["address"] = tenant.billing.get("defaultAddress")
+        profile["email"] = tenant.billing.get("email")
+    profile["attributes"] = {"objectType": "CustomerCompanyProfile"}
+    return profile
+
+
+def billing_profile(tenant: Tenant) -> dict[str, Any]:
+    profile: dict[str, Any] = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"billing:{tenant.id}"))}
+    profile.update(tenant.billing)
+    profile["companyName"] = tenant.company_name
+    profile["attributes"] = {"etag": tenant.billing_etag, "objectType": "CustomerBillingProfile"}
+    return profile
+
+
+def customer_document(tenant: Tenant) -> dict[str, Any]:
+    document: dict[str, Any] = {
+        "id": tenant.id,
+        "commerceId": tenant.commerce_id,
+        "companyProfile": company_profile(tenant, full=True),
+        "billingProfile": billing_profile(tenant),
+        "relationshipToPartner": "reseller",
+        "allowDelegatedAccess": False,
+    }
+    if tenant.associated_partner_id:
+        document["associatedPartnerId"] = tenant.associated_partner_id
+    document["links"] = {"self": link(f"/v1/customers/{tenant.id}")}
+    document["attributes"] = {"objectType": "Customer"}
+    return document
+
+
+def _summary(customer_id: str, domain: str, company_name: str) -> dict[str, Any]:
+    return {
+        "id": customer_id,
+        "companyProfile": {
+            "tenantId": customer_id,
+            "domain": domain,
+            "companyName": company_name,
+            "attributes": {"objectType": "CustomerCompanyProfile"},
+        },
+        "relationshipToPartner": "reseller",
+        "attributes": {"objectType": "Customer"},
+    }
+
+
+# ------------------------------------------------------------------------------------------- listing
+
+
+def _encode_token(after: int, field: str | None, prefix: str | None) -> str:
+    raw = json.dumps({"after": after, "field": field, "prefix": prefix}, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def _decode_token(token: str) -> tuple[int, str | None, str | None]:
+    try:
+        data = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+        after, field, prefix = data["after"], data["field"], data["prefix"]
+        if not isinstance(after, int) or field not in (None, *_FILTER_FIELDS.values()):
+            raise ValueError(token)
+        return after, field, prefix
+    except (ValueError, KeyError, TypeError):
+        raise codes.INVALID_INPUT.error("The continuation token is not valid.") from None
+
+
+def _parse_filter(raw: str) -> tuple[str, str]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        raise codes.INVALID_INPUT.error("The filter is not valid JSON.") from None
+    data = {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
+    field, value, operator = data.get("field"), data.get("value"), data.get("operator")
+    if not isinstance(field, str) or field.lower() not in _FILTER_FIELDS:
+        raise codes.INVALID_INPUT.error(
+            f"The filter field {field!r} is not supported; use Domain or CompanyName."
+        )
+    if not isinstance(operator, str) or operator.lower() != "starts_with":
+        raise codes.INVALID_INPUT.error(f"The filter operator {operator!r} is not supported; use starts_with.")
+    if not isinstance(value, str) or not value:
+        raise codes.INVALID_INPUT.error("The filter value must be a non-empty string.")
+    return _FILTER_FIELDS[field.lower()], value
+
+
+def list_customers(call: Call) -> httpx.Response:
+    size = query_int(call, "size")
+    if size is not None and size < 0:
+        raise codes.INVALID_INPUT.error(f"The query parameter size must not be negative, not {size}.")
+    size = min(size or call.page_size, call.max_page_size)
+    after, field, prefix = 0, None, None
+    if (call.query("seekOperation") or "").lower() == "next":
+        token = call.header("MS-ContinuationToken")
+        if not token:
+            raise codes.INVALID_INPUT.error("seekOperation=Next needs the MS-ContinuationToken header.")
+        after, field, prefix = _decode_token(token)
+    else:
+        raw_filter = call.query("filter")
+        if raw_filter:
+            field, prefix = _parse_filter(raw_filter)
+    rows = call.store.list_customers(after=after, limit=size + 1, field=field, prefix=prefix)
+    page = rows[:size]
+    links: dict[str, Any] = {"self": link(f"/v1/customers?size={size}")}
+    body_token: str | None = None
+    if len(rows) > size:
+        body_token = _encode_token(page[-1].seq, field, prefix)
+        links["next"] = link(
+            f"/v1/customers?size={size}&seekOperation=Next", headers={"MS-ContinuationToken": body_token}
+        )
+    body = collection([_summary(row.id, row.domain, row.company_name) for row in page], links=links)
+    if body_token:
+        body["continuationToken"] = body_token
+    return respond(200, body)
+
+
+def get_customer(call: Call) -> httpx.Response:
+    return respond(200, customer_document(customer(call)))
+
+
+# ------------------------------------------------------------------------------------------ creating
+
+
+def _strong_password() -> str:
+    """16 characters with upper and lower case letters, digits and symbols, as Partner Center issues."""
+    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#$%&*+-=?@^_")
+    chars = [secrets.choice(pool) for pool in pools]
+    chars += [secrets.choice("".join(pools)) for _ in range(12)]
+    secrets.SystemRandom().shuffle(chars)
+    return "".join(chars)
+
+
+def checked_billing(billing: dict[str, Any], where: str = "billingProfile") -> dict[str, Any]:
+    """The billing profile fields the emulator keeps, after checking them (400 naming the field)."""
+    email = check_email(required_text(billing, "email", where), f"{where}.email")
+    if email.lower().endswith("@microsoft.com"):
+        raise codes.INVALID_PROPERTY.error(f"{where}.email must not be a microsoft.com address.")
+    culture = required_text(billing, "culture", where)
+    if not _CULTURE.fullmatch(culture):
+        raise codes.INVALID_PROPERTY.error(f"{where}.culture {culture!r} is not a culture such as en-GB.")
+    language = required_text(billing, "language", where)
+    if not _LANGUAGE.fullmatch(language):
+        raise codes.INVALID_PROPERTY.error(f"{where}.language {language!r} is not a language such as en.")
+    address = required_object(billing, "defaultAddress", where)
+    problems = address_problems(address)
+    if problems:
+        raise codes.INVALID_PROPERTY.error(f"{where}.defaultAddress: {' '.join(problems)}")
+    kept: dict[str, Any] = {"email": email, "culture": culture, "language": language}
+    for field in ("firstName", "lastName"):
+        value = billing.get(field) or address.get(field)
+        if isinstance(value, str) and value.strip():
+            kept[field] = value.strip()
+    kept["defaultAddress"] = {
+        key: value
+        for key, value in address.items()
+        if key != "attributes" and isinstance(value, str) and value.strip()
+    }
+    kept["defaultAddress"]["country"] = address["country"].upper()
+    return kept
+
+
+def _company_name(billing: dict[str, Any]) -> str:
+    name = required_text(billing, "companyName", "billingProfile")
+    if not 2 <= len(name) <= 255 or not any(char.isalnum() for char in name):
+        raise codes.INVALID_PROPERTY.error(
+            "billingProfile.companyName must be 2 to 255 characters and contain letters or digits."
+        )
+    return name
+
+
+def create_customer(call: Call) -> httpx.Response:
+    body = call.json()
+    profile = required_object(body, "companyProfile")
+    domain = required_text(profile, "domain", "companyProfile").lower()
+    if not _ONMICROSOFT.fullmatch(domain):
+        raise codes.INVALID_PROPERTY.error(
+            f"companyProfile.domain {domain!r} must be <prefix>.onmicrosoft.com, the prefix at most 27 "
+            "letters or digits."
+        )
+    billing_body = required_object(body, "billingProfile")
+    company_name = _company_name(billing_body)
+    billing = checked_billing(billing_body)
+    country = billing["defaultAddress"]["country"]
+    world = call.store.world()
+    if country not in world.partner.markets:
+        raise codes.COUNTRY_NOT_ONBOARDED.error(country=country)
+    registration = profile.get("organizationRegistrationNumber")
+    if country in REGISTRATION_NUMBER_COUNTRIES:
+        if not registration:
+            raise codes.REGISTRATION_NUMBER_MISSING.error(country=country)
+        if not billing["defaultAddress"].get("phoneNumber"):
+            raise codes.PHONE_NUMBER_MISSING.error(country=country)
+    elif registration:
+        raise codes.REGISTRATION_NUMBER_NOT_SUPPORTED.error(country=country)
+    reseller = body.get("associatedPartnerId")
+    if reseller is not None:
+        if not isinstance(reseller, str) or reseller.lower() not in {r.tenantId for r in world.resellers}:
+            raise codes.NOT_A_RESELLER.error(partner=reseller)
+        reseller = reseller.lower()
+    billing["companyName"] = company_name
+    try:
+        tenant = call.store.create_customer(
+            domain=domain,
+            company_name=company_name,
+            country=country,
+            billing=billing,
+            associated_partner_id=reseller,
+        )
+    except DuplicateError:
+        raise codes.DOMAIN_TAKEN.error(domain=domain) from None
+    document = customer_document(tenant)
+    # The one and only place the admin password exists: it is never stored.
+    document["userCredentials"] = {
+        "userName": "admin",
+        "password": _strong_password(),
+        "attributes": {"objectType": "UserCredentials"},
+    }
+    return respond(201, document)
+
+
+def domain_exists(call: Call) -> httpx.Response:
+    return respond(200 if call.store.domain_taken(call.params["domain"]) else 404)
+
+
+def validate_address(call: Call) -> httpx.Response:
+    address = call.json()
+    address.pop("attributes", None)
+    problems = address_problems(address)
+    if problems:
+        body: dict[str, Any] = {
+            "originalAddress": address,
+            "suggestedAddresses": [],
+            "status": "None",
+            "validationMessage": " ".join(problems),
+        }
+    else:
+        body = {"originalAddress": address, "suggestedAddresses": [normalized(address)], "status": "VerifiedShippable"}
+    return respond(200, body)
+
+
+# ------------------------------------------------------------------------------------ billing profile
+
+
+def get_billing_profile(call: Call) -> httpx.Response:
+    return respond(200, billing_profile(customer(call)))
+
+
+def put_billing_profile(call: Call) -> httpx.Response:
+    body = call.json()
+    with call.store.atomic():
+        tenant = customer(call)
+        check_etag(call, tenant.billing_etag, body)
+        name = body.get("companyName")
+        if name is not None and name != tenant.company_name:
+            raise codes.INVALID_PROPERTY.error("companyName cannot be changed through the billing profile.")
+        billing = checked_billing(body, "billingProfile")
+        if billing["defaultAddress"]["country"] != tenant.country:
+            raise codes.INVALID_PROPERTY.error(
+                f"billingProfile.defaultAddress.country cannot change from {tenant.country}."
+            )
+        billing["companyName"] = tenant.company_name
+        call.store.update_billing(tenant.id, billing)
+        updated = call.store.tenant_by_id(tenant.id)
+    assert updated is not None
+    return respond(200, billing_profile(updated))

@@ -1,0 +1,222 @@
+"""Subscriptions: created by checkout, read, and changed by PATCH with new-commerce rules.
+
+Rules enforced on PATCH: the billing cycle cannot change (2054); seats can only be removed inside the
+refundable windows (800090), each purchase or seat increase opening one of 7 days; a license can only be
+cancelled until ``cancellationAllowedUntilDate`` (900117); a cancelled subscription cannot change (2011).
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import httpx
+
+from cspsync.emulator import codes
+from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Offer, offer_for_catalog_item
+from cspsync.emulator.handlers.common import check_etag, customer, parse_timestamp, timestamp
+from cspsync.emulator.routing import Call
+from cspsync.emulator.store import new_etag
+from cspsync.emulator.wire import collection, link, respond
+
+AZURE_PLAN_COMMITMENT_END = "9999-12-14T00:00:00Z"  # what Partner Center shows for an Azure plan
+_STATUSES = {"none", "active", "pending", "suspended", "deleted", "expired", "disabled"}
+_TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month_index = moment.month - 1 + months
+    year, month = moment.year + month_index // 12, month_index % 12 + 1
+    day = min(moment.day, calendar.monthrange(year, month)[1])
+    return moment.replace(year=year, month=month, day=day)
+
+
+def new_subscription(
+    item: Offer, line: dict[str, Any], *, customer_id: str, order_id: str, now: datetime, partner_id: str | None
+) -> dict[str, Any]:
+    """The subscription one cart line creates."""
+    subscription_id = str(uuid.uuid4())
+    quantity = int(line["quantity"])
+    start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    document: dict[str, Any] = {
+        "id": subscription_id,
+        "offerId": item.catalog_item_id,
+        "offerName": item.title,
+        "friendlyName": line.get("friendlyName") or item.title,
+        "quantity": quantity,
+        "unitType": "Usage-based" if item.is_azure_plan else "Licenses",
+        "hasPurchasableAddons": False,
+        "creationDate": timestamp(now),
+        "effectiveStartDate": timestamp(start),
+    }
+    if item.is_azure_plan:
+        document.update(
+            commitmentEndDate=AZURE_PLAN_COMMITMENT_END,
+            status="active",
+            autoRenewEnabled=False,
+            isTrial=False,
+            billingType="usage",
+            billingCycle="monthly",
+            refundOptions=[],
+            refundableQuantity={"totalQuantity": 0, "details": []},
+        )
+    else:
+        term = line["termDuration"]
+        window = timestamp(now + timedelta(days=CANCELLATION_WINDOW_DAYS))
+        document.update(
+            commitmentEndDate=timestamp(_add_months(start, _TERM_MONTHS[term]) - timedelta(days=1)),
+            cancellationAllowedUntilDate=window,
+            status="active",
+            autoRenewEnabled=True,
+            isTrial=False,
+            billingType="license",
+            billingCycle=line["billingCycle"],
+            termDuration=term,
+            refundOptions=[{"type": "Full", "expiresAt": window}],
+            refundableQuantity={
+                "totalQuantity": quantity,
+                "details": [{"quantity": quantity, "allowedUntilDateTime": window}],
+            },
+        )
+    document.update(
+        contractType="subscription",
+        orderId=order_id,
+        publisherName="Microsoft Corporation",
+        links={"self": link(f"/v1/customers/{customer_id}/subscriptions/{subscription_id}")},
+        attributes={"etag": new_etag(), "objectType": "Subscription"},
+    )
+    if partner_id:
+        document["partnerId"] = partner_id
+    return document
+
+
+def _open_details(subscription: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    details = (subscription.get("refundableQuantity") or {}).get("details") or []
+    return [d for d in details if parse_timestamp(d["allowedUntilDateTime"]) >= now]
+
+
+def present(subscription: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The subscription as read at ``now``: refund windows that have closed are left out."""
+    shown = dict(subscription)
+    details = _open_details(subscription, now)
+    shown["refundableQuantity"] = {"totalQuantity": sum(d["quantity"] for d in details), "details": details}
+    shown["refundOptions"] = [
+        option for option in subscription.get("refundOptions") or [] if parse_timestamp(option["expiresAt"]) >= now
+    ]
+    return shown
+
+
+def list_subscriptions(call: Call) -> httpx.Response:
+    tenant = customer(call)
+    items = [present(sub, call.now) for sub in call.store.subscriptions(tenant.id)]
+    return respond(200, collection(items))
+
+
+def _subscription(call: Call, customer_id: str) -> dict[str, Any]:
+    subscription_id = call.params["subscriptionId"]
+    found = call.store.subscription(customer_id, subscription_id)
+    if found is None:
+        raise codes.SUBSCRIPTION_NOT_FOUND.error(id=subscription_id)
+    return found
+
+
+def get_subscription(call: Call) -> httpx.Response:
+    tenant = customer(call)
+    return respond(200, present(_subscription(call, tenant.id), call.now))
+
+
+def _changed(body: dict[str, Any], current: dict[str, Any], field: str) -> bool:
+    return field in body and body[field] is not None and body[field] != current.get(field)
+
+
+def _cancel(subscription: dict[str, Any], item: Offer | None, now: datetime) -> None:
+    if item is not None and not item.is_azure_plan:
+        until = subscription.get("cancellationAllowedUntilDate")
+        if until is None or parse_timestamp(until) < now:
+            raise codes.CANCEL_WINDOW_PASSED.error(days=CANCELLATION_WINDOW_DAYS)
+    subscription.update(status="deleted", autoRenewEnabled=False)
+    subscription["refundableQuantity"] = {"totalQuantity": 0, "details": []}
+
+
+def _change_quantity(subscription: dict[str, Any], item: Offer | None, quantity: Any, now: datetime) -> None:
+    if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
+        raise codes.INVALID_PROPERTY.error(f"quantity must be a positive integer, not {quantity!r}.")
+    if item is None or item.is_azure_plan:
+        raise codes.QUANTITY_NOT_UPDATABLE.error()
+    if subscription.get("status") == "suspended":
+        raise codes.SUSPENDED_UPDATE.error()
+    if quantity > item.max_quantity:
+        raise codes.INVALID_PROPERTY.error(f"quantity {quantity} exceeds the maximum of {item.max_quantity}.")
+    details = _open_details(subscription, now)
+    delta = quantity - int(subscription["quantity"])
+    if delta > 0:
+        window = timestamp(now + timedelta(days=CANCELLATION_WINDOW_DAYS))
+        details.append({"quantity": delta, "allowedUntilDateTime": window})
+    else:
+        removable = sum(d["quantity"] for d in details)
+        if -delta > removable:
+            raise codes.QUANTITY_DECREASE.error(
+                f"Subscription quantity cannot be decreased by {-delta}: {removable} seat(s) are inside a "
+                "refundable window now."
+            )
+        remaining = -delta
+        for detail in reversed(details):  # the newest seats go first
+            taken = min(remaining, detail["quantity"])
+            detail["quantity"] -= taken
+            remaining -= taken
+        details = [d for d in details if d["quantity"] > 0]
+    subscription["quantity"] = quantity
+    subscription["refundableQuantity"] = {"totalQuantity": sum(d["quantity"] for d in details), "details": details}
+
+
+def _change_status(subscription: dict[str, Any], item: Offer | None, status: Any, now: datetime) -> None:
+    if not isinstance(status, str) or status.lower() not in _STATUSES:
+        raise codes.INVALID_PROPERTY.error(f"status {status!r} is not a subscription status.")
+    status = status.lower()
+    current = subscription.get("status")
+    if status == "deleted":
+        _cancel(subscription, item, now)
+    elif (current, status) in (("active", "suspended"), ("suspended", "active")):
+        subscription["status"] = status
+    else:
+        raise codes.STATUS_NOT_UPDATABLE.error(
+            f"Cannot update the status for this subscription from {current} to {status}."
+        )
+
+
+def update_subscription(call: Call) -> httpx.Response:
+    body = call.json()
+    with call.store.atomic():
+        tenant = customer(call)
+        subscription = _subscription(call, tenant.id)
+        check_etag(call, subscription["attributes"]["etag"], body)
+        if subscription.get("status") == "deleted":
+            raise codes.SUBSCRIPTION_DELETED.error(id=subscription["id"])
+        if _changed(body, subscription, "billingCycle"):
+            raise codes.BILLING_CYCLE_CHANGE.error()
+        for field in ("offerId", "termDuration"):
+            if _changed(body, subscription, field):
+                raise codes.INVALID_PROPERTY.error(f"{field} cannot be changed by updating the subscription.")
+        item = offer_for_catalog_item(subscription["offerId"])
+        if _changed(body, subscription, "status"):
+            _change_status(subscription, item, body["status"], call.now)
+        if subscription["status"] != "deleted" and _changed(body, subscription, "quantity"):
+            _change_quantity(subscription, item, body["quantity"], call.now)
+        if _changed(body, subscription, "autoRenewEnabled"):
+            if not isinstance(body["autoRenewEnabled"], bool):
+                raise codes.INVALID_PROPERTY.error("autoRenewEnabled must be true or false.")
+            if item is None or item.is_azure_plan or subscription["status"] == "deleted":
+                raise codes.AUTO_RENEW_NOT_ELIGIBLE.error()
+            subscription["autoRenewEnabled"] = body["autoRenewEnabled"]
+        if _changed(body, subscription, "friendlyName"):
+            name = body["friendlyName"]
+            if not isinstance(name, str) or not name.strip() or len(name) > 256:
+                raise codes.INVALID_PROPERTY.error("friendlyName must be 1 to 256 characters.")
+            subscription["friendlyName"] = name
+        if isinstance(body.get("scheduledNextTermInstructions"), dict):
+            subscription["scheduledNextTermInstructions"] = body["scheduledNextTermInstructions"]
+        subscription["attributes"]["etag"] = new_etag()
+        call.store.put_subscription(tenant.id, subscription)
+    return respond(200, present(subscription, call.now))
