@@ -371,8 +371,7 @@ def from_environment(env: Mapping[str, str]) -> TokenProvider:
     if missing:
         raise ConfigError(
             "Partner Center credentials are incomplete: missing " + ", ".join(missing),
-            hint="set them in the environment (in CI, from the repository's secrets); "
-            "with none of them set, cspsync targets its emulator",
+            hint="set them in the environment (in CI, from the repository's secrets)",
         )
     if secret and (cert_text or cert_path):
         raise ConfigError("set either CSPSYNC_CLIENT_SECRET or a client certificate, not both")
