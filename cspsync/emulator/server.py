@@ -128,13 +128,18 @@ class EmulatorServer:
         self.shutdown()
 
 
-def serve(app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
-    """Serve ``app`` on ``host:port`` (0: any free port) from a background thread."""
+def check_loopback(host: str) -> None:
+    """ConfigError unless ``host`` is a loopback address."""
     if host not in LOOPBACK_HOSTS:
         raise ConfigError(
             f"The emulator only listens on loopback (127.0.0.1, ::1 or localhost); refusing to bind {host!r}.",
             hint="it has no real authentication, so it must not be reachable from other machines",
         )
+
+
+def serve(app: EmulatorApp, host: str = "127.0.0.1", port: int = 0) -> EmulatorServer:
+    """Serve ``app`` on ``host:port`` (0: any free port) from a background thread."""
+    check_loopback(host)
     try:
         if host == "::1":
             return EmulatorServer(_Server6((host, port), app))

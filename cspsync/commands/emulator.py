@@ -1,0 +1,183 @@
+"""``cspsync emulator``: serve, seed and steer the built-in Partner Center emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from cspsync.errors import ConfigError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _default_db() -> Path:
+    from cspsync.workspace import Workspace
+
+    workspace = Workspace.from_environment()
+    workspace.ensure()  # .cspsync/ with its .gitignore, as every command that writes state makes it
+    return workspace.emulator_db
+
+
+def db_option(fn: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(path_type=Path, dir_okay=False),
+        default=None,
+        help="Emulator state file (default: .cspsync/emulator.db, or emulator.db in $CSPSYNC_STATE_DIR).",
+    )(fn)
+
+
+def _latency(value: str) -> float | tuple[float, float]:
+    try:
+        if "-" in value.lstrip("-"):
+            low, high = value.split("-", 1)
+            return float(low), float(high)
+        return float(value)
+    except ValueError:
+        raise ConfigError(
+            f"--latency-ms takes milliseconds (e.g. 20) or a range (e.g. 10-50), not {value!r}."
+        ) from None
+
+
+@click.group()
+def emulator() -> None:
+    """Run and steer the built-in Partner Center emulator.
+
+    Its state (tenants, customers, agreements, subscriptions) lives in a SQLite file that survives
+    restarts; the world it starts with comes from a seed file such as examples/emulator-seed.yaml.
+    """
+
+
+@emulator.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: any free port).")
+@db_option
+@click.option(
+    "--seed",
+    "seed_file",
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    default=None,
+    help="Seed file to load before serving (default: the built-in world when the state is new).",
+)
+@click.option("--page-size", type=click.IntRange(1, 500), default=100, show_default=True,
+              help="Customers per page when a request names no size.")
+@click.option("--latency-ms", default="0", show_default=True, help="Added latency: milliseconds, or LOW-HIGH.")
+@click.option("--error-rate", type=float, default=0.0, show_default=True, help="Share of requests answered 500/503.")
+@click.option("--drop-rate", type=float, default=0.0, show_default=True,
+              help="Share of connections closed without an answer.")
+@click.option("--timeout-rate", type=float, default=0.0, show_default=True,
+              help="Share of requests held, then closed without an answer.")
+@click.option("--timeout-after-commit-rate", type=float, default=0.0, show_default=True,
+              help="Share of successful writes whose answer is lost after they took effect.")
+@click.option("--throttle-rate", type=float, default=None,
+              help="Requests per second before answering 429 (default: no throttling).")
+@click.option("--throttle-burst", type=click.IntRange(min=1), default=10, show_default=True,
+              help="Requests allowed at once above the throttle rate.")
+@click.option("--fault-seed", type=int, default=None, help="Seed of the fault dice, so a run repeats exactly.")
+def serve(
+    host: str,
+    port: int,
+    db: Path | None,
+    seed_file: Path | None,
+    page_size: int,
+    latency_ms: str,
+    error_rate: float,
+    drop_rate: float,
+    timeout_rate: float,
+    timeout_after_commit_rate: float,
+    throttle_rate: float | None,
+    throttle_burst: int,
+    fault_seed: int | None,
+) -> None:
+    """Serve the emulator on loopback HTTP until Ctrl-C."""
+    from cspsync.emulator import EmulatorApp, Faults, Store, load_seed
+    from cspsync.emulator import serve as serve_app
+    from cspsync.emulator.server import check_loopback
+
+    check_loopback(host)  # refuse before touching any state
+    faults = Faults(
+        seed=fault_seed,
+        latency_ms=_latency(latency_ms),
+        error_rate=error_rate,
+        drop_rate=drop_rate,
+        timeout_rate=timeout_rate,
+        timeout_after_commit_rate=timeout_after_commit_rate,
+        throttle_rate=throttle_rate,
+        throttle_burst=throttle_burst,
+    )
+    db = db or _default_db()
+    store = Store(db)
+    if seed_file is not None:
+        store.seed(load_seed(seed_file))
+    app = EmulatorApp(store, faults=faults, page_size=page_size)
+    try:
+        server = serve_app(app, host, port)
+        click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
+        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s)")
+        click.echo("Press Ctrl-C to stop")
+        try:
+            while not server.wait(0.5):
+                pass
+        except KeyboardInterrupt:
+            click.echo("Stopping.")
+        finally:
+            server.shutdown()
+    finally:
+        app.close()
+
+
+@emulator.command()
+@click.argument("seed_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@db_option
+def seed(seed_file: Path, db: Path | None) -> None:
+    """Load the world from FILE: partner, resellers and tenants (listed tenants are overwritten)."""
+    from cspsync.emulator import Store, load_seed
+
+    db = db or _default_db()
+    with Store(db) as store:
+        counts = store.seed(load_seed(seed_file))
+        partner = store.world().partner
+    click.echo(
+        f"Seeded {db} from {seed_file}: partner {partner.name}, {counts['resellers']} reseller(s), "
+        f"{counts['tenants']} tenant(s) of which {counts['customers']} already customers."
+    )
+
+
+@emulator.command("accept-invitation")
+@click.argument("domain")
+@db_option
+@click.option("--reseller", "reseller_id", default=None, metavar="TENANT_ID",
+              help="Accept the indirect reseller relationship of this reseller (its tenant id).")
+@click.option("--company-name", default=None, help="Name of a tenant new to the emulator (default: from DOMAIN).")
+@click.option("--country", default=None, help="Country of a tenant new to the emulator (default: first market).")
+def accept_invitation(
+    domain: str, db: Path | None, reseller_id: str | None, company_name: str | None, country: str | None
+) -> None:
+    """Act as DOMAIN's global admin accepting the reseller relationship: the tenant becomes a customer."""
+    from cspsync.emulator import Store
+
+    with Store(db or _default_db()) as store:
+        known = store.tenant_by_domain(domain) is not None
+        tenant = store.accept_invitation(domain, reseller_id=reseller_id, company_name=company_name, country=country)
+        partner = store.world().partner
+    created = "" if known else " (a new tenant in the emulator's world)"
+    click.echo(
+        f"{tenant.domain}{created} accepted the reseller relationship: {tenant.company_name} "
+        f"(tenant {tenant.id}) is now a customer of {partner.name}."
+    )
+
+
+@emulator.command()
+@db_option
+def reset(db: Path | None) -> None:
+    """Delete the emulator's state; the next use starts from the seed again."""
+    db = db or _default_db()
+    files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
+    existing = [path for path in files if path.exists()]
+    for path in existing:
+        path.unlink()
+    click.echo(f"Deleted the emulator state in {db}." if existing else f"No emulator state at {db}.")
