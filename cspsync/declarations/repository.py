@@ -1,0 +1,217 @@
+"""A repository of declarations: find cspsync.yaml, gather customer files, check them all.
+
+Every problem in every file is collected, never only the first: a file that cannot be parsed still lets
+the others be checked, and a file the schema rejects still gets the rules that hold for it. Problem files
+are named as the user named them (a relative path stays relative).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from cspsync.declarations.load import Document, read_document
+from cspsync.declarations.models import Config, CustomerFile
+from cspsync.declarations.problems import Finding, Problem, sort_problems
+from cspsync.declarations.rules import config_findings, cross_file_findings, customer_findings, raw_findings
+from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
+from cspsync.errors import ConfigError, DeclarationError
+
+CONFIG_NAMES = ("cspsync.yaml", "cspsync.yml")
+SUFFIXES = (".yaml", ".yml")
+_SHOWN_IN_ERROR = 20  # problems quoted in a DeclarationError's message; `cspsync validate` shows them all
+
+M = TypeVar("M", bound=BaseModel)
+
+
+@dataclass(frozen=True)
+class Declared:
+    """One valid customer file."""
+
+    path: Path
+    customer: CustomerFile
+
+
+@dataclass(frozen=True)
+class Repository:
+    """Valid declarations: the config and every customer file, in file-name order."""
+
+    root: Path  # folder holding cspsync.yaml
+    config_path: Path
+    config: Config
+    customers: tuple[Declared, ...]
+
+
+@dataclass(frozen=True)
+class Report:
+    """What a check found: the repository (only when there is no problem), every problem, the files read."""
+
+    repository: Repository | None
+    problems: tuple[Problem, ...]
+    files: tuple[str, ...]  # customer files checked, named as the user named them
+
+    @property
+    def valid(self) -> bool:
+        return not self.problems
+
+    def summary(self) -> str:
+        """``3 problems in 2 files`` or ``12 customer files valid``."""
+        if self.problems:
+            count, files = len(self.problems), len({p.file for p in self.problems})
+            return f"{count} problem{'s' * (count != 1)} in {files} file{'s' * (files != 1)}"
+        count = len(self.files)
+        return f"{count} customer file{'s' * (count != 1)} valid"
+
+
+def _as_given(path: Path) -> Path:
+    """A found path relative to the working folder when it is below it, else absolute."""
+    try:
+        return path.relative_to(Path.cwd())
+    except ValueError:
+        return path
+
+
+def find_config(paths: Sequence[Path]) -> Path:
+    """cspsync.yaml in the first path's folder (or the path itself if a folder) or any folder above."""
+    start = paths[0] if paths else Path(".")
+    folder = (start if start.is_dir() else start.parent).resolve()
+    for candidate in (folder, *folder.parents):
+        for name in CONFIG_NAMES:
+            if (candidate / name).is_file():
+                return _as_given(candidate / name)
+    raise ConfigError(
+        f"no cspsync.yaml in {_as_given(folder)} or any folder above it",
+        hint="create one (see examples/cspsync.yaml) or name it with --config FILE",
+    )
+
+
+def _walk(folder: Path) -> Iterator[Path]:
+    """YAML files under ``folder``, skipping hidden folders (.git, .github, .cspsync) and config files."""
+    for directory, subdirs, names in os.walk(folder):
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        for name in sorted(names):
+            if name.endswith(SUFFIXES) and not name.startswith(".") and name not in CONFIG_NAMES:
+                yield Path(directory) / name
+
+
+def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> list[Path]:
+    """Files named, and ``*.yaml``/``*.yml`` under folders named, once each, in the order given."""
+    skip = config_path.resolve() if config_path is not None else None
+    seen: set[Path] = set()
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            candidates: list[Path] = list(_walk(path))
+        elif path.exists():
+            candidates = [path]
+        else:
+            raise ConfigError(f"{path} does not exist")
+        for candidate in candidates:
+            resolved = candidate.resolve()
+            if resolved != skip and resolved not in seen:
+                seen.add(resolved)
+                files.append(candidate)
+    return files
+
+
+def _validated(document: Document, name: SchemaName, model: type[M]) -> tuple[M | None, list[Problem]]:
+    """The schema decides; the model then gives typed access (and would only fail on a schema/model bug)."""
+    if not is_valid(name, document.data):
+        findings = schema_findings(name, document.data, document.locator.plain_scalar)
+        return None, [document.problem(f) for f in findings]
+    try:
+        return model.model_validate(document.data), []
+    except ValidationError as err:
+        return None, [document.problem(Finding(tuple(e["loc"]), e["msg"])) for e in err.errors()]
+
+
+def _check_config(path: Path) -> tuple[Config | None, list[Problem]]:
+    if not path.is_file():
+        raise ConfigError(f"config file {path} does not exist", hint="pass --config FILE or create cspsync.yaml")
+    document = read_document(path, str(path))
+    if isinstance(document, list):
+        return None, document
+    config, problems = _validated(document, "config", Config)
+    if config is not None:
+        problems = [document.problem(f) for f in config_findings(config)]
+    return config, problems
+
+
+def _error(problems: Sequence[Problem]) -> DeclarationError:
+    counted, count = len({p.file for p in problems}), len(problems)
+    lines = [str(p) for p in problems[:_SHOWN_IN_ERROR]]
+    if count > _SHOWN_IN_ERROR:
+        lines.append(f"... and {count - _SHOWN_IN_ERROR} more")
+    return DeclarationError(
+        f"{count} problem{'s' * (count != 1)} in {counted} file{'s' * (counted != 1)}:\n" + "\n".join(lines),
+        problems=list(problems),
+        hint="`cspsync validate` lists every problem" if count > _SHOWN_IN_ERROR else None,
+    )
+
+
+def load_config(path: Path) -> Config:
+    """cspsync.yaml, validated; DeclarationError with every problem when it is not valid."""
+    config, problems = _check_config(path)
+    if config is None or problems:
+        raise _error(sort_problems(problems))
+    return config
+
+
+def check(paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None) -> Report:
+    """Check the config and every customer file under ``paths``; see :func:`validate`."""
+    paths = list(paths) or [Path(".")]
+    today = today or dt.date.today()
+    config_file = config_path if config_path is not None else find_config(paths)
+    config, problems = _check_config(config_file)
+    files = customer_files(paths, config_file)
+    parsed: list[tuple[Path, Document, CustomerFile]] = []
+    for path in files:
+        document = read_document(path, str(path))
+        if isinstance(document, list):
+            problems.extend(document)
+            continue
+        problems.extend(document.problem(f) for f in raw_findings(document.data))
+        customer, schema_problems = _validated(document, "customer", CustomerFile)
+        problems.extend(schema_problems)
+        if customer is not None:
+            problems.extend(document.problem(f) for f in customer_findings(customer, config, today=today))
+            parsed.append((path, document, customer))
+    for index, finding in cross_file_findings([(document, customer) for _, document, customer in parsed]):
+        problems.append(parsed[index][1].problem(finding))
+    repository = None
+    if not problems and config is not None:
+        repository = Repository(
+            root=config_file.parent,
+            config_path=config_file,
+            config=config,
+            customers=tuple(Declared(path, customer) for path, _, customer in parsed),
+        )
+    return Report(repository, tuple(sort_problems(problems)), tuple(str(p) for p in files))
+
+
+def validate(
+    paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None
+) -> tuple[Repository | None, list[Problem]]:
+    """Every problem in every file (sorted by file, line, column); the repository only when there are none.
+
+    ``paths`` are files or folders (searched recursively for ``*.yaml``/``*.yml``); the config is
+    ``config_path`` or the cspsync.yaml found by :func:`find_config`. ``today`` bounds agreement dates.
+    """
+    report = check(paths, config_path=config_path, today=today)
+    return report.repository, list(report.problems)
+
+
+def load_repository(
+    paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None
+) -> Repository:
+    """The valid repository, or DeclarationError carrying every problem."""
+    report = check(paths, config_path=config_path, today=today)
+    if report.repository is None:
+        raise _error(report.problems)
+    return report.repository

@@ -1,0 +1,362 @@
+"""Rules a schema cannot say: across files, against cspsync.yaml, and Partner Center's own checks.
+
+They run on documents the schema accepted (typed models), except :func:`raw_findings`, which holds
+whatever else is wrong with a file. Each rule returns findings (a field path and a message); the caller
+gives them a line and column. Sources: design.md "Rules from the seeds", partner-center-api.md §4.1.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator, Sequence
+from functools import cache, lru_cache
+from typing import Any, Protocol
+
+import phonenumbers
+import pycountry
+import pyrage
+from babel import Locale, UnknownLocaleError
+from email_validator import EmailNotValidError, validate_email
+
+from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer
+from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
+
+# partner-center-api.md §4.1: these countries need a registration number and a phone (600049/50/51);
+# everywhere else Partner Center rejects the number (600002).
+REGISTRATION_COUNTRIES = ("AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA")
+# Codes people write that ISO 3166-1 spells differently.
+COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+_PLACEHOLDERS = frozenset(
+    {"test", "tbd", "tba", "n/a", "na", "none", "unknown", "x", "xx", "xxx", "-", ".", "?", "firstname",
+     "first name", "lastname", "last name", "name", "admin", "user", "customer", "contact"}
+)
+_LEGAL_FORMS_ONLY = frozenset({"llc", "ltd", "inc", "plc", "gmbh", "ag", "bv", "nv", "as", "sa", "sas", "sarl"})
+_TRANSFER = {
+    "csp": "an existing CSP subscription cannot be linked: request a transfer of billing ownership "
+    "(Partner Center: Customers > Transfer subscriptions), then declare it without \"existing\"",
+    "paygo": "an existing PayGo (pay-as-you-go) subscription cannot be linked to CSP: the customer moves it "
+    "with an Azure billing ownership transfer into the Azure plan",
+    "ea": "an existing EA (Enterprise Agreement) subscription cannot be linked to CSP: the customer moves it "
+    "with an Azure billing ownership transfer into the Azure plan",
+}
+_ANY_TRANSFER = (
+    "existing CSP, PayGo or EA subscriptions cannot be linked: CSP subscriptions move by a transfer of billing "
+    "ownership (Partner Center: Customers > Transfer subscriptions), PayGo and EA ones by an Azure billing "
+    "ownership transfer"
+)
+
+
+class Located(Protocol):
+    """A parsed file that can say where a field is (``load.Document``)."""
+
+    def where(self, path: JsonPath) -> str: ...
+
+
+# ------------------------------------------------------------------------------- checks of one value
+
+
+@lru_cache(maxsize=8192)
+def email_problem(address: str) -> str | None:
+    """Syntax only (no DNS); Partner Center also refuses Microsoft's own addresses."""
+    try:
+        checked = validate_email(address, check_deliverability=False)
+    except EmailNotValidError as err:
+        return f"is not a valid email address: {err}"
+    domain = checked.ascii_domain.lower()
+    if domain == "microsoft.com" or domain.endswith(".microsoft.com"):
+        return "is a Microsoft address, which Partner Center refuses; use the customer's own address"
+    return None
+
+
+@lru_cache(maxsize=8192)
+def phone_problem(number: str, country: str) -> str | None:
+    """A real number (libphonenumber's metadata) of the country of the company's address."""
+    try:
+        parsed = phonenumbers.parse(number, None)
+    except phonenumbers.NumberParseException:
+        return "is not a phone number in international format (+, country code, number)"
+    if phonenumbers.is_valid_number_for_region(parsed, country):
+        return None
+    if phonenumbers.is_valid_number(parsed):
+        region = phonenumbers.region_code_for_number(parsed)
+        return f"is a phone number of {region} (+{parsed.country_code}), but the company's address is in {country}"
+    return f"is not a valid phone number (+{parsed.country_code} numbers have a different length or prefix)"
+
+
+@cache
+def country_problem(code: str) -> str | None:
+    if pycountry.countries.get(alpha_2=code) is not None:
+        return None
+    if code in COUNTRY_ALIASES:
+        return f'is not an ISO 3166-1 country code; did you mean "{COUNTRY_ALIASES[code]}"?'
+    return "is not an ISO 3166-1 alpha-2 country code"
+
+
+@cache
+def culture_language(culture: str) -> str | None:
+    """The language of a known culture (``en-GB`` -> ``en``), None when babel does not know it."""
+    try:
+        return str(Locale.parse(culture, sep="-").language)
+    except (UnknownLocaleError, ValueError):
+        return None
+
+
+@cache
+def compiled_pattern(pattern: str) -> re.Pattern[str] | None:
+    try:
+        return re.compile(pattern)
+    except re.error:
+        return None
+
+
+def recipient_problem(recipient: str) -> str | None:
+    """age (``age1...``) or SSH public keys, as pyrage reads them; the value itself is never repeated."""
+    if recipient.upper().startswith("AGE-SECRET-KEY-"):
+        return "is an age secret key: list the public key (age1...) and keep the secret key out of the repository"
+    try:
+        if recipient.startswith("age1"):
+            pyrage.x25519.Recipient.from_str(recipient)
+        elif recipient.startswith(("ssh-", "ecdsa-")):
+            pyrage.ssh.Recipient.from_str(recipient)
+        else:
+            return "must be an age public key (age1...) or an SSH public key (ssh-ed25519 ..., ssh-rsa ...)"
+    except Exception as err:  # pyrage raises its own RecipientError
+        return f"is not a valid {'age' if recipient.startswith('age1') else 'SSH'} public key ({err})"
+    return None
+
+
+# ------------------------------------------------------------------------------------- one customer
+
+
+def raw_findings(data: dict[str, Any]) -> list[Finding]:
+    """Rules that hold however the rest of the file looks: existing subscriptions cannot be linked."""
+    spec = data.get("spec")
+    subscriptions = spec.get("subscriptions") if isinstance(spec, dict) else None
+    if not isinstance(subscriptions, list):
+        return []
+    findings = []
+    for index, subscription in enumerate(subscriptions):
+        if isinstance(subscription, dict) and subscription.get("existing") is not None:
+            existing = subscription["existing"]
+            source = existing.get("source") if isinstance(existing, dict) else None
+            message = _TRANSFER.get(source, _ANY_TRANSFER) if isinstance(source, str) else _ANY_TRANSFER
+            findings.append(Finding(("spec", "subscriptions", index, "existing"), message, at_key=True))
+    return findings
+
+
+def _contact_findings(contact: Contact, path: JsonPath, country: str) -> Iterator[Finding]:
+    for field in ("firstName", "lastName"):
+        value = getattr(contact, field)
+        if value.strip().casefold() in _PLACEHOLDERS:
+            yield Finding((*path, field), f"{value!r} looks like a placeholder; give the person's real name")
+    problem = email_problem(contact.email)
+    if problem:
+        yield Finding((*path, "email"), problem)
+    if contact.phone is not None:
+        problem = phone_problem(contact.phone, country)
+        if problem:
+            yield Finding((*path, "phone"), problem)
+
+
+def customer_findings(customer: CustomerFile, config: Config | None, *, today: dt.date) -> list[Finding]:
+    """Every rule about one customer file; config-dependent rules are skipped when config is None."""
+    return [*_company_findings(customer, config), *_tenant_findings(customer, config),
+            *_agreement_findings(customer, today), *_subscription_findings(customer, config)]
+
+
+def _company_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
+    company = customer.spec.company
+    base: JsonPath = ("spec", "company")
+    country = company.address.country
+    if not any(ch.isalnum() for ch in company.name):
+        yield Finding((*base, "name"), "must contain letters or digits, not only punctuation")
+    elif company.name.strip().rstrip(".").casefold() in _LEGAL_FORMS_ONLY:
+        yield Finding((*base, "name"), f"{company.name!r} is only a legal form; write the full company name")
+    problem = email_problem(company.billingEmail)
+    if problem:
+        yield Finding((*base, "billingEmail"), problem)
+    problem = country_problem(country)
+    if problem:
+        yield Finding((*base, "address", "country"), problem)
+    elif config is not None and country not in config.markets:
+        yield Finding(
+            (*base, "address", "country"),
+            f"{country} is not one of the partner's markets in cspsync.yaml ({', '.join(config.markets)})",
+        )
+    language = culture_language(company.culture)
+    if language is None:
+        yield Finding((*base, "culture"), f"{company.culture!r} is not a known culture (language-COUNTRY, e.g. en-GB)")
+    elif company.language != language:
+        yield Finding((*base, "language"), f'must be the language of the culture {company.culture}: "{language}"')
+    yield from _contact_findings(company.primaryContact, (*base, "primaryContact"), country)
+    if country in REGISTRATION_COUNTRIES:
+        if company.organizationRegistrationNumber is None:
+            yield Finding(base, f'missing required field "organizationRegistrationNumber": Partner Center requires '
+                          f"it for customers in {country}", at_key=True)
+        if company.primaryContact.phone is None:
+            yield Finding((*base, "primaryContact"), f'missing required field "phone": Partner Center requires it '
+                          f"for customers in {country}", at_key=True)
+    elif company.organizationRegistrationNumber is not None:
+        yield Finding(
+            (*base, "organizationRegistrationNumber"),
+            f"Partner Center takes a registration number only in {', '.join(REGISTRATION_COUNTRIES)} and rejects "
+            f"it for {country} (error 600002); remove it",
+        )
+
+
+def _tenant_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
+    spec = customer.spec
+    tenant = spec.tenant
+    if tenant.mode == "invite":
+        problem = email_problem(tenant.invitationEmail)
+        if problem:
+            yield Finding(("spec", "tenant", "invitationEmail"), problem)
+    if config is None:
+        return
+    if tenant.mode == "existing":
+        own = {config.partner.tenantId.lower(): "the partner's own tenant"}
+        own.update({r.tenantId.lower(): f"the tenant of reseller {r.name}" for r in config.partner.resellers})
+        if tenant.tenantId.lower() in own:
+            yield Finding(("spec", "tenant", "tenantId"), f"is {own[tenant.tenantId.lower()]} in cspsync.yaml, "
+                          "not a customer's")
+    if spec.reseller is None:
+        return
+    names = [r.name for r in config.partner.resellers]
+    if config.partner.model == "direct":
+        yield Finding(("spec", "reseller"), 'only an indirect provider sells through resellers, and partner.model '
+                      'in cspsync.yaml is "direct"; remove it')
+    elif spec.reseller not in names:
+        guess = did_you_mean(spec.reseller, names)
+        hint = f'; did you mean "{guess}"?' if guess else f" (partner.resellers: {', '.join(names) or 'none'})"
+        yield Finding(("spec", "reseller"), f"is not a reseller in cspsync.yaml{hint}")
+
+
+def _agreement_findings(customer: CustomerFile, today: dt.date) -> Iterator[Finding]:
+    agreement = customer.spec.agreement
+    if agreement is None:
+        return
+    base: JsonPath = ("spec", "agreement")
+    if agreement.dateAgreed > today:
+        yield Finding((*base, "dateAgreed"), f"is in the future (today is {today.isoformat()}); write the day the "
+                      "customer accepted the agreement")
+    yield from _contact_findings(agreement.acceptedBy, (*base, "acceptedBy"), customer.spec.company.address.country)
+
+
+def _subscription_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
+    spec = customer.spec
+    pattern = compiled_pattern(config.naming.subscriptionPattern) if config is not None else None
+    first_use: dict[str, int] = {}
+    for index, sub in enumerate(spec.subscriptions):
+        base: JsonPath = ("spec", "subscriptions", index)
+        if spec.agreement is None:
+            yield Finding(base, "needs the customer's Microsoft Customer Agreement first: add spec.agreement "
+                          "(Partner Center refuses purchases without it, error 13605)")
+        if pattern is not None and config is not None and not pattern.fullmatch(sub.friendlyName):
+            yield Finding((*base, "friendlyName"), f"does not follow the naming policy in cspsync.yaml "
+                          f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})")
+        key = " ".join(sub.friendlyName.split()).casefold()
+        if key in first_use:
+            yield Finding((*base, "friendlyName"), f"is already the name of spec.subscriptions[{first_use[key]}]; "
+                          "friendly names are unique per customer")
+        else:
+            first_use[key] = index
+        if isinstance(sub.offer, LicenseOffer):
+            if sub.term is None:
+                yield Finding(base, 'missing required field "term" for a license offer (P1M, P1Y or P3Y)', at_key=True)
+            elif sub.billingCycle == "annual" and sub.term == "P1M":
+                yield Finding((*base, "billingCycle"), "annual billing needs a term of P1Y or P3Y (term is P1M)")
+            elif sub.billingCycle == "triennial" and sub.term != "P3Y":
+                yield Finding((*base, "billingCycle"), f"triennial billing needs a term of P3Y (term is {sub.term})")
+        else:
+            if sub.term is not None:
+                yield Finding((*base, "term"), "the Azure plan has no term; remove it")
+            if sub.quantity != 1:
+                yield Finding((*base, "quantity"), f"the Azure plan has quantity 1 (got {sub.quantity}); Azure is "
+                              "billed by consumption")
+            if sub.billingCycle != "monthly":
+                yield Finding((*base, "billingCycle"), f"the Azure plan is billed monthly (got {sub.billingCycle})")
+        if sub.status != "active" and sub.protected:
+            yield Finding((*base, "status"), f"is {sub.status}, but the subscription is protected; set protected: "
+                          "false to allow cspsync to change it")
+
+
+# ---------------------------------------------------------------------------------------- all files
+
+
+def _domain(customer: CustomerFile) -> str | None:
+    tenant = customer.spec.tenant
+    if tenant.mode == "create":
+        return f"{tenant.domainPrefix}.onmicrosoft.com".casefold()
+    return tenant.domain.casefold() if tenant.domain else None
+
+
+def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[tuple[int, Finding]]:
+    """Names, companies, domains and tenant ids that two files claim; the later file gets the problem.
+
+    Returns (index into ``items``, finding) pairs.
+    """
+    claims: dict[tuple[str, str], tuple[int, JsonPath]] = {}
+    findings: list[tuple[int, Finding]] = []
+    for index, (_, customer) in enumerate(items):
+        spec = customer.spec
+        tenant = spec.tenant
+        domain_path: JsonPath = ("spec", "tenant", "domainPrefix" if tenant.mode == "create" else "domain")
+        keys: list[tuple[str, str | None, JsonPath, str]] = [
+            ("name", customer.metadata.name, ("metadata", "name"), "metadata.name"),
+            ("company", " ".join(spec.company.name.split()).casefold(), ("spec", "company", "name"), "company"),
+            ("domain", _domain(customer), domain_path, f"domain {_domain(customer)}"),
+            ("tenant", tenant.tenantId.lower() if tenant.mode == "existing" else None, ("spec", "tenant", "tenantId"),
+             "tenant id"),
+        ]
+        for kind, value, path, label in keys:
+            if value is None:
+                continue
+            first = claims.setdefault((kind, value), (index, path))
+            if first[0] != index:
+                other = items[first[0]][0].where(first[1])
+                findings.append((index, Finding(path, f"{label} is already declared in {other}; each customer "
+                                                "(and tenant) has exactly one file")))
+    return findings
+
+
+# ------------------------------------------------------------------------------------------- config
+
+
+def config_findings(config: Config) -> list[Finding]:
+    findings = []
+    seen_markets: set[str] = set()
+    for index, market in enumerate(config.markets):
+        problem = country_problem(market)
+        if problem:
+            findings.append(Finding(("markets", index), problem))
+        elif market in seen_markets:
+            findings.append(Finding(("markets", index), f"{market} is listed twice"))
+        seen_markets.add(market)
+    try:
+        re.compile(config.naming.subscriptionPattern)
+    except re.error as err:
+        findings.append(Finding(("naming", "subscriptionPattern"), f"is not a valid regular expression: {err}"))
+    for index, recipient in enumerate(config.credentials.ageRecipients):
+        problem = recipient_problem(recipient)
+        if problem:
+            findings.append(Finding(("credentials", "ageRecipients", index), problem))
+    partner = config.partner
+    if partner.model == "direct" and partner.resellers:
+        findings.append(Finding(("partner", "resellers"), 'a direct partner has no indirect resellers; set model: '
+                                "indirect-provider or remove them"))
+    names: dict[str, int] = {}
+    tenants: dict[str, int] = {}
+    for index, reseller in enumerate(partner.resellers):
+        name_key, tenant_key = reseller.name.casefold(), reseller.tenantId.lower()
+        if name_key in names:
+            findings.append(Finding(("partner", "resellers", index, "name"),
+                                    f"is already the name of partner.resellers[{names[name_key]}]"))
+        if tenant_key in tenants:
+            findings.append(Finding(("partner", "resellers", index, "tenantId"),
+                                    f"is already the tenant of partner.resellers[{tenants[tenant_key]}]"))
+        if tenant_key == partner.tenantId.lower():
+            findings.append(Finding(("partner", "resellers", index, "tenantId"), "is the partner's own tenant"))
+        names.setdefault(name_key, index)
+        tenants.setdefault(tenant_key, index)
+    return findings
