@@ -134,7 +134,7 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
         with self._lock:  # a pause that began while this caller slept holds it too
-            hold = self._paused_until - self._clock()
+            hold = self._paused_until - max(self._clock(), now + wait)
         if hold > 0:
             self._sleep(hold)
             wait += hold

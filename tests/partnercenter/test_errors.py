@@ -128,7 +128,7 @@ def test_404_and_401_through_the_client() -> None:
 def test_persistent_5xx_becomes_transient_error_with_the_server_description() -> None:
     body = {"code": "500", "description": "Internal server error", "data": [], "source": "PartnerFD"}
     app = App(lambda request: reply(500, body))
-    with make_client(app, retry=RetryPolicy(max_attempts=2)) as client, pytest.raises(TransientError) as info:
+    with make_client(app, retry=RetryPolicy(max_attempts=2, jitter=0)) as client, pytest.raises(TransientError) as info:
         client.list_subscriptions(TENANT)
     assert info.value.message == (
         "Partner Center refused GET /v1/customers/{customer_id}/subscriptions: HTTP 500, error 500: "
