@@ -8,6 +8,7 @@ cancelled until ``cancellationAllowedUntilDate`` (900117); a cancelled subscript
 from __future__ import annotations
 
 import calendar
+import copy
 import uuid
 from datetime import datetime, timedelta
 from typing import Any
@@ -127,10 +128,6 @@ def get_subscription(call: Call) -> httpx.Response:
     return respond(200, present(_subscription(call, tenant.id), call.now))
 
 
-def _changed(body: dict[str, Any], current: dict[str, Any], field: str) -> bool:
-    return field in body and body[field] is not None and body[field] != current.get(field)
-
-
 def _cancel(subscription: dict[str, Any], item: Offer | None, now: datetime) -> None:
     if item is not None and not item.is_azure_plan:
         until = subscription.get("cancellationAllowedUntilDate")
@@ -194,23 +191,29 @@ def update_subscription(call: Call) -> httpx.Response:
         check_etag(call, subscription["attributes"]["etag"], body)
         if subscription.get("status") == "deleted":
             raise codes.SUBSCRIPTION_DELETED.error(id=subscription["id"])
-        if _changed(body, subscription, "billingCycle"):
+        original = copy.deepcopy(subscription)  # what the body is compared with
+
+        def changed(field: str) -> bool:
+            return field in body and body[field] is not None and body[field] != original.get(field)
+
+        if changed("billingCycle"):
             raise codes.BILLING_CYCLE_CHANGE.error()
         for field in ("offerId", "termDuration"):
-            if _changed(body, subscription, field):
+            if changed(field):
                 raise codes.INVALID_PROPERTY.error(f"{field} cannot be changed by updating the subscription.")
         item = offer_for_catalog_item(subscription["offerId"])
-        if _changed(body, subscription, "status"):
+        if changed("status"):
             _change_status(subscription, item, body["status"], call.now)
-        if subscription["status"] != "deleted" and _changed(body, subscription, "quantity"):
+        cancelling = subscription["status"] == "deleted"
+        if changed("quantity") and not cancelling:
             _change_quantity(subscription, item, body["quantity"], call.now)
-        if _changed(body, subscription, "autoRenewEnabled"):
+        if changed("autoRenewEnabled") and not cancelling:
             if not isinstance(body["autoRenewEnabled"], bool):
                 raise codes.INVALID_PROPERTY.error("autoRenewEnabled must be true or false.")
-            if item is None or item.is_azure_plan or subscription["status"] == "deleted":
+            if item is None or item.is_azure_plan:
                 raise codes.AUTO_RENEW_NOT_ELIGIBLE.error()
             subscription["autoRenewEnabled"] = body["autoRenewEnabled"]
-        if _changed(body, subscription, "friendlyName"):
+        if changed("friendlyName"):
             name = body["friendlyName"]
             if not isinstance(name, str) or not name.strip() or len(name) > 256:
                 raise codes.INVALID_PROPERTY.error("friendlyName must be 1 to 256 characters.")

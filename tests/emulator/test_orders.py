@@ -1,0 +1,274 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import httpx
+import pytest
+
+from cspsync.emulator import EmulatorApp
+from cspsync.emulator.catalog import OFFERS, offer, unit_price
+
+from .conftest import (
+    AZURE_PLAN,
+    BUSINESS_PREMIUM,
+    NORTHWIND,
+    TAILSPIN,
+    FakeClock,
+    accept_mca,
+    azure_line,
+    buy,
+    create_customer,
+    license_line,
+)
+
+# ------------------------------------------------------------------------------------------- catalog
+
+
+def test_products_by_target_view(client: httpx.Client) -> None:
+    online = client.get("/v1/products", params={"country": "GB", "targetView": "OnlineServices"}).json()
+    assert [p["id"] for p in online["items"]] == ["CFQ7TTC0LH18", "CFQ7TTC0LDPB", "CFQ7TTC0LCHC", "CFQ7TTC0LF8Q",
+                                                   "CFQ7TTC0LFLX"]
+    azure = client.get("/v1/products", params={"country": "GB", "targetView": "MicrosoftAzure"}).json()
+    assert [p["title"] for p in azure["items"]] == ["Azure plan"]
+    assert client.get("/v1/products", params={"country": "GB"}).status_code == 400
+    unsupported = client.get("/v1/products", params={"country": "JP", "targetView": "Azure"})
+    assert (unsupported.status_code, unsupported.json()["code"]) == (400, "800070")
+
+
+def test_product_sku_and_availabilities(client: httpx.Client) -> None:
+    assert client.get("/v1/products/CFQ7TTC0LCHC", params={"country": "NO"}).json()["title"] == (
+        "Microsoft 365 Business Premium"
+    )
+    skus = client.get("/v1/products/CFQ7TTC0LCHC/skus", params={"country": "NO"}).json()
+    assert [(s["id"], s["supportedBillingCycles"]) for s in skus["items"]] == [("0002", ["annual", "monthly"])]
+    availability = client.get(
+        "/v1/products/DZH318Z0BPS6/skus/0001/availabilities", params={"country": "DE"}
+    ).json()["items"][0]
+    assert availability["catalogItemId"] == AZURE_PLAN
+    assert availability["defaultCurrency"] == {"code": "EUR", "symbol": "€"}
+    assert availability["terms"] == []
+    e3 = client.get("/v1/products/CFQ7TTC0LFLX/skus/0001/availabilities", params={"country": "GB"}).json()["items"][0]
+    assert {(t["duration"], t["billingCycle"]) for t in e3["terms"]} == {
+        ("P1M", "monthly"), ("P1Y", "monthly"), ("P1Y", "annual"),
+        ("P3Y", "monthly"), ("P3Y", "annual"), ("P3Y", "triennial"),
+    }
+    missing = client.get("/v1/products/CFQ7TTC0LCHC/skus/0001/availabilities", params={"country": "GB"})
+    assert missing.status_code == 404
+
+
+def test_customer_scoped_availabilities_use_the_customer_country(client: httpx.Client) -> None:
+    body = client.get(f"/v1/customers/{TAILSPIN}/products/CFQ7TTC0LH18/skus/0001/availabilities").json()
+    assert [(a["country"], a["defaultCurrency"]["code"]) for a in body["items"]] == [("NO", "NOK")]
+
+
+def test_prices_per_market() -> None:
+    premium = offer("CFQ7TTC0LCHC", "0002")
+    assert premium is not None
+    assert unit_price(premium, "GB", "P1Y", "monthly").__dict__ == {"amount": Decimal("18.10"), "currency": "GBP",
+                                                                     "per": "month"}
+    assert unit_price(premium, "no", "P1M", "monthly").amount == Decimal("288.00")  # monthly term: +20%
+    assert unit_price(premium, "FR", "P1Y", "annual").amount == Decimal("247.20")
+    assert unit_price(premium, "JP", "P1Y", "monthly") is None
+    assert all(set(item.monthly_prices) == {"GBP", "EUR", "NOK", "USD"} for item in OFFERS)
+
+
+# --------------------------------------------------------------------------------------------- carts
+
+
+def test_cart_lines_are_checked_against_the_catalog(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    cart = client.post(
+        f"/v1/customers/{customer_id}/carts",
+        json={
+            "lineItems": [
+                license_line(),
+                license_line(catalogItemId="CFQ7TTC0LCHC:0002:WRONG"),
+                license_line(termDuration="P3Y"),
+                license_line(billingCycle="annual", termDuration="P1M"),
+                azure_line(termDuration="P1Y"),
+                license_line(quantity=0),
+                license_line(participants=[{"key": "transaction_reseller", "value": "999"}]),
+            ]
+        },
+    )
+    assert cart.status_code == 201
+    body = cart.json()
+    assert body["status"] == "Active"
+    assert body["expirationTimestamp"] == "2026-11-09T09:00:00Z"
+    lines = body["lineItems"]
+    assert [line["id"] for line in lines] == list(range(7))
+    assert "error" not in lines[0]
+    assert lines[0]["currencyCode"] == "GBP"
+    assert [line["error"]["errorCode"] for line in lines[1:]] == ["10001", "10010", "10010", "10010", "10010", "10004"]
+    assert lines[2]["error"]["errorDescription"] == (
+        "termDuration must be one of ['P1M', 'P1Y'] for CFQ7TTC0LCHC:0002:CFQ7TTC0J1FX, not 'P3Y'."
+    )
+    accept_mca(client, customer_id)
+    checkout = client.post(f"/v1/customers/{customer_id}/carts/{body['id']}/checkout")
+    assert checkout.status_code == 400
+    assert checkout.json()["code"] == "800009"
+    assert checkout.json()["description"] == "Error in Cart item(s): line(s) 1, 2, 3, 4, 5, 6."
+
+
+def test_checkout_needs_the_customer_agreement(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    cart = client.post(f"/v1/customers/{customer_id}/carts", json={"lineItems": [azure_line()]}).json()
+    refused = client.post(f"/v1/customers/{customer_id}/carts/{cart['id']}/checkout")
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "13605"
+    accept_mca(client, customer_id)
+    placed = client.post(f"/v1/customers/{customer_id}/carts/{cart['id']}/checkout")
+    assert placed.status_code == 201
+    assert placed.json()["orderErrors"] == []
+    again = client.post(f"/v1/customers/{customer_id}/carts/{cart['id']}/checkout")
+    assert again.status_code == 400
+    assert again.json()["description"] == f"Cannot check out an already submitted cart {cart['id']}."
+    assert client.get(f"/v1/customers/{customer_id}/carts/{cart['id']}").json()["status"] == "Ordered"
+    assert len(client.get(f"/v1/customers/{customer_id}/subscriptions").json()["items"]) == 1
+
+
+def test_carts_can_be_updated_until_ordered_and_expire(client: httpx.Client, clock: FakeClock) -> None:
+    customer_id = create_customer(client)
+    cart = client.post(f"/v1/customers/{customer_id}/carts", json={"lineItems": [license_line()]}).json()
+    cart["lineItems"] = [license_line(quantity=3)]
+    updated = client.put(f"/v1/customers/{customer_id}/carts/{cart['id']}", json=cart)
+    assert updated.json()["lineItems"][0]["quantity"] == 3
+    clock.advance(days=7, seconds=1)
+    expired = client.get(f"/v1/customers/{customer_id}/carts/{cart['id']}")
+    assert (expired.status_code, expired.json()["code"]) == (404, "800008")
+
+
+def test_checkout_creates_one_subscription_per_line(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    reseller_line = license_line(participants=[{"key": "transaction_reseller", "value": "6712890"}])
+    azure, premium = buy(client, customer_id, azure_line(), reseller_line)
+    assert azure["offerId"] == AZURE_PLAN
+    assert azure["friendlyName"] == "fabrikam-contosobikes-azure"
+    assert (azure["billingCycle"], azure["status"], "termDuration" in azure) == ("monthly", "active", False)
+    assert premium["offerId"] == BUSINESS_PREMIUM
+    assert premium["quantity"] == 10
+    assert premium["autoRenewEnabled"] is True
+    assert premium["partnerId"] == "6712890"
+    assert premium["commitmentEndDate"] == "2027-11-01T00:00:00Z"
+    assert premium["cancellationAllowedUntilDate"] == "2026-11-09T09:00:00Z"
+    assert premium["refundableQuantity"] == {
+        "totalQuantity": 10,
+        "details": [{"quantity": 10, "allowedUntilDateTime": "2026-11-09T09:00:00Z"}],
+    }
+    assert premium["attributes"]["etag"]
+
+
+# ------------------------------------------------------------------------------------- subscriptions
+
+
+@pytest.fixture
+def premium(client: httpx.Client) -> tuple[str, dict]:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    return customer_id, buy(client, customer_id, license_line())[0]
+
+
+def _patch(client: httpx.Client, customer_id: str, subscription: dict, **changes: object) -> httpx.Response:
+    return client.patch(
+        f"/v1/customers/{customer_id}/subscriptions/{subscription['id']}",
+        json={**subscription, **changes},
+        headers={"If-Match": subscription["attributes"]["etag"]},
+    )
+
+
+def test_rename_and_auto_renew(client: httpx.Client, premium: tuple[str, dict]) -> None:
+    customer_id, subscription = premium
+    renamed = _patch(client, customer_id, subscription, friendlyName="fabrikam-contosobikes-bp", autoRenewEnabled=False)
+    assert renamed.status_code == 200
+    assert (renamed.json()["friendlyName"], renamed.json()["autoRenewEnabled"]) == ("fabrikam-contosobikes-bp", False)
+    assert renamed.json()["attributes"]["etag"] != subscription["attributes"]["etag"]
+    stale = _patch(client, customer_id, subscription, friendlyName="again")
+    assert stale.status_code == 412
+
+
+def test_billing_cycle_cannot_change(client: httpx.Client, premium: tuple[str, dict]) -> None:
+    customer_id, subscription = premium
+    response = _patch(client, customer_id, subscription, billingCycle="annual")
+    assert (response.status_code, response.json()["code"]) == (400, "2054")
+
+
+def test_seats_can_only_be_removed_inside_the_refund_window(
+    client: httpx.Client, premium: tuple[str, dict], clock: FakeClock
+) -> None:
+    customer_id, subscription = premium
+    clock.advance(days=3)
+    fewer = _patch(client, customer_id, subscription, quantity=6)
+    assert fewer.status_code == 200
+    assert fewer.json()["refundableQuantity"]["totalQuantity"] == 6
+    clock.advance(days=2)
+    more = _patch(client, customer_id, fewer.json(), quantity=8)  # 2 new seats, refundable until day 12
+    clock.advance(days=3)  # day 8: the purchase window closed, the added seats' window is open
+    shown = client.get(f"/v1/customers/{customer_id}/subscriptions/{subscription['id']}").json()
+    assert shown["refundableQuantity"] == {
+        "totalQuantity": 2,
+        "details": [{"quantity": 2, "allowedUntilDateTime": "2026-11-14T09:00:00Z"}],
+    }
+    too_many = _patch(client, customer_id, more.json(), quantity=5)
+    assert too_many.status_code == 400
+    assert too_many.json()["code"] == "800090"
+    assert _patch(client, customer_id, more.json(), quantity=6).status_code == 200
+
+
+def test_cancel_only_inside_the_cancellation_window(
+    client: httpx.Client, premium: tuple[str, dict], clock: FakeClock
+) -> None:
+    customer_id, subscription = premium
+    clock.advance(days=7, minutes=1)
+    late = _patch(client, customer_id, subscription, status="deleted")
+    assert late.status_code == 400
+    assert late.json()["code"] == "900117"
+    assert late.json()["description"] == (
+        "You have passed your 7-day cancellation window. We are unable to cancel your purchase"
+    )
+
+
+def test_cancelled_subscriptions_cannot_change(client: httpx.Client, premium: tuple[str, dict]) -> None:
+    customer_id, subscription = premium
+    cancelled = _patch(client, customer_id, subscription, status="deleted")
+    assert cancelled.json()["status"] == "deleted"
+    after = _patch(client, customer_id, cancelled.json(), status="active")
+    assert after.json()["code"] == "2011"
+
+
+def test_suspend_and_reactivate(client: httpx.Client, premium: tuple[str, dict]) -> None:
+    customer_id, subscription = premium
+    suspended = _patch(client, customer_id, subscription, status="suspended").json()
+    assert suspended["status"] == "suspended"
+    seats = _patch(client, customer_id, suspended, quantity=11)
+    assert seats.json()["code"] == "800091"
+    active = _patch(client, customer_id, suspended, status="active")
+    assert active.json()["status"] == "active"
+
+
+def test_azure_plan_suspend_and_fixed_quantity(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    plan = buy(client, customer_id, azure_line())[0]
+    suspended = _patch(client, customer_id, plan, status="suspended")
+    assert suspended.json()["status"] == "suspended"
+    resumed = _patch(client, customer_id, suspended.json(), status="active").json()
+    assert _patch(client, customer_id, resumed, quantity=2).json()["code"] == "800095"
+    assert _patch(client, customer_id, resumed, friendlyName="reseller-customer-0001").json()["friendlyName"] == (
+        "reseller-customer-0001"
+    )
+
+
+def test_unknown_subscription_is_404(client: httpx.Client) -> None:
+    response = client.get(f"/v1/customers/{TAILSPIN}/subscriptions/00000000-0000-4000-8000-000000000000")
+    assert (response.status_code, response.json()["code"]) == (404, "20003")
+
+
+def test_changes_behind_cspsyncs_back(client: httpx.Client, app: EmulatorApp, premium: tuple[str, dict]) -> None:
+    customer_id, subscription = premium
+    changed = app.store.set_subscription_fields(customer_id, "fabrikam-contosobikes-m365bp", quantity=25)
+    assert changed["attributes"]["etag"] != subscription["attributes"]["etag"]
+    assert client.get(f"/v1/customers/{customer_id}/subscriptions").json()["items"][0]["quantity"] == 25
+    with pytest.raises(LookupError):
+        app.store.set_subscription_fields(customer_id, "missing", quantity=1)
+    assert NORTHWIND  # reseller constant used across modules
