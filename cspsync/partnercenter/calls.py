@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,16 @@ def record(entry: CallRecord) -> None:
         log.records.append(entry)
 
 
+class StatsSnapshot(TypedDict):
+    calls: dict[str, int]  # logical calls per "METHOD /endpoint/{template}"
+    total_calls: int
+    requests: int  # HTTP requests sent (attempts, retries included)
+    retries: int
+    throttles: int  # 429 answers received
+    backoff_seconds: float  # waited between attempts
+    limiter_seconds: float  # waited for the client's own rate limiter
+
+
 class ClientStats:
     """Thread-safe counters of one client: logical calls per endpoint template, HTTP requests, retries,
     throttles and seconds spent waiting (back-off and rate limiter)."""
@@ -95,7 +106,7 @@ class ClientStats:
         with self._lock:
             self.throttles += 1
 
-    def snapshot(self) -> dict[str, object]:
+    def snapshot(self) -> StatsSnapshot:
         with self._lock:
             return {
                 "calls": dict(self.calls),

@@ -12,7 +12,6 @@ The one secret here is the new tenant's admin password (:class:`UserCredentials`
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, model_validator
@@ -456,7 +455,3 @@ class Subscription(ApiModel):
     @property
     def etag(self) -> str | None:
         return self.attributes.etag if self.attributes else None
-
-
-def first_or_none(items: Iterable[T]) -> T | None:
-    return next(iter(items), None)

@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from cspsync.errors import NotFoundError, PartnerCenterError
-from cspsync.partnercenter import Address, Contact, CustomerAgreement, Subscription
+from cspsync.partnercenter import Address, Contact, CustomerAgreement, PartnerCenterClient, Subscription
 
 from .fakes import App, collection, customer_item, make_client, reply
 
@@ -249,7 +249,7 @@ def test_a_202_patch_is_answered_by_reading_the_subscription() -> None:
 def test_calls_are_recorded_per_thread_for_the_apply_record() -> None:
     app = App(lambda request: reply(200, customer_item(request.url.path.rsplit("/", 1)[1], "x.onmicrosoft.com")))
 
-    def action(client, customer_id: str) -> list[str]:
+    def action(client: PartnerCenterClient, customer_id: str) -> list[str]:
         with client.calls() as log:
             client.get_customer(customer_id)
             client.get_customer(customer_id)

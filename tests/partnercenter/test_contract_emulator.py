@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -47,8 +47,11 @@ def emulator() -> Iterator[EmulatorApp]:
     app.close()
 
 
+Connect = Callable[..., PartnerCenterClient]
+
+
 @pytest.fixture(params=["in-process", "loopback"])
-def connect(request: pytest.FixtureRequest, emulator: EmulatorApp) -> Iterator[object]:
+def connect(request: pytest.FixtureRequest, emulator: EmulatorApp) -> Iterator[Connect]:
     """A factory of clients talking to ``emulator`` one way or the other."""
     server = serve(emulator) if request.param == "loopback" else None
     clients: list[PartnerCenterClient] = []
@@ -97,7 +100,7 @@ def _mca(client: PartnerCenterClient, email: str = "amelia@contosobikes.example"
     )
 
 
-def test_create_a_customer_end_to_end(connect, caplog: pytest.LogCaptureFixture) -> None:
+def test_create_a_customer_end_to_end(connect: Connect, caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
     client = connect()
     domain = "contosobikes.onmicrosoft.com"
@@ -128,7 +131,7 @@ def test_create_a_customer_end_to_end(connect, caplog: pytest.LogCaptureFixture)
     assert updated.email == "billing@contosobikes.example" and updated.etag != profile.etag
 
 
-def test_paging_lists_every_customer_once(connect, emulator: EmulatorApp) -> None:
+def test_paging_lists_every_customer_once(connect: Connect, emulator: EmulatorApp) -> None:
     client = connect()
     for prefix in ("alpha", "bravo", "charlie"):
         client.create_customer(_request(prefix))
@@ -138,7 +141,7 @@ def test_paging_lists_every_customer_once(connect, emulator: EmulatorApp) -> Non
     assert client.stats.snapshot()["calls"]["GET /v1/customers (next page)"] == 2
 
 
-def test_relationships_agreements_and_orders(connect) -> None:
+def test_relationships_agreements_and_orders(connect: Connect) -> None:
     client = connect()
     link = client.relationship_request_link()
     assert link.startswith("https://admin.microsoft.com/")
@@ -179,7 +182,7 @@ def test_relationships_agreements_and_orders(connect) -> None:
     assert availabilities and availabilities[0].catalog_item_id
 
 
-def test_errors_carry_codes_and_request_ids(connect) -> None:
+def test_errors_carry_codes_and_request_ids(connect: Connect) -> None:
     client = connect()
     with pytest.raises(RequestRejectedError) as info, client.calls() as log:
         client.create_customer(_request("usbikes", country="US"))  # not one of the partner's markets
@@ -188,7 +191,7 @@ def test_errors_carry_codes_and_request_ids(connect) -> None:
     assert "authorised markets" in str(info.value)
 
 
-def test_a_create_whose_answer_is_lost_is_adopted_not_repeated(connect, emulator: EmulatorApp) -> None:
+def test_a_create_whose_answer_is_lost_is_adopted_not_repeated(connect: Connect, emulator: EmulatorApp) -> None:
     client = connect()
     emulator.faults = Faults(seed=1, timeout_after_commit_rate=1.0, timeout_hold_seconds=0.01)
     created = client.create_customer(_request("lostanswer"))
@@ -197,7 +200,7 @@ def test_a_create_whose_answer_is_lost_is_adopted_not_repeated(connect, emulator
     assert emulator.request_counts()["POST /v1/customers"] == 1
 
 
-def test_throttling_is_honoured(connect, emulator: EmulatorApp) -> None:
+def test_throttling_is_honoured(connect: Connect, emulator: EmulatorApp) -> None:
     clock = FakeClock()
     emulator.faults = Faults(throttle_rate=1.0, throttle_burst=2, clock=clock)
     client = connect(clock, limits=Limits(requests_per_second=1000, burst=1000))
@@ -208,7 +211,7 @@ def test_throttling_is_honoured(connect, emulator: EmulatorApp) -> None:
     assert len([s for s in clock.sleeps if s >= 1]) == stats["throttles"]  # each 429 waited its Retry-After
 
 
-def test_random_faults_on_reads_are_ridden_out(connect, emulator: EmulatorApp) -> None:
+def test_random_faults_on_reads_are_ridden_out(connect: Connect, emulator: EmulatorApp) -> None:
     client = connect(retry=RetryPolicy(max_attempts=10, rng=random.Random(2)))
     emulator.faults = Faults(seed=42, error_rate=0.2, drop_rate=0.1, timeout_rate=0.1, timeout_hold_seconds=0.01)
     listed = [c.id for c in client.list_customers(page_size=1)]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -11,7 +12,7 @@ from cspsync.partnercenter.client import next_page_path
 from .fakes import BASE, App, collection, customer_item, make_client, reply
 
 
-def _pages_handler(second_uri: str, third_uri: str):
+def _pages_handler(second_uri: str, third_uri: str) -> Callable[[httpx.Request], httpx.Response]:
     def handler(request: httpx.Request) -> httpx.Response:
         token = request.headers.get("MS-ContinuationToken")
         if token is None:
