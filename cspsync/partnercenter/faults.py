@@ -147,7 +147,7 @@ def error_for_response(
 NOT_SENT: tuple[type[httpx.TransportError], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def error_for_transport(exc: httpx.TransportError, *, request_id: str, operation: str) -> TransientError:
+def error_for_transport(exc: httpx.RequestError, *, request_id: str, operation: str) -> TransientError:
     """Translate an httpx failure at the edge (timeouts, refused or dropped connections)."""
     if isinstance(exc, httpx.TimeoutException):
         what = "timed out"

@@ -131,7 +131,7 @@ class Session:
             try:
                 with self._slots:
                     response = self._http.send(request)
-            except httpx.TransportError as exc:
+            except httpx.RequestError as exc:  # transport failures, undecodable bodies
                 state["status"] = None
                 log.debug(
                     "%s %s -> %s after %.0f ms (MS-RequestId %s, attempt %d)",
