@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -42,7 +43,7 @@ def app(clock: FakeClock) -> EmulatorApp:
 
 
 @pytest.fixture
-def client(app: EmulatorApp):
+def client(app: EmulatorApp) -> Iterator[httpx.Client]:
     with httpx.Client(
         transport=transport(app), base_url=BASE_URL, headers={"Authorization": "Bearer test-token"}
     ) as http:

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -73,7 +76,8 @@ def test_paging_follows_continuation_tokens_across_pages() -> None:
             assert link["headers"][0]["key"] == "MS-ContinuationToken"
             response = http.get(link["uri"], headers={h["key"]: h["value"] for h in link["headers"]})
     assert pages == 3
-    assert seen == ["tailspintoys.onmicrosoft.com", "adatum.de"] + [f"customer{n:02d}.onmicrosoft.com" for n in range(9)]
+    generated = [f"customer{n:02d}.onmicrosoft.com" for n in range(9)]
+    assert seen == ["tailspintoys.onmicrosoft.com", "adatum.de", *generated]
 
 
 def test_page_size_is_capped_at_500_and_next_needs_a_token(client: httpx.Client, app: EmulatorApp) -> None:
@@ -152,7 +156,7 @@ def test_create_returns_credentials_once(client: httpx.Client) -> None:
     assert body["id"] in {item["id"] for item in listed.json()["items"]}
 
 
-def test_password_is_never_stored(app: EmulatorApp, client: httpx.Client, tmp_path) -> None:
+def test_password_is_never_stored(tmp_path: Path) -> None:
     file_store = Store(tmp_path / "emulator.db")
     file_app = EmulatorApp(file_store)
     with httpx.Client(transport=transport(file_app), base_url=BASE_URL, headers={"Authorization": "Bearer t"}) as http:
@@ -179,11 +183,13 @@ def test_duplicate_domain_is_409(client: httpx.Client) -> None:
     [
         (lambda b: b["CompanyProfile"].pop("Domain"), "companyProfile.domain is required."),
         (lambda b: b["BillingProfile"].pop("Email"), "billingProfile.email is required."),
-        (lambda b: b["BillingProfile"]["DefaultAddress"].pop("City"), "billingProfile.defaultAddress: city is required."),
+        (lambda b: b["BillingProfile"]["DefaultAddress"].pop("City"),
+         "billingProfile.defaultAddress: city is required."),
         (lambda b: b["BillingProfile"].update(Culture="english"),
          "billingProfile.culture 'english' is not a culture such as en-GB."),
         (lambda b: b["CompanyProfile"].update(Domain="contoso.com"),
-         "companyProfile.domain 'contoso.com' must be <prefix>.onmicrosoft.com, the prefix at most 27 letters or digits."),
+         "companyProfile.domain 'contoso.com' must be <prefix>.onmicrosoft.com, the prefix at most 27 letters or "
+         "digits."),
         (lambda b: b["CompanyProfile"].update(Domain="a" * 28 + ".onmicrosoft.com"),
          f"companyProfile.domain '{'a' * 28}.onmicrosoft.com' must be <prefix>.onmicrosoft.com, the prefix at most "
          "27 letters or digits."),
@@ -193,7 +199,9 @@ def test_duplicate_domain_is_409(client: httpx.Client) -> None:
          "Organization registration id value is not supported in country GB."),
     ],
 )
-def test_create_validates_fields(client: httpx.Client, change, description: str) -> None:
+def test_create_validates_fields(
+    client: httpx.Client, change: Callable[[dict[str, Any]], object], description: str
+) -> None:
     body = customer_body()
     change(body)
     response = client.post("/v1/customers", json=body)
@@ -202,7 +210,8 @@ def test_create_validates_fields(client: httpx.Client, change, description: str)
 
 
 def test_create_accepts_a_27_character_prefix_and_camel_case(client: httpx.Client) -> None:
-    body = json.loads(json.dumps(customer_body("a" * 27)).replace('"Company', '"company').replace('"Billing', '"billing'))
+    text = json.dumps(customer_body("a" * 27)).replace('"Company', '"company').replace('"Billing', '"billing')
+    body = json.loads(text)
     assert client.post("/v1/customers", json=body).status_code == 201
 
 

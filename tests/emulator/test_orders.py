@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 import httpx
 import pytest
@@ -11,7 +12,6 @@ from cspsync.emulator.catalog import OFFERS, offer, unit_price
 from .conftest import (
     AZURE_PLAN,
     BUSINESS_PREMIUM,
-    NORTHWIND,
     TAILSPIN,
     FakeClock,
     accept_mca,
@@ -66,8 +66,11 @@ def test_prices_per_market() -> None:
     assert premium is not None
     assert unit_price(premium, "GB", "P1Y", "monthly").__dict__ == {"amount": Decimal("18.10"), "currency": "GBP",
                                                                      "per": "month"}
-    assert unit_price(premium, "no", "P1M", "monthly").amount == Decimal("288.00")  # monthly term: +20%
-    assert unit_price(premium, "FR", "P1Y", "annual").amount == Decimal("247.20")
+    assert unit_price(premium, "no", "P1M", "monthly") == unit_price(premium, "NO", "P1M", "monthly")
+    monthly_term = unit_price(premium, "NO", "P1M", "monthly")
+    annual = unit_price(premium, "FR", "P1Y", "annual")
+    assert monthly_term is not None and monthly_term.amount == Decimal("288.00")  # monthly term: +20%
+    assert annual is not None and (annual.amount, annual.per) == (Decimal("247.20"), "year")
     assert unit_price(premium, "JP", "P1Y", "monthly") is None
     assert all(set(item.monthly_prices) == {"GBP", "EUR", "NOK", "USD"} for item in OFFERS)
 
@@ -163,13 +166,13 @@ def test_checkout_creates_one_subscription_per_line(client: httpx.Client) -> Non
 
 
 @pytest.fixture
-def premium(client: httpx.Client) -> tuple[str, dict]:
+def premium(client: httpx.Client) -> tuple[str, dict[str, Any]]:
     customer_id = create_customer(client)
     accept_mca(client, customer_id)
     return customer_id, buy(client, customer_id, license_line())[0]
 
 
-def _patch(client: httpx.Client, customer_id: str, subscription: dict, **changes: object) -> httpx.Response:
+def _patch(client: httpx.Client, customer_id: str, subscription: dict[str, Any], **changes: object) -> httpx.Response:
     return client.patch(
         f"/v1/customers/{customer_id}/subscriptions/{subscription['id']}",
         json={**subscription, **changes},
@@ -177,7 +180,7 @@ def _patch(client: httpx.Client, customer_id: str, subscription: dict, **changes
     )
 
 
-def test_rename_and_auto_renew(client: httpx.Client, premium: tuple[str, dict]) -> None:
+def test_rename_and_auto_renew(client: httpx.Client, premium: tuple[str, dict[str, Any]]) -> None:
     customer_id, subscription = premium
     renamed = _patch(client, customer_id, subscription, friendlyName="fabrikam-contosobikes-bp", autoRenewEnabled=False)
     assert renamed.status_code == 200
@@ -187,14 +190,14 @@ def test_rename_and_auto_renew(client: httpx.Client, premium: tuple[str, dict]) 
     assert stale.status_code == 412
 
 
-def test_billing_cycle_cannot_change(client: httpx.Client, premium: tuple[str, dict]) -> None:
+def test_billing_cycle_cannot_change(client: httpx.Client, premium: tuple[str, dict[str, Any]]) -> None:
     customer_id, subscription = premium
     response = _patch(client, customer_id, subscription, billingCycle="annual")
     assert (response.status_code, response.json()["code"]) == (400, "2054")
 
 
 def test_seats_can_only_be_removed_inside_the_refund_window(
-    client: httpx.Client, premium: tuple[str, dict], clock: FakeClock
+    client: httpx.Client, premium: tuple[str, dict[str, Any]], clock: FakeClock
 ) -> None:
     customer_id, subscription = premium
     clock.advance(days=3)
@@ -216,7 +219,7 @@ def test_seats_can_only_be_removed_inside_the_refund_window(
 
 
 def test_cancel_only_inside_the_cancellation_window(
-    client: httpx.Client, premium: tuple[str, dict], clock: FakeClock
+    client: httpx.Client, premium: tuple[str, dict[str, Any]], clock: FakeClock
 ) -> None:
     customer_id, subscription = premium
     clock.advance(days=7, minutes=1)
@@ -228,7 +231,7 @@ def test_cancel_only_inside_the_cancellation_window(
     )
 
 
-def test_cancelled_subscriptions_cannot_change(client: httpx.Client, premium: tuple[str, dict]) -> None:
+def test_cancelled_subscriptions_cannot_change(client: httpx.Client, premium: tuple[str, dict[str, Any]]) -> None:
     customer_id, subscription = premium
     cancelled = _patch(client, customer_id, subscription, status="deleted")
     assert cancelled.json()["status"] == "deleted"
@@ -236,7 +239,7 @@ def test_cancelled_subscriptions_cannot_change(client: httpx.Client, premium: tu
     assert after.json()["code"] == "2011"
 
 
-def test_suspend_and_reactivate(client: httpx.Client, premium: tuple[str, dict]) -> None:
+def test_suspend_and_reactivate(client: httpx.Client, premium: tuple[str, dict[str, Any]]) -> None:
     customer_id, subscription = premium
     suspended = _patch(client, customer_id, subscription, status="suspended").json()
     assert suspended["status"] == "suspended"
@@ -264,11 +267,12 @@ def test_unknown_subscription_is_404(client: httpx.Client) -> None:
     assert (response.status_code, response.json()["code"]) == (404, "20003")
 
 
-def test_changes_behind_cspsyncs_back(client: httpx.Client, app: EmulatorApp, premium: tuple[str, dict]) -> None:
+def test_changes_behind_cspsyncs_back(
+    client: httpx.Client, app: EmulatorApp, premium: tuple[str, dict[str, Any]]
+) -> None:
     customer_id, subscription = premium
     changed = app.store.set_subscription_fields(customer_id, "fabrikam-contosobikes-m365bp", quantity=25)
     assert changed["attributes"]["etag"] != subscription["attributes"]["etag"]
     assert client.get(f"/v1/customers/{customer_id}/subscriptions").json()["items"][0]["quantity"] == 25
     with pytest.raises(LookupError):
         app.store.set_subscription_fields(customer_id, "missing", quantity=1)
-    assert NORTHWIND  # reseller constant used across modules

@@ -1,0 +1,121 @@
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from cspsync.cli import cli, main
+from cspsync.emulator import Store
+from cspsync.errors import ConfigError
+
+EXAMPLE_SEED = Path(__file__).parents[2] / "examples" / "emulator-seed.yaml"
+REPO = Path(__file__).parents[2]
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_seed_then_accept_invitation(runner: CliRunner, tmp_path: Path) -> None:
+    db = tmp_path / "emulator.db"
+    seeded = runner.invoke(cli, ["emulator", "seed", str(EXAMPLE_SEED), "--db", str(db)])
+    assert seeded.exit_code == 0, seeded.output
+    assert seeded.output == (
+        f"Seeded {db} from {EXAMPLE_SEED}: partner Fabrikam Cloud Distribution, 1 reseller(s), 4 tenant(s) of "
+        "which 2 already customers.\n"
+    )
+    accepted = runner.invoke(cli, ["emulator", "accept-invitation", "litware.ie", "--db", str(db)])
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.output == (
+        "litware.ie accepted the reseller relationship: Litware Ireland Ltd "
+        "(tenant 2b7c9d1e-3f4a-4b5c-8d6e-7f8a9b0c1d2e) is now a customer of Fabrikam Cloud Distribution.\n"
+    )
+    new = runner.invoke(
+        cli, ["emulator", "accept-invitation", "fineartschool.net", "--db", str(db), "--country", "FR",
+              "--company-name", "Fine Art School"]
+    )
+    assert new.output.startswith("fineartschool.net (a new tenant in the emulator's world) accepted")
+    with Store(db) as store:
+        assert store.customer_count() == 4
+        tenant = store.tenant_by_domain("fineartschool.net")
+        assert tenant is not None and (tenant.company_name, tenant.country) == ("Fine Art School", "FR")
+
+
+def test_default_db_is_in_the_state_folder(runner: CliRunner, tmp_path: Path) -> None:
+    state = tmp_path / "state"
+    result = runner.invoke(cli, ["emulator", "accept-invitation", "litware.ie"],
+                           env={"CSPSYNC_STATE_DIR": str(state)})
+    assert result.exit_code == 0, result.output
+    assert (state / "emulator.db").is_file()
+    assert (state / ".gitignore").is_file()
+    reset = runner.invoke(cli, ["emulator", "reset"], env={"CSPSYNC_STATE_DIR": str(state)})
+    assert reset.output == f"Deleted the emulator state in {state / 'emulator.db'}.\n"
+    assert not (state / "emulator.db").exists()
+    again = runner.invoke(cli, ["emulator", "reset"], env={"CSPSYNC_STATE_DIR": str(state)})
+    assert again.output == f"No emulator state at {state / 'emulator.db'}.\n"
+
+
+def test_errors_are_cspsync_errors(runner: CliRunner, tmp_path: Path) -> None:
+    unknown = runner.invoke(
+        cli, ["emulator", "accept-invitation", "x.net", "--reseller", "nope", "--db", str(tmp_path / "e.db")]
+    )
+    assert unknown.exit_code == 1
+    assert isinstance(unknown.exception, ConfigError)
+    assert str(unknown.exception) == "nope is not one of the partner's resellers."
+    bad_seed = tmp_path / "bad.yaml"
+    bad_seed.write_text("partner: {}\n", encoding="utf-8")
+    result = runner.invoke(cli, ["emulator", "seed", str(bad_seed), "--db", str(tmp_path / "e.db")])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception).startswith(f"{bad_seed} is invalid: partner.name: Field required")
+
+
+def test_serve_refuses_non_loopback_before_touching_state(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+    db = tmp_path / "emulator.db"
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "serve", "--host", "0.0.0.0", "--db", str(db)])  # noqa: S104
+    assert exited.value.code == 1
+    assert capsys.readouterr().err == (
+        "Error: The emulator only listens on loopback (127.0.0.1, ::1 or localhost); refusing to bind '0.0.0.0'.\n"
+        "  hint: it has no real authentication, so it must not be reachable from other machines\n"
+    )
+    assert not db.exists()
+
+
+def test_serve_rejects_bad_fault_settings(runner: CliRunner, tmp_path: Path) -> None:
+    result = runner.invoke(cli, ["emulator", "serve", "--error-rate", "3", "--db", str(tmp_path / "e.db")])
+    assert str(result.exception) == "The error rate must be between 0 and 1, not 3.0."
+    result = runner.invoke(cli, ["emulator", "serve", "--latency-ms", "fast", "--db", str(tmp_path / "e.db")])
+    assert str(result.exception) == "--latency-ms takes milliseconds (e.g. 20) or a range (e.g. 10-50), not 'fast'."
+
+
+def test_serve_runs_until_ctrl_c(tmp_path: Path) -> None:
+    db = tmp_path / "emulator.db"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "cspsync", "emulator", "serve", "--db", str(db), "--seed", str(EXAMPLE_SEED),
+         "--page-size", "1"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert first.startswith("Partner Center emulator listening on http://127.0.0.1:")
+        assert first.endswith(f" (state: {db})\n")
+        assert process.stdout.readline() == "Partner: Fabrikam Cloud Distribution; 2 customer(s)\n"
+        assert process.stdout.readline() == "Press Ctrl-C to stop\n"
+        url = first.split(" listening on ")[1].split(" ")[0]
+        page = httpx.get(url + "/v1/customers", headers={"Authorization": "Bearer t"}, timeout=5).json()
+        assert page["totalCount"] == 1 and "next" in page["links"]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert (process.returncode, out, err) == (0, "Stopping.\n", "")
