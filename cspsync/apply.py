@@ -35,7 +35,6 @@ from cspsync.partnercenter.models import (
     CustomerAgreement,
     CustomerCreateRequest,
 )
-from cspsync.partnercenter_recording import RecordingTransport
 from cspsync.plan import Action, Kind, Plan
 from cspsync.workspace import Workspace, write_json_atomic
 
@@ -130,7 +129,6 @@ class Applier:
         plan: Plan,
         repo: Repository,
         client: PartnerCenterClient,
-        recorder: RecordingTransport,
         workspace: Workspace,
         *,
         workers: int = 4,
@@ -140,7 +138,6 @@ class Applier:
         self.plan = plan
         self.repo = repo
         self.client = client
-        self.recorder = recorder
         self.workspace = workspace
         self.workers = max(1, workers)
         self.on_progress = on_progress
@@ -219,7 +216,7 @@ class Applier:
     def _run_one(self, action: Action) -> ActionResult:
         result = ActionResult(action.id, action.customer, action.kind.value, "done",
                               started_at=self.clock().isoformat())
-        with self.recorder.recording() as ids:
+        with self.client.calls() as log:
             try:
                 handler = getattr(self, "_do_" + action.kind.value.replace("-", "_"))
                 handler(action, result)
@@ -231,7 +228,7 @@ class Applier:
             except CspsyncError as err:
                 result.status = "failed"
                 result.message = str(err).replace("\n", " ")
-        result.request_ids = list(ids)
+        result.request_ids = list(dict.fromkeys(log.request_ids))
         result.finished_at = self.clock().isoformat()
         return result
 

@@ -26,7 +26,7 @@ from cspsync.diff import folded
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observed import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.partnercenter.models import BillingProfile, CustomerAgreement, CustomerSummary, Subscription
+from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
 from cspsync.planner import customer_domain
 
 Strategy = Literal["list", "lookup"]
@@ -193,7 +193,15 @@ def observe(
             if spec.tenant.mode == "create":
                 domain = customer_domain(item.customer) or ""
                 reads.append((name, "domain", lambda d=domain: client.domain_available(d)))  # type: ignore[misc]
-                address = spec.company.address
+                declared_address = spec.company.address
+                address = Address(
+                    address_line1=declared_address.addressLine1,
+                    address_line2=declared_address.addressLine2,
+                    city=declared_address.city,
+                    state=declared_address.state,
+                    postal_code=declared_address.postalCode,
+                    country=declared_address.country,
+                )
                 reads.append((name, "address", lambda a=address: client.validate_address(a)))  # type: ignore[misc]
             continue
         cid = summary.id

@@ -170,8 +170,8 @@ class Plan(Frozen):
 
     @property
     def has_changes(self) -> bool:
-        """True when applying would call Partner Center to change something (or a human must act)."""
-        return any(a.status in ("ready", "waiting") for a in self.actions)
+        """True when applying would change something now; waiting and blocked actions are not changes."""
+        return any(a.status == "ready" for a in self.actions)
 
     def action(self, action_id: str) -> Action:
         for action in self.actions:

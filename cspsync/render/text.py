@@ -74,6 +74,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     console.print()
     if not plan.actions and not plan.unknown:
         console.print(Text("No changes. Partner Center matches the declarations.", style="bold green"))
-    else:
-        console.print(Text(summary_line(plan.summary), style="bold"))
+        return buffer.getvalue()
+    if not plan.has_changes and not plan.unknown:
+        console.print(Text("No changes to apply now; the steps above wait for a person or are blocked.",
+                           style="bold green"))
+    console.print(Text(summary_line(plan.summary), style="bold"))
     return buffer.getvalue()

@@ -1,0 +1,95 @@
+"""Where plans and applies go: the built-in emulator or the real Partner Center.
+
+The client never knows which: it only sees an httpx transport. For the emulator that transport calls
+the emulator in process (state in ``.cspsync/emulator.db``, seeded on first use from
+``emulator-seed.yaml`` next to cspsync.yaml), or a served emulator on loopback when
+``CSPSYNC_EMULATOR_URL`` is set. For Partner Center it is httpx's own, with tokens from msal.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+import httpx
+
+from cspsync.declarations import Repository
+from cspsync.errors import ConfigError
+from cspsync.partnercenter.auth import StaticToken, from_environment
+from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.workspace import Workspace
+
+PARTNER_CENTER_URL = "https://api.partnercenter.microsoft.com"
+EMULATOR_BASE_URL = "https://api.partnercenter.microsoft.com"  # in process: the same URL, never leaves it
+SEED_FILE = "emulator-seed.yaml"
+
+
+@dataclass
+class Connection:
+    target: Literal["emulator", "partner-center"]
+    client: PartnerCenterClient
+    #: the in-process emulator, when the target is it (tests and the CLI's emulator commands use it)
+    emulator: Any = None
+    _closers: list[Any] = field(default_factory=list)
+
+    def close(self) -> None:
+        self.client.close()
+        for closer in self._closers:
+            closer()
+
+
+def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
+    """The in-process emulator over ``workspace``'s database, seeded from ``seed_file`` when new."""
+    from cspsync.emulator import EmulatorApp, Store, faults_from_environment, load_seed
+
+    workspace.ensure()
+    new = not workspace.emulator_db.exists()
+    store = Store(workspace.emulator_db)
+    if new and seed_file is not None and seed_file.is_file():
+        store.seed(load_seed(seed_file))
+    return EmulatorApp(store, faults=faults_from_environment(os.environ))
+
+
+def _loopback_url(url: str) -> str:
+    host = urlsplit(url).hostname or ""
+    if host not in ("127.0.0.1", "localhost", "::1"):
+        raise ConfigError(f"CSPSYNC_EMULATOR_URL must point to loopback (127.0.0.1), not {host!r}")
+    return url.rstrip("/")
+
+
+def connect(
+    repo: Repository,
+    target: Literal["emulator", "partner-center"],
+    workspace: Workspace,
+    *,
+    correlation_id: str,
+    env: Mapping[str, str] | None = None,
+) -> Connection:
+    env = os.environ if env is None else env
+    if target == "emulator":
+        served = env.get("CSPSYNC_EMULATOR_URL")
+        if served:
+            client = PartnerCenterClient(
+                base_url=_loopback_url(served),
+                transport=httpx.HTTPTransport(),
+                tokens=StaticToken(),
+                correlation_id=correlation_id,
+            )
+            return Connection(target, client)
+        from cspsync.emulator import transport as emulator_transport
+
+        app = open_emulator(workspace, repo.root / SEED_FILE)
+        client = PartnerCenterClient(
+            base_url=EMULATOR_BASE_URL,
+            transport=emulator_transport(app),
+            tokens=StaticToken(),
+            correlation_id=correlation_id,
+        )
+        return Connection(target, client, emulator=app, _closers=[app.close])
+    tokens = from_environment(env)
+    client = PartnerCenterClient(base_url=PARTNER_CENTER_URL, tokens=tokens, correlation_id=correlation_id)
+    return Connection(target, client)
