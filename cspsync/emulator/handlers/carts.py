@@ -39,10 +39,12 @@ def _check_participants(line: dict[str, Any], world: WorldSeed) -> str | None:
     if not isinstance(participants, list):
         return "participants must be a list of {key, value}."
     for participant in participants:
-        if not isinstance(participant, dict) or participant.get("key") not in _PARTICIPANT_KEYS:
+        key = participant.get("key") if isinstance(participant, dict) else None
+        if not isinstance(key, str) or key not in _PARTICIPANT_KEYS:
             return f"participant {participant!r} is not one of {sorted(_PARTICIPANT_KEYS)}."
-        if participant.get("value") not in reseller_mpns:
-            return f"MPN Id {participant.get('value')!r} is not an indirect reseller of the partner."
+        value = participant.get("value")
+        if not isinstance(value, str) or value not in reseller_mpns:
+            return f"MPN Id {value!r} is not an indirect reseller of the partner."
     return None
 
 
