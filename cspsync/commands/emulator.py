@@ -32,11 +32,10 @@ def db_option(fn: F) -> F:
 
 
 def _latency(value: str) -> float | tuple[float, float]:
+    from cspsync.emulator.faults import parse_latency
+
     try:
-        if "-" in value.lstrip("-"):
-            low, high = value.split("-", 1)
-            return float(low), float(high)
-        return float(value)
+        return parse_latency(value)
     except ValueError:
         raise ConfigError(
             f"--latency-ms takes milliseconds (e.g. 20) or a range (e.g. 10-50), not {value!r}."

@@ -172,6 +172,15 @@ ENVIRONMENT_VARIABLES = {
 }
 
 
+def parse_latency(text: str) -> float | tuple[float, float]:
+    """Milliseconds as written on a command line or in the environment: ``20`` or a range ``10-50``.
+    ValueError when it is neither."""
+    if "-" in text.lstrip("-"):
+        low, high = text.split("-", 1)
+        return float(low), float(high)
+    return float(text)
+
+
 def faults_from_environment(env: Mapping[str, str]) -> Faults | None:
     """Faults named by ``CSPSYNC_EMULATOR_*`` variables (see ENVIRONMENT_VARIABLES); None when none is set.
 
@@ -183,9 +192,8 @@ def faults_from_environment(env: Mapping[str, str]) -> Faults | None:
         if not raw:
             continue
         try:
-            if name == "latency_ms" and "-" in raw.lstrip("-"):
-                low, high = raw.split("-", 1)
-                settings[name] = (float(low), float(high))
+            if name == "latency_ms":
+                settings[name] = parse_latency(raw)
             elif name in ("seed", "throttle_burst"):
                 settings[name] = int(raw)
             else:

@@ -20,10 +20,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, NamedTuple
 
-from pydantic import ValidationError
-
 from cspsync.emulator.addresses import rule_for, sample_address
-from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_world
+from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_tenant, parse_world
 from cspsync.errors import ConfigError
 
 SCHEMA_VERSION = 1
@@ -118,16 +116,28 @@ def new_etag() -> str:
     return secrets.token_urlsafe(12)
 
 
-def default_billing(company_name: str, domain: str, country: str) -> dict[str, Any]:
-    """A plausible billing profile for a tenant the seed gives none."""
-    rule = rule_for(country)
-    return {
-        "email": f"billing@{domain}",
-        "culture": rule.culture,
-        "language": rule.language,
-        "companyName": company_name,
-        "defaultAddress": sample_address(country),
-    }
+def seeded_billing(seed: TenantSeed) -> dict[str, Any]:
+    """The seed's billing profile, or a plausible one in the tenant's country when it gives none."""
+    if seed.billingProfile is not None:
+        billing = seed.billingProfile.model_dump(exclude_none=True)
+    else:
+        rule = rule_for(seed.country)
+        billing = {
+            "email": f"billing@{seed.domain}",
+            "culture": rule.culture,
+            "language": rule.language,
+            "defaultAddress": sample_address(seed.country),
+        }
+    billing["companyName"] = seed.companyName
+    return billing
+
+
+def _check_reseller(seed: TenantSeed, reseller_ids: set[str]) -> None:
+    if seed.associatedPartnerId and seed.associatedPartnerId not in reseller_ids:
+        raise ConfigError(
+            f"Tenant {seed.domain} names associatedPartnerId {seed.associatedPartnerId}, which is not one of "
+            "the partner's resellers."
+        )
 
 
 def _contact_key(contact: Mapping[str, Any]) -> str:
@@ -151,14 +161,6 @@ def _tenant(row: tuple[Any, ...] | None) -> Tenant | None:
     seq, tenant_id, domain, name, country, is_customer, reseller, commerce_id, billing, etag = row
     return Tenant(seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id,
                   json.loads(billing), etag)
-
-
-def _tenant_seed(record: Mapping[str, Any]) -> TenantSeed:
-    try:
-        return TenantSeed.model_validate(record)
-    except ValidationError as err:
-        problems = "; ".join(f"{'.'.join(map(str, p['loc']))}: {p['msg']}" for p in err.errors())
-        raise ConfigError(f"Invalid tenant {record.get('domain')!r}: {problems}") from None
 
 
 def _dumps(value: Any) -> str:
@@ -243,11 +245,7 @@ class Store:
         parsed = parse_world(dict(world if world is not None else DEFAULT_WORLD))
         reseller_ids = {reseller.tenantId for reseller in parsed.resellers}
         for tenant in parsed.tenants:
-            if tenant.associatedPartnerId and tenant.associatedPartnerId not in reseller_ids:
-                raise ConfigError(
-                    f"emulator seed: tenant {tenant.domain} names associatedPartnerId "
-                    f"{tenant.associatedPartnerId}, which is not one of the partner's resellers."
-                )
+            _check_reseller(tenant, reseller_ids)
         with self.atomic():
             self._write(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('world', ?)",
@@ -263,12 +261,7 @@ class Store:
 
     def _upsert_tenant(self, seed: TenantSeed) -> None:
         tenant_id = seed.tenantId or str(uuid.uuid4())
-        billing = (
-            seed.billingProfile.model_dump(exclude_none=True)
-            if seed.billingProfile
-            else default_billing(seed.companyName, seed.domain, seed.country)
-        )
-        billing["companyName"] = seed.companyName
+        billing = seeded_billing(seed)
         existing = self.tenant_by_domain(seed.domain)
         if existing is not None and existing.id != tenant_id:
             raise ConfigError(f"emulator seed: domain {seed.domain} already belongs to tenant {existing.id}.")
@@ -369,17 +362,13 @@ class Store:
         """Bulk-add customers (seed tenant shape: domain, companyName, country, optional tenantId,
         associatedPartnerId, billingProfile) in one transaction; returns their tenant ids.
         DuplicateError when a domain or tenant id exists already."""
+        reseller_ids = {reseller.tenantId for reseller in self.world().resellers}
         rows: list[tuple[Any, ...]] = []
         for record in records:
-            seed = _tenant_seed({**record, "customer": True})
-            billing = (
-                seed.billingProfile.model_dump(exclude_none=True)
-                if seed.billingProfile
-                else default_billing(seed.companyName, seed.domain, seed.country)
-            )
-            billing["companyName"] = seed.companyName
+            seed = parse_tenant({**record, "customer": True})
+            _check_reseller(seed, reseller_ids)
             rows.append((seed.tenantId or str(uuid.uuid4()), seed.domain, seed.companyName, seed.country,
-                         seed.associatedPartnerId, str(uuid.uuid4()), _dumps(billing), new_etag()))
+                         seed.associatedPartnerId, str(uuid.uuid4()), _dumps(seeded_billing(seed)), new_etag()))
         try:
             with self.atomic():
                 self._conn.executemany(
@@ -444,7 +433,7 @@ class Store:
             if tenant is None:
                 name = company_name or domain.split(".")[0].replace("-", " ").title()
                 record = {"domain": domain, "companyName": name, "country": country or world.partner.markets[0]}
-                self._upsert_tenant(_tenant_seed(record))
+                self._upsert_tenant(parse_tenant(record))
                 tenant = self.tenant_by_domain(domain)
                 assert tenant is not None
             self._write(

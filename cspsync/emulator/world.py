@@ -129,16 +129,27 @@ class WorldSeed(_Seed):
     tenants: list[TenantSeed] = Field(default_factory=list)
 
 
+def _problems(err: ValidationError) -> str:
+    return "; ".join(
+        f"{'.'.join(str(part) for part in problem['loc']) or '(top level)'}: {problem['msg']}"
+        for problem in err.errors()
+    )
+
+
 def parse_world(world: dict[str, Any], *, source: str = "emulator seed") -> WorldSeed:
     """The validated world; ConfigError naming every wrong field otherwise."""
     try:
         return WorldSeed.model_validate(world)
     except ValidationError as err:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or '(top level)'}: {problem['msg']}"
-            for problem in err.errors()
-        )
-        raise ConfigError(f"{source} is invalid: {problems}") from None
+        raise ConfigError(f"{source} is invalid: {_problems(err)}") from None
+
+
+def parse_tenant(record: dict[str, Any]) -> TenantSeed:
+    """One validated tenant (seed shape); ConfigError naming every wrong field otherwise."""
+    try:
+        return TenantSeed.model_validate(record)
+    except ValidationError as err:
+        raise ConfigError(f"Invalid tenant {record.get('domain')!r}: {_problems(err)}") from None
 
 
 def load_seed(path: str | Path) -> dict[str, Any]:

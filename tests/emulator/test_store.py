@@ -50,11 +50,11 @@ def test_bulk_customers_are_fast_and_counted() -> None:
     )
     elapsed = time.perf_counter() - started
     assert len(ids) == 10_000
-    assert store.customer_count() == 10_000
+    assert store.customer_count() == 10_002  # and the two customers of the built-in world
     assert elapsed < 5.0
     with pytest.raises(DuplicateError):
         store.add_customers([{"domain": "bulk00001.onmicrosoft.com", "companyName": "Again", "country": "GB"}])
-    assert store.customer_count() == 10_000
+    assert store.customer_count() == 10_002
 
 
 def test_add_customer_returns_its_tenant_id() -> None:
@@ -67,6 +67,9 @@ def test_add_customer_returns_its_tenant_id() -> None:
     assert (tenant.country, tenant.billing["culture"], tenant.billing["defaultAddress"]["postalCode"]) == (
         "GB", "en-GB", "EC1A 1BB"
     )
+    with pytest.raises(ConfigError, match="which is not one of the partner's resellers"):
+        store.add_customer("northwind2.onmicrosoft.com", "Two", "GB",
+                           associated_partner_id="11111111-2222-4333-8444-555555555555")
 
 
 def test_seed_problems_name_the_field(tmp_path: Path) -> None:
