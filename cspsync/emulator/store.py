@@ -9,163 +9,34 @@ columns because they are listed, filtered and paged.
 from __future__ import annotations
 
 import json
-import secrets
 import sqlite3
 import threading
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Any, NamedTuple
+from typing import Any
 
-from cspsync.emulator.addresses import rule_for, sample_address
+from cspsync.emulator.records import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    TENANT_BY_DOMAIN,
+    TENANT_BY_ID,
+    CustomerSummary,
+    DuplicateError,
+    Tenant,
+    check_reseller,
+    contact_key,
+    dumps,
+    new_etag,
+    seeded_billing,
+    tenant_from_row,
+)
 from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_tenant, parse_world
 from cspsync.errors import ConfigError
 
-SCHEMA_VERSION = 1
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS tenants (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    domain TEXT NOT NULL UNIQUE COLLATE NOCASE,
-    company_name TEXT NOT NULL COLLATE NOCASE,
-    country TEXT NOT NULL,
-    is_customer INTEGER NOT NULL DEFAULT 0,
-    associated_partner_id TEXT,
-    commerce_id TEXT,
-    billing TEXT NOT NULL,
-    billing_etag TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS tenants_customers ON tenants (is_customer, seq);
-CREATE INDEX IF NOT EXISTS tenants_company_name ON tenants (company_name COLLATE NOCASE);
-CREATE TABLE IF NOT EXISTS tenant_partners (
-    tenant_id TEXT NOT NULL,
-    partner_tenant_id TEXT NOT NULL,
-    name TEXT NOT NULL,
-    mpn_id TEXT,
-    location TEXT,
-    PRIMARY KEY (tenant_id, partner_tenant_id)
-);
-CREATE TABLE IF NOT EXISTS relationship_requests (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    indirect_reseller_id TEXT,
-    requested_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS agreements (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    customer_id TEXT NOT NULL,
-    type TEXT NOT NULL,
-    contact_key TEXT NOT NULL,
-    doc TEXT NOT NULL,
-    UNIQUE (customer_id, type, contact_key)
-);
-CREATE TABLE IF NOT EXISTS carts (
-    id TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS orders (
-    id TEXT PRIMARY KEY,
-    customer_id TEXT NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS orders_customer ON orders (customer_id);
-CREATE TABLE IF NOT EXISTS subscriptions (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    customer_id TEXT NOT NULL,
-    friendly_name TEXT NOT NULL,
-    doc TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, seq);
-"""
-
-
-class DuplicateError(Exception):
-    """A write would break a uniqueness rule (domain, agreement contact)."""
-
-
-@dataclass(frozen=True)
-class Tenant:
-    seq: int
-    id: str
-    domain: str
-    company_name: str
-    country: str
-    is_customer: bool
-    associated_partner_id: str | None
-    commerce_id: str | None
-    billing: dict[str, Any]  # billing profile without id and attributes
-    billing_etag: str
-
-
-class CustomerSummary(NamedTuple):
-    """One row of the customer list: what ``GET /v1/customers`` shows."""
-
-    seq: int
-    id: str
-    domain: str
-    company_name: str
-
-
-def new_etag() -> str:
-    return secrets.token_urlsafe(12)
-
-
-def seeded_billing(seed: TenantSeed) -> dict[str, Any]:
-    """The seed's billing profile, or a plausible one in the tenant's country when it gives none."""
-    if seed.billingProfile is not None:
-        billing = seed.billingProfile.model_dump(exclude_none=True)
-    else:
-        rule = rule_for(seed.country)
-        billing = {
-            "email": f"billing@{seed.domain}",
-            "culture": rule.culture,
-            "language": rule.language,
-            "defaultAddress": sample_address(seed.country),
-        }
-    billing["companyName"] = seed.companyName
-    return billing
-
-
-def _check_reseller(seed: TenantSeed, reseller_ids: set[str]) -> None:
-    if seed.associatedPartnerId and seed.associatedPartnerId not in reseller_ids:
-        raise ConfigError(
-            f"Tenant {seed.domain} names associatedPartnerId {seed.associatedPartnerId}, which is not one of "
-            "the partner's resellers."
-        )
-
-
-def _contact_key(contact: Mapping[str, Any]) -> str:
-    parts = (contact.get(field) or "" for field in ("firstName", "lastName", "email", "phoneNumber"))
-    return "\x1f".join(str(part).strip().lower() for part in parts)
-
-
-_TENANT_BY_ID = (
-    "SELECT seq, id, domain, company_name, country, is_customer, associated_partner_id, commerce_id, "
-    "billing, billing_etag FROM tenants WHERE id = ?"
-)
-_TENANT_BY_DOMAIN = (
-    "SELECT seq, id, domain, company_name, country, is_customer, associated_partner_id, commerce_id, "
-    "billing, billing_etag FROM tenants WHERE domain = ?"
-)
-
-
-def _tenant(row: tuple[Any, ...] | None) -> Tenant | None:
-    if row is None:
-        return None
-    seq, tenant_id, domain, name, country, is_customer, reseller, commerce_id, billing, etag = row
-    return Tenant(seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id,
-                  json.loads(billing), etag)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
-
+__all__ = ["CustomerSummary", "DuplicateError", "Store", "Tenant"]
 
 class Store:
     """SQLite state of one emulated Partner Center; ``path`` None or ":memory:" keeps it in memory."""
@@ -186,7 +57,7 @@ class Store:
         if self.path is not None:
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
+        self._conn.executescript(SCHEMA)
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
 
     # ------------------------------------------------------------------------------------- plumbing
@@ -245,11 +116,11 @@ class Store:
         parsed = parse_world(dict(world if world is not None else DEFAULT_WORLD))
         reseller_ids = {reseller.tenantId for reseller in parsed.resellers}
         for tenant in parsed.tenants:
-            _check_reseller(tenant, reseller_ids)
+            check_reseller(tenant, reseller_ids)
         with self.atomic():
             self._write(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('world', ?)",
-                (_dumps(parsed.model_dump(include={"partner", "resellers"})),),
+                (dumps(parsed.model_dump(include={"partner", "resellers"})),),
             )
             for tenant in parsed.tenants:
                 self._upsert_tenant(tenant)
@@ -273,7 +144,7 @@ class Store:
             "associated_partner_id = excluded.associated_partner_id, billing = excluded.billing, "
             "billing_etag = excluded.billing_etag",
             (tenant_id, seed.domain, seed.companyName, seed.country, int(seed.customer),
-             seed.associatedPartnerId, str(uuid.uuid4()), _dumps(billing), new_etag()),
+             seed.associatedPartnerId, str(uuid.uuid4()), dumps(billing), new_etag()),
         )
         self._write("DELETE FROM tenant_partners WHERE tenant_id = ?", (tenant_id,))
         for partner in seed.partners:
@@ -303,16 +174,16 @@ class Store:
             parsed = parse_world(world)
             self._write(
                 "UPDATE meta SET value = ? WHERE key = 'world'",
-                (_dumps(parsed.model_dump(include={"partner", "resellers"})),),
+                (dumps(parsed.model_dump(include={"partner", "resellers"})),),
             )
 
     # -------------------------------------------------------------------------------------- tenants
 
     def tenant_by_id(self, tenant_id: str) -> Tenant | None:
-        return _tenant(self._one(_TENANT_BY_ID, (tenant_id.lower(),)))
+        return tenant_from_row(self._one(TENANT_BY_ID, (tenant_id.lower(),)))
 
     def tenant_by_domain(self, domain: str) -> Tenant | None:
-        return _tenant(self._one(_TENANT_BY_DOMAIN, (domain.lower(),)))
+        return tenant_from_row(self._one(TENANT_BY_DOMAIN, (domain.lower(),)))
 
     def domain_taken(self, domain: str) -> bool:
         return self._one("SELECT 1 FROM tenants WHERE domain = ?", (domain.lower(),)) is not None
@@ -333,7 +204,7 @@ class Store:
                 "INSERT INTO tenants (id, domain, company_name, country, is_customer, associated_partner_id, "
                 "commerce_id, billing, billing_etag) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
                 (tenant_id, domain.lower(), company_name, country.upper(), associated_partner_id,
-                 str(uuid.uuid4()), _dumps(dict(billing)), new_etag()),
+                 str(uuid.uuid4()), dumps(dict(billing)), new_etag()),
             )
         except sqlite3.IntegrityError:
             raise DuplicateError(f"domain {domain} is taken") from None
@@ -366,9 +237,9 @@ class Store:
         rows: list[tuple[Any, ...]] = []
         for record in records:
             seed = parse_tenant({**record, "customer": True})
-            _check_reseller(seed, reseller_ids)
+            check_reseller(seed, reseller_ids)
             rows.append((seed.tenantId or str(uuid.uuid4()), seed.domain, seed.companyName, seed.country,
-                         seed.associatedPartnerId, str(uuid.uuid4()), _dumps(seeded_billing(seed)), new_etag()))
+                         seed.associatedPartnerId, str(uuid.uuid4()), dumps(seeded_billing(seed)), new_etag()))
         try:
             with self.atomic():
                 self._conn.executemany(
@@ -408,7 +279,7 @@ class Store:
         etag = new_etag()
         self._write(
             "UPDATE tenants SET billing = ?, billing_etag = ? WHERE id = ?",
-            (_dumps(dict(billing)), etag, tenant_id.lower()),
+            (dumps(dict(billing)), etag, tenant_id.lower()),
         )
         return etag
 
@@ -472,8 +343,8 @@ class Store:
         try:
             self._write(
                 "INSERT INTO agreements (customer_id, type, contact_key, doc) VALUES (?, ?, ?, ?)",
-                (customer_id.lower(), agreement["type"], _contact_key(agreement["primaryContact"]),
-                 _dumps(dict(agreement))),
+                (customer_id.lower(), agreement["type"], contact_key(agreement["primaryContact"]),
+                 dumps(dict(agreement))),
             )
         except sqlite3.IntegrityError:
             raise DuplicateError("the agreement exists already") from None
@@ -490,7 +361,7 @@ class Store:
     def put_cart(self, customer_id: str, cart: Mapping[str, Any]) -> None:
         self._write(
             "INSERT OR REPLACE INTO carts (id, customer_id, doc) VALUES (?, ?, ?)",
-            (cart["id"], customer_id.lower(), _dumps(dict(cart))),
+            (cart["id"], customer_id.lower(), dumps(dict(cart))),
         )
 
     def cart(self, customer_id: str, cart_id: str) -> dict[str, Any] | None:
@@ -500,7 +371,7 @@ class Store:
     def put_order(self, customer_id: str, order: Mapping[str, Any]) -> None:
         self._write(
             "INSERT OR REPLACE INTO orders (id, customer_id, doc) VALUES (?, ?, ?)",
-            (order["id"], customer_id.lower(), _dumps(dict(order))),
+            (order["id"], customer_id.lower(), dumps(dict(order))),
         )
 
     def orders(self, customer_id: str) -> list[dict[str, Any]]:
@@ -515,7 +386,7 @@ class Store:
             "INSERT INTO subscriptions (id, customer_id, friendly_name, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET friendly_name = excluded.friendly_name, doc = excluded.doc",
             (subscription["id"], customer_id.lower(), subscription.get("friendlyName") or "",
-             _dumps(dict(subscription))),
+             dumps(dict(subscription))),
         )
 
     def subscription(self, customer_id: str, subscription_id: str) -> dict[str, Any] | None:

@@ -17,8 +17,8 @@ from cspsync.emulator.handlers.common import (
     required_text,
     timestamp,
 )
+from cspsync.emulator.records import DuplicateError
 from cspsync.emulator.routing import Call
-from cspsync.emulator.store import DuplicateError
 from cspsync.emulator.wire import collection, respond
 
 MCA = "MicrosoftCustomerAgreement"

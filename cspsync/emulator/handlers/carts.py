@@ -18,8 +18,8 @@ from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, Offer, offer_for_catal
 from cspsync.emulator.handlers.agreements import MCA
 from cspsync.emulator.handlers.common import customer, parse_timestamp, timestamp
 from cspsync.emulator.handlers.subscriptions import new_subscription
+from cspsync.emulator.records import Tenant
 from cspsync.emulator.routing import Call
-from cspsync.emulator.store import Tenant
 from cspsync.emulator.wire import respond
 from cspsync.emulator.world import WorldSeed
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from cspsync.emulator import codes
+from cspsync.emulator.records import Tenant
 from cspsync.emulator.routing import Call
-from cspsync.emulator.store import Tenant
 
 _EMAIL = re.compile(r"[^@\s]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
 

@@ -22,8 +22,8 @@ from cspsync.emulator.handlers.common import (
     required_object,
     required_text,
 )
+from cspsync.emulator.records import DuplicateError, Tenant
 from cspsync.emulator.routing import Call
-from cspsync.emulator.store import DuplicateError, Tenant
 from cspsync.emulator.wire import collection, link, respond
 
 _ONMICROSOFT = re.compile(r"([a-z0-9]{1,27})\.onmicrosoft\.com")

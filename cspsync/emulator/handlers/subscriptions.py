@@ -18,8 +18,8 @@ import httpx
 from cspsync.emulator import codes
 from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Offer, offer_for_catalog_item
 from cspsync.emulator.handlers.common import check_etag, customer, parse_timestamp, timestamp
+from cspsync.emulator.records import new_etag
 from cspsync.emulator.routing import Call
-from cspsync.emulator.store import new_etag
 from cspsync.emulator.wire import collection, link, respond
 
 AZURE_PLAN_COMMITMENT_END = "9999-12-14T00:00:00Z"  # what Partner Center shows for an Azure plan
