@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any
 
@@ -276,3 +277,14 @@ def test_changes_behind_cspsyncs_back(
     assert client.get(f"/v1/customers/{customer_id}/subscriptions").json()["items"][0]["quantity"] == 25
     with pytest.raises(LookupError):
         app.store.set_subscription_fields(customer_id, "missing", quantity=1)
+
+
+def test_concurrent_patches_with_one_etag_let_one_win(
+    client: httpx.Client, premium: tuple[str, dict[str, Any]]
+) -> None:
+    customer_id, subscription = premium
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(
+            pool.map(lambda n: _patch(client, customer_id, subscription, quantity=11 + n).status_code, range(8))
+        )
+    assert statuses == [200] + [412] * 7

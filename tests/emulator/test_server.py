@@ -63,3 +63,13 @@ def test_dropped_connections_and_timeouts_close_the_socket() -> None:
             with pytest.raises(httpx.RemoteProtocolError):
                 http.get("/v1/customers")
     assert held and all(seconds == 0.01 for seconds in held)  # timeouts held the socket, then closed it
+
+
+def test_ipv6_loopback() -> None:
+    try:
+        server = serve(EmulatorApp(Store()), host="::1")
+    except ConfigError as err:  # a machine without IPv6
+        pytest.skip(str(err))
+    with server, httpx.Client(base_url=server.url, headers={"Authorization": "Bearer t"}) as http:
+        assert server.url.startswith("http://[::1]:")
+        assert http.get("/v1/customers").status_code == 200
