@@ -1,0 +1,188 @@
+"""The main job, end to end through the CLI against the in-process emulator."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from cspsync.emulator import Store
+
+from .conftest import Run
+
+CUSTOMERS = "examples/customers"
+
+
+def _counts(workdir: Path) -> tuple[list[str], int]:
+    """(customer domains, subscriptions) in the emulator's database."""
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        customers = store.list_customers(limit=100_000)
+        subscriptions = sum(len(store.subscriptions(c.id)) for c in customers)
+        return [c.domain for c in customers], subscriptions
+    finally:
+        store.close()
+
+
+def test_first_apply_creates_everything_and_the_second_plan_is_empty(cspsync: Run, workdir: Path) -> None:
+    first = cspsync("apply", CUSTOMERS, "--yes")
+    assert first.code == 0, first.err
+    assert "target: emulator (not Partner Center)" in first.out
+    assert "Plan: 17 to create, 0 to update, 0 to cancel, 8 waiting." in first.out
+    assert "Apply complete: 19 done, 6 waiting or blocked." in first.out
+
+    again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert "No changes to apply now" in again.out
+    assert "Plan: 0 to create, 0 to update, 0 to cancel, 6 waiting." in again.out
+
+    domains, _ = _counts(workdir)
+    assert len(domains) == len(set(domains))
+    assert {"contosobikes.onmicrosoft.com", "alpineskihouse.onmicrosoft.com", "fourthcoffeefr.onmicrosoft.com"} <= set(
+        domains
+    )
+
+
+def test_editing_one_field_plans_exactly_that_update(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 15"))
+
+    result = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert result.code == 2
+    assert "  ~ update subscription fabrikam-contosobikes-m365bp\n      quantity: 12 → 15\n" in result.out
+    assert "Plan: 0 to create, 1 to update, 0 to cancel" in result.out
+
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    assert applied.code == 0
+    assert "fabrikam-contosobikes-m365bp: quantity → 15" in applied.out
+    assert cspsync("plan", CUSTOMERS, "--detailed-exitcode").code == 0
+
+
+def test_quantity_decrease_is_refused_without_the_config_opt_in(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 10"))
+    result = cspsync("plan", CUSTOMERS)
+    assert "quantity: 12 → 10" in result.out
+    assert "refused: quantity decrease 12 → 10 needs destructive.allowQuantityDecrease: true in cspsync.yaml" in (
+        result.out
+    )
+
+
+def test_invitation_waits_until_accepted_then_agreement_and_orders_apply(cspsync: Run, workdir: Path) -> None:
+    first = cspsync("apply", CUSTOMERS, "--yes")
+    assert "litware/request-invitation: done" in first.out
+    outbox = (workdir / ".cspsync" / "outbox" / "litware.eml").read_text()
+    assert "To: it.admin@litware.ie" in outbox
+    assert "invType=" in outbox and "partner-invitation" in outbox
+
+    waiting = cspsync("plan", CUSTOMERS)
+    assert "invitation sent to it.admin@litware.ie on" in waiting.out
+    assert "! wait for a global admin of litware.ie to accept the reseller relationship" in waiting.out
+    assert "request a reseller relationship: invitation to it.admin@litware.ie" not in waiting.out
+
+    accepted = cspsync("emulator", "accept-invitation", "litware.ie", "--db", str(workdir / ".cspsync/emulator.db"))
+    assert accepted.code == 0, accepted.err
+
+    linked = cspsync("plan", CUSTOMERS)
+    assert "litware  (examples/customers/litware.yaml)  invite litware.ie · linked" in linked.out
+    assert "+ record Microsoft Customer Agreement accepted by Siobhan Murphy" in linked.out
+    assert "+ order fabrikam-litware-azure: Azure plan" in linked.out
+
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    assert "litware/create-agreement: done" in applied.out
+    assert "litware/order-subscription/fabrikam-litware-azure: done" in applied.out
+    final = cspsync("plan", CUSTOMERS)
+    assert "litware" not in final.out
+    assert "woodgrove-bank" in final.out
+
+
+def test_saved_plan_applies_exactly_and_a_stale_one_is_refused(cspsync: Run, workdir: Path) -> None:
+    saved = cspsync("plan", CUSTOMERS, "--out", "plan.json")
+    assert saved.code == 0
+    assert "Saved the plan to plan.json; apply exactly it with: cspsync apply plan.json" in saved.out
+    document = json.loads((workdir / "plan.json").read_text())
+    assert document["format_version"] == "1.0"
+    assert document["observed_fingerprint"].startswith("sha256:")
+
+    # Something changes in Partner Center after the review: a customer appears behind cspsync's back.
+    cspsync("emulator", "accept-invitation", "woodgrovebank.nl", "--db", str(workdir / ".cspsync/emulator.db"))
+    stale = cspsync("apply", "plan.json", "--yes")
+    assert stale.code == 1
+    assert "Partner Center changed since the plan was made" in stale.err
+    assert not (workdir / ".cspsync" / "applies").exists()
+
+    fresh = cspsync("plan", CUSTOMERS, "--out", "plan.json")
+    assert fresh.code == 0
+    applied = cspsync("apply", "plan.json", "--yes")
+    assert applied.code == 0, applied.err
+    assert "woodgrove-bank/create-agreement: done" in applied.out
+
+
+def test_saved_plan_is_refused_when_the_declarations_changed(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("plan", CUSTOMERS, "--out", "plan.json").code == 0
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 13"))
+    result = cspsync("apply", "plan.json", "--yes")
+    assert result.code == 1
+    assert "the declarations changed since the plan was made" in result.err
+
+
+def test_apply_without_yes_and_without_a_terminal_refuses(cspsync: Run) -> None:
+    result = cspsync("apply", CUSTOMERS)
+    assert result.code == 1
+    assert "stdin is not a terminal, so apply cannot ask for confirmation" in result.err
+    assert "pass --yes" in result.err
+
+
+def test_usage_errors_exit_1_not_2(cspsync: Run) -> None:
+    result = cspsync("plan", "--no-such-flag")
+    assert result.code == 1
+    assert "Error: No such option '--no-such-flag'." in result.err
+
+
+def test_rerun_after_partial_apply_never_duplicates(cspsync: Run, workdir: Path) -> None:
+    """An apply repeated over the same state adopts what exists instead of creating it again."""
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    before = _counts(workdir)
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    assert _counts(workdir) == before
+
+
+def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, workdir: Path) -> None:
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    files = sorted((workdir / ".cspsync" / "credentials").glob("contoso-bikes.*.age"))
+    assert len(files) == 1
+    assert b"password" not in files[0].read_bytes()
+    shown = cspsync(
+        "credentials", "show", "contoso-bikes", "--identity", "examples/keys/demo-identity.agekey",
+        "--config", "examples/cspsync.yaml",
+    )
+    assert shown.code == 0, shown.err
+    match = re.search(r"^password:  (\S+)$", shown.out, re.MULTILINE)
+    assert match is not None
+    password = match.group(1)
+    assert "user name: admin@contosobikes.onmicrosoft.com" in shown.out
+    assert password not in applied.out + applied.err
+    for record in (workdir / ".cspsync" / "applies").glob("*.json"):
+        assert password not in record.read_text()
+
+
+def test_markdown_and_json_formats(cspsync: Run) -> None:
+    markdown = cspsync("plan", CUSTOMERS, "--format", "markdown")
+    assert markdown.out.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
+    assert "| customer | file | create | update | cancel | waiting |" in markdown.out
+    assert "<details><summary>contoso-bikes · Contoso Bikes Ltd · create contosobikes.onmicrosoft.com (new)" in (
+        markdown.out
+    )
+    as_json = json.loads(cspsync("plan", CUSTOMERS, "--format", "json").out)
+    assert {a["kind"] for a in as_json["actions"]} >= {"create-customer", "create-agreement", "order-subscription"}
+
+
+@pytest.mark.parametrize("fmt", ["text", "markdown", "json"])
+def test_every_rendering_names_the_emulator_target(cspsync: Run, fmt: str) -> None:
+    out = cspsync("plan", CUSTOMERS, "--format", fmt).out
+    assert "emulator" in out
