@@ -9,13 +9,18 @@ no control characters.
 Line and column come from a second parser, PyYAML's C composer, and only for files that have a problem:
 composing keeps a mark on every node, which is what a loader that reports lines pays on *every* file
 (15.7 s for 10,000 files here, against 0.5 s for yaml-rs). PyYAML is YAML 1.1, so its values are never
-used; its marks and its event stream are. Files whose text could hold a tag, an anchor, an alias or a
-directive (a ``!``, ``&x``, ``*x`` or a line starting with ``%``) are also scanned with PyYAML's event
-parser, because yaml-rs silently drops unknown tags (``!foo x`` reads as "x") and reads a recursive alias
-as null: a file both parsers do not read alike is refused, never accepted.
+used; its marks, its event stream and its structure are. Files whose text holds what the two parsers can
+read differently (a tag ``!``, an anchor ``&x`` or alias ``*x``, a ``%`` directive, an explicit key ``?``,
+flow ``{``/``[``, a line starting with ``:``) are also read by PyYAML before they are accepted: yaml-rs
+silently drops unknown tags (``!foo x`` reads as "x"), reads a recursive alias as null and takes ``{?x}``
+as the key "?x"; such a file is refused unless both parsers see the same structure (mappings, keys,
+lists). Property tests (tests/declarations/test_load.py) hold the loader to that.
 
-Costs: two YAML parsers (both wheels), and for the common all-valid file one yaml-rs parse, a byte-size
-check, a UTF-8 decode and one regular-expression pass; PyYAML only runs on files that need it.
+Costs: two YAML parsers (both wheels); for the common block-style file one yaml-rs parse, a byte-size
+check, a UTF-8 decode and two regular-expression passes; PyYAML runs twice (events, then nodes) on the
+files with the characters above and once (nodes) on files that have a problem to place. The accepted
+language is YAML 1.2 (core schema), and none of YAML 1.1's extras: no tags but the core ones (``!!str``
+...), no merge keys (``<<`` is an unknown field), no timestamps.
 """
 
 from __future__ import annotations
@@ -36,8 +41,9 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=ALIAS_BUDGET, max_replay_stack_depth=16, max_alias_expansions_per_anchor=None
 )
 
-# A tag, an anchor or alias (& or * before a name), or a directive line: worth a look with the event parser.
-_NEEDS_SCAN = re.compile(r"!|[&*][^\s,\[\]{}]|^%", re.MULTILINE)
+# Worth a look with the second parser: a tag, an anchor or alias (& or * before a name), a directive
+# line, an explicit key (?), flow collections, or a line starting with ":" (where the parsers disagree).
+_NEEDS_SCAN = re.compile(r"!|[&*][^\s,\[\]{}]|^%|[?{\[]|^[ \t]*:", re.MULTILINE)
 # YAML's printable characters (spec 5.1); anything else is refused before parsing.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)")
@@ -91,8 +97,16 @@ def read_document(path: Path, file: str | None = None) -> Document | list[Proble
 def parse_document(file: str, raw: bytes) -> Document | list[Problem]:
     """Parse the bytes of one file into a mapping of plain values, or say where and why it cannot be."""
     if len(raw) > MAX_BYTES:
-        return [Problem(file, 1, 1, "", f"the file is larger than {MAX_BYTES // 1024} KiB, the limit for a "
-                        "declaration file (a customer takes a few KiB)")]
+        return [
+            Problem(
+                file,
+                1,
+                1,
+                "",
+                f"the file is larger than {MAX_BYTES // 1024} KiB, the limit for a "
+                "declaration file (a customer takes a few KiB)",
+            )
+        ]
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return [Problem(file, 1, 1, "", "the file is UTF-16; save it as UTF-8")]
     try:
@@ -101,14 +115,24 @@ def parse_document(file: str, raw: bytes) -> Document | list[Problem]:
         line_start = raw.rfind(b"\n", 0, err.start) + 1
         column = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         line = raw.count(b"\n", 0, err.start) + 1
-        return [Problem(file, line, column, "", f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset "
-                        f"{err.start}; save the file as UTF-8")]
+        return [
+            Problem(
+                file,
+                line,
+                column,
+                "",
+                f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}; save the file as UTF-8",
+            )
+        ]
     text = text.removeprefix("\ufeff")
     bad = _NOT_PRINTABLE.search(text)
     if bad:
         line, column = _offset_position(text, bad.start())
-        return [Problem(file, line, column, "", f"control character U+{ord(bad.group()):04X} is not allowed "
-                        "in YAML; remove it")]
+        return [
+            Problem(
+                file, line, column, "", f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it"
+            )
+        ]
     return parse_text(file, text)
 
 
@@ -126,6 +150,12 @@ def parse_text(file: str, text: str) -> Document | list[Problem]:
         spots = scan_events(text, alias_budget=ALIAS_BUDGET)
         if spots:
             return _at(file, spots)
+        locator = Locator(text)
+        different = locator.mismatch(data) if isinstance(data, dict) else None
+        if different:
+            return _at(file, [different])
+        if isinstance(data, dict):
+            return Document(file, text, data, locator)
     if not isinstance(data, dict):
         return _at(file, [_not_a_mapping(text, data)])
     return Document(file, text, data)
@@ -151,5 +181,6 @@ def _not_a_mapping(text: str, data: object) -> Spot:
         return Spot(1, 1, "the file is empty: a declaration is a mapping of apiVersion, kind, metadata and spec")
     line, column = Locator(text).locate(())
     kind = _TYPE_NAMES.get(type(data), "a value")
-    return Spot(line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata "
-                "and spec")
+    return Spot(
+        line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata and spec"
+    )

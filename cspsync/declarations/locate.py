@@ -8,8 +8,9 @@ event stream of files whose text could hold tags, anchors, aliases or directives
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 import yaml
 
@@ -18,8 +19,13 @@ from cspsync.declarations.problems import JsonPath
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 # The YAML 1.2 core schema's tags: they only say what the value already looks like, or that it is text.
-CORE_TAGS = frozenset(
-    f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq")
+CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
+
+
+# YAML 1.2 core schema: plain scalars that are null, booleans or numbers (yaml-rs reads them so), not text.
+YAML12_NOT_TEXT = re.compile(
+    r"|~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
+    r"|[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?|[-+]?\.(inf|Inf|INF)|\.(nan|NaN|NAN)"
 )
 
 
@@ -79,8 +85,12 @@ def scan_events(text: str, *, alias_budget: int) -> list[Spot]:
                     version = ".".join(str(v) for v in event.version)
                     line, column = _position(event.start_mark)
                     spots.append(
-                        Spot(line, column, f"%YAML {version} directive: cspsync reads YAML 1.2 (yes, no, on and "
-                             "off are text); remove the directive")
+                        Spot(
+                            line,
+                            column,
+                            f"%YAML {version} directive: cspsync reads YAML 1.2 (yes, no, on and "
+                            "off are text); remove the directive",
+                        )
                     )
                 if event.tags:
                     line, column = _position(event.start_mark)
@@ -96,16 +106,24 @@ def scan_events(text: str, *, alias_budget: int) -> list[Spot]:
                 replayed += size
                 if replayed > alias_budget and replayed - size <= alias_budget:
                     spots.append(
-                        Spot(line, column, f"aliases expand to more than {alias_budget} nodes; write the "
-                             "values out instead (this guards against 'billion laughs' files)")
+                        Spot(
+                            line,
+                            column,
+                            f"aliases expand to more than {alias_budget} nodes; write the "
+                            "values out instead (this guards against 'billion laughs' files)",
+                        )
                     )
             elif isinstance(event, yaml.NodeEvent):
                 tag = getattr(event, "tag", None)
                 if tag is not None and tag not in CORE_TAGS:
                     line, column = _position(event.start_mark)
                     spots.append(
-                        Spot(line, column, f"tag {_show_tag(tag)} is not allowed: declarations are plain YAML "
-                             "(quote a value to make it text)")
+                        Spot(
+                            line,
+                            column,
+                            f"tag {_show_tag(tag)} is not allowed: declarations are plain YAML "
+                            "(quote a value to make it text)",
+                        )
                     )
                 weight += 1
                 if isinstance(event, yaml.CollectionStartEvent):
@@ -167,9 +185,22 @@ class Locator:
     def plain_scalar(self, path: JsonPath) -> str | None:
         """The text of the value at ``path`` as written, when it is an unquoted scalar."""
         _, node = self._walk(path)
-        if isinstance(node, yaml.ScalarNode) and node.style is None:
+        if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python) or "" (libyaml)
             return str(node.value)
         return None
+
+    def mismatch(self, data: Any) -> Spot | None:
+        """Where PyYAML's reading of the text has another structure than ``data`` (yaml-rs's reading).
+
+        Compares mappings (their text keys), lists and scalars; None when they agree. Aliases are followed,
+        so call this only after :func:`scan_events` has bounded and checked them.
+        """
+        root = self._tree()
+        if root is None:
+            return Spot(
+                1, 1, "invalid YAML: PyYAML cannot read this file although yaml-rs can; write it in plain block style"
+            )
+        return _mismatch(root, data, ())
 
     def duplicate_keys(self) -> list[Spot]:
         """Every key that repeats a key of the same mapping, with where it was first written."""
@@ -198,3 +229,32 @@ class Locator:
             elif isinstance(node, yaml.SequenceNode):
                 stack.extend((item, (*path, index)) for index, item in enumerate(node.value))
         return sorted(spots, key=lambda s: (s.line, s.column))
+
+
+def _mismatch(node: yaml.Node, value: Any, path: JsonPath) -> Spot | None:
+    line, column = _position(node.start_mark)
+    differs = Spot(line, column, "YAML parsers read this differently; write it in plain block style", path)
+    if isinstance(node, yaml.MappingNode):
+        if not isinstance(value, dict) or len(node.value) != len(value):
+            return differs
+        for key, item in node.value:
+            if not isinstance(key, yaml.ScalarNode):
+                continue  # a complex key: yaml-rs gives a non-text key, which the schema refuses
+            if not key.style and YAML12_NOT_TEXT.fullmatch(key.value):
+                continue  # null, boolean or number key: likewise refused as not text
+            if key.value not in value:
+                line, column = _position(key.start_mark)
+                return Spot(line, column, "YAML parsers read this key differently; write it in plain block style", path)
+            found = _mismatch(item, value[key.value], (*path, key.value))
+            if found:
+                return found
+        return None
+    if isinstance(node, yaml.SequenceNode):
+        if not isinstance(value, list) or len(node.value) != len(value):
+            return differs
+        for index, (item, item_value) in enumerate(zip(node.value, value, strict=True)):
+            found = _mismatch(item, item_value, (*path, index))
+            if found:
+                return found
+        return None
+    return differs if isinstance(value, dict | list) else None

@@ -28,13 +28,35 @@ REGISTRATION_COUNTRIES = ("AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", 
 # Codes people write that ISO 3166-1 spells differently.
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 _PLACEHOLDERS = frozenset(
-    {"test", "tbd", "tba", "n/a", "na", "none", "unknown", "x", "xx", "xxx", "-", ".", "?", "firstname",
-     "first name", "lastname", "last name", "name", "admin", "user", "customer", "contact"}
+    {
+        "test",
+        "tbd",
+        "tba",
+        "n/a",
+        "na",
+        "none",
+        "unknown",
+        "x",
+        "xx",
+        "xxx",
+        "-",
+        ".",
+        "?",
+        "firstname",
+        "first name",
+        "lastname",
+        "last name",
+        "name",
+        "admin",
+        "user",
+        "customer",
+        "contact",
+    }
 )
 _LEGAL_FORMS_ONLY = frozenset({"llc", "ltd", "inc", "plc", "gmbh", "ag", "bv", "nv", "as", "sa", "sas", "sarl"})
 _TRANSFER = {
     "csp": "an existing CSP subscription cannot be linked: request a transfer of billing ownership "
-    "(Partner Center: Customers > Transfer subscriptions), then declare it without \"existing\"",
+    '(Partner Center: Customers > Transfer subscriptions), then declare it without "existing"',
     "paygo": "an existing PayGo (pay-as-you-go) subscription cannot be linked to CSP: the customer moves it "
     "with an Azure billing ownership transfer into the Azure plan",
     "ea": "an existing EA (Enterprise Agreement) subscription cannot be linked to CSP: the customer moves it "
@@ -70,15 +92,17 @@ def email_problem(address: str) -> str | None:
 
 
 @lru_cache(maxsize=8192)
-def phone_problem(number: str, country: str) -> str | None:
-    """A real number (libphonenumber's metadata) of the country of the company's address."""
+def phone_problem(number: str, country: str | None) -> str | None:
+    """A real number (libphonenumber's metadata) of the country of the company's address, if it is known."""
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
         return "is not a phone number in international format (+, country code, number)"
-    if phonenumbers.is_valid_number_for_region(parsed, country):
+    if country is not None and phonenumbers.is_valid_number_for_region(parsed, country):
         return None
     if phonenumbers.is_valid_number(parsed):
+        if country is None:
+            return None
         region = phonenumbers.region_code_for_number(parsed)
         return f"is a phone number of {region} (+{parsed.country_code}), but the company's address is in {country}"
     return f"is not a valid phone number (+{parsed.country_code} numbers have a different length or prefix)"
@@ -97,9 +121,12 @@ def country_problem(code: str) -> str | None:
 def culture_language(culture: str) -> str | None:
     """The language of a known culture (``en-GB`` -> ``en``), None when babel does not know it."""
     try:
-        return str(Locale.parse(culture, sep="-").language)
+        locale = Locale.parse(culture, sep="-")
     except (UnknownLocaleError, ValueError):
         return None
+    language, _, territory = culture.partition("-")
+    # babel maps unknown regions to a default one (en-ZZ -> en_US): only an exact match is known.
+    return language if (locale.language, locale.territory) == (language, territory) else None
 
 
 @cache
@@ -145,7 +172,7 @@ def raw_findings(data: dict[str, Any]) -> list[Finding]:
     return findings
 
 
-def _contact_findings(contact: Contact, path: JsonPath, country: str) -> Iterator[Finding]:
+def _contact_findings(contact: Contact, path: JsonPath, country: str | None) -> Iterator[Finding]:
     for field in ("firstName", "lastName"):
         value = getattr(contact, field)
         if value.strip().casefold() in _PLACEHOLDERS:
@@ -161,8 +188,18 @@ def _contact_findings(contact: Contact, path: JsonPath, country: str) -> Iterato
 
 def customer_findings(customer: CustomerFile, config: Config | None, *, today: dt.date) -> list[Finding]:
     """Every rule about one customer file; config-dependent rules are skipped when config is None."""
-    return [*_company_findings(customer, config), *_tenant_findings(customer, config),
-            *_agreement_findings(customer, today), *_subscription_findings(customer, config)]
+    return [
+        *_company_findings(customer, config),
+        *_tenant_findings(customer, config),
+        *_agreement_findings(customer, today),
+        *_subscription_findings(customer, config),
+    ]
+
+
+def _known_country(customer: CustomerFile) -> str | None:
+    """The address's country when it is a real one: phone numbers are checked against it."""
+    country = customer.spec.company.address.country
+    return None if country_problem(country) else country
 
 
 def _company_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
@@ -189,14 +226,21 @@ def _company_findings(customer: CustomerFile, config: Config | None) -> Iterator
         yield Finding((*base, "culture"), f"{company.culture!r} is not a known culture (language-COUNTRY, e.g. en-GB)")
     elif company.language != language:
         yield Finding((*base, "language"), f'must be the language of the culture {company.culture}: "{language}"')
-    yield from _contact_findings(company.primaryContact, (*base, "primaryContact"), country)
+    yield from _contact_findings(company.primaryContact, (*base, "primaryContact"), _known_country(customer))
     if country in REGISTRATION_COUNTRIES:
         if company.organizationRegistrationNumber is None:
-            yield Finding(base, f'missing required field "organizationRegistrationNumber": Partner Center requires '
-                          f"it for customers in {country}", at_key=True)
+            yield Finding(
+                base,
+                f'missing required field "organizationRegistrationNumber": Partner Center requires '
+                f"it for customers in {country}",
+                at_key=True,
+            )
         if company.primaryContact.phone is None:
-            yield Finding((*base, "primaryContact"), f'missing required field "phone": Partner Center requires it '
-                          f"for customers in {country}", at_key=True)
+            yield Finding(
+                (*base, "primaryContact"),
+                f'missing required field "phone": Partner Center requires it for customers in {country}',
+                at_key=True,
+            )
     elif company.organizationRegistrationNumber is not None:
         yield Finding(
             (*base, "organizationRegistrationNumber"),
@@ -218,14 +262,18 @@ def _tenant_findings(customer: CustomerFile, config: Config | None) -> Iterator[
         own = {config.partner.tenantId.lower(): "the partner's own tenant"}
         own.update({r.tenantId.lower(): f"the tenant of reseller {r.name}" for r in config.partner.resellers})
         if tenant.tenantId.lower() in own:
-            yield Finding(("spec", "tenant", "tenantId"), f"is {own[tenant.tenantId.lower()]} in cspsync.yaml, "
-                          "not a customer's")
+            yield Finding(
+                ("spec", "tenant", "tenantId"), f"is {own[tenant.tenantId.lower()]} in cspsync.yaml, not a customer's"
+            )
     if spec.reseller is None:
         return
     names = [r.name for r in config.partner.resellers]
     if config.partner.model == "direct":
-        yield Finding(("spec", "reseller"), 'only an indirect provider sells through resellers, and partner.model '
-                      'in cspsync.yaml is "direct"; remove it')
+        yield Finding(
+            ("spec", "reseller"),
+            "only an indirect provider sells through resellers, and partner.model "
+            'in cspsync.yaml is "direct"; remove it',
+        )
     elif spec.reseller not in names:
         guess = did_you_mean(spec.reseller, names)
         hint = f'; did you mean "{guess}"?' if guess else f" (partner.resellers: {', '.join(names) or 'none'})"
@@ -238,9 +286,11 @@ def _agreement_findings(customer: CustomerFile, today: dt.date) -> Iterator[Find
         return
     base: JsonPath = ("spec", "agreement")
     if agreement.dateAgreed > today:
-        yield Finding((*base, "dateAgreed"), f"is in the future (today is {today.isoformat()}); write the day the "
-                      "customer accepted the agreement")
-    yield from _contact_findings(agreement.acceptedBy, (*base, "acceptedBy"), customer.spec.company.address.country)
+        yield Finding(
+            (*base, "dateAgreed"),
+            f"is in the future (today is {today.isoformat()}); write the day the customer accepted the agreement",
+        )
+    yield from _contact_findings(agreement.acceptedBy, (*base, "acceptedBy"), _known_country(customer))
 
 
 def _subscription_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
@@ -250,15 +300,23 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
     for index, sub in enumerate(spec.subscriptions):
         base: JsonPath = ("spec", "subscriptions", index)
         if spec.agreement is None:
-            yield Finding(base, "needs the customer's Microsoft Customer Agreement first: add spec.agreement "
-                          "(Partner Center refuses purchases without it, error 13605)")
+            yield Finding(
+                base,
+                "needs the customer's Microsoft Customer Agreement first: add spec.agreement "
+                "(Partner Center refuses purchases without it, error 13605)",
+            )
         if pattern is not None and config is not None and not pattern.fullmatch(sub.friendlyName):
-            yield Finding((*base, "friendlyName"), f"does not follow the naming policy in cspsync.yaml "
-                          f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})")
+            yield Finding(
+                (*base, "friendlyName"),
+                f"does not follow the naming policy in cspsync.yaml "
+                f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
+            )
         key = " ".join(sub.friendlyName.split()).casefold()
         if key in first_use:
-            yield Finding((*base, "friendlyName"), f"is already the name of spec.subscriptions[{first_use[key]}]; "
-                          "friendly names are unique per customer")
+            yield Finding(
+                (*base, "friendlyName"),
+                f"is already the name of spec.subscriptions[{first_use[key]}]; friendly names are unique per customer",
+            )
         else:
             first_use[key] = index
         if isinstance(sub.offer, LicenseOffer):
@@ -272,13 +330,18 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
             if sub.term is not None:
                 yield Finding((*base, "term"), "the Azure plan has no term; remove it")
             if sub.quantity != 1:
-                yield Finding((*base, "quantity"), f"the Azure plan has quantity 1 (got {sub.quantity}); Azure is "
-                              "billed by consumption")
+                yield Finding(
+                    (*base, "quantity"),
+                    f"the Azure plan has quantity 1 (got {sub.quantity}); Azure is billed by consumption",
+                )
             if sub.billingCycle != "monthly":
                 yield Finding((*base, "billingCycle"), f"the Azure plan is billed monthly (got {sub.billingCycle})")
         if sub.status != "active" and sub.protected:
-            yield Finding((*base, "status"), f"is {sub.status}, but the subscription is protected; set protected: "
-                          "false to allow cspsync to change it")
+            yield Finding(
+                (*base, "status"),
+                f"is {sub.status}, but the subscription is protected; set protected: "
+                "false to allow cspsync to change it",
+            )
 
 
 # ---------------------------------------------------------------------------------------- all files
@@ -306,8 +369,12 @@ def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[t
             ("name", customer.metadata.name, ("metadata", "name"), "metadata.name"),
             ("company", " ".join(spec.company.name.split()).casefold(), ("spec", "company", "name"), "company"),
             ("domain", _domain(customer), domain_path, f"domain {_domain(customer)}"),
-            ("tenant", tenant.tenantId.lower() if tenant.mode == "existing" else None, ("spec", "tenant", "tenantId"),
-             "tenant id"),
+            (
+                "tenant",
+                tenant.tenantId.lower() if tenant.mode == "existing" else None,
+                ("spec", "tenant", "tenantId"),
+                "tenant id",
+            ),
         ]
         for kind, value, path, label in keys:
             if value is None:
@@ -315,8 +382,15 @@ def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[t
             first = claims.setdefault((kind, value), (index, path))
             if first[0] != index:
                 other = items[first[0]][0].where(first[1])
-                findings.append((index, Finding(path, f"{label} is already declared in {other}; each customer "
-                                                "(and tenant) has exactly one file")))
+                findings.append(
+                    (
+                        index,
+                        Finding(
+                            path,
+                            f"{label} is already declared in {other}; each customer (and tenant) has exactly one file",
+                        ),
+                    )
+                )
     return findings
 
 
@@ -343,18 +417,30 @@ def config_findings(config: Config) -> list[Finding]:
             findings.append(Finding(("credentials", "ageRecipients", index), problem))
     partner = config.partner
     if partner.model == "direct" and partner.resellers:
-        findings.append(Finding(("partner", "resellers"), 'a direct partner has no indirect resellers; set model: '
-                                "indirect-provider or remove them"))
+        findings.append(
+            Finding(
+                ("partner", "resellers"),
+                "a direct partner has no indirect resellers; set model: indirect-provider or remove them",
+            )
+        )
     names: dict[str, int] = {}
     tenants: dict[str, int] = {}
     for index, reseller in enumerate(partner.resellers):
         name_key, tenant_key = reseller.name.casefold(), reseller.tenantId.lower()
         if name_key in names:
-            findings.append(Finding(("partner", "resellers", index, "name"),
-                                    f"is already the name of partner.resellers[{names[name_key]}]"))
+            findings.append(
+                Finding(
+                    ("partner", "resellers", index, "name"),
+                    f"is already the name of partner.resellers[{names[name_key]}]",
+                )
+            )
         if tenant_key in tenants:
-            findings.append(Finding(("partner", "resellers", index, "tenantId"),
-                                    f"is already the tenant of partner.resellers[{tenants[tenant_key]}]"))
+            findings.append(
+                Finding(
+                    ("partner", "resellers", index, "tenantId"),
+                    f"is already the tenant of partner.resellers[{tenants[tenant_key]}]",
+                )
+            )
         if tenant_key == partner.tenantId.lower():
             findings.append(Finding(("partner", "resellers", index, "tenantId"), "is the partner's own tenant"))
         names.setdefault(name_key, index)

@@ -87,8 +87,11 @@ def _not_json(data: object) -> list[Finding]:
                     stack.append(((*path, key), item))
                 else:
                     found.append(
-                        Finding((*path, _show_key(key)), f"field names must be text; YAML reads this one as "
-                                f"{_kind(key)}: quote it", at_key=True)
+                        Finding(
+                            (*path, _show_key(key)),
+                            f"field names must be text; YAML reads this one as {_kind(key)}: quote it",
+                            at_key=True,
+                        )
                     )
         elif isinstance(value, list):
             stack.extend(((*path, index), item) for index, item in enumerate(value))
@@ -186,9 +189,14 @@ class _Translator:
                 allowed = self._node(error.schema_path[:-1]).get("properties", {})
                 guesses = (did_you_mean(key, allowed) for key in kind.unexpected)
                 typos.update((tuple(error.instance_path), guess) for guess in guesses if guess)
+        # "01/10/2026" breaks both pattern and format: the pattern's message says it all.
+        patterned = {tuple(e.instance_path) for e in flat if e.kind.name == "pattern"}
         for error in flat:
             kind = error.kind
-            if kind.name == "required" and (tuple(error.instance_path), kind.property) in typos:
+            path = tuple(error.instance_path)
+            if kind.name == "required" and (path, kind.property) in typos:
+                continue
+            if kind.name == "format" and path in patterned:
                 continue
             findings.extend(self._findings(error))
         return findings
@@ -221,9 +229,7 @@ class _Translator:
         objects = [b for b in branches if b.get("type") == "object"]
         if not objects:
             return {}
-        names = set.intersection(*(
-            {k for k, v in b.get("properties", {}).items() if "const" in v} for b in objects
-        ))
+        names = set.intersection(*({k for k, v in b.get("properties", {}).items() if "const" in v} for b in objects))
         return {name: [b["properties"][name]["const"] for b in objects] for name in sorted(names)}
 
     def _branch(self, branches: list[Any], value: object) -> int | None:
