@@ -9,11 +9,13 @@ import click
 
 from cspsync.apply import ActionResult, Applier, ApplyRecord
 from cspsync.commands._options import config_option, stdout_is_tty, target_option
+from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
 from cspsync.plan import Plan
 from cspsync.reconcile import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.render import render
+from cspsync.scope import Shard, scope_of
 from cspsync.secrets import parse_recipients, refuse_demo_key_for_real_target
 from cspsync.workspace import Workspace
 
@@ -105,6 +107,7 @@ def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, 
     help="Actions run at once (Partner Center's rate limit still applies).",
 )
 @click.option("--wait-for-lock", is_flag=True, help="Queue behind a running apply instead of refusing.")
+@scope_options
 def apply(
     paths: tuple[Path, ...],
     config_path: Path | None,
@@ -112,10 +115,13 @@ def apply(
     yes: bool,
     workers: int,
     wait_for_lock: bool,
+    changed_since: str | None,
+    shard: Shard | None,
 ) -> int:
     """Apply the customer files in PATHS (default: .), or exactly the saved plan PLAN.json."""
     workspace = Workspace.from_environment()
     if _is_saved_plan(paths):
+        refuse_with_saved_plan(changed_since, shard)
         saved = load_saved_plan(paths[0])
         repo = load([Path(p) for p in saved.scope] or [Path(".")], config_path)
         if target is not None and target != saved.target:
@@ -136,8 +142,14 @@ def apply(
         to_apply = saved
     else:
         repo = load(list(paths) or [Path(".")], config_path)
-        planned = plan_for(repo, repo.customers, target=target, workspace=workspace, full_scope=True)
-        to_apply = planned.plan
+        scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
+        planned = plan_for(
+            repo, scope.declared, target=target, workspace=workspace,
+            full_scope=scope.full_scope, strategy=scope.strategy,
+        )
+        to_apply = scope.annotate(planned.plan)
+        for note in scope.notes:
+            click.echo(note)
     try:
         refuse_demo_key_for_real_target(repo.config.credentials.ageRecipients, to_apply.target)
         parse_recipients(repo.config.credentials.ageRecipients)

@@ -7,8 +7,10 @@ from pathlib import Path
 import click
 
 from cspsync.commands._options import config_option, format_option, paths_argument, stdout_is_tty, target_option
+from cspsync.commands.shards import render_scope_notes, scope_options
 from cspsync.reconcile import Target, load, plan_for
 from cspsync.render import Format, render
+from cspsync.scope import Shard, scope_of
 from cspsync.workspace import Workspace
 
 
@@ -23,6 +25,7 @@ from cspsync.workspace import Workspace
     is_flag=True,
     help="Exit 0 when there are no changes, 2 when there are (1 is always an error).",
 )
+@scope_options
 def plan(
     paths: tuple[Path, ...],
     config_path: Path | None,
@@ -30,18 +33,25 @@ def plan(
     fmt: Format,
     out: Path | None,
     detailed_exitcode: bool,
+    changed_since: str | None,
+    shard: Shard | None,
 ) -> int:
     """Show what `cspsync apply` would do for the customer files in PATHS (default: .)."""
     repo = load(list(paths) or [Path(".")], config_path)
-    planned = plan_for(repo, repo.customers, target=target, workspace=Workspace.from_environment(), full_scope=True)
+    scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
+    planned = plan_for(
+        repo, scope.declared, target=target, workspace=Workspace.from_environment(),
+        full_scope=scope.full_scope, strategy=scope.strategy,
+    )
     try:
-        result = planned.plan
+        result = scope.annotate(planned.plan)
     finally:
         planned.connection.close()
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(result.to_json(), encoding="utf-8")
     click.echo(render(result, fmt, color=stdout_is_tty() and fmt == "text"), nl=False)
+    click.echo(render_scope_notes(scope, fmt), nl=False)
     if out is not None and fmt == "text":
         click.echo(f"Saved the plan to {out}; apply exactly it with: cspsync apply {out}")
     if result.unknown:

@@ -1,0 +1,311 @@
+"""Which customers a plan covers: the files changed since a git ref, a stable shard, or all of them.
+
+``--changed-since REF`` plans what a pull request touched: the customer files that differ between the
+merge base of REF and HEAD and the working tree (committed, staged, unstaged and untracked changes alike,
+so a local run shows what the pull request will show). Renames count as changes of the new file; a
+deleted file is reported as "no longer managed", never planned: deleting a declaration deletes nothing in
+Partner Center. A change to cspsync.yaml can change the plan of any customer, so it widens the scope to
+all of them.
+
+``--shard I/N`` keeps the customers whose ``sha256(metadata.name) mod N`` is ``I - 1``: stable across
+runs and machines, independent of file order, so a CI matrix of N jobs covers every customer exactly
+once. :func:`merge_plans` joins the shard plans into one for a single review comment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import subprocess
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from cspsync.declarations import Declared, Repository
+from cspsync.errors import ConfigError, PlanError
+from cspsync.observe import Strategy
+from cspsync.plan import FORMAT_VERSION, Action, Plan, Unmanaged
+
+SUFFIXES = (".yaml", ".yml")
+
+
+# ----------------------------------------------------------------------------------------------- shards
+
+
+def shard_of(name: str, count: int) -> int:
+    """The 1-based shard of the customer ``name`` among ``count`` shards."""
+    return int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % count + 1
+
+
+@dataclass(frozen=True)
+class Shard:
+    index: int  # 1-based: "1/4" .. "4/4", as a CI matrix counts
+    count: int
+
+    @classmethod
+    def parse(cls, text: str) -> Shard:
+        index, slash, count = text.strip().partition("/")
+        if not slash or not index.isdigit() or not count.isdigit():
+            raise ConfigError(f"--shard takes I/N (for example 2/4), not {text!r}")
+        shard = cls(int(index), int(count))
+        if shard.count < 1 or not 1 <= shard.index <= shard.count:
+            raise ConfigError(f"--shard {text}: I must be between 1 and N, and N at least 1")
+        return shard
+
+    def holds(self, name: str) -> bool:
+        return shard_of(name, self.count) == self.index
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
+# ------------------------------------------------------------------------------------------ git changes
+
+
+@dataclass(frozen=True)
+class DeletedFile:
+    """A customer file that existed at the merge base and is gone now."""
+
+    path: str  # as git names it, relative to the repository's top folder
+    name: str | None  # its metadata.name at the merge base (None when it could not be read)
+
+
+@dataclass(frozen=True)
+class Changes:
+    """What changed between the merge base of ``ref`` and HEAD, plus the uncommitted work."""
+
+    ref: str
+    base: str  # the merge-base commit
+    changed: frozenset[Path]  # resolved paths: added, modified, renamed-to, untracked
+    deleted: tuple[DeletedFile, ...]
+    top: Path  # the repository's top folder (resolved)
+
+
+def _git(args: Sequence[str], cwd: Path) -> str:
+    try:
+        done = subprocess.run(
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+        )
+    except FileNotFoundError:
+        raise ConfigError("git is not installed, and --changed-since needs it") from None
+    except subprocess.TimeoutExpired:
+        raise ConfigError(f"git {' '.join(args)} did not finish in 120 s") from None
+    if done.returncode != 0:
+        raise ConfigError(f"git {args[0]} failed: {done.stderr.strip() or f'exit {done.returncode}'}")
+    return done.stdout
+
+
+def _merge_base(ref: str, cwd: Path) -> str:
+    try:
+        _git(["rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}"], cwd)
+    except ConfigError:
+        raise ConfigError(
+            f"git does not know {ref!r}",
+            hint="fetch it first (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        ) from None
+    try:
+        return _git(["merge-base", ref, "HEAD"], cwd).strip()
+    except ConfigError:
+        raise ConfigError(
+            f"{ref} and HEAD have no common commit (a shallow clone?)",
+            hint="fetch the whole history (in GitHub Actions: actions/checkout with fetch-depth: 0)",
+        ) from None
+
+
+def _customer_name(text: str) -> str | None:
+    try:
+        document = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    if not isinstance(document, dict) or document.get("kind") != "Customer":
+        return None
+    metadata = document.get("metadata")
+    name = metadata.get("name") if isinstance(metadata, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def changed_since(ref: str, cwd: Path | None = None) -> Changes:
+    """The files changed since the merge base of ``ref`` and HEAD, in the working tree of ``cwd``."""
+    cwd = cwd or Path.cwd()
+    try:
+        top = Path(_git(["rev-parse", "--show-toplevel"], cwd).strip()).resolve()
+    except ConfigError:
+        raise ConfigError(f"--changed-since needs a git repository, and {cwd} is not in one") from None
+    base = _merge_base(ref, top)
+    # working tree against the merge base: committed, staged and unstaged changes in one diff
+    fields = _git(["diff", "--name-status", "-M", "-z", "--no-ext-diff", base, "--"], top).split("\0")
+    changed: set[Path] = set()
+    deleted: list[DeletedFile] = []
+    position = 0
+    while position < len(fields) and fields[position]:
+        status = fields[position]
+        if status[0] in "RC":
+            new = fields[position + 2]
+            changed.add((top / new).resolve())
+            position += 3
+            continue
+        path = fields[position + 1]
+        position += 2
+        if status[0] == "D":
+            if path.endswith(SUFFIXES):
+                try:
+                    old = _git(["show", f"{base}:{path}"], top)
+                except ConfigError:
+                    old = ""
+                deleted.append(DeletedFile(path, _customer_name(old)))
+        else:
+            changed.add((top / path).resolve())
+    for path in _git(["ls-files", "--others", "--exclude-standard", "-z"], top).split("\0"):
+        if path:
+            changed.add((top / path).resolve())
+    return Changes(ref=ref, base=base, changed=frozenset(changed), deleted=tuple(deleted), top=top)
+
+
+# ---------------------------------------------------------------------------------------------- scope
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The customers one plan or apply covers, and how to observe them."""
+
+    declared: tuple[Declared, ...]
+    full_scope: bool  # every customer file of the repository: the plan may report unmanaged customers
+    strategy: Strategy | None  # None: plan_for's default for the scope
+    notes: tuple[str, ...] = ()  # what the scope is, in words, for the plan output
+    deleted: tuple[DeletedFile, ...] = field(default_factory=tuple)
+    ref: str | None = None
+
+    def annotate(self, plan: Plan) -> Plan:
+        """The plan with each deleted customer file listed as unmanaged: reported, never acted on."""
+        if not self.deleted:
+            return plan
+        extra = tuple(
+            Unmanaged(
+                customer=item.name or Path(item.path).stem,
+                kind="customer",
+                name=item.path,
+                detail=f"no longer managed: its file was deleted since {self.ref}; nothing is deleted",
+            )
+            for item in self.deleted
+        )
+        return plan.model_copy(update={"unmanaged": (*plan.unmanaged, *extra)})
+
+    def note_lines(self) -> list[str]:
+        lines = list(self.notes)
+        lines += [
+            f"no longer managed: {d.path}" + (f" ({d.name})" if d.name else "") + ": nothing is deleted"
+            for d in self.deleted
+        ]
+        return lines
+
+
+def _under(path: Path, roots: Sequence[Path]) -> bool:
+    return any(path == root or root in path.parents for root in roots)
+
+
+def select(
+    repo: Repository,
+    paths: Sequence[Path],
+    *,
+    changes: Changes | None = None,
+    shard: Shard | None = None,
+) -> Scope:
+    """The scope for the customers of ``repo`` (loaded from ``paths``) narrowed by ``changes`` and ``shard``."""
+    declared: tuple[Declared, ...] = repo.customers
+    notes: list[str] = []
+    deleted: tuple[DeletedFile, ...] = ()
+    narrowed = False
+    total = len(declared)
+    if changes is not None:
+        roots = [p.resolve() for p in (paths or [Path(".")])]
+        deleted = tuple(d for d in changes.deleted if d.name and _under((changes.top / d.path).resolve(), roots))
+        if repo.config_path.resolve() in changes.changed:
+            notes.append(f"scope: {repo.config_path} changed since {changes.ref}, so every customer is planned")
+        else:
+            declared = tuple(d for d in declared if d.path.resolve() in changes.changed)
+            narrowed = True
+            notes.append(f"scope: {len(declared)} of {total} customer file(s), changed since {changes.ref}")
+    if shard is not None:
+        declared = tuple(d for d in declared if shard.holds(d.customer.metadata.name))
+        notes.append(f"shard {shard}: {len(declared)} customer file(s)")
+    if narrowed:
+        # k lookups for the k changed files, however large the portfolio
+        return Scope(declared, False, "lookup", tuple(notes), deleted, changes.ref if changes else None)
+    if shard is not None:
+        # one pass over the customer list is cheaper than N/shards lookups for a large portfolio
+        return Scope(declared, False, "list", tuple(notes), deleted, changes.ref if changes else None)
+    return Scope(declared, True, None, tuple(notes), deleted, changes.ref if changes else None)
+
+
+# ------------------------------------------------------------------------------------------ merge plans
+
+
+def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
+    """One plan from the shard plans ``(source name, plan)``: for one review, not for ``apply``.
+
+    The shards must be of the same target and partner and cover disjoint customers. Fingerprints of a
+    merged plan start with ``merged:``: the observed state was read in parts, so apply the shard plans
+    themselves (or plan afresh), never the merged one.
+    """
+    if not plans:
+        raise PlanError("merge-plans needs at least one plan")
+    first_source, first = plans[0]
+    owner: dict[str, str] = {}
+    for source, plan in plans:
+        if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+            raise PlanError(f"{source} has plan format {plan.format_version}; this cspsync reads {FORMAT_VERSION}")
+        if plan.target != first.target:
+            raise PlanError(f"{source} is a plan for the {plan.target}, {first_source} for the {first.target}")
+        if plan.partner_tenant_id != first.partner_tenant_id:
+            raise PlanError(f"{source} is for partner tenant {plan.partner_tenant_id}, {first_source} for "
+                            f"{first.partner_tenant_id}")
+        for customer in plan.customers:
+            if customer.name in owner:
+                raise PlanError(
+                    f"customer {customer.name} is in both {owner[customer.name]} and {source}: the shards overlap",
+                    hint="make every shard with the same N (--shard I/N) from the same commit",
+                )
+            owner[customer.name] = source
+    customers = sorted((c for _, p in plans for c in p.customers), key=lambda c: c.file)
+    by_customer: dict[str, list[Action]] = {}
+    for _, plan in plans:
+        for action in plan.actions:
+            by_customer.setdefault(action.customer, []).append(action)
+    actions = [a for c in customers for a in by_customer.get(c.name, [])]
+    unmanaged: list[Unmanaged] = []
+    for _, plan in plans:
+        unmanaged += [u for u in plan.unmanaged if u not in unmanaged]
+
+    def joined(values: Sequence[str]) -> str:
+        return "merged:sha256:" + hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()
+
+    correlation_ids = list(dict.fromkeys(p.correlation_id for _, p in plans))
+    return Plan(
+        cspsync_version=first.cspsync_version,
+        created_at=max(p.created_at for _, p in plans),
+        target=first.target,
+        partner_tenant_id=first.partner_tenant_id,
+        correlation_id=", ".join(correlation_ids),
+        scope=tuple(sorted({s for _, p in plans for s in p.scope})),
+        observed_fingerprint=joined([p.observed_fingerprint for _, p in plans]),
+        declarations_fingerprint=joined([p.declarations_fingerprint for _, p in plans]),
+        customers=tuple(customers),
+        actions=tuple(actions),
+        unmanaged=tuple(unmanaged),
+        unknown=tuple(u for _, p in plans for u in p.unknown),
+    )
+
+
+def scope_of(
+    repo: Repository,
+    paths: Sequence[Path],
+    *,
+    changed_since_ref: str | None = None,
+    shard: Shard | None = None,
+    cwd: Path | None = None,
+) -> Scope:
+    """:func:`select` after reading the git changes since ``changed_since_ref`` (when given)."""
+    changes = changed_since(changed_since_ref, cwd) if changed_since_ref else None
+    return select(repo, paths, changes=changes, shard=shard)
