@@ -97,9 +97,16 @@ def render_markdown(plan: Plan) -> str:
     changed = [c for c in plan.customers if c.actions or c.note]
     head.append("| customer | file | create | update | cancel | waiting |")
     head.append("|---|---|---:|---:|---:|---:|")
-    for customer in changed:
+    table_budget = _BUDGET // 2
+    used = sum(len(line) + 1 for line in head)
+    for index, customer in enumerate(changed):
         c, u, r, w = _counts(plan, customer)
-        head.append(f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {c} | {u} | {r} | {w} |")
+        row = f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {c} | {u} | {r} | {w} |"
+        if used + len(row) > table_budget:
+            head.append(f"| … and {len(changed) - index} more customer(s) | | | | | |")
+            break
+        head.append(row)
+        used += len(row) + 1
     head.append("")
     text = "\n".join(head) + "\n"
     omitted = 0

@@ -1,0 +1,96 @@
+"""Renderings of a plan: symbols, summary line, Markdown limits and escaping, the plan schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import cmarkgfm
+import jsonschema
+
+from cspsync.plan import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan
+from cspsync.plan_schema import plan_schema, plan_schema_text
+from cspsync.render import render
+from cspsync.render.markdown import LIMIT, escape_inline
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _action(customer: str, kind: Kind, summary: str, **kw: object) -> Action:
+    return Action(id=f"{customer}/{kind.value}/{summary[-12:]}", customer=customer, kind=kind, symbol=SYMBOLS[kind],
+                  summary=summary, **kw)  # type: ignore[arg-type]
+
+
+def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "fabrikam-contoso-m365") -> Plan:
+    plans, actions = [], []
+    for i in range(customers):
+        slug = f"customer-{i}"
+        acts = [
+            _action(slug, Kind.CREATE_CUSTOMER, f"create customer {name} with new tenant c{i}.onmicrosoft.com"),
+            _action(slug, Kind.UPDATE_SUBSCRIPTION, f"update subscription {friendly}",
+                    changes=(Change(field="quantity", before=12, after=15),)),
+            _action(slug, Kind.CANCEL_SUBSCRIPTION, f"cancel subscription {friendly}-old", destructive=True,
+                    status="refused", reason="cancel needs destructive.allowCancel: true in cspsync.yaml"),
+            _action(slug, Kind.AWAIT_ACCEPTANCE, "wait for acceptance", status="waiting", reason="waits"),
+        ]
+        actions += acts
+        plans.append(CustomerPlan(name=slug, file=f"customers/{slug}.yaml", company=name, mode="create",
+                                  domain=f"c{i}.onmicrosoft.com", state="new", actions=tuple(a.id for a in acts)))
+    return Plan(cspsync_version="0.1.0", created_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC), target="emulator",
+                partner_tenant_id="6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", correlation_id="c0ffee",
+                scope=("customers",), observed_fingerprint="sha256:x", declarations_fingerprint="sha256:y",
+                customers=tuple(plans), actions=tuple(actions))
+
+
+def test_text_has_symbols_changes_and_summary_line() -> None:
+    text = render(_plan(), "text")
+    assert "  + create customer Contoso Bikes Ltd with new tenant c0.onmicrosoft.com\n" in text
+    assert "  ~ update subscription fabrikam-contoso-m365\n      quantity: 12 → 15\n" in text
+    assert "  - cancel subscription fabrikam-contoso-m365-old  [DESTRUCTIVE]\n" in text
+    assert "      refused: cancel needs destructive.allowCancel: true in cspsync.yaml\n" in text
+    assert "  ! wait for acceptance\n" in text
+    assert text.rstrip().endswith("Plan: 1 to create, 1 to update, 0 to cancel, 1 waiting, 1 blocked.")
+    assert "\x1b[" not in text  # no colour unless asked
+
+
+def test_colour_only_when_asked() -> None:
+    assert "\x1b[" in render(_plan(), "text", color=True)
+
+
+def test_markdown_escapes_user_text_and_renders_a_table() -> None:
+    hostile = "<img src=x onerror=alert(1)> | **bold** [x](http://evil.example) ``` @team"
+    markdown = render(_plan(name=hostile, friendly="a```b"), "markdown")
+    html = cmarkgfm.github_flavored_markdown_to_html(markdown)
+    assert "<table>" in html
+    assert "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+    assert 'href="http://evil.example"' not in html
+    assert "<strong>bold</strong>" not in html
+    assert "````diff" in markdown  # a fence longer than the content's backtick runs
+
+
+def test_markdown_stays_under_the_comment_limit_and_says_what_was_cut() -> None:
+    markdown = render(_plan(customers=400), "markdown")
+    assert len(markdown) < LIMIT
+    assert "customer section(s) omitted to stay under GitHub's 65,536-character comment limit" in markdown
+    assert markdown.count("| customer\\-") == 400  # the summary table survives whole when it fits
+
+
+def test_markdown_table_itself_is_capped_for_huge_portfolios() -> None:
+    markdown = render(_plan(customers=5000), "markdown")
+    assert len(markdown) < LIMIT
+    assert "more customer(s) |" in markdown
+
+
+def test_escape_inline_neutralises_markdown() -> None:
+    assert escape_inline("a|b*c_[d](e)") == "a\\|b\\*c\\_\\[d\\]\\(e\\)"
+    assert escape_inline("<b>") == "&lt;b&gt;"
+
+
+def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
+    plan = _plan()
+    document = json.loads(render(plan, "json"))
+    jsonschema.validate(document, plan_schema())
+    assert Plan.from_json(plan.to_json()) == plan
+    committed = (REPO / "schemas" / "plan.schema.json").read_text()
+    assert committed == plan_schema_text(), "regenerate: python -m cspsync.plan_schema > schemas/plan.schema.json"
