@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "credentials": "cspsync.commands.credentials:credentials",
     "emulator": "cspsync.commands.emulator:emulator",
     "import": "cspsync.commands.import_:import_",
+    "drift": "cspsync.commands.drift:drift",
     "merge-plans": "cspsync.commands.shards:merge_plans_command",
 }
 

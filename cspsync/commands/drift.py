@@ -1,0 +1,55 @@
+"""``cspsync drift``: where Partner Center differs from the declarations (for a schedule or a person)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.drift import detect, render_drift
+from cspsync.outbox import sent_invitations
+from cspsync.reconcile import Target, load
+from cspsync.target import connect
+from cspsync.workspace import Workspace
+
+
+@click.command("drift")
+@paths_argument
+@config_option
+@target_option
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for a terminal, markdown for an issue or job summary, json for machines.",
+)
+def drift(
+    paths: tuple[Path, ...],
+    config_path: Path | None,
+    target: Target | None,
+    fmt: Literal["text", "markdown", "json"],
+) -> int:
+    """Compare Partner Center with the customer files in PATHS (default: .) and report every difference.
+
+    Each customer is in sync, drifted, or unknown (a read failed: never reported as either). Partner
+    relationships that lack your company or the customer's reseller, and incumbent partners still
+    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found
+    (or a relationship to fix), 1 when part of the state is unknown or on error.
+    """
+    repo = load(list(paths) or [Path(".")], config_path)
+    chosen: Target = target or repo.config.target
+    workspace = Workspace.from_environment()
+    connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
+    try:
+        report = detect(
+            repo, repo.customers, connection.client, target=chosen, sent_invitations=sent_invitations(workspace)
+        )
+    finally:
+        connection.close()
+    click.echo(render_drift(report, fmt), nl=False)
+    return report.exit_code
