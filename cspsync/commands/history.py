@@ -1,0 +1,35 @@
+"""``cspsync history``: one customer's declaration commits and apply records, oldest first."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import click
+
+from cspsync.history import history as build_history
+from cspsync.history import render_history_json, render_history_text
+from cspsync.workspace import Workspace
+
+
+@click.command("history")
+@click.argument("customer")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))
+@click.option(
+    "--applies",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Folder of apply records, searched recursively (default: .cspsync/applies; or downloaded CI artifacts).",
+)
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="text for people, json for machines.")
+def history(customer: str, paths: tuple[Path, ...], applies: Path | None, fmt: Literal["text", "json"]) -> int:
+    """The audit trail of CUSTOMER (its metadata.name or its file), searched for in PATHS (default: .).
+
+    Joins `git log --follow` of the customer's file (commit, author, date, pull request) with the
+    actions applied to it (result, request ids, correlation id) in time order.
+    """
+    folder = applies if applies is not None else Workspace.from_environment().applies
+    timeline = build_history(customer, paths=list(paths) or [Path(".")], applies=folder)
+    click.echo(render_history_json(timeline) if fmt == "json" else render_history_text(timeline), nl=False)
+    return 0
