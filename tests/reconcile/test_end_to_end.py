@@ -152,6 +152,7 @@ def test_rerun_after_partial_apply_never_duplicates(cspsync: Run, workdir: Path)
     assert _counts(workdir) == before
 
 
+@pytest.mark.reveals_secrets("credentials show prints the password to the key holder by design")
 def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, workdir: Path) -> None:
     applied = cspsync("apply", CUSTOMERS, "--yes")
     files = sorted((workdir / ".cspsync" / "credentials").glob("contoso-bikes.*.age"))
