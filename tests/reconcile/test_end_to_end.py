@@ -187,3 +187,29 @@ def test_markdown_and_json_formats(cspsync: Run) -> None:
 def test_every_rendering_names_the_emulator_target(cspsync: Run, fmt: str) -> None:
     out = cspsync("plan", CUSTOMERS, "--format", fmt).out
     assert "emulator" in out
+
+
+def test_one_failing_customer_does_not_stop_the_others(cspsync: Run, workdir: Path) -> None:
+    path = workdir / CUSTOMERS / "fourth-coffee.yaml"
+    text = path.read_text()
+    assert "productId: CFQ7TTC0LH18" in text
+    path.write_text(text.replace("productId: CFQ7TTC0LH18", "productId: CFQ7TTC0ZZZZ"))
+
+    result = cspsync("apply", CUSTOMERS, "--yes")
+    assert result.code == 1
+    assert "✗ fourth-coffee/order-subscription/northwind-fourthcoffee-m365bb: failed" in result.out
+    assert "Error: 1 action(s) failed: fourth-coffee/order-subscription/northwind-fourthcoffee-m365bb" in result.err
+    assert "run apply again (it resumes, never duplicates)" in result.err
+    assert "✓ contoso-bikes/order-subscription/fabrikam-contosobikes-m365bp: done" in result.out
+    assert "✓ fourth-coffee/create-agreement: done" in result.out
+
+    records = sorted((workdir / ".cspsync" / "applies").glob("*.json"))
+    assert len(records) == 1
+    record = json.loads(records[0].read_text())
+    by_id = {a["id"]: a for a in record["actions"]}
+    failed = by_id["fourth-coffee/order-subscription/northwind-fourthcoffee-m365bb"]
+    assert failed["status"] == "failed"
+    created = by_id["contoso-bikes/create-customer"]
+    assert created["status"] == "done" and created["requestIds"]
+    assert record["correlationId"] and record["target"] == "emulator"
+    assert record["summary"]["failed"] == 1
