@@ -17,8 +17,8 @@ from cspsync.scope import Scope, Shard, merge_plans
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-#: deleted files listed one by one in a Markdown comment; the rest are counted
-_LISTED = 50
+#: characters the scope notes may add to a Markdown plan: the renderer leaves 1,024 under GitHub's limit
+_NOTES_BUDGET = 700
 
 
 def _shard(ctx: click.Context, param: click.Parameter, value: str | None) -> Shard | None:
@@ -66,11 +66,15 @@ def render_scope_notes(scope: Scope, fmt: Format) -> str:
     lines = [""] + [f"_{escape_inline(note)}_" for note in scope.notes]
     if scope.deleted:
         lines += ["", "**No longer managed** (customer files deleted; nothing is deleted in Partner Center):", ""]
-        for item in scope.deleted[:_LISTED]:
+        used = sum(len(line) + 1 for line in lines)
+        for listed, item in enumerate(scope.deleted):
             name = f" ({escape_inline(item.name)})" if item.name else ""
-            lines.append(f"- {escape_inline(item.path)}{name}")
-        if len(scope.deleted) > _LISTED:
-            lines.append(f"- … and {len(scope.deleted) - _LISTED} more")
+            line = f"- {escape_inline(item.path)}{name}"
+            if used + len(line) > _NOTES_BUDGET - 40:
+                lines.append(f"- … and {len(scope.deleted) - listed} more")
+                break
+            lines.append(line)
+            used += len(line) + 1
     return "\n".join(lines) + "\n" if len(lines) > 1 else ""
 
 
