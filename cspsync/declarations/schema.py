@@ -21,7 +21,7 @@ import jsonschema_rs
 
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
 
-SchemaName = Literal["customer", "config"]
+SchemaName = Literal["customer", "config", "pricebook"]
 PlainScalar = Callable[[JsonPath], str | None]
 
 _TYPE_WORDS = {
