@@ -1,0 +1,150 @@
+"""The planner's decisions on crafted observations: ordering, waiting, refusals and blocks."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cspsync.declarations import Repository, load_repository
+from cspsync.observed import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.plan import Kind, Plan
+from cspsync.planner import make_plan
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return load_repository([tmp_path / "examples" / "customers"])
+
+
+def _with_config(repo: Repository, **destructive: bool) -> Repository:
+    config = repo.config.model_copy(update={"destructive": repo.config.destructive.model_copy(update=destructive)})
+    return dataclasses.replace(repo, config=config)
+
+
+def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscription, ...] = ()) -> Observation:
+    """Everything of customer ``name`` exists as declared, with the given subscriptions."""
+    declared = next(d for d in repo.customers if d.customer.metadata.name == name)
+    spec = declared.customer.spec
+    agreement = spec.agreement
+    assert agreement is not None
+    contact = agreement.acceptedBy
+    from cspsync.diff import billing_fields
+
+    customer = ObservedCustomer(
+        id="11111111-2222-4333-8444-555555555555",
+        domain="contosobikes.onmicrosoft.com",
+        company_name=spec.company.name,
+        billing=billing_fields(spec),
+        agreements=(ObservedAgreement("MicrosoftCustomerAgreement", contact.firstName, contact.lastName, contact.email,
+                                      contact.phone, "2026-10-01"),),
+        subscriptions=subscriptions,
+    )
+    return Observation(customers={name: customer})
+
+
+def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: object) -> ObservedSubscription:
+    fields: dict[str, object] = {"auto_renew": True, "billing_cycle": "monthly", "term": "P1Y"}
+    fields.update(kw)
+    return ObservedSubscription(id=f"sub-{name}", friendly_name=name, offer_id=offer, quantity=quantity,
+                                status=status, **fields)  # type: ignore[arg-type]
+
+
+def _plan(repo: Repository, observation: Observation, name: str = "contoso-bikes") -> Plan:
+    declared = [d for d in repo.customers if d.customer.metadata.name == name]
+    return make_plan(repo, declared, observation, target="emulator", correlation_id="test")
+
+
+IN_SYNC = (
+    _sub("fabrikam-contosobikes-azure", "DZH318Z0BPS6:0001:DZH318Z0BML6", quantity=1, auto_renew=None,
+         billing_cycle="monthly", term=None),
+    _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX"),
+)
+
+
+def test_a_customer_matching_its_declaration_plans_nothing(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=IN_SYNC))
+    assert plan.actions == ()
+    assert plan.customers[0].state == "linked"
+
+
+def test_a_new_customer_plans_create_then_agreement_then_orders(repo: Repository) -> None:
+    plan = _plan(repo, Observation(customers={"contoso-bikes": None}, domain_available={"contoso-bikes": True}))
+    kinds = [a.kind for a in plan.actions]
+    assert kinds == [Kind.CREATE_CUSTOMER, Kind.CREATE_AGREEMENT, Kind.ORDER_SUBSCRIPTION, Kind.ORDER_SUBSCRIPTION]
+    create, agreement, *orders = plan.actions
+    assert agreement.depends_on == (create.id,)
+    assert all(set(o.depends_on) == {create.id, agreement.id} for o in orders)
+
+
+def test_a_taken_domain_blocks_the_create_and_everything_after_it(repo: Repository) -> None:
+    plan = _plan(repo, Observation(customers={"contoso-bikes": None}, domain_available={"contoso-bikes": False}))
+    assert [a.status for a in plan.actions] == ["blocked"] * 4
+    assert "contosobikes.onmicrosoft.com is already taken by another tenant" in (plan.actions[0].reason or "")
+    assert not plan.has_changes
+
+
+def test_an_existing_tenant_that_is_not_a_customer_is_blocked_with_the_way_out(repo: Repository) -> None:
+    plan = _plan(repo, Observation(customers={"adatum": None}), name="adatum")
+    first = plan.actions[0]
+    assert first.status == "blocked"
+    assert "use tenant.mode: invite to request it" in (first.reason or "")
+    assert plan.customers[0].state == "missing"
+
+
+def test_cancel_is_refused_without_the_config_opt_in(repo: Repository, tmp_path: Path) -> None:
+    # (a protected subscription declared cancelled never gets here: validate rejects the file)
+    path = tmp_path / "examples" / "customers" / "contoso-bikes.yaml"
+    cancelled = "      autoRenew: true\n      status: cancelled\n      protected: false\n"
+    path.write_text(path.read_text().replace("      autoRenew: true\n", cancelled))
+    repo = load_repository([tmp_path / "examples" / "customers"])
+    observation = _linked(repo, "contoso-bikes", subscriptions=IN_SYNC)
+    cancel = next(a for a in _plan(repo, observation).actions if a.kind is Kind.CANCEL_SUBSCRIPTION)
+    assert cancel.status == "refused" and cancel.destructive
+    assert cancel.reason == "cancel needs destructive.allowCancel: true in cspsync.yaml"
+
+    allowed = _with_config(repo, allowCancel=True)
+    cancel = next(a for a in _plan(allowed, observation).actions if a.kind is Kind.CANCEL_SUBSCRIPTION)
+    assert cancel.status == "ready"
+    assert cancel.payload["set"] == {"status": "deleted"}
+
+
+def test_a_changed_offer_or_billing_cycle_is_blocked_not_attempted(repo: Repository) -> None:
+    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:X", billing_cycle="annual"))
+    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed)).actions[0]
+    assert action.status == "blocked"
+    assert "cannot change a billing cycle in place (error 2054)" in (action.reason or "")
+
+    other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
+    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=other_product)).actions[0]
+    assert action.status == "blocked"
+    assert "a subscription's product cannot be changed in place" in (action.reason or "")
+
+
+def test_undeclared_subscriptions_are_reported_unmanaged_never_touched(repo: Repository) -> None:
+    extra = (*IN_SYNC, _sub("someone-elses-sub", "CFQ7TTC0LH18:0001:X", quantity=3))
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=extra))
+    assert plan.actions == ()
+    assert [(u.kind, u.name) for u in plan.unmanaged] == [("subscription", "someone-elses-sub")]
+
+
+def test_a_read_failure_is_unknown_never_no_changes(repo: Repository) -> None:
+    plan = _plan(repo, Observation(unknown={"contoso-bikes": "subscriptions could not be read: 503"}))
+    assert plan.unknown == ("contoso-bikes: subscriptions could not be read: 503",)
+    assert plan.customers[0].state == "unknown"
+
+
+def test_the_country_of_a_customer_cannot_change(repo: Repository) -> None:
+    observation = _linked(repo, "contoso-bikes", subscriptions=IN_SYNC)
+    customer = observation.customers["contoso-bikes"]
+    assert customer is not None and customer.billing is not None
+    billing = {**customer.billing, "defaultAddress": {**customer.billing["defaultAddress"], "country": "IE"}}
+    observation.customers["contoso-bikes"] = dataclasses.replace(customer, billing=billing)
+    action = _plan(repo, observation).actions[0]
+    assert action.kind is Kind.UPDATE_BILLING_PROFILE and action.status == "blocked"
+    assert "does not change a customer's country (IE → GB)" in (action.reason or "")
