@@ -1,0 +1,145 @@
+"""GitOps fixtures: a declarations repository in a temporary git work tree, state outside it, the CLI.
+
+The emulator's state is prepared through the library with an unthrottled client (an apply of the seven
+examples takes well under a second that way); the commands under test run through ``cspsync.cli.main``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import subprocess
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cspsync.apply import Applier, ApplyRecord
+from cspsync.cli import main
+from cspsync.declarations import Repository, load_repository
+from cspsync.emulator import EmulatorApp, Store, transport
+from cspsync.observe import observe
+from cspsync.outbox import sent_invitations
+from cspsync.partnercenter.auth import StaticToken
+from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.partnercenter.retry import Limits
+from cspsync.planner import make_plan
+from cspsync.target import EMULATOR_BASE_URL, open_emulator
+from cspsync.workspace import Workspace
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLES = REPO / "examples"
+FABRIKAM = "6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b"
+NORTHWIND = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
+ADATUM = "7e2f4b6c-8a0d-4c2e-9f1b-3d5a7c9e0f12"
+TAILSPIN = "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d"
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+def git(root: Path, *args: str, date: str | None = None) -> str:
+    env = None
+    if date is not None:
+        env = {**os.environ, "GIT_AUTHOR_DATE": date, "GIT_COMMITTER_DATE": date}
+    done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=True, env=env)
+    return done.stdout
+
+
+@pytest.fixture
+def declarations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A partner's repository: cspsync.yaml, emulator-seed.yaml, templates/, keys/ and customers/ at the top,
+    committed on main; the working folder; cspsync's state outside it."""
+    root = tmp_path / "declarations"
+    root.mkdir()
+    for name in ("cspsync.yaml", "emulator-seed.yaml"):
+        shutil.copy(EXAMPLES / name, root / name)
+    for name in ("templates", "keys", "customers"):
+        shutil.copytree(EXAMPLES / name, root / name)
+    (root / ".gitignore").write_text(".cspsync/\n", encoding="utf-8")
+    monkeypatch.chdir(root)
+    monkeypatch.setenv("CSPSYNC_STATE_DIR", str(tmp_path / "state"))
+    for variable in ("CSPSYNC_EMULATOR_URL", "GITHUB_ACTIONS"):
+        monkeypatch.delenv(variable, raising=False)
+    global_config = tmp_path / "gitconfig"
+    global_config.write_text("[user]\n\tname = Amelia Hughes\n\temail = amelia@fabrikam.example\n", encoding="utf-8")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(global_config))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    git(root, "init", "-q", "-b", "main")
+    git(root, "add", "-A")
+    git(root, "commit", "-q", "-m", "Declarations of seven customers (#1)", date="2026-11-02T09:00:00Z")
+    return root
+
+
+@pytest.fixture
+def cspsync(declarations: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``cspsync ARGS`` through ``cspsync.cli.main`` and return its exit code and output."""
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        else:  # pragma: no cover - main always exits
+            code = 0
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run
+
+
+def fast_client(app: EmulatorApp) -> PartnerCenterClient:
+    """A client of the in-process emulator without the 10-requests-per-second limit (setup only)."""
+    return PartnerCenterClient(
+        base_url=EMULATOR_BASE_URL,
+        transport=transport(app),
+        tokens=StaticToken(),
+        limits=Limits(requests_per_second=1e6, burst=1_000_000),
+    )
+
+
+@pytest.fixture
+def emulator(declarations: Path) -> Iterator[EmulatorApp]:
+    """The emulator over the state folder's database, seeded from the repository's seed file."""
+    app = open_emulator(Workspace.from_environment(), declarations / "emulator-seed.yaml")
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def store(emulator: EmulatorApp) -> Store:
+    store: Store = emulator.store
+    return store
+
+
+def apply_now(
+    app: EmulatorApp, paths: list[Path] | None = None, clock: Callable[[], dt.datetime] | None = None
+) -> ApplyRecord:
+    """Plan and apply the declarations under ``paths`` (default: customers/) as `cspsync apply` would."""
+    repo: Repository = load_repository(paths or [Path("customers")])
+    workspace = Workspace.from_environment()
+    with fast_client(app) as client:
+        observation = observe(client, repo.customers, strategy="list", full_scope=True)
+        plan = make_plan(repo, repo.customers, observation, target="emulator", correlation_id=client.correlation_id,
+                         sent_invitations=sent_invitations(workspace))
+        applier = Applier(plan, repo, client, workspace, clock=clock) if clock else Applier(plan, repo, client,
+                                                                                               workspace)
+        return applier.run()
+
+
+@pytest.fixture
+def applied(emulator: EmulatorApp) -> ApplyRecord:
+    """The seven example customers applied: five linked (three created), two waiting for acceptance."""
+    record = apply_now(emulator)
+    assert record.counts() == {"waiting": 6, "done": 19}
+    return record
