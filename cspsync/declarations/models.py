@@ -14,9 +14,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
 
 API_VERSION = "cspsync.io/v1"
 
@@ -36,6 +37,9 @@ PRODUCT_ID = r"^[A-Z0-9]{12}$"
 SKU_ID = r"^[A-Z0-9]{4}$"
 DATE = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 MPN_ID = r"^[0-9]{1,10}$"
+HOST = r"^[A-Za-z0-9.:-]{1,253}$"
+ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+CURRENCY = r"^[A-Z]{3}$"
 
 _DATE = re.compile(DATE.strip("^$"))
 
@@ -56,6 +60,13 @@ def _iso_date(value: Any) -> Any:
     if not isinstance(value, str) or not _DATE.fullmatch(value):
         raise ValueError("must be a date written YYYY-MM-DD")
     return dt.date.fromisoformat(value)
+
+
+def _json_number(value: Any) -> Any:
+    """A JSON number as a Decimal exactly as written (12.5 stays 12.5, never 12.4999...); money is never a float."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return Decimal(str(value))
+    return value
 
 
 def _text(min_length: int | None = 1, max_length: int | None = None, pattern: str | None = None) -> StringConstraints:
@@ -86,6 +97,13 @@ SkuId = Annotated[str, _text(None, pattern=SKU_ID)]
 MpnId = Annotated[str, _text(None, pattern=MPN_ID)]
 Quantity = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=300_000)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+Host = Annotated[str, _text(None, pattern=HOST)]
+EnvName = Annotated[str, _text(None, pattern=ENV_NAME)]
+Port = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=65535)]
+Days = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=365)]
+ReminderCount = Annotated[int, BeforeValidator(_json_integer), Field(ge=0, le=10)]
+CurrencyCode = Annotated[str, _text(None, pattern=CURRENCY)]
+Ceiling = Annotated[Decimal, BeforeValidator(_json_number), Field(ge=0)]
 
 
 class Strict(BaseModel):
@@ -184,6 +202,8 @@ class CustomerSpec(Strict):
     reseller: Text255 | None = None  # indirect providers: a name in cspsync.yaml partner.resellers
     agreement: Agreement | None = None
     subscriptions: list[Subscription] = Field(default_factory=list)
+    pricebook: Slug | None = None  # name of a pricebook in pricebooks/*.yaml next to cspsync.yaml
+    currency: CurrencyCode | None = None  # ISO 4217; must be the currency Partner Center bills the market in
 
 
 class CustomerFile(Strict):
@@ -227,8 +247,55 @@ class Destructive(Strict):
     allowQuantityDecrease: bool = False
 
 
+class SmtpServer(Strict):
+    """An SMTP submission server; the password is read from the environment variable ``passwordEnv``."""
+
+    host: Host
+    port: Port = 587
+    starttls: bool = True
+    username: Text255 | None = None
+    passwordEnv: EnvName | None = None  # the NAME of the variable, never the password
+
+    @model_validator(mode="after")
+    def _credentials_together(self) -> SmtpServer:
+        if self.username is not None and self.passwordEnv is None:
+            raise ValueError("username needs passwordEnv (the environment variable holding the password)")
+        if self.passwordEnv is not None and self.username is None:
+            raise ValueError("passwordEnv needs username")
+        return self
+
+
+class GraphMailbox(Strict):
+    mailbox: Email  # the mailbox Microsoft Graph sends from (application permission Mail.Send)
+
+
 class Invitations(Strict):
+    """How reseller-relationship invitations are rendered, delivered and followed up."""
+
     template: NonEmpty = "templates/invitation"  # a folder with subject.txt, body.txt and body.html
+    transport: Literal["outbox", "smtp", "graph"] = "outbox"  # outbox: written to .cspsync/outbox/, sent by hand
+    fromAddress: Email | None = None  # required for smtp; for graph the mailbox is the default
+    fromName: Text255 | None = None  # default: partner.name
+    smtp: SmtpServer | None = None
+    graph: GraphMailbox | None = None
+    reminderAfterDays: Days = 7  # a reminder goes out this many days after the last message
+    maxReminders: ReminderCount = 2
+    checkDeliverability: bool = False  # also look up the recipient domain's MX records (DNS)
+
+    @model_validator(mode="after")
+    def _transport_settings(self) -> Invitations:
+        if self.transport == "smtp" and (self.smtp is None or self.fromAddress is None):
+            raise ValueError("transport smtp needs smtp and fromAddress")
+        if self.transport == "graph" and self.graph is None:
+            raise ValueError("transport graph needs graph")
+        return self
+
+
+class Budget(Strict):
+    """Ceilings on the monthly cost (at the partner's price-sheet cost) one plan may add, per currency."""
+
+    perPlan: dict[CurrencyCode, Ceiling] = Field(default_factory=dict)
+    perCustomer: dict[CurrencyCode, Ceiling] = Field(default_factory=dict)
 
 
 class Config(Strict):
@@ -241,3 +308,4 @@ class Config(Strict):
     target: Literal["emulator", "partner-center"] = "emulator"
     destructive: Destructive = Destructive()
     invitations: Invitations = Invitations()
+    budget: Budget = Budget()

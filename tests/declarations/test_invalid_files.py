@@ -386,7 +386,8 @@ CASES = [
         "  subscriptions: {}\n  old:\n",
         [
             "30:18: spec.subscriptions: must be a list (got a mapping)",
-            '31:3: spec.old: unknown field "old" (allowed here: company, tenant, reseller, agreement, subscriptions)',
+            '31:3: spec.old: unknown field "old" (allowed here: company, tenant, reseller, agreement, subscriptions, '
+            "pricebook, currency)",
         ],
         id="subscriptions-mapping",
     ),
