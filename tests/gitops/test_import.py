@@ -1,0 +1,181 @@
+"""``cspsync import``: declarations of what Partner Center has, which then plan with no changes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+
+from cspsync.apply import ApplyRecord
+from cspsync.emulator import Store
+
+from .conftest import ADATUM, EXAMPLES, TAILSPIN, Run
+
+
+@pytest.fixture
+def fresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, declarations: Path) -> Path:
+    """A new declarations folder (only cspsync.yaml) over the same Partner Center state."""
+    folder = tmp_path / "fresh"
+    folder.mkdir()
+    shutil.copy(EXAMPLES / "cspsync.yaml", folder / "cspsync.yaml")
+    monkeypatch.chdir(folder)
+    return folder
+
+
+def _tenant(store: Store, domain: str) -> str:
+    tenant = store.tenant_by_domain(domain)
+    assert tenant is not None
+    return tenant.id
+
+
+def test_import_then_plan_shows_no_changes(cspsync: Run, applied: ApplyRecord, store: Store, fresh: Path) -> None:
+    contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert contoso is not None
+    store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-m365bp", status="suspended")
+    store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-azure", status="deleted")
+
+    alpine, fourth = (_tenant(store, f"{p}.onmicrosoft.com") for p in ("alpineskihouse", "fourthcoffeefr"))
+
+    result = cspsync("import")
+
+    assert result.code == 0, result.err
+    assert result.out.splitlines()[:6] == [
+        "target: emulator (not Partner Center)",
+        f"wrote customers/adatum.yaml (adatum.de, tenant {ADATUM})",
+        f"wrote customers/alpineskihouse.yaml (alpineskihouse.onmicrosoft.com, tenant {alpine})",
+        f"wrote customers/contosobikes.yaml (contosobikes.onmicrosoft.com, tenant {contoso.id})",
+        f"wrote customers/fourthcoffeefr.yaml (fourthcoffeefr.onmicrosoft.com, tenant {fourth})",
+        f"wrote customers/tailspintoys.yaml (tailspintoys.onmicrosoft.com, tenant {TAILSPIN})",
+    ]
+    assert result.out.endswith(
+        "Imported 5 customer(s) into customers.\n"
+        "Check them with: cspsync plan customers (it shows no changes for imported customers)\n"
+    )
+    assert cspsync("validate", "customers").out == "5 customer files valid\n"
+
+    plan = cspsync("plan", "customers", "--detailed-exitcode")
+    assert plan.code == 0, plan.out + plan.err
+    assert "No changes. Partner Center matches the declarations." in plan.out
+
+    contoso_file = (fresh / "customers/contosobikes.yaml").read_text()
+    assert "    - friendlyName: fabrikam-contosobikes-m365bp\n" in contoso_file
+    assert "      status: suspended\n      protected: false\n" in contoso_file
+    assert "fabrikam-contosobikes-azure" not in contoso_file  # cancelled: history, not a declaration
+
+
+def test_an_imported_file_is_a_readable_existing_mode_declaration(
+    cspsync: Run, applied: ApplyRecord, fresh: Path
+) -> None:
+    assert cspsync("import", "--domain", "TailspinToys.onmicrosoft.com").code == 0
+
+    text = (fresh / "customers/tailspintoys.yaml").read_text()
+
+    assert text == f"""\
+# yaml-language-server: $schema=https://cspsync.io/schemas/customer.schema.json
+# Imported from Partner Center by `cspsync import` on {dt.date.today().isoformat()}.
+apiVersion: cspsync.io/v1
+kind: Customer
+metadata:
+  name: tailspintoys
+spec:
+  company:
+    name: Tailspin Toys AS
+    billingEmail: faktura@tailspintoys.no
+    culture: nb-NO
+    language: nb
+    address:
+      addressLine1: Karl Johans gate 12
+      city: Oslo
+      postalCode: "0154"
+      country: 'NO'
+    primaryContact:
+      firstName: Ingrid
+      lastName: Solberg
+      email: faktura@tailspintoys.no
+      phone: "+47 22 12 34 56"
+  tenant:
+    mode: existing
+    tenantId: {TAILSPIN}
+    domain: tailspintoys.onmicrosoft.com
+  reseller: Northwind Traders IT
+  agreement:
+    acceptedBy:
+      firstName: Ingrid
+      lastName: Solberg
+      email: ingrid.solberg@tailspintoys.no
+      phone: "+47 22 12 34 56"
+    dateAgreed: "2026-09-14"
+  subscriptions:
+    - friendlyName: northwind-tailspin-azure
+      offer: azure-plan
+    - friendlyName: northwind-tailspin-m365bs
+      offer:
+        productId: CFQ7TTC0LDPB
+        skuId: "0001"
+      quantity: 25
+      term: P1Y
+      billingCycle: monthly
+      autoRenew: true
+"""
+
+
+def test_the_schema_header_points_at_the_repository_schema_when_there_is_one(
+    cspsync: Run, applied: ApplyRecord, fresh: Path
+) -> None:
+    (fresh / "schemas").mkdir()
+    shutil.copy(EXAMPLES.parent / "schemas/customer.schema.json", fresh / "schemas/customer.schema.json")
+
+    assert cspsync("import", "--domain", "adatum.de", "--out", "customers/direct").code == 0
+
+    first = (fresh / "customers/direct/adatum.yaml").read_text().splitlines()[0]
+    assert first == "# yaml-language-server: $schema=../../schemas/customer.schema.json"
+
+
+def test_customers_already_declared_are_skipped(cspsync: Run, applied: ApplyRecord) -> None:
+    result = cspsync("import")
+
+    assert result.code == 0, result.err
+    assert "skipped adatum.de: is already declared in customers/adatum.yaml\n" in result.out
+    assert "skipped contosobikes.onmicrosoft.com: is already declared in customers/contoso-bikes.yaml\n" in result.out
+    assert result.out.endswith("Imported 0 customer(s) into customers.\n")
+
+
+def test_an_existing_file_is_never_overwritten_without_force(cspsync: Run, applied: ApplyRecord, fresh: Path) -> None:
+    (fresh / "customers").mkdir()
+    note = fresh / "customers/adatum.yaml"
+    note.write_text("# notes about Adatum, not a declaration\nkind: Notes\n")
+
+    kept = cspsync("import", "--domain", "adatum.de")
+
+    assert kept.code == 1
+    assert kept.err == "not imported: customers/adatum.yaml exists; pass --force to overwrite it\n"
+    assert note.read_text().startswith("# notes about Adatum")
+
+    forced = cspsync("import", "--domain", "adatum.de", "--force")
+    assert forced.code == 0, forced.err
+    assert f"overwrote customers/adatum.yaml (adatum.de, tenant {ADATUM})\n" in forced.out
+    assert "kind: Customer\n" in note.read_text()
+
+
+def test_a_domain_that_is_not_a_customer_is_reported(cspsync: Run, applied: ApplyRecord, fresh: Path) -> None:
+    result = cspsync("import", "--domain", "litware.ie", "--domain", "adatum.de")
+
+    assert result.code == 1
+    assert result.err == "not imported: litware.ie is not a customer of yours in Partner Center\n"
+    assert (fresh / "customers/adatum.yaml").is_file()
+
+
+def test_what_cannot_be_declared_is_left_out_with_the_reason(
+    cspsync: Run, applied: ApplyRecord, store: Store, fresh: Path
+) -> None:
+    store.set_subscription_fields(ADATUM, "fabrikam-adatum-o365e3", status="pending")
+
+    result = cspsync("import", "--domain", "adatum.de")
+
+    assert result.code == 0, result.err
+    why = "subscription fabrikam-adatum-o365e3 is pending; import it again once it is active\n"
+    assert f"  left out: {why}" in result.out
+    assert f"# Left out: {why}" in (fresh / "customers/adatum.yaml").read_text()
+    assert "fabrikam-adatum-azure" in (fresh / "customers/adatum.yaml").read_text()
