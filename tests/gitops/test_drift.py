@@ -1,0 +1,184 @@
+"""``cspsync drift``: in sync, drifted or unknown per customer, and partner-relationship housekeeping."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from cspsync.apply import ApplyRecord
+from cspsync.declarations import load_repository
+from cspsync.drift import DriftReport, detect, render_drift
+from cspsync.emulator import EmulatorApp, Store
+from cspsync.partnercenter.auth import StaticToken
+from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.partnercenter.retry import Limits
+from cspsync.target import EMULATOR_BASE_URL
+
+from .conftest import ADATUM, FABRIKAM, NORTHWIND, Run
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def _detect(app: EmulatorApp, handler: Callable[[httpx.Request, Handler], httpx.Response] | None = None) -> DriftReport:
+    """Drift of customers/ through a client whose requests may be answered by ``handler`` first."""
+
+    def route(request: httpx.Request) -> httpx.Response:
+        return handler(request, app) if handler is not None else app(request)
+
+    repo = load_repository([Path("customers")])
+    with PartnerCenterClient(
+        base_url=EMULATOR_BASE_URL, transport=httpx.MockTransport(route), tokens=StaticToken(),
+        limits=Limits(requests_per_second=1e6, burst=1_000_000),
+    ) as client:
+        return detect(repo, repo.customers, client, target="emulator")
+
+
+def _forbidden() -> httpx.Response:
+    return httpx.Response(403, json={"code": 900403, "description": "Access to this resource is forbidden."})
+
+
+def test_in_sync_after_apply(cspsync: Run, applied: ApplyRecord) -> None:
+    result = cspsync("drift", "customers")
+
+    assert result.code == 0, result.out + result.err
+    assert result.out.endswith(
+        "\npartner relationships (reported, never changed by cspsync):\n"
+        "  ? adatum: Contoso Legacy IT (5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d, MPN 3345678) is still related to the "
+        "tenant: check with the customer whether it still provides a service, and if not, have its admin access "
+        "(GDAP/DAP) removed\n"
+        "\nDrift: 0 drifted, 0 unknown, 7 in sync; 0 relationship(s) to fix, 1 incumbent partner(s) to review.\n"
+    )
+
+
+def test_a_change_behind_cspsyncs_back_is_drift(cspsync: Run, applied: ApplyRecord, store: Store) -> None:
+    contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert contoso is not None
+    store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-m365bp", quantity=15)
+    store.set_subscription_fields(ADATUM, "fabrikam-adatum-o365e3", autoRenewEnabled=False)
+
+    result = cspsync("drift", "customers")
+
+    assert result.code == 2, result.out + result.err
+    assert (
+        "\ndrifted  adatum  (customers/adatum.yaml)\n"
+        "  ~ update subscription fabrikam-adatum-o365e3\n"
+        "      autoRenewEnabled: false → true\n"
+        "\ndrifted  contoso-bikes  (customers/contoso-bikes.yaml)\n"
+        "  ~ update subscription fabrikam-contosobikes-m365bp  [DESTRUCTIVE]\n"
+        "      quantity: 15 → 12\n"
+        "      refused: quantity decrease 15 → 12 needs destructive.allowQuantityDecrease: true in cspsync.yaml\n"
+    ) in result.out
+    assert "Drift: 2 drifted, 0 unknown, 5 in sync;" in result.out
+
+    as_json = json.loads(cspsync("drift", "customers", "--format", "json").out)
+    states = {c["name"]: c["state"] for c in as_json["customers"]}
+    assert states == {
+        "adatum": "drifted", "alpine-ski-house": "in-sync", "contoso-bikes": "drifted", "fourth-coffee": "in-sync",
+        "litware": "in-sync", "tailspin-toys": "in-sync", "woodgrove-bank": "in-sync",
+    }
+    assert as_json["summary"] == {"in-sync": 5, "drifted": 2, "unknown": 0}
+
+
+def test_declared_but_never_applied_is_drift_and_waiting_for_a_person_is_not(cspsync: Run) -> None:
+    result = cspsync("drift", "customers", "--format", "json")
+
+    assert result.code == 2
+    customers = {c["name"]: c for c in json.loads(result.out)["customers"]}
+    assert customers["contoso-bikes"]["state"] == "drifted"
+    assert customers["contoso-bikes"]["note"] == "not in Partner Center yet: no apply has created it"
+    assert customers["litware"]["state"] == "in-sync"
+    assert customers["litware"]["note"] == "waits for the customer to accept the invitation"
+
+
+def test_a_failed_read_is_unknown_never_in_sync_nor_drift(
+    applied: ApplyRecord, emulator: EmulatorApp, store: Store, declarations: Path
+) -> None:
+    contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert contoso is not None
+    store.set_subscription_fields(ADATUM, "fabrikam-adatum-o365e3", quantity=41)  # real drift elsewhere
+
+    def refuse_contoso_subscriptions(request: httpx.Request, app: Handler) -> httpx.Response:
+        if request.url.path == f"/v1/customers/{contoso.id}/subscriptions":
+            return _forbidden()
+        return app(request)
+
+    report = _detect(emulator, refuse_contoso_subscriptions)
+
+    states = {c.name: c.state for c in report.customers}
+    assert states["contoso-bikes"] == "unknown"
+    assert states["adatum"] == "drifted"
+    assert report.exit_code == 1  # an incomplete report is never "no drift", and never only "drift"
+    unknown = report.of_state("unknown")[0]
+    assert unknown.differences == ()
+    assert unknown.note is not None and unknown.note.startswith("state unknown: subscriptions could not be read")
+    text = render_drift(report, "text")
+    assert "\nunknown  contoso-bikes  (customers/contoso-bikes.yaml)\n    state unknown: subscriptions could not be " \
+           "read" in text
+    assert "Drift: 1 drifted, 1 unknown, 5 in sync;" in text
+    markdown = render_drift(report, "markdown")
+    assert "> [!WARNING]\n> Some reads failed, so these customers are unknown (neither in sync nor drifted):\n" \
+           "> - contoso\\-bikes: state unknown: subscriptions could not be read" in markdown
+
+
+def test_unreadable_relationships_make_the_customer_unknown(applied: ApplyRecord, emulator: EmulatorApp) -> None:
+    def refuse_adatum_relationships(request: httpx.Request, app: Handler) -> httpx.Response:
+        if request.url.path == f"/v1/customers/{ADATUM}/relationships":
+            return _forbidden()
+        return app(request)
+
+    report = _detect(emulator, refuse_adatum_relationships)
+
+    adatum = next(c for c in report.customers if c.name == "adatum")
+    assert adatum.state == "unknown"
+    assert adatum.note is not None and adatum.note.startswith("partner relationships could not be read:")
+    assert report.exit_code == 1
+    assert any(u.startswith("adatum: partner relationships could not be read:") for u in report.plan.unknown)
+
+
+def test_a_missing_reseller_relationship_comes_with_the_link_that_fixes_it(
+    cspsync: Run, applied: ApplyRecord, declarations: Path
+) -> None:
+    adatum = declarations / "customers/adatum.yaml"
+    adatum.write_text(adatum.read_text().replace("  tenant:\n", "  reseller: Northwind Traders IT\n  tenant:\n"))
+
+    result = cspsync("drift", "customers")
+
+    assert result.code == 2, result.out + result.err
+    assert (
+        "  ! adatum: the indirect reseller Northwind Traders IT is not in the tenant's partner relationships: send "
+        "the customer its reseller relationship request\n"
+        "      relationship request: https://admin.microsoft.com/Adminportal/Home?invType=IndirectResellerRelationship"
+        f"&partnerId={FABRIKAM}&msppId=4512345&indirectCSPId={NORTHWIND}&DAP=false#/BillingAccounts/partner-invitation\n"
+    ) in result.out
+    assert "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review." \
+        in result.out
+
+
+def test_a_tenant_without_the_partners_own_relationship_is_reported(
+    applied: ApplyRecord, emulator: EmulatorApp
+) -> None:
+    def without_fabrikam(request: httpx.Request, app: Handler) -> httpx.Response:
+        response = app(request)
+        if request.url.path.endswith("/relationships") and response.status_code == 200:
+            body = json.loads(response.content)
+            body["items"] = [i for i in body["items"] if i["id"] != FABRIKAM]
+            body["totalCount"] = len(body["items"])
+            return httpx.Response(200, json=body, headers={"MS-RequestId": response.headers.get("MS-RequestId", "")})
+        return response
+
+    report = _detect(emulator, without_fabrikam)
+
+    missing = [f for f in report.findings if f.kind == "missing-partner"]
+    assert {f.customer for f in missing} == {"adatum", "alpine-ski-house", "contoso-bikes", "fourth-coffee",
+                                             "tailspin-toys"}
+    assert missing[0].link == (
+        f"https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId={FABRIKAM}"
+        "&msppId=0&DAP=false#/BillingAccounts/partner-invitation"
+    )
+    assert report.exit_code == 2
+    markdown = render_drift(report, "markdown")
+    assert f"[relationship request](https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship" \
+           f"&partnerId={FABRIKAM}&msppId=0&DAP=false#/BillingAccounts/partner-invitation)" in markdown
