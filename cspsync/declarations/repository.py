@@ -184,6 +184,9 @@ def check(paths: Sequence[Path], *, config_path: Path | None = None, today: dt.d
             parsed.append((path, document, customer))
     for index, finding in cross_file_findings([(document, customer) for _, document, customer in parsed]):
         problems.append(parsed[index][1].problem(finding))
+    from cspsync.pricing.rules import pricing_problems  # pricing builds on declarations: imported late
+
+    problems.extend(pricing_problems(config_file.parent, [(document, customer) for _, document, customer in parsed]))
     repository = None
     if not problems and config is not None:
         repository = Repository(
