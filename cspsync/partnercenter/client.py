@@ -12,6 +12,7 @@ Request ids: wrap an action in ``with client.calls() as log:`` and read ``log.re
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -24,7 +25,8 @@ import httpx
 from cspsync.errors import NotFoundError, PartnerCenterError
 
 from .auth import TokenProvider
-from .calls import CallLog, ClientStats, recording
+from .calls import CallLog, CallRecord, ClientStats, record, recording
+from .faults import error_for_response, error_for_transport
 from .models import (
     Address,
     AddressValidationResult,
@@ -53,6 +55,11 @@ from .session import Reply, Session
 M = TypeVar("M", bound=ApiModel)
 
 DEFAULT_BASE_URL = "https://api.partnercenter.microsoft.com"
+#: The pricing API's host ("Get a price sheet"): not the host of the rest of Partner Center's API.
+SALES_BASE_URL = "https://api.partner.microsoft.com"
+PRICE_SHEET_PATH = "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value"
+_PRICE_SHEET_MARKET = re.compile(r"[A-Za-z]{2}")
+_PRICE_SHEET_VIEW = re.compile(r"[a-z_]{1,40}")
 MCA = "MicrosoftCustomerAgreement"
 #: Fields a subscription PATCH changes; compared when checking whether an earlier attempt landed.
 SUBSCRIPTION_MUTABLE = ("friendly_name", "quantity", "status", "auto_renew_enabled")
@@ -128,6 +135,7 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         )
         self._availability_cache: dict[tuple[str, str, str], list[Availability]] = {}
         self._availability_lock = threading.Lock()
+        self._tokens = tokens
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -476,3 +484,67 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
 
     def set_auto_renew(self, customer_id: str, subscription: Subscription, enabled: bool) -> Subscription:
         return self.update_subscription(customer_id, subscription.model_copy(update={"auto_renew_enabled": enabled}))
+
+    # ---------------------------------------------------------------------------------- pricing
+
+    def price_sheet_url(self, market: str, view: str = "updatedlicensebased") -> str:
+        """Where the price sheet is: on api.partner.microsoft.com when this client talks to Partner Center
+        (``base_url`` is Partner Center's), else on ``base_url`` itself: an emulator serves both APIs on one
+        host, and the in-process one receives requests for any host through its transport."""
+        if not _PRICE_SHEET_MARKET.fullmatch(market) or not _PRICE_SHEET_VIEW.fullmatch(view):
+            raise ValueError(f"not a price sheet market and view: {market!r}, {view!r}")
+        host = SALES_BASE_URL if self.base_url == DEFAULT_BASE_URL else self.base_url
+        return host + PRICE_SHEET_PATH.format(market=market.upper(), view=view)
+
+    def price_sheet(
+        self,
+        market: str,
+        view: str = "updatedlicensebased",
+        *,
+        compressed: bool = True,
+        tokens: TokenProvider | None = None,
+        chunk_size: int = 1 << 16,
+    ) -> Iterator[bytes]:
+        """The price sheet of ``market`` as a byte stream (App+User): a CSV file, or a zip holding it when
+        ``compressed`` (``Accept-Encoding: deflate``) and Partner Center has one.
+
+        The request is sent when iteration starts; errors are raised from there, mapped like every other
+        call (one attempt: the caller caches the file and a rerun fetches it again). ``tokens`` gives the
+        App+User token for the pricing API's audience when the client's own provider cannot.
+        """
+        url = self.price_sheet_url(market, view)
+        operation = "GET /v1.0/sales/pricesheets"
+        request_id = str(uuid.uuid4())
+        headers = {
+            "Authorization": f"Bearer {(tokens or self._tokens).token(user=True)}",
+            "Accept": "text/csv, application/octet-stream, application/zip",
+            "MS-RequestId": request_id,
+            "MS-CorrelationId": self.correlation_id,
+            "MS-PartnerCenter-Application": "cspsync",
+            "User-Agent": "cspsync",
+            # httpx offers "gzip, deflate" by default, which would ask for the zip: always say which.
+            "Accept-Encoding": "deflate" if compressed else "identity",
+        }
+        self.stats.count_call(operation)
+        self.stats.count_request(0.0)
+        status: int | None = None
+        error_code: str | None = None
+        try:
+            with self._http.stream("GET", url, headers=headers) as response:
+                status = response.status_code
+                if status != 200:
+                    raise error_for_response(
+                        status=status, content=response.read(), request_id=request_id, operation=operation
+                    )
+                yield from response.iter_bytes(chunk_size)
+        except httpx.RequestError as exc:
+            raise error_for_transport(exc, request_id=request_id, operation=operation) from None
+        except PartnerCenterError as exc:
+            error_code = exc.code
+            raise
+        finally:
+            path = httpx.URL(url).path
+            call = CallRecord(
+                operation=operation, path=path, request_id=request_id, status=status, attempts=1, error_code=error_code
+            )
+            record(call)
