@@ -72,6 +72,18 @@ def observed_subscription(sub: Subscription) -> ObservedSubscription:
         cancellation_allowed_until=_iso(sub.cancellation_allowed_until_date),
         commitment_end=_iso(sub.commitment_end_date),
         order_id=sub.order_id,
+        refundable=_refundable(sub),
+    )
+
+
+def _refundable(sub: Subscription) -> tuple[tuple[int, str], ...] | None:
+    """Seats that can still be removed and until when (new commerce: 168 hours after they were added)."""
+    if sub.refundable_quantity is None:
+        return None
+    return tuple(
+        (detail.quantity or 0, _iso(detail.allowed_until_date_time) or "")
+        for detail in sub.refundable_quantity.details
+        if detail.allowed_until_date_time is not None
     )
 
 

@@ -26,6 +26,8 @@ class ObservedSubscription:
     cancellation_allowed_until: str | None = None
     commitment_end: str | None = None
     order_id: str | None = None
+    #: seats inside a new-commerce refund window and until when (ISO), as read; None when not read
+    refundable: tuple[tuple[int, str], ...] | None = None
 
 
 @dataclass(frozen=True)
