@@ -120,7 +120,7 @@ def test_a_failed_read_is_unknown_never_in_sync_nor_drift(
     assert "Drift: 1 drifted, 1 unknown, 5 in sync;" in text
     markdown = render_drift(report, "markdown")
     assert "> [!WARNING]\n> Some reads failed, so these customers are unknown (neither in sync nor drifted):\n" \
-           "> - contoso\\-bikes: state unknown: subscriptions could not be read" in markdown
+           "> - contoso\\-bikes: state unknown\\: subscriptions could not be read" in markdown
 
 
 def test_unreadable_relationships_make_the_customer_unknown(applied: ApplyRecord, emulator: EmulatorApp) -> None:

@@ -79,7 +79,7 @@ def test_plan_changed_since_plans_only_those_files_and_lists_deleted_ones(cspsyn
     assert markdown.code == 0
     assert markdown.out.startswith("<!-- cspsync-plan -->\n")
     assert markdown.out.endswith(
-        "_scope: 4 of 7 customer file\\(s\\), changed since main_\n\n"
+        "_scope\\: 4 of 7 customer file\\(s\\), changed since main_\n\n"
         "**No longer managed** (customer files deleted; nothing is deleted in Partner Center):\n\n"
         "- customers/woodgrove\\-bank\\.yaml (woodgrove\\-bank)\n"
     )
