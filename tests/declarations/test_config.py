@@ -8,7 +8,8 @@ import pytest
 
 from cspsync.declarations import find_config, load_config, validate
 from cspsync.errors import ConfigError, DeclarationError
-from tests.declarations.conftest import CONFIG, CUSTOMER, EXAMPLES, Repo, edit
+
+from .support import CONFIG, CUSTOMER, EXAMPLES, Repo, edit
 
 DEMO_KEY = "age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"
 

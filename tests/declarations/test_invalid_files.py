@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.declarations.conftest import CUSTOMER, edit
+from .support import CUSTOMER, edit
 
 CASES = [
     pytest.param(

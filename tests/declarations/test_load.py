@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from cspsync.declarations import Problem, check, load_repository
 from cspsync.declarations.load import MAX_BYTES, Document, parse_document
-from tests.declarations.conftest import CONFIG, CUSTOMER, TODAY, Repo, edit
+
+from .support import CONFIG, CUSTOMER, TODAY, Repo, edit
 
 
 def problems_of(raw: bytes) -> list[str]:

@@ -9,7 +9,8 @@ from freezegun import freeze_time
 
 from cspsync.declarations import validate
 from cspsync.declarations.rules import culture_language, email_problem, phone_problem, recipient_problem
-from tests.declarations.conftest import CONFIG, CUSTOMER, Repo, edit
+
+from .support import CONFIG, CUSTOMER, Repo, edit
 
 TAILSPIN = """\
 apiVersion: cspsync.io/v1
