@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
 
@@ -77,6 +78,79 @@ class Change(Frozen):
     after: Any = None
 
 
+class Commitment(Frozen):
+    """What an order or added seats commit to under new-commerce rules."""
+
+    term: str | None = None  # P1M | P1Y | P3Y
+    #: months this change commits to: the whole term for an order, what is left of it for added seats
+    months: Decimal
+    ends_on: dt.date | None = None  # last day of the term
+    #: until when it can still be cancelled or reduced: 168 hours (7 days) after it is bought, if bought now
+    cancellable_until: dt.datetime | None = None
+
+
+class Money(Frozen):
+    """What an order or a seat change costs, in the customer's currency (figures rounded to its minor unit).
+
+    ``unit_*`` are per seat and month; ``monthly_*`` and ``term_*`` are for the seats the action adds
+    (negative when it removes them). A figure is None when it cannot be known; ``note`` says why.
+    """
+
+    currency: str
+    seats: int = 0
+    billing_cycle: str | None = None
+    #: the Azure plan is billed by consumption: no figure is estimated for it
+    consumption: bool = False
+    unit_cost: Decimal | None = None  # the partner's cost (Partner Center's price sheet)
+    unit_price: Decimal | None = None  # the customer's price (the pricebook)
+    monthly_cost: Decimal | None = None
+    monthly_price: Decimal | None = None
+    term_cost: Decimal | None = None
+    term_price: Decimal | None = None
+    margin: Decimal | None = None  # monthly_price - monthly_cost
+    margin_percent: Decimal | None = None  # margin / monthly_price x 100
+    pricebook: str | None = None
+    commitment: Commitment | None = None
+    note: str | None = None
+
+
+class Totals(Frozen):
+    """Sums of the money of ready and waiting actions in one currency (blocked ones will not happen)."""
+
+    currency: str
+    monthly_cost: Decimal
+    monthly_price: Decimal | None = None  # None when some priced item has no customer price
+    term_cost: Decimal
+    term_price: Decimal | None = None
+    margin: Decimal | None = None
+    #: monthly cost of orders and seat increases only: what budget ceilings are compared with
+    added_monthly_cost: Decimal
+    consumption: int = 0  # items billed by consumption, not in the figures
+    unknown: int = 0  # items whose cost could not be found, not in the figures
+
+
+class BudgetCheck(Frozen):
+    """One ceiling of cspsync.yaml's ``budget`` against what the plan adds."""
+
+    scope: Literal["plan", "customer"]
+    customer: str | None = None
+    currency: str
+    ceiling: Decimal
+    added: Decimal | None = None  # None: some cost is unknown, so the ceiling cannot be checked
+    over: bool
+
+
+class PlanMoney(Frozen):
+    totals: tuple[Totals, ...] = ()  # the whole plan, one per currency
+    budget: tuple[BudgetCheck, ...] = ()
+    #: why costs are missing (a price sheet that could not be read): never shown as zero
+    unknown: tuple[str, ...] = ()
+
+    @property
+    def over_budget(self) -> bool:
+        return any(check.over for check in self.budget)
+
+
 class Action(Frozen):
     id: str
     customer: str
@@ -91,6 +165,8 @@ class Action(Frozen):
     payload: dict[str, Any] = Field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     destructive: bool = False
+    #: what it costs (orders, seat changes, cancellations), when the plan was priced
+    money: Money | None = None
 
 
 CustomerState = Literal["new", "linked", "waiting", "missing", "unknown"]
@@ -108,6 +184,7 @@ class CustomerPlan(Frozen):
     state: CustomerState
     note: str | None = None
     actions: tuple[str, ...] = ()
+    money: Totals | None = None
 
 
 class Unmanaged(Frozen):
@@ -149,6 +226,12 @@ class Plan(Frozen):
     unmanaged: tuple[Unmanaged, ...] = ()
     #: problems that made part of the observation unknown (a read failed): never reported as "no changes"
     unknown: tuple[str, ...] = ()
+    #: totals, budget checks and missing costs, when the plan was priced (older plans have none)
+    money: PlanMoney | None = None
+
+    @property
+    def over_budget(self) -> bool:
+        return self.money is not None and self.money.over_budget
 
     @property
     def summary(self) -> Summary:

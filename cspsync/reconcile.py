@@ -17,6 +17,7 @@ from cspsync.observe import Strategy, observe
 from cspsync.outbox import sent_invitations
 from cspsync.plan import FORMAT_VERSION, Plan
 from cspsync.planner import declarations_fingerprint, make_plan
+from cspsync.pricing import price_plan, price_sheets
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
@@ -63,6 +64,7 @@ def plan_for(
             correlation_id=connection.client.correlation_id,
             sent_invitations=sent_invitations(workspace),
         )
+        plan = price_plan(plan, repo, declared, observation, price_sheets(connection, workspace))
     except BaseException:
         connection.close()
         raise

@@ -1,0 +1,227 @@
+"""The money pass: a plan in, the same plan out with what each change costs, totals and budget checks.
+
+It runs after :func:`cspsync.planner.make_plan` and changes no decision of the planner but one: a seat
+decrease or a cancellation whose new-commerce window has closed becomes ``!`` blocked, with the reason and
+the date it closed (see :mod:`cspsync.pricing.windows`), instead of failing at apply. Costs come from the
+markets' price sheets (one parse per market, of the rows the plan needs), prices from the customers'
+pricebooks. A price sheet that cannot be read leaves those figures unknown and says why in
+``plan.money.unknown``: an unknown cost is never shown as zero.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+from cspsync.declarations import Declared, Repository
+from cspsync.declarations.models import CustomerFile
+from cspsync.errors import CspsyncError
+from cspsync.observed import Observation, ObservedSubscription
+from cspsync.plan import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Symbol, Totals
+from cspsync.planner import AZURE_PLAN_PRODUCT
+from cspsync.pricing.costs import SeatChange, consumption, money_for
+from cspsync.pricing.currency import market_currency
+from cspsync.pricing.pricebook import OfferKey, Pricebook, load_pricebooks
+from cspsync.pricing.pricesheet import PriceSheetIndex
+from cspsync.pricing.totals import budget_checks, by_currency, counted, totals
+from cspsync.pricing.windows import Window, cancellation_window, parse_instant, reduction_window, show_instant
+
+
+class CostSource(Protocol):
+    """Where partner costs come from: :class:`cspsync.pricing.cache.PriceSheetCache` or a test's sheet."""
+
+    def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex: ...
+
+
+@dataclass(frozen=True)
+class _Item:
+    """What one action does to money: a seat change, or the Azure plan (consumption)."""
+
+    customer: CustomerFile
+    market: str
+    change: SeatChange | None  # None: the Azure plan
+    observed: ObservedSubscription | None = None
+
+
+def _declared_terms(customer: CustomerFile, friendly_name: str) -> tuple[str | None, str | None]:
+    wanted = " ".join(friendly_name.split()).casefold()
+    for sub in customer.spec.subscriptions:
+        if " ".join(sub.friendlyName.split()).casefold() == wanted:
+            return sub.term, sub.billingCycle
+    return None, None
+
+
+def _observed(observation: Observation, customer: str, subscription_id: object) -> ObservedSubscription | None:
+    found = observation.customers.get(customer)
+    for sub in (found.subscriptions or ()) if found is not None else ():
+        if sub.id == subscription_id:
+            return sub
+    return None
+
+
+def _item(action: Action, customer: CustomerFile, observation: Observation) -> _Item | None:
+    market = customer.spec.company.address.country.upper()
+    payload = action.payload
+    if action.kind is Kind.ORDER_SUBSCRIPTION:
+        if payload.get("azurePlan") or payload.get("productId") == AZURE_PLAN_PRODUCT:
+            return _Item(customer, market, None)
+        key = OfferKey(
+            str(payload["productId"]), str(payload["skuId"]), str(payload["termDuration"]), str(payload["billingCycle"])
+        )
+        quantity = int(payload["quantity"])
+        return _Item(customer, market, SeatChange(key, quantity, quantity, new_subscription=True))
+    changes_seats = action.kind is Kind.UPDATE_SUBSCRIPTION and "quantity" in (payload.get("set") or {})
+    if not changes_seats and action.kind is not Kind.CANCEL_SUBSCRIPTION:
+        return None
+    sub = _observed(observation, action.customer, payload.get("subscriptionId"))
+    if sub is None:
+        return None
+    product, _, rest = sub.offer_id.partition(":")
+    if product.upper() == AZURE_PLAN_PRODUCT:
+        return _Item(customer, market, None, sub) if action.kind is Kind.CANCEL_SUBSCRIPTION else None
+    term, billing = _declared_terms(customer, sub.friendly_name)
+    key = OfferKey(
+        product, rest.partition(":")[0], sub.term or term or "P1M", sub.billing_cycle or billing or "monthly"
+    )
+    after = int(payload["set"]["quantity"]) if changes_seats else 0
+    end = parse_instant(sub.commitment_end)
+    change = SeatChange(key, after - sub.quantity, after, new_subscription=False, term_end=end.date() if end else None)
+    return _Item(customer, market, change, sub)
+
+
+def _window(action: Action, item: _Item, now: dt.datetime) -> Window | None:
+    """The new-commerce window of a decrease or cancellation; None for anything else."""
+    if item.observed is None or item.change is None or item.change.seats >= 0:
+        return None
+    if action.kind is Kind.CANCEL_SUBSCRIPTION:
+        return cancellation_window(item.observed, now)
+    return reduction_window(item.observed, -item.change.seats, now)
+
+
+def _currency(
+    customer: CustomerFile, book: Pricebook | None, market: str, index: PriceSheetIndex | None, key: OfferKey | None
+) -> str:
+    if customer.spec.currency:
+        return customer.spec.currency
+    if book is not None:
+        return book.currency
+    known = market_currency(market)
+    if known is not None:
+        return known
+    row = index.lookup(key) if index is not None and key is not None else None
+    return row.currency if row is not None else "XXX"
+
+
+def _indexes(
+    items: Mapping[str, _Item], costs: CostSource | None
+) -> tuple[dict[str, PriceSheetIndex], dict[str, str], list[str]]:
+    """One index per market holding the keys the plan needs; why a market has none."""
+    wanted: dict[str, set[OfferKey]] = {}
+    for item in items.values():
+        if item.change is not None:
+            wanted.setdefault(item.market, set()).add(item.change.key)
+    indexes: dict[str, PriceSheetIndex] = {}
+    missing: dict[str, str] = {}
+    unknown: list[str] = []
+    for market, keys in sorted(wanted.items()):
+        if costs is None:
+            missing[market] = "no price sheet was read"
+            continue
+        try:
+            indexes[market] = costs.index(market, keys)
+        except CspsyncError as err:
+            missing[market] = f"the price sheet for {market} could not be read"
+            unknown.append(f"price sheet for {market}: {err.message}")
+    if costs is None and missing:
+        unknown.append("costs were not read: no price sheet source")
+    return indexes, missing, unknown
+
+
+def price_plan(
+    plan: Plan,
+    repo: Repository,
+    declared: Sequence[Declared],
+    observation: Observation,
+    costs: CostSource | None,
+    *,
+    pricebooks: Mapping[str, Pricebook] | None = None,
+) -> Plan:
+    """``plan`` with money on its orders, seat changes and cancellations, totals and budget checks."""
+    now = plan.created_at
+    books = load_pricebooks(repo.root) if pricebooks is None else pricebooks
+    customers = {d.customer.metadata.name: d.customer for d in declared}
+    items: dict[str, _Item] = {}
+    for action in plan.actions:
+        customer = customers.get(action.customer)
+        item = _item(action, customer, observation) if customer is not None else None
+        if item is not None:
+            items[action.id] = item
+    indexes, missing, unknown = _indexes(items, costs)
+
+    actions: list[Action] = []
+    for action in plan.actions:
+        item = items.get(action.id)
+        if item is None:
+            actions.append(action)
+            continue
+        window = _window(action, item, now)
+        if window is not None and not window.possible:
+            impossible = {"status": "blocked", "symbol": Symbol.HUMAN, "reason": window.reason}
+            actions.append(action.model_copy(update=impossible))
+            continue
+        money = _money(item, books, indexes, missing, now)
+        if window is not None and window.until is not None:
+            verb = "cancelled" if action.kind is Kind.CANCEL_SUBSCRIPTION else "reduced"
+            note = "; ".join(filter(None, [f"can still be {verb} until {show_instant(window.until)}", money.note]))
+            money = money.model_copy(update={"note": note})
+        actions.append(action.model_copy(update={"money": money}))
+
+    by_id = {a.id: a for a in actions}
+    customer_plans: list[CustomerPlan] = []
+    customer_totals: dict[str, Totals] = {}
+    for customer_plan in plan.customers:
+        monies = [m for a in customer_plan.actions if counted(by_id[a]) and (m := by_id[a].money) is not None]
+        if monies:
+            total = totals(monies[0].currency, monies)
+            customer_totals[customer_plan.name] = total
+            customer_plan = customer_plan.model_copy(update={"money": total})
+        customer_plans.append(customer_plan)
+    plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
+    summary = PlanMoney(
+        totals=plan_totals,
+        budget=budget_checks(repo.config.budget, plan_totals, customer_totals),
+        unknown=tuple(unknown),
+    )
+    return plan.model_copy(update={"actions": tuple(actions), "customers": tuple(customer_plans), "money": summary})
+
+
+def _money(
+    item: _Item,
+    books: Mapping[str, Pricebook],
+    indexes: Mapping[str, PriceSheetIndex],
+    missing: Mapping[str, str],
+    now: dt.datetime,
+) -> Money:
+    spec = item.customer.spec
+    book = books.get(spec.pricebook) if spec.pricebook else None
+    index = indexes.get(item.market)
+    change = item.change
+    currency = _currency(item.customer, book, item.market, index, change.key if change else None)
+    if change is None:
+        return consumption(currency)
+    row = index.lookup(change.key, quantity=max(change.quantity, 1), at=now) if index is not None else None
+    note = missing.get(item.market)
+    if row is not None and row.currency != currency:
+        note = f"the price sheet for {item.market} is in {row.currency}, but the customer is billed in {currency}"
+        row = None
+    resolution = book.resolve(change.key) if book is not None else None
+    if book is None and spec.pricebook:
+        note = note or f"pricebook {spec.pricebook} was not found"
+    money = money_for(
+        change, currency=currency, row=row, resolution=resolution, pricebook=spec.pricebook, now=now, note=note
+    )
+    if book is None and not spec.pricebook and money.note is None:
+        money = money.model_copy(update={"note": "no pricebook: the customer's price is not set"})
+    return money

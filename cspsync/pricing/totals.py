@@ -1,0 +1,93 @@
+"""Totals per customer and per plan, and the budget ceilings of cspsync.yaml checked against them.
+
+Only actions that will happen count: ready ones, and waiting ones (they run once a person acts); blocked
+and refused ones do not. Amounts are added per currency, never converted. A ceiling compares the monthly
+cost a plan *adds* (orders and seat increases; a decrease elsewhere makes no room), and a ceiling whose
+currency has an item of unknown cost counts as exceeded: the plan cannot show it is under.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+
+from cspsync.declarations.models import Budget
+from cspsync.plan import Action, BudgetCheck, Money, Totals
+from cspsync.pricing.currency import round_money
+
+COUNTED = ("ready", "waiting")
+
+
+def counted(action: Action) -> bool:
+    return action.money is not None and action.status in COUNTED
+
+
+def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
+    total = Decimal(0)
+    for value in values:
+        if value is None:
+            return None
+        total += value
+    return total
+
+
+def totals(currency: str, monies: Sequence[Money]) -> Totals:
+    """The sums of ``monies`` (all in ``currency``), each a whole number of the currency's minor unit."""
+    figured = [m for m in monies if not m.consumption and m.monthly_cost is not None]
+
+    def money(value: Decimal) -> Decimal:
+        return round_money(value, currency)
+
+    def maybe(value: Decimal | None) -> Decimal | None:
+        return money(value) if value is not None else None
+
+    monthly_cost = money(sum((m.monthly_cost for m in figured if m.monthly_cost is not None), Decimal(0)))
+    monthly_price = maybe(_sum(m.monthly_price for m in figured))
+    added = sum((m.monthly_cost for m in figured if m.monthly_cost is not None and m.monthly_cost > 0), Decimal(0))
+    return Totals(
+        currency=currency,
+        monthly_cost=monthly_cost,
+        monthly_price=monthly_price,
+        term_cost=money(sum((m.term_cost or Decimal(0) for m in figured), Decimal(0))),
+        term_price=maybe(_sum(m.term_price for m in figured)),
+        margin=monthly_price - monthly_cost if monthly_price is not None else None,
+        added_monthly_cost=money(added),
+        consumption=sum(1 for m in monies if m.consumption),
+        unknown=sum(1 for m in monies if not m.consumption and m.monthly_cost is None),
+    )
+
+
+def by_currency(monies: Iterable[Money]) -> tuple[Totals, ...]:
+    groups: dict[str, list[Money]] = {}
+    for money in monies:
+        groups.setdefault(money.currency, []).append(money)
+    return tuple(totals(currency, items) for currency, items in sorted(groups.items()))
+
+
+def _check(scope: str, customer: str | None, ceiling: Decimal, total: Totals) -> BudgetCheck:
+    added = total.added_monthly_cost if total.unknown == 0 else None
+    return BudgetCheck(
+        scope="plan" if scope == "plan" else "customer",
+        customer=customer,
+        currency=total.currency,
+        ceiling=ceiling,
+        added=added,
+        over=added is None or added > ceiling,
+    )
+
+
+def budget_checks(
+    budget: Budget, plan_totals: Sequence[Totals], customer_totals: Mapping[str, Totals]
+) -> tuple[BudgetCheck, ...]:
+    """Every ceiling that applies: per plan for each currency the plan spends, per customer likewise."""
+    checks = [
+        _check("plan", None, budget.perPlan[total.currency], total)
+        for total in plan_totals
+        if total.currency in budget.perPlan
+    ]
+    checks += [
+        _check("customer", name, budget.perCustomer[total.currency], total)
+        for name, total in sorted(customer_totals.items())
+        if total.currency in budget.perCustomer
+    ]
+    return tuple(checks)
