@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import html
 import re
+from decimal import Decimal
 
 from cspsync.plan import Action, CustomerPlan, Plan, Symbol
+from cspsync.pricing.currency import format_money
+from cspsync.render import money
 from cspsync.render.words import change_line, headline, summary_line
 
 #: the hidden marker that finds the sticky comment again
@@ -41,6 +44,7 @@ def _diff_line(action: Action) -> list[str]:
     # diff highlighting: + green, - red, ! orange, # grey; the real symbol follows for readers
     lines = [f"{mark} {action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
     lines += [f"{mark}     {change_line(c)}" for c in action.changes]
+    lines += [f"{mark}     {line}" for line in money.action_lines(action)]
     if action.status != "ready" and action.reason:
         lines.append(f"#     {action.status}: {action.reason}")
     lines += [f"#     warning: {w}" for w in action.warnings]
@@ -68,6 +72,9 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
         lines += _diff_line(plan.action(action_id))
     if customer.note:
         lines.insert(0, f"# {customer.note}")
+    total = money.customer_line(customer)
+    if total:
+        lines.append(f"# {total}")
     body = "\n".join(lines)
     fence = _fence_for(body)
     where = customer.domain or customer.tenant_id or ""
@@ -76,6 +83,50 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
         f"<details><summary>{title} ({html.escape(customer.state)})</summary>\n\n"
         f"{fence}diff\n{body}\n{fence}\n\n</details>\n"
     )
+
+
+def _cell(value: Decimal | None, currency: str) -> str:
+    return format_money(value, currency) if value is not None else "—"
+
+
+def money_section(plan: Plan) -> list[str]:
+    """Totals per currency as a table, then budget and unknown costs as alerts; nothing for an unpriced plan."""
+    if plan.money is None:
+        return []
+    lines: list[str] = []
+    if plan.money.over_budget:
+        lines += ["> [!CAUTION]", "> **Over budget.**"]
+        over = [money.budget_line(check) for check in plan.money.budget if check.over]
+        lines += [f"> - {escape_inline(line)}" for line in over]
+        lines += ["> `cspsync apply` refuses this plan unless `--allow-over-budget` is given.", ""]
+    if plan.money.unknown:
+        lines += ["> [!WARNING]", "> Some costs are unknown (not zero):"]
+        lines += [f"> - {escape_inline(reason)}" for reason in plan.money.unknown]
+        lines.append("")
+    if plan.money.totals:
+        lines += [
+            "**Money** (ready and waiting changes; blocked ones are not counted):",
+            "",
+            "| currency | to customers / month | cost / month | margin / month | commitments to customers "
+            "| commitments at cost | not counted |",
+            "|---|---:|---:|---:|---:|---:|---|",
+        ]
+        for total in plan.money.totals:
+            currency = total.currency
+            left_out = [
+                f"{total.consumption} Azure plan(s) billed by consumption" if total.consumption else "",
+                f"{total.unknown} item(s) of unknown cost" if total.unknown else "",
+            ]
+            lines.append(
+                f"| {currency} | {_cell(total.monthly_price, currency)} | {_cell(total.monthly_cost, currency)} "
+                f"| {_cell(total.margin, currency)} | {_cell(total.term_price, currency)} "
+                f"| {_cell(total.term_cost, currency)} | {'; '.join(filter(None, left_out))} |"
+            )
+        lines.append("")
+    within = [money.budget_line(check) for check in plan.money.budget if not check.over]
+    if within:
+        lines += [f"- {escape_inline(line)}" for line in within] + [""]
+    return lines
 
 
 def render_markdown(plan: Plan) -> str:
@@ -94,6 +145,7 @@ def render_markdown(plan: Plan) -> str:
         head.append("> [!CAUTION]")
         head.append("> This plan suspends or cancels subscriptions.")
         head.append("")
+    head += money_section(plan)
     changed = [c for c in plan.customers if c.actions or c.note]
     head.append("| customer | file | create | update | cancel | waiting |")
     head.append("|---|---|---:|---:|---:|---:|")

@@ -8,6 +8,7 @@ from rich.console import Console
 from rich.text import Text
 
 from cspsync.plan import Action, Plan, Symbol
+from cspsync.render import money
 from cspsync.render.words import change_line, headline, summary_line
 
 STYLES: dict[Symbol, str] = {
@@ -29,6 +30,7 @@ def _action_lines(action: Action) -> list[Text]:
     lines = [first]
     for change in action.changes:
         lines.append(Text(f"      {change_line(change)}", style=style))
+    lines += [Text(f"      {line}", style="cyan") for line in money.action_lines(action)]
     if action.status != "ready" and action.reason:
         style = "dim" if action.status == "waiting" else "red"
         lines.append(Text(f"      {action.status}: {action.reason}", style=style))
@@ -66,6 +68,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         for action_id in customer.actions:
             for line in _action_lines(by_id[action_id]):
                 console.print(line)
+        total = money.customer_line(customer)
+        if total:
+            console.print(Text(f"    {total}", style="bold cyan"))
     for item in plan.unmanaged:
         console.print(Text(f"\nunmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})",
                            style="dim"))
@@ -78,5 +83,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     if not plan.has_changes and not plan.unknown:
         console.print(Text("No changes to apply now; the steps above wait for a person or are blocked.",
                            style="bold green"))
+    for words in money.plan_lines(plan):
+        over = words.startswith(("OVER BUDGET", "apply refuses"))
+        console.print(Text(words, style="bold red" if over else "cyan"))
     console.print(Text(summary_line(plan.summary), style="bold"))
     return buffer.getvalue()
