@@ -13,6 +13,7 @@ from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
 from cspsync.plan import Plan
+from cspsync.pricing.totals import refuse_over_budget
 from cspsync.reconcile import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.render import render
 from cspsync.scope import Shard, scope_of
@@ -107,6 +108,9 @@ def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, 
     help="Actions run at once (Partner Center's rate limit still applies).",
 )
 @click.option("--wait-for-lock", is_flag=True, help="Queue behind a running apply instead of refusing.")
+@click.option(
+    "--allow-over-budget", is_flag=True, help="Apply a plan that is over a ceiling of budget in cspsync.yaml."
+)
 @scope_options
 def apply(
     paths: tuple[Path, ...],
@@ -115,6 +119,7 @@ def apply(
     yes: bool,
     workers: int,
     wait_for_lock: bool,
+    allow_over_budget: bool,
     changed_since: str | None,
     shard: Shard | None,
 ) -> int:
@@ -154,6 +159,7 @@ def apply(
         refuse_demo_key_for_real_target(repo.config.credentials.ageRecipients, to_apply.target)
         parse_recipients(repo.config.credentials.ageRecipients)
         click.echo(render(to_apply, "text", color=stdout_is_tty()), nl=False)
+        refuse_over_budget(to_apply, allowed=allow_over_budget)
         if to_apply.unknown:
             raise ApplyError(
                 "part of Partner Center's state could not be read; nothing was applied",

@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
 from cspsync.declarations.models import Budget
-from cspsync.plan import Action, BudgetCheck, Money, Totals
+from cspsync.errors import ApplyError
+from cspsync.plan import Action, BudgetCheck, Money, Plan, Totals
 from cspsync.pricing.currency import round_money
 
 COUNTED = ("ready", "waiting")
@@ -91,3 +92,15 @@ def budget_checks(
         if total.currency in budget.perCustomer
     ]
     return tuple(checks)
+
+
+def refuse_over_budget(plan: Plan, *, allowed: bool) -> None:
+    """ApplyError when ``plan`` is over a ceiling of cspsync.yaml's budget and that was not allowed."""
+    if allowed or not plan.over_budget or plan.money is None:
+        return
+    over = [check for check in plan.money.budget if check.over]
+    scopes = ", ".join("the plan" if check.scope == "plan" else str(check.customer) for check in over)
+    raise ApplyError(
+        f"the plan is over budget ({scopes}); nothing was applied",
+        hint="review the costs above; pass --allow-over-budget to apply it anyway, or raise budget in cspsync.yaml",
+    )
