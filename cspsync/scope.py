@@ -25,7 +25,8 @@ import yaml
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError, PlanError
 from cspsync.observe import Strategy
-from cspsync.plan import FORMAT_VERSION, Action, Plan, Unmanaged
+from cspsync.plan import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, Unmanaged
+from cspsync.pricing.totals import by_currency, counted
 
 SUFFIXES = (".yaml", ".yml")
 
@@ -282,6 +283,7 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
         return "merged:sha256:" + hashlib.sha256("\n".join(sorted(values)).encode()).hexdigest()
 
     correlation_ids = list(dict.fromkeys(p.correlation_id for _, p in plans))
+    money = _merged_money([p for _, p in plans], actions)
     return Plan(
         cspsync_version=first.cspsync_version,
         created_at=max(p.created_at for _, p in plans),
@@ -295,7 +297,28 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
         actions=tuple(actions),
         unmanaged=tuple(unmanaged),
         unknown=tuple(u for _, p in plans for u in p.unknown),
+        money=money,
     )
+
+
+def _merged_money(plans: Sequence[Plan], actions: Sequence[Action]) -> PlanMoney | None:
+    """Totals of the merged actions; per-plan ceilings checked against them, per-customer checks kept."""
+    priced = [p.money for p in plans if p.money is not None]
+    if not priced:
+        return None
+    plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
+    ceilings = {c.currency: c.ceiling for m in priced for c in m.budget if c.scope == "plan"}
+    checks: list[BudgetCheck] = []
+    for total in plan_totals:
+        if total.currency in ceilings:
+            added = total.added_monthly_cost if total.unknown == 0 else None
+            ceiling = ceilings[total.currency]
+            checks.append(BudgetCheck(scope="plan", currency=total.currency, ceiling=ceiling, added=added,
+                                      over=added is None or added > ceiling))
+    checks += sorted((c for m in priced for c in m.budget if c.scope == "customer"),
+                     key=lambda c: (c.customer or "", c.currency))
+    unknown = tuple(dict.fromkeys(u for m in priced for u in m.unknown))
+    return PlanMoney(totals=plan_totals, budget=tuple(checks), unknown=unknown)
 
 
 def scope_of(

@@ -57,14 +57,10 @@ def git(root: Path, *args: str, date: str | None = None) -> str:
 
 @pytest.fixture
 def declarations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A partner's repository: cspsync.yaml, emulator-seed.yaml, templates/, keys/ and customers/ at the top,
+    """A partner's repository (the examples: cspsync.yaml, customers/, emulator-seed.yaml, templates/...)
     committed on main; the working folder; cspsync's state outside it."""
     root = tmp_path / "declarations"
-    root.mkdir()
-    for name in ("cspsync.yaml", "emulator-seed.yaml"):
-        shutil.copy(EXAMPLES / name, root / name)
-    for name in ("templates", "keys", "customers"):
-        shutil.copytree(EXAMPLES / name, root / name)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".cspsync"))
     (root / ".gitignore").write_text(".cspsync/\n", encoding="utf-8")
     monkeypatch.chdir(root)
     monkeypatch.setenv("CSPSYNC_STATE_DIR", str(tmp_path / "state"))

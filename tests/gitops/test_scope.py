@@ -178,6 +178,7 @@ def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(
     assert [a["id"] for a in together["actions"]] == [a["id"] for a in full["actions"]]
     assert together["scope"] == full["scope"]
     assert together["declarations_fingerprint"].startswith("merged:sha256:")
+    assert together["money"]["totals"] == full["money"]["totals"]  # sums of the shards' priced actions
 
     markdown = cspsync("merge-plans", "shard-1.json", "shard-2.json", "shard-3.json", "--format", "markdown")
     assert markdown.out.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
