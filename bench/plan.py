@@ -1,0 +1,373 @@
+"""Benchmark: what a plan (and an apply) costs in Partner Center calls, time and memory.
+
+    python bench/plan.py --sizes 1000,10000 [--repeat 3] [--apply-size 200] [--rate 50] [--latency 20-50]
+
+For each size N it generates N customer files (bench/validate.py's generator) and an in-memory emulator
+world where those customers exist with the billing profiles they declare, then prints, side by side:
+
+1. validate: ``cspsync.declarations.check`` on the N files (in process; bench/validate.py compares the
+   ``cspsync validate`` command with check-jsonschema);
+2. full plan against the in-process emulator, through ``reconcile.plan_for`` as ``cspsync plan`` runs
+   it: API calls made (client stats and the emulator's request log) against the lower bound (customer
+   list pages + one read per declared resource kind per customer), and local work (load + diff/plan +
+   pricing + render) against the validate time;
+3. plan and apply of a smaller first-apply portfolio with emulated latency and a rate limit (the client's
+   requests_per_second equal to the emulator's throttle), wall time against requests / rate;
+4. plans scoped to k changed files (observe strategy "lookup", as ``--changed-since``): calls for k=1, 10,
+   100 whatever N;
+5. peak memory (ru_maxrss) of each step, each measured in its own fresh process.
+
+Times are medians of --repeat runs. Nothing here is a test: it prints figures (see bench/README.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+import portfolio  # noqa: E402
+
+from cspsync import reconcile  # noqa: E402
+from cspsync.apply import Applier  # noqa: E402
+from cspsync.declarations import Declared, check  # noqa: E402
+from cspsync.emulator import EmulatorApp, Faults, transport  # noqa: E402
+from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken  # noqa: E402
+from cspsync.render import render  # noqa: E402
+from cspsync.target import Connection  # noqa: E402
+from cspsync.workspace import Workspace  # noqa: E402
+
+BASE_URL = "https://api.partnercenter.microsoft.com"
+PAGE = 500  # customers per page of GET /v1/customers (the client asks for 500, Partner Center's maximum)
+#: the endpoints of the lower bound: the customer list and one read per declared resource kind
+BOUND_ENDPOINTS = {
+    "GET /v1/customers",
+    "GET /v1/customers (next page)",
+    "GET /v1/customers/{customer_id}/profiles/billing",
+    "GET /v1/customers/{customer_id}/agreements",
+    "GET /v1/customers/{customer_id}/subscriptions",
+}
+UNLIMITED = Limits(requests_per_second=1_000_000.0, burst=1_000_000, max_concurrency=8)
+
+
+def maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
+def lower_bound(declared: tuple[Declared, ...] | list[Declared], customers_in_world: int) -> int:
+    """Customer-list pages plus, per declared customer, one read per resource kind it declares."""
+    reads = 0
+    for item in declared:
+        spec = item.customer.spec
+        reads += 1  # billing profile: every declaration has a company
+        reads += 1 if spec.agreement is not None else 0
+        reads += 1 if spec.subscriptions else 0
+    return math.ceil(customers_in_world / PAGE) + reads
+
+
+class Timers:
+    """Wall time of named steps, accumulated per run."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[str, float] = {}
+
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
+
+    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            with self.step(name):
+                return fn(*args, **kwargs)
+
+        return timed
+
+
+def client_for(app: EmulatorApp, limits: Limits = UNLIMITED) -> PartnerCenterClient:
+    return PartnerCenterClient(base_url=BASE_URL, transport=transport(app), tokens=StaticToken(), limits=limits)
+
+
+@contextmanager
+def planning_against(app: EmulatorApp, client: PartnerCenterClient, timers: Timers) -> Iterator[None]:
+    """``reconcile.plan_for`` as ``cspsync plan`` runs it, connected to ``client``; its steps timed."""
+    saved = {name: getattr(reconcile, name) for name in ("connect", "observe", "make_plan", "price_plan",
+                                                          "with_association_notes")}
+    replaced = {
+        "connect": lambda *a, **k: Connection("emulator", client, emulator=app),
+        "observe": timers.wrap("observe", saved["observe"]),
+        "make_plan": timers.wrap("diff+plan", saved["make_plan"]),
+        "price_plan": timers.wrap("pricing", saved["price_plan"]),
+        "with_association_notes": timers.wrap("association", saved["with_association_notes"]),
+    }
+    for name, fn in replaced.items():
+        setattr(reconcile, name, fn)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(reconcile, name, fn)
+
+
+# ---------------------------------------------------------------------------------------- workers
+
+
+def task_validate(folder: Path, repeat: int) -> dict[str, Any]:
+    runs = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        report = check([folder / "customers"], config_path=folder / "cspsync.yaml")
+        runs.append(time.perf_counter() - start)
+        assert report.valid, report.problems[:3]
+    return {"validate_s": statistics.median(runs), "runs": runs, "maxrss_mib": maxrss_mib()}
+
+
+def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
+    repo = portfolio.load(folder)
+    store = portfolio.world_for(repo)
+    in_world = store.customer_count()
+    workspace = Workspace(folder / ".cspsync-plan")
+    results: list[dict[str, Any]] = []
+    for run in range(repeat + 1):  # run 0 fills the price-sheet cache (downloads once a month per market)
+        app = EmulatorApp(store, page_size=PAGE)
+        client = client_for(app)
+        timers = Timers()
+        with timers.step("load"):
+            repo = portfolio.load(folder)
+        with planning_against(app, client, timers), timers.step("plan_for"):
+            planned = reconcile.plan_for(repo, repo.customers, target="emulator", workspace=workspace,
+                                         full_scope=True)
+        with timers.step("render"):
+            text = render(planned.plan, "text")
+            markdown = render(planned.plan, "markdown")
+        stats = client.stats.snapshot()
+        served = app.request_counts()
+        client.close()
+        if run == 0:
+            cold_calls = stats["total_calls"]
+            continue
+        results.append({
+            "seconds": timers.seconds,
+            "calls": stats["total_calls"],
+            "requests": sum(served.values()),
+            "by_endpoint": stats["calls"],
+            "actions": len(planned.plan.actions),
+            "text_chars": len(text),
+            "markdown_chars": len(markdown),
+        })
+    steps = {name: statistics.median(r["seconds"].get(name, 0.0) for r in results) for name in results[0]["seconds"]}
+    local = steps["load"] + steps.get("diff+plan", 0.0) + steps.get("pricing", 0.0) + steps["render"]
+    return {
+        "customers_in_world": in_world,
+        "lower_bound": lower_bound(repo.customers, in_world),
+        "calls": results[-1]["calls"],
+        "requests": results[-1]["requests"],
+        "cold_calls": cold_calls,
+        "by_endpoint": results[-1]["by_endpoint"],
+        "steps_s": steps,
+        "local_s": local,
+        "actions": results[-1]["actions"],
+        "markdown_chars": results[-1]["markdown_chars"],
+        "maxrss_mib": maxrss_mib(),
+    }
+
+
+def task_scoped(folder: Path, repeat: int, ks: list[int]) -> dict[str, Any]:
+    repo = portfolio.load(folder)
+    store = portfolio.world_for(repo)
+    workspace = Workspace(folder / ".cspsync-scoped")
+    out: dict[str, Any] = {}
+    warm = EmulatorApp(store, page_size=PAGE)
+    with planning_against(warm, client_for(warm), Timers()):  # fill the price-sheet cache first
+        reconcile.plan_for(repo, repo.customers[:1], target="emulator", workspace=workspace, full_scope=False)
+    for k in ks:
+        step = max(1, len(repo.customers) // k)
+        changed = list(repo.customers[::step][:k])  # changed files spread over the portfolio
+        runs, calls = [], 0
+        for _ in range(repeat):
+            app = EmulatorApp(store, page_size=PAGE)
+            client = client_for(app)
+            start = time.perf_counter()
+            with planning_against(app, client, Timers()):
+                reconcile.plan_for(repo, changed, target="emulator", workspace=workspace, full_scope=False,
+                                   strategy="lookup")
+            runs.append(time.perf_counter() - start)
+            calls = client.stats.snapshot()["total_calls"]
+            client.close()
+        out[str(k)] = {"calls": calls, "bound": k + lower_bound(changed, 0), "seconds": statistics.median(runs)}
+    out["maxrss_mib"] = maxrss_mib()
+    return out
+
+
+def task_apply(folder: Path, rate: float, burst: int, latency: tuple[float, float], workers: int) -> dict[str, Any]:
+    repo = portfolio.load(folder)
+    store = portfolio.world_for(repo, first_apply=True)
+    faults = Faults(seed=7, latency_ms=latency, throttle_rate=rate, throttle_burst=burst * 2)
+    app = EmulatorApp(store, faults=faults, page_size=PAGE)
+    client = client_for(app, Limits(requests_per_second=rate, burst=burst, max_concurrency=8))
+    workspace = Workspace(folder / ".cspsync-apply")
+    os.chdir(folder)  # the credentials directory is relative to the working folder
+    timers = Timers()
+    with planning_against(app, client, timers), timers.step("plan"):
+        planned = reconcile.plan_for(repo, repo.customers, target="emulator", workspace=workspace, full_scope=True)
+    plan_stats = client.stats.snapshot()
+    with timers.step("apply"):
+        record = Applier(planned.plan, repo, client, workspace, workers=workers).run()
+    stats = client.stats.snapshot()
+    client.close()
+    return {
+        "customers": len(repo.customers),
+        "ready_actions": sum(1 for a in planned.plan.actions if a.status == "ready"),
+        "outcome": record.counts(),
+        "plan_s": timers.seconds["plan"],
+        "plan_requests": plan_stats["requests"],
+        "apply_s": timers.seconds["apply"],
+        "apply_requests": stats["requests"] - plan_stats["requests"],
+        "requests": stats["requests"],
+        "calls": stats["total_calls"],
+        "throttles": stats["throttles"],
+        "retries": stats["retries"],
+        "served": sum(app.request_counts().values()),
+        "maxrss_mib": maxrss_mib(),
+    }
+
+
+# ------------------------------------------------------------------------------------------- main
+
+
+def worker(args: argparse.Namespace) -> int:
+    folder = Path(args.folder)
+    if args.worker == "validate":
+        result = task_validate(folder, args.repeat)
+    elif args.worker == "plan":
+        result = task_plan(folder, args.repeat)
+    elif args.worker == "scoped":
+        result = task_scoped(folder, args.repeat, [int(k) for k in args.scoped.split(",")])
+    else:
+        low, high = (float(x) for x in args.latency.split("-"))
+        result = task_apply(folder, args.rate, args.burst, (low, high), args.workers)
+    print(json.dumps(result))
+    return 0
+
+
+def run_worker(task: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
+    command = [sys.executable, __file__, "--worker", task, "--folder", str(folder), "--repeat", str(args.repeat),
+               "--scoped", args.scoped, "--rate", str(args.rate), "--burst", str(args.burst),
+               "--latency", args.latency, "--workers", str(args.workers)]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"worker {task} failed:\n{done.stderr[-4000:]}")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def row(label: str, values: list[str], width: int = 26) -> str:
+    return f"{label:<44}" + "".join(f"{v:>{width}}" for v in values)
+
+
+def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) -> None:
+    print()
+    print(row("", [f"N = {n:,}" for n in sizes]))
+    print(row("validate (check, in process)", [f"{results[n]['validate']['validate_s']:.2f} s" for n in sizes]))
+    print(row("  peak memory", [f"{results[n]['validate']['maxrss_mib']:.0f} MiB" for n in sizes]))
+    plans = {n: results[n]["plan"] for n in sizes}
+    print(row("full plan: API calls (lower bound)", [f"{p['calls']:,} ({p['lower_bound']:,})" for p in plans.values()]))
+    print(row("  calls / lower bound  [target 1.00]", [f"{p['calls'] / p['lower_bound']:.3f}" for p in plans.values()]))
+    extra = sorted({e for p in plans.values() for e in p["by_endpoint"] if e not in BOUND_ENDPOINTS})
+    for endpoint in extra:
+        print(row(f"  beyond the bound: {endpoint.replace('{customer_id}', '{id}')}",
+                  [f"{p['by_endpoint'].get(endpoint, 0):,}" for p in plans.values()]))
+    print(row("  HTTP requests seen by the emulator", [f"{p['requests']:,}" for p in plans.values()]))
+    print(row("  first plan (price sheets not cached yet)", [f"{p['cold_calls']:,} calls" for p in plans.values()]))
+    for step in ("load", "observe", "diff+plan", "association", "pricing", "render"):
+        print(row(f"  {step}", [f"{p['steps_s'].get(step, 0.0):.2f} s" for p in plans.values()]))
+    print(row("  local work (load+plan+pricing+render)", [f"{p['local_s']:.2f} s" for p in plans.values()]))
+    print(row("  local / validate  [target <= 2.0]",
+              [f"{plans[n]['local_s'] / results[n]['validate']['validate_s']:.2f}" for n in sizes]))
+    print(row("  actions planned; Markdown characters", [f"{p['actions']:,}; {p['markdown_chars']:,}"
+                                                         for p in plans.values()]))
+    print(row("  peak memory", [f"{p['maxrss_mib']:.0f} MiB" for p in plans.values()]))
+    for k in ks:
+        print(row(f"scoped plan, k = {k}: calls (bound); time",
+                  [f"{results[n]['scoped'][str(k)]['calls']} ({results[n]['scoped'][str(k)]['bound']}); "
+                   f"{results[n]['scoped'][str(k)]['seconds']:.2f} s" for n in sizes]))
+    print(row("  peak memory", [f"{results[n]['scoped']['maxrss_mib']:.0f} MiB" for n in sizes]))
+
+
+def report_apply(result: dict[str, Any], rate: float, latency: str) -> None:
+    print()
+    print(f"plan + apply of a first-apply portfolio of {result['customers']} customers, "
+          f"latency {latency} ms per call, rate {rate:g}/s (client limiter = emulator throttle):")
+    for phase, requests in (("plan", result["plan_requests"]), ("apply", result["apply_requests"])):
+        seconds = result[f"{phase}_s"]
+        floor = requests / rate
+        print(f"  {phase:<6} {seconds:7.1f} s for {requests:,} requests; requests / rate = {floor:6.1f} s; "
+              f"ratio {seconds / floor:.2f}  [target <= 1.10]")
+    total = result["plan_s"] + result["apply_s"]
+    print(f"  total  {total:7.1f} s; requests / rate = {result['requests'] / rate:.1f} s; "
+          f"ratio {total / (result['requests'] / rate):.2f}")
+    print(f"  {result['ready_actions']} actions ready: {result['outcome']}; throttled (429) {result['throttles']}, "
+          f"retries {result['retries']}; peak memory {result['maxrss_mib']:.0f} MiB")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,10000", help="portfolio sizes, comma-separated")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure; medians are printed")
+    parser.add_argument("--scoped", default="1,10,100", help="changed-file counts k for scoped plans")
+    parser.add_argument("--apply-size", type=int, default=200, help="customers in the plan+apply run (0: skip)")
+    parser.add_argument("--rate", type=float, default=50.0, help="requests per second (client and emulator)")
+    parser.add_argument("--burst", type=int, default=5, help="the client's burst (the emulator allows twice it)")
+    parser.add_argument("--latency", default="20-50", help="emulated latency per call, LOW-HIGH milliseconds")
+    parser.add_argument("--workers", type=int, default=4, help="apply workers (the CLI's default)")
+    parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        return worker(args)
+
+    sizes = [int(s) for s in args.sizes.split(",")]
+    ks = [int(k) for k in args.scoped.split(",")]
+    print(f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+          f"medians of {args.repeat} runs, each step in a fresh process")
+    results: dict[int, dict[str, Any]] = {}
+    base = Path(tempfile.mkdtemp(prefix="cspsync-bench-plan-"))
+    try:
+        for n in sizes:
+            folder = base / f"n{n}"
+            portfolio.write_files(folder, n, args.seed)
+            results[n] = {}
+            for task in ("validate", "plan", "scoped"):
+                started = time.perf_counter()
+                results[n][task] = run_worker(task, folder, args)
+                print(f"  N={n:,} {task}: done in {time.perf_counter() - started:.0f} s", flush=True)
+        report(sizes, results, ks)
+        if args.apply_size:
+            folder = base / f"apply{args.apply_size}"
+            portfolio.write_files(folder, args.apply_size, args.seed)
+            report_apply(run_worker("apply", folder, args), args.rate, args.latency)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Two applies at once against the same target: the second refuses (or, asked to, waits); nothing twice.
+
+Both are real child processes sharing one working folder and one emulator. The emulator holds the first
+apply's first write until the second has made its plan, so the two truly overlap.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import httpx
+
+from cspsync.emulator import EmulatorApp, serve
+
+from .conftest import CREATED_DOMAINS, World, duplicates, is_write, ready_actions, stored_passwords
+
+
+class HoldFirstWrite:
+    """The emulator, but the first write waits until the test releases it."""
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+        self.faults = app.faults
+        self.holding = threading.Event()
+        self.release = threading.Event()
+        self._first = threading.Lock()
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if is_write(request) and self._first.acquire(blocking=False):
+            self.holding.set()
+            assert self.release.wait(120), "the test never released the first write"
+        return self.app(request)
+
+
+def first_apply_holding_its_lock(world: World, gate: HoldFirstWrite, url: str) -> object:
+    first = world.start_cli("apply", "customers", "--yes", url=url)
+    assert gate.holding.wait(60), first.output
+    return first
+
+
+def test_a_second_apply_refuses_while_the_first_runs(world: World) -> None:
+    gate = HoldFirstWrite(world.app())
+    with serve(gate) as server:  # type: ignore[arg-type]
+        first = world.start_cli("apply", "customers", "--yes", url=server.url)
+        try:
+            assert gate.holding.wait(60), first.output
+            second = world.run_cli("apply", "customers", "--yes", url=server.url)
+        finally:
+            gate.release.set()
+        assert first.wait() == 0, first.output
+    assert second.process.exitcode == 1
+    assert "Error: another cspsync apply against the emulator is running (pid " in second.stderr
+    assert "hint: wait for it to finish, or pass --wait-for-lock to queue behind it" in second.stderr
+    assert "✓" not in second.stdout  # it applied nothing
+    assert not list((world.root / "logs").glob("*.err")) or "Traceback" not in second.stderr
+    assert duplicates(world.store) == []
+    assert ready_actions(world.plan()) == []
+
+
+def test_a_second_apply_that_waits_for_the_lock_does_nothing_twice(world: World) -> None:
+    gate = HoldFirstWrite(world.app())
+    with serve(gate) as server:  # type: ignore[arg-type]
+        first = world.start_cli("apply", "customers", "--yes", url=server.url)
+        try:
+            assert gate.holding.wait(60), first.output
+            second = world.start_cli("apply", "customers", "--yes", "--wait-for-lock", url=server.url)
+            # the second made its plan (the same as the first's) and now waits for the lock
+            assert second.process.is_alive()
+        finally:
+            gate.release.set()
+        assert first.wait() == 0, first.output
+        assert second.wait() == 0, second.output
+    assert "✓" in first.stdout
+    # everything the second planned had been done by the first: it adopts, it does not repeat
+    assert "✓ " not in second.stdout.replace("✓ litware/request-invitation", "").replace(
+        "✓ woodgrove-bank/request-invitation", ""
+    ), second.stdout
+    for name, domain in CREATED_DOMAINS.items():
+        assert f"= {name}/create-customer: already-done — {domain} already exists as customer" in second.stdout
+        assert "(credentials stored earlier in" in second.stdout
+    assert duplicates(world.store) == []
+    assert set(stored_passwords(world)) == set(CREATED_DOMAINS)
+    assert ready_actions(world.plan()) == []
