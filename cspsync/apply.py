@@ -24,8 +24,10 @@ from cspsync import __version__, secrets
 from cspsync.declarations import Repository
 from cspsync.diff import folded
 from cspsync.errors import CspsyncError, PartnerCenterError
-from cspsync.invitation import render_invitation
-from cspsync.outbox import build_email, record_sent, write_to_outbox
+from cspsync.mail import Transport
+from cspsync.mail.configured import transport_for
+from cspsync.mail.sending import send_invitation
+from cspsync.outbox import ledger_entries
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import (
     Address,
@@ -134,6 +136,8 @@ class Applier:
         workers: int = 4,
         on_progress: Callable[[ActionResult], None] | None = None,
         clock: Callable[[], dt.datetime] = _now,
+        mailer: Transport | None = None,
+        resend: bool = False,
     ) -> None:
         self.plan = plan
         self.repo = repo
@@ -158,6 +162,10 @@ class Applier:
             declarations_fingerprint=plan.declarations_fingerprint,
         )
         self._agreement_template: str | None = None
+        #: the invitation transport (built from cspsync.yaml on first use when not given)
+        self.mailer = mailer
+        #: send invitations again even when the ledger says they were sent (``apply --resend``)
+        self.resend = resend
 
     # ------------------------------------------------------------------------------------ scheduling
 
@@ -308,33 +316,36 @@ class Applier:
     def _credentials_dir(self) -> Path:
         return Path(self.repo.config.credentials.directory)
 
+    def _mailer(self) -> Transport:
+        with self._lock:
+            if self.mailer is None:
+                self.mailer = transport_for(self.repo.config, target=self.plan.target, workspace=self.workspace)
+            return self.mailer
+
     def _do_request_invitation(self, action: Action, result: ActionResult) -> None:
         payload = action.payload
-        reseller_id = payload.get("indirectResellerId") or None
-        link = self.client.relationship_request_link(reseller_id)
         declared = next(d for d in self.repo.customers if d.customer.metadata.name == action.customer)
-        spec = declared.customer.spec
-        config = self.repo.config
-        reseller = next((r for r in config.partner.resellers if r.name == spec.reseller), None)
-        template = (self.repo.root / config.invitations.template)
-        message = render_invitation(
-            template if template.is_dir() else None,
-            to=payload["to"],
-            link=link,
-            context={
-                "partner": {"name": config.partner.name},
-                "reseller": {"name": reseller.name} if reseller else None,
-                "customer": {"company": spec.company.name, "domain": payload["domain"]},
-                "contact": spec.company.primaryContact.model_dump(),
-            },
+        earlier = ledger_entries(self.workspace).get(action.customer)
+        if earlier is not None and not self.resend and earlier.to.casefold() == str(payload["to"]).casefold():
+            result.status = "already-done"
+            result.details.update(earlier.details())
+            result.message = (
+                f"invitation already sent to {earlier.to} on {earlier.sent.at[:10]} ({earlier.sent.message_id}); "
+                "apply --resend sends it again"
+            )
+            return
+        link = self.client.relationship_request_link(payload.get("indirectResellerId") or None)
+        delivery, entry = send_invitation(
+            self.repo, declared, link=link, transport=self._mailer(), workspace=self.workspace, when=self.clock()
         )
-        when = self.clock()
-        mail = build_email(message, sender=f"{config.partner.name} <no-reply@cspsync.local>", when=when)
-        path = write_to_outbox(self.workspace, action.customer, mail)
-        record_sent(self.workspace, action.customer, domain=payload["domain"], to=payload["to"],
-                    message_id=str(mail["Message-ID"]), delivery="outbox", path=str(path), when=when)
-        result.details.update({"link": link, "outbox": str(path), "to": payload["to"]})
-        result.message = f"invitation for {payload['domain']} written to {path}: send it to {payload['to']}"
+        result.details.update({**entry.details(), "link": link})
+        if delivery.by_hand:
+            result.message = f"invitation for {payload['domain']} written to {delivery.file}: send it to {delivery.to}"
+        else:
+            result.message = (
+                f"invitation for {payload['domain']} sent to {delivery.to} by {delivery.transport} "
+                f"({delivery.detail}, Message-ID {delivery.message_id})"
+            )
 
     def _do_update_billing_profile(self, action: Action, result: ActionResult) -> None:
         customer_id = self._customer_id(action)

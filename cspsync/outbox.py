@@ -1,72 +1,169 @@
-"""Invitations: the ledger of what was sent (so a re-run never sends twice) and the outbox of messages.
+"""The invitations ledger (``.cspsync/invitations.json``): what was sent, when, to whom, with which
+Message-ID, and the reminders after it — so a re-run never sends an invitation twice.
 
-With no mail transport configured, an invitation is written as a standard ``.eml`` file under
-``.cspsync/outbox/``, which any mail client opens and sends; the plan says it must be sent by hand.
+Partner Center has no resource for a pending invitation (partner-center-api.md 5.1): this file is the
+only memory of it, like the apply records. Writers in threads and in other processes take a lock, and
+the file is replaced atomically. A ledger that cannot be read is an error, never "nothing was sent".
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import email.utils
+import fcntl
 import json
-from email.message import EmailMessage
-from pathlib import Path
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
-from cspsync.invitation import Message
+from cspsync.errors import CspsyncError
+from cspsync.mail.base import Delivery
 from cspsync.planner import SentInvitation
 from cspsync.workspace import Workspace, write_json_atomic
 
+LEDGER_FORMAT = "1"
+_THREAD_LOCK = threading.Lock()
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    at: str  # ISO time, UTC
+    message_id: str
+    delivery: str  # smtp | graph | outbox
+    file: str | None = None
+
+    def document(self) -> dict[str, Any]:
+        return {"sentAt": self.at, "messageId": self.message_id, "delivery": self.delivery, "file": self.file}
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    """The current invitation of one customer and its reminders."""
+
+    customer: str
+    domain: str
+    to: str
+    sent: SentMessage
+    link: str | None = None
+    reminders: tuple[SentMessage, ...] = ()
+
+    @property
+    def times(self) -> list[str]:
+        return [r.at for r in self.reminders]
+
+    def details(self) -> dict[str, Any]:
+        """What an apply record keeps of it."""
+        return {
+            "to": self.to,
+            "sentAt": self.sent.at,
+            "messageId": self.sent.message_id,
+            "delivery": self.sent.delivery,
+            "outbox": self.sent.file,
+            "reminders": len(self.reminders),
+        }
+
+
+def _message(raw: dict[str, Any]) -> SentMessage:
+    return SentMessage(
+        at=str(raw["sentAt"]), message_id=str(raw.get("messageId") or ""),
+        delivery=str(raw.get("delivery") or "outbox"), file=raw.get("file"),
+    )
+
+
+def _entry(customer: str, raw: dict[str, Any]) -> LedgerEntry:
+    return LedgerEntry(
+        customer=customer,
+        domain=str(raw.get("domain") or ""),
+        to=str(raw["to"]),
+        sent=_message(raw),
+        link=raw.get("link"),
+        reminders=tuple(_message(r) for r in raw.get("reminders", [])),
+    )
+
 
 def load_ledger(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    """The raw ledger by customer name; empty when no invitation was ever sent from this workspace."""
+    path = workspace.invitations_ledger
     try:
-        document = json.loads(workspace.invitations_ledger.read_text(encoding="utf-8"))
+        document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    except (OSError, ValueError):
-        return {}
-    return dict(document.get("invitations", {}))
+    except (OSError, ValueError) as err:
+        raise CspsyncError(
+            f"the invitations ledger {path} cannot be read ({type(err).__name__}: {err})",
+            hint="restore it (it is what stops cspsync from sending an invitation twice); deleting it makes "
+            "cspsync send every waiting invitation again",
+        ) from None
+    invitations = document.get("invitations", {}) if isinstance(document, dict) else None
+    if not isinstance(invitations, dict):
+        raise CspsyncError(f"the invitations ledger {path} has no invitations mapping")
+    return {str(k): v for k, v in invitations.items() if isinstance(v, dict)}
 
 
-def sent_invitations(workspace: Workspace) -> dict[str, SentInvitation]:
-    """Invitations already sent, by customer name, as the planner reads them."""
+def ledger_entries(workspace: Workspace) -> dict[str, LedgerEntry]:
+    entries: dict[str, LedgerEntry] = {}
+    for name, raw in load_ledger(workspace).items():
+        try:
+            entries[name] = _entry(name, raw)
+        except (KeyError, TypeError) as err:
+            raise CspsyncError(f"the invitations ledger entry of {name} lacks {err}") from None
+    return entries
+
+
+def sent_invitations(workspace: Workspace, *, resend: bool = False) -> dict[str, SentInvitation]:
+    """Invitations already sent, by customer name, as the planner reads them (``resend``: plan them again)."""
     return {
-        name: SentInvitation(to=entry["to"], sent_at=entry["sentAt"], reminders=len(entry.get("reminders", [])))
-        for name, entry in load_ledger(workspace).items()
+        name: SentInvitation(
+            to=entry.to,
+            sent_at=entry.sent.at,
+            reminders=len(entry.reminders),
+            delivery=entry.sent.delivery,
+            file=entry.sent.file,
+            reminder_times=tuple(entry.times),
+            resend=resend,
+        )
+        for name, entry in ledger_entries(workspace).items()
     }
 
 
-def record_sent(workspace: Workspace, customer: str, *, domain: str, to: str, message_id: str,
-                delivery: str, path: str | None, when: dt.datetime) -> None:
-    ledger = load_ledger(workspace)
-    ledger[customer] = {
-        "domain": domain,
-        "to": to,
-        "sentAt": when.isoformat(),
-        "messageId": message_id,
-        "delivery": delivery,
-        "file": path,
-        "reminders": ledger.get(customer, {}).get("reminders", []),
-    }
-    write_json_atomic(workspace.invitations_ledger, {"formatVersion": "1", "invitations": ledger})
+@contextlib.contextmanager
+def _updating(workspace: Workspace) -> Iterator[dict[str, dict[str, Any]]]:
+    """Read, let the caller change, write: one writer at a time across threads and processes."""
+    workspace.ensure()
+    lock_path = workspace.root / "invitations.lock"
+    with _THREAD_LOCK, lock_path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        ledger = load_ledger(workspace)
+        yield ledger
+        write_json_atomic(workspace.invitations_ledger, {"formatVersion": LEDGER_FORMAT, "invitations": ledger})
 
 
-def build_email(
-    message: Message, *, sender: str, when: dt.datetime, domain_hint: str = "cspsync.local"
-) -> EmailMessage:
-    mail = EmailMessage()
-    mail["From"] = sender
-    mail["To"] = message.to
-    mail["Subject"] = message.subject
-    mail["Date"] = email.utils.format_datetime(when)
-    mail["Message-ID"] = email.utils.make_msgid(domain=domain_hint)
-    mail.set_content(message.text)
-    mail.add_alternative(message.html, subtype="html")
-    return mail
+def record_sent(
+    workspace: Workspace, customer: str, *, domain: str, delivery: Delivery, when: dt.datetime, link: str
+) -> LedgerEntry:
+    """A new invitation for ``customer``; one sent before (``--resend``, a new address) moves to ``earlier``."""
+    with _updating(workspace) as ledger:
+        previous = ledger.get(customer)
+        earlier = list(previous.get("earlier", [])) if previous else []
+        if previous:
+            earlier.append({k: v for k, v in previous.items() if k != "earlier"})
+        ledger[customer] = {
+            "domain": domain,
+            "to": delivery.to,
+            **SentMessage(when.isoformat(), delivery.message_id, delivery.transport, delivery.file).document(),
+            "link": link,
+            "reminders": [],
+            "earlier": earlier,
+        }
+        return _entry(customer, ledger[customer])
 
 
-def write_to_outbox(workspace: Workspace, customer: str, mail: EmailMessage) -> Path:
-    workspace.outbox.mkdir(parents=True, exist_ok=True)
-    path = workspace.outbox / f"{customer}.eml"
-    path.write_bytes(bytes(mail))
-    return path
+def record_reminder(workspace: Workspace, customer: str, *, delivery: Delivery, when: dt.datetime) -> LedgerEntry:
+    with _updating(workspace) as ledger:
+        entry = ledger.get(customer)
+        if entry is None:
+            raise CspsyncError(f"no invitation of {customer} in the ledger to add a reminder to")
+        reminder = SentMessage(when.isoformat(), delivery.message_id, delivery.transport, delivery.file)
+        entry["reminders"] = [*entry.get("reminders", []), reminder.document()]
+        return _entry(customer, entry)

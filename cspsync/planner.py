@@ -25,6 +25,7 @@ from cspsync.diff import (
     observed_subscription_fields,
     subscription_fields,
 )
+from cspsync.mail.schedule import next_reminder_at, times
 from cspsync.observed import Observation, ObservedCustomer, ObservedSubscription
 from cspsync.plan import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan, Status, Unmanaged
 
@@ -36,11 +37,18 @@ GONE = {"deleted", "expired", "disabled", "cancelled"}
 
 @dataclass(frozen=True)
 class SentInvitation:
-    """An invitation an earlier apply already sent (from the invitations ledger)."""
+    """An invitation an earlier apply already sent (from the invitations ledger).
+
+    ``resend`` (``apply --resend``) plans it again; so does a customer file that now names another address.
+    """
 
     to: str
     sent_at: str
     reminders: int = 0
+    delivery: str = "outbox"  # smtp | graph | outbox (written to a file for a person to send)
+    file: str | None = None  # the outbox file
+    reminder_times: tuple[str, ...] = ()
+    resend: bool = False
 
 
 def customer_domain(customer: CustomerFile) -> str | None:
@@ -170,23 +178,36 @@ def _plan_tenant(
     if tenant.mode == "invite":
         reseller = _reseller(config, spec.reseller)
         deps: list[str] = []
-        if sent is None:
+        note = None
+        readdressed = sent is not None and sent.to.casefold() != tenant.invitationEmail.casefold()
+        if sent is None or sent.resend or readdressed:
+            summary = f"request a reseller relationship: invitation to {tenant.invitationEmail} for {tenant.domain}"
+            if sent is not None:
+                summary += (
+                    f" (again: the one of {sent.sent_at[:10]} went to {sent.to})" if readdressed
+                    else f" (again: --resend; first sent on {sent.sent_at[:10]})"
+                )
+            warnings = []
+            if config.invitations.transport == "outbox":
+                warnings.append(
+                    "no mail transport is configured (invitations.transport: outbox): apply writes the message to "
+                    f".cspsync/outbox/{name}.eml and a person must send it"
+                )
             deps.append(
                 b.add(
                     Kind.REQUEST_INVITATION,
-                    f"request a reseller relationship: invitation to {tenant.invitationEmail} for {tenant.domain}",
+                    summary,
+                    warnings=warnings,
                     payload={
                         "domain": tenant.domain,
                         "to": tenant.invitationEmail,
                         "indirectResellerId": reseller[1] if reseller else None,
+                        "resend": sent is not None,
                     },
                 )
             )
-            note = None
         else:
-            note = f"invitation sent to {sent.to} on {sent.sent_at[:10]}" + (
-                f", reminded {sent.reminders} time(s)" if sent.reminders else ""
-            )
+            note = _invitation_note(sent, config)
         wait = b.add(
             Kind.AWAIT_ACCEPTANCE,
             f"wait for a global admin of {tenant.domain} to accept the reseller relationship",
@@ -209,6 +230,27 @@ def _plan_tenant(
         payload={"tenantId": tenant.tenantId},
     )
     return [action], "missing", None
+
+
+def _invitation_note(sent: SentInvitation, config: Config) -> str:
+    """``invitation sent to X on D by smtp; waiting since D, reminded N times; next reminder on D``."""
+    how = (
+        f"via the outbox ({sent.file or '.cspsync/outbox/'}: to be sent by hand)" if sent.delivery == "outbox"
+        else f"by {sent.delivery}"
+    )
+    note = (
+        f"invitation sent to {sent.to} on {sent.sent_at[:10]} {how}; waiting since {sent.sent_at[:10]}, "
+        f"reminded {times(sent.reminders)}"
+    )
+    settings = config.invitations
+    due = next_reminder_at(
+        sent.sent_at, sent.reminder_times, after_days=settings.reminderAfterDays, max_reminders=settings.maxReminders
+    )
+    if due is not None:
+        note += f"; next reminder on {due.date().isoformat()} (cspsync invitations remind)"
+    elif settings.maxReminders:
+        note += f" (no reminders left: invitations.maxReminders is {settings.maxReminders})"
+    return note
 
 
 def _reseller(config: Config, name: str | None) -> tuple[str, str] | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from cspsync.association import with_association_notes
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.errors import PlanError
 from cspsync.observe import Strategy, observe
@@ -45,8 +46,12 @@ def plan_for(
     full_scope: bool,
     strategy: Strategy | None = None,
     correlation_id: str | None = None,
+    resend: bool = False,
 ) -> Planned:
-    """Observe the customers in ``declared`` and plan them; the connection stays open for apply."""
+    """Observe the customers in ``declared`` and plan them; the connection stays open for apply.
+
+    ``resend`` plans the invitations of waiting customers again (``apply --resend``).
+    """
     chosen: Target = target or repo.config.target
     connection = connect(repo, chosen, workspace, correlation_id=correlation_id or str(uuid.uuid4()))
     try:
@@ -62,8 +67,9 @@ def plan_for(
             observation,
             target=chosen,
             correlation_id=connection.client.correlation_id,
-            sent_invitations=sent_invitations(workspace),
+            sent_invitations=sent_invitations(workspace, resend=resend),
         )
+        plan = with_association_notes(plan, connection.client, repo, declared)
         plan = price_plan(plan, repo, declared, observation, price_sheets(connection, workspace))
     except BaseException:
         connection.close()

@@ -12,7 +12,9 @@ from cspsync.commands._options import config_option, stdout_is_tty, target_optio
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
-from cspsync.plan import Plan
+from cspsync.mail import Transport
+from cspsync.mail.configured import transport_for
+from cspsync.plan import Kind, Plan
 from cspsync.pricing.totals import refuse_over_budget
 from cspsync.reconcile import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.render import render
@@ -44,7 +46,18 @@ def _summary(record: ApplyRecord) -> str:
     return "Apply complete: " + (", ".join(parts) if parts else "nothing to do") + "."
 
 
-def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, wait_for_lock: bool) -> int:
+def _mailer(plan: Plan, repo: Repository, planned: Planned, workspace: Workspace) -> Transport | None:
+    """The invitation transport, built before anything is applied (a missing SMTP password stops the
+    apply here), and only when the plan sends an invitation."""
+    if not any(a.kind is Kind.REQUEST_INVITATION and a.status == "ready" for a in plan.actions):
+        return None
+    return transport_for(repo.config, target=plan.target, workspace=workspace, emulator=planned.connection.emulator)
+
+
+def _run(
+    planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, wait_for_lock: bool,
+    mailer: Transport | None = None, resend: bool = False,
+) -> int:
     workspace = Workspace.from_environment()
     show_progress = sys.stderr.isatty()
     lines: list[str] = []
@@ -66,6 +79,8 @@ def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, 
             workspace,
             workers=workers,
             on_progress=report,
+            mailer=mailer,
+            resend=resend,
         )
         if show_progress:
             from rich.progress import Progress
@@ -111,6 +126,11 @@ def _run(planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, 
 @click.option(
     "--allow-over-budget", is_flag=True, help="Apply a plan that is over a ceiling of budget in cspsync.yaml."
 )
+@click.option(
+    "--resend",
+    is_flag=True,
+    help="Send the invitations of customers still waiting again, although the ledger says they were sent.",
+)
 @scope_options
 def apply(
     paths: tuple[Path, ...],
@@ -120,6 +140,7 @@ def apply(
     workers: int,
     wait_for_lock: bool,
     allow_over_budget: bool,
+    resend: bool,
     changed_since: str | None,
     shard: Shard | None,
 ) -> int:
@@ -127,6 +148,11 @@ def apply(
     workspace = Workspace.from_environment()
     if _is_saved_plan(paths):
         refuse_with_saved_plan(changed_since, shard)
+        if resend:
+            raise ConfigError(
+                "--resend plans invitations again, so it cannot apply a saved plan",
+                hint="run `cspsync apply PATHS --resend`: the plan it shows is what it applies",
+            )
         saved = load_saved_plan(paths[0])
         repo = load([Path(p) for p in saved.scope] or [Path(".")], config_path)
         if target is not None and target != saved.target:
@@ -150,7 +176,7 @@ def apply(
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
         planned = plan_for(
             repo, scope.declared, target=target, workspace=workspace,
-            full_scope=scope.full_scope, strategy=scope.strategy,
+            full_scope=scope.full_scope, strategy=scope.strategy, resend=resend,
         )
         to_apply = scope.annotate(planned.plan)
         for note in scope.notes:
@@ -170,13 +196,18 @@ def apply(
         if not any(a.status == "ready" for a in to_apply.actions):
             click.echo("Nothing can be applied now: every change waits for a person or is blocked.")
             return 0
-        if not yes:
-            if not sys.stdin.isatty():
-                raise ConfigError(
-                    "stdin is not a terminal, so apply cannot ask for confirmation",
-                    hint="review the plan above and pass --yes to apply it",
-                )
-            click.confirm(f"Apply these changes to the {to_apply.target}?", abort=True)
-        return _run(planned, to_apply, repo, workers, wait_for_lock)
+        mailer = _mailer(to_apply, repo, planned, workspace)
+        try:
+            if not yes:
+                if not sys.stdin.isatty():
+                    raise ConfigError(
+                        "stdin is not a terminal, so apply cannot ask for confirmation",
+                        hint="review the plan above and pass --yes to apply it",
+                    )
+                click.confirm(f"Apply these changes to the {to_apply.target}?", abort=True)
+            return _run(planned, to_apply, repo, workers, wait_for_lock, mailer=mailer, resend=resend)
+        finally:
+            if mailer is not None:
+                mailer.close()
     finally:
         planned.connection.close()

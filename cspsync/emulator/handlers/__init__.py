@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from cspsync.emulator.handlers import agreements, carts, customers, linking, pricesheets, products, subscriptions
+from cspsync.emulator.handlers import (
+    agreements,
+    carts,
+    customers,
+    graph,
+    linking,
+    pricesheets,
+    products,
+    subscriptions,
+)
 from cspsync.emulator.routing import Router
 
 _C = "/v1/customers/{customerId}"
@@ -38,5 +47,6 @@ def partner_center_router() -> Router:
     add("GET", _C + "/subscriptions", subscriptions.list_subscriptions)
     add("GET", _C + "/subscriptions/{subscriptionId}", subscriptions.get_subscription)
     add("PATCH", _C + "/subscriptions/{subscriptionId}", subscriptions.update_subscription)
+    add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
     add("GET", "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value", pricesheets.get_price_sheet)
     return router
