@@ -27,6 +27,7 @@ COMMANDS: dict[str, str] = {
     "apply": "cspsync.commands.apply:apply",
     "credentials": "cspsync.commands.credentials:credentials",
     "emulator": "cspsync.commands.emulator:emulator",
+    "invitations": "cspsync.commands.invitations:invitations",
     "history": "cspsync.commands.history:history",
     "import": "cspsync.commands.import_:import_",
     "drift": "cspsync.commands.drift:drift",
