@@ -41,9 +41,20 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
     max_total_replayed_events=ALIAS_BUDGET, max_replay_stack_depth=16, max_alias_expansions_per_anchor=None
 )
 
-# Worth a look with the second parser: a tag, an anchor or alias (& or * before a name), a directive
-# line, an explicit key (?), flow collections, or a line starting with ":" (where the parsers disagree).
-_NEEDS_SCAN = re.compile(r"!|[&*][^\s,\[\]{}]|^%|[?{\[]|^[ \t]*:", re.MULTILINE)
+# Worth a look with the second parser: a tag (!), an explicit key (?), flow collections ({ [), an anchor
+# or alias (& or * before a name), or a line that starts with % (a directive) or : (where the parsers
+# disagree). Plain substring tests first: one regular expression for all of it costs as much as yaml-rs.
+_SCAN_CHARACTERS = ("!", "?", "{", "[")
+_ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
+_INDICATOR_LINE = re.compile(r"\n[ \t]*[%:]")
+
+
+def _needs_second_reading(text: str) -> bool:
+    if any(character in text for character in _SCAN_CHARACTERS):
+        return True
+    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
+        return True
+    return text.lstrip(" \t")[:1] in ("%", ":") or _INDICATOR_LINE.search(text) is not None
 # YAML's printable characters (spec 5.1); anything else is refused before parsing.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)")
@@ -146,7 +157,7 @@ def parse_text(file: str, text: str) -> Document | list[Problem]:
         )
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError) as err:
         return _at(file, _decode_error(text, str(err)))
-    if isinstance(data, list) or _NEEDS_SCAN.search(text):
+    if isinstance(data, list) or _needs_second_reading(text):
         spots = scan_events(text, alias_budget=ALIAS_BUDGET)
         if spots:
             return _at(file, spots)

@@ -8,8 +8,10 @@ are named as the user named them (a relative path stays relative).
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import os
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
@@ -102,8 +104,8 @@ def _walk(folder: Path) -> Iterator[Path]:
 
 def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> list[Path]:
     """Files named, and ``*.yaml``/``*.yml`` under folders named, once each, in the order given."""
-    skip = config_path.resolve() if config_path is not None else None
-    seen: set[Path] = set()
+    skip = os.path.abspath(config_path) if config_path is not None else None
+    seen: set[str] = set()
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -113,9 +115,9 @@ def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> li
         else:
             raise ConfigError(f"{path} does not exist")
         for candidate in candidates:
-            resolved = candidate.resolve()
-            if resolved != skip and resolved not in seen:
-                seen.add(resolved)
+            key = os.path.abspath(candidate)  # no system call per file, unlike resolve()
+            if key != skip and key not in seen:
+                seen.add(key)
                 files.append(candidate)
     return files
 
@@ -163,8 +165,26 @@ def load_config(path: Path) -> Config:
     return config
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Checking makes many small objects and no reference cycles; without this the cyclic garbage collector
+    rescans the growing heap again and again (a third of the time of 10,000 files)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def check(paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None) -> Report:
     """Check the config and every customer file under ``paths``; see :func:`validate`."""
+    with _collector_paused():
+        return _check(paths, config_path=config_path, today=today)
+
+
+def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | None) -> Report:
     paths = list(paths) or [Path(".")]
     today = today or dt.date.today()
     config_file = config_path if config_path is not None else find_config(paths)

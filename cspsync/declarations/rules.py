@@ -17,7 +17,7 @@ import phonenumbers
 import pycountry
 import pyrage
 from babel import Locale, UnknownLocaleError
-from email_validator import EmailNotValidError, validate_email
+from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
@@ -78,14 +78,34 @@ class Located(Protocol):
 # ------------------------------------------------------------------------------- checks of one value
 
 
+# The plainest addresses: an ASCII dot-atom before the @, lower-case letter-digit-hyphen labels and an
+# alphabetic top-level domain after it. email-validator accepts every one of them within the length limits
+# below (a property test holds plain_email to that), so they skip its full parse, which costs ~0.1 ms.
+_SPECIAL_USE = frozenset(SPECIAL_USE_DOMAIN_NAMES)  # e.g. "local", "test": email-validator refuses them
+_PLAIN_EMAIL = re.compile(r"[A-Za-z0-9_+-]+(?:\.[A-Za-z0-9_+-]+)*@(?:[a-z0-9]+(?:-[a-z0-9]+)*\.)+[a-z]{2,24}")
+
+
+def plain_email(address: str) -> bool:
+    """True when ``address`` is an email address email-validator would accept, known without asking it."""
+    if len(address) > 254 or not _PLAIN_EMAIL.fullmatch(address):
+        return False
+    local, _, domain = address.partition("@")
+    labels = domain.split(".")
+    if len(local) > 64 or any(len(label) > 63 for label in labels):
+        return False
+    return not any(".".join(labels[start:]) in _SPECIAL_USE for start in range(len(labels)))
+
+
 @lru_cache(maxsize=8192)
 def email_problem(address: str) -> str | None:
     """Syntax only (no DNS); Partner Center also refuses Microsoft's own addresses."""
-    try:
-        checked = validate_email(address, check_deliverability=False)
-    except EmailNotValidError as err:
-        return f"is not a valid email address: {err}"
-    domain = checked.ascii_domain.lower()
+    if plain_email(address):
+        domain = address.partition("@")[2]
+    else:
+        try:
+            domain = validate_email(address, check_deliverability=False).ascii_domain.lower()
+        except EmailNotValidError as err:
+            return f"is not a valid email address: {err}"
     if domain == "microsoft.com" or domain.endswith(".microsoft.com"):
         return "is a Microsoft address, which Partner Center refuses; use the customer's own address"
     return None

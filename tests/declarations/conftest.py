@@ -7,7 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from .support import Repo
+from cspsync.declarations import check
+
+from .support import EXAMPLES, TODAY, Repo
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _imported_before_clocks_freeze() -> None:
+    """Run one check first, so every module it imports lazily is imported before a test freezes the clock
+    (a pydantic model defined under freezegun would see its fake date class)."""
+    check([EXAMPLES / "customers"], today=TODAY)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import re
 from pathlib import Path
 
@@ -196,6 +197,13 @@ def test_an_alias_may_repeat_the_contact(repo: Repo) -> None:
     repo.write("customers/c.yaml", text)
     agreement = load_repository([Path("customers")], today=TODAY).customers[0].customer.spec.agreement
     assert agreement is not None and agreement.acceptedBy.phone == "+44 117 496 0123"
+
+
+def test_checking_leaves_the_garbage_collector_as_it_was(repo: Repo) -> None:
+    repo.write("customers/c.yaml", CUSTOMER)
+    assert gc.isenabled()
+    repo.problems()
+    assert gc.isenabled()
 
 
 def test_unreadable_file_is_a_problem_and_the_others_are_still_checked(repo: Repo) -> None:

@@ -5,10 +5,20 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+from email_validator import validate_email
 from freezegun import freeze_time
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cspsync.declarations import validate
-from cspsync.declarations.rules import culture_language, email_problem, phone_problem, recipient_problem
+from cspsync.declarations.rules import (
+    _PLAIN_EMAIL,
+    culture_language,
+    email_problem,
+    phone_problem,
+    plain_email,
+    recipient_problem,
+)
 
 from .support import CONFIG, CUSTOMER, Repo, edit
 
@@ -201,3 +211,22 @@ def test_recipients_are_parsed_and_secrets_never_repeated() -> None:
         "must be an age public key (age1...) or an SSH public key (ssh-ed25519 ..., ssh-rsa ...)"
     )
     assert recipient_problem("ssh-ed25519 AAAA") is not None
+
+
+@settings(max_examples=300, deadline=None)
+@given(address=st.from_regex(_PLAIN_EMAIL, fullmatch=True))
+def test_the_email_shortcut_only_takes_addresses_email_validator_accepts(address: str) -> None:
+    if plain_email(address):
+        validate_email(address, check_deliverability=False)  # raises if the shortcut was wrong
+
+
+def test_the_email_shortcut_leaves_the_rest_to_email_validator() -> None:
+    assert plain_email("amelia.hughes@contosobikes.co.uk")
+    assert not plain_email("it@printer.local")  # special-use: email-validator refuses it
+    assert not plain_email("Amelia@ContosoBikes.co.uk")  # upper-case domain: email-validator normalises
+    assert not plain_email("amélie@contoso.fr")
+    assert not plain_email("a" * 65 + "@contoso.fr")
+    assert email_problem("it@printer.local") == (
+        "is not a valid email address: The part after the @-sign is a special-use or reserved name that cannot be "
+        "used with email."
+    )
