@@ -174,11 +174,7 @@ def cli_environment(root: Path, url: str) -> dict[str, str]:
 def make_world(tmp: Path) -> World:
     """The examples copied to ``tmp/repo``; the emulator's store in ``tmp/emulator.db``, seeded."""
     root = tmp / "repo"
-    root.mkdir()
-    for name in ("cspsync.yaml", "emulator-seed.yaml"):
-        shutil.copy(EXAMPLES / name, root / name)
-    for name in ("customers", "templates", "keys"):
-        shutil.copytree(EXAMPLES / name, root / name)
+    shutil.copytree(EXAMPLES, root, ignore=shutil.ignore_patterns(".cspsync"))
     store = Store(tmp / "emulator.db")
     store.seed(load_seed(root / "emulator-seed.yaml"))
     return World(root, store)

@@ -7,6 +7,8 @@ apply's first write until the second has made its plan, so the two truly overlap
 from __future__ import annotations
 
 import threading
+import time
+from collections.abc import Callable
 
 import httpx
 
@@ -32,16 +34,20 @@ class HoldFirstWrite:
         return self.app(request)
 
 
-def first_apply_holding_its_lock(world: World, gate: HoldFirstWrite, url: str) -> object:
-    first = world.start_cli("apply", "customers", "--yes", url=url)
-    assert gate.holding.wait(60), first.output
-    return first
+def wait_for(condition: Callable[[], bool], timeout: float = 60.0) -> bool:
+    """Poll a real process's progress (its output file), a little at a time, for at most ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+    return True
 
 
 def test_a_second_apply_refuses_while_the_first_runs(world: World) -> None:
     gate = HoldFirstWrite(world.app())
     with serve(gate) as server:  # type: ignore[arg-type]
-        first = world.start_cli("apply", "customers", "--yes", url=server.url)
+        first = world.start_cli("apply", "customers", "--yes", "--workers", "1", url=server.url)
         try:
             assert gate.holding.wait(60), first.output
             second = world.run_cli("apply", "customers", "--yes", url=server.url)
@@ -60,12 +66,13 @@ def test_a_second_apply_refuses_while_the_first_runs(world: World) -> None:
 def test_a_second_apply_that_waits_for_the_lock_does_nothing_twice(world: World) -> None:
     gate = HoldFirstWrite(world.app())
     with serve(gate) as server:  # type: ignore[arg-type]
-        first = world.start_cli("apply", "customers", "--yes", url=server.url)
+        first = world.start_cli("apply", "customers", "--yes", "--workers", "1", url=server.url)
         try:
             assert gate.holding.wait(60), first.output
             second = world.start_cli("apply", "customers", "--yes", "--wait-for-lock", url=server.url)
-            # the second made its plan (the same as the first's) and now waits for the lock
-            assert second.process.is_alive()
+            # the second makes its plan (the same as the first's: nothing is written yet) and prints it
+            assert wait_for(lambda: "Plan: 17 to create" in second.stdout), second.output
+            assert second.process.is_alive()  # it waits for the lock
         finally:
             gate.release.set()
         assert first.wait() == 0, first.output
