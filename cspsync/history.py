@@ -178,11 +178,12 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
     for path in sorted(folder.rglob("*.json")):
         try:
             record: Any = json.loads(path.read_text(encoding="utf-8"))
-            started = record["startedAt"]
-            actions = record["actions"]
-        except (OSError, UnicodeDecodeError, ValueError, KeyError, TypeError):
-            problems.append(f"{path} is not an apply record; skipped")
+        except (OSError, UnicodeDecodeError, ValueError):
+            problems.append(f"{path} cannot be read as JSON; skipped")
             continue
+        if not isinstance(record, dict) or "actions" not in record:
+            continue  # other JSON next to the records (a downloaded artifact holds invitations.json too)
+        started, actions = record.get("startedAt"), record["actions"]
         for action in actions if isinstance(actions, list) else []:
             if not isinstance(action, dict) or action.get("customer") != customer:
                 continue
@@ -191,7 +192,7 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
             when = action.get("finishedAt") or action.get("startedAt") or started
             try:
                 at = _utc(str(when))
-            except ValueError:
+            except (TypeError, ValueError):
                 problems.append(f"{path}: {action.get('id')} has no readable time; skipped")
                 continue
             entries.append(ApplyEntry(

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -120,3 +122,17 @@ def test_an_unknown_customer_is_an_error(cspsync: Run) -> None:
 
     assert result.code == 1
     assert result.err.startswith("Error: no customer named nobody: no customer file declares it and no apply record")
+
+
+def test_history_reads_downloaded_ci_artifacts(cspsync: Run, story: Path, tmp_path: Path) -> None:
+    downloaded = tmp_path / "artifacts"
+    run = downloaded / "cspsync-applies-7-1"
+    shutil.copytree(Path(os.environ["CSPSYNC_STATE_DIR"]) / "applies", run / "applies")
+    (run / "invitations.json").write_text("{}")  # the artifact holds the invitations ledger too
+    (downloaded / "broken.json").write_text("{")
+
+    result = cspsync("history", "contoso-bikes", "--applies", str(downloaded))
+
+    assert result.code == 0, result.err
+    assert result.out.count("  apply  contoso-bikes/") == 5
+    assert result.out.splitlines()[1] == f"note: {downloaded / 'broken.json'} cannot be read as JSON; skipped"
