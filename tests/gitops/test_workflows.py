@@ -113,7 +113,7 @@ def _tool(name: str) -> str:
 
 def test_zizmor_finds_nothing_offline() -> None:
     done = subprocess.run(
-        [_tool("zizmor"), "--offline", "--no-progress", str(WORKFLOWS)], capture_output=True, text=True, timeout=120,
+        [_tool("zizmor"), "--offline", str(WORKFLOWS)], capture_output=True, text=True, timeout=120,
         check=False,
     )
 
@@ -225,7 +225,21 @@ for argument in "$@"; do
   previous="$argument"
 done
 if [ -n "$expr" ]; then
-  if [ "$1" = "api" ]; then jq -r "$expr" "$GH_COMMENTS"; else jq -r "$expr" "$GH_ISSUES"; fi
+  case "$1 $2" in
+    "api "*) jq -r "$expr" "$GH_COMMENTS" ;;
+    "run list") jq -r "$expr" "$GH_RUNS" ;;
+    *) jq -r "$expr" "$GH_ISSUES" ;;
+  esac
+fi
+if [ "$1 $2" = "run download" ]; then
+  [ -f "$GH_LEDGER" ] || exit 1
+  dir=""; previous=""
+  for argument in "$@"; do
+    if [ "$previous" = "--dir" ]; then dir="$argument"; fi
+    previous="$argument"
+  done
+  mkdir -p "$dir/cspsync-applies-$3-1/applies"
+  cp "$GH_LEDGER" "$dir/cspsync-applies-$3-1/invitations.json"
 fi
 """
 
@@ -244,6 +258,8 @@ def fake_gh(tmp_path: Path) -> dict[str, str]:
         "GH_LOG": str(tmp_path / "gh.log"),
         "GH_COMMENTS": str(tmp_path / "comments.json"),
         "GH_ISSUES": str(tmp_path / "issues.json"),
+        "GH_RUNS": str(tmp_path / "runs.json"),
+        "GH_LEDGER": str(tmp_path / "ledger.json"),
         "GH_TOKEN": "fake",
         "REPOSITORY": "fabrikam/declarations",
     }
@@ -345,3 +361,31 @@ def test_the_plan_step_plans_the_pull_request_against_its_base(
     assert comment.startswith(f"{PLAN_MARKER}\n### cspsync plan\n")
     assert "· 1 customer file(s) ·" in comment
     assert json.loads((declarations / "plan.json").read_text())["scope"] == ["customers/contoso-bikes.yaml"]
+
+
+def test_apply_restores_the_invitations_ledger_of_the_last_completed_apply(
+    tmp_path: Path, fake_gh: dict[str, str]
+) -> None:
+    Path(fake_gh["GH_RUNS"]).write_text(json.dumps([
+        {"databaseId": 31, "status": "in_progress"},  # this run
+        {"databaseId": 30, "status": "completed"},
+        {"databaseId": 29, "status": "completed"},
+    ]))
+    Path(fake_gh["GH_LEDGER"]).write_text('{"formatVersion": "1.0", "invitations": {}}')
+    work = tmp_path / "work"
+    work.mkdir()
+
+    calls = _run_step("cspsync-apply.yml", "Restore the invitations ledger of the previous apply", work, fake_gh)
+
+    assert calls[-1] == ("run download 30 --repo fabrikam/declarations --pattern cspsync-applies-* "
+                         "--dir previous-apply")
+    assert (work / ".cspsync/invitations.json").read_text() == Path(fake_gh["GH_LEDGER"]).read_text()
+
+
+def test_apply_starts_without_a_ledger_when_there_is_no_earlier_apply(tmp_path: Path, fake_gh: dict[str, str]) -> None:
+    Path(fake_gh["GH_RUNS"]).write_text(json.dumps([{"databaseId": 31, "status": "in_progress"}]))
+
+    calls = _run_step("cspsync-apply.yml", "Restore the invitations ledger of the previous apply", tmp_path, fake_gh)
+
+    assert [c.split(" ")[:2] for c in calls] == [["run", "list"]]
+    assert not (tmp_path / ".cspsync").exists()
