@@ -73,7 +73,7 @@ def _state(
     if due is None:
         left = f"no reminders left (invitations.maxReminders is {settings.maxReminders})"
         return FollowUp(name, domain, to, "no-reminders-left", f"{_waiting(entry)}; {left}", entry)
-    if due > now:
+    if due.date() > now.date():  # by day: a daily schedule is never a day late for a few minutes
         message = f"{_waiting(entry)}; next reminder on {due.date().isoformat()}"
         return FollowUp(name, domain, to, "not-due", message, entry, next_at=due)
     number = len(entry.reminders) + 1

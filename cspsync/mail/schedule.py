@@ -1,4 +1,5 @@
-"""When a reminder is due: ``reminderAfterDays`` after the last message, at most ``maxReminders`` times."""
+"""When a reminder is due: on the day ``reminderAfterDays`` after the last message, at most ``maxReminders``
+times (days count in UTC)."""
 
 from __future__ import annotations
 
