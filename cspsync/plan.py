@@ -101,6 +101,8 @@ class Money(Frozen):
     billing_cycle: str | None = None
     #: the Azure plan is billed by consumption: no figure is estimated for it
     consumption: bool = False
+    #: the offer is not in its market's price sheet (Partner Center will not sell it there as declared)
+    unlisted: bool = False
     unit_cost: Decimal | None = None  # the partner's cost (Partner Center's price sheet)
     unit_price: Decimal | None = None  # the customer's price (the pricebook)
     monthly_cost: Decimal | None = None
@@ -126,7 +128,8 @@ class Totals(Frozen):
     #: monthly cost of orders and seat increases only: what budget ceilings are compared with
     added_monthly_cost: Decimal
     consumption: int = 0  # items billed by consumption, not in the figures
-    unknown: int = 0  # items whose cost could not be found, not in the figures
+    unknown: int = 0  # items whose cost could not be read (a price sheet failed), not in the figures
+    unlisted: int = 0  # items not in their market's price sheet, not in the figures
 
 
 class BudgetCheck(Frozen):

@@ -85,8 +85,9 @@ def money_for(
     unit_price = resolution.unit_price(unit_cost, currency) if resolution is not None else None
     if resolution is None and pricebook is not None and note is None:
         note = f"pricebook {pricebook} does not price {change.key.label()}"
-    if row is None and note is None:
-        note = f"no row for {change.key.label()} in the price sheet"
+    unlisted = row is None and note is None
+    if unlisted:
+        note = f"{change.key.label()} is not in the market's price sheet"
     seats = Decimal(change.seats)
 
     def figure(unit: Decimal | None, factor: Decimal) -> Decimal | None:
@@ -109,6 +110,7 @@ def money_for(
         term_price=figure(unit_price, months),
         margin=margin,
         margin_percent=percent,
+        unlisted=unlisted,
         pricebook=pricebook,
         commitment=promise,
         note=note,

@@ -3,7 +3,9 @@
 Only actions that will happen count: ready ones, and waiting ones (they run once a person acts); blocked
 and refused ones do not. Amounts are added per currency, never converted. A ceiling compares the monthly
 cost a plan *adds* (orders and seat increases; a decrease elsewhere makes no room), and a ceiling whose
-currency has an item of unknown cost counts as exceeded: the plan cannot show it is under.
+currency has an item of unknown cost (its price sheet could not be read) counts as exceeded: the plan
+cannot show it is under. An offer missing from a price sheet that was read is not sold in that market as
+declared (Partner Center refuses the order), so it is shown but does not count.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ def totals(currency: str, monies: Sequence[Money]) -> Totals:
         margin=monthly_price - monthly_cost if monthly_price is not None else None,
         added_monthly_cost=money(added),
         consumption=sum(1 for m in monies if m.consumption),
-        unknown=sum(1 for m in monies if not m.consumption and m.monthly_cost is None),
+        unknown=sum(1 for m in monies if not m.consumption and not m.unlisted and m.monthly_cost is None),
+        unlisted=sum(1 for m in monies if m.unlisted),
     )
 
 

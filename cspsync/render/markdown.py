@@ -116,6 +116,7 @@ def money_section(plan: Plan) -> list[str]:
             left_out = [
                 f"{total.consumption} Azure plan(s) billed by consumption" if total.consumption else "",
                 f"{total.unknown} item(s) of unknown cost" if total.unknown else "",
+                f"{total.unlisted} item(s) not in the price sheet" if total.unlisted else "",
             ]
             lines.append(
                 f"| {currency} | {_cell(total.monthly_price, currency)} | {_cell(total.monthly_cost, currency)} "
@@ -123,9 +124,9 @@ def money_section(plan: Plan) -> list[str]:
                 f"| {_cell(total.term_cost, currency)} | {'; '.join(filter(None, left_out))} |"
             )
         lines.append("")
-    within = [money.budget_line(check) for check in plan.money.budget if not check.over]
+    within = [line for line in money.budget_lines(plan) if line.startswith("within")]
     if within:
-        lines += [f"- {escape_inline(line)}" for line in within] + [""]
+        lines += [escape_inline(within[0]), ""]
     return lines
 
 

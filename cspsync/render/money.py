@@ -90,6 +90,8 @@ def totals_text(total: Totals, *, who: str = "the customer") -> str:
         extras.append(f"{_count(total.consumption, 'Azure plan')} billed by consumption, not estimated")
     if total.unknown:
         extras.append(f"{_count(total.unknown, 'item')} of unknown cost, not included")
+    if total.unlisted:
+        extras.append(f"{_count(total.unlisted, 'item')} not in the price sheet, not included")
     nothing_figured = total.monthly_cost == 0 and total.term_cost == 0 and not total.monthly_price
     if nothing_figured and extras:
         return "; ".join(extras)
@@ -114,6 +116,7 @@ def customer_line(customer: CustomerPlan) -> str | None:
 
 
 def budget_line(check: BudgetCheck) -> str:
+    """The line of a check that failed: who, how much, and which ceiling of cspsync.yaml."""
     who = "the plan" if check.scope == "plan" else check.customer
     field = "budget.perPlan" if check.scope == "plan" else "budget.perCustomer"
     ceiling = format_money(check.ceiling, check.currency)
@@ -123,12 +126,27 @@ def budget_line(check: BudgetCheck) -> str:
             f"{ceiling}/month ({field} in cspsync.yaml)"
         )
     added = format_money(check.added, check.currency)
-    if check.over:
-        return (
-            f"OVER BUDGET: {who} adds {added}/month at cost, above its ceiling of {ceiling}/month "
-            f"({field} in cspsync.yaml)"
-        )
-    return f"within budget: {who} adds {added}/month at cost of {ceiling}/month ({field})"
+    return (
+        f"OVER BUDGET: {who} adds {added}/month at cost, above its ceiling of {ceiling}/month ({field} in cspsync.yaml)"
+    )
+
+
+def budget_lines(plan: Plan) -> list[str]:
+    """One line for the ceilings the plan keeps, one per ceiling it breaks."""
+    if plan.money is None or not plan.money.budget:
+        return []
+    checks = plan.money.budget
+    kept = [
+        f"{format_money(c.added, c.currency)} of {format_money(c.ceiling, c.currency)}"
+        for c in checks
+        if c.scope == "plan" and not c.over and c.added is not None
+    ]
+    customers = [c for c in checks if c.scope == "customer"]
+    parts = [f"the plan adds {', '.join(kept)} a month at cost"] if kept else []
+    if customers and not any(c.over for c in customers):
+        parts.append("every customer is under its ceiling")
+    lines = [f"within budget (cspsync.yaml): {'; '.join(parts)}"] if parts else []
+    return lines + [budget_line(c) for c in checks if c.over]
 
 
 def plan_lines(plan: Plan) -> list[str]:
@@ -139,7 +157,7 @@ def plan_lines(plan: Plan) -> list[str]:
     lines = ["Money (ready and waiting changes; blocked ones are not counted):"] if money.totals else []
     lines += [f"  {total.currency}: {totals_text(total, who='customers')}" for total in money.totals]
     lines += [f"costs unknown: {reason}" for reason in money.unknown]
-    lines += [budget_line(check) for check in money.budget]
+    lines += budget_lines(plan)
     if money.over_budget:
         lines.append("apply refuses a plan over budget unless --allow-over-budget is given")
     return lines
