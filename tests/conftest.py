@@ -40,6 +40,8 @@ SKIPPED_SUFFIXES = (".age", ".db", ".db-wal", ".db-shm", ".db-journal")
 #: shorter values would match by accident (and are not secrets worth the name)
 MIN_SECRET_LENGTH = 6
 
+pytest_plugins = ["pytester"]
+
 _GUARD_KEY = pytest.StashKey["SecretRegistry"]()
 
 
