@@ -191,7 +191,7 @@ def _plan_tenant(
             if config.invitations.transport == "outbox":
                 warnings.append(
                     "no mail transport is configured (invitations.transport: outbox): apply writes the message to "
-                    f".cspsync/outbox/{name}.eml and a person must send it"
+                    f"outbox/{name}.eml in the state folder (.cspsync/) and a person must send it"
                 )
             deps.append(
                 b.add(

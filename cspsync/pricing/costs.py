@@ -21,7 +21,6 @@ from cspsync.pricing.pricesheet import SheetPrice
 from cspsync.pricing.windows import WINDOW
 
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
-_DAYS_PER_MONTH = Decimal(365) / 12
 _MONTHS = Decimal("0.01")
 _PERCENT = Decimal("0.1")
 
@@ -49,23 +48,24 @@ def commitment(change: SeatChange, now: dt.datetime) -> Commitment | None:
         return None
     cancellable = (now + WINDOW).replace(microsecond=0)
     if change.new_subscription:
-        months = TERM_MONTHS.get(change.key.term, 1)
-        ends = add_months(now.date(), months) - dt.timedelta(days=1)
-        return Commitment(term=change.key.term, months=Decimal(months), ends_on=ends, cancellable_until=cancellable)
-    if change.term_end is None:
-        return Commitment(term=change.key.term, months=Decimal(0), cancellable_until=cancellable)
-    return Commitment(
-        term=change.key.term,
-        months=remaining_months(now.date(), change.term_end),
-        ends_on=change.term_end,
-        cancellable_until=cancellable,
-    )
+        term = TERM_MONTHS.get(change.key.term, 1)
+        ends = add_months(now.date(), term) - dt.timedelta(days=1)
+        return Commitment(term=change.key.term, months=Decimal(term), ends_on=ends, cancellable_until=cancellable)
+    left = _months(change, now).quantize(_MONTHS)
+    return Commitment(term=change.key.term, months=left, ends_on=change.term_end, cancellable_until=cancellable)
 
 
 def remaining_months(today: dt.date, last_day: dt.date) -> Decimal:
-    """Months from ``today`` to the end of ``last_day``, by day (365/12 days a month), never negative."""
+    """Months from ``today`` to the end of ``last_day``, by day (a month is 365/12 days), never negative."""
     days = max(0, (last_day - today).days + 1)
-    return (Decimal(days) / _DAYS_PER_MONTH).quantize(_MONTHS)
+    return Decimal(days) * 12 / 365
+
+
+def _months(change: SeatChange, now: dt.datetime) -> Decimal:
+    """Months the seats are paid for: the whole term of a new subscription, else what is left of it."""
+    if change.new_subscription:
+        return Decimal(TERM_MONTHS.get(change.key.term, 1))
+    return remaining_months(now.date(), change.term_end) if change.term_end is not None else Decimal(0)
 
 
 def money_for(
@@ -80,7 +80,7 @@ def money_for(
 ) -> Money:
     """The money of one change; figures that cannot be known stay None and ``note`` says why."""
     promise = commitment(change, now)
-    months = promise.months if promise is not None else _months_left(change, now)
+    months = _months(change, now)
     unit_cost = row.monthly_unit_price if row is not None else None
     unit_price = resolution.unit_price(unit_cost, currency) if resolution is not None else None
     if resolution is None and pricebook is not None and note is None:
@@ -115,11 +115,6 @@ def money_for(
         commitment=promise,
         note=note,
     )
-
-
-def _months_left(change: SeatChange, now: dt.datetime) -> Decimal:
-    """Removed seats are refunded for what is left of the term (prorated by day)."""
-    return remaining_months(now.date(), change.term_end) if change.term_end is not None else Decimal(0)
 
 
 def consumption(currency: str) -> Money:

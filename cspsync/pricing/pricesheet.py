@@ -39,6 +39,7 @@ COLUMNS = (
     "PricingTierRangeMax", "EffectiveStartDate", "EffectiveEndDate", "Tags", "ERP Price",
 )  # fmt: skip
 REQUIRED = ("ProductId", "SkuId", "TermDuration", "BillingPlan", "Currency", "UnitPrice")
+_CURLY_QUOTES = str.maketrans({"\u201c": '"', "\u201d": '"'})
 _DATE_FORMATS = ("%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y", "%Y-%m-%dT%H:%M:%SZ", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
 
@@ -161,13 +162,14 @@ def open_sheet(path: Path) -> Iterator[IO[str]]:
 def parse_rows(lines: Iterable[str], market: str, wanted: Collection[OfferKey] | None) -> PriceSheetIndex:
     """Index the rows of ``lines`` (CSV text) whose key is in ``wanted`` (every row when None)."""
     index = PriceSheetIndex(market=market.upper())
-    reader = csv.reader(lines)
-    try:
-        header = next(reader)
-    except StopIteration:
-        raise PriceSheetError(f"the price sheet for {market} is empty") from None
-    except csv.Error as err:
-        raise PriceSheetError(f"the price sheet for {market} is not CSV: {err}") from None
+    remaining = iter(lines)
+    first = next(remaining, "").lstrip("\ufeff")
+    if not first.strip():
+        raise PriceSheetError(f"the price sheet for {market} is empty")
+    # The header alone, its curly quotes made straight (the published example ends with "ERP Price“):
+    # one stray quote must not swallow the rows below it.
+    header = next(csv.reader([first.translate(_CURLY_QUOTES)]), [])
+    reader = csv.reader(remaining)
     positions = {_column_key(name): i for i, name in enumerate(header)}
     missing = [name for name in REQUIRED if _column_key(name) not in positions]
     if missing:
@@ -203,7 +205,7 @@ def parse_rows(lines: Iterable[str], market: str, wanted: Collection[OfferKey] |
             )
             if (keys is not None and key not in keys) or key.billing_cycle not in PERIOD_MONTHS:
                 continue
-            line = reader.line_num
+            line = reader.line_num + 1  # the header was line 1
             index.rows.setdefault(key, []).append(
                 SheetPrice(
                     key=key,
@@ -220,7 +222,7 @@ def parse_rows(lines: Iterable[str], market: str, wanted: Collection[OfferKey] |
                 )
             )
     except csv.Error as err:
-        where = f"line {reader.line_num}"
+        where = f"line {reader.line_num + 1}"
         raise PriceSheetError(f"the price sheet for {market} is not valid CSV at {where}: {err}") from None
     except UnicodeDecodeError as err:
         raise PriceSheetError(f"the price sheet for {market} is not UTF-8 text: {err.reason}") from None

@@ -1,0 +1,104 @@
+"""Fixtures for pricing: price sheets in Partner Center's published format, and the CLI over the examples."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from cspsync.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+CUSTOMERS = "examples/customers"
+
+#: The header as "Get a price sheet" shows it for the updatedlicensebased view (quoted, in this order).
+HEADER = (
+    "ProductTitle", "ProductId", "SkuId", "SkuTitle", "Publisher", "SkuDescription", "UnitOfMeasure",
+    "TermDuration", "BillingPlan", "Market", "Currency", "UnitPrice", "PricingTierRangeMin",
+    "PricingTierRangeMax", "EffectiveStartDate", "EffectiveEndDate", "Tags", "ERP Price",
+)  # fmt: skip
+#: The published example row (Partner Center docs, "Response example for new commerce").
+PUBLISHED_ROW = (
+    "Advanced Communications", "CFQ7TTC0HDK0", "0001", "Advanced Communications", "Microsoft Corporation",
+    "Advanced meetings, calling, workflow integration, and management tools for IT.", "", "P1Y", "Annual",
+    "US", "USD", "115.2", "", "", "2/1/2019 12:00:00 AM", "2/4/2021 8:35:31 PM", "License", "144",
+)  # fmt: skip
+
+
+def row(
+    product: str,
+    sku: str,
+    term: str,
+    billing: str,
+    price: str,
+    *,
+    market: str = "GB",
+    currency: str = "GBP",
+    start: str = "11/1/2026 12:00:00 AM",
+    end: str = "",
+    tier: tuple[str, str] = ("", ""),
+) -> tuple[str, ...]:
+    return (
+        f"Title {product}", product, sku, f"Sku {sku}", "Microsoft Corporation", "A product.", "1 License", term,
+        billing, market, currency, price, tier[0], tier[1], start, end, "License", "",
+    )  # fmt: skip
+
+
+def sheet_text(rows: Iterable[Sequence[str]], header: Sequence[str] = HEADER) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows(rows)
+    return buffer.getvalue()
+
+
+def zipped(text: str, name: str = "sheets.csv") -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, text.encode("utf-8"))
+    return buffer.getvalue()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+Run = Callable[..., Result]
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The examples copied into an empty current directory with its own state."""
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CSPSYNC_STATE_DIR", str(tmp_path / ".cspsync"))
+    monkeypatch.delenv("CSPSYNC_EMULATOR_URL", raising=False)
+    monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+    return tmp_path
+
+
+@pytest.fixture
+def cspsync(workdir: Path, capsys: pytest.CaptureFixture[str]) -> Run:
+    """Run ``cspsync ARGS`` through ``cspsync.cli.main``."""
+
+    def run(*args: str) -> Result:
+        capsys.readouterr()
+        try:
+            main(list(args))
+        except SystemExit as exit_:
+            code = exit_.code if isinstance(exit_.code, int) else 1
+        else:  # pragma: no cover - main always exits
+            code = 0
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+
+    return run

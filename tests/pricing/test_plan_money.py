@@ -1,0 +1,214 @@
+"""The money pass on a plan: figures of an order and of added seats, the decrease window, totals, budget."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from collections.abc import Collection
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cspsync.declarations import Repository, load_repository
+from cspsync.errors import RequestRejectedError
+from cspsync.observed import Observation, ObservedCustomer, ObservedSubscription
+from cspsync.plan import SYMBOLS, Action, CustomerPlan, Kind, Plan
+from cspsync.pricing import price_plan
+from cspsync.pricing.pricebook import OfferKey
+from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
+
+from .conftest import REPO, row, sheet_text
+
+NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
+SUB_ID = "5d0c2f1a-0000-4000-8000-000000000001"
+
+
+class Sheet:
+    """Costs from one GB price sheet in the published format."""
+
+    def __init__(self) -> None:
+        self.text = sheet_text(
+            [
+                row("CFQ7TTC0LCHC", "0002", "P1Y", "Monthly", "18.10"),  # Microsoft 365 Business Premium
+                row("CFQ7TTC0LFLX", "0001", "P1Y", "Annual", "355.20"),  # Microsoft 365 E3, 29.60 a month
+            ]
+        )
+        self.asked: list[tuple[str, set[OfferKey]]] = []
+
+    def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex:
+        self.asked.append((market, set(wanted)))
+        return parse_rows(self.text.splitlines(keepends=True), market, wanted)
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return load_repository([tmp_path / "examples" / "customers" / "contoso-bikes.yaml"])
+
+
+def _plan(*actions: Action, created_at: dt.datetime = NOW) -> Plan:
+    return Plan(
+        cspsync_version="0.1.0", created_at=created_at, target="emulator",
+        partner_tenant_id="6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", correlation_id="c0ffee00-0000-4000-8000-000000000000",
+        scope=("examples/customers/contoso-bikes.yaml",), observed_fingerprint="sha256:0",
+        declarations_fingerprint="sha256:0",
+        customers=(CustomerPlan(name="contoso-bikes", file="examples/customers/contoso-bikes.yaml",
+                                company="Contoso Bikes Ltd", mode="create", state="linked",
+                                actions=tuple(a.id for a in actions)),),
+        actions=actions,
+    )  # fmt: skip
+
+
+def _action(kind: Kind, subject: str, payload: dict[str, Any], status: str = "ready") -> Action:
+    return Action(
+        id=f"contoso-bikes/{kind.value}/{subject}", customer="contoso-bikes", kind=kind, symbol=SYMBOLS[kind],
+        summary=f"{kind.value} {subject}", status=status, payload=payload,
+    )  # fmt: skip
+
+
+ORDER = _action(
+    Kind.ORDER_SUBSCRIPTION,
+    "fabrikam-contosobikes-m365bp",
+    {"friendlyName": "fabrikam-contosobikes-m365bp", "productId": "CFQ7TTC0LCHC", "skuId": "0002", "quantity": 12,
+     "termDuration": "P1Y", "billingCycle": "monthly", "autoRenew": True, "country": "GB", "azurePlan": False},
+)  # fmt: skip
+AZURE = _action(
+    Kind.ORDER_SUBSCRIPTION,
+    "fabrikam-contosobikes-azure",
+    {"friendlyName": "fabrikam-contosobikes-azure", "productId": "DZH318Z0BPS6", "skuId": "0001", "quantity": 1,
+     "termDuration": None, "billingCycle": "monthly", "country": "GB", "azurePlan": True},
+)  # fmt: skip
+
+
+def _seats(quantity: int) -> Action:
+    payload = {"subscriptionId": SUB_ID, "friendlyName": "fabrikam-contosobikes-m365bp", "set": {"quantity": quantity}}
+    return _action(Kind.UPDATE_SUBSCRIPTION, "fabrikam-contosobikes-m365bp", payload)
+
+
+def _observed(quantity: int = 12, *, until: str | None = None, refundable: Any = None) -> Observation:
+    subscription = ObservedSubscription(
+        id=SUB_ID, friendly_name="fabrikam-contosobikes-m365bp", offer_id="CFQ7TTC0LCHC:0002:CFQ7TTC0J1FX",
+        quantity=quantity, status="active", auto_renew=True, billing_cycle="monthly", term="P1Y",
+        cancellation_allowed_until=until, commitment_end="2027-03-31T00:00:00+00:00", refundable=refundable,
+    )  # fmt: skip
+    customer = ObservedCustomer(
+        id="c1", domain="contosobikes.onmicrosoft.com", company_name="Contoso Bikes Ltd", subscriptions=(subscription,)
+    )
+    return Observation(customers={"contoso-bikes": customer})
+
+
+def test_an_order_shows_monthly_and_term_totals_at_price_and_cost_and_its_commitment(repo: Repository) -> None:
+    sheet = Sheet()
+    priced = price_plan(_plan(ORDER, AZURE), repo, repo.customers, Observation(), sheet)
+    money = priced.action(ORDER.id).money
+    assert money is not None
+    # cost 18.10 a seat (price sheet); price 21.50 a seat (retail-gbp's fixed price for this offer)
+    assert (money.currency, money.seats, money.unit_cost, money.unit_price) == ("GBP", 12, Decimal("18.10"),
+                                                                                 Decimal("21.50"))  # fmt: skip
+    assert (money.monthly_price, money.monthly_cost, money.margin, money.margin_percent) == (
+        Decimal("258.00"), Decimal("217.20"), Decimal("40.80"), Decimal("15.8"),
+    )  # fmt: skip
+    assert (money.term_price, money.term_cost) == (Decimal("3096.00"), Decimal("2606.40"))
+    assert money.commitment is not None
+    assert money.commitment.months == 12
+    assert money.commitment.ends_on == dt.date(2027, 11, 25)
+    assert money.commitment.cancellable_until == dt.datetime(2026, 12, 3, 10, 0, tzinfo=dt.UTC)  # 168 hours
+    azure = priced.action(AZURE.id).money
+    assert azure is not None and azure.consumption and azure.monthly_cost is None
+    assert sheet.asked == [("GB", {OfferKey("CFQ7TTC0LCHC", "0002", "P1Y", "monthly")})]
+
+
+def test_added_seats_cost_what_is_left_of_the_term(repo: Repository) -> None:
+    priced = price_plan(_plan(_seats(15)), repo, repo.customers, _observed(12), Sheet())
+    money = priced.action(_seats(15).id).money
+    assert money is not None
+    assert (money.seats, money.monthly_price, money.monthly_cost, money.margin) == (
+        3, Decimal("64.50"), Decimal("54.30"), Decimal("10.20"),
+    )  # fmt: skip
+    # 126 days from 26 November to 31 March inclusive: 126 x 12 / 365 = 4.1425 months
+    assert money.commitment is not None
+    assert (money.commitment.months, money.commitment.ends_on) == (Decimal("4.14"), dt.date(2027, 3, 31))
+    assert (money.term_price, money.term_cost) == (Decimal("267.19"), Decimal("224.94"))
+    customer = priced.customers[0].money
+    assert customer is not None
+    assert (customer.monthly_price, customer.monthly_cost, customer.added_monthly_cost) == (
+        Decimal("64.50"), Decimal("54.30"), Decimal("54.30"),
+    )  # fmt: skip
+
+
+WINDOW_END = "2026-12-03T10:00:00+00:00"
+
+
+@pytest.mark.parametrize(
+    ("created_at", "blocked"),
+    [
+        (dt.datetime(2026, 12, 3, 9, 59, 59, tzinfo=dt.UTC), False),
+        (dt.datetime(2026, 12, 3, 10, 0, 0, tzinfo=dt.UTC), False),
+        (dt.datetime(2026, 12, 3, 10, 0, 0, 1, tzinfo=dt.UTC), True),
+    ],
+)
+def test_the_decrease_window_flips_exactly_at_its_boundary(
+    repo: Repository, created_at: dt.datetime, blocked: bool
+) -> None:
+    priced = price_plan(_plan(_seats(10), created_at=created_at), repo, repo.customers, _observed(12, until=WINDOW_END),
+                        Sheet())  # fmt: skip
+    action = priced.action(_seats(10).id)
+    if not blocked:
+        assert (action.symbol.value, action.status) == ("~", "ready")
+        assert action.money is not None and action.money.monthly_cost == Decimal("-36.20")
+        assert action.money.note == "can still be reduced until 2026-12-03 10:00 UTC"
+        return
+    assert (action.symbol.value, action.status, action.money) == ("!", "blocked", None)
+    assert action.reason == (
+        "impossible: new commerce lets seats be removed only within 168 hours (7 days) of when they were added; "
+        "the window closed on 2026-12-03 10:00 UTC; lower the quantity at renewal instead (the term ends on "
+        "2027-03-31)"
+    )
+    assert not priced.has_changes
+
+
+def test_seats_added_later_open_their_own_window(repo: Repository) -> None:
+    """Partner Center's refundableQuantity: 3 seats added on 1 December can go until 8 December, the rest not."""
+    observed = _observed(15, until=WINDOW_END, refundable=((3, "2026-12-08T09:00:00+00:00"),))
+    when = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
+    three = price_plan(_plan(_seats(12), created_at=when), repo, repo.customers, observed, Sheet())
+    assert three.action(_seats(12).id).status == "ready"
+    four = price_plan(_plan(_seats(11), created_at=when), repo, repo.customers, observed, Sheet())
+    action = four.action(_seats(11).id)
+    assert (action.symbol.value, action.status) == ("!", "blocked")
+    assert action.reason is not None and "only 3 seat(s) are inside such a window now (removing 4)" in action.reason
+    assert "the purchase window closed on 2026-12-03 10:00 UTC" in action.reason
+
+
+def test_a_cancellation_after_its_window_is_impossible(repo: Repository) -> None:
+    cancel = _action(
+        Kind.CANCEL_SUBSCRIPTION, "fabrikam-contosobikes-m365bp",
+        {"subscriptionId": SUB_ID, "friendlyName": "fabrikam-contosobikes-m365bp", "set": {"status": "deleted"}},
+    )  # fmt: skip
+    late = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
+    priced = price_plan(_plan(cancel, created_at=late), repo, repo.customers, _observed(12, until=WINDOW_END), Sheet())
+    action = priced.action(cancel.id)
+    assert (action.symbol.value, action.status) == ("!", "blocked")
+    assert action.reason is not None and action.reason.startswith(
+        "impossible: new commerce allows a cancellation only within 168 hours (7 days) of purchase or renewal; "
+        "the window closed on 2026-12-03 10:00 UTC; set autoRenew: false"
+    )
+
+
+def test_an_unreadable_price_sheet_leaves_costs_unknown_never_zero(repo: Repository) -> None:
+    class Broken:
+        def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex:
+            raise RequestRejectedError("Partner Center refused GET /v1.0/sales/pricesheets: HTTP 403")
+
+    priced = price_plan(_plan(ORDER), repo, repo.customers, Observation(), Broken())
+    money = priced.action(ORDER.id).money
+    assert money is not None
+    assert (money.monthly_cost, money.monthly_price) == (None, Decimal("258.00"))
+    assert money.note == "the price sheet for GB could not be read"
+    assert priced.money is not None
+    assert priced.money.unknown == ("price sheet for GB: Partner Center refused GET /v1.0/sales/pricesheets: HTTP 403",)
+    assert priced.money.totals[0].unknown == 1
+    # cspsync.yaml of the examples has a GBP ceiling: a plan whose cost is unknown cannot show it is under
+    assert priced.over_budget
