@@ -47,14 +47,6 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
 _SCAN_CHARACTERS = ("!", "?", "{", "[")
 _ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
 _INDICATOR_LINE = re.compile(r"\n[ \t]*[%:]")
-
-
-def _needs_second_reading(text: str) -> bool:
-    if any(character in text for character in _SCAN_CHARACTERS):
-        return True
-    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
-        return True
-    return text.lstrip(" \t")[:1] in ("%", ":") or _INDICATOR_LINE.search(text) is not None
 # YAML's printable characters (spec 5.1); anything else is refused before parsing.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)")
@@ -89,9 +81,12 @@ def _at(file: str, spots: list[Spot]) -> list[Problem]:
     return [Problem(file, s.line, s.column, format_path(s.path), s.message) for s in spots]
 
 
-def _offset_position(text: str, offset: int) -> tuple[int, int]:
-    line_start = text.rfind("\n", 0, offset) + 1
-    return text.count("\n", 0, offset) + 1, offset - line_start + 1
+def _needs_second_reading(text: str) -> bool:
+    if any(character in text for character in _SCAN_CHARACTERS):
+        return True
+    if ("&" in text or "*" in text) and _ANCHOR_OR_ALIAS.search(text):
+        return True
+    return text.lstrip(" \t")[:1] in ("%", ":") or _INDICATOR_LINE.search(text) is not None
 
 
 def read_document(path: Path, file: str | None = None) -> Document | list[Problem]:
@@ -108,42 +103,26 @@ def read_document(path: Path, file: str | None = None) -> Document | list[Proble
 def parse_document(file: str, raw: bytes) -> Document | list[Problem]:
     """Parse the bytes of one file into a mapping of plain values, or say where and why it cannot be."""
     if len(raw) > MAX_BYTES:
-        return [
-            Problem(
-                file,
-                1,
-                1,
-                "",
-                f"the file is larger than {MAX_BYTES // 1024} KiB, the limit for a "
-                "declaration file (a customer takes a few KiB)",
-            )
-        ]
+        limit = f"{MAX_BYTES // 1024} KiB"
+        return _at(file, [Spot(1, 1, f"the file is larger than {limit}, the limit for a declaration file (a "
+                               "customer takes a few KiB)")])
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return [Problem(file, 1, 1, "", "the file is UTF-16; save it as UTF-8")]
+        return _at(file, [Spot(1, 1, "the file is UTF-16; save it as UTF-8")])
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         line_start = raw.rfind(b"\n", 0, err.start) + 1
         column = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         line = raw.count(b"\n", 0, err.start) + 1
-        return [
-            Problem(
-                file,
-                line,
-                column,
-                "",
-                f"not valid UTF-8: byte 0x{raw[err.start]:02x} at offset {err.start}; save the file as UTF-8",
-            )
-        ]
+        byte = f"byte 0x{raw[err.start]:02x} at offset {err.start}"
+        return _at(file, [Spot(line, column, f"not valid UTF-8: {byte}; save the file as UTF-8")])
     text = text.removeprefix("\ufeff")
     bad = _NOT_PRINTABLE.search(text)
     if bad:
-        line, column = _offset_position(text, bad.start())
-        return [
-            Problem(
-                file, line, column, "", f"control character U+{ord(bad.group()):04X} is not allowed in YAML; remove it"
-            )
-        ]
+        line = text.count("\n", 0, bad.start()) + 1
+        column = bad.start() - text.rfind("\n", 0, bad.start())
+        character = f"U+{ord(bad.group()):04X}"
+        return _at(file, [Spot(line, column, f"control character {character} is not allowed in YAML; remove it")])
     return parse_text(file, text)
 
 
@@ -157,19 +136,18 @@ def parse_text(file: str, text: str) -> Document | list[Problem]:
         )
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError) as err:
         return _at(file, _decode_error(text, str(err)))
+    locator = None
     if isinstance(data, list) or _needs_second_reading(text):
+        locator = Locator(text)
         spots = scan_events(text, alias_budget=ALIAS_BUDGET)
+        if not spots and isinstance(data, dict):
+            different = locator.mismatch(data)
+            spots = [different] if different else []
         if spots:
             return _at(file, spots)
-        locator = Locator(text)
-        different = locator.mismatch(data) if isinstance(data, dict) else None
-        if different:
-            return _at(file, [different])
-        if isinstance(data, dict):
-            return Document(file, text, data, locator)
     if not isinstance(data, dict):
-        return _at(file, [_not_a_mapping(text, data)])
-    return Document(file, text, data)
+        return _at(file, [_not_a_mapping(locator or Locator(text), data)])
+    return Document(file, text, data, locator)
 
 
 def _decode_error(text: str, message: str) -> list[Spot]:
@@ -187,11 +165,10 @@ def _decode_error(text: str, message: str) -> list[Spot]:
     return spots or [Spot(1, 1, f"invalid YAML: {reason}")]
 
 
-def _not_a_mapping(text: str, data: object) -> Spot:
+def _not_a_mapping(locator: Locator, data: object) -> Spot:
     if data is None:
         return Spot(1, 1, "the file is empty: a declaration is a mapping of apiVersion, kind, metadata and spec")
-    line, column = Locator(text).locate(())
+    line, column = locator.locate(())
     kind = _TYPE_NAMES.get(type(data), "a value")
-    return Spot(
-        line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata and spec"
-    )
+    return Spot(line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata "
+                "and spec")

@@ -27,31 +27,10 @@ from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
 REGISTRATION_COUNTRIES = ("AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", "UZ", "UA")
 # Codes people write that ISO 3166-1 spells differently.
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
+# Names people type when they do not know the person's: Partner Center refuses placeholders.
 _PLACEHOLDERS = frozenset(
-    {
-        "test",
-        "tbd",
-        "tba",
-        "n/a",
-        "na",
-        "none",
-        "unknown",
-        "x",
-        "xx",
-        "xxx",
-        "-",
-        ".",
-        "?",
-        "firstname",
-        "first name",
-        "lastname",
-        "last name",
-        "name",
-        "admin",
-        "user",
-        "customer",
-        "contact",
-    }
+    {"test", "tbd", "tba", "n/a", "na", "none", "unknown", "x", "xx", "xxx", "-", ".", "?", "name", "first name",
+     "firstname", "last name", "lastname", "admin", "user", "customer", "contact"}
 )
 _LEGAL_FORMS_ONLY = frozenset({"llc", "ltd", "inc", "plc", "gmbh", "ag", "bv", "nv", "as", "sa", "sas", "sarl"})
 _TRANSFER = {

@@ -88,7 +88,7 @@ def _not_json(data: object) -> list[Finding]:
                 else:
                     found.append(
                         Finding(
-                            (*path, _show_key(key)),
+                            (*path, _show(key)),
                             f"field names must be text; YAML reads this one as {_kind(key)}: quote it",
                             at_key=True,
                         )
@@ -98,14 +98,6 @@ def _not_json(data: object) -> list[Finding]:
         elif not isinstance(value, str | int | float | bool | type(None)):
             found.append(Finding(path, f"unsupported value ({type(value).__name__})"))
     return sorted(found, key=lambda f: [str(p) for p in f.path]) or [Finding((), "not a JSON-compatible document")]
-
-
-def _show_key(key: object) -> str:
-    if key is None:
-        return "null"
-    if isinstance(key, bool):
-        return "true" if key else "false"
-    return str(key)
 
 
 def _kind(value: object) -> str:
