@@ -30,21 +30,27 @@ def pricing_problems(root: Path, customers: Sequence[tuple[Document, CustomerFil
     """Problems in ``root/pricebooks/*.yaml`` and in the money fields of ``customers``."""
     problems: list[Problem] = []
     books: dict[str, _Book] = {}
+    broken: set[str] = set()  # names of pricebooks whose file has problems of its own
+    claimed: dict[str, Document] = {}  # name -> the first file that has it
     for path in pricebook_files(root):
         document, model, found = parse_pricebook(path, str(path))
         problems += found
         if document is None or model is None:
+            name = document.data.get("name") if document is not None else None
+            broken.update([name] if isinstance(name, str) else [])
             continue
         findings = list(_pricebook_findings(model))
-        first = books.get(model.name)
-        if first is not None:
-            findings.append(
-                Finding(("name",), f"is already the name of the pricebook in {first.document.where(('name',))}")
-            )
+        first = claimed.setdefault(model.name, document)
+        if first is not document:
+            findings.append(Finding(("name",), f"is already the name of the pricebook in {first.where(('name',))}"))
+        elif findings:
+            broken.add(model.name)
         else:
             books[model.name] = _Book(document, model, path)
         problems += [document.problem(f) for f in findings]
     for document, customer in customers:
+        if customer.spec.pricebook in broken:
+            continue  # the pricebook's own problems say what to fix
         problems += [document.problem(f) for f in _customer_findings(customer, books, root)]
     return problems
 
