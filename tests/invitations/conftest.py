@@ -30,6 +30,8 @@ from cspsync.cli import main
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = "examples/customers"
+#: the two invite customers of the examples (applying only them keeps tests fast)
+INVITED = ("examples/customers/litware.yaml", "examples/customers/woodgrove-bank.yaml")
 SMTP_USER = "invitations@fabrikam.example"
 SMTP_PASSWORD = "sm7p-Pa55word-for-tests"
 PASSWORD_ENV = "CSPSYNC_TEST_SMTP_PASSWORD"

@@ -22,7 +22,7 @@ from cspsync.mail.graph import GRAPH_SCOPE, GRAPH_URL, GraphAppToken, GraphTrans
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.workspace import Workspace
 
-from .conftest import CUSTOMERS, LINK, MAILBOX, Run, part, use_graph
+from .conftest import INVITED, LINK, MAILBOX, Run, part, use_graph
 
 
 def _store(workdir: Path) -> Store:
@@ -32,8 +32,8 @@ def _store(workdir: Path) -> Store:
 def test_apply_sends_through_the_emulators_graph_once(cspsync: Run, workdir: Path) -> None:
     use_graph(workdir)
 
-    first = cspsync("apply", CUSTOMERS, "--yes")
-    second = cspsync("apply", CUSTOMERS, "--yes")
+    first = cspsync("apply", *INVITED, "--yes")
+    second = cspsync("apply", *INVITED, "--yes")
 
     assert first.code == 0 and second.code == 0, first.out + first.err
     with _store(workdir) as store:

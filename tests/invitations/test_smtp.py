@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from .conftest import CUSTOMERS, FROM, LINK, PASSWORD_ENV, SMTP_PASSWORD, Run, SmtpServer, part, use_smtp
+from .conftest import CUSTOMERS, FROM, INVITED, LINK, PASSWORD_ENV, SMTP_PASSWORD, Run, SmtpServer, part, use_smtp
 
 
 def _ledger(workdir: Path) -> dict[str, dict[str, Any]]:
@@ -35,7 +35,7 @@ def test_the_invitation_arrives_once_over_starttls_and_auth_with_the_link_and_he
     server = start_smtp()
     use_smtp(workdir, monkeypatch, server.port)
 
-    result = cspsync("apply", CUSTOMERS, "--yes")
+    result = cspsync("apply", *INVITED, "--yes")
 
     assert result.code == 0, result.out + result.err
     received = server.inbox.to("it.admin@litware.ie")
@@ -79,11 +79,11 @@ def test_a_rerun_sends_nothing_and_resend_sends_again(
 ) -> None:
     server = start_smtp()
     use_smtp(workdir, monkeypatch, server.port)
-    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    assert cspsync("apply", *INVITED, "--yes").code == 0
     first_id = server.inbox.to("it.admin@litware.ie")[0].message["Message-ID"]
 
-    plan = cspsync("plan", CUSTOMERS)
-    again = cspsync("apply", CUSTOMERS, "--yes")
+    plan = cspsync("plan", *INVITED)
+    again = cspsync("apply", *INVITED, "--yes")
 
     assert again.code == 0
     assert len(server.inbox.messages) == 2
@@ -128,7 +128,7 @@ def test_a_wrong_password_is_reported_without_the_password_and_nothing_is_record
     use_smtp(workdir, monkeypatch, server.port)
     monkeypatch.setenv(PASSWORD_ENV, wrong)
 
-    result = cspsync("apply", CUSTOMERS, "--yes")
+    result = cspsync("apply", *INVITED, "--yes")
 
     assert result.code == 1
     assert (
