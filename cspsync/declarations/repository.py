@@ -202,11 +202,12 @@ def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | 
         if customer is not None:
             problems.extend(document.problem(f) for f in customer_findings(customer, config, today=today))
             parsed.append((path, document, customer))
-    for index, finding in cross_file_findings([(document, customer) for _, document, customer in parsed]):
-        problems.append(parsed[index][1].problem(finding))
+    documents = [(document, customer) for _, document, customer in parsed]
+    for index, finding in cross_file_findings(documents):
+        problems.append(documents[index][0].problem(finding))
     from cspsync.pricing.rules import pricing_problems  # pricing builds on declarations: imported late
 
-    problems.extend(pricing_problems(config_file.parent, [(document, customer) for _, document, customer in parsed]))
+    problems.extend(pricing_problems(config_file.parent, documents))
     repository = None
     if not problems and config is not None:
         repository = Repository(
