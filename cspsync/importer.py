@@ -195,11 +195,12 @@ def agreement_of(agreements: Sequence[CustomerAgreement]) -> dict[str, Any] | No
 
 
 def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[str, Any]], list[str]]:
-    """Live subscriptions as declarations (in creation order) and a warning for each left out."""
+    """Live subscriptions as declarations (by friendly name: the same file for the same state, however the
+    orders raced) and a warning for each left out."""
     declared: list[dict[str, Any]] = []
     warnings: list[str] = []
     seen: set[str] = set()
-    ordered = sorted(subscriptions, key=lambda s: (s.creation_date or dt.datetime.min.replace(tzinfo=dt.UTC), s.id))
+    ordered = sorted(subscriptions, key=lambda s: (" ".join((s.friendly_name or "").split()).casefold(), s.id))
     for sub in ordered:
         status = (sub.status or "none").lower()
         name = " ".join((sub.friendly_name or "").split())
