@@ -156,8 +156,8 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     return InProcessCli(world, monkeypatch, capsys)
 
 
-@pytest.fixture(autouse=True)
-def _no_nagle_delay(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def no_nagle_delay(monkeypatch: pytest.MonkeyPatch) -> None:
     """Each answer of the loopback emulator otherwise waits ~40 ms for a delayed ACK (see
     test_loopback_latency.py); these tests are about crashes, not that."""
     monkeypatch.setattr(server._Handler, "disable_nagle_algorithm", True)
@@ -181,7 +181,7 @@ def make_world(tmp: Path) -> World:
 
 
 @pytest.fixture
-def world(tmp_path: Path) -> Iterator[World]:
+def world(tmp_path: Path, no_nagle_delay: None) -> Iterator[World]:
     made = make_world(tmp_path)
     try:
         yield made

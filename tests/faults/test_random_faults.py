@@ -41,6 +41,8 @@ from .conftest import (
 
 FAILED = re.compile(r"^Error: (\d+) action\(s\) failed: (.+)$", re.MULTILINE)
 UNREADABLE = "Error: part of Partner Center's state could not be read; nothing was applied"
+#: a price sheet read that failed leaves costs unknown, and apply refuses a plan it cannot show is in budget
+UNPRICED = re.compile(r"costs unknown: price sheet for [A-Z]{2}: .*\n(.*\n)*?.*OVER BUDGET: .* unknown cost")
 
 
 @pytest.fixture
@@ -88,8 +90,11 @@ def check_outcome(world: World, result: Result) -> set[str]:
         return lost
     if UNREADABLE in result.err:
         return lost
+    if "Error: the plan is over budget" in result.err and UNPRICED.search(result.out):
+        assert "nothing was applied" in result.err
+        return lost
     match = FAILED.search(result.err)
-    assert match, f"exit 1 without naming what failed:\n{result.err}"
+    assert match, f"exit 1 without naming what failed:\n{result.output}"
     named = match.group(2).split(", ")
     record = latest_record(world)
     failed = [a["id"] for a in record["actions"] if a["status"] == "failed"]
@@ -180,3 +185,32 @@ def test_the_retry_budget_is_fake_time(world: World, clock: FakeClock) -> None:
     """Guard for this module: back-off went through the fake clock, never through time.sleep."""
     assert Path(client_module.__file__).name == "client.py"
     assert getattr(client_module, "real_sleep") == clock.sleep  # noqa: B009 - not re-exported
+
+
+class FailFirstPriceSheet:
+    """The emulator, but the first price-sheet download answers 503 (a transient failure)."""
+
+    def __init__(self, app: EmulatorApp) -> None:
+        self.app = app
+        self.faults = app.faults
+        self.failed = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if "pricesheets" in request.url.path and not self.failed:
+            self.failed = True
+            return httpx.Response(503, json={"code": 503, "description": "The service is temporarily unavailable."})
+        return self.app(request)
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: PartnerCenterClient.price_sheet makes one attempt (no retry on 429/5xx/timeouts, no rate "
+    "limiter), so one transient 503 leaves costs unknown and apply refuses the plan as over budget",
+)
+def test_a_transient_failure_of_a_price_sheet_download_is_retried(world: World, cli: InProcessCli) -> None:
+    gate = FailFirstPriceSheet(world.app())
+    with serve(gate) as server:  # type: ignore[arg-type]
+        result = cli("plan", "customers", url=server.url)
+    assert gate.failed
+    assert "costs unknown" not in result.out
+    assert result.code == 0, result.output
