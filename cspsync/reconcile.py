@@ -89,6 +89,11 @@ def load_saved_plan(path: Path) -> Plan:
         raise PlanError(
             f"{path} is not a cspsync plan ({first})", hint="make one with `cspsync plan --out FILE`"
         ) from None
+    if plan.observed_fingerprint.startswith("merged:"):
+        raise PlanError(
+            f"{path} merges shard plans for review; it cannot be applied as one",
+            hint="apply each shard's own plan file (cspsync apply plan-I.json), as the CI matrix does",
+        )
     if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
         raise PlanError(f"{path} has plan format {plan.format_version}; this cspsync reads {FORMAT_VERSION}")
     return plan

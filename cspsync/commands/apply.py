@@ -154,7 +154,10 @@ def apply(
                 hint="run `cspsync apply PATHS --resend`: the plan it shows is what it applies",
             )
         saved = load_saved_plan(paths[0])
-        repo = load([Path(p) for p in saved.scope] or [Path(".")], config_path)
+        if not saved.has_changes:
+            click.echo(f"{paths[0]} has no changes to apply.")
+            return 0
+        repo = load([Path(p) for p in saved.scope], config_path)
         if target is not None and target != saved.target:
             raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
         planned = plan_for(

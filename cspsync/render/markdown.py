@@ -24,7 +24,7 @@ MARKER = "<!-- cspsync-plan -->"
 LIMIT = 65_536
 _BUDGET = LIMIT - 1_024
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")  # ':' too: no autolinks
 
 
 def escape_inline(text: str) -> str:

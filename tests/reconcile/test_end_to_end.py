@@ -213,3 +213,23 @@ def test_one_failing_customer_does_not_stop_the_others(cspsync: Run, workdir: Pa
     assert created["status"] == "done" and created["requestIds"]
     assert record["correlationId"] and record["target"] == "emulator"
     assert record["summary"]["failed"] == 1
+
+
+def test_a_merged_shard_plan_is_for_review_and_cannot_be_applied(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("plan", CUSTOMERS, "--shard", "1/2", "--out", "plan-1.json").code == 0
+    assert cspsync("plan", CUSTOMERS, "--shard", "2/2", "--out", "plan-2.json").code == 0
+    merged = cspsync("merge-plans", "plan-1.json", "plan-2.json", "--format", "json")
+    assert merged.code == 0, merged.err
+    (workdir / "merged.json").write_text(merged.out)
+    result = cspsync("apply", "merged.json", "--yes")
+    assert result.code == 1
+    assert "merged.json merges shard plans for review; it cannot be applied as one" in result.err
+
+
+def test_a_saved_plan_without_changes_applies_nothing(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    (workdir / "empty").mkdir()
+    assert cspsync("plan", "empty", "--config", "examples/cspsync.yaml", "--out", "plan.json").code in (0, 1)
+    result = cspsync("apply", "plan.json", "--yes")
+    assert result.code == 0, result.err
+    assert "plan.json has no changes to apply." in result.out

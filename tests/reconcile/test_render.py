@@ -94,3 +94,8 @@ def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
     assert Plan.from_json(plan.to_json()) == plan
     committed = (REPO / "schemas" / "plan.schema.json").read_text()
     assert committed == plan_schema_text(), "regenerate: python -m cspsync.plan_schema > schemas/plan.schema.json"
+
+
+def test_urls_in_user_text_do_not_become_links() -> None:
+    html = cmarkgfm.github_flavored_markdown_to_html(escape_inline("see http://evil.example/x and www.evil.example"))
+    assert "<a " not in html
