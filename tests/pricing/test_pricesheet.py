@@ -121,3 +121,14 @@ def test_a_price_that_is_not_a_number_names_its_line(tmp_path: Path) -> None:
 def test_unreadable_files_raise_a_price_sheet_error(tmp_path: Path, content: bytes, message: str) -> None:
     with pytest.raises(PriceSheetError, match=message):
         parse_sheet(_write(tmp_path, "GB.csv", content), "GB", {BP})
+
+
+def test_a_quoted_field_may_hold_line_breaks_and_quotes(tmp_path: Path) -> None:
+    multi = list(row("CFQ7TTC0LFLX", "0001", "P1Y", "Monthly", "29.60"))
+    multi[5] = 'Line one\r\nline "two" names CFQ7TTC0LCHC\r\nline three'
+    wanted = list(row("CFQ7TTC0LCHC", "0002", "P1Y", "Monthly", "18.10"))
+    wanted[0] = 'The "Premium" one'
+    index = parse_sheet(_write(tmp_path, "GB.csv", sheet_text([multi, wanted])), "GB", {BP})
+    assert index.rows_read == 2
+    found = index.lookup(BP)
+    assert found is not None and (found.product_title, found.unit_price) == ('The "Premium" one', Decimal("18.10"))
