@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from cspsync.cli import main
+from cspsync.declarations import Repository, load_repository
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = "examples/customers"
@@ -102,3 +103,10 @@ def cspsync(workdir: Path, capsys: pytest.CaptureFixture[str]) -> Run:
         return Result(code, captured.out, captured.err)
 
     return run
+
+
+@pytest.fixture
+def repo(tmp_path: Path) -> Repository:
+    """The examples' repository, loaded with contoso-bikes (GB, pricebook retail-gbp) in scope."""
+    shutil.copytree(REPO / "examples", tmp_path / "examples")
+    return load_repository([tmp_path / "examples" / "customers" / "contoso-bikes.yaml"])

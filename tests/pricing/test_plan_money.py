@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 from collections.abc import Collection
 from decimal import Decimal
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from cspsync.declarations import Repository, load_repository
+from cspsync.declarations import Repository
 from cspsync.errors import RequestRejectedError
 from cspsync.observed import Observation, ObservedCustomer, ObservedSubscription
 from cspsync.plan import SYMBOLS, Action, CustomerPlan, Kind, Plan
@@ -19,7 +17,7 @@ from cspsync.pricing import price_plan
 from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
 
-from .conftest import REPO, row, sheet_text
+from .conftest import row, sheet_text
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)
 SUB_ID = "5d0c2f1a-0000-4000-8000-000000000001"
@@ -40,12 +38,6 @@ class Sheet:
     def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex:
         self.asked.append((market, set(wanted)))
         return parse_rows(self.text.splitlines(keepends=True), market, wanted)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Repository:
-    shutil.copytree(REPO / "examples", tmp_path / "examples")
-    return load_repository([tmp_path / "examples" / "customers" / "contoso-bikes.yaml"])
 
 
 def _plan(*actions: Action, created_at: dt.datetime = NOW) -> Plan:
