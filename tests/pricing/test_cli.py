@@ -7,6 +7,7 @@ from pathlib import Path
 
 from cspsync.plan import Plan
 from cspsync.render import render
+from cspsync.render.markdown import escape_inline
 
 from .conftest import CUSTOMERS, Run
 
@@ -104,10 +105,12 @@ def test_apply_refuses_a_plan_over_budget_without_the_flag(cspsync: Run, workdir
 def test_every_rendering_marks_a_plan_over_budget(cspsync: Run, workdir: Path) -> None:
     _lower_budget(workdir)
     markdown = cspsync("plan", CUSTOMERS, "--format", "markdown").out
+    over = escape_inline(
+        "OVER BUDGET: alpine-ski-house adds GBP 444.00/month at cost, above its ceiling of GBP 300.00/month "
+        "(budget.perCustomer in cspsync.yaml)"
+    )
     assert (
-        "> [!CAUTION]\n> **Over budget.**\n"
-        "> - OVER BUDGET: alpine\\-ski\\-house adds GBP 444\\.00/month at cost, above its ceiling of "
-        "GBP 300\\.00/month \\(budget\\.perCustomer in cspsync\\.yaml\\)\n"
+        f"> [!CAUTION]\n> **Over budget.**\n> - {over}\n"
         "> `cspsync apply` refuses this plan unless `--allow-over-budget` is given.\n"
     ) in markdown
     assert "| GBP | GBP 757.50 | GBP 661.20 | GBP 96.30 | GBP 9,090.00 | GBP 7,934.40 | 2 Azure plan(s)" in markdown
