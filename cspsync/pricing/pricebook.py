@@ -13,7 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
 from cspsync.declarations.load import Document, read_document
 from cspsync.declarations.models import ProductId, SkuId, Slug, Strict
@@ -49,6 +49,15 @@ class PriceRule(Strict):
     billingCycle: BillingCycle | None = None
     markup: Percent | None = None
     monthlyPrice: Amount | None = None
+
+    @model_validator(mode="after")
+    def _one_price(self) -> PriceRule:
+        """The schema's ``oneOf`` and ``dependentRequired``: one way to price, and a SKU only with its product."""
+        if (self.markup is None) == (self.monthlyPrice is None):
+            raise ValueError("a rule sets exactly one of markup or monthlyPrice")
+        if self.sku is not None and self.product is None:
+            raise ValueError("sku needs product")
+        return self
 
     @property
     def selector(self) -> tuple[str | None, str | None, str | None, str | None]:

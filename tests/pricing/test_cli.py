@@ -118,8 +118,8 @@ def test_every_rendering_marks_a_plan_over_budget(cspsync: Run, workdir: Path) -
         "+     money: GBP 258.00/month to the customer (retail-gbp), cost GBP 217.20, margin GBP 40.80 (15.8%)\n"
     ) in markdown
     plan = json.loads(cspsync("plan", CUSTOMERS, "--format", "json").out)
-    over = [check for check in plan["money"]["budget"] if check["over"]]
-    assert over == [
+    exceeded = [check for check in plan["money"]["budget"] if check["over"]]
+    assert exceeded == [
         {"scope": "customer", "customer": "alpine-ski-house", "currency": "GBP", "ceiling": "300", "added": "444.00",
          "over": True},
     ]  # fmt: skip
