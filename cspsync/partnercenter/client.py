@@ -25,8 +25,8 @@ import httpx
 from cspsync.errors import NotFoundError, PartnerCenterError
 
 from .auth import TokenProvider
-from .calls import CallLog, CallRecord, ClientStats, record, recording
-from .faults import error_for_response, error_for_transport
+from .calls import CallLog, ClientStats, recording
+from .faults import error_for_transport
 from .models import (
     Address,
     AddressValidationResult,
@@ -135,7 +135,6 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         )
         self._availability_cache: dict[tuple[str, str, str], list[Availability]] = {}
         self._availability_lock = threading.Lock()
-        self._tokens = tokens
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -508,43 +507,23 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         """The price sheet of ``market`` as a byte stream (App+User): a CSV file, or a zip holding it when
         ``compressed`` (``Accept-Encoding: deflate``) and Partner Center has one.
 
-        The request is sent when iteration starts; errors are raised from there, mapped like every other
-        call (one attempt: the caller caches the file and a rerun fetches it again). ``tokens`` gives the
-        App+User token for the pricing API's audience when the client's own provider cannot.
+        The request is sent when iteration starts, with the limiter and retries of every call (429, 5xx and
+        transport failures before the body); a connection lost while the body streams raises
+        :class:`~cspsync.errors.TransientError` (the caller's cache keeps no partial file). ``tokens`` gives
+        the App+User token for the pricing API's audience when the client's own provider cannot.
         """
         url = self.price_sheet_url(market, view)
-        operation = "GET /v1.0/sales/pricesheets"
-        request_id = str(uuid.uuid4())
         headers = {
-            "Authorization": f"Bearer {(tokens or self._tokens).token(user=True)}",
             "Accept": "text/csv, application/octet-stream, application/zip",
-            "MS-RequestId": request_id,
-            "MS-CorrelationId": self.correlation_id,
-            "MS-PartnerCenter-Application": "cspsync",
-            "User-Agent": "cspsync",
             # httpx offers "gzip, deflate" by default, which would ask for the zip: always say which.
             "Accept-Encoding": "deflate" if compressed else "identity",
         }
-        self.stats.count_call(operation)
-        self.stats.count_request(0.0)
-        status: int | None = None
-        error_code: str | None = None
+        template = "/v1.0/sales/pricesheets"
+        response = self._session.stream("GET", template, url=url, headers=headers, user=True, tokens=tokens)
         try:
-            with self._http.stream("GET", url, headers=headers) as response:
-                status = response.status_code
-                if status != 200:
-                    raise error_for_response(
-                        status=status, content=response.read(), request_id=request_id, operation=operation
-                    )
-                yield from response.iter_bytes(chunk_size)
+            yield from response.iter_bytes(chunk_size)
         except httpx.RequestError as exc:
-            raise error_for_transport(exc, request_id=request_id, operation=operation) from None
-        except PartnerCenterError as exc:
-            error_code = exc.code
-            raise
+            request_id = response.request.headers.get("MS-RequestId", "")
+            raise error_for_transport(exc, request_id=request_id, operation=f"GET {template}") from None
         finally:
-            path = httpx.URL(url).path
-            call = CallRecord(
-                operation=operation, path=path, request_id=request_id, status=status, attempts=1, error_code=error_code
-            )
-            record(call)
+            response.close()

@@ -166,9 +166,79 @@ class Session:
                 )
             )
 
-    def _headers(self, request_id: str, user: bool, extra: Mapping[str, str] | None) -> dict[str, str]:
+    def stream(
+        self,
+        method: str,
+        template: str,
+        *,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        user: bool = False,
+        tokens: TokenProvider | None = None,
+    ) -> httpx.Response:
+        """One logical call whose body the caller reads as a stream (a price sheet file): the same limiter,
+        retries (429, 5xx and transport failures before the body) and error mapping as :meth:`call`. The
+        response is a 200 and still open: the caller reads and closes it. ``tokens`` replaces the session's
+        provider for an API of another audience."""
+        operation = f"{method} {template}"
+        request_id = str(uuid.uuid4())
+        self._stats.count_call(operation)
+        state: dict[str, Any] = {"attempts": 0, "status": None}
+
+        def send() -> httpx.Response:
+            state["attempts"] += 1
+            sent = self._headers(request_id, user, headers, tokens)
+            request = self._http.build_request(method, url, headers=sent)
+            self._stats.count_request(self._limiter.acquire())
+            try:
+                with self._slots:
+                    response = self._http.send(request, stream=True)
+            except httpx.RequestError as exc:
+                kind = Kind.NOT_SENT if isinstance(exc, NOT_SENT) else Kind.AMBIGUOUS
+                raise Failure(error_for_transport(exc, request_id=request_id, operation=operation), kind) from None
+            state["status"] = response.status_code
+            if response.status_code == 200:
+                return response
+            try:
+                content = response.read()
+            except httpx.RequestError:
+                content = b""
+            finally:
+                response.close()
+            retry_after = parse_retry_after(response.headers.get("Retry-After"))
+            error = error_for_response(
+                status=response.status_code, content=content, request_id=request_id, operation=operation,
+                retry_after=retry_after,
+            )  # fmt: skip
+            status = response.status_code
+            if status == 429:
+                self._stats.count_throttle()
+            kind = Kind.THROTTLED if status == 429 else (Kind.AMBIGUOUS if status >= 500 else Kind.FINAL)
+            raise Failure(error, kind, retry_after=getattr(error, "retry_after", None))
+
+        error_code: str | None = None
+        try:
+            return self._retrier.call(send, idempotent=True)
+        except PartnerCenterError as exc:
+            error_code = exc.code
+            raise
+        finally:
+            record(
+                CallRecord(
+                    operation=operation,
+                    path=httpx.URL(url).path,
+                    request_id=request_id,
+                    status=state["status"],
+                    attempts=state["attempts"],
+                    error_code=error_code,
+                )
+            )
+
+    def _headers(
+        self, request_id: str, user: bool, extra: Mapping[str, str] | None, tokens: TokenProvider | None = None
+    ) -> dict[str, str]:
         headers = {
-            "Authorization": f"Bearer {self._tokens.token(user=user)}",
+            "Authorization": f"Bearer {(tokens or self._tokens).token(user=user)}",
             "Accept": "application/json",
             "MS-RequestId": request_id,
             "MS-CorrelationId": self.correlation_id,

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from cspsync.emulator import EmulatorApp, serve, transport
@@ -115,3 +116,32 @@ def test_the_cache_downloads_through_the_client_once(tmp_path: Path) -> None:
     assert first.lookup(E3_ANNUAL) == second.lookup(E3_ANNUAL)
     assert sum(app.request_counts().values()) == 1
     assert [p.name for p in tmp_path.iterdir()] == ["DE-updatedlicensebased-202611.zip"]
+
+
+def test_a_throttled_or_failing_download_is_retried_like_every_call() -> None:
+    app = EmulatorApp(clock=lambda: NOW)
+    answers = [
+        httpx.Response(429, headers={"Retry-After": "2"}, json={"code": "429", "description": "Too many requests"}),
+        httpx.Response(503, json={"code": 503, "description": "The service is temporarily unavailable."}),
+    ]
+
+    def flaky(request: httpx.Request) -> httpx.Response:
+        return answers.pop(0) if answers else app(request)
+
+    slept: list[float] = []
+    clock = [0.0]
+
+    def sleep(seconds: float) -> None:
+        slept.append(seconds)
+        clock[0] += seconds
+
+    with (
+        PartnerCenterClient(
+            transport=httpx.MockTransport(flaky), tokens=StaticToken(), sleep=sleep, clock=lambda: clock[0]
+        ) as client,
+        client.calls() as log,
+    ):
+        content = b"".join(client.price_sheet("GB"))
+    assert content.startswith(ZIP_MAGIC)
+    assert [(r.status, r.attempts) for r in log.records] == [(200, 3)]
+    assert slept and slept[0] >= 2  # Retry-After was honoured
