@@ -16,6 +16,7 @@ Invariants:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Literal
@@ -259,11 +260,13 @@ class Plan(Frozen):
         """True when applying would change something now; waiting and blocked actions are not changes."""
         return any(a.status == "ready" for a in self.actions)
 
+    @functools.cached_property
+    def _by_id(self) -> dict[str, Action]:
+        return {action.id: action for action in self.actions}
+
     def action(self, action_id: str) -> Action:
-        for action in self.actions:
-            if action.id == action_id:
-                return action
-        raise KeyError(action_id)
+        """The action with this id (KeyError when there is none); O(1), renderers call it per line."""
+        return self._by_id[action_id]
 
     def to_json(self) -> str:
         return self.model_dump_json(indent=2) + "\n"
