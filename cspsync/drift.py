@@ -282,11 +282,6 @@ def render_drift_text(report: DriftReport) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _text(value: str) -> str:
-    """User or Partner Center text for Markdown: escaped, and ``\\:`` so GFM never autolinks a URL in it."""
-    return escape_inline(value).replace(":", "\\:")
-
-
 def _safe_link(url: str | None) -> str | None:
     """A link only when it is a plain https URL; anything else is shown as escaped text."""
     if url and re.fullmatch(r"https://[A-Za-z0-9._~:/?#@!$&'*+,;=%-]+", url):
@@ -302,13 +297,13 @@ def render_drift_markdown(report: DriftReport) -> str:
     unknown = report.of_state("unknown")
     if unknown:
         head += ["> [!WARNING]", "> Some reads failed, so these customers are unknown (neither in sync nor drifted):"]
-        head += [f"> - {_text(c.name)}: {_text(c.note or '')}" for c in unknown]
+        head += [f"> - {escape_inline(c.name)}: {escape_inline(c.note or '')}" for c in unknown]
         head.append("")
     shown = [c for c in report.customers if c.state != "in-sync"]
     if shown:
         head += ["| customer | file | state | differences |", "|---|---|---|---:|"]
         head += [
-            f"| {_text(c.name)} | {_text(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |"
+            f"| {escape_inline(c.name)} | {escape_inline(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |"
             for c in shown
         ]
         head.append("")
@@ -321,8 +316,8 @@ def render_drift_markdown(report: DriftReport) -> str:
                  "| customer | finding | fix |", "|---|---|---|"]
         for finding in report.findings:
             link = _safe_link(finding.link)
-            fix = f"[relationship request]({link})" if link else _text(finding.link or "review")
-            tail.append(f"| {_text(finding.customer)} | {_text(finding.message)} | {fix} |")
+            fix = f"[relationship request]({link})" if link else escape_inline(finding.link or "review")
+            tail.append(f"| {escape_inline(finding.customer)} | {escape_inline(finding.message)} | {fix} |")
         tail.append("")
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "customer"]
     if unmanaged:

@@ -56,11 +56,6 @@ def refuse_with_saved_plan(changed_since: str | None, shard: Shard | None) -> No
         )
 
 
-def _text(value: str) -> str:
-    """Escaped for Markdown, and ``\\:`` so GFM never autolinks a URL in a file name."""
-    return escape_inline(value).replace(":", "\\:")
-
-
 def render_scope_notes(scope: Scope, fmt: Format) -> str:
     """The scope in words, after the plan: text lines, or a Markdown block for the pull-request comment."""
     if fmt == "json":
@@ -68,13 +63,13 @@ def render_scope_notes(scope: Scope, fmt: Format) -> str:
     if fmt == "text":
         # deleted files already show as unmanaged customers in the text rendering
         return "".join(f"{line}\n" for line in scope.notes)
-    lines = [""] + [f"_{_text(note)}_" for note in scope.notes]
+    lines = [""] + [f"_{escape_inline(note)}_" for note in scope.notes]
     if scope.deleted:
         lines += ["", "**No longer managed** (customer files deleted; nothing is deleted in Partner Center):", ""]
         used = sum(len(line) + 1 for line in lines)
         for listed, item in enumerate(scope.deleted):
-            name = f" ({_text(item.name)})" if item.name else ""
-            line = f"- {_text(item.path)}{name}"
+            name = f" ({escape_inline(item.name)})" if item.name else ""
+            line = f"- {escape_inline(item.path)}{name}"
             if used + len(line) > _NOTES_BUDGET - 40:
                 lines.append(f"- … and {len(scope.deleted) - listed} more")
                 break
