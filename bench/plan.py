@@ -339,18 +339,36 @@ def main() -> int:
     parser.add_argument("--latency", default="20-50", help="emulated latency per call, LOW-HIGH milliseconds")
     parser.add_argument("--workers", type=int, default=4, help="apply workers (the CLI's default)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--save", type=Path, help="write the raw figures (JSON) here after every step")
+    parser.add_argument("--report", type=Path, help="print the report of figures saved with --save, run nothing")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
         return worker(args)
 
+    if args.report:
+        saved = json.loads(args.report.read_text(encoding="utf-8"))
+        print(saved["header"])
+        sizes = saved["sizes"]
+        report(sizes, {int(n): r for n, r in saved["results"].items()}, saved["ks"])
+        if saved.get("apply"):
+            report_apply(saved["apply"], saved["rate"], saved["latency"])
+        return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     ks = [int(k) for k in args.scoped.split(",")]
-    print(f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-          f"medians of {args.repeat} runs, each step in a fresh process")
+    header = (f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+              f"medians of {args.repeat} runs, each step in a fresh process")
+    print(header)
     results: dict[int, dict[str, Any]] = {}
-    base = Path(tempfile.mkdtemp(prefix="cspsync-bench-plan-"))
+    saved: dict[str, Any] = {"header": header, "sizes": sizes, "ks": ks, "results": results, "rate": args.rate,
+                             "latency": args.latency}
+
+    def save() -> None:
+        if args.save:
+            args.save.write_text(json.dumps(saved, indent=1), encoding="utf-8")
+
+    base = Path(tempfile.mkdtemp(prefix="plan-bench-"))
     try:
         for n in sizes:
             folder = base / f"n{n}"
@@ -359,12 +377,15 @@ def main() -> int:
             for task in ("validate", "plan", "scoped"):
                 started = time.perf_counter()
                 results[n][task] = run_worker(task, folder, args)
+                save()
                 print(f"  N={n:,} {task}: done in {time.perf_counter() - started:.0f} s", flush=True)
         report(sizes, results, ks)
         if args.apply_size:
             folder = base / f"apply{args.apply_size}"
             portfolio.write_files(folder, args.apply_size, args.seed)
-            report_apply(run_worker("apply", folder, args), args.rate, args.latency)
+            saved["apply"] = run_worker("apply", folder, args)
+            save()
+            report_apply(saved["apply"], args.rate, args.latency)
     finally:
         shutil.rmtree(base, ignore_errors=True)
     return 0
