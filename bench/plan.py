@@ -348,12 +348,11 @@ def main() -> int:
         return worker(args)
 
     if args.report:
-        saved = json.loads(args.report.read_text(encoding="utf-8"))
-        print(saved["header"])
-        sizes = saved["sizes"]
-        report(sizes, {int(n): r for n, r in saved["results"].items()}, saved["ks"])
-        if saved.get("apply"):
-            report_apply(saved["apply"], saved["rate"], saved["latency"])
+        earlier = json.loads(args.report.read_text(encoding="utf-8"))
+        print(earlier["header"])
+        report(earlier["sizes"], {int(n): r for n, r in earlier["results"].items()}, earlier["ks"])
+        if earlier.get("apply"):
+            report_apply(earlier["apply"], earlier["rate"], earlier["latency"])
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     ks = [int(k) for k in args.scoped.split(",")]
