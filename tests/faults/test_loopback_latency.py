@@ -19,11 +19,6 @@ from cspsync.emulator import EmulatorApp, Store, serve
 ADDRESS = {"addressLine1": "1 Wheel Street", "city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB"}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: cspsync/emulator/server.py _Handler keeps Nagle's algorithm on "
-    "(fix: disable_nagle_algorithm = True on the handler class)",
-)
 def test_a_served_call_takes_milliseconds_not_a_delayed_ack() -> None:
     with (
         serve(EmulatorApp(Store())) as server,
