@@ -23,7 +23,7 @@ from pydantic import SecretStr
 from cspsync import __version__, secrets
 from cspsync.declarations import Repository
 from cspsync.diff import folded
-from cspsync.errors import CspsyncError, PartnerCenterError
+from cspsync.errors import CspsyncError, PartnerCenterError, ThrottledError, TransientError
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.mail.sending import send_invitation
@@ -68,6 +68,8 @@ class ApplyRecord:
     declarations_fingerprint: str
     results: dict[str, ActionResult] = field(default_factory=dict)
     finished_at: str | None = None
+    #: things a person must know that are not an action's result (a lost one-time password)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[ActionResult]:
@@ -91,6 +93,7 @@ class ApplyRecord:
             "observedFingerprint": self.plan_fingerprint,
             "declarationsFingerprint": self.declarations_fingerprint,
             "summary": self.counts(),
+            "warnings": self.warnings,
             "actions": [
                 {
                     "id": r.id,
@@ -169,7 +172,17 @@ class Applier:
 
     # ------------------------------------------------------------------------------------ scheduling
 
+    def _report_lost_passwords(self) -> None:
+        """A tenant created by an apply that stopped before storing its password: say so once, on record."""
+        directory = self._credentials_dir()
+        lost = secrets.interrupted_creates(directory)
+        for customer in self.plan.customers:
+            if customer.name in lost and customer.state == "linked":
+                self.record.warnings.append(secrets.lost_password_note(customer.name, lost[customer.name]))
+                secrets.mark_password_lost(directory, customer.name)
+
     def run(self) -> ApplyRecord:
+        self._report_lost_passwords()
         actions = {a.id: a for a in self.plan.actions}
         pending: dict[str, Action] = {}
         for action in self.plan.actions:
@@ -257,6 +270,7 @@ class Applier:
             result.status = "already-done"
             result.details["tenantId"] = existing.id
             stored = secrets.files_for(self._credentials_dir(), action.customer)
+            secrets.mark_password_lost(self._credentials_dir(), action.customer)
             result.message = f"{domain} already exists as customer {existing.id}; adopted it" + (
                 f" (credentials stored earlier in {stored[-1]})" if stored else
                 " (no stored credentials: its admin password was not captured by cspsync)"
@@ -289,7 +303,15 @@ class Applier:
             ),
             associated_partner_id=payload.get("associatedPartnerId") or None,
         )
-        created = self.client.create_customer(request)
+        directory = self._credentials_dir()
+        secrets.mark_create_started(directory, action.customer, domain, self.clock())
+        try:
+            created = self.client.create_customer(request)
+        except (TransientError, ThrottledError):
+            raise  # it may have landed: keep the marker so the next run says the password is lost
+        except BaseException:
+            secrets.clear_create_started(directory, action.customer)
+            raise
         customer = created.customer
         self.customer_ids[action.customer] = customer.id
         result.details["tenantId"] = customer.id
@@ -306,12 +328,16 @@ class Applier:
                 ),
                 self.repo.config.credentials.ageRecipients,
             )
+            secrets.clear_create_started(directory, action.customer)
             result.details["credentials"] = str(path)
             result.message = f"created tenant {domain} ({customer.id}); admin credentials encrypted to {path}"
         else:
             result.message = f"created tenant {domain} ({customer.id}); the response carried no admin credentials"
             if created.credentials_lost:
                 result.message += " (the create response was lost in transit: the password could not be captured)"
+                secrets.mark_password_lost(directory, action.customer)
+            else:
+                secrets.clear_create_started(directory, action.customer)
 
     def _credentials_dir(self) -> Path:
         return Path(self.repo.config.credentials.directory)

@@ -6,7 +6,7 @@ Commands call these functions and only decide how to print; nothing here knows a
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,6 +19,7 @@ from cspsync.outbox import sent_invitations
 from cspsync.plan import FORMAT_VERSION, Plan
 from cspsync.planner import declarations_fingerprint, make_plan
 from cspsync.pricing import price_plan, price_sheets
+from cspsync.secrets import interrupted_creates, lost_password_note
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
@@ -69,12 +70,26 @@ def plan_for(
             correlation_id=connection.client.correlation_id,
             sent_invitations=sent_invitations(workspace, resend=resend),
         )
+        plan = with_lost_password_notes(plan, interrupted_creates(Path(repo.config.credentials.directory)))
         plan = with_association_notes(plan, connection.client, repo, declared)
         plan = price_plan(plan, repo, declared, observation, price_sheets(connection, workspace))
     except BaseException:
         connection.close()
         raise
     return Planned(repo=repo, declared=tuple(declared), plan=plan, connection=connection)
+
+
+def with_lost_password_notes(plan: Plan, lost: Mapping[str, str]) -> Plan:
+    """Linked customers whose create was interrupted before the password was stored: the plan says so."""
+    if not lost:
+        return plan
+    customers = []
+    for customer in plan.customers:
+        if customer.name in lost and customer.state == "linked":
+            note = lost_password_note(customer.name, lost[customer.name])
+            customer = customer.model_copy(update={"note": f"{customer.note}; {note}" if customer.note else note})
+        customers.append(customer)
+    return plan.model_copy(update={"customers": tuple(customers)})
 
 
 def load_saved_plan(path: Path) -> Plan:

@@ -163,3 +163,53 @@ def decrypt(path: Path, identity_file: Path) -> TenantCredentials:
         password=SecretStr(document["password"]),
         created_at=dt.datetime.fromisoformat(document["createdAt"]),
     )
+
+
+# ------------------------------------------------------------------------------ interrupted creates
+#
+# Between the create-customer call and the encrypted file there is a window in which a killed process
+# loses the password for good. A marker written before the call and removed after the file is stored
+# lets the next plan and apply say so (once, in the apply record) instead of silently adopting the tenant.
+
+
+def _marker(directory: Path, customer: str, suffix: str) -> Path:
+    if not _SAFE_NAME.fullmatch(customer):
+        raise CredentialsError(f"{customer!r} is not a customer name (metadata.name)")
+    return directory / f"{customer}.{suffix}"
+
+
+def mark_create_started(directory: Path, customer: str, domain: str, when: dt.datetime) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    path = _marker(directory, customer, "pending")
+    path.write_text(json.dumps({"customer": customer, "domain": domain, "startedAt": when.isoformat()}) + "\n")
+
+
+def clear_create_started(directory: Path, customer: str) -> None:
+    _marker(directory, customer, "pending").unlink(missing_ok=True)
+
+
+def interrupted_creates(directory: Path) -> dict[str, str]:
+    """Customers whose create may have landed without its password being stored: name -> domain."""
+    found: dict[str, str] = {}
+    for path in sorted(directory.glob("*.pending")) if directory.is_dir() else []:
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+            found[str(document["customer"])] = str(document["domain"])
+        except (OSError, ValueError, KeyError):
+            continue
+    return found
+
+
+def mark_password_lost(directory: Path, customer: str) -> None:
+    """The loss has been reported in an apply record: keep the marker as ``.lost``, stop repeating it."""
+    pending = _marker(directory, customer, "pending")
+    if pending.exists():
+        os.replace(pending, _marker(directory, customer, "lost"))
+
+
+def lost_password_note(customer: str, domain: str) -> str:
+    return (
+        f"{customer}: the admin password of {domain} was never stored (an apply stopped while Partner Center "
+        "created the tenant), so it is lost; reset the admin password in the Microsoft 365 admin center "
+        "(Users > Active users, through your admin relationship) and hand it over to the customer"
+    )

@@ -99,6 +99,8 @@ def _run(
         else:
             record = applier.run()
     click.echo()
+    for warning in record.warnings:
+        click.echo(f"! {warning}", err=False)
     click.echo(_summary(record))
     click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})")
     if record.failed:
