@@ -31,6 +31,7 @@ from cspsync.plan import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan, Stat
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 AZURE_PLAN_SKU = "0001"
+BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
 #: subscription states that no longer hold a friendly name: a declaration with that name orders anew
 GONE = {"deleted", "expired", "disabled", "cancelled"}
 
@@ -283,7 +284,7 @@ def _plan_subscription(
         if sub.status == "cancelled":
             return  # declared cancelled and nothing live: nothing to do
         status, reason = b.status_after(deps)
-        terms = "" if sub.offer == "azure-plan" else f" ({sub.term}, billed {sub.billingCycle}, auto-renew "
+        terms = "" if sub.offer == "azure-plan" else f" ({sub.term}, billed {BILLED[sub.billingCycle]}, auto-renew "
         terms += "" if sub.offer == "azure-plan" else ("on)" if sub.autoRenew else "off)")
         quantity = "" if sub.offer == "azure-plan" else f"{sub.quantity} × "
         b.add(
