@@ -22,7 +22,7 @@ from pydantic import SecretStr
 
 from cspsync.errors import ConfigError
 from cspsync.mail.base import Delivery, DeliveryError, Outgoing, Transport
-from cspsync.partnercenter.auth import AUTHORITY_HOST, Certificate, ConfidentialApp
+from cspsync.partnercenter.auth import Certificate, ConfidentialApp, confidential_app
 
 GRAPH_URL = "https://graph.microsoft.com"
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
@@ -69,21 +69,7 @@ class GraphAppToken:
 
     def _msal_app(self) -> ConfidentialApp:
         if self._app is None:
-            import msal
-
-            credential: Any
-            if self._certificate is not None:
-                credential = {
-                    "private_key": self._certificate.private_key_pem.get_secret_value(),
-                    "thumbprint": self._certificate.thumbprint,
-                }
-            else:
-                assert self._secret is not None
-                credential = self._secret.get_secret_value()
-            self._app = msal.ConfidentialClientApplication(
-                self.client_id, authority=f"{AUTHORITY_HOST}/{self.tenant_id}", client_credential=credential
-            )
-        assert self._app is not None
+            self._app = confidential_app(self.tenant_id, self.client_id, self._secret, self._certificate)
         return self._app
 
     def token(self) -> str:

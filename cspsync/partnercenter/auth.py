@@ -158,6 +158,27 @@ def _guard(call: Callable[[], dict[str, Any] | None], what: str, secrets: list[s
     return _token_from(_msal_call(call, what, secrets), what, secrets)
 
 
+def confidential_app(
+    tenant_id: str, client_id: str, secret: SecretStr | None, certificate: Certificate | None
+) -> ConfidentialApp:
+    """An msal confidential client for app-only tokens, with a client secret or a certificate."""
+    import msal
+
+    credential: Any
+    if certificate is not None:
+        credential = {
+            "private_key": certificate.private_key_pem.get_secret_value(),
+            "thumbprint": certificate.thumbprint,
+        }
+    else:
+        assert secret is not None
+        credential = secret.get_secret_value()
+    app: ConfidentialApp = msal.ConfidentialClientApplication(
+        client_id, authority=f"{AUTHORITY_HOST}/{tenant_id}", client_credential=credential
+    )
+    return app
+
+
 class AppCredentials:
     """Client credentials (secret or certificate) for app-only calls, plus an optional refresh token for
     App+User calls. The msal application is built on first use (building it contacts the authority)."""
@@ -201,23 +222,8 @@ class AppCredentials:
 
     def _msal_app(self) -> ConfidentialApp:
         if self._app is None:
-            import msal
-
-            credential: Any
-            if self._certificate is not None:
-                credential = {
-                    "private_key": self._certificate.private_key_pem.get_secret_value(),
-                    "thumbprint": self._certificate.thumbprint,
-                }
-            else:
-                assert self._secret is not None
-                credential = self._secret.get_secret_value()
-            authority = f"{AUTHORITY_HOST}/{self.tenant_id}"
-
             self._app = _msal_call(
-                lambda: msal.ConfidentialClientApplication(
-                    self.client_id, authority=authority, client_credential=credential
-                ),
+                lambda: confidential_app(self.tenant_id, self.client_id, self._secret, self._certificate),
                 "app",
                 self._secrets(),
             )
