@@ -111,6 +111,35 @@ class ApplyRecord:
         }
 
 
+def billing_profile(wanted: dict[str, Any], current: BillingProfile | None = None) -> BillingProfile:
+    """The declared billing profile on top of ``current`` (fields cspsync does not manage are kept)."""
+    address = wanted["defaultAddress"]
+    base = current or BillingProfile()
+    return base.model_copy(
+        update={
+            "company_name": wanted["companyName"] or base.company_name,
+            "email": wanted["email"],
+            "culture": wanted["culture"],
+            "language": wanted["language"],
+            "first_name": wanted["firstName"],
+            "last_name": wanted["lastName"],
+            "default_address": (base.default_address or Address()).model_copy(
+                update={
+                    "country": address["country"],
+                    "address_line1": address["addressLine1"],
+                    "address_line2": address["addressLine2"],
+                    "city": address["city"],
+                    "state": address["state"],
+                    "postal_code": address["postalCode"],
+                    "phone_number": address["phoneNumber"],
+                    "first_name": wanted["firstName"],
+                    "last_name": wanted["lastName"],
+                }
+            ),
+        }
+    )
+
+
 def git_commit(cwd: Path) -> str | None:
     """The commit the declarations come from, when they are in a git work tree."""
     try:
@@ -276,31 +305,11 @@ class Applier:
                 " (no stored credentials: its admin password was not captured by cspsync)"
             )
             return
-        billing = payload["billingProfile"]
-        address = billing["defaultAddress"]
         request = CustomerCreateRequest(
             company_profile=CompanyProfileCreate(
                 domain=domain, organization_registration_number=payload.get("organizationRegistrationNumber")
             ),
-            billing_profile=BillingProfile(
-                email=billing["email"],
-                culture=billing["culture"],
-                language=billing["language"],
-                company_name=billing["companyName"],
-                first_name=billing["firstName"],
-                last_name=billing["lastName"],
-                default_address=Address(
-                    country=address["country"],
-                    city=address["city"],
-                    state=address["state"],
-                    address_line1=address["addressLine1"],
-                    address_line2=address["addressLine2"],
-                    postal_code=address["postalCode"],
-                    first_name=billing["firstName"],
-                    last_name=billing["lastName"],
-                    phone_number=address["phoneNumber"],
-                ),
-            ),
+            billing_profile=billing_profile(payload["billingProfile"]),
             associated_partner_id=payload.get("associatedPartnerId") or None,
         )
         directory = self._credentials_dir()
@@ -376,30 +385,7 @@ class Applier:
     def _do_update_billing_profile(self, action: Action, result: ActionResult) -> None:
         customer_id = self._customer_id(action)
         current = self.client.get_billing_profile(customer_id)
-        wanted = action.payload["billingProfile"]
-        address = wanted["defaultAddress"]
-        updated = current.model_copy(
-            update={
-                "company_name": wanted["companyName"] or current.company_name,
-                "email": wanted["email"],
-                "culture": wanted["culture"],
-                "language": wanted["language"],
-                "first_name": wanted["firstName"],
-                "last_name": wanted["lastName"],
-                "default_address": (current.default_address or Address()).model_copy(
-                    update={
-                        "address_line1": address["addressLine1"],
-                        "address_line2": address["addressLine2"],
-                        "city": address["city"],
-                        "state": address["state"],
-                        "postal_code": address["postalCode"],
-                        "phone_number": address["phoneNumber"],
-                        "first_name": wanted["firstName"],
-                        "last_name": wanted["lastName"],
-                    }
-                ),
-            }
-        )
+        updated = billing_profile(action.payload["billingProfile"], current)
         self.client.update_billing_profile(customer_id, updated)
         result.message = "billing profile updated: " + ", ".join(c.field for c in action.changes)
 

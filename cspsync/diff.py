@@ -35,10 +35,15 @@ def folded(value: Any) -> str | None:
 
 def billing_fields(spec: CustomerSpec) -> dict[str, Any]:
     """The billing profile a declaration asks for, in Partner Center's field names and normal form."""
+    return normalise_billing(declared_billing(spec))
+
+
+def declared_billing(spec: CustomerSpec) -> dict[str, Any]:
+    """The billing profile as the declaration writes it (what is sent to Partner Center)."""
     company = spec.company
     address = company.address
     contact = company.primaryContact
-    return normalise_billing(
+    return (
         {
             "companyName": company.name,
             "email": company.billingEmail,

@@ -21,6 +21,7 @@ from cspsync.diff import (
     agreement_matches,
     billing_fields,
     changes_between,
+    declared_billing,
     normalise_billing,
     observed_subscription_fields,
     subscription_fields,
@@ -170,7 +171,7 @@ def _plan_tenant(
             payload={
                 "domain": domain,
                 "associatedPartnerId": reseller[1] if reseller else None,
-                "billingProfile": billing_fields(spec),
+                "billingProfile": declared_billing(spec),
                 "country": spec.company.address.country,
                 "organizationRegistrationNumber": spec.company.organizationRegistrationNumber,
             },
@@ -447,7 +448,7 @@ def plan_customer(
                 Kind.UPDATE_BILLING_PROFILE,
                 f"update billing profile of {spec.company.name}",
                 changes=changes,
-                payload={"billingProfile": desired},
+                payload={"billingProfile": declared_billing(spec)},
             )
 
     order_deps = list(tenant_deps)
