@@ -21,7 +21,7 @@ import pytest
 from cspsync import target
 from cspsync.cli import main
 from cspsync.declarations import Repository, load_repository
-from cspsync.emulator import EmulatorApp, Faults, Store, load_seed, server, transport
+from cspsync.emulator import EmulatorApp, Faults, Store, load_seed, transport
 from cspsync.observe import observe
 from cspsync.outbox import sent_invitations
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
@@ -156,13 +156,6 @@ def cli(world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFix
     return InProcessCli(world, monkeypatch, capsys)
 
 
-@pytest.fixture
-def no_nagle_delay(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Each answer of the loopback emulator otherwise waits ~40 ms for a delayed ACK (see
-    test_loopback_latency.py); these tests are about crashes, not that."""
-    monkeypatch.setattr(server._Handler, "disable_nagle_algorithm", True)
-
-
 def cli_environment(root: Path, url: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CSPSYNC_", "GITHUB_"))}
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO), env.get("PYTHONPATH")]))
@@ -181,7 +174,7 @@ def make_world(tmp: Path) -> World:
 
 
 @pytest.fixture
-def world(tmp_path: Path, no_nagle_delay: None) -> Iterator[World]:
+def world(tmp_path: Path) -> Iterator[World]:
     made = make_world(tmp_path)
     try:
         yield made

@@ -137,7 +137,7 @@ CREATE_WRITES = {2, 3, 4}
 CART_WRITES = {6, 8, 13, 15, 17, 19, 21, 23, 25}
 
 
-def test_the_kill_points_are_the_writes_of_a_full_apply(no_nagle_delay: None) -> None:
+def test_the_kill_points_are_the_writes_of_a_full_apply() -> None:
     writes = example_writes()
     assert len(writes) == EXPECTED_WRITES, writes
     assert {i + 1 for i, w in enumerate(writes) if w == "create-customer"} == CREATE_WRITES
