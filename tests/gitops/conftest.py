@@ -11,13 +11,11 @@ import os
 import shutil
 import subprocess
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from cspsync.apply import Applier, ApplyRecord
-from cspsync.cli import main
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
 from cspsync.observe import observe
@@ -28,6 +26,7 @@ from cspsync.partnercenter.retry import Limits
 from cspsync.planner import make_plan
 from cspsync.target import EMULATOR_BASE_URL, open_emulator
 from cspsync.workspace import Workspace
+from tests.cli import Run, runner
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -37,14 +36,6 @@ ADATUM = "7e2f4b6c-8a0d-4c2e-9f1b-3d5a7c9e0f12"
 TAILSPIN = "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d"
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
 
 
 def git(root: Path, *args: str, date: str | None = None) -> str:
@@ -78,20 +69,7 @@ def declarations(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 @pytest.fixture
 def cspsync(declarations: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    """Run ``cspsync ARGS`` through ``cspsync.cli.main`` and return its exit code and output."""
-
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(list(args))
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        else:  # pragma: no cover - main always exits
-            code = 0
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return runner(capsys)
 
 
 def fast_client(app: EmulatorApp) -> PartnerCenterClient:

@@ -26,7 +26,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from cspsync.cli import main
+from tests.cli import Run, runner
 
 REPO = Path(__file__).resolve().parents[2]
 CUSTOMERS = "examples/customers"
@@ -164,14 +164,6 @@ def start_smtp(certificate: tuple[Path, Path]) -> Iterator[Callable[..., SmtpSer
 # ------------------------------------------------------------------------------------ working folder
 
 
-@dataclass
-class Result:
-    code: int
-    out: str
-    err: str
-
-
-Run = Callable[..., Result]
 
 
 @pytest.fixture
@@ -188,18 +180,7 @@ def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, certificate: tuple[
 
 @pytest.fixture
 def cspsync(workdir: Path, capsys: pytest.CaptureFixture[str]) -> Run:
-    def run(*args: str) -> Result:
-        capsys.readouterr()
-        try:
-            main(list(args))
-        except SystemExit as exit_:
-            code = exit_.code if isinstance(exit_.code, int) else 1
-        else:  # pragma: no cover - main always exits
-            code = 0
-        captured = capsys.readouterr()
-        return Result(code, captured.out, captured.err)
-
-    return run
+    return runner(capsys)
 
 
 def set_invitations(workdir: Path, block: str) -> None:
