@@ -12,7 +12,6 @@ import statistics
 import time
 
 import httpx
-import pytest
 
 from cspsync.emulator import EmulatorApp, Store, serve
 
