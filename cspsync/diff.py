@@ -115,6 +115,21 @@ def changes_between(actual: dict[str, Any], desired: dict[str, Any]) -> list[Cha
     return changes
 
 
+def _at(document: dict[str, Any], field: str) -> Any:
+    value: Any = document
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def as_written(changes: list[Change], actual: dict[str, Any], desired: dict[str, Any]) -> list[Change]:
+    """The same changes, showing the values as Partner Center and the file have them (not case-folded)."""
+    return [
+        Change(field=c.field, before=_at(actual, c.field) or c.before, after=_at(desired, c.field) or c.after)
+        for c in changes
+    ]
+
+
 def _flatten_keys(document: dict[str, Any], prefix: str = "") -> list[str]:
     keys: list[str] = []
     for key, value in document.items():

@@ -19,6 +19,7 @@ from cspsync.declarations import Declared, Repository
 from cspsync.declarations.models import Config, CustomerFile, LicenseOffer, Subscription
 from cspsync.diff import (
     agreement_matches,
+    as_written,
     billing_fields,
     changes_between,
     declared_billing,
@@ -432,7 +433,9 @@ def plan_customer(
 
     if observed is not None and observed.billing is not None:
         desired = billing_fields(spec)
-        changes = changes_between(normalise_billing(observed.billing), desired)
+        changes = as_written(
+            changes_between(normalise_billing(observed.billing), desired), observed.billing, declared_billing(spec)
+        )
         country = next((c for c in changes if c.field == "defaultAddress.country"), None)
         if country is not None:
             b.add(

@@ -148,3 +148,15 @@ def test_the_country_of_a_customer_cannot_change(repo: Repository) -> None:
     action = _plan(repo, observation).actions[0]
     assert action.kind is Kind.UPDATE_BILLING_PROFILE and action.status == "blocked"
     assert "does not change a customer's country (IE → GB)" in (action.reason or "")
+
+
+def test_billing_changes_ignore_case_and_spacing_and_show_values_as_written(repo: Repository) -> None:
+    observation = _linked(repo, "contoso-bikes", subscriptions=IN_SYNC)
+    customer = observation.customers["contoso-bikes"]
+    assert customer is not None and customer.billing is not None
+    address = {**customer.billing["defaultAddress"], "postalCode": "bs1  4dj", "city": "Old Town"}
+    billing = {**customer.billing, "email": "ACCOUNTS@contosobikes.co.uk", "defaultAddress": address}
+    observation.customers["contoso-bikes"] = dataclasses.replace(customer, billing=billing)
+    action = _plan(repo, observation).actions[0]
+    assert action.kind is Kind.UPDATE_BILLING_PROFILE
+    assert [(c.field, c.before, c.after) for c in action.changes] == [("defaultAddress.city", "Old Town", "Bristol")]
