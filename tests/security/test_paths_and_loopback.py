@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import shutil
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from cspsync import secrets
+from cspsync import secrets, target
 from cspsync.cli import main
 from cspsync.declarations import validate
 from cspsync.emulator import EmulatorApp, Store, serve
 from cspsync.errors import ConfigError, CredentialsError
+from cspsync.partnercenter import Limits, PartnerCenterClient
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 
@@ -76,8 +78,12 @@ def test_credentials_show_refuses_a_traversing_name(repo: Path, capsys: pytest.C
     assert "Error: '../../etc/passwd' is not a customer name (metadata.name)" in capsys.readouterr().err
 
 
-def test_an_apply_writes_only_inside_the_working_folder(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_apply_writes_only_inside_the_working_folder(
+    repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Credentials, outbox, records and the emulator's state all land under .cspsync/."""
+    fast = functools.partial(PartnerCenterClient, limits=Limits(requests_per_second=10_000.0, burst=10_000))
+    monkeypatch.setattr(target, "PartnerCenterClient", fast)  # pacing is not under test here
     before = {p for p in repo.rglob("*") if ".cspsync" not in p.parts}
     with pytest.raises(SystemExit) as exit_:
         main(["apply", "customers", "--yes", "--workers", "1"])
