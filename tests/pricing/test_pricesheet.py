@@ -117,6 +117,7 @@ def test_a_price_that_is_not_a_number_names_its_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("content", "message"),
     [(b"", "is empty"), (b"PK\x03\x04garbage", "is not a readable zip file"), (zipped("x", "readme.txt")[:40], "zip")],
+    ids=["empty", "not-a-zip", "truncated-zip"],  # stable ids: the zip bytes hold a timestamp (pytest-xdist)
 )
 def test_unreadable_files_raise_a_price_sheet_error(tmp_path: Path, content: bytes, message: str) -> None:
     with pytest.raises(PriceSheetError, match=message):
