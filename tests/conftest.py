@@ -215,20 +215,6 @@ def secret_registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
         root.removeHandler(registry.log)
 
 
-#: tests of commands that show a secret by design, marked here so their own files need not change
-REVEAL_BY_DESIGN = {
-    "tests/reconcile/test_end_to_end.py::test_credentials_are_encrypted_and_readable_only_with_the_key":
-        "`cspsync credentials show` prints the password to its holder",
-}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        reason = REVEAL_BY_DESIGN.get(item.nodeid)
-        if reason is not None:
-            item.add_marker(pytest.mark.reveals_secrets(reason))
-
-
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reveals_secrets(reason): the command under test shows a secret by design; streams are not checked"
