@@ -100,6 +100,8 @@ def _field_name(path: str) -> str:
 
 def changes_between(actual: dict[str, Any], desired: dict[str, Any]) -> list[Change]:
     """Every leaf that differs, as ``Change(field, before=actual, after=desired)``, in field order."""
+    if actual == desired:  # the common case (in sync) needs no deepdiff, which costs ~0.1 ms a call
+        return []
     found = DeepDiff(actual, desired, verbose_level=2)
     changes: list[Change] = []
     for path, detail in found.get("values_changed", {}).items():
