@@ -349,7 +349,7 @@ class Applier:
                 secrets.clear_create_started(directory, action.customer)
 
     def _credentials_dir(self) -> Path:
-        return Path(self.repo.config.credentials.directory)
+        return secrets.credentials_directory(self.repo.root, self.repo.config.credentials.directory)
 
     def _mailer(self) -> Transport:
         with self._lock:

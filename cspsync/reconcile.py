@@ -19,7 +19,7 @@ from cspsync.outbox import sent_invitations
 from cspsync.plan import FORMAT_VERSION, Plan
 from cspsync.planner import declarations_fingerprint, make_plan
 from cspsync.pricing import price_plan, price_sheets
-from cspsync.secrets import interrupted_creates, lost_password_note
+from cspsync.secrets import credentials_directory, interrupted_creates, lost_password_note
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
@@ -70,7 +70,8 @@ def plan_for(
             correlation_id=connection.client.correlation_id,
             sent_invitations=sent_invitations(workspace, resend=resend),
         )
-        plan = with_lost_password_notes(plan, interrupted_creates(Path(repo.config.credentials.directory)))
+        credentials = credentials_directory(repo.root, repo.config.credentials.directory)
+        plan = with_lost_password_notes(plan, interrupted_creates(credentials))
         plan = with_association_notes(plan, connection.client, repo, declared)
         plan = price_plan(plan, repo, declared, observation, price_sheets(connection, workspace))
     except BaseException:

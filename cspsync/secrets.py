@@ -28,6 +28,12 @@ DEMO_RECIPIENT = "age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf
 _SAFE_NAME = re.compile(r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$")
 
 
+def credentials_directory(repository_root: Path, configured: str) -> Path:
+    """``credentials.directory`` of cspsync.yaml: relative paths are relative to the repository (its folder)."""
+    path = Path(configured).expanduser()
+    return path if path.is_absolute() else repository_root / path
+
+
 def parse_recipients(recipients: list[str]) -> list[Any]:
     """age (``age1…``) or SSH public keys -> pyrage recipients; a clear error names a bad one."""
     if not recipients:

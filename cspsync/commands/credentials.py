@@ -9,7 +9,12 @@ import click
 from cspsync.commands._options import config_option
 from cspsync.declarations import find_config, load_config
 from cspsync.errors import CredentialsError
-from cspsync.secrets import decrypt, files_for
+from cspsync.secrets import credentials_directory, decrypt, files_for
+
+
+def _directory(config_path: Path | None) -> Path:
+    path = config_path or find_config([Path(".")])
+    return credentials_directory(path.parent, load_config(path).credentials.directory)
 
 
 @click.group()
@@ -29,11 +34,11 @@ def credentials() -> None:
 @config_option
 def show(customer: str, identity: Path, config_path: Path | None) -> None:
     """Decrypt and print the admin user name and password of CUSTOMER's tenant (metadata.name)."""
-    config = load_config(config_path or find_config([Path(".")]))
-    files = files_for(Path(config.credentials.directory), customer)
+    directory = _directory(config_path)
+    files = files_for(directory, customer)
     if not files:
         raise CredentialsError(
-            f"no stored credentials for {customer} in {config.credentials.directory}",
+            f"no stored credentials for {customer} in {directory}",
             hint="credentials exist only for tenants created by `cspsync apply` from this working folder "
             "(or downloaded from the apply job's artifacts)",
         )
@@ -51,7 +56,6 @@ def show(customer: str, identity: Path, config_path: Path | None) -> None:
 @config_option
 def list_(config_path: Path | None) -> None:
     """List the encrypted credentials files (no secrets are read)."""
-    config = load_config(config_path or find_config([Path(".")]))
-    directory = Path(config.credentials.directory)
+    directory = _directory(config_path)
     for path in sorted(directory.glob("*.age")):
         click.echo(str(path))

@@ -155,7 +155,8 @@ def test_rerun_after_partial_apply_never_duplicates(cspsync: Run, workdir: Path)
 @pytest.mark.reveals_secrets("credentials show prints the password to the key holder by design")
 def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, workdir: Path) -> None:
     applied = cspsync("apply", CUSTOMERS, "--yes")
-    files = sorted((workdir / ".cspsync" / "credentials").glob("contoso-bikes.*.age"))
+    # credentials.directory (.cspsync/credentials) is relative to the repository: examples/
+    files = sorted((workdir / "examples" / ".cspsync" / "credentials").glob("contoso-bikes.*.age"))
     assert len(files) == 1
     assert b"password" not in files[0].read_bytes()
     shown = cspsync(

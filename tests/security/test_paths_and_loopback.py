@@ -121,12 +121,6 @@ def test_cspsync_refuses_an_emulator_url_beyond_loopback(repo: Path, url: str) -
                 env={"CSPSYNC_EMULATOR_URL": url})
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG: credentials.directory is resolved against the working folder, while config.schema.json says "
-    "'relative to the repository' (fix: resolve it against repo.root in Applier._credentials_dir and "
-    "`cspsync credentials`, or change the schema's description)",
-)
 def test_credentials_go_where_the_config_says_relative_to_the_repository(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
