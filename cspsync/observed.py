@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
 
@@ -71,11 +71,20 @@ class Observation:
     def fingerprint(self) -> str:
         """sha256 over the state the plan depends on; stable across runs when nothing changed."""
         document = {
-            "customers": {
-                name: (asdict(c) if c is not None else None) for name, c in sorted(self.customers.items())
-            },
+            "customers": {name: _plain(c) for name, c in sorted(self.customers.items())},
             "domain_available": dict(sorted(self.domain_available.items())),
             "unknown": sorted(self.unknown),
         }
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _plain(value: Any) -> Any:
+    """JSON-ready copy of observed data; ``dataclasses.asdict`` deep-copies every leaf and was half a plan."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
