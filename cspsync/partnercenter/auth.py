@@ -159,13 +159,21 @@ def _guard(call: Callable[[], dict[str, Any] | None], what: str, secrets: list[s
 
 
 def confidential_app(
-    tenant_id: str, client_id: str, secret: SecretStr | None, certificate: Certificate | None
+    tenant_id: str,
+    client_id: str,
+    secret: SecretStr | None,
+    certificate: Certificate | None,
+    assertion_file: Path | None = None,
 ) -> ConfidentialApp:
-    """An msal confidential client for app-only tokens, with a client secret or a certificate."""
+    """An msal confidential client for app-only tokens: a client secret, a certificate, or a federated
+    client assertion (OIDC: a JWT in ``assertion_file``, read again for every token because CI rotates it)."""
     import msal
 
     credential: Any
-    if certificate is not None:
+    if assertion_file is not None:
+        path = assertion_file
+        credential = {"client_assertion": lambda: read_assertion(path)}
+    elif certificate is not None:
         credential = {
             "private_key": certificate.private_key_pem.get_secret_value(),
             "thumbprint": certificate.thumbprint,
@@ -177,6 +185,16 @@ def confidential_app(
         client_id, authority=f"{AUTHORITY_HOST}/{tenant_id}", client_credential=credential
     )
     return app
+
+
+def read_assertion(path: Path) -> str:
+    try:
+        token = path.read_text(encoding="utf-8").strip()
+    except OSError as exc:
+        raise ConfigError(f"cannot read CSPSYNC_CLIENT_ASSERTION_FILE {path}: {exc.strerror}") from None
+    if not token:
+        raise ConfigError(f"CSPSYNC_CLIENT_ASSERTION_FILE {path} is empty", hint="write the CI's OIDC token to it")
+    return token
 
 
 class AppCredentials:
@@ -191,11 +209,14 @@ class AppCredentials:
         client_secret: SecretStr | None = None,
         certificate: Certificate | None = None,
         refresh_token: SecretStr | None = None,
+        assertion_file: Path | None = None,
         app: ConfidentialApp | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        if app is None and (client_secret is None) == (certificate is None):
-            raise ConfigError("give exactly one of a client secret or a client certificate")
+        given = sum(x is not None for x in (client_secret, certificate, assertion_file))
+        if app is None and given != 1:
+            raise ConfigError("give exactly one of a client secret, a client certificate or a client assertion file")
+        self._assertion_file = assertion_file
         self.tenant_id = tenant_id
         self.client_id = client_id
         self._secret = client_secret
@@ -223,7 +244,9 @@ class AppCredentials:
     def _msal_app(self) -> ConfidentialApp:
         if self._app is None:
             self._app = _msal_call(
-                lambda: confidential_app(self.tenant_id, self.client_id, self._secret, self._certificate),
+                lambda: confidential_app(
+                    self.tenant_id, self.client_id, self._secret, self._certificate, self._assertion_file
+                ),
                 "app",
                 self._secrets(),
             )
@@ -362,7 +385,8 @@ class DeviceCodeLogin:
 def from_environment(env: Mapping[str, str]) -> TokenProvider:
     """App credentials from CSPSYNC_TENANT_ID, CSPSYNC_CLIENT_ID, and CSPSYNC_CLIENT_SECRET or
     CSPSYNC_CLIENT_CERTIFICATE (PEM text) / CSPSYNC_CLIENT_CERTIFICATE_PATH (+ optional
-    CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT); CSPSYNC_REFRESH_TOKEN enables App+User calls."""
+    CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT) or CSPSYNC_CLIENT_ASSERTION_FILE (OIDC federation: a file the CI
+    keeps a fresh token in); CSPSYNC_REFRESH_TOKEN enables App+User calls."""
 
     def get(name: str) -> str | None:
         value = env.get(name, "").strip()
@@ -371,9 +395,12 @@ def from_environment(env: Mapping[str, str]) -> TokenProvider:
     tenant, client = get("CSPSYNC_TENANT_ID"), get("CSPSYNC_CLIENT_ID")
     secret = get("CSPSYNC_CLIENT_SECRET")
     cert_text, cert_path = get("CSPSYNC_CLIENT_CERTIFICATE"), get("CSPSYNC_CLIENT_CERTIFICATE_PATH")
+    assertion = get("CSPSYNC_CLIENT_ASSERTION_FILE")
     missing = [name for name, value in (("CSPSYNC_TENANT_ID", tenant), ("CSPSYNC_CLIENT_ID", client)) if not value]
-    if not (secret or cert_text or cert_path):
-        missing.append("CSPSYNC_CLIENT_SECRET or CSPSYNC_CLIENT_CERTIFICATE(_PATH)")
+    if not (secret or cert_text or cert_path or assertion):
+        missing.append("CSPSYNC_CLIENT_SECRET, CSPSYNC_CLIENT_CERTIFICATE(_PATH) or CSPSYNC_CLIENT_ASSERTION_FILE")
+    if assertion and (secret or cert_text or cert_path):
+        raise ConfigError("set either CSPSYNC_CLIENT_ASSERTION_FILE (OIDC) or a client secret/certificate, not both")
     if missing:
         raise ConfigError(
             "Partner Center credentials are incomplete: missing " + ", ".join(missing),
@@ -393,6 +420,14 @@ def from_environment(env: Mapping[str, str]) -> TokenProvider:
         certificate = Certificate.from_pem(cert_text, get("CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT"))
     refresh = get("CSPSYNC_REFRESH_TOKEN")
     assert tenant is not None and client is not None
+    if assertion:
+        read_assertion(Path(assertion))  # fail now, with a clear message, not at the first call
+        return AppCredentials(
+            tenant_id=tenant,
+            client_id=client,
+            assertion_file=Path(assertion),
+            refresh_token=SecretStr(refresh) if refresh else None,
+        )
     return AppCredentials(
         tenant_id=tenant,
         client_id=client,

@@ -12,7 +12,7 @@ from pydantic import SecretStr
 
 from cspsync.errors import AuthenticationError, ConfigError
 from cspsync.partnercenter import AppCredentials, DeviceCodeLogin, StaticToken, from_environment
-from cspsync.partnercenter.auth import APP_SCOPE, USER_SCOPE, Certificate, open_token_cache
+from cspsync.partnercenter.auth import APP_SCOPE, USER_SCOPE, Certificate, confidential_app, open_token_cache
 
 SECRET = "cl13nt~s3cret-value"
 REFRESH = "0.AAAA-refresh-token-value"
@@ -149,7 +149,7 @@ def test_from_environment_lists_everything_missing() -> None:
         from_environment({})
     assert info.value.message == (
         "Partner Center credentials are incomplete: missing CSPSYNC_TENANT_ID, CSPSYNC_CLIENT_ID, "
-        "CSPSYNC_CLIENT_SECRET or CSPSYNC_CLIENT_CERTIFICATE(_PATH)"
+        "CSPSYNC_CLIENT_SECRET, CSPSYNC_CLIENT_CERTIFICATE(_PATH) or CSPSYNC_CLIENT_ASSERTION_FILE"
     )
     with pytest.raises(ConfigError) as info:
         from_environment({"CSPSYNC_TENANT_ID": "t", "CSPSYNC_CLIENT_SECRET": SECRET})
@@ -270,3 +270,33 @@ def test_token_cache_falls_back_to_a_private_plain_file_when_opted_in(
     mode = stat.S_IMODE(os.stat(tmp_path / "msal.cache").st_mode)
     assert mode == 0o600
     assert "is NOT encrypted" in caplog.text
+
+
+def test_oidc_federation_reads_a_fresh_client_assertion_for_every_token(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import msal
+
+    token_file = tmp_path / "oidc-token"
+    token_file.write_text("jwt-one\n")
+    made: dict[str, Any] = {}
+
+    class Recording:
+        def __init__(self, client_id: str, *, authority: str, client_credential: Any) -> None:
+            made.update(client_id=client_id, authority=authority, credential=client_credential)
+
+    monkeypatch.setattr(msal, "ConfidentialClientApplication", Recording)
+    env = {"CSPSYNC_TENANT_ID": "t", "CSPSYNC_CLIENT_ID": "c", "CSPSYNC_CLIENT_ASSERTION_FILE": str(token_file)}
+    provider = from_environment(env)
+    confidential_app("t", "c", None, None, token_file)
+    assertion = made["credential"]["client_assertion"]
+    assert assertion() == "jwt-one"
+    token_file.write_text("jwt-two")  # the CI refreshed it
+    assert assertion() == "jwt-two"
+    assert "jwt" not in repr(provider)
+
+    with pytest.raises(ConfigError, match="not both"):
+        from_environment({**env, "CSPSYNC_CLIENT_SECRET": "s3cr3t-value"})
+    token_file.write_text("")
+    with pytest.raises(ConfigError, match="is empty"):
+        from_environment(env)
