@@ -93,12 +93,18 @@ def find_config(paths: Sequence[Path]) -> Path:
     )
 
 
+#: what a repository holds besides customer files, skipped when a folder is scanned (named files are not)
+NOT_CUSTOMERS_DIRS = ("pricebooks",)
+NOT_CUSTOMERS_FILES = (*CONFIG_NAMES, "emulator-seed.yaml", "emulator-seed.yml")
+
+
 def _walk(folder: Path) -> Iterator[Path]:
-    """YAML files under ``folder``, skipping hidden folders (.git, .github, .cspsync) and config files."""
+    """YAML files under ``folder``, skipping hidden folders (.git, .github, .cspsync), config files and the
+    repository's other YAML (pricebooks/, emulator-seed.yaml), so ``cspsync validate .`` works at the root."""
     for directory, subdirs, names in os.walk(folder):
-        subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+        subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in NOT_CUSTOMERS_DIRS)
         for name in sorted(names):
-            if name.endswith(SUFFIXES) and not name.startswith(".") and name not in CONFIG_NAMES:
+            if name.endswith(SUFFIXES) and not name.startswith(".") and name not in NOT_CUSTOMERS_FILES:
                 yield Path(directory) / name
 
 
