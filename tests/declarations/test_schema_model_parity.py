@@ -8,39 +8,17 @@ still agree. The schemas are the source of truth; this test is what keeps the mo
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
 from typing import Any
 
-import jsonschema_rs
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import from_schema
 from pydantic import BaseModel, ValidationError
 
 from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.schema import SchemaName, is_valid, load_schema
-
-
-def _more(self: Any) -> bool:
-    """hypothesis-jsonschema 0.23.1 (the latest) still calls ``many.more()``, which Hypothesis replaced by
-    ``with many(...) as elements: for _ in elements``; this drives the new protocol the old way."""
-    if getattr(self, "_parity_iterator", None) is None:
-        self.__enter__()
-        self._parity_iterator = iter(self)
-    try:
-        next(self._parity_iterator)
-    except StopIteration:
-        self.__exit__(None)
-        return False
-    return True
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    conjecture_utils.many.more = _more  # type: ignore[attr-defined]
-
-PathT = tuple[str | int, ...]
+from tests.schema_drawing import PathT, document_paths, validation_only
 
 _VALUES = st.one_of(
     st.none(),
@@ -77,15 +55,6 @@ _VALUES = st.one_of(
 )
 
 
-def _paths(value: Any, path: PathT = ()) -> Iterator[PathT]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield (*path, key)
-            yield from _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield (*path, index)
-            yield from _paths(item, (*path, index))
 
 
 def _parent(doc: Any, path: PathT) -> Any:
@@ -98,7 +67,7 @@ def _parent(doc: Any, path: PathT) -> Any:
 def broken(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` changed in one place; the change may or may not keep it valid."""
     doc = copy.deepcopy(doc)
-    paths = list(_paths(doc))
+    paths = list(document_paths(doc))
     path = draw(st.sampled_from(paths))
     parent = _parent(doc, path)
     how = draw(st.sampled_from(["drop", "replace", "add"]))
@@ -123,36 +92,13 @@ def _model_accepts(model: type[BaseModel], doc: object) -> bool:
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
 
 
-_ANNOTATIONS = {"title", "description", "examples", "default", "patternErrorMessage", "errorMessage", "$comment"}
 
 
-def _validation_only(schema: Any) -> Any:
-    """The schema to draw from: annotations dropped, every $ref inlined, lists of at most 3 items.
-
-    The same documents (but for long lists, which add nothing here) and far faster to draw.
-    """
-
-    def strip(node: Any, *, in_properties: bool = False) -> Any:
-        if isinstance(node, dict):
-            kept = {
-                k: strip(v, in_properties=k == "properties" and not in_properties)
-                for k, v in node.items()
-                if in_properties or k not in _ANNOTATIONS
-            }
-            if not in_properties and kept.get("type") == "array":
-                kept.setdefault("maxItems", 3)
-            return kept
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    inlined = jsonschema_rs.dereference(schema)
-    return strip({k: v for k, v in inlined.items() if k not in ("$defs", "$id")})
 
 
 @pytest.mark.parametrize(("name", "model", "examples"), [("customer", CustomerFile, 100), ("config", Config, 30)])
 def test_schema_and_models_agree(name: SchemaName, model: type[BaseModel], examples: int) -> None:
-    valid = from_schema(_validation_only(load_schema(name)))
+    valid = from_schema(validation_only(load_schema(name)))
 
     @settings(max_examples=examples, deadline=None, suppress_health_check=_HEALTH)
     @given(data=st.data())

@@ -15,20 +15,18 @@ from __future__ import annotations
 
 import copy
 import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import jsonschema_rs
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from hypothesis.internal.conjecture import utils as conjecture_utils
 from hypothesis_jsonschema import from_schema
 
 from cspsync.declarations import Problem, validate
 from cspsync.declarations.schema import load_schema
+from tests.schema_drawing import document_paths, validation_only
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "examples"
@@ -45,21 +43,6 @@ SETTINGS = settings(
 )
 
 
-def _more(self: Any) -> bool:
-    """hypothesis-jsonschema 0.23.1 still calls ``many.more()``, which Hypothesis replaced by iteration."""
-    if getattr(self, "_fuzz_iterator", None) is None:
-        self.__enter__()
-        self._fuzz_iterator = iter(self)
-    try:
-        next(self._fuzz_iterator)
-    except StopIteration:
-        self.__exit__(None)
-        return False
-    return True
-
-
-if not hasattr(conjecture_utils.many, "more"):
-    conjecture_utils.many.more = _more  # type: ignore[attr-defined]
 
 
 class Repo:
@@ -97,7 +80,6 @@ def assert_located(problems: list[Problem], data: bytes, file: Path) -> None:
 
 # --------------------------------------------------------------------------------- strategies
 
-PathT = tuple[str | int, ...]
 VALUES = st.one_of(
     st.none(),
     st.booleans(),
@@ -111,37 +93,8 @@ VALUES = st.one_of(
 )
 
 
-def _validation_only(schema: Any) -> Any:
-    """The schema to draw from: every $ref inlined, annotations dropped, lists of at most 3 items."""
-    annotations = {"title", "description", "examples", "default", "patternErrorMessage", "errorMessage", "$comment"}
-
-    def strip(node: Any, *, in_properties: bool = False) -> Any:
-        if isinstance(node, dict):
-            kept = {
-                k: strip(v, in_properties=k == "properties" and not in_properties)
-                for k, v in node.items()
-                if in_properties or k not in annotations
-            }
-            if not in_properties and kept.get("type") == "array":
-                kept.setdefault("maxItems", 3)
-            return kept
-        if isinstance(node, list):
-            return [strip(v) for v in node]
-        return node
-
-    inlined = jsonschema_rs.dereference(schema)
-    return strip({k: v for k, v in inlined.items() if k not in ("$defs", "$id")})
 
 
-def _paths(value: Any, path: PathT = ()) -> Iterator[PathT]:
-    if isinstance(value, dict):
-        for key, item in value.items():
-            yield (*path, key)
-            yield from _paths(item, (*path, key))
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield (*path, index)
-            yield from _paths(item, (*path, index))
 
 
 @st.composite
@@ -149,7 +102,7 @@ def broken(draw: st.DrawFn, doc: dict[str, Any]) -> dict[str, Any]:
     """``doc`` with one to three changes that usually make it invalid."""
     doc = copy.deepcopy(doc)
     for _ in range(draw(st.integers(1, 3))):
-        paths = list(_paths(doc))
+        paths = list(document_paths(doc))
         if not paths:
             break
         path = draw(st.sampled_from(paths))
@@ -191,7 +144,7 @@ def mangled_example(draw: st.DrawFn) -> str:
     return "\n".join(lines) + draw(st.sampled_from(["\n", "", "\n\n"]))
 
 
-CUSTOMER_DOCS = from_schema(_validation_only(load_schema("customer")))
+CUSTOMER_DOCS = from_schema(validation_only(load_schema("customer")))
 
 
 # ---------------------------------------------------------------------------------------- tests
