@@ -41,6 +41,3 @@ def value(v: Any) -> str:
 def change_line(change: Change) -> str:
     return f"{change.field}: {value(change.before)} → {value(change.after)}"
 
-
-def no_changes(plan: Plan) -> bool:
-    return not plan.actions
