@@ -108,8 +108,10 @@ def client_for(app: EmulatorApp, limits: Limits = UNLIMITED) -> PartnerCenterCli
 @contextmanager
 def planning_against(app: EmulatorApp, client: PartnerCenterClient, timers: Timers) -> Iterator[None]:
     """``reconcile.plan_for`` as ``cspsync plan`` runs it, connected to ``client``; its steps timed."""
-    saved = {name: getattr(reconcile, name) for name in ("connect", "observe", "make_plan", "price_plan",
-                                                          "with_association_notes")}
+    saved = {
+        name: getattr(reconcile, name)
+        for name in ("connect", "observe", "make_plan", "price_plan", "with_association_notes")
+    }
     replaced = {
         "connect": lambda *a, **k: Connection("emulator", client, emulator=app),
         "observe": timers.wrap("observe", saved["observe"]),
@@ -152,8 +154,7 @@ def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
         with timers.step("load"):
             repo = portfolio.load(folder)
         with planning_against(app, client, timers), timers.step("plan_for"):
-            planned = reconcile.plan_for(repo, repo.customers, target="emulator", workspace=workspace,
-                                         full_scope=True)
+            planned = reconcile.plan_for(repo, repo.customers, target="emulator", workspace=workspace, full_scope=True)
         if run == repeat:  # rendering is deterministic CPU work: timed once, on the last run
             with timers.step("render"):
                 text = render(planned.plan, "text")
@@ -164,15 +165,19 @@ def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
         if run == 0:
             cold_calls = stats["total_calls"]
             continue
-        results.append({
-            "seconds": timers.seconds,
-            "calls": stats["total_calls"],
-            "requests": sum(served.values()),
-            "by_endpoint": stats["calls"],
-            "actions": len(planned.plan.actions),
-        })
-    steps = {name: statistics.median(r["seconds"][name] for r in results if name in r["seconds"])
-             for name in results[-1]["seconds"]}
+        results.append(
+            {
+                "seconds": timers.seconds,
+                "calls": stats["total_calls"],
+                "requests": sum(served.values()),
+                "by_endpoint": stats["calls"],
+                "actions": len(planned.plan.actions),
+            }
+        )
+    steps = {
+        name: statistics.median(r["seconds"][name] for r in results if name in r["seconds"])
+        for name in results[-1]["seconds"]
+    }
     local = steps["load"] + steps.get("diff+plan", 0.0) + steps.get("pricing", 0.0) + steps["render"]
     return {
         "customers_in_world": in_world,
@@ -207,8 +212,9 @@ def task_scoped(folder: Path, repeat: int, ks: list[int]) -> dict[str, Any]:
             client = client_for(app)
             start = time.perf_counter()
             with planning_against(app, client, Timers()):
-                reconcile.plan_for(repo, changed, target="emulator", workspace=workspace, full_scope=False,
-                                   strategy="lookup")
+                reconcile.plan_for(
+                    repo, changed, target="emulator", workspace=workspace, full_scope=False, strategy="lookup"
+                )
             runs.append(time.perf_counter() - start)
             calls = client.stats.snapshot()["total_calls"]
             client.close()
@@ -269,9 +275,26 @@ def worker(args: argparse.Namespace) -> int:
 
 
 def run_worker(task: str, folder: Path, args: argparse.Namespace) -> dict[str, Any]:
-    command = [sys.executable, __file__, "--worker", task, "--folder", str(folder), "--repeat", str(args.repeat),
-               "--scoped", args.scoped, "--rate", str(args.rate), "--burst", str(args.burst),
-               "--latency", args.latency, "--workers", str(args.workers)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        task,
+        "--folder",
+        str(folder),
+        "--repeat",
+        str(args.repeat),
+        "--scoped",
+        args.scoped,
+        "--rate",
+        str(args.rate),
+        "--burst",
+        str(args.burst),
+        "--latency",
+        args.latency,
+        "--workers",
+        str(args.workers),
+    ]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker {task} failed:\n{done.stderr[-4000:]}")
@@ -293,39 +316,66 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) 
     print(row("  calls / lower bound  [target 1.00]", [f"{p['calls'] / p['lower_bound']:.3f}" for p in plans.values()]))
     extra = sorted({e for p in plans.values() for e in p["by_endpoint"] if e not in BOUND_ENDPOINTS})
     for endpoint in extra:
-        print(row(f"  beyond the bound: {endpoint.replace('{customer_id}', '{id}')}",
-                  [f"{p['by_endpoint'].get(endpoint, 0):,}" for p in plans.values()]))
+        print(
+            row(
+                f"  beyond the bound: {endpoint.replace('{customer_id}', '{id}')}",
+                [f"{p['by_endpoint'].get(endpoint, 0):,}" for p in plans.values()],
+            )
+        )
     print(row("  HTTP requests seen by the emulator", [f"{p['requests']:,}" for p in plans.values()]))
     print(row("  first plan (price sheets not cached yet)", [f"{p['cold_calls']:,} calls" for p in plans.values()]))
     for step in ("load", "observe", "diff+plan", "association", "pricing", "render"):
         print(row(f"  {step}", [f"{p['steps_s'].get(step, 0.0):.2f} s" for p in plans.values()]))
     print(row("  local work (load+plan+pricing+render)", [f"{p['local_s']:.2f} s" for p in plans.values()]))
-    print(row("  local / validate  [target <= 2.0]",
-              [f"{plans[n]['local_s'] / results[n]['validate']['validate_s']:.2f}" for n in sizes]))
-    print(row("  actions planned; Markdown characters", [f"{p['actions']:,}; {p['markdown_chars']:,}"
-                                                         for p in plans.values()]))
+    print(
+        row(
+            "  local / validate  [target <= 2.0]",
+            [f"{plans[n]['local_s'] / results[n]['validate']['validate_s']:.2f}" for n in sizes],
+        )
+    )
+    print(
+        row(
+            "  actions planned; Markdown characters",
+            [f"{p['actions']:,}; {p['markdown_chars']:,}" for p in plans.values()],
+        )
+    )
     print(row("  peak memory", [f"{p['maxrss_mib']:.0f} MiB" for p in plans.values()]))
     for k in ks:
-        print(row(f"scoped plan, k = {k}: calls (bound); time",
-                  [f"{results[n]['scoped'][str(k)]['calls']} ({results[n]['scoped'][str(k)]['bound']}); "
-                   f"{results[n]['scoped'][str(k)]['seconds']:.2f} s" for n in sizes]))
+        print(
+            row(
+                f"scoped plan, k = {k}: calls (bound); time",
+                [
+                    f"{results[n]['scoped'][str(k)]['calls']} ({results[n]['scoped'][str(k)]['bound']}); "
+                    f"{results[n]['scoped'][str(k)]['seconds']:.2f} s"
+                    for n in sizes
+                ],
+            )
+        )
     print(row("  peak memory", [f"{results[n]['scoped']['maxrss_mib']:.0f} MiB" for n in sizes]))
 
 
 def report_apply(result: dict[str, Any], rate: float, latency: str) -> None:
     print()
-    print(f"plan + apply of a first-apply portfolio of {result['customers']} customers, "
-          f"latency {latency} ms per call, rate {rate:g}/s (client limiter = emulator throttle):")
+    print(
+        f"plan + apply of a first-apply portfolio of {result['customers']} customers, "
+        f"latency {latency} ms per call, rate {rate:g}/s (client limiter = emulator throttle):"
+    )
     for phase, requests in (("plan", result["plan_requests"]), ("apply", result["apply_requests"])):
         seconds = result[f"{phase}_s"]
         floor = requests / rate
-        print(f"  {phase:<6} {seconds:7.1f} s for {requests:,} requests; requests / rate = {floor:6.1f} s; "
-              f"ratio {seconds / floor:.2f}  [target <= 1.10]")
+        print(
+            f"  {phase:<6} {seconds:7.1f} s for {requests:,} requests; requests / rate = {floor:6.1f} s; "
+            f"ratio {seconds / floor:.2f}  [target <= 1.10]"
+        )
     total = result["plan_s"] + result["apply_s"]
-    print(f"  total  {total:7.1f} s; requests / rate = {result['requests'] / rate:.1f} s; "
-          f"ratio {total / (result['requests'] / rate):.2f}")
-    print(f"  {result['ready_actions']} actions ready: {result['outcome']}; throttled (429) {result['throttles']}, "
-          f"retries {result['retries']}; peak memory {result['maxrss_mib']:.0f} MiB")
+    print(
+        f"  total  {total:7.1f} s; requests / rate = {result['requests'] / rate:.1f} s; "
+        f"ratio {total / (result['requests'] / rate):.2f}"
+    )
+    print(
+        f"  {result['ready_actions']} actions ready: {result['outcome']}; throttled (429) {result['throttles']}, "
+        f"retries {result['retries']}; peak memory {result['maxrss_mib']:.0f} MiB"
+    )
 
 
 def main() -> int:
@@ -356,12 +406,20 @@ def main() -> int:
         return 0
     sizes = [int(s) for s in args.sizes.split(",")]
     ks = [int(k) for k in args.scoped.split(",")]
-    header = (f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-              f"medians of {args.repeat} runs, each step in a fresh process")
+    header = (
+        f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
+        f"medians of {args.repeat} runs, each step in a fresh process"
+    )
     print(header)
     results: dict[int, dict[str, Any]] = {}
-    saved: dict[str, Any] = {"header": header, "sizes": sizes, "ks": ks, "results": results, "rate": args.rate,
-                             "latency": args.latency}
+    saved: dict[str, Any] = {
+        "header": header,
+        "sizes": sizes,
+        "ks": ks,
+        "results": results,
+        "rate": args.rate,
+        "latency": args.latency,
+    }
 
     def save() -> None:
         if args.save:

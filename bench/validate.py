@@ -39,14 +39,54 @@ COUNTRIES = {
 }
 LEGAL = {"GB": "Ltd", "IE": "Ltd", "NO": "AS", "DE": "GmbH", "NL": "BV", "FR": "SARL"}
 TLD = {"GB": "co.uk", "IE": "ie", "NO": "no", "DE": "de", "NL": "nl", "FR": "fr"}
-WORDS = ["Alpine", "Blue", "Coho", "Contoso", "Fabrikam", "Fourth", "Litware", "Margie", "Northwind", "Proseware",
-         "Tailspin", "Wide", "Woodgrove", "Adventure", "Lucerne", "Datum", "Humongous", "Wingtip", "Trey", "Relecloud"]
-NOUNS = ["Bikes", "Coffee", "Travel", "Insurance", "Toys", "Bank", "Foods", "Works", "Studios", "Labs", "Energy",
-         "Logistics", "Media", "Health", "Systems"]
+WORDS = [
+    "Alpine",
+    "Blue",
+    "Coho",
+    "Contoso",
+    "Fabrikam",
+    "Fourth",
+    "Litware",
+    "Margie",
+    "Northwind",
+    "Proseware",
+    "Tailspin",
+    "Wide",
+    "Woodgrove",
+    "Adventure",
+    "Lucerne",
+    "Datum",
+    "Humongous",
+    "Wingtip",
+    "Trey",
+    "Relecloud",
+]
+NOUNS = [
+    "Bikes",
+    "Coffee",
+    "Travel",
+    "Insurance",
+    "Toys",
+    "Bank",
+    "Foods",
+    "Works",
+    "Studios",
+    "Labs",
+    "Energy",
+    "Logistics",
+    "Media",
+    "Health",
+    "Systems",
+]
 FIRST = ["Amelia", "Ingrid", "Jonas", "Siobhan", "Daan", "Camille", "Fraser", "Noah", "Maja", "Lucas", "Emma", "Liam"]
 LAST = ["Hughes", "Solberg", "Becker", "Murphy", "de Vries", "Laurent", "McLeod", "Berg", "Jansen", "Moreau"]
-LICENSES = [("CFQ7TTC0LH18", "0001"), ("CFQ7TTC0LDPB", "0001"), ("CFQ7TTC0LCHC", "0002"), ("CFQ7TTC0LF8Q", "0001"),
-            ("CFQ7TTC0LFLX", "0001")]
+LICENSES = [
+    ("CFQ7TTC0LH18", "0001"),
+    ("CFQ7TTC0LDPB", "0001"),
+    ("CFQ7TTC0LCHC", "0002"),
+    ("CFQ7TTC0LF8Q", "0001"),
+    ("CFQ7TTC0LFLX", "0001"),
+]
 
 CONFIG = """\
 apiVersion: cspsync.io/v1
@@ -94,7 +134,7 @@ def customer(index: int, rng: random.Random) -> str:
         term = rng.choice(["P1M", "P1Y"])
         subscriptions += (
             f"    - friendlyName: {seller}-{compact}-lic{number}\n"
-            f"      offer:\n        productId: {product}\n        skuId: \"{sku}\"\n"
+            f'      offer:\n        productId: {product}\n        skuId: "{sku}"\n'
             f"      quantity: {rng.randrange(1, 300)}\n      term: {term}\n      billingCycle: monthly\n"
         )
     return (
@@ -105,13 +145,13 @@ def customer(index: int, rng: random.Random) -> str:
         f"    name: {company} {LEGAL[country]}\n    billingEmail: billing@{domain}\n"
         f"    culture: {culture}\n    language: {language}\n"
         f"    address:\n      addressLine1: {street.format(n=index % 200 + 1)}\n      city: {city}\n"
-        f"      postalCode: \"{postal}\"\n{country_line}"
+        f'      postalCode: "{postal}"\n{country_line}'
         f"    primaryContact:\n      firstName: {first}\n      lastName: {last}\n      email: {email}\n"
-        f"      phone: \"{phone}\"\n"
+        f'      phone: "{phone}"\n'
         f"  tenant:\n{tenant}"
         + ("  reseller: Northwind Traders IT\n" if reseller else "")
         + f"  agreement:\n    acceptedBy:\n      firstName: {first}\n      lastName: {last}\n      email: {email}\n"
-        f"    dateAgreed: \"2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}\"\n"
+        f'    dateAgreed: "2025-{rng.randrange(1, 13):02d}-{rng.randrange(1, 29):02d}"\n'
         f"  subscriptions:\n{subscriptions}"
     )
 
@@ -155,8 +195,12 @@ def main() -> int:
         env.pop("GITHUB_ACTIONS", None)
         tools = {
             "cspsync validate": [sys.executable, "-m", "cspsync", "validate", "customers"],
-            "check-jsonschema": [str(CHECK_JSONSCHEMA), "--schemafile", str(ROOT / "schemas" / "customer.schema.json"),
-                                 *files],
+            "check-jsonschema": [
+                str(CHECK_JSONSCHEMA),
+                "--schemafile",
+                str(ROOT / "schemas" / "customer.schema.json"),
+                *files,
+            ],
         }
         medians = {}
         for label, command in tools.items():

@@ -216,11 +216,16 @@ class Applier:
         pending: dict[str, Action] = {}
         for action in self.plan.actions:
             if action.status != "ready" or action.kind is Kind.AWAIT_ACCEPTANCE:
-                status: ResultStatus = "blocked" if action.status == "blocked" else (
-                    "refused" if action.status == "refused" else "waiting"
+                status: ResultStatus = (
+                    "blocked"
+                    if action.status == "blocked"
+                    else ("refused" if action.status == "refused" else "waiting")
                 )
-                self._finish(ActionResult(action.id, action.customer, action.kind.value, status,
-                                          action.reason or "waits for a person"))
+                self._finish(
+                    ActionResult(
+                        action.id, action.customer, action.kind.value, status, action.reason or "waits for a person"
+                    )
+                )
             else:
                 pending[action.id] = action
         running: dict[Future[ActionResult], str] = {}
@@ -234,15 +239,29 @@ class Applier:
                     del pending[action_id]
                     bad = [d for d in deps if d is not None and d.status not in ("done", "already-done")]
                     if bad:
-                        self._finish(ActionResult(action.id, action.customer, action.kind.value, "skipped",
-                                                  f"not run: {bad[0].id} is {bad[0].status}"))
+                        self._finish(
+                            ActionResult(
+                                action.id,
+                                action.customer,
+                                action.kind.value,
+                                "skipped",
+                                f"not run: {bad[0].id} is {bad[0].status}",
+                            )
+                        )
                         continue
                     running[pool.submit(self._run_one, action)] = action_id
                 if not running:
                     if pending:  # dependencies outside the ready set that never finish
                         for action_id, action in list(pending.items()):
-                            self._finish(ActionResult(action_id, action.customer, action.kind.value, "skipped",
-                                                      "not run: a dependency was not run"))
+                            self._finish(
+                                ActionResult(
+                                    action_id,
+                                    action.customer,
+                                    action.kind.value,
+                                    "skipped",
+                                    "not run: a dependency was not run",
+                                )
+                            )
                         pending.clear()
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -264,8 +283,9 @@ class Applier:
         write_json_atomic(self.record.path, self.record.document())
 
     def _run_one(self, action: Action) -> ActionResult:
-        result = ActionResult(action.id, action.customer, action.kind.value, "done",
-                              started_at=self.clock().isoformat())
+        result = ActionResult(
+            action.id, action.customer, action.kind.value, "done", started_at=self.clock().isoformat()
+        )
         with self.client.calls() as log:
             try:
                 handler = getattr(self, "_do_" + action.kind.value.replace("-", "_"))
@@ -301,8 +321,9 @@ class Applier:
             stored = secrets.files_for(self._credentials_dir(), action.customer)
             secrets.mark_password_lost(self._credentials_dir(), action.customer)
             result.message = f"{domain} already exists as customer {existing.id}; adopted it" + (
-                f" (credentials stored earlier in {stored[-1]})" if stored else
-                " (no stored credentials: its admin password was not captured by cspsync)"
+                f" (credentials stored earlier in {stored[-1]})"
+                if stored
+                else " (no stored credentials: its admin password was not captured by cspsync)"
             )
             return
         request = CustomerCreateRequest(
@@ -395,7 +416,9 @@ class Applier:
         for agreement in self.client.list_agreements(customer_id):
             contact = agreement.primary_contact
             if (folded(contact.email), folded(contact.first_name), folded(contact.last_name)) == (
-                folded(p["email"]), folded(p["firstName"]), folded(p["lastName"])
+                folded(p["email"]),
+                folded(p["firstName"]),
+                folded(p["lastName"]),
             ) and (contact.phone_number or None) == (p.get("phoneNumber") or None):
                 result.status = "already-done"
                 result.message = "the agreement is already recorded for this contact"
@@ -474,8 +497,12 @@ class Applier:
         customer_id = self._customer_id(action)
         p = action.payload
         sub = self.client.get_subscription(customer_id, p["subscriptionId"])
-        names = {"friendlyName": "friendly_name", "quantity": "quantity", "autoRenewEnabled": "auto_renew_enabled",
-                 "status": "status"}
+        names = {
+            "friendlyName": "friendly_name",
+            "quantity": "quantity",
+            "autoRenewEnabled": "auto_renew_enabled",
+            "status": "status",
+        }
         update = {names[k]: v for k, v in p["set"].items() if k in names}
         self.client.update_subscription(customer_id, sub.model_copy(update=update))
         result.details["subscriptionId"] = p["subscriptionId"]

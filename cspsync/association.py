@@ -36,7 +36,8 @@ def with_association_notes(
         return plan
     customers = tuple(
         c.model_copy(update={"note": "\n    ".join(([c.note] if c.note else []) + notes[c.name])})
-        if c.name in notes else c
+        if c.name in notes
+        else c
         for c in plan.customers
     )
     return plan.model_copy(update={"customers": customers})

@@ -43,25 +43,23 @@ def declared_billing(spec: CustomerSpec) -> dict[str, Any]:
     company = spec.company
     address = company.address
     contact = company.primaryContact
-    return (
-        {
-            "companyName": company.name,
-            "email": company.billingEmail,
-            "culture": company.culture,
-            "language": company.language,
-            "firstName": contact.firstName,
-            "lastName": contact.lastName,
-            "defaultAddress": {
-                "addressLine1": address.addressLine1,
-                "addressLine2": address.addressLine2,
-                "city": address.city,
-                "state": address.state,
-                "postalCode": address.postalCode,
-                "country": address.country,
-                "phoneNumber": contact.phone,
-            },
-        }
-    )
+    return {
+        "companyName": company.name,
+        "email": company.billingEmail,
+        "culture": company.culture,
+        "language": company.language,
+        "firstName": contact.firstName,
+        "lastName": contact.lastName,
+        "defaultAddress": {
+            "addressLine1": address.addressLine1,
+            "addressLine2": address.addressLine2,
+            "city": address.city,
+            "state": address.state,
+            "postalCode": address.postalCode,
+            "country": address.country,
+            "phoneNumber": contact.phone,
+        },
+    }
 
 
 def normalise_billing(profile: dict[str, Any]) -> dict[str, Any]:

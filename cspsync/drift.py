@@ -115,34 +115,49 @@ def relationship_findings(
     findings: list[Finding] = []
     name = customer.name
     if partner.tenantId.casefold() not in related:
-        findings.append(Finding(
-            name, "missing-partner", partner.name, partner.tenantId,
-            f"{partner.name} is not in the tenant's partner relationships: the partner gets no recognition for "
-            "these subscriptions until a global admin of the tenant accepts the reseller relationship",
-            link(None),
-        ))
+        findings.append(
+            Finding(
+                name,
+                "missing-partner",
+                partner.name,
+                partner.tenantId,
+                f"{partner.name} is not in the tenant's partner relationships: the partner gets no recognition for "
+                "these subscriptions until a global admin of the tenant accepts the reseller relationship",
+                link(None),
+            )
+        )
     expected = {partner.tenantId.casefold()}
     reseller_name = declared.customer.spec.reseller
     reseller = next((r for r in partner.resellers if r.name == reseller_name), None)
     if reseller is not None:
         expected.add(reseller.tenantId.casefold())
         if reseller.tenantId.casefold() not in related:
-            findings.append(Finding(
-                name, "missing-reseller", reseller.name, reseller.tenantId,
-                f"the indirect reseller {reseller.name} is not in the tenant's partner relationships: send the "
-                "customer its reseller relationship request",
-                link(reseller.tenantId),
-            ))
+            findings.append(
+                Finding(
+                    name,
+                    "missing-reseller",
+                    reseller.name,
+                    reseller.tenantId,
+                    f"the indirect reseller {reseller.name} is not in the tenant's partner relationships: send the "
+                    "customer its reseller relationship request",
+                    link(reseller.tenantId),
+                )
+            )
     for relationship in relationships:
         if relationship.id.casefold() in expected:
             continue
         label = relationship.name or relationship.id
         mpn = f", MPN {relationship.mpn_id}" if relationship.mpn_id else ""
-        findings.append(Finding(
-            name, "incumbent", label, relationship.id,
-            f"{label} ({relationship.id}{mpn}) is still related to the tenant: check with the customer whether it "
-            "still provides a service, and if not, have its admin access (GDAP/DAP) removed",
-        ))
+        findings.append(
+            Finding(
+                name,
+                "incumbent",
+                label,
+                relationship.id,
+                f"{label} ({relationship.id}{mpn}) is still related to the tenant: check with the customer whether it "
+                "still provides a service, and if not, have its admin access (GDAP/DAP) removed",
+            )
+        )
     return findings
 
 
@@ -185,17 +200,28 @@ def classify(plan: Plan, relationship_failures: dict[str, str] | None = None) ->
     for customer in plan.customers:
         actions = [by_id[a] for a in customer.actions]
         if customer.state == "unknown":
-            result.append(CustomerDrift(customer.name, customer.file, customer.company, "unknown",
-                                        note=customer.note or "state unknown"))
+            result.append(
+                CustomerDrift(
+                    customer.name, customer.file, customer.company, "unknown", note=customer.note or "state unknown"
+                )
+            )
             continue
         if customer.name in failures:
-            result.append(CustomerDrift(customer.name, customer.file, customer.company, "unknown",
-                                        note=failures[customer.name]))
+            result.append(
+                CustomerDrift(customer.name, customer.file, customer.company, "unknown", note=failures[customer.name])
+            )
             continue
         if customer.state == "waiting":
             # onboarding by invitation: nothing differs that anyone but the customer can change
-            result.append(CustomerDrift(customer.name, customer.file, customer.company, "in-sync",
-                                        note=customer.note or "waits for the customer to accept the invitation"))
+            result.append(
+                CustomerDrift(
+                    customer.name,
+                    customer.file,
+                    customer.company,
+                    "in-sync",
+                    note=customer.note or "waits for the customer to accept the invitation",
+                )
+            )
             continue
         differences = tuple(a for a in actions if a.status != "waiting")
         state: DriftState = "drifted" if differences else "in-sync"
@@ -219,7 +245,11 @@ def detect(
     """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify."""
     observation = observe(client, declared, strategy="list", full_scope=True)
     plan = make_plan(
-        repo, declared, observation, target=target, correlation_id=client.correlation_id,
+        repo,
+        declared,
+        observation,
+        target=target,
+        correlation_id=client.correlation_id,
         sent_invitations=sent_invitations,
     )
     findings, failed = check_relationships(client, repo, declared, plan)
@@ -312,8 +342,14 @@ def render_drift_markdown(report: DriftReport) -> str:
     text = "\n".join(head) + "\n"
     tail: list[str] = []
     if report.findings:
-        tail += ["#### Partner relationships", "", "Reported for a person to act on; cspsync never changes them.", "",
-                 "| customer | finding | fix |", "|---|---|---|"]
+        tail += [
+            "#### Partner relationships",
+            "",
+            "Reported for a person to act on; cspsync never changes them.",
+            "",
+            "| customer | finding | fix |",
+            "|---|---|---|",
+        ]
         for finding in report.findings:
             link = _safe_link(finding.link)
             fix = f"[relationship request]({link})" if link else escape_inline(finding.link or "review")
@@ -336,8 +372,10 @@ def render_drift_markdown(report: DriftReport) -> str:
             continue
         text += section
     if omitted:
-        text += (f"\n_{omitted} customer section(s) omitted to stay under GitHub's {LIMIT:,}-character limit; "
-                 "`cspsync drift` prints them all._\n")
+        text += (
+            f"\n_{omitted} customer section(s) omitted to stay under GitHub's {LIMIT:,}-character limit; "
+            "`cspsync drift` prints them all._\n"
+        )
     return text + ending
 
 
@@ -371,8 +409,14 @@ def render_drift_json(report: DriftReport) -> str:
             for c in report.customers
         ],
         "relationships": [
-            {"customer": f.customer, "kind": f.kind, "partner": f.partner, "partnerId": f.partner_id,
-             "message": f.message, "link": f.link}
+            {
+                "customer": f.customer,
+                "kind": f.kind,
+                "partner": f.partner,
+                "partnerId": f.partner_id,
+                "message": f.message,
+                "link": f.link,
+            }
             for f in report.findings
         ],
         "unknown": list(report.plan.unknown),

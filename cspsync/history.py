@@ -82,7 +82,11 @@ def _git(args: Sequence[str], cwd: Path) -> str | None:
     """git's output, or None when git is missing or the folder is not a work tree."""
     try:
         done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args], cwd=cwd, capture_output=True, text=True, timeout=120,
+            ["git", "-c", "core.quotepath=off", *args],
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
             check=False,
         )
     except (OSError, subprocess.SubprocessError):
@@ -131,8 +135,9 @@ def _pull_request(subject: str) -> int | None:
 def commits_of(path: Path) -> list[CommitEntry] | None:
     """The commits that changed ``path`` (following renames), newest first; None outside a git work tree."""
     folder = path.parent if path.parent != Path("") else Path(".")
-    log = _git(["log", "--follow", "--format=%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%s", "--name-only", "--", path.name],
-               folder)
+    log = _git(
+        ["log", "--follow", "--format=%x1e%H%x1f%an%x1f%ae%x1f%cI%x1f%s", "--name-only", "--", path.name], folder
+    )
     if log is None:
         return None
     mainline_log = _git(["log", "--first-parent", "--format=%H%x1f%s", "HEAD"], folder) or ""
@@ -151,8 +156,11 @@ def commits_of(path: Path) -> list[CommitEntry] | None:
             merged_in = _merging_commit(sha, mainline, folder)
             if merged_in is not None:
                 pull_request = _pull_request(mainline[merged_in])
-        entries.append(CommitEntry(_utc(date), sha, author, email, subject, lines[-1] if len(lines) > 1 else "",
-                                   pull_request, merged_in))
+        entries.append(
+            CommitEntry(
+                _utc(date), sha, author, email, subject, lines[-1] if len(lines) > 1 else "", pull_request, merged_in
+            )
+        )
     return entries
 
 
@@ -195,17 +203,19 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
             except (TypeError, ValueError):
                 problems.append(f"{path}: {action.get('id')} has no readable time; skipped")
                 continue
-            entries.append(ApplyEntry(
-                at=at,
-                action=str(action.get("id", "")),
-                status=str(action.get("status")),
-                message=str(action.get("message") or ""),
-                request_ids=tuple(str(r) for r in action.get("requestIds") or ()),
-                correlation_id=str(record.get("correlationId") or ""),
-                target=str(record.get("target") or ""),
-                git_commit=record.get("gitCommit"),
-                record=str(path),
-            ))
+            entries.append(
+                ApplyEntry(
+                    at=at,
+                    action=str(action.get("id", "")),
+                    status=str(action.get("status")),
+                    message=str(action.get("message") or ""),
+                    request_ids=tuple(str(r) for r in action.get("requestIds") or ()),
+                    correlation_id=str(record.get("correlationId") or ""),
+                    target=str(record.get("target") or ""),
+                    git_commit=record.get("gitCommit"),
+                    record=str(path),
+                )
+            )
     return entries, problems
 
 
@@ -249,15 +259,19 @@ def render_history_text(timeline: Timeline) -> str:
         if isinstance(entry, CommitEntry):
             pr = f" PR #{entry.pull_request}" if entry.pull_request else ""
             merged = f" (merged in {entry.merged_in[:7]})" if entry.merged_in else ""
-            lines.append(f"{when}  commit {entry.commit[:7]}{pr}{merged}  {entry.author} <{entry.email}>  "
-                         f"{entry.subject}")
+            lines.append(
+                f"{when}  commit {entry.commit[:7]}{pr}{merged}  {entry.author} <{entry.email}>  {entry.subject}"
+            )
         else:
             source = f", from commit {entry.git_commit[:7]}" if entry.git_commit else ""
-            lines.append(f"{when}  apply  {entry.action}: {entry.status}" +
-                         (f" — {entry.message}" if entry.message else ""))
+            lines.append(
+                f"{when}  apply  {entry.action}: {entry.status}" + (f" — {entry.message}" if entry.message else "")
+            )
             ids = ", ".join(entry.request_ids) or "none"
-            lines.append(f"{' ' * 22}request ids: {ids}; correlation id {entry.correlation_id}; "
-                         f"{entry.target}{source}; record {entry.record}")
+            lines.append(
+                f"{' ' * 22}request ids: {ids}; correlation id {entry.correlation_id}; "
+                f"{entry.target}{source}; record {entry.record}"
+            )
     if not timeline.entries:
         lines.append("(nothing recorded yet)")
     return "\n".join(lines) + "\n"

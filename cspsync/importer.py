@@ -214,8 +214,10 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
             warnings.append(f"{label} has no friendly name; name it in Partner Center and import it again")
             continue
         if name.casefold() in seen:
-            warnings.append(f"{label}: another live subscription has the same friendly name ({sub.id}); "
-                            "rename one in Partner Center and import it again")
+            warnings.append(
+                f"{label}: another live subscription has the same friendly name ({sub.id}); "
+                "rename one in Partner Center and import it again"
+            )
             continue
         match = _OFFER.match(sub.offer_id or "")
         if match is None:
@@ -228,8 +230,10 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
         else:
             term, cycle = sub.term_duration, (sub.billing_cycle or "").lower()
             if term not in TERMS or cycle not in CYCLES or not sub.quantity:
-                warnings.append(f"{label}: term {term!r}, billing cycle {sub.billing_cycle!r} and quantity "
-                                f"{sub.quantity!r} cannot be declared")
+                warnings.append(
+                    f"{label}: term {term!r}, billing cycle {sub.billing_cycle!r} and quantity "
+                    f"{sub.quantity!r} cannot be declared"
+                )
                 continue
             item["offer"] = {"productId": product, "skuId": Quoted(sku)}
             item["quantity"] = sub.quantity
@@ -264,8 +268,10 @@ def declaration(
         if reseller_id in names:
             spec["reseller"] = names[reseller_id]
         else:
-            warnings.append(f"its indirect reseller {reseller_id} is not in partner.resellers of cspsync.yaml; "
-                            "add it there and set spec.reseller")
+            warnings.append(
+                f"its indirect reseller {reseller_id} is not in partner.resellers of cspsync.yaml; "
+                "add it there and set spec.reseller"
+            )
     agreement = agreement_of(agreements)
     if agreement is not None:
         spec["agreement"] = agreement

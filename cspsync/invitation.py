@@ -133,9 +133,7 @@ def render_for(repo: Repository, declared: Declared, *, link: str, reminder: Rem
     return render_invitation(template_folder(repo), to=to, link=link, context=context)
 
 
-def build_email(
-    message: Message, *, sender: str, when: dt.datetime, in_reply_to: str | None = None
-) -> EmailMessage:
+def build_email(message: Message, *, sender: str, when: dt.datetime, in_reply_to: str | None = None) -> EmailMessage:
     """A multipart/alternative message (text and HTML) with a fresh Message-ID on the sender's domain;
     a reminder refers to the invitation (``In-Reply-To``) so mail clients thread them."""
     domain = email.utils.parseaddr(sender)[1].rpartition("@")[2] or "cspsync.invalid"

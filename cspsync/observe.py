@@ -134,9 +134,7 @@ def _find_by_list(
             found[item.customer.metadata.name] = match
             claimed.add(match.id.casefold())
     if full_scope:
-        observation.unmanaged = sorted(
-            (s.id, _summary_domain(s)) for key, s in by_id.items() if key not in claimed
-        )
+        observation.unmanaged = sorted((s.id, _summary_domain(s)) for key, s in by_id.items() if key not in claimed)
     return found
 
 
@@ -256,7 +254,8 @@ def observe(
             agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
             subscriptions=(
                 tuple(sorted((observed_subscription(s) for s in subscriptions), key=lambda s: s.id))
-                if subscriptions is not None else None
+                if subscriptions is not None
+                else None
             ),
         )
     return observation

@@ -66,8 +66,10 @@ class LedgerEntry:
 
 def _message(raw: dict[str, Any]) -> SentMessage:
     return SentMessage(
-        at=str(raw["sentAt"]), message_id=str(raw.get("messageId") or ""),
-        delivery=str(raw.get("delivery") or "outbox"), file=raw.get("file"),
+        at=str(raw["sentAt"]),
+        message_id=str(raw.get("messageId") or ""),
+        delivery=str(raw.get("delivery") or "outbox"),
+        file=raw.get("file"),
     )
 
 

@@ -135,8 +135,12 @@ class _Builder:
 
 
 def _plan_tenant(
-    b: _Builder, declared: Declared, observed: ObservedCustomer | None, observation: Observation,
-    config: Config, sent: SentInvitation | None,
+    b: _Builder,
+    declared: Declared,
+    observed: ObservedCustomer | None,
+    observation: Observation,
+    config: Config,
+    sent: SentInvitation | None,
 ) -> tuple[list[str], str, str | None]:
     """Actions that establish the tenant link; returns (dependencies for later actions, state, note)."""
     customer = declared.customer
@@ -151,9 +155,12 @@ def _plan_tenant(
         reason = None
         available = observation.domain_available.get(name)
         if available is False:
-            status, reason = "blocked", (
-                f"{domain} is already taken by another tenant; choose another tenant.domainPrefix "
-                "(the prefix is permanent)"
+            status, reason = (
+                "blocked",
+                (
+                    f"{domain} is already taken by another tenant; choose another tenant.domainPrefix "
+                    "(the prefix is permanent)"
+                ),
             )
         warnings = []
         address = observation.address_status.get(name)
@@ -187,7 +194,8 @@ def _plan_tenant(
             summary = f"request a reseller relationship: invitation to {tenant.invitationEmail} for {tenant.domain}"
             if sent is not None:
                 summary += (
-                    f" (again: the one of {sent.sent_at[:10]} went to {sent.to})" if readdressed
+                    f" (again: the one of {sent.sent_at[:10]} went to {sent.to})"
+                    if readdressed
                     else f" (again: --resend; first sent on {sent.sent_at[:10]})"
                 )
             warnings = []
@@ -238,7 +246,8 @@ def _plan_tenant(
 def _invitation_note(sent: SentInvitation, config: Config) -> str:
     """``invitation sent to X on D by smtp; waiting since D, reminded N times; next reminder on D``."""
     how = (
-        f"via the outbox ({sent.file or '.cspsync/outbox/'}: to be sent by hand)" if sent.delivery == "outbox"
+        f"via the outbox ({sent.file or '.cspsync/outbox/'}: to be sent by hand)"
+        if sent.delivery == "outbox"
         else f"by {sent.delivery}"
     )
     note = (
@@ -277,7 +286,11 @@ def _match_subscription(
 
 
 def _plan_subscription(
-    b: _Builder, sub: Subscription, actual: ObservedSubscription | None, deps: list[str], config: Config,
+    b: _Builder,
+    sub: Subscription,
+    actual: ObservedSubscription | None,
+    deps: list[str],
+    config: Config,
     country: str,
 ) -> None:
     product, sku = offer_ids(sub)
@@ -322,9 +335,7 @@ def _plan_subscription(
         )
         return
     azure_plan = sub.offer == "azure-plan"
-    changes = changes_between(
-        observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub)
-    )
+    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
     blocked: list[str] = []
     if not azure_plan:
         if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
@@ -333,9 +344,7 @@ def _plan_subscription(
                 "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term instructions"
             )
         if actual.term and sub.term and actual.term != sub.term:
-            blocked.append(
-                f"term is {actual.term}, declared {sub.term}: a term changes only at renewal"
-            )
+            blocked.append(f"term is {actual.term}, declared {sub.term}: a term changes only at renewal")
     status_change = next((c for c in changes if c.field == "status"), None)
     other = [c for c in changes if c.field != "status"]
     if blocked:
@@ -356,9 +365,12 @@ def _plan_subscription(
         if decrease is not None:
             destructive = True
             if not config.destructive.allowQuantityDecrease:
-                status, reason = "refused", (
-                    f"quantity decrease {decrease.before} → {decrease.after} needs destructive.allowQuantityDecrease: "
-                    "true in cspsync.yaml"
+                status, reason = (
+                    "refused",
+                    (
+                        f"quantity decrease {decrease.before} → {decrease.after} needs "
+                        "destructive.allowQuantityDecrease: true in cspsync.yaml"
+                    ),
                 )
         wait_status, wait_reason = b.status_after(deps)
         if wait_status != "ready" and status == "ready":
@@ -378,7 +390,11 @@ def _plan_subscription(
 
 
 def _plan_status_change(
-    b: _Builder, sub: Subscription, actual: ObservedSubscription, change: Change, config: Config,
+    b: _Builder,
+    sub: Subscription,
+    actual: ObservedSubscription,
+    change: Change,
+    config: Config,
     base: Mapping[str, object],
 ) -> None:
     target = change.after
@@ -404,9 +420,12 @@ def _plan_status_change(
     elif target == "deleted" and actual.cancellation_allowed_until:
         until = actual.cancellation_allowed_until[:10]
         if until < dt.date.today().isoformat():
-            status, reason = "blocked", (
-                f"the new-commerce cancellation window closed on {until}; the subscription can only be "
-                "left to expire (set autoRenew: false)"
+            status, reason = (
+                "blocked",
+                (
+                    f"the new-commerce cancellation window closed on {until}; the subscription can only be "
+                    "left to expire (set autoRenew: false)"
+                ),
             )
     b.add(
         kind,
@@ -421,7 +440,10 @@ def _plan_status_change(
 
 
 def plan_customer(
-    declared: Declared, observed: ObservedCustomer | None, observation: Observation, config: Config,
+    declared: Declared,
+    observed: ObservedCustomer | None,
+    observation: Observation,
+    config: Config,
     sent: SentInvitation | None,
 ) -> tuple[CustomerPlan, list[Action]]:
     customer = declared.customer
@@ -503,8 +525,12 @@ def unmanaged_subscriptions(declared: Declared, observed: ObservedCustomer | Non
         return []
     names = {" ".join(s.friendlyName.split()).casefold() for s in declared.customer.spec.subscriptions}
     return [
-        Unmanaged(customer=declared.customer.metadata.name, kind="subscription", name=s.friendly_name,
-                  detail=f"{s.quantity} × {s.offer_id}, {s.status}")
+        Unmanaged(
+            customer=declared.customer.metadata.name,
+            kind="subscription",
+            name=s.friendly_name,
+            detail=f"{s.quantity} × {s.offer_id}, {s.status}",
+        )
         for s in observed.subscriptions
         if " ".join(s.friendly_name.split()).casefold() not in names and s.status not in GONE
     ]
@@ -532,8 +558,12 @@ def make_plan(
             unknown.append(f"{name}: {observation.unknown[name]}")
             customers.append(
                 CustomerPlan(
-                    name=name, file=str(item.path), company=item.customer.spec.company.name,
-                    mode=item.customer.spec.tenant.mode, domain=customer_domain(item.customer), state="unknown",
+                    name=name,
+                    file=str(item.path),
+                    company=item.customer.spec.company.name,
+                    mode=item.customer.spec.tenant.mode,
+                    domain=customer_domain(item.customer),
+                    state="unknown",
                     note=f"state unknown: {observation.unknown[name]}",
                 )
             )

@@ -87,7 +87,11 @@ def _git(args: Sequence[str], cwd: Path) -> str:
     try:
         done = subprocess.run(
             ["git", "-c", "core.quotepath=off", *args],
-            cwd=cwd, capture_output=True, text=True, timeout=120, check=False,
+            cwd=cwd,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
         )
     except FileNotFoundError:
         raise ConfigError("git is not installed, and --changed-since needs it") from None
@@ -260,8 +264,9 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
         if plan.target != first.target:
             raise PlanError(f"{source} is a plan for the {plan.target}, {first_source} for the {first.target}")
         if plan.partner_tenant_id != first.partner_tenant_id:
-            raise PlanError(f"{source} is for partner tenant {plan.partner_tenant_id}, {first_source} for "
-                            f"{first.partner_tenant_id}")
+            raise PlanError(
+                f"{source} is for partner tenant {plan.partner_tenant_id}, {first_source} for {first.partner_tenant_id}"
+            )
         for customer in plan.customers:
             if customer.name in owner:
                 raise PlanError(
@@ -313,10 +318,18 @@ def _merged_money(plans: Sequence[Plan], actions: Sequence[Action]) -> PlanMoney
         if total.currency in ceilings:
             added = total.added_monthly_cost if total.unknown == 0 else None
             ceiling = ceilings[total.currency]
-            checks.append(BudgetCheck(scope="plan", currency=total.currency, ceiling=ceiling, added=added,
-                                      over=added is None or added > ceiling))
-    checks += sorted((c for m in priced for c in m.budget if c.scope == "customer"),
-                     key=lambda c: (c.customer or "", c.currency))
+            checks.append(
+                BudgetCheck(
+                    scope="plan",
+                    currency=total.currency,
+                    ceiling=ceiling,
+                    added=added,
+                    over=added is None or added > ceiling,
+                )
+            )
+    checks += sorted(
+        (c for m in priced for c in m.budget if c.scope == "customer"), key=lambda c: (c.customer or "", c.currency)
+    )
     unknown = tuple(dict.fromkeys(u for m in priced for u in m.unknown))
     return PlanMoney(totals=plan_totals, budget=tuple(checks), unknown=unknown)
 

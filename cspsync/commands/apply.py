@@ -55,8 +55,13 @@ def _mailer(plan: Plan, repo: Repository, planned: Planned, workspace: Workspace
 
 
 def _run(
-    planned: Planned, plan_to_apply: Plan, repo: Repository, workers: int, wait_for_lock: bool,
-    mailer: Transport | None = None, resend: bool = False,
+    planned: Planned,
+    plan_to_apply: Plan,
+    repo: Repository,
+    workers: int,
+    wait_for_lock: bool,
+    mailer: Transport | None = None,
+    resend: bool = False,
 ) -> int:
     workspace = Workspace.from_environment()
     show_progress = sys.stderr.isatty()
@@ -180,8 +185,13 @@ def apply(
         repo = load(list(paths) or [Path(".")], config_path)
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
         planned = plan_for(
-            repo, scope.declared, target=target, workspace=workspace,
-            full_scope=scope.full_scope, strategy=scope.strategy, resend=resend,
+            repo,
+            scope.declared,
+            target=target,
+            workspace=workspace,
+            full_scope=scope.full_scope,
+            strategy=scope.strategy,
+            resend=resend,
         )
         to_apply = scope.annotate(planned.plan)
         for note in scope.notes:

@@ -62,20 +62,45 @@ def emulator() -> None:
     default=None,
     help="Seed file to load before serving (default: the built-in world when the state is new).",
 )
-@click.option("--page-size", type=click.IntRange(1, 500), default=100, show_default=True,
-              help="Customers per page when a request names no size.")
+@click.option(
+    "--page-size",
+    type=click.IntRange(1, 500),
+    default=100,
+    show_default=True,
+    help="Customers per page when a request names no size.",
+)
 @click.option("--latency-ms", default="0", show_default=True, help="Added latency: milliseconds, or LOW-HIGH.")
 @click.option("--error-rate", type=float, default=0.0, show_default=True, help="Share of requests answered 500/503.")
-@click.option("--drop-rate", type=float, default=0.0, show_default=True,
-              help="Share of connections closed without an answer.")
-@click.option("--timeout-rate", type=float, default=0.0, show_default=True,
-              help="Share of requests held, then closed without an answer.")
-@click.option("--timeout-after-commit-rate", type=float, default=0.0, show_default=True,
-              help="Share of successful writes whose answer is lost after they took effect.")
-@click.option("--throttle-rate", type=float, default=None,
-              help="Requests per second before answering 429 (default: no throttling).")
-@click.option("--throttle-burst", type=click.IntRange(min=1), default=10, show_default=True,
-              help="Requests allowed at once above the throttle rate.")
+@click.option(
+    "--drop-rate", type=float, default=0.0, show_default=True, help="Share of connections closed without an answer."
+)
+@click.option(
+    "--timeout-rate",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of requests held, then closed without an answer.",
+)
+@click.option(
+    "--timeout-after-commit-rate",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Share of successful writes whose answer is lost after they took effect.",
+)
+@click.option(
+    "--throttle-rate",
+    type=float,
+    default=None,
+    help="Requests per second before answering 429 (default: no throttling).",
+)
+@click.option(
+    "--throttle-burst",
+    type=click.IntRange(min=1),
+    default=10,
+    show_default=True,
+    help="Requests allowed at once above the throttle rate.",
+)
 @click.option("--fault-seed", type=int, default=None, help="Seed of the fault dice, so a run repeats exactly.")
 def serve(
     host: str,
@@ -149,8 +174,13 @@ def seed(seed_file: Path, db: Path | None) -> None:
 @emulator.command("accept-invitation")
 @click.argument("domain")
 @db_option
-@click.option("--reseller", "reseller_id", default=None, metavar="TENANT_ID",
-              help="Accept the indirect reseller relationship of this reseller (its tenant id).")
+@click.option(
+    "--reseller",
+    "reseller_id",
+    default=None,
+    metavar="TENANT_ID",
+    help="Accept the indirect reseller relationship of this reseller (its tenant id).",
+)
 @click.option("--company-name", default=None, help="Name of a tenant new to the emulator (default: from DOMAIN).")
 @click.option("--country", default=None, help="Country of a tenant new to the emulator (default: first market).")
 def accept_invitation(

@@ -21,8 +21,14 @@ from cspsync.workspace import Workspace
     default=None,
     help="Folder of apply records, searched recursively (default: .cspsync/applies; or downloaded CI artifacts).",
 )
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
-              help="text for people, json for machines.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines.",
+)
 def history(customer: str, paths: tuple[Path, ...], applies: Path | None, fmt: Literal["text", "json"]) -> int:
     """The audit trail of CUSTOMER (its metadata.name or its file), searched for in PATHS (default: .).
 

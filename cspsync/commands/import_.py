@@ -23,10 +23,21 @@ def _existing_ancestor(path: Path) -> Path:
 
 
 @click.command("import")
-@click.option("--domain", "domains", multiple=True, metavar="DOMAIN",
-              help="Import the customer with this tenant domain (repeatable; default: every customer).")
-@click.option("--out", "out_dir", type=click.Path(path_type=Path, file_okay=False), default=Path("customers"),
-              show_default=True, help="Folder to write <name>.yaml files into.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    metavar="DOMAIN",
+    help="Import the customer with this tenant domain (repeatable; default: every customer).",
+)
+@click.option(
+    "--out",
+    "out_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("customers"),
+    show_default=True,
+    help="Folder to write <name>.yaml files into.",
+)
 @click.option("--force", is_flag=True, help="Overwrite a file of the same name that exists already.")
 @config_option
 @target_option

@@ -82,9 +82,7 @@ def _find(repo: Repository, customer: str) -> Declared:
             return declared
     invited = (d.customer.metadata.name for d in repo.customers if d.customer.spec.tenant.mode == "invite")
     names = ", ".join(sorted(invited))
-    raise ConfigError(
-        f"no customer {customer!r} in the declarations", hint=f"invite customers: {names or 'none'}"
-    )
+    raise ConfigError(f"no customer {customer!r} in the declarations", hint=f"invite customers: {names or 'none'}")
 
 
 @click.group()
@@ -113,9 +111,7 @@ def preview(
             f"{declared.path}: {declared.customer.metadata.name} has tenant.mode "
             f"{declared.customer.spec.tenant.mode}: only invite customers get an invitation"
         )
-    reseller = next(
-        (r for r in repo.config.partner.resellers if r.name == declared.customer.spec.reseller), None
-    )
+    reseller = next((r for r in repo.config.partner.resellers if r.name == declared.customer.spec.reseller), None)
     workspace = Workspace.from_environment()
     with _connected(repo, target, workspace) as connection:
         link = connection.client.relationship_request_link(reseller.tenantId if reseller else None)
@@ -156,21 +152,29 @@ def remind(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
     repo = load(list(paths) or [Path(".")], config_path)
     workspace = Workspace.from_environment()
     with _connected(repo, target, workspace) as connection:
-        factory = None if dry_run else functools.partial(
-            transport_for, repo.config, target=connection.target, workspace=workspace, emulator=connection.emulator
+        factory = (
+            None
+            if dry_run
+            else functools.partial(
+                transport_for, repo.config, target=connection.target, workspace=workspace, emulator=connection.emulator
+            )
         )
-        results = follow_up(
-            repo, repo.customers, connection.client, workspace=workspace, now=_now(), transport=factory
-        )
+        results = follow_up(repo, repo.customers, connection.client, workspace=workspace, now=_now(), transport=factory)
     for result in results:
         click.echo(_line(result, dry_run))
     counts: dict[str, int] = {}
     for result in results:
         counts[result.state] = counts.get(result.state, 0) + 1
     words = [
-        ("sent", "sent"), ("due", "due"), ("not-due", "not due"), ("linked", "accepted"),
-        ("no-reminders-left", "without reminders left"), ("readdressed", "readdressed"), ("not-sent", "not sent yet"),
-        ("unknown", "unknown"), ("failed", "failed"),
+        ("sent", "sent"),
+        ("due", "due"),
+        ("not-due", "not due"),
+        ("linked", "accepted"),
+        ("no-reminders-left", "without reminders left"),
+        ("readdressed", "readdressed"),
+        ("not-sent", "not sent yet"),
+        ("unknown", "unknown"),
+        ("failed", "failed"),
     ]
     summary = ", ".join(f"{counts[k]} {w}" for k, w in words if counts.get(k))
     click.echo(f"\nReminders{' (dry run: nothing sent)' if dry_run else ''}: {summary or 'no invite customers'}.")

@@ -40,8 +40,12 @@ def plan(
     repo = load(list(paths) or [Path(".")], config_path)
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(
-        repo, scope.declared, target=target, workspace=Workspace.from_environment(),
-        full_scope=scope.full_scope, strategy=scope.strategy,
+        repo,
+        scope.declared,
+        target=target,
+        workspace=Workspace.from_environment(),
+        full_scope=scope.full_scope,
+        strategy=scope.strategy,
     )
     try:
         result = scope.annotate(planned.plan)

@@ -104,8 +104,16 @@ def parse_document(file: str, raw: bytes) -> Document | list[Problem]:
     """Parse the bytes of one file into a mapping of plain values, or say where and why it cannot be."""
     if len(raw) > MAX_BYTES:
         limit = f"{MAX_BYTES // 1024} KiB"
-        return _at(file, [Spot(1, 1, f"the file is larger than {limit}, the limit for a declaration file (a "
-                               "customer takes a few KiB)")])
+        return _at(
+            file,
+            [
+                Spot(
+                    1,
+                    1,
+                    f"the file is larger than {limit}, the limit for a declaration file (a customer takes a few KiB)",
+                )
+            ],
+        )
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return _at(file, [Spot(1, 1, "the file is UTF-16; save it as UTF-8")])
     try:
@@ -170,5 +178,6 @@ def _not_a_mapping(locator: Locator, data: object) -> Spot:
         return Spot(1, 1, "the file is empty: a declaration is a mapping of apiVersion, kind, metadata and spec")
     line, column = locator.locate(())
     kind = _TYPE_NAMES.get(type(data), "a value")
-    return Spot(line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata "
-                "and spec")
+    return Spot(
+        line, column, f"the file holds {kind}; a declaration is a mapping of apiVersion, kind, metadata and spec"
+    )

@@ -29,8 +29,30 @@ REGISTRATION_COUNTRIES = ("AM", "AZ", "BY", "HU", "KZ", "KG", "MD", "RU", "TJ", 
 COUNTRY_ALIASES = {"UK": "GB", "EL": "GR"}
 # Names people type when they do not know the person's: Partner Center refuses placeholders.
 _PLACEHOLDERS = frozenset(
-    {"test", "tbd", "tba", "n/a", "na", "none", "unknown", "x", "xx", "xxx", "-", ".", "?", "name", "first name",
-     "firstname", "last name", "lastname", "admin", "user", "customer", "contact"}
+    {
+        "test",
+        "tbd",
+        "tba",
+        "n/a",
+        "na",
+        "none",
+        "unknown",
+        "x",
+        "xx",
+        "xxx",
+        "-",
+        ".",
+        "?",
+        "name",
+        "first name",
+        "firstname",
+        "last name",
+        "lastname",
+        "admin",
+        "user",
+        "customer",
+        "contact",
+    }
 )
 _LEGAL_FORMS_ONLY = frozenset({"llc", "ltd", "inc", "plc", "gmbh", "ag", "bv", "nv", "as", "sa", "sas", "sarl"})
 _TRANSFER = {

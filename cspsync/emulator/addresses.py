@@ -22,10 +22,12 @@ class CountryRule:
 
 
 COUNTRY_RULES: dict[str, CountryRule] = {
-    "GB": CountryRule(re.compile(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", re.I), False, "en-GB", "en",
-                      "London", "EC1A 1BB"),
-    "IE": CountryRule(re.compile(r"[AC-FHKNPRTV-Y]\d{2}( ?[AC-FHKNPRTV-Y\d]{4})?", re.I), False, "en-IE", "en",
-                      "Dublin", "D02 X285"),
+    "GB": CountryRule(
+        re.compile(r"[A-Z]{1,2}\d[A-Z\d]? ?\d[A-Z]{2}", re.I), False, "en-GB", "en", "London", "EC1A 1BB"
+    ),
+    "IE": CountryRule(
+        re.compile(r"[AC-FHKNPRTV-Y]\d{2}( ?[AC-FHKNPRTV-Y\d]{4})?", re.I), False, "en-IE", "en", "Dublin", "D02 X285"
+    ),
     "NO": CountryRule(re.compile(r"\d{4}"), False, "nb-NO", "nb", "Oslo", "0150"),
     "DE": CountryRule(re.compile(r"\d{5}"), False, "de-DE", "de", "Berlin", "10115"),
     "NL": CountryRule(re.compile(r"\d{4} ?[A-Z]{2}", re.I), False, "nl-NL", "nl", "Amsterdam", "1012 AB"),

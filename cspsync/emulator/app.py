@@ -134,7 +134,7 @@ class EmulatorApp:
             body = None
         domain = body.get("domain") if isinstance(body, dict) else None
         if not isinstance(domain, str) or not domain.strip():
-            return codes.INVALID_INPUT.error("The body must be {\"domain\": \"...\"}.").response()
+            return codes.INVALID_INPUT.error('The body must be {"domain": "..."}.').response()
         try:
             tenant = self.store.accept_invitation(
                 domain.strip(),

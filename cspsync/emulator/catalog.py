@@ -14,7 +14,13 @@ from decimal import Decimal
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 
 CURRENCY_BY_COUNTRY: dict[str, str] = {
-    "GB": "GBP", "IE": "EUR", "DE": "EUR", "NL": "EUR", "FR": "EUR", "NO": "NOK", "US": "USD",
+    "GB": "GBP",
+    "IE": "EUR",
+    "DE": "EUR",
+    "NL": "EUR",
+    "FR": "EUR",
+    "NO": "NOK",
+    "US": "USD",
 }
 CURRENCY_SYMBOLS: dict[str, str] = {"GBP": "£", "EUR": "€", "NOK": "kr", "USD": "$"}
 
@@ -64,20 +70,72 @@ def _prices(gbp: str, eur: str, nok: str, usd: str) -> dict[str, Decimal]:
 
 
 OFFERS: tuple[Offer, ...] = (
-    Offer(AZURE_PLAN_PRODUCT, "0001", "DZH318Z0BML6", "Azure plan", "Microsoft Azure plan", "Azure", (), 1,
-          _prices("0", "0", "0", "0")),
-    Offer("CFQ7TTC0LH18", "0001", "CFQ7TTC0J1FV", "Microsoft 365 Business Basic", "Microsoft 365 Business Basic",
-          "OnlineServices", _terms("P1M", "P1Y"), 300, _prices("4.90", "5.60", "65.00", "6.00")),
-    Offer("CFQ7TTC0LDPB", "0001", "CFQ7TTC0J1FW", "Microsoft 365 Business Standard",
-          "Microsoft 365 Business Standard", "OnlineServices", _terms("P1M", "P1Y"), 300,
-          _prices("10.30", "11.70", "135.00", "12.50")),
-    Offer("CFQ7TTC0LCHC", "0002", "CFQ7TTC0J1FX", "Microsoft 365 Business Premium",
-          "Microsoft 365 Business Premium", "OnlineServices", _terms("P1M", "P1Y"), 300,
-          _prices("18.10", "20.60", "240.00", "22.00")),
-    Offer("CFQ7TTC0LF8Q", "0001", "CFQ7TTC0J1FY", "Office 365 E3", "Office 365 E3", "OnlineServices",
-          _terms("P1M", "P1Y", "P3Y"), 100000, _prices("18.80", "21.60", "250.00", "23.00")),
-    Offer("CFQ7TTC0LFLX", "0001", "CFQ7TTC0J1FZ", "Microsoft 365 E3", "Microsoft 365 E3", "OnlineServices",
-          _terms("P1M", "P1Y", "P3Y"), 100000, _prices("29.60", "33.70", "390.00", "36.00")),
+    Offer(
+        AZURE_PLAN_PRODUCT,
+        "0001",
+        "DZH318Z0BML6",
+        "Azure plan",
+        "Microsoft Azure plan",
+        "Azure",
+        (),
+        1,
+        _prices("0", "0", "0", "0"),
+    ),
+    Offer(
+        "CFQ7TTC0LH18",
+        "0001",
+        "CFQ7TTC0J1FV",
+        "Microsoft 365 Business Basic",
+        "Microsoft 365 Business Basic",
+        "OnlineServices",
+        _terms("P1M", "P1Y"),
+        300,
+        _prices("4.90", "5.60", "65.00", "6.00"),
+    ),
+    Offer(
+        "CFQ7TTC0LDPB",
+        "0001",
+        "CFQ7TTC0J1FW",
+        "Microsoft 365 Business Standard",
+        "Microsoft 365 Business Standard",
+        "OnlineServices",
+        _terms("P1M", "P1Y"),
+        300,
+        _prices("10.30", "11.70", "135.00", "12.50"),
+    ),
+    Offer(
+        "CFQ7TTC0LCHC",
+        "0002",
+        "CFQ7TTC0J1FX",
+        "Microsoft 365 Business Premium",
+        "Microsoft 365 Business Premium",
+        "OnlineServices",
+        _terms("P1M", "P1Y"),
+        300,
+        _prices("18.10", "20.60", "240.00", "22.00"),
+    ),
+    Offer(
+        "CFQ7TTC0LF8Q",
+        "0001",
+        "CFQ7TTC0J1FY",
+        "Office 365 E3",
+        "Office 365 E3",
+        "OnlineServices",
+        _terms("P1M", "P1Y", "P3Y"),
+        100000,
+        _prices("18.80", "21.60", "250.00", "23.00"),
+    ),
+    Offer(
+        "CFQ7TTC0LFLX",
+        "0001",
+        "CFQ7TTC0J1FZ",
+        "Microsoft 365 E3",
+        "Microsoft 365 E3",
+        "OnlineServices",
+        _terms("P1M", "P1Y", "P3Y"),
+        100000,
+        _prices("29.60", "33.70", "390.00", "36.00"),
+    ),
 )
 
 _BY_SKU: dict[tuple[str, str], Offer] = {(offer.product_id.upper(), offer.sku_id): offer for offer in OFFERS}

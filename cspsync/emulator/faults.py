@@ -98,9 +98,7 @@ class Faults:
             raise ConfigError("The throttle burst must be at least 1.")
         self._random = random.Random(self.seed)
         self._lock = threading.Lock()
-        self._bucket = (
-            TokenBucket(self.throttle_rate, self.throttle_burst, self.clock) if self.throttle_rate else None
-        )
+        self._bucket = TokenBucket(self.throttle_rate, self.throttle_burst, self.clock) if self.throttle_rate else None
 
     def _latency_range(self) -> tuple[float, float]:
         if isinstance(self.latency_ms, tuple):

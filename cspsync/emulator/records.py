@@ -148,8 +148,9 @@ def tenant_from_row(row: tuple[Any, ...] | None) -> Tenant | None:
     if row is None:
         return None
     seq, tenant_id, domain, name, country, is_customer, reseller, commerce_id, billing, etag = row
-    return Tenant(seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id,
-                  json.loads(billing), etag)
+    return Tenant(
+        seq, tenant_id, domain, name, country, bool(is_customer), reseller, commerce_id, json.loads(billing), etag
+    )
 
 
 def dumps(value: Any) -> str:

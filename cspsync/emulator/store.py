@@ -38,6 +38,7 @@ from cspsync.errors import ConfigError
 
 __all__ = ["CustomerSummary", "DuplicateError", "Store", "Tenant"]
 
+
 class Store:
     """SQLite state of one emulated Partner Center; ``path`` None or ":memory:" keeps it in memory."""
 
@@ -143,8 +144,17 @@ class Store:
             "country = excluded.country, is_customer = excluded.is_customer, "
             "associated_partner_id = excluded.associated_partner_id, billing = excluded.billing, "
             "billing_etag = excluded.billing_etag",
-            (tenant_id, seed.domain, seed.companyName, seed.country, int(seed.customer),
-             seed.associatedPartnerId, str(uuid.uuid4()), dumps(billing), new_etag()),
+            (
+                tenant_id,
+                seed.domain,
+                seed.companyName,
+                seed.country,
+                int(seed.customer),
+                seed.associatedPartnerId,
+                str(uuid.uuid4()),
+                dumps(billing),
+                new_etag(),
+            ),
         )
         self._write("DELETE FROM tenant_partners WHERE tenant_id = ?", (tenant_id,))
         for partner in seed.partners:
@@ -203,8 +213,16 @@ class Store:
             self._write(
                 "INSERT INTO tenants (id, domain, company_name, country, is_customer, associated_partner_id, "
                 "commerce_id, billing, billing_etag) VALUES (?, ?, ?, ?, 1, ?, ?, ?, ?)",
-                (tenant_id, domain.lower(), company_name, country.upper(), associated_partner_id,
-                 str(uuid.uuid4()), dumps(dict(billing)), new_etag()),
+                (
+                    tenant_id,
+                    domain.lower(),
+                    company_name,
+                    country.upper(),
+                    associated_partner_id,
+                    str(uuid.uuid4()),
+                    dumps(dict(billing)),
+                    new_etag(),
+                ),
             )
         except sqlite3.IntegrityError:
             raise DuplicateError(f"domain {domain} is taken") from None
@@ -238,8 +256,18 @@ class Store:
         for record in records:
             seed = parse_tenant({**record, "customer": True})
             check_reseller(seed, reseller_ids)
-            rows.append((seed.tenantId or str(uuid.uuid4()), seed.domain, seed.companyName, seed.country,
-                         seed.associatedPartnerId, str(uuid.uuid4()), dumps(seeded_billing(seed)), new_etag()))
+            rows.append(
+                (
+                    seed.tenantId or str(uuid.uuid4()),
+                    seed.domain,
+                    seed.companyName,
+                    seed.country,
+                    seed.associatedPartnerId,
+                    str(uuid.uuid4()),
+                    dumps(seeded_billing(seed)),
+                    new_etag(),
+                )
+            )
         try:
             with self.atomic():
                 self._conn.executemany(
@@ -318,8 +346,7 @@ class Store:
 
     def incumbent_partners(self, tenant_id: str) -> list[dict[str, Any]]:
         rows = self._all(
-            "SELECT partner_tenant_id, name, mpn_id, location FROM tenant_partners WHERE tenant_id = ? "
-            "ORDER BY name",
+            "SELECT partner_tenant_id, name, mpn_id, location FROM tenant_partners WHERE tenant_id = ? ORDER BY name",
             (tenant_id.lower(),),
         )
         return [{"id": row[0], "name": row[1], "mpnId": row[2], "location": row[3]} for row in rows]
@@ -343,8 +370,12 @@ class Store:
         try:
             self._write(
                 "INSERT INTO agreements (customer_id, type, contact_key, doc) VALUES (?, ?, ?, ?)",
-                (customer_id.lower(), agreement["type"], contact_key(agreement["primaryContact"]),
-                 dumps(dict(agreement))),
+                (
+                    customer_id.lower(),
+                    agreement["type"],
+                    contact_key(agreement["primaryContact"]),
+                    dumps(dict(agreement)),
+                ),
             )
         except sqlite3.IntegrityError:
             raise DuplicateError("the agreement exists already") from None
@@ -385,8 +416,12 @@ class Store:
         self._write(
             "INSERT INTO subscriptions (id, customer_id, friendly_name, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET friendly_name = excluded.friendly_name, doc = excluded.doc",
-            (subscription["id"], customer_id.lower(), subscription.get("friendlyName") or "",
-             dumps(dict(subscription))),
+            (
+                subscription["id"],
+                customer_id.lower(),
+                subscription.get("friendlyName") or "",
+                dumps(dict(subscription)),
+            ),
         )
 
     def subscription(self, customer_id: str, subscription_id: str) -> dict[str, Any] | None:
@@ -397,9 +432,7 @@ class Store:
         return None if row is None else dict(json.loads(row[0]))
 
     def subscriptions(self, customer_id: str) -> list[dict[str, Any]]:
-        rows = self._all(
-            "SELECT doc FROM subscriptions WHERE customer_id = ? ORDER BY seq", (customer_id.lower(),)
-        )
+        rows = self._all("SELECT doc FROM subscriptions WHERE customer_id = ? ORDER BY seq", (customer_id.lower(),))
         return [json.loads(row[0]) for row in rows]
 
     def set_subscription_fields(self, customer_id: str, friendly_name: str, **fields: Any) -> dict[str, Any]:

@@ -43,9 +43,7 @@ class ApiError(Exception):
             "source": ERROR_SOURCE,
         }
         if self.error_name:
-            body.update(
-                message=self.description, errorName=self.error_name, isRetryable=False, parameters={}
-            )
+            body.update(message=self.description, errorName=self.error_name, isRetryable=False, parameters={})
         return body
 
     def response(self) -> httpx.Response:
@@ -83,8 +81,7 @@ def camelize(value: Any) -> Any:
     """Request bodies may be PascalCase or camelCase: lower the first letter of every key."""
     if isinstance(value, dict):
         return {
-            (key[:1].lower() + key[1:] if isinstance(key, str) else key): camelize(item)
-            for key, item in value.items()
+            (key[:1].lower() + key[1:] if isinstance(key, str) else key): camelize(item) for key, item in value.items()
         }
     if isinstance(value, list):
         return [camelize(item) for item in value]

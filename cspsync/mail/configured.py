@@ -71,8 +71,12 @@ def transport_for(
                 )
             password = SecretStr(value)
         return SmtpTransport(
-            host=smtp.host, port=smtp.port, sender=invitations.fromAddress, starttls=smtp.starttls,
-            username=smtp.username, password=password,
+            host=smtp.host,
+            port=smtp.port,
+            sender=invitations.fromAddress,
+            starttls=smtp.starttls,
+            username=smtp.username,
+            password=password,
         )
     if invitations.transport == "graph":
         if invitations.graph is None:
@@ -93,9 +97,7 @@ def _emulator_graph(mailbox: str, workspace: Workspace, env: Mapping[str, str], 
         host = httpx.URL(served).host
         if not is_loopback(host):
             raise ConfigError(f"CSPSYNC_EMULATOR_URL must point to loopback (127.0.0.1), not {host!r}")
-        return GraphTransport(
-            mailbox=mailbox, tokens=StaticToken(), base_url=served, transport=httpx.HTTPTransport()
-        )
+        return GraphTransport(mailbox=mailbox, tokens=StaticToken(), base_url=served, transport=httpx.HTTPTransport())
     closers: list[Any] = []
     if emulator is None:
         emulator = open_emulator(workspace, None)

@@ -84,8 +84,14 @@ def _state(
 class _Sender:
     """Sends due reminders: one relationship link per reseller, the transport opened on first use."""
 
-    def __init__(self, repo: Repository, client: PartnerCenterClient, transport: Callable[[], Transport],
-                 workspace: Workspace, now: dt.datetime) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        client: PartnerCenterClient,
+        transport: Callable[[], Transport],
+        workspace: Workspace,
+        now: dt.datetime,
+    ) -> None:
         self.repo, self.client, self.workspace, self.now = repo, client, workspace, now
         self._make_transport = transport
         self._transport: Transport | None = None
@@ -107,15 +113,18 @@ class _Sender:
             if self._transport is None:
                 self._transport = self._make_transport()
             delivery, after = send_reminder(
-                self.repo, item, state.entry, link=link, transport=self._transport, workspace=self.workspace,
+                self.repo,
+                item,
+                state.entry,
+                link=link,
+                transport=self._transport,
+                workspace=self.workspace,
                 when=self.now,
             )
         except CspsyncError as err:
             return replace(state, state="failed", message=f"reminder {number} of {of} not sent: {err.message}")
         how = f"written to {delivery.file} (send it by hand)" if delivery.by_hand else f"sent by {delivery.transport}"
-        message = (
-            f"reminder {number} of {of} to {state.to} {how}; {_waiting(after)} (Message-ID {delivery.message_id})"
-        )
+        message = f"reminder {number} of {of} to {state.to} {how}; {_waiting(after)} (Message-ID {delivery.message_id})"
         return replace(state, state="sent", message=message, entry=after, delivery=delivery, next_at=None)
 
     def close(self) -> None:

@@ -114,8 +114,7 @@ def graph_tokens_from_environment(env: Mapping[str, str]) -> GraphAppToken:
         missing.append(f"{prefix}CLIENT_SECRET or {prefix}CLIENT_CERTIFICATE(_PATH)")
     if missing:
         raise ConfigError(
-            "Microsoft Graph credentials for invitations.transport graph are incomplete: missing "
-            + ", ".join(missing),
+            "Microsoft Graph credentials for invitations.transport graph are incomplete: missing " + ", ".join(missing),
             hint="set them in the environment (in CI, from the repository's secrets)",
         )
     if secret and (cert_text or cert_path):
@@ -130,7 +129,9 @@ def graph_tokens_from_environment(env: Mapping[str, str]) -> GraphAppToken:
         certificate = Certificate.from_pem(cert_text, get(prefix + "CLIENT_CERTIFICATE_THUMBPRINT"))
     assert tenant is not None and client is not None
     return GraphAppToken(
-        tenant_id=tenant, client_id=client, client_secret=SecretStr(secret) if secret else None,
+        tenant_id=tenant,
+        client_id=client,
+        client_secret=SecretStr(secret) if secret else None,
         certificate=certificate,
     )
 

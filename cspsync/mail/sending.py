@@ -19,7 +19,12 @@ from cspsync.workspace import Workspace
 
 
 def compose(
-    repo: Repository, declared: Declared, *, link: str, when: dt.datetime, reminder: Reminder | None = None,
+    repo: Repository,
+    declared: Declared,
+    *,
+    link: str,
+    when: dt.datetime,
+    reminder: Reminder | None = None,
     in_reply_to: str | None = None,
 ) -> Outgoing:
     """The message exactly as it will be sent (``cspsync invitations preview`` shows this)."""
@@ -33,7 +38,12 @@ def compose(
 
 
 def send_invitation(
-    repo: Repository, declared: Declared, *, link: str, transport: Transport, workspace: Workspace,
+    repo: Repository,
+    declared: Declared,
+    *,
+    link: str,
+    transport: Transport,
+    workspace: Workspace,
     when: dt.datetime,
 ) -> tuple[Delivery, LedgerEntry]:
     outgoing = compose(repo, declared, link=link, when=when)
@@ -44,8 +54,14 @@ def send_invitation(
 
 
 def send_reminder(
-    repo: Repository, declared: Declared, entry: LedgerEntry, *, link: str, transport: Transport,
-    workspace: Workspace, when: dt.datetime,
+    repo: Repository,
+    declared: Declared,
+    entry: LedgerEntry,
+    *,
+    link: str,
+    transport: Transport,
+    workspace: Workspace,
+    when: dt.datetime,
 ) -> tuple[Delivery, LedgerEntry]:
     """Reminder ``len(entry.reminders) + 1`` of ``entry``, only to the address the invitation went to."""
     to, where = recipient(declared)

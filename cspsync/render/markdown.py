@@ -139,7 +139,7 @@ def render_markdown(plan: Plan) -> str:
     head.append("")
     if plan.unknown:
         head.append("> [!WARNING]")
-        head.append("> Some reads failed, so part of the state is unknown (not \"no changes\"):")
+        head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
         head += [f"> - {escape_inline(u)}" for u in plan.unknown]
         head.append("")
     if any(a.destructive for a in plan.actions):

@@ -81,8 +81,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         if total:
             out.append(Text(f"    {total}", style="bold cyan"))
     for item in plan.unmanaged:
-        out.append(Text(f"\nunmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})",
-                           style="dim"))
+        out.append(
+            Text(f"\nunmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})", style="dim")
+        )
     for problem in plan.unknown:
         out.append(Text(f"\nunknown: {problem}", style="bold red"))
     out.append(Text())
@@ -90,8 +91,9 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append(Text("No changes. Partner Center matches the declarations.", style="bold green"))
         return _flush(console, buffer, out)
     if not plan.has_changes and not plan.unknown:
-        out.append(Text("No changes to apply now; the steps above wait for a person or are blocked.",
-                           style="bold green"))
+        out.append(
+            Text("No changes to apply now; the steps above wait for a person or are blocked.", style="bold green")
+        )
     for words in money.plan_lines(plan):
         over = words.startswith(("OVER BUDGET", "apply refuses"))
         out.append(Text(words, style="bold red" if over else "cyan"))

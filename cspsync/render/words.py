@@ -40,4 +40,3 @@ def value(v: Any) -> str:
 
 def change_line(change: Change) -> str:
     return f"{change.field}: {value(change.before)} → {value(change.after)}"
-

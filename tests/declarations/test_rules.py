@@ -215,10 +215,13 @@ def test_recipients_are_parsed_and_secrets_never_repeated() -> None:
 
 
 _ATOM = st.text(alphabet=string.ascii_letters + string.digits + "_+-", min_size=1, max_size=14)
-_LABEL = st.lists(st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=9), min_size=1,
-                  max_size=3).map("-".join)
-_TLD = st.one_of(st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=6),
-                 st.sampled_from(["local", "test", "invalid", "onion", "arpa", "localhost", "example"]))
+_LABEL = st.lists(
+    st.text(alphabet=string.ascii_lowercase + string.digits, min_size=1, max_size=9), min_size=1, max_size=3
+).map("-".join)
+_TLD = st.one_of(
+    st.text(alphabet=string.ascii_lowercase, min_size=2, max_size=6),
+    st.sampled_from(["local", "test", "invalid", "onion", "arpa", "localhost", "example"]),
+)
 
 
 @st.composite

@@ -55,8 +55,6 @@ _VALUES = st.one_of(
 )
 
 
-
-
 def _parent(doc: Any, path: PathT) -> Any:
     for part in path[:-1]:
         doc = doc[part]
@@ -90,10 +88,6 @@ def _model_accepts(model: type[BaseModel], doc: object) -> bool:
 
 
 _HEALTH = [HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large]
-
-
-
-
 
 
 @pytest.mark.parametrize(("name", "model", "examples"), [("customer", CustomerFile, 100), ("config", Config, 30)])

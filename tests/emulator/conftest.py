@@ -54,8 +54,13 @@ def customer_body(prefix: str = "contosobikes", country: str = "GB", **extra: An
     addresses = {
         "GB": {"AddressLine1": "1 Wheel Street", "City": "Bristol", "PostalCode": "BS1 4DJ", "Country": "GB"},
         "NO": {"AddressLine1": "Storgata 1", "City": "Oslo", "PostalCode": "0155", "Country": "NO"},
-        "US": {"AddressLine1": "1 Microsoft Way", "City": "Redmond", "State": "WA", "PostalCode": "98052",
-               "Country": "US"},
+        "US": {
+            "AddressLine1": "1 Microsoft Way",
+            "City": "Redmond",
+            "State": "WA",
+            "PostalCode": "98052",
+            "Country": "US",
+        },
     }
     body: dict[str, Any] = {
         "CompanyProfile": {"Domain": f"{prefix}.onmicrosoft.com"},
@@ -80,8 +85,12 @@ def create_customer(client: httpx.Client, prefix: str = "contosobikes", **extra:
 
 def agreement_body(**contact: str) -> dict[str, Any]:
     return {
-        "primaryContact": {"firstName": "Amelia", "lastName": "Hughes", "email": "amelia@contosobikes.co.uk",
-                           **contact},
+        "primaryContact": {
+            "firstName": "Amelia",
+            "lastName": "Hughes",
+            "email": "amelia@contosobikes.co.uk",
+            **contact,
+        },
         "dateAgreed": "2026-10-01T00:00:00Z",
         "templateId": MCA_TEMPLATE,
         "type": "MicrosoftCustomerAgreement",
@@ -106,8 +115,12 @@ def license_line(quantity: int = 10, **overrides: Any) -> dict[str, Any]:
 
 
 def azure_line(**overrides: Any) -> dict[str, Any]:
-    line = {"catalogItemId": AZURE_PLAN, "quantity": 1, "billingCycle": "monthly",
-            "friendlyName": "fabrikam-contosobikes-azure"}
+    line = {
+        "catalogItemId": AZURE_PLAN,
+        "quantity": 1,
+        "billingCycle": "monthly",
+        "friendlyName": "fabrikam-contosobikes-azure",
+    }
     line.update(overrides)
     return line
 

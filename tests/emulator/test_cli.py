@@ -38,8 +38,18 @@ def test_seed_then_accept_invitation(runner: CliRunner, tmp_path: Path) -> None:
         "(tenant 2b7c9d1e-3f4a-4b5c-8d6e-7f8a9b0c1d2e) is now a customer of Fabrikam Cloud Distribution.\n"
     )
     new = runner.invoke(
-        cli, ["emulator", "accept-invitation", "fineartschool.net", "--db", str(db), "--country", "FR",
-              "--company-name", "Fine Art School"]
+        cli,
+        [
+            "emulator",
+            "accept-invitation",
+            "fineartschool.net",
+            "--db",
+            str(db),
+            "--country",
+            "FR",
+            "--company-name",
+            "Fine Art School",
+        ],
     )
     assert new.output.startswith("fineartschool.net (a new tenant in the emulator's world) accepted")
     with Store(db) as store:
@@ -50,8 +60,7 @@ def test_seed_then_accept_invitation(runner: CliRunner, tmp_path: Path) -> None:
 
 def test_default_db_is_in_the_state_folder(runner: CliRunner, tmp_path: Path) -> None:
     state = tmp_path / "state"
-    result = runner.invoke(cli, ["emulator", "accept-invitation", "litware.ie"],
-                           env={"CSPSYNC_STATE_DIR": str(state)})
+    result = runner.invoke(cli, ["emulator", "accept-invitation", "litware.ie"], env={"CSPSYNC_STATE_DIR": str(state)})
     assert result.exit_code == 0, result.output
     assert (state / "emulator.db").is_file()
     assert (state / ".gitignore").is_file()
@@ -99,9 +108,24 @@ def test_serve_runs_until_ctrl_c(tmp_path: Path) -> None:
     db = tmp_path / "emulator.db"
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "cspsync", "emulator", "serve", "--db", str(db), "--seed", str(EXAMPLE_SEED),
-         "--page-size", "1"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path,
+        [
+            sys.executable,
+            "-m",
+            "cspsync",
+            "emulator",
+            "serve",
+            "--db",
+            str(db),
+            "--seed",
+            str(EXAMPLE_SEED),
+            "--page-size",
+            "1",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=tmp_path,
     )
     try:
         assert process.stdout is not None

@@ -183,20 +183,32 @@ def test_duplicate_domain_is_409(client: httpx.Client) -> None:
     [
         (lambda b: b["CompanyProfile"].pop("Domain"), "companyProfile.domain is required."),
         (lambda b: b["BillingProfile"].pop("Email"), "billingProfile.email is required."),
-        (lambda b: b["BillingProfile"]["DefaultAddress"].pop("City"),
-         "billingProfile.defaultAddress: city is required."),
-        (lambda b: b["BillingProfile"].update(Culture="english"),
-         "billingProfile.culture 'english' is not a culture such as en-GB."),
-        (lambda b: b["CompanyProfile"].update(Domain="contoso.com"),
-         "companyProfile.domain 'contoso.com' must be <prefix>.onmicrosoft.com, the prefix at most 27 letters or "
-         "digits."),
-        (lambda b: b["CompanyProfile"].update(Domain="a" * 28 + ".onmicrosoft.com"),
-         f"companyProfile.domain '{'a' * 28}.onmicrosoft.com' must be <prefix>.onmicrosoft.com, the prefix at most "
-         "27 letters or digits."),
-        (lambda b: b["BillingProfile"]["DefaultAddress"].update(PostalCode="12345"),
-         "billingProfile.defaultAddress: postalCode '12345' is not a valid postal code in GB."),
-        (lambda b: b["CompanyProfile"].update(OrganizationRegistrationNumber="123"),
-         "Organization registration id value is not supported in country GB."),
+        (
+            lambda b: b["BillingProfile"]["DefaultAddress"].pop("City"),
+            "billingProfile.defaultAddress: city is required.",
+        ),
+        (
+            lambda b: b["BillingProfile"].update(Culture="english"),
+            "billingProfile.culture 'english' is not a culture such as en-GB.",
+        ),
+        (
+            lambda b: b["CompanyProfile"].update(Domain="contoso.com"),
+            "companyProfile.domain 'contoso.com' must be <prefix>.onmicrosoft.com, the prefix at most 27 letters or "
+            "digits.",
+        ),
+        (
+            lambda b: b["CompanyProfile"].update(Domain="a" * 28 + ".onmicrosoft.com"),
+            f"companyProfile.domain '{'a' * 28}.onmicrosoft.com' must be <prefix>.onmicrosoft.com, the prefix at most "
+            "27 letters or digits.",
+        ),
+        (
+            lambda b: b["BillingProfile"]["DefaultAddress"].update(PostalCode="12345"),
+            "billingProfile.defaultAddress: postalCode '12345' is not a valid postal code in GB.",
+        ),
+        (
+            lambda b: b["CompanyProfile"].update(OrganizationRegistrationNumber="123"),
+            "Organization registration id value is not supported in country GB.",
+        ),
     ],
 )
 def test_create_validates_fields(

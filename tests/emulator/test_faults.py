@@ -103,12 +103,19 @@ def test_fault_settings_are_checked() -> None:
 def test_faults_from_environment() -> None:
     assert faults_from_environment({}) is None
     faults = faults_from_environment(
-        {"CSPSYNC_EMULATOR_LATENCY_MS": "5-15", "CSPSYNC_EMULATOR_THROTTLE_RATE": "20",
-         "CSPSYNC_EMULATOR_FAULT_SEED": "42", "CSPSYNC_EMULATOR_TIMEOUT_AFTER_COMMIT_RATE": "0.1"}
+        {
+            "CSPSYNC_EMULATOR_LATENCY_MS": "5-15",
+            "CSPSYNC_EMULATOR_THROTTLE_RATE": "20",
+            "CSPSYNC_EMULATOR_FAULT_SEED": "42",
+            "CSPSYNC_EMULATOR_TIMEOUT_AFTER_COMMIT_RATE": "0.1",
+        }
     )
     assert faults is not None
     assert (faults.latency_ms, faults.throttle_rate, faults.seed, faults.timeout_after_commit_rate) == (
-        (5.0, 15.0), 20.0, 42, 0.1
+        (5.0, 15.0),
+        20.0,
+        42,
+        0.1,
     )
     with pytest.raises(ConfigError, match=r"CSPSYNC_EMULATOR_ERROR_RATE='lots' is not a number\."):
         faults_from_environment({"CSPSYNC_EMULATOR_ERROR_RATE": "lots"})

@@ -27,8 +27,13 @@ from .conftest import (
 
 def test_products_by_target_view(client: httpx.Client) -> None:
     online = client.get("/v1/products", params={"country": "GB", "targetView": "OnlineServices"}).json()
-    assert [p["id"] for p in online["items"]] == ["CFQ7TTC0LH18", "CFQ7TTC0LDPB", "CFQ7TTC0LCHC", "CFQ7TTC0LF8Q",
-                                                   "CFQ7TTC0LFLX"]
+    assert [p["id"] for p in online["items"]] == [
+        "CFQ7TTC0LH18",
+        "CFQ7TTC0LDPB",
+        "CFQ7TTC0LCHC",
+        "CFQ7TTC0LF8Q",
+        "CFQ7TTC0LFLX",
+    ]
     azure = client.get("/v1/products", params={"country": "GB", "targetView": "MicrosoftAzure"}).json()
     assert [p["title"] for p in azure["items"]] == ["Azure plan"]
     assert client.get("/v1/products", params={"country": "GB"}).status_code == 400
@@ -42,16 +47,20 @@ def test_product_sku_and_availabilities(client: httpx.Client) -> None:
     )
     skus = client.get("/v1/products/CFQ7TTC0LCHC/skus", params={"country": "NO"}).json()
     assert [(s["id"], s["supportedBillingCycles"]) for s in skus["items"]] == [("0002", ["annual", "monthly"])]
-    availability = client.get(
-        "/v1/products/DZH318Z0BPS6/skus/0001/availabilities", params={"country": "DE"}
-    ).json()["items"][0]
+    availability = client.get("/v1/products/DZH318Z0BPS6/skus/0001/availabilities", params={"country": "DE"}).json()[
+        "items"
+    ][0]
     assert availability["catalogItemId"] == AZURE_PLAN
     assert availability["defaultCurrency"] == {"code": "EUR", "symbol": "€"}
     assert availability["terms"] == []
     e3 = client.get("/v1/products/CFQ7TTC0LFLX/skus/0001/availabilities", params={"country": "GB"}).json()["items"][0]
     assert {(t["duration"], t["billingCycle"]) for t in e3["terms"]} == {
-        ("P1M", "monthly"), ("P1Y", "monthly"), ("P1Y", "annual"),
-        ("P3Y", "monthly"), ("P3Y", "annual"), ("P3Y", "triennial"),
+        ("P1M", "monthly"),
+        ("P1Y", "monthly"),
+        ("P1Y", "annual"),
+        ("P3Y", "monthly"),
+        ("P3Y", "annual"),
+        ("P3Y", "triennial"),
     }
     missing = client.get("/v1/products/CFQ7TTC0LCHC/skus/0001/availabilities", params={"country": "GB"})
     assert missing.status_code == 404
@@ -65,8 +74,11 @@ def test_customer_scoped_availabilities_use_the_customer_country(client: httpx.C
 def test_prices_per_market() -> None:
     premium = offer("CFQ7TTC0LCHC", "0002")
     assert premium is not None
-    assert unit_price(premium, "GB", "P1Y", "monthly").__dict__ == {"amount": Decimal("18.10"), "currency": "GBP",
-                                                                     "per": "month"}
+    assert unit_price(premium, "GB", "P1Y", "monthly").__dict__ == {
+        "amount": Decimal("18.10"),
+        "currency": "GBP",
+        "per": "month",
+    }
     assert unit_price(premium, "no", "P1M", "monthly") == unit_price(premium, "NO", "P1M", "monthly")
     monthly_term = unit_price(premium, "NO", "P1M", "monthly")
     annual = unit_price(premium, "FR", "P1Y", "annual")

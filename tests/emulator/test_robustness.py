@@ -19,9 +19,31 @@ _json = st.recursive(
     max_leaves=8,
 )
 _keys = st.sampled_from(
-    ["companyProfile", "billingProfile", "domain", "defaultAddress", "country", "city", "addressLine1", "email",
-     "lineItems", "catalogItemId", "quantity", "billingCycle", "termDuration", "participants", "key", "value",
-     "status", "friendlyName", "autoRenewEnabled", "primaryContact", "templateId", "dateAgreed", "type"]
+    [
+        "companyProfile",
+        "billingProfile",
+        "domain",
+        "defaultAddress",
+        "country",
+        "city",
+        "addressLine1",
+        "email",
+        "lineItems",
+        "catalogItemId",
+        "quantity",
+        "billingCycle",
+        "termDuration",
+        "participants",
+        "key",
+        "value",
+        "status",
+        "friendlyName",
+        "autoRenewEnabled",
+        "primaryContact",
+        "templateId",
+        "dateAgreed",
+        "type",
+    ]
 )
 
 
@@ -48,8 +70,11 @@ _SUBSCRIPTION = buy(_HTTP, TAILSPIN, license_line(), azure_line())[0]
 _PATHS = {
     "customer": ("POST", "/v1/customers", {k[:1].lower() + k[1:]: v for k, v in customer_body().items()}),
     "cart": ("POST", f"/v1/customers/{TAILSPIN}/carts", {"lineItems": [license_line(), azure_line()]}),
-    "billing": ("PUT", f"/v1/customers/{TAILSPIN}/profiles/billing",
-                _HTTP.get(f"/v1/customers/{TAILSPIN}/profiles/billing").json()),
+    "billing": (
+        "PUT",
+        f"/v1/customers/{TAILSPIN}/profiles/billing",
+        _HTTP.get(f"/v1/customers/{TAILSPIN}/profiles/billing").json(),
+    ),
     "address": ("POST", "/v1/validations/address", {"addressLine1": "1 Street", "city": "Oslo", "country": "NO"}),
     "subscription": ("PATCH", f"/v1/customers/{TAILSPIN}/subscriptions/{_SUBSCRIPTION['id']}", _SUBSCRIPTION),
 }

@@ -56,9 +56,10 @@ def test_localhost_binds_loopback() -> None:
 def test_dropped_connections_and_timeouts_close_the_socket() -> None:
     held: list[float] = []
     faults = Faults(seed=1, drop_rate=0.5, timeout_rate=0.5, timeout_hold_seconds=0.01, sleep=held.append)
-    with serve(EmulatorApp(Store(), faults=faults)) as server, httpx.Client(
-        base_url=server.url, headers={"Authorization": "Bearer t"}, timeout=5
-    ) as http:
+    with (
+        serve(EmulatorApp(Store(), faults=faults)) as server,
+        httpx.Client(base_url=server.url, headers={"Authorization": "Bearer t"}, timeout=5) as http,
+    ):
         for _ in range(6):
             with pytest.raises(httpx.RemoteProtocolError):
                 http.get("/v1/customers")

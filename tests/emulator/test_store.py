@@ -23,8 +23,9 @@ def test_state_survives_reopening_the_store(tmp_path: Path) -> None:
     path = tmp_path / "state" / "emulator.db"
     store = Store(path)
     store.seed(load_seed(EXAMPLE_SEED))
-    with httpx.Client(transport=transport(EmulatorApp(store)), base_url=BASE_URL,
-                      headers={"Authorization": "Bearer t"}) as http:
+    with httpx.Client(
+        transport=transport(EmulatorApp(store)), base_url=BASE_URL, headers={"Authorization": "Bearer t"}
+    ) as http:
         customer_id = create_customer(http)
         accept_mca(http, customer_id)
         subscription = buy(http, customer_id, license_line())[0]
@@ -32,8 +33,9 @@ def test_state_survives_reopening_the_store(tmp_path: Path) -> None:
     store.close()
 
     reopened = Store(path)
-    with httpx.Client(transport=transport(EmulatorApp(reopened)), base_url=BASE_URL,
-                      headers={"Authorization": "Bearer t"}) as http:
+    with httpx.Client(
+        transport=transport(EmulatorApp(reopened)), base_url=BASE_URL, headers={"Authorization": "Bearer t"}
+    ) as http:
         assert http.get(f"/v1/customers/{customer_id}").status_code == 200
         assert http.get(f"/v1/customers/{customer_id}/subscriptions").json()["items"] == [subscription]
         assert http.post("/v1/customers", json={}).status_code == 400
@@ -59,17 +61,21 @@ def test_bulk_customers_are_fast_and_counted() -> None:
 
 def test_add_customer_returns_its_tenant_id() -> None:
     store = Store()
-    tenant_id = store.add_customer("northwind1.onmicrosoft.com", "Northwind One", "gb",
-                                   tenant_id="11111111-2222-4333-8444-555555555555")
+    tenant_id = store.add_customer(
+        "northwind1.onmicrosoft.com", "Northwind One", "gb", tenant_id="11111111-2222-4333-8444-555555555555"
+    )
     assert tenant_id == "11111111-2222-4333-8444-555555555555"
     tenant = store.tenant_by_domain("NORTHWIND1.onmicrosoft.com")
     assert tenant is not None
     assert (tenant.country, tenant.billing["culture"], tenant.billing["defaultAddress"]["postalCode"]) == (
-        "GB", "en-GB", "EC1A 1BB"
+        "GB",
+        "en-GB",
+        "EC1A 1BB",
     )
     with pytest.raises(ConfigError, match="which is not one of the partner's resellers"):
-        store.add_customer("northwind2.onmicrosoft.com", "Two", "GB",
-                           associated_partner_id="11111111-2222-4333-8444-555555555555")
+        store.add_customer(
+            "northwind2.onmicrosoft.com", "Two", "GB", associated_partner_id="11111111-2222-4333-8444-555555555555"
+        )
 
 
 def test_seed_problems_name_the_field(tmp_path: Path) -> None:
@@ -85,8 +91,17 @@ def test_seed_problems_name_the_field(tmp_path: Path) -> None:
         load_seed(bad)
     with pytest.raises(ConfigError, match="Cannot read emulator seed"):
         load_seed(tmp_path / "missing.yaml")
-    world = {**DEFAULT_WORLD, "tenants": [{"domain": "a.com", "companyName": "A", "country": "GB",
-                                           "associatedPartnerId": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d"}]}
+    world = {
+        **DEFAULT_WORLD,
+        "tenants": [
+            {
+                "domain": "a.com",
+                "companyName": "A",
+                "country": "GB",
+                "associatedPartnerId": "5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d",
+            }
+        ],
+    }
     with pytest.raises(ConfigError, match="not one of the partner's resellers"):
         Store().seed(world)
 

@@ -44,6 +44,7 @@ CREATED_DOMAINS = {
     "fourth-coffee": "fourthcoffeefr.onmicrosoft.com",
 }
 
+
 class FakeClock:
     """Time that moves only when someone sleeps: retries, back-off and throttling cost nothing real."""
 

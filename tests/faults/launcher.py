@@ -19,8 +19,20 @@ from pathlib import Path
 
 #: imported once by the forkserver (missing ones are skipped), so a child starts in milliseconds
 PRELOAD = [
-    "cspsync.cli", "cspsync.commands.apply", "cspsync.commands.plan", "cspsync.emulator", "cspsync.pricing",
-    "httpx", "httpcore", "h11", "anyio", "certifi", "email.policy", "phonenumbers", "babel.numbers", "pyrage",
+    "cspsync.cli",
+    "cspsync.commands.apply",
+    "cspsync.commands.plan",
+    "cspsync.emulator",
+    "cspsync.pricing",
+    "httpx",
+    "httpcore",
+    "h11",
+    "anyio",
+    "certifi",
+    "email.policy",
+    "phonenumbers",
+    "babel.numbers",
+    "pyrage",
 ]
 _context: multiprocessing.context.ForkServerContext | None = None
 

@@ -81,7 +81,8 @@ def check_outcome(world: World, result: Result) -> set[str]:
     assert "Traceback" not in result.output
     assert result.code in (0, 1), result.output
     lost = {
-        name for name in CREATED_DOMAINS
+        name
+        for name in CREATED_DOMAINS
         if re.search(rf"✓ {name}/create-customer: .*password could not be captured", result.out)
         or re.search(rf"= {name}/create-customer: .*no stored credentials", result.out)
     }

@@ -43,8 +43,6 @@ SETTINGS = settings(
 )
 
 
-
-
 class Repo:
     """A repository in ``root``: the example config (and what it refers to) plus one customer file."""
 
@@ -91,10 +89,6 @@ VALUES = st.one_of(
     st.just([]),
     st.lists(st.text(max_size=5), max_size=3),
 )
-
-
-
-
 
 
 @st.composite

@@ -36,8 +36,6 @@ ADATUM = "7e2f4b6c-8a0d-4c2e-9f1b-3d5a7c9e0f12"
 TAILSPIN = "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d"
 
 
-
-
 def git(root: Path, *args: str, date: str | None = None) -> str:
     env = None
     if date is not None:
@@ -104,10 +102,17 @@ def apply_now(
     workspace = Workspace.from_environment()
     with fast_client(app) as client:
         observation = observe(client, repo.customers, strategy="list", full_scope=True)
-        plan = make_plan(repo, repo.customers, observation, target="emulator", correlation_id=client.correlation_id,
-                         sent_invitations=sent_invitations(workspace))
-        applier = Applier(plan, repo, client, workspace, clock=clock) if clock else Applier(plan, repo, client,
-                                                                                               workspace)
+        plan = make_plan(
+            repo,
+            repo.customers,
+            observation,
+            target="emulator",
+            correlation_id=client.correlation_id,
+            sent_invitations=sent_invitations(workspace),
+        )
+        applier = (
+            Applier(plan, repo, client, workspace, clock=clock) if clock else Applier(plan, repo, client, workspace)
+        )
         return applier.run()
 
 

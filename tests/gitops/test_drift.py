@@ -30,7 +30,9 @@ def _detect(app: EmulatorApp, handler: Callable[[httpx.Request, Handler], httpx.
 
     repo = load_repository([Path("customers")])
     with PartnerCenterClient(
-        base_url=EMULATOR_BASE_URL, transport=httpx.MockTransport(route), tokens=StaticToken(),
+        base_url=EMULATOR_BASE_URL,
+        transport=httpx.MockTransport(route),
+        tokens=StaticToken(),
         limits=Limits(requests_per_second=1e6, burst=1_000_000),
     ) as client:
         return detect(repo, repo.customers, client, target="emulator")
@@ -76,8 +78,13 @@ def test_a_change_behind_cspsyncs_back_is_drift(cspsync: Run, applied: ApplyReco
     as_json = json.loads(cspsync("drift", "customers", "--format", "json").out)
     states = {c["name"]: c["state"] for c in as_json["customers"]}
     assert states == {
-        "adatum": "drifted", "alpine-ski-house": "in-sync", "contoso-bikes": "drifted", "fourth-coffee": "in-sync",
-        "litware": "in-sync", "tailspin-toys": "in-sync", "woodgrove-bank": "in-sync",
+        "adatum": "drifted",
+        "alpine-ski-house": "in-sync",
+        "contoso-bikes": "drifted",
+        "fourth-coffee": "in-sync",
+        "litware": "in-sync",
+        "tailspin-toys": "in-sync",
+        "woodgrove-bank": "in-sync",
     }
     assert as_json["summary"] == {"in-sync": 5, "drifted": 2, "unknown": 0}
 
@@ -115,12 +122,16 @@ def test_a_failed_read_is_unknown_never_in_sync_nor_drift(
     assert unknown.differences == ()
     assert unknown.note is not None and unknown.note.startswith("state unknown: subscriptions could not be read")
     text = render_drift(report, "text")
-    assert "\nunknown  contoso-bikes  (customers/contoso-bikes.yaml)\n    state unknown: subscriptions could not be " \
-           "read" in text
+    assert (
+        "\nunknown  contoso-bikes  (customers/contoso-bikes.yaml)\n    state unknown: subscriptions could not be "
+        "read" in text
+    )
     assert "Drift: 1 drifted, 1 unknown, 5 in sync;" in text
     markdown = render_drift(report, "markdown")
-    assert "> [!WARNING]\n> Some reads failed, so these customers are unknown (neither in sync nor drifted):\n" \
-           "> - contoso\\-bikes: state unknown\\: subscriptions could not be read" in markdown
+    assert (
+        "> [!WARNING]\n> Some reads failed, so these customers are unknown (neither in sync nor drifted):\n"
+        "> - contoso\\-bikes: state unknown\\: subscriptions could not be read" in markdown
+    )
 
 
 def test_unreadable_relationships_make_the_customer_unknown(applied: ApplyRecord, emulator: EmulatorApp) -> None:
@@ -153,8 +164,10 @@ def test_a_missing_reseller_relationship_comes_with_the_link_that_fixes_it(
         "      relationship request: https://admin.microsoft.com/Adminportal/Home?invType=IndirectResellerRelationship"
         f"&partnerId={FABRIKAM}&msppId=4512345&indirectCSPId={NORTHWIND}&DAP=false#/BillingAccounts/partner-invitation\n"
     ) in result.out
-    assert "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review." \
+    assert (
+        "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review."
         in result.out
+    )
 
 
 def test_a_tenant_without_the_partners_own_relationship_is_reported(
@@ -172,13 +185,20 @@ def test_a_tenant_without_the_partners_own_relationship_is_reported(
     report = _detect(emulator, without_fabrikam)
 
     missing = [f for f in report.findings if f.kind == "missing-partner"]
-    assert {f.customer for f in missing} == {"adatum", "alpine-ski-house", "contoso-bikes", "fourth-coffee",
-                                             "tailspin-toys"}
+    assert {f.customer for f in missing} == {
+        "adatum",
+        "alpine-ski-house",
+        "contoso-bikes",
+        "fourth-coffee",
+        "tailspin-toys",
+    }
     assert missing[0].link == (
         f"https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId={FABRIKAM}"
         "&msppId=0&DAP=false#/BillingAccounts/partner-invitation"
     )
     assert report.exit_code == 2
     markdown = render_drift(report, "markdown")
-    assert f"[relationship request](https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship" \
-           f"&partnerId={FABRIKAM}&msppId=0&DAP=false#/BillingAccounts/partner-invitation)" in markdown
+    assert (
+        f"[relationship request](https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
+        f"&partnerId={FABRIKAM}&msppId=0&DAP=false#/BillingAccounts/partner-invitation)" in markdown
+    )

@@ -39,8 +39,16 @@ def story(declarations: Path, emulator: EmulatorApp) -> Path:
     contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 15"))
     git(declarations, "commit", "-q", "-am", "Contoso Bikes: 15 seats", date="2026-11-02T10:00:00Z")
     git(declarations, "checkout", "-q", "main")
-    git(declarations, "merge", "-q", "--no-ff", "more-seats", "-m", "Merge pull request #2 from fabrikam/more-seats",
-        date="2026-11-02T10:05:00Z")
+    git(
+        declarations,
+        "merge",
+        "-q",
+        "--no-ff",
+        "more-seats",
+        "-m",
+        "Merge pull request #2 from fabrikam/more-seats",
+        date="2026-11-02T10:05:00Z",
+    )
     apply_now(emulator, clock=_clock("2026-11-02T10:30:00+00:00"))
     git(declarations, "mv", "customers/contoso-bikes.yaml", "customers/contoso.yaml")
     git(declarations, "commit", "-q", "-m", "Shorter file name for Contoso Bikes (#3)", date="2026-11-02T11:00:00Z")
@@ -58,8 +66,10 @@ def test_history_joins_commits_and_applies_in_time_order(cspsync: Run, story: Pa
     lines = result.out.splitlines()
     assert lines[0] == "History of contoso-bikes (customers/contoso.yaml)"
     first, branch, merge, rename = (_sha(story, r) for r in ("HEAD~2", "HEAD~1^2", "HEAD~1", "HEAD"))
-    assert lines[1] == (f"2026-11-02 09:00:00Z  commit {first} PR #1  Amelia Hughes <amelia@fabrikam.example>  "
-                        "Declarations of seven customers (#1)")
+    assert lines[1] == (
+        f"2026-11-02 09:00:00Z  commit {first} PR #1  Amelia Hughes <amelia@fabrikam.example>  "
+        "Declarations of seven customers (#1)"
+    )
     entries = [line for line in lines[1:] if not line.startswith(" ")]
     kinds = [re.sub(r"^\S+ \S+  (\w+)\s+(\S+?):?(\s.*)?$", r"\1 \2", line) for line in entries]
     assert kinds[0] == f"commit {first}"
@@ -94,7 +104,9 @@ def test_history_as_json_for_auditors(cspsync: Run, story: Path) -> None:
     assert document["customer"] == "contoso-bikes"
     commits = [e for e in document["entries"] if e["kind"] == "commit"]
     assert [(c["pullRequest"], c["path"]) for c in commits] == [
-        (1, "customers/contoso-bikes.yaml"), (2, "customers/contoso-bikes.yaml"), (3, "customers/contoso.yaml"),
+        (1, "customers/contoso-bikes.yaml"),
+        (2, "customers/contoso-bikes.yaml"),
+        (3, "customers/contoso.yaml"),
     ]
     applies = [e for e in document["entries"] if e["kind"] == "apply"]
     assert {a["status"] for a in applies} == {"done"}

@@ -72,7 +72,9 @@ def test_an_imported_file_is_a_readable_existing_mode_declaration(
 
     text = (fresh / "customers/tailspintoys.yaml").read_text()
 
-    assert text == f"""\
+    assert (
+        text
+        == f"""\
 # yaml-language-server: $schema=https://cspsync.io/schemas/customer.schema.json
 # Imported from Partner Center by `cspsync import` on {dt.date.today().isoformat()}.
 apiVersion: cspsync.io/v1
@@ -119,6 +121,7 @@ spec:
       billingCycle: monthly
       autoRenew: true
 """
+    )
 
 
 def test_the_schema_header_points_at_the_repository_schema_when_there_is_one(

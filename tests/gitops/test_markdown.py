@@ -87,8 +87,14 @@ def test_drift_issue_escapes_partner_names_from_partner_center(applied: ApplyRec
 
 
 def test_scope_notes_escape_file_names() -> None:
-    scope = Scope((), False, "lookup", ("scope: 0 of 7 customer file(s), changed since origin/main",),
-                  (DeletedFile(f"customers/{INJECTION}.yaml", "x-y"),), "origin/main")
+    scope = Scope(
+        (),
+        False,
+        "lookup",
+        ("scope: 0 of 7 customer file(s), changed since origin/main",),
+        (DeletedFile(f"customers/{INJECTION}.yaml", "x-y"),),
+        "origin/main",
+    )
 
     notes = render_scope_notes(scope, "markdown")
 
@@ -100,8 +106,9 @@ def test_scope_notes_escape_file_names() -> None:
 
 def test_scope_notes_stay_within_the_room_the_plan_leaves() -> None:
     deleted = tuple(DeletedFile(f"customers/customer-{n:05d}.yaml", f"customer-{n:05d}") for n in range(2000))
-    scope = Scope((), False, "lookup", ("scope: 0 of 2000 customer file(s), changed since origin/main",), deleted,
-                  "origin/main")
+    scope = Scope(
+        (), False, "lookup", ("scope: 0 of 2000 customer file(s), changed since origin/main",), deleted, "origin/main"
+    )
 
     notes = render_scope_notes(scope, "markdown")
 

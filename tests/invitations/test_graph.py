@@ -39,7 +39,8 @@ def test_apply_sends_through_the_emulators_graph_once(cspsync: Run, workdir: Pat
     with _store(workdir) as store:
         sent = sent_mail(store)
     assert sorted((m.mailbox, m.recipients) for m in sent) == [
-        (MAILBOX, ("beheer@woodgrovebank.nl",)), (MAILBOX, ("it.admin@litware.ie",))
+        (MAILBOX, ("beheer@woodgrovebank.nl",)),
+        (MAILBOX, ("it.admin@litware.ie",)),
     ]
     litware = next(m for m in sent if m.recipients == ("it.admin@litware.ie",))
     message = litware.message()
@@ -93,15 +94,21 @@ def test_the_emulated_graph_answers_like_graph() -> None:
     unauthenticated = client.post(path, content=b"", headers={"Content-Type": "text/plain"})
     as_json = client.post(
         path,
-        json={"message": {"subject": "Hi", "body": {"contentType": "Text", "content": "Hello"},
-                          "toRecipients": [{"emailAddress": {"address": "it.admin@litware.ie"}}]},
-              "saveToSentItems": True},
+        json={
+            "message": {
+                "subject": "Hi",
+                "body": {"contentType": "Text", "content": "Hello"},
+                "toRecipients": [{"emailAddress": {"address": "it.admin@litware.ie"}}],
+            },
+            "saveToSentItems": True,
+        },
         headers=auth,
     )
 
     assert (bad64.status_code, bad64.json()["error"]["code"]) == (400, "ErrorMimeContentInvalidBase64String")
     assert (nobody.status_code, nobody.json()["error"]["message"]) == (
-        400, "At least one recipient is required, but none were found."
+        400,
+        "At least one recipient is required, but none were found.",
     )
     assert unauthenticated.status_code == 401
     assert (as_json.status_code, as_json.content) == (202, b"")
@@ -148,8 +155,13 @@ def test_graph_credentials_come_from_the_partner_center_variables_or_a_mail_app_
         {"CSPSYNC_TENANT_ID": "tenant", "CSPSYNC_CLIENT_ID": "pc-app", "CSPSYNC_CLIENT_SECRET": "s"}
     )
     own = graph_tokens_from_environment(
-        {"CSPSYNC_TENANT_ID": "tenant", "CSPSYNC_CLIENT_ID": "pc-app", "CSPSYNC_CLIENT_SECRET": "s",
-         "CSPSYNC_GRAPH_CLIENT_ID": "mail-app", "CSPSYNC_GRAPH_CLIENT_SECRET": "m"}
+        {
+            "CSPSYNC_TENANT_ID": "tenant",
+            "CSPSYNC_CLIENT_ID": "pc-app",
+            "CSPSYNC_CLIENT_SECRET": "s",
+            "CSPSYNC_GRAPH_CLIENT_ID": "mail-app",
+            "CSPSYNC_GRAPH_CLIENT_SECRET": "m",
+        }
     )
     assert (shared.client_id, own.client_id) == ("pc-app", "mail-app")
     with pytest.raises(ConfigError) as caught:

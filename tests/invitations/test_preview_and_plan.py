@@ -94,8 +94,11 @@ def test_the_plan_says_an_outbox_invitation_is_sent_by_hand(cspsync: Run, workdi
 
 def _sold_by_northwind(workdir: Path) -> None:
     path = workdir / "examples/customers/woodgrove-bank.yaml"
-    path.write_text(path.read_text().replace("  tenant:\n    mode: invite", "  reseller: Northwind Traders IT\n"
-                                             "  tenant:\n    mode: invite"))
+    path.write_text(
+        path.read_text().replace(
+            "  tenant:\n    mode: invite", "  reseller: Northwind Traders IT\n  tenant:\n    mode: invite"
+        )
+    )
 
 
 def test_a_linked_invite_customer_without_its_reseller_gets_a_note_with_the_fixing_link(

@@ -52,9 +52,7 @@ def _readdressed(outgoing: Outgoing, header: str, value: str) -> Outgoing:
 
 
 @pytest.fixture
-def transports(
-    workdir: Path, start_smtp: Callable[..., SmtpServer]
-) -> tuple[list[Transport], Callable[[], int]]:
+def transports(workdir: Path, start_smtp: Callable[..., SmtpServer]) -> tuple[list[Transport], Callable[[], int]]:
     """SMTP (a live server), Graph (the emulator) and the outbox, and how many messages they delivered."""
     server = start_smtp(tls=False, auth=False)
     app = EmulatorApp()

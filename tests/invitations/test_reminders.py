@@ -42,8 +42,7 @@ def test_reminders_follow_the_schedule_until_none_are_left(cspsync: Run, workdir
     with freeze_time("2026-11-11 09:00:00"):
         early = cspsync("invitations", "remind", LITWARE)
     assert early.out == (
-        "· litware: waiting since 2026-11-05, reminded 0 times; next reminder on 2026-11-12\n"
-        "\nReminders: 1 not due.\n"
+        "· litware: waiting since 2026-11-05, reminded 0 times; next reminder on 2026-11-12\n\nReminders: 1 not due.\n"
     )
 
     with freeze_time("2026-11-12 10:00:00"):
@@ -131,8 +130,9 @@ def test_a_changed_address_gets_a_new_invitation_and_the_old_one_no_reminder(csp
 def test_status_lists_every_invite_customer(cspsync: Run, workdir: Path) -> None:
     with freeze_time("2026-11-05 09:00:00"):
         assert cspsync("apply", LITWARE, "--yes").code == 0
-        result = cspsync("invitations", "status", "examples/customers/litware.yaml",
-                         "examples/customers/woodgrove-bank.yaml")
+        result = cspsync(
+            "invitations", "status", "examples/customers/litware.yaml", "examples/customers/woodgrove-bank.yaml"
+        )
     ledger = _ledger(workdir)
     assert result.out == (
         "litware (litware.ie → it.admin@litware.ie): waiting; invitation sent 2026-11-05 via the outbox (sent by "

@@ -28,7 +28,10 @@ def _record_details(workdir: Path, action_id: str) -> dict[str, Any]:
 
 
 def test_the_invitation_arrives_once_over_starttls_and_auth_with_the_link_and_headers(
-    cspsync: Run, workdir: Path, start_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch,
+    cspsync: Run,
+    workdir: Path,
+    start_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
     secret_registry: Any,
 ) -> None:
     secret_registry.add(SMTP_PASSWORD)
@@ -59,15 +62,23 @@ def test_the_invitation_arrives_once_over_starttls_and_auth_with_the_link_and_he
     assert "Dear Siobhan Murphy," in text
 
     message_id = message["Message-ID"]
-    assert f"✓ litware/request-invitation: done — invitation for litware.ie sent to it.admin@litware.ie by smtp " \
-           f"(127.0.0.1:{server.port}, Message-ID {message_id})" in result.out
+    assert (
+        f"✓ litware/request-invitation: done — invitation for litware.ie sent to it.admin@litware.ie by smtp "
+        f"(127.0.0.1:{server.port}, Message-ID {message_id})" in result.out
+    )
     entry = _ledger(workdir)["litware"]
     assert (entry["to"], entry["messageId"], entry["delivery"], entry["link"]) == (
-        "it.admin@litware.ie", message_id, "smtp", LINK
+        "it.admin@litware.ie",
+        message_id,
+        "smtp",
+        LINK,
     )
     details = _record_details(workdir, "litware/request-invitation")["details"]
     assert (details["to"], details["messageId"], details["delivery"], details["link"]) == (
-        "it.admin@litware.ie", message_id, "smtp", LINK
+        "it.admin@litware.ie",
+        message_id,
+        "smtp",
+        LINK,
     )
     assert details["sentAt"] == entry["sentAt"]
     assert not (workdir / ".cspsync" / "outbox").exists()
@@ -118,8 +129,12 @@ def test_apply_refuses_a_saved_plan_with_resend(cspsync: Run) -> None:
 
 
 def test_a_wrong_password_is_reported_without_the_password_and_nothing_is_recorded(
-    cspsync: Run, workdir: Path, start_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch,
-    secret_registry: Any, caplog: pytest.LogCaptureFixture,
+    cspsync: Run,
+    workdir: Path,
+    start_smtp: Callable[..., SmtpServer],
+    monkeypatch: pytest.MonkeyPatch,
+    secret_registry: Any,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     wrong = "not-the-Right-pa55word"
     secret_registry.add(SMTP_PASSWORD)

@@ -97,8 +97,9 @@ def test_a_line_break_in_a_name_cannot_add_headers(workdir: Path) -> None:
     spec = declared.customer.spec
     company = spec.company.model_copy(update={"name": "Litware\r\nBcc: spy@evil.example"})
     customer = declared.customer.model_copy(update={"spec": spec.model_copy(update={"company": company})})
-    outgoing = compose(repo, dataclasses.replace(declared, customer=customer), link=LINK,
-                       when=dt.datetime(2026, 11, 5, tzinfo=dt.UTC))
+    outgoing = compose(
+        repo, dataclasses.replace(declared, customer=customer), link=LINK, when=dt.datetime(2026, 11, 5, tzinfo=dt.UTC)
+    )
     mail = outgoing.mail
     assert mail["Bcc"] is None
     assert mail["Subject"] == (

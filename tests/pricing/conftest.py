@@ -65,8 +65,6 @@ def zipped(text: str, name: str = "sheets.csv") -> bytes:
     return buffer.getvalue()
 
 
-
-
 @pytest.fixture
 def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return examples_workdir(tmp_path, monkeypatch)

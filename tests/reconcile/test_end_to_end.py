@@ -160,8 +160,13 @@ def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, 
     assert len(files) == 1
     assert b"password" not in files[0].read_bytes()
     shown = cspsync(
-        "credentials", "show", "contoso-bikes", "--identity", "examples/keys/demo-identity.agekey",
-        "--config", "examples/cspsync.yaml",
+        "credentials",
+        "show",
+        "contoso-bikes",
+        "--identity",
+        "examples/keys/demo-identity.agekey",
+        "--config",
+        "examples/cspsync.yaml",
     )
     assert shown.code == 0, shown.err
     match = re.search(r"^password:  (\S+)$", shown.out, re.MULTILINE)

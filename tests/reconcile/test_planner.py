@@ -41,8 +41,16 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
         domain="contosobikes.onmicrosoft.com",
         company_name=spec.company.name,
         billing=billing_fields(spec),
-        agreements=(ObservedAgreement("MicrosoftCustomerAgreement", contact.firstName, contact.lastName, contact.email,
-                                      contact.phone, "2026-10-01"),),
+        agreements=(
+            ObservedAgreement(
+                "MicrosoftCustomerAgreement",
+                contact.firstName,
+                contact.lastName,
+                contact.email,
+                contact.phone,
+                "2026-10-01",
+            ),
+        ),
         subscriptions=subscriptions,
     )
     return Observation(customers={name: customer})
@@ -51,8 +59,9 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
 def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: object) -> ObservedSubscription:
     fields: dict[str, object] = {"auto_renew": True, "billing_cycle": "monthly", "term": "P1Y"}
     fields.update(kw)
-    return ObservedSubscription(id=f"sub-{name}", friendly_name=name, offer_id=offer, quantity=quantity,
-                                status=status, **fields)  # type: ignore[arg-type]
+    return ObservedSubscription(
+        id=f"sub-{name}", friendly_name=name, offer_id=offer, quantity=quantity, status=status, **fields
+    )  # type: ignore[arg-type]
 
 
 def _plan(repo: Repository, observation: Observation, name: str = "contoso-bikes") -> Plan:
@@ -61,8 +70,14 @@ def _plan(repo: Repository, observation: Observation, name: str = "contoso-bikes
 
 
 IN_SYNC = (
-    _sub("fabrikam-contosobikes-azure", "DZH318Z0BPS6:0001:DZH318Z0BML6", quantity=1, auto_renew=None,
-         billing_cycle="monthly", term=None),
+    _sub(
+        "fabrikam-contosobikes-azure",
+        "DZH318Z0BPS6:0001:DZH318Z0BML6",
+        quantity=1,
+        auto_renew=None,
+        billing_cycle="monthly",
+        term=None,
+    ),
     _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX"),
 )
 

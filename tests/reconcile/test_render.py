@@ -18,8 +18,14 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 def _action(customer: str, kind: Kind, summary: str, **kw: object) -> Action:
-    return Action(id=f"{customer}/{kind.value}/{summary[-12:]}", customer=customer, kind=kind, symbol=SYMBOLS[kind],
-                  summary=summary, **kw)  # type: ignore[arg-type]
+    return Action(
+        id=f"{customer}/{kind.value}/{summary[-12:]}",
+        customer=customer,
+        kind=kind,
+        symbol=SYMBOLS[kind],
+        summary=summary,
+        **kw,
+    )  # type: ignore[arg-type]
 
 
 def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "fabrikam-contoso-m365") -> Plan:
@@ -28,19 +34,46 @@ def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "
         slug = f"customer-{i}"
         acts = [
             _action(slug, Kind.CREATE_CUSTOMER, f"create customer {name} with new tenant c{i}.onmicrosoft.com"),
-            _action(slug, Kind.UPDATE_SUBSCRIPTION, f"update subscription {friendly}",
-                    changes=(Change(field="quantity", before=12, after=15),)),
-            _action(slug, Kind.CANCEL_SUBSCRIPTION, f"cancel subscription {friendly}-old", destructive=True,
-                    status="refused", reason="cancel needs destructive.allowCancel: true in cspsync.yaml"),
+            _action(
+                slug,
+                Kind.UPDATE_SUBSCRIPTION,
+                f"update subscription {friendly}",
+                changes=(Change(field="quantity", before=12, after=15),),
+            ),
+            _action(
+                slug,
+                Kind.CANCEL_SUBSCRIPTION,
+                f"cancel subscription {friendly}-old",
+                destructive=True,
+                status="refused",
+                reason="cancel needs destructive.allowCancel: true in cspsync.yaml",
+            ),
             _action(slug, Kind.AWAIT_ACCEPTANCE, "wait for acceptance", status="waiting", reason="waits"),
         ]
         actions += acts
-        plans.append(CustomerPlan(name=slug, file=f"customers/{slug}.yaml", company=name, mode="create",
-                                  domain=f"c{i}.onmicrosoft.com", state="new", actions=tuple(a.id for a in acts)))
-    return Plan(cspsync_version="0.1.0", created_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC), target="emulator",
-                partner_tenant_id="6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", correlation_id="c0ffee",
-                scope=("customers",), observed_fingerprint="sha256:x", declarations_fingerprint="sha256:y",
-                customers=tuple(plans), actions=tuple(actions))
+        plans.append(
+            CustomerPlan(
+                name=slug,
+                file=f"customers/{slug}.yaml",
+                company=name,
+                mode="create",
+                domain=f"c{i}.onmicrosoft.com",
+                state="new",
+                actions=tuple(a.id for a in acts),
+            )
+        )
+    return Plan(
+        cspsync_version="0.1.0",
+        created_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
+        target="emulator",
+        partner_tenant_id="6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b",
+        correlation_id="c0ffee",
+        scope=("customers",),
+        observed_fingerprint="sha256:x",
+        declarations_fingerprint="sha256:y",
+        customers=tuple(plans),
+        actions=tuple(actions),
+    )
 
 
 def test_text_has_symbols_changes_and_summary_line() -> None:

@@ -49,8 +49,11 @@ def test_validate_rejects_metadata_names_that_are_not_plain_words(repo: Path, na
 def test_credentials_are_never_written_or_read_outside_their_folder(tmp_path: Path, name: str) -> None:
     folder = tmp_path / "credentials"
     credentials = secrets.TenantCredentials(
-        customer=name, tenant_id="0b5e7b1c-0000-4000-8000-000000000001", domain="x.onmicrosoft.com",
-        user_name="admin@x.onmicrosoft.com", password=SecretStr("Pw-0123456789ab"),
+        customer=name,
+        tenant_id="0b5e7b1c-0000-4000-8000-000000000001",
+        domain="x.onmicrosoft.com",
+        user_name="admin@x.onmicrosoft.com",
+        password=SecretStr("Pw-0123456789ab"),
         created_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
     )
     with pytest.raises(CredentialsError):
@@ -62,8 +65,11 @@ def test_credentials_are_never_written_or_read_outside_their_folder(tmp_path: Pa
 
 def test_a_tenant_id_cannot_steer_the_credentials_file_out_either(tmp_path: Path) -> None:
     credentials = secrets.TenantCredentials(
-        customer="contoso-bikes", tenant_id="../../../escaped", domain="x.onmicrosoft.com",
-        user_name="admin@x.onmicrosoft.com", password=SecretStr("Pw-0123456789ab"),
+        customer="contoso-bikes",
+        tenant_id="../../../escaped",
+        domain="x.onmicrosoft.com",
+        user_name="admin@x.onmicrosoft.com",
+        password=SecretStr("Pw-0123456789ab"),
         created_at=dt.datetime(2026, 11, 26, tzinfo=dt.UTC),
     )
     with pytest.raises(CredentialsError, match="refusing to write credentials outside"):
@@ -111,14 +117,17 @@ def test_the_emulator_serves_loopback() -> None:
         assert server.url.startswith("http://127.0.0.1:")
 
 
-@pytest.mark.parametrize("url", ["http://0.0.0.0:8080", "http://192.168.1.10:8080", "https://api.partnercenter.microsoft.com"])
+@pytest.mark.parametrize(
+    "url", ["http://0.0.0.0:8080", "http://192.168.1.10:8080", "https://api.partnercenter.microsoft.com"]
+)
 def test_cspsync_refuses_an_emulator_url_beyond_loopback(repo: Path, url: str) -> None:
     from cspsync.declarations import load_repository
 
     repository = load_repository([Path("customers")], config_path=Path("cspsync.yaml"))
     with pytest.raises(ConfigError, match="must point to loopback"):
-        connect(repository, "emulator", Workspace(repo / ".cspsync"), correlation_id="c",
-                env={"CSPSYNC_EMULATOR_URL": url})
+        connect(
+            repository, "emulator", Workspace(repo / ".cspsync"), correlation_id="c", env={"CSPSYNC_EMULATOR_URL": url}
+        )
 
 
 def test_credentials_go_where_the_config_says_relative_to_the_repository(

@@ -27,7 +27,9 @@ def outcomes(suite: pytest.Pytester, source: str) -> tuple[dict[str, int], str]:
 
 
 def test_a_registered_secret_printed_to_stdout_fails_the_test(suite: pytest.Pytester) -> None:
-    counts, output = outcomes(suite, """
+    counts, output = outcomes(
+        suite,
+        """
 def test_prints(secret_registry):
     secret_registry.add("client-secret-value")
     print("token is client-secret-value")
@@ -35,7 +37,8 @@ def test_prints(secret_registry):
 def test_clean(secret_registry):
     secret_registry.add("client-secret-value")
     print("nothing to see")
-""")
+""",
+    )
     assert counts == {"failed": 1, "passed": 1}
     assert "secret leaked (value masked):" in output
     assert "captured stdout: cl…(19 chars)" in output
@@ -43,7 +46,9 @@ def test_clean(secret_registry):
 
 
 def test_leaks_through_logs_files_clirunner_and_readouterr_are_caught(suite: pytest.Pytester) -> None:
-    counts, output = outcomes(suite, """
+    counts, output = outcomes(
+        suite,
+        """
 import logging
 import click
 from click.testing import CliRunner
@@ -73,16 +78,23 @@ def test_readouterr(secret_registry, capsys):
     secret_registry.add("s3cr3t-token")
     print("s3cr3t-token")
     assert "s3cr3t-token" in capsys.readouterr().out
-""")
+""",
+    )
     assert counts == {"failed": 4, "passed": 1}
-    for where in ("log record: s3…", "file .cspsync/applies/record.json: s3…", "CliRunner output: s3…",
-                  "stdout (readouterr): s3…"):
+    for where in (
+        "log record: s3…",
+        "file .cspsync/applies/record.json: s3…",
+        "CliRunner output: s3…",
+        "stdout (readouterr): s3…",
+    ):
         assert where in output
 
 
 @pytest.mark.reveals_secrets("the inner run's report shows the password its leaking test printed")
 def test_emulator_passwords_are_registered_and_caught(suite: pytest.Pytester) -> None:
-    counts, output = outcomes(suite, """
+    counts, output = outcomes(
+        suite,
+        """
 import httpx
 from cspsync.emulator import EmulatorApp, Store, transport
 
@@ -107,13 +119,16 @@ def test_kept_secret(secret_registry):
 
 def test_printed(secret_registry):
     print(create(secret_registry))
-""")
+""",
+    )
     assert counts == {"failed": 1, "passed": 1}
     assert "test_printed" in output and "captured stdout:" in output
 
 
 def test_a_command_that_reveals_by_design_is_marked_and_its_files_still_checked(suite: pytest.Pytester) -> None:
-    counts, output = outcomes(suite, """
+    counts, output = outcomes(
+        suite,
+        """
 import pytest
 
 @pytest.mark.reveals_secrets("shows the password to its holder")
@@ -125,7 +140,8 @@ def test_show(secret_registry):
 def test_show_and_save(secret_registry, tmp_path):
     secret_registry.add("s3cr3t-token")
     (tmp_path / "saved.txt").write_text("s3cr3t-token")
-""")
+""",
+    )
     assert counts == {"passed": 1, "failed": 1}
     assert "file saved.txt: s3…" in output
 

@@ -86,4 +86,3 @@ def require_query(call: Call, name: str) -> str:
     if not value:
         raise codes.INVALID_INPUT.error(f"The query parameter {name} is required.")
     return value
-

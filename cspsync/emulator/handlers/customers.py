@@ -113,9 +113,7 @@ def _parse_filter(raw: str) -> tuple[str, str]:
     data = {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
     field, value, operator = data.get("field"), data.get("value"), data.get("operator")
     if not isinstance(field, str) or field.lower() not in _FILTER_FIELDS:
-        raise codes.INVALID_INPUT.error(
-            f"The filter field {field!r} is not supported; use Domain or CompanyName."
-        )
+        raise codes.INVALID_INPUT.error(f"The filter field {field!r} is not supported; use Domain or CompanyName.")
     if not isinstance(operator, str) or operator.lower() != "starts_with":
         raise codes.INVALID_INPUT.error(f"The filter operator {operator!r} is not supported; use starts_with.")
     if not isinstance(value, str) or not value:
@@ -190,9 +188,7 @@ def checked_billing(billing: dict[str, Any], where: str = "billingProfile") -> d
         if isinstance(value, str) and value.strip():
             kept[field] = value.strip()
     kept["defaultAddress"] = {
-        key: value
-        for key, value in address.items()
-        if key != "attributes" and isinstance(value, str) and value.strip()
+        key: value for key, value in address.items() if key != "attributes" and isinstance(value, str) and value.strip()
     }
     kept["defaultAddress"]["country"] = address["country"].upper()
     return kept

@@ -104,7 +104,8 @@ def _from_json(call: Call) -> EmailMessage | httpx.Response:
     for field, header in (("toRecipients", "To"), ("ccRecipients", "Cc"), ("bccRecipients", "Bcc")):
         entries = message.get(field) or []
         addresses = [
-            str(e.get("emailAddress", {}).get("address", "")) for e in entries
+            str(e.get("emailAddress", {}).get("address", ""))
+            for e in entries
             if isinstance(e, dict) and isinstance(e.get("emailAddress"), dict)
         ]
         if addresses:
@@ -138,15 +139,23 @@ def send_mail(call: Call) -> httpx.Response:
     sender = parseaddr(str(parsed.get("From") or ""))[1]
     if sender and sender.casefold() != mailbox.casefold():
         return _error(
-            403, "ErrorSendAsDenied",
+            403,
+            "ErrorSendAsDenied",
             "The user account which was used to submit this request does not have the right to send mail on "
-            "behalf of the specified sending account.", call,
+            "behalf of the specified sending account.",
+            call,
         )
     _table(call.store)
     call.store._write(
         "INSERT INTO graph_messages (mailbox, message_id, recipients, subject, mime, received_at) "
         "VALUES (?, ?, ?, ?, ?, ?)",
-        (mailbox, str(parsed.get("Message-ID") or "") or None, json.dumps(recipients), str(parsed.get("Subject") or ""),
-         bytes(parsed), timestamp(call.now)),
+        (
+            mailbox,
+            str(parsed.get("Message-ID") or "") or None,
+            json.dumps(recipients),
+            str(parsed.get("Subject") or ""),
+            bytes(parsed),
+            timestamp(call.now),
+        ),
     )
     return respond(202)

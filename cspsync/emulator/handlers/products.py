@@ -103,8 +103,12 @@ def availability_document(item: Offer, country: str) -> dict[str, Any]:
         "product": product_document(item, country),
         "sku": sku_document(item, country),
         "terms": terms,
-        "links": {"self": link(f"/v1/products/{item.product_id}/skus/{item.sku_id}/availabilities/"
-                               f"{item.availability_id}?country={country}")},
+        "links": {
+            "self": link(
+                f"/v1/products/{item.product_id}/skus/{item.sku_id}/availabilities/"
+                f"{item.availability_id}?country={country}"
+            )
+        },
         "attributes": {"objectType": "Availability"},
     }
 
