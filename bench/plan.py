@@ -43,7 +43,7 @@ sys.path.insert(0, str(BENCH))
 import portfolio  # noqa: E402
 
 from cspsync import reconcile  # noqa: E402
-from cspsync.apply import Applier  # noqa: E402
+from cspsync.apply.run import Applier  # noqa: E402
 from cspsync.declarations import Declared, check  # noqa: E402
 from cspsync.emulator import EmulatorApp, Faults, transport  # noqa: E402
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken  # noqa: E402

@@ -7,18 +7,18 @@ from pathlib import Path
 
 import click
 
-from cspsync.apply import ActionResult, Applier, ApplyRecord
+from cspsync.apply.run import ActionResult, Applier, ApplyRecord
 from cspsync.commands._options import config_option, stdout_is_tty, target_option
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
+from cspsync.gitops.scope import Shard, scope_of
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
-from cspsync.plan import Kind, Plan
+from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
+from cspsync.plan.model import Kind, Plan
 from cspsync.pricing.totals import refuse_over_budget
-from cspsync.reconcile import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.render import render
-from cspsync.scope import Shard, scope_of
 from cspsync.secrets import parse_recipients, refuse_demo_key_for_real_target
 from cspsync.workspace import Workspace
 

@@ -32,7 +32,7 @@ def db_option(fn: F) -> F:
 
 
 def _latency(value: str) -> float | tuple[float, float]:
-    from cspsync.emulator.faults import parse_latency
+    from cspsync.emulator.injection import parse_latency
 
     try:
         return parse_latency(value)

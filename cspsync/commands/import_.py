@@ -9,8 +9,8 @@ import click
 
 from cspsync.commands._options import config_option, target_option
 from cspsync.declarations import Repository, check, find_config, load_config
-from cspsync.importer import Claimed, read_customers, write_files
-from cspsync.reconcile import Target
+from cspsync.gitops.importer import Claimed, read_customers, write_files
+from cspsync.pipeline import Target
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 

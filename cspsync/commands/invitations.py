@@ -20,11 +20,11 @@ import click
 from cspsync.commands._options import config_option, paths_argument, target_option
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError
+from cspsync.invitations.followup import FollowUp, follow_up
+from cspsync.invitations.sending import compose
 from cspsync.mail import DeliveryError
 from cspsync.mail.configured import transport_for
-from cspsync.mail.followup import FollowUp, follow_up
-from cspsync.mail.sending import compose
-from cspsync.reconcile import Target, load
+from cspsync.pipeline import Target, load
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 

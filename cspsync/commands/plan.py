@@ -8,9 +8,9 @@ import click
 
 from cspsync.commands._options import config_option, format_option, paths_argument, stdout_is_tty, target_option
 from cspsync.commands.shards import render_scope_notes, scope_options
-from cspsync.reconcile import Target, load, plan_for
+from cspsync.gitops.scope import Shard, scope_of
+from cspsync.pipeline import Target, load, plan_for
 from cspsync.render import Format, render
-from cspsync.scope import Shard, scope_of
 from cspsync.workspace import Workspace
 
 

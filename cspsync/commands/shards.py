@@ -10,10 +10,10 @@ import click
 
 from cspsync.commands._options import format_option
 from cspsync.errors import ConfigError
-from cspsync.reconcile import load_saved_plan
+from cspsync.gitops.scope import Scope, Shard, merge_plans
+from cspsync.pipeline import load_saved_plan
 from cspsync.render import Format, render
 from cspsync.render.markdown import escape_inline
-from cspsync.scope import Scope, Shard, merge_plans
 
 F = TypeVar("F", bound=Callable[..., Any])
 

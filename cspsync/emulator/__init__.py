@@ -10,7 +10,7 @@ from __future__ import annotations
 import httpx
 
 from cspsync.emulator.app import EmulatorApp
-from cspsync.emulator.faults import Faults, faults_from_environment
+from cspsync.emulator.injection import Faults, faults_from_environment
 from cspsync.emulator.server import EmulatorServer, serve
 from cspsync.emulator.store import DuplicateError, Store
 from cspsync.emulator.world import DEFAULT_WORLD, load_seed

@@ -20,8 +20,8 @@ from typing import Any
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.faults import Faults
 from cspsync.emulator.handlers import partner_center_router
+from cspsync.emulator.injection import Faults
 from cspsync.emulator.routing import Call
 from cspsync.emulator.store import Store
 from cspsync.emulator.wire import ApiError, respond

@@ -3,7 +3,7 @@
 Every transport is a :class:`Transport`: ``send(outgoing)`` first checks that the message goes to
 exactly the address the customer file declares, and only then delivers. Failures are
 :class:`DeliveryError`; no password or token is ever part of one. Kept light on purpose (the planner
-imports :mod:`cspsync.mail.schedule`): the transports and flows are imported from their modules.
+imports :mod:`cspsync.invitations.schedule`): the transports and flows are imported from their modules.
 """
 
 from cspsync.mail.base import Delivery, DeliveryError, Outgoing, Transport, guard_recipients

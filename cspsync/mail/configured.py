@@ -19,8 +19,8 @@ from cspsync.declarations.models import Config
 from cspsync.errors import ConfigError
 from cspsync.mail.addresses import is_loopback
 from cspsync.mail.base import Transport
+from cspsync.mail.eml import OutboxTransport
 from cspsync.mail.graph import GraphTransport, graph_tokens_from_environment
-from cspsync.mail.outbox import OutboxTransport
 from cspsync.mail.smtp import SmtpTransport
 from cspsync.workspace import Workspace
 

@@ -26,7 +26,7 @@ from cspsync.errors import NotFoundError, PartnerCenterError
 
 from .auth import TokenProvider
 from .calls import CallLog, ClientStats, recording
-from .faults import error_for_transport
+from .errormap import error_for_transport
 from .models import (
     Address,
     AddressValidationResult,

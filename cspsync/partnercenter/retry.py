@@ -32,7 +32,7 @@ import tenacity
 
 from cspsync.errors import PartnerCenterError
 
-from .faults import exhausted
+from .errormap import exhausted
 
 T = TypeVar("T")
 

@@ -25,7 +25,7 @@ from cspsync.errors import PartnerCenterError
 
 from .auth import TokenProvider
 from .calls import CallRecord, ClientStats, record
-from .faults import NOT_SENT, decode_json, error_for_response, error_for_transport
+from .errormap import NOT_SENT, decode_json, error_for_response, error_for_transport
 from .retry import Clock, Failure, Kind, Limits, RateLimiter, Retrier, RetryPolicy, Sleep, parse_retry_after
 
 log = logging.getLogger("cspsync.partnercenter")

@@ -1,6 +1,6 @@
 """The money pass: a plan in, the same plan out with what each change costs, totals and budget checks.
 
-It runs after :func:`cspsync.planner.make_plan` and changes no decision of the planner but one: a seat
+It runs after :func:`cspsync.plan.build.make_plan` and changes no decision of the planner but one: a seat
 decrease or a cancellation whose new-commerce window has closed becomes ``!`` blocked, with the reason and
 the date it closed (see :mod:`cspsync.pricing.windows`), instead of failing at apply. Costs come from the
 markets' price sheets (one parse per market, of the rows the plan needs), prices from the customers'
@@ -18,9 +18,9 @@ from typing import Protocol
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.models import CustomerFile
 from cspsync.errors import CspsyncError
-from cspsync.observed import Observation, ObservedSubscription
-from cspsync.plan import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Symbol, Totals
-from cspsync.planner import AZURE_PLAN_PRODUCT
+from cspsync.observe.state import Observation, ObservedSubscription
+from cspsync.plan.build import AZURE_PLAN_PRODUCT
+from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Symbol, Totals
 from cspsync.pricing.costs import SeatChange, consumption, money_for
 from cspsync.pricing.currency import market_currency
 from cspsync.pricing.pricebook import OfferKey, Pricebook, load_pricebooks

@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from cspsync.plan import Commitment, Money
+from cspsync.plan.model import Commitment, Money
 from cspsync.pricing.currency import round_money
 from cspsync.pricing.pricebook import OfferKey, Resolution
 from cspsync.pricing.pricesheet import SheetPrice

@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from cspsync.declarations.models import Budget
 from cspsync.errors import ApplyError
-from cspsync.plan import Action, BudgetCheck, Money, Plan, Totals
+from cspsync.plan.model import Action, BudgetCheck, Money, Plan, Totals
 from cspsync.pricing.currency import round_money
 
 COUNTED = ("ready", "waiting")

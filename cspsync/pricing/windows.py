@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from cspsync.observed import ObservedSubscription
+from cspsync.observe.state import ObservedSubscription
 
 WINDOW = dt.timedelta(hours=168)
 _RULE_SEATS = "new commerce lets seats be removed only within 168 hours (7 days) of when they were added"

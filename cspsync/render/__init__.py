@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from cspsync.plan import Plan
+from cspsync.plan.model import Plan
 from cspsync.render.markdown import render_markdown
 from cspsync.render.text import render_text
 

@@ -13,7 +13,7 @@ import html
 import re
 from decimal import Decimal
 
-from cspsync.plan import Action, CustomerPlan, Plan, Symbol
+from cspsync.plan.model import Action, CustomerPlan, Plan, Symbol
 from cspsync.pricing.currency import format_money
 from cspsync.render import money
 from cspsync.render.words import change_line, headline, summary_line

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from cspsync.plan import Action, BudgetCheck, CustomerPlan, Kind, Money, Plan, Totals
+from cspsync.plan.model import Action, BudgetCheck, CustomerPlan, Kind, Money, Plan, Totals
 from cspsync.pricing.currency import format_money
 from cspsync.pricing.windows import show_instant
 

@@ -7,7 +7,7 @@ import io
 from rich.console import Console
 from rich.text import Text
 
-from cspsync.plan import Action, Plan, Symbol
+from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
 from cspsync.render.words import change_line, headline, summary_line
 

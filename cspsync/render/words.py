@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cspsync.plan import Change, Plan, Summary
+from cspsync.plan.model import Change, Plan, Summary
 
 
 def summary_line(summary: Summary) -> str:

@@ -22,11 +22,11 @@ from cspsync import target
 from cspsync.cli import main
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Faults, Store, load_seed, transport
-from cspsync.observe import observe
-from cspsync.outbox import sent_invitations
+from cspsync.invitations.ledger import sent_invitations
+from cspsync.observe.read import observe
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
-from cspsync.plan import Plan
-from cspsync.planner import make_plan
+from cspsync.plan.build import make_plan
+from cspsync.plan.model import Plan
 from cspsync.secrets import decrypt
 from cspsync.workspace import Workspace
 

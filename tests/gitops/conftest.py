@@ -15,15 +15,15 @@ from pathlib import Path
 
 import pytest
 
-from cspsync.apply import Applier, ApplyRecord
+from cspsync.apply.run import Applier, ApplyRecord
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
-from cspsync.observe import observe
-from cspsync.outbox import sent_invitations
+from cspsync.invitations.ledger import sent_invitations
+from cspsync.observe.read import observe
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import Limits
-from cspsync.planner import make_plan
+from cspsync.plan.build import make_plan
 from cspsync.target import EMULATOR_BASE_URL, open_emulator
 from cspsync.workspace import Workspace
 from tests.cli import Run, runner

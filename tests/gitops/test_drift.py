@@ -8,10 +8,10 @@ from pathlib import Path
 
 import httpx
 
-from cspsync.apply import ApplyRecord
+from cspsync.apply.run import ApplyRecord
 from cspsync.declarations import load_repository
-from cspsync.drift import DriftReport, detect, render_drift
 from cspsync.emulator import EmulatorApp, Store
+from cspsync.gitops.drift import DriftReport, detect, render_drift
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import Limits

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cspsync.apply import ApplyRecord
+from cspsync.apply.run import ApplyRecord
 from cspsync.emulator import Store
 
 from .conftest import ADATUM, EXAMPLES, TAILSPIN, Run

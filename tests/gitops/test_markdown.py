@@ -14,11 +14,11 @@ import cmarkgfm
 import httpx
 from cmarkgfm.cmark import Options
 
-from cspsync.apply import ApplyRecord
+from cspsync.apply.run import ApplyRecord
 from cspsync.commands.shards import render_scope_notes
-from cspsync.drift import render_drift
 from cspsync.emulator import EmulatorApp
-from cspsync.scope import DeletedFile, Scope
+from cspsync.gitops.drift import render_drift
+from cspsync.gitops.scope import DeletedFile, Scope
 
 from .conftest import Run
 from .test_drift import Handler, _detect

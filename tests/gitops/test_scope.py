@@ -10,7 +10,7 @@ import pytest
 
 from cspsync.declarations import load_repository
 from cspsync.errors import ConfigError
-from cspsync.scope import Shard, changed_since, select, shard_of
+from cspsync.gitops.scope import Shard, changed_since, select, shard_of
 
 from .conftest import Run, git
 

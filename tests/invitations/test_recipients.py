@@ -14,10 +14,10 @@ import pytest
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.emulator import EmulatorApp, transport
 from cspsync.emulator.handlers.graph import sent_mail
+from cspsync.invitations.sending import compose
 from cspsync.mail import DeliveryError, Outgoing, Transport
+from cspsync.mail.eml import OutboxTransport
 from cspsync.mail.graph import GraphTransport
-from cspsync.mail.outbox import OutboxTransport
-from cspsync.mail.sending import compose
 from cspsync.mail.smtp import SmtpTransport
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.workspace import Workspace

@@ -12,7 +12,7 @@ import pytest
 
 from cspsync.declarations import load_repository
 from cspsync.errors import ConfigError, CspsyncError
-from cspsync.mail.sending import compose
+from cspsync.invitations.sending import compose
 
 from .conftest import LINK, Run, SmtpServer, part, use_smtp
 

@@ -12,7 +12,7 @@ from cspsync.errors import (
     TransientError,
 )
 from cspsync.partnercenter import RetryPolicy
-from cspsync.partnercenter.faults import CODE_HINTS, error_for_response
+from cspsync.partnercenter.errormap import CODE_HINTS, error_for_response
 
 from .fakes import App, make_client, reply
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from cspsync.plan import Plan
+from cspsync.plan.model import Plan
 from cspsync.render import render
 from cspsync.render.markdown import escape_inline
 

@@ -12,7 +12,7 @@ from cspsync.cli import cli
 from cspsync.declarations import Repository
 from cspsync.declarations.models import Budget
 from cspsync.declarations.schema import is_valid, load_schema
-from cspsync.observed import Observation
+from cspsync.observe.state import Observation
 from cspsync.pricing import price_plan
 from cspsync.pricing.pricebook import PricebookFile
 from cspsync.render import render

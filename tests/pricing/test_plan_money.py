@@ -11,8 +11,8 @@ import pytest
 
 from cspsync.declarations import Repository
 from cspsync.errors import RequestRejectedError
-from cspsync.observed import Observation, ObservedCustomer, ObservedSubscription
-from cspsync.plan import SYMBOLS, Action, CustomerPlan, Kind, Plan
+from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
+from cspsync.plan.model import SYMBOLS, Action, CustomerPlan, Kind, Plan
 from cspsync.pricing import price_plan
 from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows

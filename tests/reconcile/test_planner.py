@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from cspsync.declarations import Repository, load_repository
-from cspsync.observed import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
-from cspsync.plan import Kind, Plan
-from cspsync.planner import make_plan
+from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.plan.build import make_plan
+from cspsync.plan.model import Kind, Plan
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -34,7 +34,7 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
     agreement = spec.agreement
     assert agreement is not None
     contact = agreement.acceptedBy
-    from cspsync.diff import billing_fields
+    from cspsync.plan.diff import billing_fields
 
     customer = ObservedCustomer(
         id="11111111-2222-4333-8444-555555555555",

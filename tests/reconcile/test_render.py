@@ -9,8 +9,8 @@ from pathlib import Path
 import cmarkgfm
 import jsonschema
 
-from cspsync.plan import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan
-from cspsync.plan_schema import plan_schema, plan_schema_text
+from cspsync.plan.model import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan
+from cspsync.plan.schema import plan_schema, plan_schema_text
 from cspsync.render import render
 from cspsync.render.markdown import LIMIT, escape_inline
 
@@ -126,7 +126,7 @@ def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
     jsonschema.validate(document, plan_schema())
     assert Plan.from_json(plan.to_json()) == plan
     committed = (REPO / "schemas" / "plan.schema.json").read_text()
-    assert committed == plan_schema_text(), "regenerate: python -m cspsync.plan_schema > schemas/plan.schema.json"
+    assert committed == plan_schema_text(), "regenerate: python -m cspsync.plan.schema > schemas/plan.schema.json"
 
 
 def test_urls_in_user_text_do_not_become_links() -> None:

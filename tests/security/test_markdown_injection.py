@@ -19,10 +19,10 @@ from cmarkgfm.cmark import Options
 
 from cspsync.declarations import load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
-from cspsync.observe import observe
+from cspsync.observe.read import observe
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
-from cspsync.plan import Plan
-from cspsync.planner import make_plan
+from cspsync.plan.build import make_plan
+from cspsync.plan.model import Plan
 from cspsync.render import render_markdown
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"

@@ -24,8 +24,8 @@ import yaml
 
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError, PlanError
-from cspsync.observe import Strategy
-from cspsync.plan import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, Unmanaged
+from cspsync.observe.read import Strategy
+from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, Unmanaged
 from cspsync.pricing.totals import by_currency, counted
 
 SUFFIXES = (".yaml", ".yml")

@@ -1,6 +1,6 @@
 """The observed state of Partner Center, reduced to what cspsync compares: plain, normalised data.
 
-:mod:`cspsync.observe` fills these from the client's response models; the diff and the planner read only
+:mod:`cspsync.observe.read` fills these from the client's response models; the diff and the planner read only
 these, so they do not depend on the wire format. The fingerprint of an :class:`Observation` is what a
 saved plan carries to detect that Partner Center changed after the plan was made.
 """

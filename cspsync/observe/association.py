@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from cspsync.declarations import Declared, Repository
-from cspsync.drift import check_relationships
+from cspsync.gitops.drift import check_relationships
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.plan import Plan
+from cspsync.plan.model import Plan
 
 
 def with_association_notes(

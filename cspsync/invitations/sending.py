@@ -10,11 +10,11 @@ from __future__ import annotations
 import datetime as dt
 
 from cspsync.declarations import Declared, Repository
-from cspsync.invitation import Reminder, build_email, recipient, render_for
+from cspsync.invitations.ledger import LedgerEntry, record_reminder, record_sent
+from cspsync.invitations.template import Reminder, build_email, recipient, render_for
 from cspsync.mail.addresses import checked_address
 from cspsync.mail.base import DECLARED_FIELD, Delivery, DeliveryError, Outgoing, Transport
 from cspsync.mail.configured import sender
-from cspsync.outbox import LedgerEntry, record_reminder, record_sent
 from cspsync.workspace import Workspace
 
 

@@ -22,12 +22,11 @@ from pydantic import SecretStr
 
 from cspsync import __version__, secrets
 from cspsync.declarations import Repository
-from cspsync.diff import folded
 from cspsync.errors import CspsyncError, PartnerCenterError, ThrottledError, TransientError
+from cspsync.invitations.ledger import ledger_entries
+from cspsync.invitations.sending import send_invitation
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
-from cspsync.mail.sending import send_invitation
-from cspsync.outbox import ledger_entries
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import (
     Address,
@@ -37,7 +36,8 @@ from cspsync.partnercenter.models import (
     CustomerAgreement,
     CustomerCreateRequest,
 )
-from cspsync.plan import Action, Kind, Plan
+from cspsync.plan.diff import folded
+from cspsync.plan.model import Action, Kind, Plan
 from cspsync.workspace import Workspace, write_json_atomic
 
 ResultStatus = Literal["done", "already-done", "failed", "skipped", "waiting", "blocked", "refused"]

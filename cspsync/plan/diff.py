@@ -3,7 +3,7 @@
 Both sides are first put in the same normal form, the way Partner Center normalises: whitespace
 collapsed, e-mail addresses and domains case-folded, country codes upper case, empty equals absent.
 Server-managed fields (ids, etags, dates, order ids) never enter the comparison. deepdiff then finds
-what differs, and each difference becomes a :class:`~cspsync.plan.Change` a reviewer can read.
+what differs, and each difference becomes a :class:`~cspsync.plan.model.Change` a reviewer can read.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from typing import Any
 from deepdiff import DeepDiff
 
 from cspsync.declarations.models import Agreement, CustomerSpec, Subscription
-from cspsync.observed import ObservedAgreement, ObservedSubscription
-from cspsync.plan import Change
+from cspsync.observe.state import ObservedAgreement, ObservedSubscription
+from cspsync.plan.model import Change
 
 _PATH_PART = re.compile(r"\['([^']*)'\]")
 

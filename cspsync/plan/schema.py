@@ -1,4 +1,4 @@
-"""The JSON Schema of a saved plan, generated from :class:`cspsync.plan.Plan` (schemas/plan.schema.json).
+"""The JSON Schema of a saved plan, generated from :class:`cspsync.plan.model.Plan` (schemas/plan.schema.json).
 
 The model is the source here (a plan is produced by cspsync, not written by people); a test checks that
 the committed schema file is what this function produces, so the two never drift.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from cspsync.plan import FORMAT_VERSION, Plan
+from cspsync.plan.model import FORMAT_VERSION, Plan
 
 SCHEMA_ID = "https://cspsync.io/schemas/plan.schema.json"
 
@@ -33,5 +33,5 @@ def plan_schema_text() -> str:
     return json.dumps(plan_schema(), indent=2, ensure_ascii=False) + "\n"
 
 
-if __name__ == "__main__":  # python -m cspsync.plan_schema > schemas/plan.schema.json
+if __name__ == "__main__":  # python -m cspsync.plan.schema > schemas/plan.schema.json
     print(plan_schema_text(), end="")

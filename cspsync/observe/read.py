@@ -22,12 +22,12 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
-from cspsync.diff import folded
 from cspsync.errors import NotFoundError, PartnerCenterError
-from cspsync.observed import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
-from cspsync.planner import customer_domain
+from cspsync.plan.build import customer_domain
+from cspsync.plan.diff import folded
 
 Strategy = Literal["list", "lookup"]
 

@@ -1,7 +1,7 @@
 """A plan is data: the ordered actions that take Partner Center from the observed to the declared state.
 
-Nothing here does I/O or formatting. A plan is made by :mod:`cspsync.planner`, rendered by
-:mod:`cspsync.render` and executed by :mod:`cspsync.apply`; saved as JSON (``plan --out``) it is the
+Nothing here does I/O or formatting. A plan is made by :mod:`cspsync.plan.build`, rendered by
+:mod:`cspsync.render` and executed by :mod:`cspsync.apply.run`; saved as JSON (``plan --out``) it is the
 exact thing a reviewer approved, checked against ``schemas/plan.schema.json`` when loaded.
 
 Invariants:

@@ -1,4 +1,4 @@
-"""Declarations + observation -> a :class:`~cspsync.plan.Plan`: which actions, in which order, and why.
+"""Declarations + observation -> a :class:`~cspsync.plan.model.Plan`: which actions, in which order, and why.
 
 Per customer the chain is: tenant (create / invite and wait / existing) -> billing profile updates ->
 Microsoft Customer Agreement -> subscription orders and updates. An action that depends on a tenant
@@ -17,7 +17,9 @@ from typing import Literal
 from cspsync import __version__
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.models import Config, CustomerFile, LicenseOffer, Subscription
-from cspsync.diff import (
+from cspsync.invitations.schedule import next_reminder_at, times
+from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
+from cspsync.plan.diff import (
     agreement_matches,
     as_written,
     billing_fields,
@@ -27,9 +29,7 @@ from cspsync.diff import (
     observed_subscription_fields,
     subscription_fields,
 )
-from cspsync.mail.schedule import next_reminder_at, times
-from cspsync.observed import Observation, ObservedCustomer, ObservedSubscription
-from cspsync.plan import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan, Status, Unmanaged
+from cspsync.plan.model import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan, Status, Unmanaged
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 AZURE_PLAN_SKU = "0001"

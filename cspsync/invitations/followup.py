@@ -14,11 +14,11 @@ from typing import Literal
 
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import CspsyncError, PartnerCenterError
-from cspsync.invitation import recipient
+from cspsync.invitations.ledger import LedgerEntry, ledger_entries
+from cspsync.invitations.schedule import next_reminder_at, times
+from cspsync.invitations.sending import send_reminder
+from cspsync.invitations.template import recipient
 from cspsync.mail.base import Delivery, Transport
-from cspsync.mail.schedule import next_reminder_at, times
-from cspsync.mail.sending import send_reminder
-from cspsync.outbox import LedgerEntry, ledger_entries
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.workspace import Workspace
 

@@ -23,11 +23,11 @@ from typing import Literal
 
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import PartnerCenterError
-from cspsync.observe import observe
+from cspsync.observe.read import observe
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import PartnerRelationship
-from cspsync.plan import Action, CustomerPlan, Plan
-from cspsync.planner import SentInvitation, make_plan
+from cspsync.plan.build import SentInvitation, make_plan
+from cspsync.plan.model import Action, CustomerPlan, Plan
 from cspsync.render.markdown import escape_inline
 from cspsync.render.words import change_line, headline
 

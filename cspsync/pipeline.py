@@ -11,13 +11,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from cspsync.association import with_association_notes
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.errors import PlanError
-from cspsync.observe import Strategy, observe
-from cspsync.outbox import sent_invitations
-from cspsync.plan import FORMAT_VERSION, Plan
-from cspsync.planner import declarations_fingerprint, make_plan
+from cspsync.invitations.ledger import sent_invitations
+from cspsync.observe.association import with_association_notes
+from cspsync.observe.read import Strategy, observe
+from cspsync.plan.build import declarations_fingerprint, make_plan
+from cspsync.plan.model import FORMAT_VERSION, Plan
 from cspsync.pricing import price_plan, price_sheets
 from cspsync.secrets import credentials_directory, interrupted_creates, lost_password_note
 from cspsync.target import Connection, connect

@@ -26,7 +26,7 @@ from cspsync.declarations.repository import customer_files
 from cspsync.errors import PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import BillingProfile, Customer, CustomerAgreement, CustomerSummary, Subscription
-from cspsync.planner import AZURE_PLAN_PRODUCT, GONE
+from cspsync.plan.build import AZURE_PLAN_PRODUCT, GONE
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
 _SLUG_PART = re.compile(r"[^a-z0-9]+")

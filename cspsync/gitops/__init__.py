@@ -1,0 +1,1 @@
+"""Git-facing workflows: scope of a pull request, shards, drift, import, history."""

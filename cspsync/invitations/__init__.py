@@ -1,0 +1,1 @@
+"""The reseller-relationship invitation: ledger, templates, sending, reminders."""

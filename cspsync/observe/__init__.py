@@ -1,0 +1,1 @@
+"""Observation: read what Partner Center has for the customers in scope, once, before planning."""
