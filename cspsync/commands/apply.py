@@ -180,7 +180,7 @@ def apply(
         except BaseException:
             planned.connection.close()
             raise
-        to_apply = saved
+        to_apply = planned.plan  # equal to the saved one, action by action: what was reviewed
     else:
         repo = load(list(paths) or [Path(".")], config_path)
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
@@ -192,8 +192,9 @@ def apply(
             full_scope=scope.full_scope,
             strategy=scope.strategy,
             resend=resend,
+            deleted=scope.deleted_declarations,
         )
-        to_apply = scope.annotate(planned.plan)
+        to_apply = planned.plan
         for note in scope.notes:
             click.echo(note)
     try:

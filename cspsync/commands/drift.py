@@ -9,9 +9,10 @@ from typing import Literal
 import click
 
 from cspsync.commands._options import config_option, paths_argument, target_option
-from cspsync.gitops.drift import detect, render_drift
+from cspsync.gitops.drift import detect
 from cspsync.invitations.ledger import sent_invitations
 from cspsync.pipeline import Target, load
+from cspsync.render.drift import render_drift
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 

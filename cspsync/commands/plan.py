@@ -46,11 +46,10 @@ def plan(
         workspace=Workspace.from_environment(),
         full_scope=scope.full_scope,
         strategy=scope.strategy,
+        deleted=scope.deleted_declarations,
     )
-    try:
-        result = scope.annotate(planned.plan)
-    finally:
-        planned.connection.close()
+    planned.connection.close()
+    result = planned.plan
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(result.to_json(), encoding="utf-8")

@@ -10,7 +10,8 @@ import click
 
 from cspsync.commands._options import format_option
 from cspsync.errors import ConfigError
-from cspsync.gitops.scope import Scope, Shard, merge_plans
+from cspsync.gitops.scope import Scope, Shard
+from cspsync.gitops.shards import merge_plans
 from cspsync.pipeline import load_saved_plan
 from cspsync.render import Format, render
 from cspsync.render.markdown import escape_inline

@@ -19,6 +19,7 @@ import pyrage
 from babel import Locale, UnknownLocaleError
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
+from cspsync.declarations.keys import customer_domain, folded, subscription_key, tenant_key
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
 
@@ -332,7 +333,7 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
                 f"does not follow the naming policy in cspsync.yaml "
                 f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
             )
-        key = " ".join(sub.friendlyName.split()).casefold()
+        key = subscription_key(sub.friendlyName)
         if key in first_use:
             yield Finding(
                 (*base, "friendlyName"),
@@ -368,13 +369,6 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
 # ---------------------------------------------------------------------------------------- all files
 
 
-def _domain(customer: CustomerFile) -> str | None:
-    tenant = customer.spec.tenant
-    if tenant.mode == "create":
-        return f"{tenant.domainPrefix}.onmicrosoft.com".casefold()
-    return tenant.domain.casefold() if tenant.domain else None
-
-
 def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[tuple[int, Finding]]:
     """Names, companies, domains and tenant ids that two files claim; the later file gets the problem.
 
@@ -388,11 +382,11 @@ def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[t
         domain_path: JsonPath = ("spec", "tenant", "domainPrefix" if tenant.mode == "create" else "domain")
         keys: list[tuple[str, str | None, JsonPath, str]] = [
             ("name", customer.metadata.name, ("metadata", "name"), "metadata.name"),
-            ("company", " ".join(spec.company.name.split()).casefold(), ("spec", "company", "name"), "company"),
-            ("domain", _domain(customer), domain_path, f"domain {_domain(customer)}"),
+            ("company", folded(spec.company.name), ("spec", "company", "name"), "company"),
+            ("domain", customer_domain(customer), domain_path, f"domain {customer_domain(customer)}"),
             (
                 "tenant",
-                tenant.tenantId.lower() if tenant.mode == "existing" else None,
+                tenant_key(tenant.tenantId) if tenant.mode == "existing" else None,
                 ("spec", "tenant", "tenantId"),
                 "tenant id",
             ),

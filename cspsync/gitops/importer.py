@@ -20,13 +20,21 @@ from typing import Any
 
 import yaml
 
+from cspsync.declarations.keys import (
+    AZURE_PLAN_PRODUCT,
+    domain_key,
+    is_gone,
+    onmicrosoft_domain,
+    subscription_key,
+    tenant_key,
+    text,
+)
 from cspsync.declarations.load import parse_text
 from cspsync.declarations.models import Config
 from cspsync.declarations.repository import customer_files
 from cspsync.errors import PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import BillingProfile, Customer, CustomerAgreement, CustomerSummary, Subscription
-from cspsync.plan.build import AZURE_PLAN_PRODUCT, GONE
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
@@ -60,16 +68,17 @@ class Claimed:
                 claimed.names[metadata["name"]] = path
             if isinstance(tenant, dict):
                 if isinstance(tenant.get("tenantId"), str):
-                    claimed.tenants[tenant["tenantId"].casefold()] = path
+                    claimed.tenants[tenant_key(tenant["tenantId"]) or ""] = path
                 domain = tenant.get("domain")
                 if tenant.get("mode") == "create" and isinstance(tenant.get("domainPrefix"), str):
-                    domain = f"{tenant['domainPrefix']}.onmicrosoft.com"
+                    domain = onmicrosoft_domain(tenant["domainPrefix"])
                 if isinstance(domain, str):
-                    claimed.domains[domain.casefold()] = path
+                    claimed.domains[domain_key(domain) or ""] = path
         return claimed
 
     def file_of(self, tenant_id: str, domain: str | None) -> Path | None:
-        return self.tenants.get(tenant_id.casefold()) or (self.domains.get(domain.casefold()) if domain else None)
+        by_domain = self.domains.get(domain_key(domain) or "") if domain else None
+        return self.tenants.get(tenant_key(tenant_id) or "") or by_domain
 
 
 @dataclass(frozen=True)
@@ -200,12 +209,12 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
     declared: list[dict[str, Any]] = []
     warnings: list[str] = []
     seen: set[str] = set()
-    ordered = sorted(subscriptions, key=lambda s: (" ".join((s.friendly_name or "").split()).casefold(), s.id))
+    ordered = sorted(subscriptions, key=lambda s: (subscription_key(s.friendly_name), s.id))
     for sub in ordered:
         status = (sub.status or "none").lower()
-        name = " ".join((sub.friendly_name or "").split())
+        name = text(sub.friendly_name) or ""
         label = f"subscription {name or sub.id}"
-        if status in GONE:
+        if is_gone(status):
             continue  # history: Partner Center keeps it, nothing declares it
         if status not in ("active", "suspended"):
             warnings.append(f"{label} is {status}; import it again once it is active")
@@ -213,7 +222,7 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
         if not name:
             warnings.append(f"{label} has no friendly name; name it in Partner Center and import it again")
             continue
-        if name.casefold() in seen:
+        if subscription_key(name) in seen:
             warnings.append(
                 f"{label}: another live subscription has the same friendly name ({sub.id}); "
                 "rename one in Partner Center and import it again"
@@ -243,7 +252,7 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
         if status == "suspended":
             item["status"] = "suspended"
             item["protected"] = False  # a suspended subscription can only be declared unprotected
-        seen.add(name.casefold())
+        seen.add(subscription_key(name))
         declared.append(item)
     return declared, warnings
 
@@ -262,9 +271,9 @@ def declaration(
     if customer.domain:
         tenant["domain"] = customer.domain.lower()
     spec: dict[str, Any] = {"company": company_of(customer, billing), "tenant": tenant}
-    reseller_id = (customer.associated_partner_id or "").casefold()
+    reseller_id = tenant_key(customer.associated_partner_id)
     if reseller_id:
-        names = {r.tenantId.casefold(): r.name for r in config.partner.resellers}
+        names = {tenant_key(r.tenantId): r.name for r in config.partner.resellers}
         if reseller_id in names:
             spec["reseller"] = names[reseller_id]
         else:

@@ -19,7 +19,7 @@ from typing import Any
 
 from cspsync.errors import CspsyncError
 from cspsync.mail.base import Delivery
-from cspsync.plan.build import SentInvitation
+from cspsync.observe.state import SentInvitation
 from cspsync.workspace import Workspace, write_json_atomic
 
 LEDGER_FORMAT = "1"

@@ -1,43 +1,151 @@
-"""After acceptance: is the partner's own company (and an indirect customer's reseller) in the tenant's
-partner relationships? Seed 003: without it the partner gets no recognition for the licences.
+"""Is the partner's own company (and an indirect customer's reseller) related to the tenant? (seed 003)
 
-One read (``GET /v1/customers/{id}/relationships``) per *linked invite* customer in the plan, plus one
-relationship-request link per reseller that is missing somewhere. A missing association becomes a ``!``
-note on that customer with the link that fixes it; a failed read becomes a note too and never changes
-the plan's actions or its observed state (``cspsync drift`` reports the same for every linked tenant).
+Observation reads ``GET /v1/customers/{id}/relationships`` for the linked customers it is asked about,
+and the relationship-request link (one per reseller) only where a relationship is missing. The findings
+are pure functions of what was read: the planner turns them into ``!`` notes, drift into housekeeping.
+A failed read leaves that customer's association unchecked, never "fine".
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Literal
 
-from cspsync.declarations import Declared, Repository
-from cspsync.gitops.drift import check_relationships
+from cspsync.declarations import Declared
+from cspsync.declarations.keys import reseller as find_reseller
+from cspsync.declarations.keys import tenant_key
+from cspsync.declarations.models import Config
+from cspsync.errors import PartnerCenterError
+from cspsync.observe.state import Observation, ObservedRelationship
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.plan.model import Plan
+
+FindingKind = Literal["missing-partner", "missing-reseller", "incumbent"]
 
 
-def with_association_notes(
-    plan: Plan, client: PartnerCenterClient, repo: Repository, declared: Sequence[Declared]
-) -> Plan:
-    invited = [d for d in declared if d.customer.spec.tenant.mode == "invite"]
-    names = {d.customer.metadata.name for d in invited}
-    if not any(c.state == "linked" and c.name in names for c in plan.customers):
-        return plan
-    findings, failed = check_relationships(client, repo, invited, plan)
-    notes: dict[str, list[str]] = {}
-    for finding in findings:
-        if finding.needs_action:
-            fix = f"; the link that fixes it: {finding.link}" if finding.link else ""
-            notes.setdefault(finding.customer, []).append(f"! {finding.message}{fix}")
-    for name, reason in failed.items():
-        notes.setdefault(name, []).append(f"! {reason}: the association with the partner was not checked")
-    if not notes:
-        return plan
-    customers = tuple(
-        c.model_copy(update={"note": "\n    ".join(([c.note] if c.note else []) + notes[c.name])})
-        if c.name in notes
-        else c
-        for c in plan.customers
-    )
-    return plan.model_copy(update={"customers": customers})
+@dataclass(frozen=True)
+class Finding:
+    """One housekeeping observation about a tenant's partner relationships."""
+
+    customer: str
+    kind: FindingKind
+    partner: str  # the partner's name as Partner Center or cspsync.yaml knows it
+    partner_id: str  # its tenant id
+    message: str
+    link: str | None = None  # the relationship-request link that fixes a missing relationship
+
+    @property
+    def needs_action(self) -> bool:
+        """Missing relationships cost the partner recognition; incumbents are for review only."""
+        return self.kind != "incumbent"
+
+
+def relationship_findings(
+    name: str,
+    declared: Declared,
+    relationships: Sequence[ObservedRelationship],
+    config: Config,
+    link: Callable[[str | None], str | None],
+) -> list[Finding]:
+    """What one tenant's relationships lack or still hold (the partner's own, its reseller, incumbents)."""
+    partner = config.partner
+    related = {tenant_key(r.id): r for r in relationships}
+    findings: list[Finding] = []
+    if tenant_key(partner.tenantId) not in related:
+        findings.append(
+            Finding(
+                name,
+                "missing-partner",
+                partner.name,
+                partner.tenantId,
+                f"{partner.name} is not in the tenant's partner relationships: the partner gets no recognition for "
+                "these subscriptions until a global admin of the tenant accepts the reseller relationship",
+                link(None),
+            )
+        )
+    expected = {tenant_key(partner.tenantId)}
+    reseller = find_reseller(config, declared.customer.spec.reseller)
+    if reseller is not None:
+        expected.add(tenant_key(reseller.tenantId))
+        if tenant_key(reseller.tenantId) not in related:
+            findings.append(
+                Finding(
+                    name,
+                    "missing-reseller",
+                    reseller.name,
+                    reseller.tenantId,
+                    f"the indirect reseller {reseller.name} is not in the tenant's partner relationships: send the "
+                    "customer its reseller relationship request",
+                    link(reseller.tenantId),
+                )
+            )
+    for relationship in relationships:
+        if tenant_key(relationship.id) in expected:
+            continue
+        label = relationship.name or relationship.id
+        mpn = f", MPN {relationship.mpn_id}" if relationship.mpn_id else ""
+        findings.append(
+            Finding(
+                name,
+                "incumbent",
+                label,
+                relationship.id,
+                f"{label} ({relationship.id}{mpn}) is still related to the tenant: check with the customer whether it "
+                "still provides a service, and if not, have its admin access (GDAP/DAP) removed",
+            )
+        )
+    return findings
+
+
+def findings_for(observation: Observation, declared: Sequence[Declared], config: Config) -> dict[str, list[Finding]]:
+    """The findings of every customer whose relationships were read, by customer name."""
+    by_name = {d.customer.metadata.name: d for d in declared}
+    return {
+        name: relationship_findings(name, by_name[name], relationships, config, observation.request_links.get)
+        for name, relationships in observation.relationships.items()
+        if name in by_name
+    }
+
+
+def read_associations(
+    client: PartnerCenterClient,
+    observation: Observation,
+    declared: Sequence[Declared],
+    config: Config,
+    *,
+    names: Mapping[str, str],
+    workers: int = 8,
+) -> None:
+    """Read the relationships of ``names`` (customer name -> tenant id) into ``observation``, then the
+    relationship-request links the findings need (one call per reseller, however many tenants miss it)."""
+    if not names:
+        return
+
+    def read(item: tuple[str, str]) -> tuple[str, list[ObservedRelationship] | PartnerCenterError]:
+        name, tenant_id = item
+        try:
+            got = client.customer_relationships(tenant_id)
+        except PartnerCenterError as err:
+            return name, err
+        return name, [ObservedRelationship(id=r.id, name=r.name, mpn_id=r.mpn_id) for r in got]
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(names)))) as pool:
+        results = list(pool.map(read, sorted(names.items())))
+    for name, got in results:
+        if isinstance(got, PartnerCenterError):
+            observation.relationship_failures[name] = f"partner relationships could not be read: {got.message}"
+        else:
+            observation.relationships[name] = tuple(got)
+    wanted: set[str | None] = set()
+    for findings in findings_for(observation, declared, config).values():
+        for finding in findings:
+            if finding.kind == "missing-partner":
+                wanted.add(None)
+            elif finding.kind == "missing-reseller":
+                wanted.add(finding.partner_id)
+    for reseller_id in sorted(wanted, key=lambda r: r or ""):
+        try:
+            observation.request_links[reseller_id] = client.relationship_request_link(reseller_id)
+        except PartnerCenterError:
+            observation.request_links[reseller_id] = None

@@ -22,14 +22,17 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
+from cspsync.declarations.keys import customer_domain, domain_key, tenant_key
+from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
+from cspsync.observe.association import read_associations
 from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
-from cspsync.plan.build import customer_domain
-from cspsync.plan.diff import folded
 
 Strategy = Literal["list", "lookup"]
+#: whose partner relationships to read: none, the linked invite-mode customers (plan), every linked one (drift)
+Associations = Literal["none", "invited", "linked"]
 
 
 def _iso(value: Any) -> str | None:
@@ -115,8 +118,8 @@ def _find_by_list(
     by_id: dict[str, CustomerSummary] = {}
     by_domain: dict[str, CustomerSummary] = {}
     for summary in client.list_customers():
-        by_id[summary.id.casefold()] = summary
-        domain = folded(_summary_domain(summary))
+        by_id[tenant_key(summary.id) or ""] = summary
+        domain = domain_key(_summary_domain(summary))
         if domain:
             by_domain[domain] = summary
     observation.total_customers = len(by_id)
@@ -126,13 +129,13 @@ def _find_by_list(
         tenant = item.customer.spec.tenant
         match = None
         if tenant.mode == "existing":
-            match = by_id.get(tenant.tenantId.casefold())
+            match = by_id.get(tenant_key(tenant.tenantId) or "")
         else:
             domain = customer_domain(item.customer)
             match = by_domain.get(domain) if domain else None
         if match is not None:
             found[item.customer.metadata.name] = match
-            claimed.add(match.id.casefold())
+            claimed.add(tenant_key(match.id) or "")
     if full_scope:
         observation.unmanaged = sorted((s.id, _summary_domain(s)) for key, s in by_id.items() if key not in claimed)
     return found
@@ -156,7 +159,10 @@ def observe(
     strategy: Strategy = "list",
     full_scope: bool = False,
     workers: int = 8,
+    config: Config | None = None,
+    associations: Associations = "none",
 ) -> Observation:
+    """Everything the planner needs about ``declared`` from Partner Center, read once, before planning."""
     observation = Observation()
     found: dict[str, CustomerSummary] = {}
     if strategy == "list":
@@ -258,4 +264,12 @@ def observe(
                 else None
             ),
         )
+    if config is not None and associations != "none":
+        names = {
+            item.customer.metadata.name: found_customer.id
+            for item in declared
+            if (found_customer := observation.customers.get(item.customer.metadata.name)) is not None
+            and (associations == "linked" or item.customer.spec.tenant.mode == "invite")
+        }
+        read_associations(client, observation, declared, config, names=names, workers=workers)
     return observation

@@ -52,6 +52,31 @@ class ObservedCustomer:
     subscriptions: tuple[ObservedSubscription, ...] | None = None
 
 
+@dataclass(frozen=True)
+class SentInvitation:
+    """An invitation an earlier apply already sent (from the invitations ledger).
+
+    ``resend`` (``apply --resend``) plans it again; so does a customer file that now names another address.
+    """
+
+    to: str
+    sent_at: str
+    reminders: int = 0
+    delivery: str = "outbox"  # smtp | graph | outbox (written to a file for a person to send)
+    file: str | None = None  # the outbox file
+    reminder_times: tuple[str, ...] = ()
+    resend: bool = False
+
+
+@dataclass(frozen=True)
+class ObservedRelationship:
+    """A partner related to a customer's tenant (``GET /v1/customers/{id}/relationships``)."""
+
+    id: str  # the partner's tenant id
+    name: str | None = None
+    mpn_id: str | None = None
+
+
 @dataclass
 class Observation:
     """What one observe pass found for the customers in scope, keyed by declared ``metadata.name``."""
@@ -67,6 +92,16 @@ class Observation:
     unmanaged: list[tuple[str, str]] = field(default_factory=list)  # (tenant id, domain)
     #: how many customers the partner has in total (from the list)
     total_customers: int = 0
+    #: linked customers' partner relationships, read for the association check (seed 003)
+    relationships: dict[str, tuple[ObservedRelationship, ...]] = field(default_factory=dict)
+    #: customers whose relationships could not be read, and why (the association was not checked)
+    relationship_failures: dict[str, str] = field(default_factory=dict)
+    #: relationship-request links by reseller tenant id (None: the partner's own), read when one is missing
+    request_links: dict[str | None, str | None] = field(default_factory=dict)
+    #: local state: invitations already sent (the ledger), by customer name
+    sent_invitations: dict[str, SentInvitation] = field(default_factory=dict)
+    #: local state: customers whose create was interrupted before the password was stored, and their domain
+    interrupted_creates: dict[str, str] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """sha256 over the state the plan depends on; stable across runs when nothing changed."""

@@ -13,24 +13,12 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
+from cspsync.declarations.keys import contact_key, folded, phone, text
 from cspsync.declarations.models import Agreement, CustomerSpec, Subscription
 from cspsync.observe.state import ObservedAgreement, ObservedSubscription
 from cspsync.plan.model import Change
 
 _PATH_PART = re.compile(r"\['([^']*)'\]")
-
-
-def text(value: Any) -> str | None:
-    """Collapse whitespace; empty is absent."""
-    if value is None:
-        return None
-    collapsed = " ".join(str(value).split())
-    return collapsed or None
-
-
-def folded(value: Any) -> str | None:
-    t = text(value)
-    return t.casefold() if t is not None else None
 
 
 def billing_fields(spec: CustomerSpec) -> dict[str, Any]:
@@ -79,17 +67,9 @@ def normalise_billing(profile: dict[str, Any]) -> dict[str, Any]:
             "state": text(address.get("state")),
             "postalCode": folded(address.get("postalCode")),
             "country": (text(address.get("country")) or "").upper() or None,
-            "phoneNumber": _phone(address.get("phoneNumber")),
+            "phoneNumber": phone(address.get("phoneNumber")),
         },
     }
-
-
-def _phone(value: Any) -> str | None:
-    t = text(value)
-    if t is None:
-        return None
-    digits = re.sub(r"[^\d+]", "", t)
-    return digits or None
 
 
 def _field_name(path: str) -> str:
@@ -163,10 +143,6 @@ def observed_subscription_fields(actual: ObservedSubscription, *, azure_plan: bo
 def agreement_matches(declared: Agreement, actual: ObservedAgreement) -> bool:
     """Partner Center keeps one record per contact: the same names, e-mail and phone are the same record."""
     contact = declared.acceptedBy
-    return (
-        actual.type == declared.type
-        and folded(actual.first_name) == folded(contact.firstName)
-        and folded(actual.last_name) == folded(contact.lastName)
-        and folded(actual.email) == folded(contact.email)
-        and _phone(actual.phone) == _phone(contact.phone)
-    )
+    return actual.type == declared.type and contact_key(
+        actual.first_name, actual.last_name, actual.email, actual.phone
+    ) == contact_key(contact.firstName, contact.lastName, contact.email, contact.phone)

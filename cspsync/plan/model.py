@@ -19,9 +19,11 @@ import datetime as dt
 import functools
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+
+from cspsync.plan import payloads
 
 FORMAT_VERSION = "1.0"
 
@@ -155,22 +157,100 @@ class PlanMoney(Frozen):
         return any(check.over for check in self.budget)
 
 
-class Action(Frozen):
+class _Action(Frozen):
+    """Fields every action has; each kind below adds its ``kind`` and its typed ``payload``."""
+
     id: str
     customer: str
-    kind: Kind
     symbol: Symbol
     summary: str
     status: Status = "ready"
     reason: str | None = None
     depends_on: tuple[str, ...] = ()
     changes: tuple[Change, ...] = ()
-    #: everything apply needs to do the action without re-reading the declarations (never a secret)
-    payload: dict[str, Any] = Field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     destructive: bool = False
     #: what it costs (orders, seat changes, cancellations), when the plan was priced
     money: Money | None = None
+
+
+class CreateCustomerAction(_Action):
+    kind: Literal[Kind.CREATE_CUSTOMER]
+    payload: payloads.CreateCustomer
+
+
+class RequestInvitationAction(_Action):
+    kind: Literal[Kind.REQUEST_INVITATION]
+    payload: payloads.RequestInvitation
+
+
+class AwaitAcceptanceAction(_Action):
+    kind: Literal[Kind.AWAIT_ACCEPTANCE]
+    payload: payloads.AwaitAcceptance
+
+
+class UpdateBillingProfileAction(_Action):
+    kind: Literal[Kind.UPDATE_BILLING_PROFILE]
+    payload: payloads.UpdateBillingProfile
+
+
+class CreateAgreementAction(_Action):
+    kind: Literal[Kind.CREATE_AGREEMENT]
+    payload: payloads.CreateAgreement
+
+
+class OrderSubscriptionAction(_Action):
+    kind: Literal[Kind.ORDER_SUBSCRIPTION]
+    payload: payloads.OrderSubscription
+
+
+class UpdateSubscriptionAction(_Action):
+    kind: Literal[Kind.UPDATE_SUBSCRIPTION]
+    payload: payloads.UpdateSubscription
+
+
+class SuspendSubscriptionAction(_Action):
+    kind: Literal[Kind.SUSPEND_SUBSCRIPTION]
+    payload: payloads.SuspendSubscription
+
+
+class CancelSubscriptionAction(_Action):
+    kind: Literal[Kind.CANCEL_SUBSCRIPTION]
+    payload: payloads.CancelSubscription
+
+
+#: one model per kind, told apart by ``kind`` (the plan schema has one closed definition per kind)
+Action = Annotated[
+    CreateCustomerAction
+    | RequestInvitationAction
+    | AwaitAcceptanceAction
+    | UpdateBillingProfileAction
+    | CreateAgreementAction
+    | OrderSubscriptionAction
+    | UpdateSubscriptionAction
+    | SuspendSubscriptionAction
+    | CancelSubscriptionAction,
+    Field(discriminator="kind"),
+]
+
+ACTION_TYPES: dict[Kind, type[_Action]] = {
+    Kind.CREATE_CUSTOMER: CreateCustomerAction,
+    Kind.REQUEST_INVITATION: RequestInvitationAction,
+    Kind.AWAIT_ACCEPTANCE: AwaitAcceptanceAction,
+    Kind.UPDATE_BILLING_PROFILE: UpdateBillingProfileAction,
+    Kind.CREATE_AGREEMENT: CreateAgreementAction,
+    Kind.ORDER_SUBSCRIPTION: OrderSubscriptionAction,
+    Kind.UPDATE_SUBSCRIPTION: UpdateSubscriptionAction,
+    Kind.SUSPEND_SUBSCRIPTION: SuspendSubscriptionAction,
+    Kind.CANCEL_SUBSCRIPTION: CancelSubscriptionAction,
+}
+
+_ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
+
+
+def make_action(kind: Kind, payload: payloads.Payload, **fields: Any) -> Action:
+    """An action of ``kind``; its payload must be that kind's model (pydantic checks it)."""
+    return _ACTION_ADAPTER.validate_python({"kind": kind, "symbol": SYMBOLS[kind], "payload": payload} | fields)
 
 
 CustomerState = Literal["new", "linked", "waiting", "missing", "unknown"]
@@ -186,7 +266,10 @@ class CustomerPlan(Frozen):
     domain: str | None = None
     tenant_id: str | None = None
     state: CustomerState
+    #: where it stands, in words (the invitation sent and reminders, why its state is unknown)
     note: str | None = None
+    #: what a person must act on that is not an action (a lost password, a missing partner relationship)
+    attention: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     money: Totals | None = None
 
@@ -212,11 +295,14 @@ class Summary(Frozen):
         return self.create + self.update + self.remove
 
 
+Target = Literal["emulator", "partner-center"]
+
+
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     cspsync_version: str
     created_at: dt.datetime
-    target: Literal["emulator", "partner-center"]
+    target: Target
     partner_tenant_id: str
     correlation_id: str
     #: the customer files the plan covers, relative to the working directory
@@ -225,6 +311,8 @@ class Plan(Frozen):
     observed_fingerprint: str
     #: sha256 of the declarations the plan was computed from
     declarations_fingerprint: str
+    #: sha256 of the actions as reviewed (:func:`cspsync.plan.saved.actions_digest`); the apply record keeps it
+    actions_digest: str | None = None
     customers: tuple[CustomerPlan, ...]
     actions: tuple[Action, ...]
     unmanaged: tuple[Unmanaged, ...] = ()

@@ -1,8 +1,8 @@
-"""The money pass: a plan in, the same plan out with what each change costs, totals and budget checks.
+"""Money on a plan: what each change costs, totals and budget checks.
 
-It runs after :func:`cspsync.plan.build.make_plan` and changes no decision of the planner but one: a seat
-decrease or a cancellation whose new-commerce window has closed becomes ``!`` blocked, with the reason and
-the date it closed (see :mod:`cspsync.pricing.windows`), instead of failing at apply. Costs come from the
+:func:`cspsync.plan.build.make_plan` calls it as its last step; it changes no decision of the planner (the
+new-commerce windows are the planner's rule, :mod:`cspsync.pricing.windows`), it only adds figures and
+says until when a decrease or cancellation is still possible. Costs come from the
 markets' price sheets (one parse per market, of the rows the plan needs), prices from the customers'
 pricebooks. A price sheet that cannot be read leaves those figures unknown and says why in
 ``plan.money.unknown``: an unknown cost is never shown as zero.
@@ -16,11 +16,12 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from cspsync.declarations import Declared, Repository
+from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, subscription_key
 from cspsync.declarations.models import CustomerFile
 from cspsync.errors import CspsyncError
 from cspsync.observe.state import Observation, ObservedSubscription
-from cspsync.plan.build import AZURE_PLAN_PRODUCT
-from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Symbol, Totals
+from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Totals
+from cspsync.plan.payloads import CancelSubscription, OrderSubscription, UpdateSubscription
 from cspsync.pricing.costs import SeatChange, consumption, money_for
 from cspsync.pricing.currency import market_currency
 from cspsync.pricing.pricebook import OfferKey, Pricebook, load_pricebooks
@@ -46,9 +47,9 @@ class _Item:
 
 
 def _declared_terms(customer: CustomerFile, friendly_name: str) -> tuple[str | None, str | None]:
-    wanted = " ".join(friendly_name.split()).casefold()
+    wanted = subscription_key(friendly_name)
     for sub in customer.spec.subscriptions:
-        if " ".join(sub.friendlyName.split()).casefold() == wanted:
+        if subscription_key(sub.friendlyName) == wanted:
             return sub.term, sub.billingCycle
     return None, None
 
@@ -64,18 +65,17 @@ def _observed(observation: Observation, customer: str, subscription_id: object) 
 def _item(action: Action, customer: CustomerFile, observation: Observation) -> _Item | None:
     market = customer.spec.company.address.country.upper()
     payload = action.payload
-    if action.kind is Kind.ORDER_SUBSCRIPTION:
-        if payload.get("azurePlan") or payload.get("productId") == AZURE_PLAN_PRODUCT:
+    if isinstance(payload, OrderSubscription):
+        if payload.azure_plan or payload.product_id == AZURE_PLAN_PRODUCT:
             return _Item(customer, market, None)
-        key = OfferKey(
-            str(payload["productId"]), str(payload["skuId"]), str(payload["termDuration"]), str(payload["billingCycle"])
-        )
-        quantity = int(payload["quantity"])
-        return _Item(customer, market, SeatChange(key, quantity, quantity, new_subscription=True))
-    changes_seats = action.kind is Kind.UPDATE_SUBSCRIPTION and "quantity" in (payload.get("set") or {})
-    if not changes_seats and action.kind is not Kind.CANCEL_SUBSCRIPTION:
+        key = OfferKey(payload.product_id, payload.sku_id, str(payload.term_duration), payload.billing_cycle)
+        return _Item(customer, market, SeatChange(key, payload.quantity, payload.quantity, new_subscription=True))
+    seats = payload.set.quantity if isinstance(payload, UpdateSubscription) else None
+    if not isinstance(payload, UpdateSubscription | CancelSubscription) or (
+        seats is None and not isinstance(payload, CancelSubscription)
+    ):
         return None
-    sub = _observed(observation, action.customer, payload.get("subscriptionId"))
+    sub = _observed(observation, action.customer, payload.subscription_id)
     if sub is None:
         return None
     product, _, rest = sub.offer_id.partition(":")
@@ -85,7 +85,7 @@ def _item(action: Action, customer: CustomerFile, observation: Observation) -> _
     key = OfferKey(
         product, rest.partition(":")[0], sub.term or term or "P1M", sub.billing_cycle or billing or "monthly"
     )
-    after = int(payload["set"]["quantity"]) if changes_seats else 0
+    after = seats if seats is not None else 0
     end = parse_instant(sub.commitment_end)
     change = SeatChange(key, after - sub.quantity, after, new_subscription=False, term_end=end.date() if end else None)
     return _Item(customer, market, change, sub)
@@ -168,8 +168,7 @@ def price_plan(
             continue
         window = _window(action, item, now)
         if window is not None and not window.possible:
-            impossible = {"status": "blocked", "symbol": Symbol.HUMAN, "reason": window.reason}
-            actions.append(action.model_copy(update=impossible))
+            actions.append(action)  # the planner blocked it: it will not happen, so it costs nothing
             continue
         money = _money(item, books, indexes, missing, now)
         if window is not None and window.until is not None:

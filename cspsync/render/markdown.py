@@ -70,8 +70,8 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
     lines: list[str] = []
     for action_id in customer.actions:
         lines += _diff_line(plan.action(action_id))
-    if customer.note:
-        lines.insert(0, f"# {customer.note}")
+    heading = ([f"# {customer.note}"] if customer.note else []) + [f"# ! {line}" for line in customer.attention]
+    lines = heading + lines
     total = money.customer_line(customer)
     if total:
         lines.append(f"# {total}")
@@ -147,7 +147,7 @@ def render_markdown(plan: Plan) -> str:
         head.append("> This plan suspends or cancels subscriptions.")
         head.append("")
     head += money_section(plan)
-    changed = [c for c in plan.customers if c.actions or c.note]
+    changed = [c for c in plan.customers if c.actions or c.note or c.attention]
     head.append("| customer | file | create | update | cancel | waiting |")
     head.append("|---|---|---:|---:|---:|---:|")
     table_budget = _BUDGET // 2

@@ -64,7 +64,7 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     out: list[Text] = [Text(headline(plan), style="dim")]
     by_id = {a.id: a for a in plan.actions}
     for customer in plan.customers:
-        if not customer.actions and customer.note is None:
+        if not customer.actions and customer.note is None and not customer.attention:
             continue
         out.append(Text())
         head = Text(customer.name, style="bold")
@@ -74,6 +74,8 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         out.append(head)
         if customer.note:
             out.append(Text(f"    {customer.note}", style="dim"))
+        for attention in customer.attention:
+            out.append(Text(f"    ! {attention}", style="bold yellow"))
         for action_id in customer.actions:
             for line in _action_lines(by_id[action_id]):
                 out.append(line)

@@ -22,10 +22,8 @@ from cspsync import target
 from cspsync.cli import main
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Faults, Store, load_seed, transport
-from cspsync.invitations.ledger import sent_invitations
-from cspsync.observe.read import observe
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
-from cspsync.plan.build import make_plan
+from cspsync.pipeline import observe_and_plan
 from cspsync.plan.model import Plan
 from cspsync.secrets import decrypt
 from cspsync.workspace import Workspace
@@ -94,14 +92,8 @@ class World:
         """A fresh full plan of the repository against the emulator, made in process without faults."""
         repo = self.repository()
         with self.client(app or self.app()) as client:
-            observation = observe(client, repo.customers, strategy="list", full_scope=True)
-            return make_plan(
-                repo,
-                repo.customers,
-                observation,
-                target="emulator",
-                correlation_id=client.correlation_id,
-                sent_invitations=sent_invitations(self.workspace),
+            return observe_and_plan(
+                repo, repo.customers, client, target="emulator", workspace=self.workspace, full_scope=True
             )
 
     def start_cli(self, *args: str, url: str) -> CliProcess:

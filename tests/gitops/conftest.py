@@ -18,12 +18,10 @@ import pytest
 from cspsync.apply.run import Applier, ApplyRecord
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
-from cspsync.invitations.ledger import sent_invitations
-from cspsync.observe.read import observe
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import Limits
-from cspsync.plan.build import make_plan
+from cspsync.pipeline import observe_and_plan
 from cspsync.target import EMULATOR_BASE_URL, open_emulator
 from cspsync.workspace import Workspace
 from tests.cli import Run, runner
@@ -101,15 +99,7 @@ def apply_now(
     repo: Repository = load_repository(paths or [Path("customers")])
     workspace = Workspace.from_environment()
     with fast_client(app) as client:
-        observation = observe(client, repo.customers, strategy="list", full_scope=True)
-        plan = make_plan(
-            repo,
-            repo.customers,
-            observation,
-            target="emulator",
-            correlation_id=client.correlation_id,
-            sent_invitations=sent_invitations(workspace),
-        )
+        plan = observe_and_plan(repo, repo.customers, client, target="emulator", workspace=workspace, full_scope=True)
         applier = (
             Applier(plan, repo, client, workspace, clock=clock) if clock else Applier(plan, repo, client, workspace)
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from cspsync.cli import COMMANDS
-from cspsync.gitops.drift import MARKER as DRIFT_MARKER
+from cspsync.render.drift import MARKER as DRIFT_MARKER
 from cspsync.render.markdown import MARKER as PLAN_MARKER
 
 from .conftest import REPO

@@ -11,10 +11,11 @@ import httpx
 from cspsync.apply.run import ApplyRecord
 from cspsync.declarations import load_repository
 from cspsync.emulator import EmulatorApp, Store
-from cspsync.gitops.drift import DriftReport, detect, render_drift
+from cspsync.gitops.drift import DriftReport, detect
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import Limits
+from cspsync.render.drift import render_drift
 from cspsync.target import EMULATOR_BASE_URL
 
 from .conftest import ADATUM, FABRIKAM, NORTHWIND, Run

@@ -17,8 +17,8 @@ from cmarkgfm.cmark import Options
 from cspsync.apply.run import ApplyRecord
 from cspsync.commands.shards import render_scope_notes
 from cspsync.emulator import EmulatorApp
-from cspsync.gitops.drift import render_drift
 from cspsync.gitops.scope import DeletedFile, Scope
+from cspsync.render.drift import render_drift
 
 from .conftest import Run
 from .test_drift import Handler, _detect

@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 import yaml_rs
 
-from cspsync.gitops.drift import MARKER as DRIFT_MARKER
+from cspsync.render.drift import MARKER as DRIFT_MARKER
 from cspsync.render.markdown import MARKER as PLAN_MARKER
 
 from .conftest import REPO, git

@@ -12,7 +12,10 @@ import pytest
 from cspsync.declarations import Repository
 from cspsync.errors import RequestRejectedError
 from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
-from cspsync.plan.model import SYMBOLS, Action, CustomerPlan, Kind, Plan
+from cspsync.plan import payloads
+from cspsync.plan.builder import Builder
+from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
+from cspsync.plan.subscriptions import plan_subscription
 from cspsync.pricing import price_plan
 from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
@@ -53,29 +56,37 @@ def _plan(*actions: Action, created_at: dt.datetime = NOW) -> Plan:
     )  # fmt: skip
 
 
-def _action(kind: Kind, subject: str, payload: dict[str, Any], status: str = "ready") -> Action:
-    return Action(
-        id=f"contoso-bikes/{kind.value}/{subject}", customer="contoso-bikes", kind=kind, symbol=SYMBOLS[kind],
-        summary=f"{kind.value} {subject}", status=status, payload=payload,
+def _action(kind: Kind, subject: str, payload: payloads.Payload, status: str = "ready") -> Action:
+    return make_action(
+        kind, payload, id=f"contoso-bikes/{kind.value}/{subject}", customer="contoso-bikes",
+        summary=f"{kind.value} {subject}", status=status,
     )  # fmt: skip
 
 
 ORDER = _action(
     Kind.ORDER_SUBSCRIPTION,
     "fabrikam-contosobikes-m365bp",
-    {"friendlyName": "fabrikam-contosobikes-m365bp", "productId": "CFQ7TTC0LCHC", "skuId": "0002", "quantity": 12,
-     "termDuration": "P1Y", "billingCycle": "monthly", "autoRenew": True, "country": "GB", "azurePlan": False},
+    payloads.OrderSubscription(
+        friendly_name="fabrikam-contosobikes-m365bp", product_id="CFQ7TTC0LCHC", sku_id="0002", quantity=12,
+        term_duration="P1Y", billing_cycle="monthly", auto_renew=True, country="GB", azure_plan=False,
+    ),
 )  # fmt: skip
 AZURE = _action(
     Kind.ORDER_SUBSCRIPTION,
     "fabrikam-contosobikes-azure",
-    {"friendlyName": "fabrikam-contosobikes-azure", "productId": "DZH318Z0BPS6", "skuId": "0001", "quantity": 1,
-     "termDuration": None, "billingCycle": "monthly", "country": "GB", "azurePlan": True},
+    payloads.OrderSubscription(
+        friendly_name="fabrikam-contosobikes-azure", product_id="DZH318Z0BPS6", sku_id="0001", quantity=1,
+        term_duration=None, billing_cycle="monthly", auto_renew=True, country="GB", azure_plan=True,
+    ),
 )  # fmt: skip
 
 
 def _seats(quantity: int) -> Action:
-    payload = {"subscriptionId": SUB_ID, "friendlyName": "fabrikam-contosobikes-m365bp", "set": {"quantity": quantity}}
+    payload = payloads.UpdateSubscription(
+        subscription_id=SUB_ID,
+        friendly_name="fabrikam-contosobikes-m365bp",
+        set=payloads.SubscriptionFields(quantity=quantity),
+    )
     return _action(Kind.UPDATE_SUBSCRIPTION, "fabrikam-contosobikes-m365bp", payload)
 
 
@@ -133,6 +144,20 @@ def test_added_seats_cost_what_is_left_of_the_term(repo: Repository) -> None:
 WINDOW_END = "2026-12-03T10:00:00+00:00"
 
 
+def _planned(repo: Repository, observation: Observation, now: dt.datetime, **declared: Any) -> Action:
+    """What the planner makes of the Business Premium subscription declared with ``declared`` changes."""
+    item = next(d for d in repo.customers if d.customer.metadata.name == "contoso-bikes")
+    sub = next(s for s in item.customer.spec.subscriptions if s.friendlyName == "fabrikam-contosobikes-m365bp")
+    opt_in = {"allowQuantityDecrease": True, "allowCancel": True}
+    config = repo.config.model_copy(update={"destructive": repo.config.destructive.model_copy(update=opt_in)})
+    observed = observation.customers["contoso-bikes"]
+    assert observed is not None and observed.subscriptions is not None
+    b = Builder("contoso-bikes")
+    plan_subscription(b, sub.model_copy(update=declared), observed.subscriptions[0], [], config, "GB", now)
+    (action,) = b.actions
+    return action
+
+
 @pytest.mark.parametrize(
     ("created_at", "blocked"),
     [
@@ -144,9 +169,10 @@ WINDOW_END = "2026-12-03T10:00:00+00:00"
 def test_the_decrease_window_flips_exactly_at_its_boundary(
     repo: Repository, created_at: dt.datetime, blocked: bool
 ) -> None:
-    priced = price_plan(_plan(_seats(10), created_at=created_at), repo, repo.customers, _observed(12, until=WINDOW_END),
-                        Sheet())  # fmt: skip
-    action = priced.action(_seats(10).id)
+    observed = _observed(12, until=WINDOW_END)
+    planned = _planned(repo, observed, created_at, quantity=10)
+    priced = price_plan(_plan(planned, created_at=created_at), repo, repo.customers, observed, Sheet())
+    action = priced.action(planned.id)
     if not blocked:
         assert (action.symbol.value, action.status) == ("~", "ready")
         assert action.money is not None and action.money.monthly_cost == Decimal("-36.20")
@@ -165,23 +191,16 @@ def test_seats_added_later_open_their_own_window(repo: Repository) -> None:
     """Partner Center's refundableQuantity: 3 seats added on 1 December can go until 8 December, the rest not."""
     observed = _observed(15, until=WINDOW_END, refundable=((3, "2026-12-08T09:00:00+00:00"),))
     when = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
-    three = price_plan(_plan(_seats(12), created_at=when), repo, repo.customers, observed, Sheet())
-    assert three.action(_seats(12).id).status == "ready"
-    four = price_plan(_plan(_seats(11), created_at=when), repo, repo.customers, observed, Sheet())
-    action = four.action(_seats(11).id)
+    assert _planned(repo, observed, when, quantity=12).status == "ready"
+    action = _planned(repo, observed, when, quantity=11)
     assert (action.symbol.value, action.status) == ("!", "blocked")
     assert action.reason is not None and "only 3 seat(s) are inside such a window now (removing 4)" in action.reason
     assert "the purchase window closed on 2026-12-03 10:00 UTC" in action.reason
 
 
 def test_a_cancellation_after_its_window_is_impossible(repo: Repository) -> None:
-    cancel = _action(
-        Kind.CANCEL_SUBSCRIPTION, "fabrikam-contosobikes-m365bp",
-        {"subscriptionId": SUB_ID, "friendlyName": "fabrikam-contosobikes-m365bp", "set": {"status": "deleted"}},
-    )  # fmt: skip
     late = dt.datetime(2026, 12, 4, tzinfo=dt.UTC)
-    priced = price_plan(_plan(cancel, created_at=late), repo, repo.customers, _observed(12, until=WINDOW_END), Sheet())
-    action = priced.action(cancel.id)
+    action = _planned(repo, _observed(12, until=WINDOW_END), late, status="cancelled", protected=False)
     assert (action.symbol.value, action.status) == ("!", "blocked")
     assert action.reason is not None and action.reason.startswith(
         "impossible: new commerce allows a cancellation only within 168 hours (7 days) of purchase or renewal; "

@@ -10,6 +10,7 @@ import pytest
 
 from cspsync.declarations import Repository, load_repository
 from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.plan import payloads
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Kind, Plan
 
@@ -126,7 +127,9 @@ def test_cancel_is_refused_without_the_config_opt_in(repo: Repository, tmp_path:
     allowed = _with_config(repo, allowCancel=True)
     cancel = next(a for a in _plan(allowed, observation).actions if a.kind is Kind.CANCEL_SUBSCRIPTION)
     assert cancel.status == "ready"
-    assert cancel.payload["set"] == {"status": "deleted"}
+    assert cancel.payload == payloads.CancelSubscription(
+        subscription_id=cancel.payload.subscription_id, friendly_name="fabrikam-contosobikes-m365bp"
+    )
 
 
 def test_a_changed_offer_or_billing_cycle_is_blocked_not_attempted(repo: Repository) -> None:

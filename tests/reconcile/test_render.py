@@ -5,11 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import cmarkgfm
 import jsonschema
 
-from cspsync.plan.model import SYMBOLS, Action, Change, CustomerPlan, Kind, Plan
+from cspsync.plan import payloads
+from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.schema import plan_schema, plan_schema_text
 from cspsync.render import render
 from cspsync.render.markdown import LIMIT, escape_inline
@@ -17,15 +19,27 @@ from cspsync.render.markdown import LIMIT, escape_inline
 REPO = Path(__file__).resolve().parents[2]
 
 
-def _action(customer: str, kind: Kind, summary: str, **kw: object) -> Action:
-    return Action(
-        id=f"{customer}/{kind.value}/{summary[-12:]}",
-        customer=customer,
-        kind=kind,
-        symbol=SYMBOLS[kind],
-        summary=summary,
-        **kw,
-    )  # type: ignore[arg-type]
+_BILLING = payloads.BillingDetails(
+    company_name="Contoso Bikes Ltd",
+    email="billing@contoso.example",
+    culture="en-GB",
+    language="en",
+    first_name="Amelia",
+    last_name="Hughes",
+    default_address=payloads.AddressDetails(country="GB"),
+)
+#: a payload for each kind these rendering tests use (renderers never read payloads)
+_PAYLOADS: dict[Kind, payloads.Payload] = {
+    Kind.CREATE_CUSTOMER: payloads.CreateCustomer(domain="c.onmicrosoft.com", billing_profile=_BILLING),
+    Kind.UPDATE_SUBSCRIPTION: payloads.UpdateSubscription(subscription_id="s1", friendly_name="sub"),
+    Kind.CANCEL_SUBSCRIPTION: payloads.CancelSubscription(subscription_id="s1", friendly_name="sub"),
+    Kind.AWAIT_ACCEPTANCE: payloads.AwaitAcceptance(domain="c.example"),
+}
+
+
+def _action(customer: str, kind: Kind, summary: str, **kw: Any) -> Action:
+    return make_action(kind, _PAYLOADS[kind], id=f"{customer}/{kind.value}/{summary[-12:]}", customer=customer,
+                       summary=summary, **kw)  # fmt: skip
 
 
 def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "fabrikam-contoso-m365") -> Plan:

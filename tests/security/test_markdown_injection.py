@@ -95,7 +95,9 @@ def hostile_plan(tmp_path: Path) -> Plan:
     limits = Limits(requests_per_second=10_000.0, burst=10_000)
     with PartnerCenterClient(transport=transport(app), tokens=StaticToken(), limits=limits) as client:
         observation = observe(client, repo.customers, strategy="list", full_scope=True)
-        return make_plan(repo, repo.customers, observation, target="emulator", correlation_id=client.correlation_id)
+        return make_plan(
+            repo, repo.customers, observation, target="emulator", correlation_id=client.correlation_id, priced=False
+        )
 
 
 def github_html(markdown: str) -> str:

@@ -1,0 +1,290 @@
+"""One handler per action kind, looked up in :data:`HANDLERS`: each does one action against Partner Center.
+
+Every handler first checks whether its effect already exists (the customer by domain, the agreement by
+contact, the subscription by friendly name — the natural keys of :mod:`cspsync.declarations.keys`), so an
+apply that was killed half-way is repaired by running it again. Handlers read their action's typed payload
+and nothing else of the declarations, except the invitation, which renders the customer file's template.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from pydantic import SecretStr
+
+from cspsync import secrets
+from cspsync.declarations.keys import contact_key, is_gone, subscription_key
+from cspsync.errors import CspsyncError, ThrottledError, TransientError
+from cspsync.invitations.ledger import ledger_entries
+from cspsync.invitations.sending import send_invitation
+from cspsync.partnercenter.models import (
+    Address,
+    BillingProfile,
+    CartLineItem,
+    CompanyProfileCreate,
+    CustomerAgreement,
+    CustomerCreateRequest,
+)
+from cspsync.plan import payloads
+from cspsync.plan.model import Action, Kind
+
+if TYPE_CHECKING:
+    from cspsync.apply.record import ActionResult
+    from cspsync.apply.run import Applier
+
+Handler = Callable[["Applier", Action, "ActionResult"], None]
+
+
+def billing_profile(wanted: payloads.BillingDetails, current: BillingProfile | None = None) -> BillingProfile:
+    """The declared billing profile on top of ``current`` (fields cspsync does not manage are kept)."""
+    address = wanted.default_address
+    base = current or BillingProfile()
+    return base.model_copy(
+        update={
+            "company_name": wanted.company_name or base.company_name,
+            "email": wanted.email,
+            "culture": wanted.culture,
+            "language": wanted.language,
+            "first_name": wanted.first_name,
+            "last_name": wanted.last_name,
+            "default_address": (base.default_address or Address()).model_copy(
+                update={
+                    "country": address.country,
+                    "address_line1": address.address_line1,
+                    "address_line2": address.address_line2,
+                    "city": address.city,
+                    "state": address.state,
+                    "postal_code": address.postal_code,
+                    "phone_number": address.phone_number,
+                    "first_name": wanted.first_name,
+                    "last_name": wanted.last_name,
+                }
+            ),
+        }
+    )
+
+
+def create_customer(applier: Applier, action: Action, result: ActionResult) -> None:
+    p = action.payload
+    assert isinstance(p, payloads.CreateCustomer)
+    client = applier.client
+    existing = client.find_customer_by_domain(p.domain)
+    directory = applier.credentials_dir()
+    if existing is not None:
+        applier.customer_ids[action.customer] = existing.id
+        result.status = "already-done"
+        result.details["tenantId"] = existing.id
+        stored = secrets.files_for(directory, action.customer)
+        secrets.mark_password_lost(directory, action.customer)
+        result.message = f"{p.domain} already exists as customer {existing.id}; adopted it" + (
+            f" (credentials stored earlier in {stored[-1]})"
+            if stored
+            else " (no stored credentials: its admin password was not captured by cspsync)"
+        )
+        return
+    request = CustomerCreateRequest(
+        company_profile=CompanyProfileCreate(
+            domain=p.domain, organization_registration_number=p.organization_registration_number
+        ),
+        billing_profile=billing_profile(p.billing_profile),
+        associated_partner_id=p.associated_partner_id or None,
+    )
+    secrets.mark_create_started(directory, action.customer, p.domain, applier.clock())
+    try:
+        created = client.create_customer(request)
+    except (TransientError, ThrottledError):
+        raise  # it may have landed: keep the marker so the next run says the password is lost
+    except BaseException:
+        secrets.clear_create_started(directory, action.customer)
+        raise
+    customer = created.customer
+    applier.customer_ids[action.customer] = customer.id
+    result.details["tenantId"] = customer.id
+    if created.credentials is not None:
+        path = secrets.store(
+            directory,
+            secrets.TenantCredentials(
+                customer=action.customer,
+                tenant_id=customer.id,
+                domain=p.domain,
+                user_name=f"{created.credentials.user_name}@{p.domain}",
+                password=SecretStr(created.credentials.password.get_secret_value()),
+                created_at=applier.clock(),
+            ),
+            applier.repo.config.credentials.ageRecipients,
+        )
+        secrets.clear_create_started(directory, action.customer)
+        result.details["credentials"] = str(path)
+        result.message = f"created tenant {p.domain} ({customer.id}); admin credentials encrypted to {path}"
+        return
+    result.message = f"created tenant {p.domain} ({customer.id}); the response carried no admin credentials"
+    if created.credentials_lost:
+        result.message += " (the create response was lost in transit: the password could not be captured)"
+        secrets.mark_password_lost(directory, action.customer)
+    else:
+        secrets.clear_create_started(directory, action.customer)
+
+
+def request_invitation(applier: Applier, action: Action, result: ActionResult) -> None:
+    p = action.payload
+    assert isinstance(p, payloads.RequestInvitation)
+    declared = next(d for d in applier.repo.customers if d.customer.metadata.name == action.customer)
+    earlier = ledger_entries(applier.workspace).get(action.customer)
+    if earlier is not None and not applier.resend and earlier.to.casefold() == p.to.casefold():
+        result.status = "already-done"
+        result.details.update(earlier.details())
+        result.message = (
+            f"invitation already sent to {earlier.to} on {earlier.sent.at[:10]} ({earlier.sent.message_id}); "
+            "apply --resend sends it again"
+        )
+        return
+    link = applier.client.relationship_request_link(p.indirect_reseller_id or None)
+    delivery, entry = send_invitation(
+        applier.repo,
+        declared,
+        link=link,
+        transport=applier.transport(),
+        workspace=applier.workspace,
+        when=applier.clock(),
+    )
+    result.details.update({**entry.details(), "link": link})
+    if delivery.by_hand:
+        result.message = f"invitation for {p.domain} written to {delivery.file}: send it to {delivery.to}"
+    else:
+        result.message = (
+            f"invitation for {p.domain} sent to {delivery.to} by {delivery.transport} "
+            f"({delivery.detail}, Message-ID {delivery.message_id})"
+        )
+
+
+def update_billing_profile(applier: Applier, action: Action, result: ActionResult) -> None:
+    p = action.payload
+    assert isinstance(p, payloads.UpdateBillingProfile)
+    if p.billing_profile is None:
+        raise CspsyncError(f"{action.id} has no billing profile to send (it was planned as blocked)")
+    customer_id = applier.customer_id(action)
+    current = applier.client.get_billing_profile(customer_id)
+    applier.client.update_billing_profile(customer_id, billing_profile(p.billing_profile, current))
+    result.message = "billing profile updated: " + ", ".join(c.field for c in action.changes)
+
+
+def create_agreement(applier: Applier, action: Action, result: ActionResult) -> None:
+    p = action.payload
+    assert isinstance(p, payloads.CreateAgreement)
+    customer_id = applier.customer_id(action)
+    wanted = contact_key(p.first_name, p.last_name, p.email, p.phone_number)
+    for agreement in applier.client.list_agreements(customer_id):
+        contact = agreement.primary_contact
+        if contact_key(contact.first_name, contact.last_name, contact.email, contact.phone_number) == wanted:
+            result.status = "already-done"
+            result.message = "the agreement is already recorded for this contact"
+            return
+    template = applier.agreement_template(p.type)
+    applier.client.create_agreement(
+        customer_id,
+        CustomerAgreement.model_validate(
+            {
+                "primaryContact": {
+                    "firstName": p.first_name,
+                    "lastName": p.last_name,
+                    "email": p.email,
+                    "phoneNumber": p.phone_number,
+                },
+                "dateAgreed": f"{p.date_agreed.isoformat()}T00:00:00Z",
+                "templateId": template,
+                "type": p.type,
+            }
+        ),
+    )
+    result.message = f"Microsoft Customer Agreement recorded for {p.first_name} {p.last_name}"
+
+
+def order_subscription(applier: Applier, action: Action, result: ActionResult) -> None:
+    p = action.payload
+    assert isinstance(p, payloads.OrderSubscription)
+    client = applier.client
+    customer_id = applier.customer_id(action)
+    wanted = subscription_key(p.friendly_name)
+    for sub in client.list_subscriptions(customer_id):
+        if subscription_key(sub.friendly_name) == wanted and not is_gone(sub.status):
+            result.status = "already-done"
+            result.details["subscriptionId"] = sub.id
+            result.message = f"{p.friendly_name} already exists ({sub.id})"
+            return
+    availabilities = client.availabilities(p.product_id, p.sku_id, p.country)
+    if not availabilities:
+        raise CspsyncError(f"{p.product_id}:{p.sku_id} is not available in {p.country} (Partner Center error 800070)")
+    chosen = availabilities[0]
+    if p.term_duration:
+        chosen = next((a for a in availabilities if any(t.duration == p.term_duration for t in a.terms)), chosen)
+    line = CartLineItem(
+        catalog_item_id=chosen.catalog_item_id or f"{p.product_id}:{p.sku_id}:{chosen.id}",
+        quantity=p.quantity,
+        billing_cycle=p.billing_cycle,
+        term_duration=p.term_duration,
+        friendly_name=p.friendly_name,
+    )
+    cart = client.create_cart(customer_id, [line])
+    checkout = client.checkout(customer_id, cart.id)
+    if checkout.order_errors:
+        error = checkout.order_errors[0]
+        raise CspsyncError(f"order for {p.friendly_name} failed: {error.code} {error.description}")
+    subscription_id = next(
+        (item.subscription_id for order in checkout.orders for item in order.line_items if item.subscription_id),
+        None,
+    )
+    if subscription_id is None:  # recovered checkout or slow provisioning: find it by name
+        subscription_id = next(
+            (
+                s.id
+                for s in client.list_subscriptions(customer_id)
+                if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)
+            ),
+            None,
+        )
+    result.details["subscriptionId"] = subscription_id
+    if subscription_id and not p.azure_plan and p.auto_renew is False:
+        sub = client.get_subscription(customer_id, subscription_id)
+        client.update_subscription(customer_id, sub.model_copy(update={"auto_renew_enabled": False}))
+    result.message = f"ordered {p.friendly_name} ({subscription_id or 'subscription id pending'})"
+
+
+def patch_subscription(applier: Applier, action: Action, result: ActionResult) -> None:
+    """Update, suspend and cancel are one PATCH of the whole subscription with the changed fields."""
+    p = action.payload
+    if isinstance(p, payloads.UpdateSubscription):
+        if p.subscription_id is None:
+            raise CspsyncError(f"{action.id} names no subscription (it was planned as blocked)")
+        subscription_id, update = p.subscription_id, p.set.model_dump(exclude_none=True)
+    elif isinstance(p, payloads.SuspendSubscription):
+        subscription_id, update = p.subscription_id, {"status": "suspended"}
+    elif isinstance(p, payloads.CancelSubscription):
+        subscription_id, update = p.subscription_id, {"status": "deleted"}
+    else:
+        raise TypeError(f"{action.kind} is not a subscription change")
+    customer_id = applier.customer_id(action)
+    sub = applier.client.get_subscription(customer_id, subscription_id)
+    applier.client.update_subscription(customer_id, sub.model_copy(update=update))
+    result.details["subscriptionId"] = subscription_id
+    result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
+
+
+_WIRE = {
+    "friendly_name": "friendlyName",
+    "quantity": "quantity",
+    "auto_renew_enabled": "autoRenewEnabled",
+    "status": "status",
+}
+
+#: every kind that apply runs; ``await-acceptance`` waits for a person and has no handler
+HANDLERS: dict[Kind, Handler] = {
+    Kind.CREATE_CUSTOMER: create_customer,
+    Kind.REQUEST_INVITATION: request_invitation,
+    Kind.UPDATE_BILLING_PROFILE: update_billing_profile,
+    Kind.CREATE_AGREEMENT: create_agreement,
+    Kind.ORDER_SUBSCRIPTION: order_subscription,
+    Kind.UPDATE_SUBSCRIPTION: patch_subscription,
+    Kind.SUSPEND_SUBSCRIPTION: patch_subscription,
+    Kind.CANCEL_SUBSCRIPTION: patch_subscription,
+}

@@ -1,0 +1,96 @@
+"""Every natural key and identity rule, written once: how a declaration is matched to what Partner Center has.
+
+cspsync keeps no state file: a customer is found by its tenant domain (or declared tenant id), a
+subscription by (customer, friendly name), an agreement by (customer, type, contact), a reseller by the
+name in cspsync.yaml. Validation, observation, the planner, apply, pricing and import all ask this module,
+so the rules cannot drift apart (two copies of "which statuses count as gone" once disagreed and made a
+disabled subscription re-order forever).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from cspsync.declarations.models import Config, CustomerFile, Reseller
+
+ONMICROSOFT = ".onmicrosoft.com"
+#: the Azure plan's product and SKU (Partner Center: "Create an Azure plan"; one per customer)
+AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
+AZURE_PLAN_SKU = "0001"
+
+#: subscription statuses that no longer hold their friendly name: a declaration with that name is ordered
+#: anew, and such a subscription is neither "unmanaged" nor a match (Partner Center: Subscription.status)
+GONE_STATUSES = frozenset({"deleted", "expired", "disabled", "cancelled"})
+
+
+def text(value: Any) -> str | None:
+    """Whitespace collapsed; empty is absent (Partner Center's own normal form of names)."""
+    if value is None:
+        return None
+    collapsed = " ".join(str(value).split())
+    return collapsed or None
+
+
+def folded(value: Any) -> str | None:
+    """:func:`text`, case-folded: how e-mail addresses, domains and names compare."""
+    t = text(value)
+    return t.casefold() if t is not None else None
+
+
+def phone(value: Any) -> str | None:
+    """Digits and a leading plus only: ``+44 20 7946 0000`` and ``+442079460000`` are one number."""
+    t = text(value)
+    if t is None:
+        return None
+    digits = re.sub(r"[^\d+]", "", t)
+    return digits or None
+
+
+def onmicrosoft_domain(prefix: str) -> str:
+    """The initial domain of a tenant created with ``prefix`` (lower case, as Partner Center returns it)."""
+    return f"{prefix}{ONMICROSOFT}".lower()
+
+
+def customer_domain(customer: CustomerFile) -> str | None:
+    """The tenant domain a customer file claims: ``<prefix>.onmicrosoft.com`` or the declared domain."""
+    tenant = customer.spec.tenant
+    if tenant.mode == "create":
+        return onmicrosoft_domain(tenant.domainPrefix)
+    return tenant.domain.lower() if tenant.domain else None
+
+
+def domain_key(domain: str | None) -> str | None:
+    return folded(domain)
+
+
+def tenant_key(tenant_id: str | None) -> str | None:
+    return tenant_id.strip().casefold() if tenant_id else None
+
+
+def subscription_key(friendly_name: str | None) -> str:
+    """A subscription's identity within its customer: its friendly name, whitespace- and case-blind."""
+    return folded(friendly_name) or ""
+
+
+def is_gone(status: str | None) -> bool:
+    """True for a subscription that no longer counts (cancelled, expired, disabled)."""
+    return (status or "").strip().lower() in GONE_STATUSES
+
+
+def contact_key(first_name: Any, last_name: Any, email: Any, phone_number: Any) -> tuple[str | None, ...]:
+    """Partner Center keeps one agreement record per contact: same names, e-mail and phone = same record."""
+    return folded(first_name), folded(last_name), folded(email), phone(phone_number)
+
+
+def reseller(config: Config, name: str | None) -> Reseller | None:
+    """The reseller of cspsync.yaml a customer file names (``spec.reseller``); None when none is named
+    or the name is unknown (validation reports an unknown name before any plan)."""
+    if not name:
+        return None
+    return next((r for r in config.partner.resellers if r.name == name), None)
+
+
+def reseller_tenant_id(config: Config, name: str | None) -> str | None:
+    found = reseller(config, name)
+    return found.tenantId if found is not None else None

@@ -1,0 +1,66 @@
+"""Collects one customer's actions while the planner walks its declaration."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from cspsync.plan.model import Action, Change, Kind, Status, Symbol, make_action
+from cspsync.plan.payloads import Payload
+
+WAITS_FOR_ACCEPTANCE = "waits until the customer accepts the reseller relationship"
+
+
+@dataclass
+class Builder:
+    """One customer's actions; ids are ``<customer>/<kind>[/<subject>]``, stable for the same input."""
+
+    name: str
+    actions: list[Action] = field(default_factory=list)
+
+    def add(
+        self,
+        kind: Kind,
+        summary: str,
+        payload: Payload,
+        *,
+        subject: str | None = None,
+        status: Status = "ready",
+        reason: str | None = None,
+        depends_on: Sequence[str] = (),
+        changes: Sequence[Change] = (),
+        warnings: Sequence[str] = (),
+        destructive: bool = False,
+        symbol: Symbol | None = None,
+    ) -> str:
+        action_id = f"{self.name}/{kind.value}" + (f"/{subject}" if subject else "")
+        self.actions.append(
+            make_action(
+                kind,
+                payload,
+                id=action_id,
+                customer=self.name,
+                summary=summary,
+                status=status,
+                reason=reason,
+                depends_on=tuple(depends_on),
+                changes=tuple(changes),
+                warnings=tuple(warnings),
+                destructive=destructive,
+                **({"symbol": symbol} if symbol is not None else {}),
+            )
+        )
+        return action_id
+
+    def status_after(self, depends_on: Sequence[str]) -> tuple[Status, str | None]:
+        """An action inherits waiting/blocked from what it depends on."""
+        by_id = {a.id: a for a in self.actions}
+        for dep in depends_on:
+            parent = by_id.get(dep)
+            if parent is None:
+                continue
+            if parent.kind is Kind.AWAIT_ACCEPTANCE or parent.status == "waiting":
+                return "waiting", WAITS_FOR_ACCEPTANCE
+            if parent.status in ("blocked", "refused"):
+                return "blocked", f"blocked by {parent.id}"
+        return "ready", None

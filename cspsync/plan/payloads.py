@@ -1,0 +1,137 @@
+"""What each kind of action needs to run, typed and closed: one model per action kind.
+
+The planner writes these from the declarations; apply reads them by attribute, never by key. A saved plan
+is parsed into them (unknown or missing fields are refused), and ``apply PLAN.json`` still re-plans and
+applies only when the fresh actions equal the saved ones, so a hand-edited payload can never run.
+No payload ever holds a secret.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from cspsync.declarations.models import CustomerSpec
+
+
+class Payload(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class AddressDetails(Payload):
+    address_line1: str | None = None
+    address_line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    postal_code: str | None = None
+    country: str
+    phone_number: str | None = None
+
+
+class BillingDetails(Payload):
+    """The billing profile as the customer file writes it (what is sent to Partner Center)."""
+
+    company_name: str
+    email: str
+    culture: str
+    language: str
+    first_name: str
+    last_name: str
+    default_address: AddressDetails
+
+    @classmethod
+    def declared(cls, spec: CustomerSpec) -> BillingDetails:
+        company = spec.company
+        address = company.address
+        contact = company.primaryContact
+        return cls(
+            company_name=company.name,
+            email=company.billingEmail,
+            culture=company.culture,
+            language=company.language,
+            first_name=contact.firstName,
+            last_name=contact.lastName,
+            default_address=AddressDetails(
+                address_line1=address.addressLine1,
+                address_line2=address.addressLine2,
+                city=address.city,
+                state=address.state,
+                postal_code=address.postalCode,
+                country=address.country,
+                phone_number=contact.phone,
+            ),
+        )
+
+
+class CreateCustomer(Payload):
+    domain: str
+    billing_profile: BillingDetails
+    organization_registration_number: str | None = None
+    #: the indirect reseller's tenant id (``associatedPartnerId``), for a customer of a reseller
+    associated_partner_id: str | None = None
+
+
+class RequestInvitation(Payload):
+    domain: str
+    to: str
+    indirect_reseller_id: str | None = None
+    #: an invitation was sent before (``--resend`` or a changed address)
+    resend: bool = False
+
+
+class AwaitAcceptance(Payload):
+    domain: str | None = None
+    tenant_id: str | None = None
+
+
+class UpdateBillingProfile(Payload):
+    billing_profile: BillingDetails | None = None  # None: blocked (a country change), nothing to send
+
+
+class CreateAgreement(Payload):
+    type: Literal["MicrosoftCustomerAgreement"]
+    first_name: str
+    last_name: str
+    email: str
+    phone_number: str | None = None
+    date_agreed: dt.date
+
+
+class OrderSubscription(Payload):
+    friendly_name: str
+    product_id: str
+    sku_id: str
+    quantity: int
+    term_duration: str | None = None  # P1M | P1Y | P3Y; None for the Azure plan
+    billing_cycle: str
+    auto_renew: bool
+    #: the customer's market: the catalog is read for it
+    country: str
+    azure_plan: bool = False
+
+
+class SubscriptionFields(Payload):
+    """The fields an update sets; absent fields are left as Partner Center has them."""
+
+    friendly_name: str | None = None
+    quantity: int | None = None
+    auto_renew_enabled: bool | None = None
+    status: Literal["active", "suspended", "deleted"] | None = None
+
+
+class UpdateSubscription(Payload):
+    subscription_id: str | None = None  # None: blocked, nothing to send
+    friendly_name: str
+    set: SubscriptionFields = SubscriptionFields()
+
+
+class SuspendSubscription(Payload):
+    subscription_id: str
+    friendly_name: str
+
+
+class CancelSubscription(Payload):
+    subscription_id: str
+    friendly_name: str

@@ -1,0 +1,101 @@
+"""A saved plan is a contract: ``apply PLAN.json`` re-plans and applies only an identical set of actions.
+
+The saved file is parsed into the typed plan (unknown or missing fields refused), then compared with a
+fresh plan made from the same declarations against the current Partner Center: target, declarations,
+observed state, and **every action, field by field** (payloads included). Any difference is refused and
+shown, so a hand-edited quantity, product, suspend or e-mail can never run. The figures that depend only
+on the clock (until when a new order could still be cancelled) are left out of the comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from cspsync.declarations import Declared
+from cspsync.errors import PlanError
+from cspsync.plan.build import declarations_fingerprint
+from cspsync.plan.digest import actions_digest, reviewed_form
+from cspsync.plan.model import FORMAT_VERSION, Action, Plan
+
+REPLAN = "run `cspsync plan --out FILE` again and review the new plan"
+
+
+def load_saved_plan(path: Path) -> Plan:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise PlanError(f"cannot read saved plan {path}: {err.strerror}") from None
+    try:
+        plan = Plan.from_json(text)
+    except ValueError as err:
+        first = str(err).splitlines()[0]
+        raise PlanError(
+            f"{path} is not a cspsync plan ({first})", hint="make one with `cspsync plan --out FILE`"
+        ) from None
+    if plan.observed_fingerprint.startswith("merged:"):
+        raise PlanError(
+            f"{path} merges shard plans for review; it cannot be applied as one",
+            hint="apply each shard's own plan file (cspsync apply plan-I.json), as the CI matrix does",
+        )
+    if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        raise PlanError(f"{path} has plan format {plan.format_version}; this cspsync reads {FORMAT_VERSION}")
+    if plan.actions_digest is not None and plan.actions_digest != actions_digest(plan.actions):
+        raise PlanError(
+            f"{path} was edited after it was made: its actions do not match the digest it carries",
+            hint=REPLAN,
+        )
+    return plan
+
+
+def _differences(saved: Sequence[Action], fresh: Sequence[Action]) -> list[str]:
+    lines: list[str] = []
+    saved_by_id = {a.id: a for a in saved}
+    fresh_by_id = {a.id: a for a in fresh}
+    for action_id in saved_by_id.keys() - fresh_by_id.keys():
+        lines.append(f"{action_id}: in the saved plan, not in a plan made now")
+    for action_id in fresh_by_id.keys() - saved_by_id.keys():
+        lines.append(f"{action_id}: in a plan made now, not in the saved plan")
+    for action_id in saved_by_id.keys() & fresh_by_id.keys():
+        before, after = reviewed_form(saved_by_id[action_id]), reviewed_form(fresh_by_id[action_id])
+        for field in _changed_fields(before, after):
+            lines.append(f"{action_id}: {field} differs")
+    if not lines and [a.id for a in saved] != [a.id for a in fresh]:
+        lines.append("the actions are in another order")
+    return sorted(lines)
+
+
+def _changed_fields(before: Any, after: Any, prefix: str = "") -> list[str]:
+    if isinstance(before, dict) and isinstance(after, dict):
+        found: list[str] = []
+        for key in sorted(before.keys() | after.keys()):
+            found += _changed_fields(before.get(key), after.get(key), f"{prefix}{key}.")
+        return found
+    return [] if before == after else [prefix.rstrip(".")]
+
+
+def check_saved_plan(saved: Plan, fresh: Plan, declared: Sequence[Declared]) -> None:
+    """Refuse ``saved`` unless a plan made now from ``declared`` is the same, action by action."""
+    if saved.target != fresh.target:
+        raise PlanError(f"the saved plan is for the {saved.target}, not the {fresh.target}")
+    if saved.partner_tenant_id != fresh.partner_tenant_id:
+        raise PlanError(
+            f"the saved plan is for partner tenant {saved.partner_tenant_id}, cspsync.yaml names "
+            f"{fresh.partner_tenant_id}"
+        )
+    if saved.declarations_fingerprint != declarations_fingerprint(declared):
+        raise PlanError("the declarations changed since the plan was made, so it is not what was reviewed", hint=REPLAN)
+    if saved.observed_fingerprint != fresh.observed_fingerprint:
+        raise PlanError(
+            "Partner Center changed since the plan was made (its observed state differs), so the plan is stale",
+            hint=REPLAN,
+        )
+    differences = _differences(saved.actions, fresh.actions)
+    if differences:
+        shown = "\n".join(f"  {line}" for line in differences[:20])
+        more = f"\n  … and {len(differences) - 20} more" if len(differences) > 20 else ""
+        raise PlanError(
+            "the saved plan's actions are not what a plan made now would do, so it is not applied:\n" + shown + more,
+            hint=REPLAN,
+        )

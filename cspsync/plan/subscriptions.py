@@ -1,0 +1,256 @@
+"""One declared subscription against what Partner Center has: order it, update it, suspend or cancel it.
+
+Destructive changes (a seat decrease, a suspension, a cancellation) are only ``ready`` when both the
+declaration and cspsync.yaml opt in, and only while new commerce still allows them (the 168-hour
+windows of :mod:`cspsync.pricing.windows`); otherwise the plan says why instead of failing at apply.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from cspsync.declarations import Declared
+from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, is_gone, subscription_key
+from cspsync.declarations.models import Config, LicenseOffer, Subscription
+from cspsync.observe.state import ObservedCustomer, ObservedSubscription
+from cspsync.plan import payloads
+from cspsync.plan.builder import Builder
+from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
+from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
+from cspsync.pricing.windows import cancellation_window, reduction_window
+
+BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
+
+
+def offer_ids(subscription: Subscription) -> tuple[str, str]:
+    if isinstance(subscription.offer, LicenseOffer):
+        return subscription.offer.productId, subscription.offer.skuId
+    return AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU
+
+
+def offer_label(subscription: Subscription) -> str:
+    if isinstance(subscription.offer, LicenseOffer):
+        return f"{subscription.offer.productId}:{subscription.offer.skuId}"
+    return "Azure plan"
+
+
+def match(declared: Subscription, observed: tuple[ObservedSubscription, ...] | None) -> ObservedSubscription | None:
+    """The live subscription that holds the declared friendly name (apply uses the same rule)."""
+    wanted = subscription_key(declared.friendlyName)
+    return next(
+        (s for s in observed or () if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)), None
+    )
+
+
+def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unmanaged]:
+    """Live subscriptions of a declared customer that no declaration names: reported, never touched."""
+    if observed is None or not observed.subscriptions:
+        return []
+    names = {subscription_key(s.friendlyName) for s in declared.customer.spec.subscriptions}
+    return [
+        Unmanaged(
+            customer=declared.customer.metadata.name,
+            kind="subscription",
+            name=s.friendly_name,
+            detail=f"{s.quantity} × {s.offer_id}, {s.status}",
+        )
+        for s in observed.subscriptions
+        if subscription_key(s.friendly_name) not in names and not is_gone(s.status)
+    ]
+
+
+def plan_subscription(
+    b: Builder,
+    sub: Subscription,
+    actual: ObservedSubscription | None,
+    deps: list[str],
+    config: Config,
+    country: str,
+    now: dt.datetime,
+) -> None:
+    if actual is None:
+        if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
+            _order(b, sub, deps, country)
+        return
+    product, _ = offer_ids(sub)
+    label = offer_label(sub)
+    base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
+    if not actual.offer_id.upper().startswith(product.upper()):
+        b.add(
+            Kind.UPDATE_SUBSCRIPTION,
+            f"subscription {sub.friendlyName} is {actual.offer_id}, declared {label}",
+            base,
+            subject=sub.friendlyName,
+            status="blocked",
+            reason="a subscription's product cannot be changed in place; declare the new offer under a new "
+            "friendly name (and cancel the old one within its window if needed)",
+        )
+        return
+    azure_plan = sub.offer == "azure-plan"
+    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
+    blocked: list[str] = []
+    if not azure_plan:
+        if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
+            blocked.append(
+                f"billing cycle is {actual.billing_cycle}, declared {sub.billingCycle}: Partner Center cannot change "
+                "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term instructions"
+            )
+        if actual.term and sub.term and actual.term != sub.term:
+            blocked.append(f"term is {actual.term}, declared {sub.term}: a term changes only at renewal")
+    if blocked:
+        b.add(
+            Kind.UPDATE_SUBSCRIPTION,
+            f"update subscription {sub.friendlyName}",
+            base,
+            subject=sub.friendlyName,
+            status="blocked",
+            reason="; ".join(blocked),
+        )
+        return
+    status_change = next((c for c in changes if c.field == "status"), None)
+    other = [c for c in changes if c.field != "status"]
+    if other:
+        _update(b, sub, actual, other, deps, config, base, now)
+    if status_change is not None:
+        _status_change(b, sub, actual, status_change, config, now)
+
+
+def _order(b: Builder, sub: Subscription, deps: list[str], country: str) -> None:
+    product, sku = offer_ids(sub)
+    azure_plan = sub.offer == "azure-plan"
+    status, reason = b.status_after(deps)
+    terms = ""
+    quantity = ""
+    if not azure_plan:
+        renew = "on" if sub.autoRenew else "off"
+        terms = f" ({sub.term}, billed {BILLED[sub.billingCycle]}, auto-renew {renew})"
+        quantity = f"{sub.quantity} × "
+    b.add(
+        Kind.ORDER_SUBSCRIPTION,
+        f"order {sub.friendlyName}: {quantity}{offer_label(sub)}{terms}",
+        payloads.OrderSubscription(
+            friendly_name=sub.friendlyName,
+            product_id=product,
+            sku_id=sku,
+            quantity=sub.quantity,
+            term_duration=sub.term,
+            billing_cycle=sub.billingCycle,
+            auto_renew=sub.autoRenew,
+            country=country,
+            azure_plan=azure_plan,
+        ),
+        subject=sub.friendlyName,
+        status=status,
+        reason=reason,
+        depends_on=deps,
+    )
+
+
+_SET_FIELDS = {
+    "friendlyName": "friendly_name",
+    "quantity": "quantity",
+    "autoRenewEnabled": "auto_renew_enabled",
+    "status": "status",
+}
+
+
+def _fields(changes: list[Change]) -> payloads.SubscriptionFields:
+    return payloads.SubscriptionFields(**{_SET_FIELDS[c.field]: c.after for c in changes})
+
+
+def _update(
+    b: Builder,
+    sub: Subscription,
+    actual: ObservedSubscription,
+    other: list[Change],
+    deps: list[str],
+    config: Config,
+    base: payloads.UpdateSubscription,
+    now: dt.datetime,
+) -> None:
+    status: Status = "ready"
+    reason = None
+    symbol = None
+    decrease = next((c for c in other if c.field == "quantity" and c.after < c.before), None)
+    if decrease is not None and not config.destructive.allowQuantityDecrease:
+        status, reason = (
+            "refused",
+            f"quantity decrease {decrease.before} → {decrease.after} needs "
+            "destructive.allowQuantityDecrease: true in cspsync.yaml",
+        )
+    wait_status, wait_reason = b.status_after(deps)
+    if wait_status != "ready" and status == "ready":
+        status, reason = wait_status, wait_reason
+    if decrease is not None:
+        window = reduction_window(actual, decrease.before - decrease.after, now)
+        if not window.possible:
+            status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
+    b.add(
+        Kind.UPDATE_SUBSCRIPTION,
+        f"update subscription {sub.friendlyName}",
+        base.model_copy(update={"set": _fields(other)}),
+        subject=sub.friendlyName,
+        status=status,
+        reason=reason,
+        changes=other,
+        destructive=decrease is not None,
+        symbol=symbol,
+    )
+
+
+def _status_change(
+    b: Builder, sub: Subscription, actual: ObservedSubscription, change: Change, config: Config, now: dt.datetime
+) -> None:
+    target = change.after
+    if target == "active":
+        b.add(
+            Kind.UPDATE_SUBSCRIPTION,
+            f"reactivate subscription {sub.friendlyName}",
+            payloads.UpdateSubscription(
+                subscription_id=actual.id,
+                friendly_name=sub.friendlyName,
+                set=payloads.SubscriptionFields(status="active"),
+            ),
+            subject=f"{sub.friendlyName}/status",
+            changes=[change],
+        )
+        return
+    cancel = target == "deleted"
+    allowed = config.destructive.allowCancel if cancel else config.destructive.allowSuspend
+    option = "allowCancel" if cancel else "allowSuspend"
+    verb = "cancel" if cancel else "suspend"
+    status: Status = "ready"
+    reason = None
+    symbol = None
+    if sub.protected:
+        status, reason = "refused", f"{sub.friendlyName} is protected: set protected: false on it to {verb} it"
+    elif not allowed:
+        status, reason = "refused", f"{verb} needs destructive.{option}: true in cspsync.yaml"
+    if cancel:
+        window = cancellation_window(actual, now)
+        if not window.possible:
+            status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
+    summary = f"{verb} subscription {sub.friendlyName} ({actual.quantity} × {actual.offer_id})"
+    if cancel:
+        b.add(
+            Kind.CANCEL_SUBSCRIPTION,
+            summary,
+            payloads.CancelSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
+            subject=sub.friendlyName,
+            status=status,
+            reason=reason,
+            changes=[change],
+            destructive=True,
+            symbol=symbol,
+        )
+    else:
+        b.add(
+            Kind.SUSPEND_SUBSCRIPTION,
+            summary,
+            payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
+            subject=sub.friendlyName,
+            status=status,
+            reason=reason,
+            changes=[change],
+            destructive=True,
+        )

@@ -1,0 +1,153 @@
+"""The tenant link of one customer: create a tenant, invite an existing one and wait, or adopt by id."""
+
+from __future__ import annotations
+
+from cspsync.declarations import Declared
+from cspsync.declarations.keys import onmicrosoft_domain, reseller
+from cspsync.declarations.models import Config
+from cspsync.invitations.schedule import next_reminder_at, times
+from cspsync.observe.state import Observation, ObservedCustomer, SentInvitation
+from cspsync.plan import payloads
+from cspsync.plan.builder import Builder
+from cspsync.plan.model import CustomerState, Kind, Status
+
+#: address validation statuses Partner Center treats as a deliverable address
+VERIFIED = ("VerifiedShippable", "Verified")
+
+
+def plan_tenant(
+    b: Builder,
+    declared: Declared,
+    observed: ObservedCustomer | None,
+    observation: Observation,
+    config: Config,
+) -> tuple[list[str], CustomerState, str | None]:
+    """Actions that establish the tenant link; returns (dependencies for later actions, state, note)."""
+    if observed is not None:
+        return [], "linked", None
+    tenant = declared.customer.spec.tenant
+    if tenant.mode == "create":
+        return _create(b, declared, observation, config)
+    if tenant.mode == "invite":
+        return _invite(b, declared, observation.sent_invitations.get(b.name), config)
+    action = b.add(
+        Kind.AWAIT_ACCEPTANCE,
+        f"adopt existing tenant {tenant.tenantId}",
+        payloads.AwaitAcceptance(tenant_id=tenant.tenantId),
+        status="blocked",
+        reason=(
+            f"tenant {tenant.tenantId} is not in your Partner Center customer list; an existing relationship "
+            "cannot be adopted until it exists: use tenant.mode: invite to request it"
+        ),
+    )
+    return [action], "missing", None
+
+
+def _create(
+    b: Builder, declared: Declared, observation: Observation, config: Config
+) -> tuple[list[str], CustomerState, str | None]:
+    spec = declared.customer.spec
+    assert spec.tenant.mode == "create"
+    domain = onmicrosoft_domain(spec.tenant.domainPrefix)
+    status: Status = "ready"
+    reason = None
+    if observation.domain_available.get(b.name) is False:
+        status, reason = (
+            "blocked",
+            f"{domain} is already taken by another tenant; choose another tenant.domainPrefix "
+            "(the prefix is permanent)",
+        )
+    warnings = []
+    address = observation.address_status.get(b.name)
+    if address and address[0] not in VERIFIED:
+        warnings.append(f"address validation: {address[0]}" + (f" ({address[1]})" if address[1] else ""))
+    found = reseller(config, spec.reseller)
+    summary = f"create customer {spec.company.name} with new tenant {domain}"
+    if found is not None:
+        summary += f" for reseller {found.name}"
+    action = b.add(
+        Kind.CREATE_CUSTOMER,
+        summary,
+        payloads.CreateCustomer(
+            domain=domain,
+            billing_profile=payloads.BillingDetails.declared(spec),
+            organization_registration_number=spec.company.organizationRegistrationNumber,
+            associated_partner_id=found.tenantId if found is not None else None,
+        ),
+        status=status,
+        reason=reason,
+        warnings=warnings,
+    )
+    return [action], "new", None
+
+
+def _invite(
+    b: Builder, declared: Declared, sent: SentInvitation | None, config: Config
+) -> tuple[list[str], CustomerState, str | None]:
+    spec = declared.customer.spec
+    tenant = spec.tenant
+    assert tenant.mode == "invite"
+    found = reseller(config, spec.reseller)
+    deps: list[str] = []
+    note = None
+    readdressed = sent is not None and sent.to.casefold() != tenant.invitationEmail.casefold()
+    if sent is None or sent.resend or readdressed:
+        summary = f"request a reseller relationship: invitation to {tenant.invitationEmail} for {tenant.domain}"
+        if sent is not None:
+            summary += (
+                f" (again: the one of {sent.sent_at[:10]} went to {sent.to})"
+                if readdressed
+                else f" (again: --resend; first sent on {sent.sent_at[:10]})"
+            )
+        warnings = []
+        if config.invitations.transport == "outbox":
+            warnings.append(
+                "no mail transport is configured (invitations.transport: outbox): apply writes the message to "
+                f"outbox/{b.name}.eml in the state folder (.cspsync/) and a person must send it"
+            )
+        deps.append(
+            b.add(
+                Kind.REQUEST_INVITATION,
+                summary,
+                payloads.RequestInvitation(
+                    domain=tenant.domain,
+                    to=tenant.invitationEmail,
+                    indirect_reseller_id=found.tenantId if found is not None else None,
+                    resend=sent is not None,
+                ),
+                warnings=warnings,
+            )
+        )
+    else:
+        note = invitation_note(sent, config)
+    wait = b.add(
+        Kind.AWAIT_ACCEPTANCE,
+        f"wait for a global admin of {tenant.domain} to accept the reseller relationship",
+        payloads.AwaitAcceptance(domain=tenant.domain),
+        status="waiting",
+        reason="Partner Center shows the customer once the invitation is accepted; then run plan again",
+        depends_on=deps,
+    )
+    return [wait], "waiting", note
+
+
+def invitation_note(sent: SentInvitation, config: Config) -> str:
+    """``invitation sent to X on D by smtp; waiting since D, reminded N times; next reminder on D``."""
+    how = (
+        f"via the outbox ({sent.file or '.cspsync/outbox/'}: to be sent by hand)"
+        if sent.delivery == "outbox"
+        else f"by {sent.delivery}"
+    )
+    note = (
+        f"invitation sent to {sent.to} on {sent.sent_at[:10]} {how}; waiting since {sent.sent_at[:10]}, "
+        f"reminded {times(sent.reminders)}"
+    )
+    settings = config.invitations
+    due = next_reminder_at(
+        sent.sent_at, sent.reminder_times, after_days=settings.reminderAfterDays, max_reminders=settings.maxReminders
+    )
+    if due is not None:
+        note += f"; next reminder on {due.date().isoformat()} (cspsync invitations remind)"
+    elif settings.maxReminders:
+        note += f" (no reminders left: invitations.maxReminders is {settings.maxReminders})"
+    return note
