@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from cspsync.pricing.pricebook import OfferKey  # noqa: E402
+from cspsync.declarations.pricebooks import OfferKey  # noqa: E402
 from cspsync.pricing.pricesheet import COLUMNS, parse_sheet  # noqa: E402
 
 TERMS = (("P1M", "Monthly"), ("P1Y", "Monthly"), ("P1Y", "Annual"), ("P3Y", "Monthly"), ("P3Y", "Annual"),

@@ -18,9 +18,9 @@ from cspsync.observe.read import Strategy, observe
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
 from cspsync.plan.model import Plan, Target
+from cspsync.plan.money import CostSource
 from cspsync.plan.saved import check_saved_plan, load_saved_plan
 from cspsync.pricing import price_sheets
-from cspsync.pricing.annotate import CostSource
 from cspsync.secrets import credentials_directory, interrupted_creates
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace

@@ -17,7 +17,7 @@ from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.plan.model import Kind, Plan
-from cspsync.pricing.totals import refuse_over_budget
+from cspsync.plan.totals import refuse_over_budget
 from cspsync.render import render
 from cspsync.secrets import parse_recipients, refuse_demo_key_for_real_target
 from cspsync.workspace import Workspace

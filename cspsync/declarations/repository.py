@@ -211,7 +211,7 @@ def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | 
     documents = [(document, customer) for _, document, customer in parsed]
     for index, finding in cross_file_findings(documents):
         problems.append(documents[index][0].problem(finding))
-    from cspsync.pricing.rules import pricing_problems  # pricing builds on declarations: imported late
+    from cspsync.declarations.pricebook_rules import pricing_problems  # pricing builds on declarations: imported late
 
     problems.extend(pricing_problems(config_file.parent, documents))
     repository = None

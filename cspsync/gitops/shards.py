@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from cspsync.errors import PlanError
 from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, Unmanaged
-from cspsync.pricing.totals import by_currency, counted
+from cspsync.plan.totals import by_currency, counted
 
 
 def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:

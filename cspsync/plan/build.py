@@ -18,6 +18,7 @@ from cspsync import __version__
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import customer_domain
 from cspsync.declarations.models import Config
+from cspsync.declarations.pricebooks import Pricebook
 from cspsync.observe.association import findings_for
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
@@ -25,10 +26,9 @@ from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
 from cspsync.plan.diff import agreement_matches, as_written, billing_fields, changes_between, normalise_billing
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
+from cspsync.plan.money import CostSource, price_plan
 from cspsync.plan.subscriptions import match, plan_subscription, unmanaged
 from cspsync.plan.tenant import plan_tenant
-from cspsync.pricing.annotate import CostSource, price_plan
-from cspsync.pricing.pricebook import Pricebook
 
 __all__ = ["WAITS_FOR_ACCEPTANCE", "DeletedDeclaration", "declarations_fingerprint", "make_plan", "plan_customer"]
 

@@ -2,7 +2,7 @@
 
 Destructive changes (a seat decrease, a suspension, a cancellation) are only ``ready`` when both the
 declaration and cspsync.yaml opt in, and only while new commerce still allows them (the 168-hour
-windows of :mod:`cspsync.pricing.windows`); otherwise the plan says why instead of failing at apply.
+windows of :mod:`cspsync.plan.windows`); otherwise the plan says why instead of failing at apply.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
 from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
-from cspsync.pricing.windows import cancellation_window, reduction_window
+from cspsync.plan.windows import cancellation_window, reduction_window
 
 BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
 

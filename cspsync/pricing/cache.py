@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Callable, Collection, Iterable
 from pathlib import Path
 
-from cspsync.pricing.pricebook import OfferKey
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.pricing.pricesheet import ZIP_MAGIC, PriceSheetError, PriceSheetIndex, parse_sheet
 
 VIEW = "updatedlicensebased"

@@ -28,8 +28,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO
 
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.errors import PartnerCenterError
-from cspsync.pricing.pricebook import OfferKey
 
 ZIP_MAGIC = b"PK\x03\x04"
 #: BillingPlan values and the months one UnitPrice covers

@@ -13,8 +13,8 @@ import html
 import re
 from decimal import Decimal
 
+from cspsync.currency import format_money
 from cspsync.plan.model import Action, CustomerPlan, Plan, Symbol
-from cspsync.pricing.currency import format_money
 from cspsync.render import money
 from cspsync.render.words import change_line, headline, summary_line
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from cspsync.currency import format_money
 from cspsync.plan.model import Action, BudgetCheck, CustomerPlan, Kind, Money, Plan, Totals
-from cspsync.pricing.currency import format_money
-from cspsync.pricing.windows import show_instant
+from cspsync.plan.windows import show_instant
 
 BILLED = {"monthly": "billed monthly", "annual": "billed annually", "triennial": "billed every 3 years"}
 

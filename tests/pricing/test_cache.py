@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from freezegun import freeze_time
 
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.errors import TransientError
 from cspsync.pricing.cache import PriceSheetCache
-from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetError
 
 from .conftest import row, sheet_text, zipped

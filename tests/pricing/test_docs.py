@@ -11,10 +11,10 @@ from click.testing import CliRunner
 from cspsync.cli import cli
 from cspsync.declarations import Repository
 from cspsync.declarations.models import Budget
+from cspsync.declarations.pricebooks import PricebookFile
 from cspsync.declarations.schema import is_valid, load_schema
 from cspsync.observe.state import Observation
-from cspsync.pricing import price_plan
-from cspsync.pricing.pricebook import PricebookFile
+from cspsync.plan.money import price_plan
 from cspsync.render import render
 
 from .conftest import REPO

@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 
 from cspsync.declarations import Repository
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.errors import RequestRejectedError
 from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
+from cspsync.plan.money import price_plan
 from cspsync.plan.subscriptions import plan_subscription
-from cspsync.pricing import price_plan
-from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
 
 from .conftest import row, sheet_text

@@ -10,12 +10,12 @@ from pathlib import Path
 import httpx
 import pytest
 
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.emulator import EmulatorApp, serve, transport
 from cspsync.errors import AuthenticationError, RequestRejectedError
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.pricing.cache import PriceSheetCache
-from cspsync.pricing.pricebook import OfferKey
 from cspsync.pricing.pricesheet import ZIP_MAGIC, parse_sheet
 
 NOW = dt.datetime(2026, 11, 26, 10, 0, tzinfo=dt.UTC)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from cspsync.pricing.currency import format_money, market_currency, round_money
-from cspsync.pricing.pricebook import OfferKey, Pricebook, PricebookFile
+from cspsync.currency import format_money, market_currency, round_money
+from cspsync.declarations.pricebooks import OfferKey, Pricebook, PricebookFile
 
 E3 = OfferKey("CFQ7TTC0LFLX", "0001", "P1Y", "monthly")
 

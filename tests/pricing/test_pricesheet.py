@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cspsync.pricing.pricebook import OfferKey
+from cspsync.declarations.pricebooks import OfferKey
 from cspsync.pricing.pricesheet import PriceSheetError, parse_sheet
 
 from .conftest import HEADER, PUBLISHED_ROW, row, sheet_text, zipped

@@ -9,8 +9,8 @@ import jsonschema_rs
 import pytest
 from pydantic import ValidationError
 
+from cspsync.declarations.pricebooks import PricebookFile
 from cspsync.declarations.schema import is_valid, load_schema
-from cspsync.pricing.pricebook import PricebookFile
 
 BASE: dict[str, Any] = {"apiVersion": "cspsync.io/v1", "kind": "Pricebook", "name": "retail-gbp", "currency": "GBP"}
 

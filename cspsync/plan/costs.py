@@ -14,11 +14,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from cspsync.currency import round_money
+from cspsync.declarations.pricebooks import OfferKey, Resolution
 from cspsync.plan.model import Commitment, Money
-from cspsync.pricing.currency import round_money
-from cspsync.pricing.pricebook import OfferKey, Resolution
+from cspsync.plan.windows import WINDOW
 from cspsync.pricing.pricesheet import SheetPrice
-from cspsync.pricing.windows import WINDOW
 
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
 _MONTHS = Decimal("0.01")

@@ -13,10 +13,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 
+from cspsync.currency import round_money
 from cspsync.declarations.models import Budget
 from cspsync.errors import ApplyError
 from cspsync.plan.model import Action, BudgetCheck, Money, Plan, Totals
-from cspsync.pricing.currency import round_money
 
 COUNTED = ("ready", "waiting")
 

@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, ValidationError, model_validator
 
+from cspsync.currency import round_money
 from cspsync.declarations.load import Document, read_document
 from cspsync.declarations.models import ProductId, SkuId, Slug, Strict
 from cspsync.declarations.problems import Finding, Problem
 from cspsync.declarations.schema import is_valid, schema_findings
-from cspsync.pricing.currency import round_money
 
 PRICEBOOK_DIR = "pricebooks"
 SUFFIXES = (".yaml", ".yml")
@@ -185,7 +185,8 @@ def parse_pricebook(path: Path, file: str) -> tuple[Document | None, PricebookFi
 def load_pricebooks(root: Path) -> dict[str, Pricebook]:
     """Every valid pricebook under ``root/pricebooks`` by name (the first file wins a duplicate name).
 
-    Invalid files are left out here; ``cspsync validate`` (see :mod:`cspsync.pricing.rules`) reports them.
+    Invalid files are left out here; ``cspsync validate`` reports them
+    (:mod:`cspsync.declarations.pricebook_rules`).
     """
     books: dict[str, Pricebook] = {}
     for path in pricebook_files(root):

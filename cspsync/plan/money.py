@@ -1,7 +1,7 @@
 """Money on a plan: what each change costs, totals and budget checks.
 
 :func:`cspsync.plan.build.make_plan` calls it as its last step; it changes no decision of the planner (the
-new-commerce windows are the planner's rule, :mod:`cspsync.pricing.windows`), it only adds figures and
+new-commerce windows are the planner's rule, :mod:`cspsync.plan.windows`), it only adds figures and
 says until when a decrease or cancellation is still possible. Costs come from the
 markets' price sheets (one parse per market, of the rows the plan needs), prices from the customers'
 pricebooks. A price sheet that cannot be read leaves those figures unknown and says why in
@@ -15,19 +15,19 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
+from cspsync.currency import market_currency
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, subscription_key
 from cspsync.declarations.models import CustomerFile
+from cspsync.declarations.pricebooks import OfferKey, Pricebook, load_pricebooks
 from cspsync.errors import CspsyncError
 from cspsync.observe.state import Observation, ObservedSubscription
+from cspsync.plan.costs import SeatChange, consumption, money_for
 from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Totals
 from cspsync.plan.payloads import CancelSubscription, OrderSubscription, UpdateSubscription
-from cspsync.pricing.costs import SeatChange, consumption, money_for
-from cspsync.pricing.currency import market_currency
-from cspsync.pricing.pricebook import OfferKey, Pricebook, load_pricebooks
+from cspsync.plan.totals import budget_checks, by_currency, counted, totals
+from cspsync.plan.windows import Window, cancellation_window, parse_instant, reduction_window, show_instant
 from cspsync.pricing.pricesheet import PriceSheetIndex
-from cspsync.pricing.totals import budget_checks, by_currency, counted, totals
-from cspsync.pricing.windows import Window, cancellation_window, parse_instant, reduction_window, show_instant
 
 
 class CostSource(Protocol):

@@ -12,11 +12,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
+from cspsync.currency import is_currency, market_currency, minor_digits
 from cspsync.declarations.load import Document
 from cspsync.declarations.models import CustomerFile, LicenseOffer
+from cspsync.declarations.pricebooks import OfferKey, Pricebook, PricebookFile, parse_pricebook, pricebook_files
 from cspsync.declarations.problems import Finding, JsonPath, Problem, did_you_mean
-from cspsync.pricing.currency import is_currency, market_currency, minor_digits
-from cspsync.pricing.pricebook import OfferKey, Pricebook, PricebookFile, parse_pricebook, pricebook_files
 
 
 @dataclass(frozen=True)
