@@ -10,7 +10,8 @@ from typing import Any, Literal
 from cspsync import __version__
 
 ResultStatus = Literal["done", "already-done", "failed", "skipped", "waiting", "blocked", "refused"]
-RECORD_FORMAT = "1.0"
+#: 2.0: snake_case keys, like the plan JSON (history still reads the camelCase records of 1.0)
+RECORD_FORMAT = "2.0"
 
 
 @dataclass
@@ -54,16 +55,16 @@ class ApplyRecord:
 
     def document(self) -> dict[str, Any]:
         return {
-            "formatVersion": RECORD_FORMAT,
-            "cspsyncVersion": __version__,
-            "startedAt": self.started_at,
-            "finishedAt": self.finished_at,
+            "format_version": RECORD_FORMAT,
+            "cspsync_version": __version__,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
             "target": self.target,
-            "correlationId": self.correlation_id,
-            "gitCommit": self.git_commit,
-            "observedFingerprint": self.plan_fingerprint,
-            "declarationsFingerprint": self.declarations_fingerprint,
-            "actionsDigest": self.actions_digest,
+            "correlation_id": self.correlation_id,
+            "git_commit": self.git_commit,
+            "observed_fingerprint": self.plan_fingerprint,
+            "declarations_fingerprint": self.declarations_fingerprint,
+            "actions_digest": self.actions_digest,
             "summary": self.counts(),
             "warnings": self.warnings,
             "actions": [
@@ -73,9 +74,9 @@ class ApplyRecord:
                     "kind": r.kind,
                     "status": r.status,
                     "message": r.message,
-                    "requestIds": r.request_ids,
-                    "startedAt": r.started_at,
-                    "finishedAt": r.finished_at,
+                    "request_ids": r.request_ids,
+                    "started_at": r.started_at,
+                    "finished_at": r.finished_at,
                     "details": r.details,
                 }
                 for r in self.results.values()

@@ -8,7 +8,7 @@ from typing import Literal
 import click
 
 from cspsync.gitops.history import history as build_history
-from cspsync.gitops.history import render_history_json, render_history_text
+from cspsync.render.history import render_history_json, render_history_text
 from cspsync.workspace import Workspace
 
 

@@ -7,10 +7,11 @@ from pathlib import Path
 import click
 
 from cspsync.commands._options import config_option, format_option, paths_argument, stdout_is_tty, target_option
-from cspsync.commands.shards import render_scope_notes, scope_options
+from cspsync.commands.shards import scope_options
 from cspsync.gitops.scope import Shard, scope_of
 from cspsync.pipeline import Target, load, plan_for
 from cspsync.render import Format, render
+from cspsync.render.scope import render_scope_notes
 from cspsync.workspace import Workspace
 
 

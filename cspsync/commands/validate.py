@@ -5,7 +5,6 @@ Imports only the declarations package (no httpx, msal or rich), so it starts fas
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Literal
@@ -13,42 +12,8 @@ from typing import Literal
 import click
 
 from cspsync.commands._options import config_option, paths_argument
-from cspsync.declarations import Problem, Report, check
-
-
-def _escape_data(text: str) -> str:
-    """GitHub workflow-command escaping of a message."""
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    """GitHub workflow-command escaping of a property value (file=...), which also escapes : and ,."""
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
-
-
-def github_annotation(problem: Problem) -> str:
-    """``::error file=F,line=L,col=C::path: message``: GitHub shows it on the line of the pull request."""
-    message = f"{problem.path}: {problem.message}" if problem.path else problem.message
-    return (
-        f"::error file={_escape_property(problem.file)},line={problem.line},col={problem.column}::"
-        f"{_escape_data(message)}"
-    )
-
-
-def format_text(report: Report) -> str:
-    return "".join(f"{problem}\n" for problem in report.problems) + report.summary() + "\n"
-
-
-def format_json(report: Report) -> str:
-    body = {
-        "valid": report.valid,
-        "files": len(report.files),
-        "problems": [
-            {"file": p.file, "line": p.line, "column": p.column, "path": p.path, "message": p.message}
-            for p in report.problems
-        ],
-    }
-    return json.dumps(body, indent=2, ensure_ascii=False) + "\n"
+from cspsync.declarations import check
+from cspsync.render.validation import format_json, format_text, github_annotation
 
 
 @click.command("validate")

@@ -16,7 +16,7 @@ import json
 import re
 import subprocess
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -191,13 +191,15 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
             continue
         if not isinstance(record, dict) or "actions" not in record:
             continue  # other JSON next to the records (a downloaded artifact holds invitations.json too)
-        started, actions = record.get("startedAt"), record["actions"]
+        record = _snake(record)
+        started, actions = record.get("started_at"), record["actions"]
         for action in actions if isinstance(actions, list) else []:
+            action = _snake(action) if isinstance(action, dict) else action
             if not isinstance(action, dict) or action.get("customer") != customer:
                 continue
             if action.get("status") not in RAN:
                 continue
-            when = action.get("finishedAt") or action.get("startedAt") or started
+            when = action.get("finished_at") or action.get("started_at") or started
             try:
                 at = _utc(str(when))
             except (TypeError, ValueError):
@@ -209,10 +211,10 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
                     action=str(action.get("id", "")),
                     status=str(action.get("status")),
                     message=str(action.get("message") or ""),
-                    request_ids=tuple(str(r) for r in action.get("requestIds") or ()),
-                    correlation_id=str(record.get("correlationId") or ""),
+                    request_ids=tuple(str(r) for r in action.get("request_ids") or ()),
+                    correlation_id=str(record.get("correlation_id") or ""),
                     target=str(record.get("target") or ""),
-                    git_commit=record.get("gitCommit"),
+                    git_commit=record.get("git_commit"),
                     record=str(path),
                 )
             )
@@ -248,53 +250,9 @@ def history(customer: str, *, paths: Sequence[Path], applies: Path) -> Timeline:
     return Timeline(name, str(path) if path is not None else None, tuple(entries), tuple(notes))
 
 
-# ----------------------------------------------------------------------------------------- rendering
+_CAMEL = re.compile(r"(?<=[a-z])([A-Z])")
 
 
-def render_history_text(timeline: Timeline) -> str:
-    lines = [f"History of {timeline.customer}" + (f" ({timeline.file})" if timeline.file else "")]
-    lines += [f"note: {note}" for note in timeline.notes]
-    for entry in timeline.entries:
-        when = entry.at.strftime("%Y-%m-%d %H:%M:%SZ")
-        if isinstance(entry, CommitEntry):
-            pr = f" PR #{entry.pull_request}" if entry.pull_request else ""
-            merged = f" (merged in {entry.merged_in[:7]})" if entry.merged_in else ""
-            lines.append(
-                f"{when}  commit {entry.commit[:7]}{pr}{merged}  {entry.author} <{entry.email}>  {entry.subject}"
-            )
-        else:
-            source = f", from commit {entry.git_commit[:7]}" if entry.git_commit else ""
-            lines.append(
-                f"{when}  apply  {entry.action}: {entry.status}" + (f" — {entry.message}" if entry.message else "")
-            )
-            ids = ", ".join(entry.request_ids) or "none"
-            lines.append(
-                f"{' ' * 22}request ids: {ids}; correlation id {entry.correlation_id}; "
-                f"{entry.target}{source}; record {entry.record}"
-            )
-    if not timeline.entries:
-        lines.append("(nothing recorded yet)")
-    return "\n".join(lines) + "\n"
-
-
-def render_history_json(timeline: Timeline) -> str:
-    def entry(e: Entry) -> dict[str, Any]:
-        data = asdict(e)
-        data["at"] = e.at.isoformat()
-        data["kind"] = e.kind
-        if isinstance(e, ApplyEntry):
-            data["request_ids"] = list(e.request_ids)
-        return {_camel(k): v for k, v in data.items()}
-
-    document = {
-        "customer": timeline.customer,
-        "file": timeline.file,
-        "notes": list(timeline.notes),
-        "entries": [entry(e) for e in timeline.entries],
-    }
-    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
-
-
-def _camel(key: str) -> str:
-    head, *rest = key.split("_")
-    return head + "".join(part.title() for part in rest)
+def _snake(document: dict[str, Any]) -> dict[str, Any]:
+    """Top-level keys of an apply record in snake_case: records of format 1.0 were written in camelCase."""
+    return {_CAMEL.sub(lambda m: "_" + m.group(1).lower(), str(k)): v for k, v in document.items()}

@@ -1,16 +1,16 @@
-"""Renderers: one function per format, each ``Plan -> str``; only the CLI prints.
+"""Every rendering of cspsync, one module per report, each ``data -> str``; only the CLI prints.
 
-``text`` is for terminals (colour only when asked, i.e. on a TTY), ``markdown`` for pull-request
-comments and job summaries, ``json`` for machines (the versioned plan itself).
+plan (``text`` for terminals, colour only on a TTY; ``markdown`` for pull-request comments and job
+summaries; ``json``, the versioned plan itself), drift, history, validation problems. Importing this
+package loads no renderer: ``cspsync validate`` must start without rich.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-from cspsync.plan.model import Plan
-from cspsync.render.markdown import render_markdown
-from cspsync.render.text import render_text
+if TYPE_CHECKING:
+    from cspsync.plan.model import Plan
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -21,8 +21,12 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     if fmt == "json":
         return plan.to_json()
     if fmt == "markdown":
+        from cspsync.render.markdown import render_markdown
+
         return render_markdown(plan)
+    from cspsync.render.text import render_text
+
     return render_text(plan, color=color)
 
 
-__all__ = ["FORMATS", "Format", "render", "render_markdown", "render_text"]
+__all__ = ["FORMATS", "Format", "render"]

@@ -9,14 +9,12 @@ from typing import Literal
 
 from cspsync.gitops.drift import DriftReport
 from cspsync.plan.model import Action
-from cspsync.render.markdown import escape_inline
+from cspsync.render.markdown import BUDGET, LIMIT, escape_inline, fence_for
 from cspsync.render.words import change_line, headline
 
 #: the hidden marker that finds the drift issue again
 MARKER = "<!-- cspsync-drift -->"
-#: GitHub rejects issue bodies over 65,536 characters; keep room for the note
-LIMIT = 65_536
-_BUDGET = LIMIT - 1_024
+_BUDGET = BUDGET
 _STATE_WORDS = {"in-sync": "in sync", "drifted": "drifted", "unknown": "unknown"}
 
 
@@ -72,9 +70,6 @@ def _safe_link(url: str | None) -> str | None:
 
 
 def render_drift_markdown(report: DriftReport) -> str:
-    def fence_for(body: str) -> str:
-        return "`" * max(3, max((len(run) for run in re.findall(r"`+", body)), default=0) + 1)
-
     head = [MARKER, "### cspsync drift", "", f"`{headline(report.plan)}`", "", f"**{summary_line(report)}**", ""]
     unknown = report.of_state("unknown")
     if unknown:
@@ -143,11 +138,11 @@ def _diff_lines(action: Action) -> list[str]:
 
 def render_drift_json(report: DriftReport) -> str:
     document = {
-        "formatVersion": "1.0",
+        "format_version": "2.0",
         "target": report.plan.target,
-        "partnerTenantId": report.plan.partner_tenant_id,
-        "correlationId": report.plan.correlation_id,
-        "createdAt": report.plan.created_at.isoformat(),
+        "partner_tenant_id": report.plan.partner_tenant_id,
+        "correlation_id": report.plan.correlation_id,
+        "created_at": report.plan.created_at.isoformat(),
         "summary": {state: len(report.of_state(state)) for state in ("in-sync", "drifted", "unknown")},
         "customers": [
             {
@@ -165,7 +160,7 @@ def render_drift_json(report: DriftReport) -> str:
                 "customer": f.customer,
                 "kind": f.kind,
                 "partner": f.partner,
-                "partnerId": f.partner_id,
+                "partner_id": f.partner_id,
                 "message": f.message,
                 "link": f.link,
             }

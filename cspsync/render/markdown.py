@@ -20,9 +20,10 @@ from cspsync.render.words import change_line, headline, summary_line
 
 #: the hidden marker that finds the sticky comment again
 MARKER = "<!-- cspsync-plan -->"
-#: GitHub rejects comments over 65,536 characters; keep room for the note and the marker
+#: GitHub rejects comments and issue bodies over 65,536 characters; keep room for the note and the marker
 LIMIT = 65_536
-_BUDGET = LIMIT - 1_024
+BUDGET = LIMIT - 1_024
+_BUDGET = BUDGET
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")  # ':' too: no autolinks
 
@@ -34,7 +35,8 @@ def escape_inline(text: str) -> str:
     return _MD_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "&<>" else m.group(1), text)
 
 
-def _fence_for(body: str) -> str:
+def fence_for(body: str) -> str:
+    """A code fence longer than any backtick run in ``body``, so nothing in it can close the block."""
     longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
     return "`" * max(3, longest + 1)
 
@@ -76,7 +78,7 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
     if total:
         lines.append(f"# {total}")
     body = "\n".join(lines)
-    fence = _fence_for(body)
+    fence = fence_for(body)
     where = customer.domain or customer.tenant_id or ""
     title = html.escape(f"{customer.name} · {customer.company} · {customer.mode} {where}")
     return (

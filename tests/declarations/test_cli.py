@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from freezegun import freeze_time
 
 from cspsync.cli import cli, main
-from cspsync.commands.validate import github_annotation
 from cspsync.declarations import Problem
+from cspsync.render.validation import github_annotation
 
 from .support import CUSTOMER, REPO, Repo, edit
 

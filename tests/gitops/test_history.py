@@ -103,14 +103,14 @@ def test_history_as_json_for_auditors(cspsync: Run, story: Path) -> None:
     document = json.loads(result.out)
     assert document["customer"] == "contoso-bikes"
     commits = [e for e in document["entries"] if e["kind"] == "commit"]
-    assert [(c["pullRequest"], c["path"]) for c in commits] == [
+    assert [(c["pull_request"], c["path"]) for c in commits] == [
         (1, "customers/contoso-bikes.yaml"),
         (2, "customers/contoso-bikes.yaml"),
         (3, "customers/contoso.yaml"),
     ]
     applies = [e for e in document["entries"] if e["kind"] == "apply"]
     assert {a["status"] for a in applies} == {"done"}
-    assert all(a["requestIds"] and a["correlationId"] and a["gitCommit"] for a in applies)
+    assert all(a["request_ids"] and a["correlation_id"] and a["git_commit"] for a in applies)
     times = [e["at"] for e in document["entries"]]
     assert times == sorted(times)
 

@@ -15,10 +15,10 @@ import httpx
 from cmarkgfm.cmark import Options
 
 from cspsync.apply.run import ApplyRecord
-from cspsync.commands.shards import render_scope_notes
 from cspsync.emulator import EmulatorApp
 from cspsync.gitops.scope import DeletedFile, Scope
 from cspsync.render.drift import render_drift
+from cspsync.render.scope import render_scope_notes
 
 from .conftest import Run
 from .test_drift import Handler, _detect

@@ -216,8 +216,8 @@ def test_one_failing_customer_does_not_stop_the_others(cspsync: Run, workdir: Pa
     failed = by_id["fourth-coffee/order-subscription/northwind-fourthcoffee-m365bb"]
     assert failed["status"] == "failed"
     created = by_id["contoso-bikes/create-customer"]
-    assert created["status"] == "done" and created["requestIds"]
-    assert record["correlationId"] and record["target"] == "emulator"
+    assert created["status"] == "done" and created["request_ids"]
+    assert record["correlation_id"] and record["target"] == "emulator"
     assert record["summary"]["failed"] == 1
 
 

@@ -23,7 +23,7 @@ from cspsync.observe.read import observe
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Plan
-from cspsync.render import render_markdown
+from cspsync.render.markdown import render_markdown
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
