@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
@@ -152,6 +154,94 @@ def _find_one(client: PartnerCenterClient, item: Declared) -> CustomerSummary | 
     return client.find_customer_by_domain(domain) if domain else None
 
 
+ReadKind = Literal["find", "domain", "address", "billing", "agreements", "subscriptions"]
+
+
+@dataclass(frozen=True)
+class Read:
+    """One Partner Center read for one declared customer; run concurrently with the others."""
+
+    customer: str
+    kind: ReadKind
+    call: Callable[[], Any]
+
+
+def _run(reads: Sequence[Read], workers: int) -> list[tuple[Read, Any]]:
+    """Each read's result, or the PartnerCenterError it raised (one failed read never stops the others)."""
+
+    def one(read: Read) -> tuple[Read, Any]:
+        try:
+            return read, read.call()
+        except PartnerCenterError as err:
+            return read, err
+
+    if not reads:
+        return []
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(reads)))) as pool:
+        return list(pool.map(one, reads))
+
+
+def _declared_address(item: Declared) -> Address:
+    address = item.customer.spec.company.address
+    return Address(
+        address_line1=address.addressLine1,
+        address_line2=address.addressLine2,
+        city=address.city,
+        state=address.state,
+        postal_code=address.postalCode,
+        country=address.country,
+    )
+
+
+def _reads_for(client: PartnerCenterClient, item: Declared, summary: CustomerSummary | None) -> list[Read]:
+    """One read per declared resource kind of a found customer; the create checks for one not found."""
+    name = item.customer.metadata.name
+    spec = item.customer.spec
+    if summary is None:
+        if spec.tenant.mode != "create":
+            return []
+        domain = customer_domain(item.customer) or ""
+        address = _declared_address(item)
+        return [
+            Read(name, "domain", lambda: client.domain_available(domain)),
+            Read(name, "address", lambda: client.validate_address(address)),
+        ]
+    cid = summary.id
+    reads = [Read(name, "billing", lambda: client.get_billing_profile(cid))]
+    if spec.agreement is not None:
+        reads.append(Read(name, "agreements", lambda: client.list_agreements(cid)))
+    if spec.subscriptions:
+        reads.append(Read(name, "subscriptions", lambda: client.list_subscriptions(cid)))
+    return reads
+
+
+def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
+    billing, agreements, subscriptions = got.get("billing"), got.get("agreements"), got.get("subscriptions")
+    return ObservedCustomer(
+        id=summary.id,
+        domain=_summary_domain(summary),
+        company_name=_summary_name(summary),
+        relationship=summary.relationship_to_partner,
+        billing=observed_billing(billing) if billing is not None else None,
+        agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
+        subscriptions=(
+            tuple(sorted((observed_subscription(s) for s in subscriptions), key=lambda s: s.id))
+            if subscriptions is not None
+            else None
+        ),
+    )
+
+
+def _record_missing(observation: Observation, name: str, got: dict[str, Any]) -> None:
+    """A customer not in Partner Center yet: ``None``, with its create checks."""
+    observation.customers[name] = None
+    if "domain" in got:
+        observation.domain_available[name] = bool(got["domain"])
+    if "address" in got:
+        status = got["address"]
+        observation.address_status[name] = (status.status or "None", status.validation_message)
+
+
 def observe(
     client: PartnerCenterClient,
     declared: Sequence[Declared],
@@ -172,103 +262,41 @@ def observe(
             for item in declared:
                 observation.unknown[item.customer.metadata.name] = f"customer list could not be read: {err.message}"
             return observation
+    else:
+        lookups = [Read(d.customer.metadata.name, "find", partial(_find_one, client, d)) for d in declared]
+        for read, result in _run(lookups, workers):
+            if isinstance(result, PartnerCenterError):
+                observation.unknown[read.customer] = f"lookup failed: {result.message}"
+            elif result is not None:
+                found[read.customer] = result
 
-    tasks: list[tuple[str, str, Callable[[], Any]]] = []
-    for item in declared:
-        name = item.customer.metadata.name
-        if strategy == "lookup":
-            tasks.append((name, "find", lambda item=item: _find_one(client, item)))  # type: ignore[misc]
-
-    def run(batch: list[tuple[str, str, Callable[[], Any]]]) -> list[tuple[str, str, Any]]:
-        def call(task: tuple[str, str, Callable[[], Any]]) -> tuple[str, str, Any]:
-            name, kind, fn = task
-            try:
-                return name, kind, fn()
-            except PartnerCenterError as err:
-                return name, kind, err
-
-        if not batch:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(batch)))) as pool:
-            return list(pool.map(call, batch))
-
-    for name, _kind, result in run(tasks):
-        if isinstance(result, PartnerCenterError):
-            observation.unknown[name] = f"lookup failed: {result.message}"
-        elif result is not None:
-            found[name] = result
-
-    reads: list[tuple[str, str, Callable[[], Any]]] = []
-    for item in declared:
-        name = item.customer.metadata.name
-        if name in observation.unknown:
-            continue
-        spec = item.customer.spec
-        summary = found.get(name)
-        if summary is None:
-            if spec.tenant.mode == "create":
-                domain = customer_domain(item.customer) or ""
-                reads.append((name, "domain", lambda d=domain: client.domain_available(d)))  # type: ignore[misc]
-                declared_address = spec.company.address
-                address = Address(
-                    address_line1=declared_address.addressLine1,
-                    address_line2=declared_address.addressLine2,
-                    city=declared_address.city,
-                    state=declared_address.state,
-                    postal_code=declared_address.postalCode,
-                    country=declared_address.country,
-                )
-                reads.append((name, "address", lambda a=address: client.validate_address(a)))  # type: ignore[misc]
-            continue
-        cid = summary.id
-        reads.append((name, "billing", lambda c=cid: client.get_billing_profile(c)))  # type: ignore[misc]
-        if spec.agreement is not None:
-            reads.append((name, "agreements", lambda c=cid: client.list_agreements(c)))  # type: ignore[misc]
-        if spec.subscriptions:
-            reads.append((name, "subscriptions", lambda c=cid: client.list_subscriptions(c)))  # type: ignore[misc]
-
+    reads = [
+        read
+        for item in declared
+        if item.customer.metadata.name not in observation.unknown
+        for read in _reads_for(client, item, found.get(item.customer.metadata.name))
+    ]
     results: dict[str, dict[str, Any]] = {}
-    for name, kind, result in run(reads):
+    for read, result in _run(reads, workers):
         if isinstance(result, PartnerCenterError):
-            observation.unknown[name] = f"{kind} could not be read: {result.message}"
-            continue
-        results.setdefault(name, {})[kind] = result
+            observation.unknown[read.customer] = f"{read.kind} could not be read: {result.message}"
+        else:
+            results.setdefault(read.customer, {})[read.kind] = result
 
     for item in declared:
         name = item.customer.metadata.name
         if name in observation.unknown:
             continue
         summary = found.get(name)
-        got = results.get(name, {})
         if summary is None:
-            observation.customers[name] = None
-            if "domain" in got:
-                observation.domain_available[name] = bool(got["domain"])
-            if "address" in got:
-                status = got["address"]
-                observation.address_status[name] = (status.status or "None", status.validation_message)
-            continue
-        billing = got.get("billing")
-        agreements = got.get("agreements")
-        subscriptions = got.get("subscriptions")
-        observation.customers[name] = ObservedCustomer(
-            id=summary.id,
-            domain=_summary_domain(summary),
-            company_name=_summary_name(summary),
-            relationship=summary.relationship_to_partner,
-            billing=observed_billing(billing) if billing is not None else None,
-            agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
-            subscriptions=(
-                tuple(sorted((observed_subscription(s) for s in subscriptions), key=lambda s: s.id))
-                if subscriptions is not None
-                else None
-            ),
-        )
+            _record_missing(observation, name, results.get(name, {}))
+        else:
+            observation.customers[name] = _found(summary, results.get(name, {}))
     if config is not None and associations != "none":
         names = {
-            item.customer.metadata.name: found_customer.id
+            item.customer.metadata.name: customer.id
             for item in declared
-            if (found_customer := observation.customers.get(item.customer.metadata.name)) is not None
+            if (customer := observation.customers.get(item.customer.metadata.name)) is not None
             and (associations == "linked" or item.customer.spec.tenant.mode == "invite")
         }
         read_associations(client, observation, declared, config, names=names, workers=workers)
