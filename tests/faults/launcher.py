@@ -53,6 +53,7 @@ def _child(argv: list[str], cwd: str, env: dict[str, str], out: str, err: str) -
     sys.stderr = open(err, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
     from cspsync.cli import main
 
+    os.fsync = os.fstat  # type: ignore[assignment]  # as in tests/conftest.py: a kill leaves the page cache intact
     main(argv)
 
 
