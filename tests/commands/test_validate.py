@@ -16,8 +16,7 @@ from freezegun import freeze_time
 from cspsync.cli import cli, main
 from cspsync.commands.validate import github_annotation
 from cspsync.declarations import Problem
-
-from .support import CUSTOMER, REPO, Repo, edit
+from tests.declarations.support import CUSTOMER, REPO, Repo, edit
 
 FIXED = "2026-11-26"
 
