@@ -4,6 +4,12 @@ The client never knows which: it only sees an httpx transport. For the emulator 
 the emulator in process (state in ``.cspsync/emulator.db``, seeded on first use from
 ``emulator-seed.yaml`` next to cspsync.yaml), or a served emulator on loopback when
 ``CSPSYNC_EMULATOR_URL`` is set. For Partner Center it is httpx's own, with tokens from msal.
+
+The client paces itself (:class:`~cspsync.partnercenter.retry.Limits`: 10 requests per second) whatever
+the target, so that a run against the emulator behaves like one against Partner Center. Setting
+``CSPSYNC_EMULATOR_UNPACED=1`` lifts the pacing for the emulator target only (in process or served); the
+test suite sets it for every test but those about pacing (tests/conftest.py). Partner Center is always
+paced.
 """
 
 from __future__ import annotations
@@ -21,11 +27,14 @@ from cspsync.declarations import Repository
 from cspsync.errors import ConfigError
 from cspsync.partnercenter.auth import StaticToken, from_environment
 from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.partnercenter.retry import UNPACED, Limits
 from cspsync.workspace import Workspace
 
 PARTNER_CENTER_URL = "https://api.partnercenter.microsoft.com"
 EMULATOR_BASE_URL = "https://api.partnercenter.microsoft.com"  # in process: the same URL, never leaves it
 SEED_FILE = "emulator-seed.yaml"
+#: ``1`` lifts the client's pacing against the emulator (never against Partner Center); ``0`` or unset keeps it
+UNPACED_ENV = "CSPSYNC_EMULATOR_UNPACED"
 
 
 @dataclass
@@ -61,6 +70,16 @@ def _loopback_url(url: str) -> str:
     return url.rstrip("/")
 
 
+def emulator_limits(env: Mapping[str, str]) -> Limits:
+    """The client's limits against the emulator: paced like Partner Center unless ``CSPSYNC_EMULATOR_UNPACED=1``."""
+    flag = env.get(UNPACED_ENV, "").strip()
+    if flag in ("", "0"):
+        return Limits()
+    if flag == "1":
+        return UNPACED
+    raise ConfigError(f"{UNPACED_ENV} must be 1 (unpaced) or 0 (paced), not {flag!r}")
+
+
 def connect(
     repo: Repository,
     target: Literal["emulator", "partner-center"],
@@ -71,6 +90,7 @@ def connect(
 ) -> Connection:
     env = os.environ if env is None else env
     if target == "emulator":
+        limits = emulator_limits(env)
         served = env.get("CSPSYNC_EMULATOR_URL")
         if served:
             client = PartnerCenterClient(
@@ -78,6 +98,7 @@ def connect(
                 transport=httpx.HTTPTransport(),
                 tokens=StaticToken(),
                 correlation_id=correlation_id,
+                limits=limits,
             )
             return Connection(target, client)
         from cspsync.emulator import transport as emulator_transport
@@ -88,6 +109,7 @@ def connect(
             transport=emulator_transport(app),
             tokens=StaticToken(),
             correlation_id=correlation_id,
+            limits=limits,
         )
         return Connection(target, client, emulator=app, _closers=[app.close])
     tokens = from_environment(env)

@@ -1,4 +1,17 @@
-"""Suite-wide secret hygiene: a test fails if a secret it handled shows up where a person could read it.
+"""Suite-wide fixtures: an unpaced emulator, and secret hygiene.
+
+**Pacing.** The client paces itself at 10 requests per second against any target (cspsync/target.py).
+Every test runs with ``CSPSYNC_EMULATOR_UNPACED=1`` (autouse fixture ``unpaced_emulator``), so the
+emulator target, in process or served, answers as fast as it works and child processes inherit it. A
+test about pacing marks itself ``@pytest.mark.paced`` and gets the default limits; unit tests of the
+limiter build their own clients with explicit ``Limits`` and a fake clock (tests/partnercenter/).
+
+**Durability.** ``os.fsync`` is a no-op in tests (autouse fixture ``no_fsync``, and in the children of
+tests/faults/launcher.py): it guards files against a power cut, which no test can cause, while a killed
+process's writes survive in the page cache anyway. At ~5 ms a call it was a tenth of the suite's time. A
+test about fsync marks itself ``@pytest.mark.fsync`` and gets the real one.
+
+**Secrets.** A test fails if a secret it handled shows up where a person could read it.
 
 One autouse fixture, ``secret_registry``, records the secrets of each test:
 
@@ -198,6 +211,29 @@ def _watch_readouterr(monkeypatch: pytest.MonkeyPatch, registry: SecretRegistry)
 
 
 @pytest.fixture(autouse=True)
+def unpaced_emulator(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``CSPSYNC_EMULATOR_UNPACED=1`` for the test, unless it is marked ``paced``."""
+    from cspsync.target import UNPACED_ENV
+
+    if request.node.get_closest_marker("paced") is None:
+        monkeypatch.setenv(UNPACED_ENV, "1")
+    else:
+        monkeypatch.delenv(UNPACED_ENV, raising=False)
+
+
+@pytest.fixture(autouse=True)
+def no_fsync(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``os.fsync`` does nothing for the test, unless it is marked ``fsync``."""
+    if request.node.get_closest_marker("fsync") is None:
+        monkeypatch.setattr(os, "fsync", skip_fsync)
+
+
+def skip_fsync(fd: int) -> None:
+    """Stands in for ``os.fsync``: checks ``fd`` is open, does not wait for the disk."""
+    os.fstat(fd)
+
+
+@pytest.fixture(autouse=True)
 def secret_registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[SecretRegistry]:
     """Every test's secrets; ``secret_registry.add(value)`` registers one more."""
     registry = SecretRegistry()
@@ -216,6 +252,10 @@ def secret_registry(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPa
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "fsync: the test is about fsync; os.fsync is the real one")
+    config.addinivalue_line(
+        "markers", "paced: the test is about the client's pacing against the emulator; it runs with the default limits"
+    )
     config.addinivalue_line(
         "markers", "reveals_secrets(reason): the command under test shows a secret by design; streams are not checked"
     )

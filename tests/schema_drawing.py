@@ -1,16 +1,22 @@
 """Drawing documents from cspsync's JSON Schemas with hypothesis-jsonschema (parity and fuzz suites).
 
 Importing this module also mends hypothesis-jsonschema 0.23.1 (the latest), which still calls
-``many.more()``, an API Hypothesis replaced by iteration.
+``many.more()``, an API Hypothesis replaced by iteration, and memoises its schema -> strategy step: it
+rebuilds (canonicalises and merges) the strategy of a property's schema for every key of every object it
+draws, which was most of the time of the parity and fuzz suites. Strategies are immutable, so sharing
+one per schema draws the same documents.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import jsonschema_rs
 from hypothesis.internal.conjecture import utils as conjecture_utils
+from hypothesis_jsonschema import _from_schema
+from hypothesis_jsonschema._encode import encode_canonical_json
 
 PathT = tuple[str | int, ...]
 
@@ -32,6 +38,29 @@ def _more(self: Any) -> bool:
 
 if not hasattr(conjecture_utils.many, "more"):
     conjecture_utils.many.more = _more  # type: ignore[attr-defined]
+
+
+def _memoised(build: Callable[..., Any]) -> Callable[..., Any]:
+    """``build(schema, *, alphabet, custom_formats)`` once per (schema as canonical JSON, alphabet)."""
+    built: dict[tuple[str, Any], Any] = {}
+
+    @functools.wraps(build)
+    def cached(schema: Any, *, alphabet: Any, custom_formats: Any) -> Any:
+        if custom_formats is not None:
+            return build(schema, alphabet=alphabet, custom_formats=custom_formats)
+        key = (encode_canonical_json(schema), alphabet)
+        if key not in built:
+            built[key] = build(schema, alphabet=alphabet, custom_formats=None)
+        return built[key]
+
+    cached.__wrapped_by_cspsync__ = True  # type: ignore[attr-defined]
+    return cached
+
+
+for _name in ("__from_schema", "merged_as_strategies"):
+    _build = vars(_from_schema)[_name]
+    if not getattr(_build, "__wrapped_by_cspsync__", False):
+        setattr(_from_schema, _name, _memoised(_build))
 
 
 def validation_only(schema: Any) -> Any:

@@ -161,6 +161,32 @@ class _Translator:
             node = self._node(node["$ref"].removeprefix("#/").split("/"))
         return node
 
+    def _path(self, error: jsonschema_rs.ValidationError) -> JsonPath:
+        """``error``'s instance path with the data's own keys: jsonschema-rs reports a key made of digits
+        (``"0"``, ``"01"``) as the number, so ``"1"`` and ``"01"`` look alike; the one holding the failing
+        value is meant."""
+        reported = tuple(error.instance_path)
+        candidates: list[tuple[JsonPath, Any]] = [((), self.data)]
+        for part in reported:
+            found: list[tuple[JsonPath, Any]] = []
+            for path, value in candidates:
+                if isinstance(value, dict):
+                    if isinstance(part, int):
+                        keys = [
+                            k for k in value if isinstance(k, str) and k.isascii() and k.isdigit() and int(k) == part
+                        ]
+                    else:
+                        keys = [part] if part in value else []
+                    found += [((*path, key), value[key]) for key in keys]
+                elif isinstance(value, list) and isinstance(part, int) and 0 <= part < len(value):
+                    found.append(((*path, part), value[part]))
+            if not found:
+                return reported
+            candidates = found
+        failing = error.instance
+        meant = [path for path, value in candidates if type(value) is type(failing) and value == failing]
+        return meant[0] if meant else candidates[0][0]
+
     def _value(self, path: JsonPath) -> Any:
         value: Any = self.data
         for part in path:
@@ -180,12 +206,12 @@ class _Translator:
             if kind.name == "additionalProperties":
                 allowed = self._node(error.schema_path[:-1]).get("properties", {})
                 guesses = (did_you_mean(key, allowed) for key in kind.unexpected)
-                typos.update((tuple(error.instance_path), guess) for guess in guesses if guess)
+                typos.update((self._path(error), guess) for guess in guesses if guess)
         # "01/10/2026" breaks both pattern and format: the pattern's message says it all.
-        patterned = {tuple(e.instance_path) for e in flat if e.kind.name == "pattern"}
+        patterned = {self._path(e) for e in flat if e.kind.name == "pattern"}
         for error in flat:
             kind = error.kind
-            path = tuple(error.instance_path)
+            path = self._path(error)
             if kind.name == "required" and (path, kind.property) in typos:
                 continue
             if kind.name == "format" and path in patterned:
@@ -204,7 +230,7 @@ class _Translator:
             if error.kind.name != "oneOf":
                 flat.append(error)
                 continue
-            path = tuple(error.instance_path)
+            path = self._path(error)
             owner = self._node(error.schema_path[:-1])
             branches = [self._resolve(b) for b in owner["oneOf"]]
             value = self._value(path)
@@ -257,7 +283,7 @@ class _Translator:
     def _findings(self, error: jsonschema_rs.ValidationError) -> list[Finding]:
         kind: Any = error.kind
         name = kind.name
-        path: JsonPath = tuple(error.instance_path)
+        path = self._path(error)
         value = error.instance
         if name == "required":
             return [Finding(path, f'missing required field "{kind.property}"', at_key=True)]

@@ -111,6 +111,7 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         timeout: float = 30.0,
     ) -> None:
         limits = limits or Limits()
+        self.limits = limits
         self.base_url = base_url.rstrip("/")
         self.stats = ClientStats()
         self._http = httpx.Client(

@@ -61,6 +61,11 @@ class Limits:
             raise ValueError("limits must be positive (requests_per_second > 0, burst >= 1, max_concurrency >= 1)")
 
 
+#: No pacing to speak of (a million requests a second), the same concurrency bound: for a client of the
+#: emulator when pacing is not what is being tested (``CSPSYNC_EMULATOR_UNPACED``, cspsync/target.py).
+UNPACED = Limits(requests_per_second=1_000_000.0, burst=1_000_000)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """The retry budget of one logical call: attempts and elapsed time, whichever runs out first."""

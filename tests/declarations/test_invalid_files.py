@@ -381,6 +381,12 @@ CASES = [
         ],
         id="label-name",
     ),
+    pytest.param(  # jsonschema-rs reports the key "01" as the number 1 (found by tests/fuzz)
+        "  name: contoso-bikes\n",
+        '  name: contoso-bikes\n  labels:\n    "1": x\n    "01":\n',
+        ['7:10: metadata.labels["01"]: must be a string, not empty'],
+        id="label-made-of-digits",
+    ),
     pytest.param(
         "  subscriptions:\n",
         "  subscriptions: {}\n  old:\n",

@@ -3,13 +3,11 @@
 Children come from a multiprocessing *forkserver*: one single-threaded process that imported cspsync
 once and forks a fresh child per run. Each child is a separate process with its own working folder,
 environment and output files, running the console entry point ``cspsync.cli.main(argv)`` exactly as
-``python -m cspsync`` does. Only the client's 10 requests/s limiter is lifted (these tests are about
-crashes and retries, not pacing).
+``python -m cspsync`` does (the caller's environment lifts the client's pacing: ``CSPSYNC_EMULATOR_UNPACED``).
 """
 
 from __future__ import annotations
 
-import functools
 import multiprocessing
 import multiprocessing.context
 import os
@@ -53,12 +51,9 @@ def _child(argv: list[str], cwd: str, env: dict[str, str], out: str, err: str) -
     os.environ.update(env)
     sys.stdout = open(out, "w", encoding="utf-8", buffering=1)  # noqa: SIM115 - lives as long as the child
     sys.stderr = open(err, "w", encoding="utf-8", buffering=1)  # noqa: SIM115
-    from cspsync import target
     from cspsync.cli import main
-    from cspsync.partnercenter import Limits, PartnerCenterClient
 
-    fast = functools.partial(PartnerCenterClient, limits=Limits(requests_per_second=10_000.0, burst=10_000))
-    setattr(target, "PartnerCenterClient", fast)  # noqa: B010 - replaced for this child only
+    os.fsync = os.fstat  # type: ignore[assignment]  # as in tests/conftest.py: a kill leaves the page cache intact
     main(argv)
 
 

@@ -61,7 +61,7 @@ def mixed_faults(rate: float, seed: int, clock: FakeClock) -> Faults:
         drop_rate=rate / 4,
         timeout_rate=rate / 4,
         timeout_after_commit_rate=rate,
-        throttle_rate=5.0,  # the client allows 10 000/s (tests/faults/conftest.py FAST): 429s will come
+        throttle_rate=5.0,  # the client is unpaced (tests/faults/conftest.py): 429s will come
         throttle_burst=20,
         timeout_hold_seconds=0.0,
         sleep=clock.sleep,

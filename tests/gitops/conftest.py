@@ -20,7 +20,7 @@ from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.partnercenter.retry import Limits
+from cspsync.partnercenter.retry import UNPACED
 from cspsync.pipeline import observe_and_plan
 from cspsync.target import EMULATOR_BASE_URL, open_emulator
 from cspsync.workspace import Workspace
@@ -74,7 +74,7 @@ def fast_client(app: EmulatorApp) -> PartnerCenterClient:
         base_url=EMULATOR_BASE_URL,
         transport=transport(app),
         tokens=StaticToken(),
-        limits=Limits(requests_per_second=1e6, burst=1_000_000),
+        limits=UNPACED,
     )
 
 

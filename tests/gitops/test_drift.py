@@ -14,7 +14,7 @@ from cspsync.emulator import EmulatorApp, Store
 from cspsync.gitops.drift import DriftReport, detect
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.partnercenter.retry import Limits
+from cspsync.partnercenter.retry import UNPACED
 from cspsync.render.drift import render_drift
 from cspsync.target import EMULATOR_BASE_URL
 
@@ -34,7 +34,7 @@ def _detect(app: EmulatorApp, handler: Callable[[httpx.Request, Handler], httpx.
         base_url=EMULATOR_BASE_URL,
         transport=httpx.MockTransport(route),
         tokens=StaticToken(),
-        limits=Limits(requests_per_second=1e6, burst=1_000_000),
+        limits=UNPACED,
     ) as client:
         return detect(repo, repo.customers, client, target="emulator")
 

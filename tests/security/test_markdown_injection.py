@@ -20,7 +20,8 @@ from cmarkgfm.cmark import Options
 from cspsync.declarations import load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
 from cspsync.observe.read import observe
-from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken
+from cspsync.partnercenter import PartnerCenterClient, StaticToken
+from cspsync.partnercenter.retry import UNPACED
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Plan
 from cspsync.render.markdown import render_markdown
@@ -92,8 +93,7 @@ def hostile_plan(tmp_path: Path) -> Plan:
         (customers / f"hostile-{index}.yaml").write_text(customer_file(index, hostile), encoding="utf-8")
     repo = load_repository([customers], config_path=config)
     app = EmulatorApp(Store())
-    limits = Limits(requests_per_second=10_000.0, burst=10_000)
-    with PartnerCenterClient(transport=transport(app), tokens=StaticToken(), limits=limits) as client:
+    with PartnerCenterClient(transport=transport(app), tokens=StaticToken(), limits=UNPACED) as client:
         observation = observe(client, repo.customers, strategy="list", full_scope=True)
         return make_plan(
             repo, repo.customers, observation, target="emulator", correlation_id=client.correlation_id, priced=False

@@ -3,19 +3,17 @@
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import shutil
 from pathlib import Path
 
 import pytest
 from pydantic import SecretStr
 
-from cspsync import secrets, target
+from cspsync import secrets
 from cspsync.cli import main
 from cspsync.declarations import validate
 from cspsync.emulator import EmulatorApp, Store, serve
 from cspsync.errors import ConfigError, CredentialsError
-from cspsync.partnercenter import Limits, PartnerCenterClient
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 
@@ -88,8 +86,6 @@ def test_an_apply_writes_only_inside_the_working_folder(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Credentials, outbox, records and the emulator's state all land under .cspsync/."""
-    fast = functools.partial(PartnerCenterClient, limits=Limits(requests_per_second=10_000.0, burst=10_000))
-    monkeypatch.setattr(target, "PartnerCenterClient", fast)  # pacing is not under test here
     before = {p for p in repo.rglob("*") if ".cspsync" not in p.parts}
     with pytest.raises(SystemExit) as exit_:
         main(["apply", "customers", "--yes", "--workers", "1"])
@@ -133,8 +129,6 @@ def test_cspsync_refuses_an_emulator_url_beyond_loopback(repo: Path, url: str) -
 def test_credentials_go_where_the_config_says_relative_to_the_repository(
     repo: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    fast = functools.partial(PartnerCenterClient, limits=Limits(requests_per_second=10_000.0, burst=10_000))
-    monkeypatch.setattr(target, "PartnerCenterClient", fast)
     monkeypatch.chdir(repo.parent)  # run from the folder above the repository
     with pytest.raises(SystemExit) as exit_:
         main(["apply", "repo/customers", "--yes", "--workers", "1"])

@@ -16,8 +16,7 @@ from freezegun import freeze_time
 from cspsync.cli import cli, main
 from cspsync.declarations import Problem
 from cspsync.render.validation import github_annotation
-
-from .support import CUSTOMER, REPO, Repo, edit
+from tests.declarations.support import CUSTOMER, REPO, Repo, edit
 
 FIXED = "2026-11-26"
 

@@ -9,6 +9,7 @@ import pytest
 from tests.cli import Run, examples_workdir, runner
 
 REPO = Path(__file__).resolve().parents[2]
+CUSTOMERS = "examples/customers"
 
 
 @pytest.fixture

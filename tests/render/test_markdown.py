@@ -19,9 +19,8 @@ from cspsync.emulator import EmulatorApp
 from cspsync.gitops.scope import DeletedFile, Scope
 from cspsync.render.drift import render_drift
 from cspsync.render.scope import render_scope_notes
-
-from .conftest import Run
-from .test_drift import Handler, _detect
+from tests.cli import Run
+from tests.gitops.test_drift import Handler, _detect
 
 INJECTION = "<img src=x onerror=alert(1)> | **bold** [x](http://evil)"
 
