@@ -76,6 +76,7 @@ AGREEMENT_MISSING = ErrorCode(
 # --- catalog, carts and orders
 OFFER_NOT_IN_COUNTRY = ErrorCode(400, "800070", "Offer is not available in the specified country")
 CATALOG_ITEM_NOT_FOUND = ErrorCode(404, "1000", "Not found")
+ORDER_NOT_FOUND = ErrorCode(404, "800002", "Order with id {id} not found.")  # code undocumented
 CART_NOT_FOUND = ErrorCode(404, "800008", "Unable to retrieve cart Id")
 CART_ITEM_ERRORS = ErrorCode(400, "800009", "Error in Cart item(s)")
 CART_SUBMITTED = ErrorCode(400, "800065", "Cannot check out an already submitted cart {cart}.")

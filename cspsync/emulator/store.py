@@ -288,12 +288,13 @@ class Store:
     def list_customers(
         self, *, after: int = 0, limit: int = 100, field: str | None = None, prefix: str | None = None
     ) -> list[CustomerSummary]:
-        """Customers in creation order after sequence number ``after``; ``field`` "domain" or
-        "company_name" with ``prefix`` keeps those starting with it, ignoring case."""
+        """Customers in creation order after sequence number ``after``; ``field`` "domain",
+        "company_name" or "associated_partner_id" (the indirect reseller's tenant id) with ``prefix``
+        keeps those starting with it, ignoring case."""
         sql = "SELECT seq, id, domain, company_name FROM tenants WHERE is_customer = 1 AND seq > ?"
         args: list[Any] = [after]
         if field is not None and prefix is not None:
-            if field not in ("domain", "company_name"):
+            if field not in ("domain", "company_name", "associated_partner_id"):
                 raise ValueError(f"cannot filter customers on {field}")
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             sql += f" AND {field} LIKE ? ESCAPE '\\'"

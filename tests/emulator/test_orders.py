@@ -300,3 +300,73 @@ def test_concurrent_patches_with_one_etag_let_one_win(
             pool.map(lambda n: _patch(client, customer_id, subscription, quantity=11 + n).status_code, range(8))
         )
     assert statuses == [200] + [412] * 7
+
+
+# ------------------------------------------------------------------------------------ wire (doc pages)
+
+
+def test_a_cart_accepts_enums_in_any_case_as_microsofts_new_commerce_example(client: httpx.Client) -> None:
+    """create-a-cart's new-commerce example sends "BillingCycle": "Monthly" and reads back "monthly"."""
+    customer_id = create_customer(client)
+    line = {"CatalogItemId": BUSINESS_PREMIUM, "Quantity": 1, "TermDuration": "p1m", "BillingCycle": "Monthly"}
+    cart = client.post(f"/v1/customers/{customer_id}/carts", json={"LineItems": [line]})
+    assert cart.status_code == 201, cart.text
+    body = cart.json()
+    assert body["lineItems"][0] | {"catalogItemId": "x"} == {
+        "id": 0,
+        "catalogItemId": "x",
+        "quantity": 1,
+        "termDuration": "P1M",
+        "billingCycle": "monthly",
+        "currencyCode": "GBP",
+        "provisioningContext": {},
+        "orderGroup": "0",
+    }
+    assert body["links"]["self"]["uri"] == f"/customers/{customer_id}/carts/{body['id']}"
+
+
+def test_orders_are_served_with_their_links(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    bought = buy(client, customer_id, license_line(), azure_line())
+    orders = client.get(f"/v1/customers/{customer_id}/orders").json()
+    assert orders["totalCount"] == 1
+    order = orders["items"][0]
+    assert order["links"]["self"]["uri"] == f"/customers/{customer_id}/orders/{order['id']}"
+    assert order["links"]["provisioningStatus"]["uri"].endswith(f"/orders/{order['id']}/provisioningstatus")
+    assert order["currencySymbol"] == "£"
+    assert order["lineItems"][0]["links"]["subscription"]["uri"] == (
+        f"/customers/{customer_id}/subscriptions/{bought[0]['id']}"
+    )
+    assert order["lineItems"][0]["links"]["sku"]["uri"] == "/products/CFQ7TTC0LCHC/skus/0002?country=GB"
+    assert client.get(f"/v1/customers/{customer_id}/orders/{order['id']}").json() == order
+    assert (
+        client.get(f"/v1/customers/{customer_id}/orders", params={"billingType": "Monthly"}).json()["totalCount"] == 1
+    )
+    assert client.get(f"/v1/customers/{customer_id}/orders", params={"billingType": "annual"}).json()["items"] == []
+    missing = client.get(f"/v1/customers/{customer_id}/orders/NOSUCHORDER")
+    assert missing.status_code == 404
+
+
+def test_subscriptions_filter_by_order_and_by_reseller(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    direct = buy(client, customer_id, license_line(friendlyName="direct"))[0]
+    sold = buy(
+        client,
+        customer_id,
+        license_line(friendlyName="northwind", participants=[{"key": "transaction_reseller", "value": "6712890"}]),
+    )[0]
+    url = f"/v1/customers/{customer_id}/subscriptions"
+    by_order = client.get(url, params={"order_id": direct["orderId"]}).json()
+    assert [s["friendlyName"] for s in by_order["items"]] == ["direct"]
+    by_reseller = client.get(url, params={"mpn_id": "6712890"}).json()  # get-all-subscriptions-by-partner
+    assert [(s["friendlyName"], s["partnerId"]) for s in by_reseller["items"]] == [("northwind", "6712890")]
+    assert client.get(url, params={"order_id": "nope"}).json()["items"] == []
+    assert sold["links"]["self"]["uri"] == f"/customers/{customer_id}/subscriptions/{sold['id']}"
+    status = client.get(f"{url}/{sold['id']}/provisioningstatus").json()
+    assert (status["status"], status["quantity"], status["attributes"]) == (
+        "success",
+        10,
+        {"objectType": "SubscriptionProvisioningStatus"},
+    )

@@ -8,6 +8,7 @@ from cspsync.emulator.handlers import (
     customers,
     graph,
     linking,
+    orders,
     pricesheets,
     products,
     subscriptions,
@@ -25,6 +26,7 @@ def partner_center_router() -> Router:
     add("GET", "/v1/customers", customers.list_customers)
     add("POST", "/v1/customers", customers.create_customer)
     add("GET", _C, customers.get_customer)
+    add("GET", _C + "/profiles/company", customers.get_company_profile)
     add("GET", _C + "/profiles/billing", customers.get_billing_profile)
     add("PUT", _C + "/profiles/billing", customers.put_billing_profile)
     add("HEAD", "/v1/domains/{domain}", customers.domain_exists)
@@ -44,9 +46,12 @@ def partner_center_router() -> Router:
     add("GET", _C + "/carts/{cartId}", carts.get_cart)
     add("PUT", _C + "/carts/{cartId}", carts.update_cart)
     add("POST", _C + "/carts/{cartId}/checkout", carts.checkout)
+    add("GET", _C + "/orders", orders.list_orders)
+    add("GET", _C + "/orders/{orderId}", orders.get_order)
     add("GET", _C + "/subscriptions", subscriptions.list_subscriptions)
     add("GET", _C + "/subscriptions/{subscriptionId}", subscriptions.get_subscription)
     add("PATCH", _C + "/subscriptions/{subscriptionId}", subscriptions.update_subscription)
+    add("GET", _C + "/subscriptions/{subscriptionId}/provisioningstatus", subscriptions.provisioning_status)
     add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
     add("GET", "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value", pricesheets.get_price_sheet)
     return router

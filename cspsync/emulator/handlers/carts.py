@@ -1,8 +1,11 @@
 """Carts and checkout: lines are checked against the catalog, checkout creates one subscription per line.
 
-A line that does not fit the catalog keeps an ``error`` ({errorCode, errorDescription}, Partner Center's
-CartErrorCode) and blocks checkout (800009). Checkout needs a Microsoft Customer Agreement (13605), works
-once per cart (800065), and carts expire 7 days after creation.
+Doc pages: "Create a cart" (create-a-cart, with its new-commerce example that sends ``"BillingCycle":
+"Monthly"``), "Create a cart with add-ons" (carts expire 7 days after creation), "Update a cart",
+"Checkout a cart" and "Cart resources". Enum values are read case-insensitively and written in their
+documented form (``monthly``, ``P1Y``). A line that does not fit the catalog keeps an ``error``
+({errorCode, errorDescription}, Partner Center's CartErrorCode) and blocks checkout (800009). Checkout
+needs a Microsoft Customer Agreement (13605) and works once per cart (800065).
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from typing import Any
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, Offer, offer_for_catalog_item
+from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, CURRENCY_SYMBOLS, Offer, offer_for_catalog_item
 from cspsync.emulator.handlers.agreements import MCA
-from cspsync.emulator.handlers.common import customer, parse_timestamp, timestamp
+from cspsync.emulator.handlers.common import billing_cycle, customer, parse_timestamp, term_duration, timestamp
+from cspsync.emulator.handlers.orders import order_document
 from cspsync.emulator.handlers.subscriptions import new_subscription
 from cspsync.emulator.records import Tenant
 from cspsync.emulator.routing import Call
-from cspsync.emulator.wire import respond
+from cspsync.emulator.wire import link, respond
 from cspsync.emulator.world import WorldSeed
 
 CART_LIFETIME = timedelta(days=7)
+
 _PARTICIPANT_KEYS = {"transaction_reseller", "additional_transaction_reseller", "consumption_reseller"}
 
 
@@ -77,6 +82,12 @@ def _checked_line(line: Any, index: int, tenant: Tenant, world: WorldSeed) -> di
     checked = dict(line)
     checked["id"] = line.get("id") if isinstance(line.get("id"), int) else index
     checked.pop("error", None)
+    if "billingCycle" in checked:
+        checked["billingCycle"] = line["billingCycle"] = billing_cycle(line["billingCycle"])
+    if checked.get("termDuration"):
+        checked["termDuration"] = line["termDuration"] = term_duration(line["termDuration"])
+    if not isinstance(checked.get("provisioningContext"), dict):
+        checked["provisioningContext"] = {}
     currency = CURRENCY_BY_COUNTRY.get(tenant.country)
     if currency is not None:
         checked["currencyCode"] = currency
@@ -110,17 +121,21 @@ def _checked_lines(body: dict[str, Any], tenant: Tenant, world: WorldSeed) -> li
 
 
 def create_cart(call: Call) -> httpx.Response:
+    """``POST /v1/customers/{id}/carts``: 201 with the cart, each line priced in the market's currency
+    and put in an ``orderGroup``."""
     tenant = customer(call)
     lines = _checked_lines(call.json(), tenant, call.store.world())
     now = timestamp(call.now)
+    cart_id = str(uuid.uuid4())
     cart = {
-        "id": str(uuid.uuid4()),
+        "id": cart_id,
         "creationTimestamp": now,
         "lastModifiedTimestamp": now,
         "expirationTimestamp": timestamp(call.now + CART_LIFETIME),
-        "lastModifiedUser": "emulator",
+        "lastModifiedUser": str(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{call.store.world().partner.tenantId}")),
         "status": "Active",
         "lineItems": lines,
+        "links": {"self": link(f"/customers/{tenant.id}/carts/{cart_id}")},
         "attributes": {"objectType": "Cart"},
     }
     call.store.put_cart(tenant.id, cart)
@@ -136,10 +151,12 @@ def _cart(call: Call, tenant: Tenant) -> dict[str, Any]:
 
 
 def get_cart(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/carts/{cartId}``; an expired cart is gone (800008)."""
     return respond(200, _cart(call, customer(call)))
 
 
 def update_cart(call: Call) -> httpx.Response:
+    """``PUT /v1/customers/{id}/carts/{cartId}`` (update-a-cart): the lines are replaced and checked again."""
     body = call.json()
     with call.store.atomic():
         tenant = customer(call)
@@ -153,6 +170,8 @@ def update_cart(call: Call) -> httpx.Response:
 
 
 def checkout(call: Call) -> httpx.Response:
+    """``POST …/carts/{cartId}/checkout`` (checkout-a-cart): 201 with a CartCheckoutResult, one order per
+    order group."""
     with call.store.atomic():
         tenant = customer(call)
         cart = _cart(call, tenant)
@@ -185,7 +204,13 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
                 (p["value"] for p in line.get("participants") or [] if p["key"] == "transaction_reseller"), None
             )
             subscription = new_subscription(
-                item, line, customer_id=tenant.id, order_id=order_id, now=call.now, partner_id=reseller
+                item,
+                line,
+                customer_id=tenant.id,
+                country=tenant.country,
+                order_id=order_id,
+                now=call.now,
+                partner_id=reseller,
             )
             call.store.put_subscription(tenant.id, subscription)
             order_line: dict[str, Any] = {
@@ -206,6 +231,7 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
             "referenceCustomerId": tenant.id,
             "billingCycle": lines[0]["billingCycle"],
             "currencyCode": lines[0].get("currencyCode"),
+            "currencySymbol": CURRENCY_SYMBOLS.get(lines[0].get("currencyCode") or "", ""),
             "lineItems": order_lines,
             "creationDate": timestamp(call.now),
             "status": "completed",
@@ -213,5 +239,5 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
             "attributes": {"objectType": "Order"},
         }
         call.store.put_order(tenant.id, order)
-        orders.append(order)
+        orders.append(order_document(order, tenant.country))
     return orders

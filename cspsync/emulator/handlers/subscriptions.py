@@ -1,5 +1,14 @@
 """Subscriptions: created by checkout, read, and changed by PATCH with new-commerce rules.
 
+Doc pages: "Get all of a customer's subscriptions", "Get a list of subscriptions by order"
+(``?order_id=``), "Get subscriptions by partner" (get-all-subscriptions-by-partner, ``?mpn_id=`` of the
+reseller of record), "Get a subscription by ID", "Get subscription provisioning status", "Change the
+quantity of a subscription", "Update the nickname for a subscription", "Suspend a subscription",
+"Reactivate a suspended subscription", "Update autorenew", "Cancel a subscription"
+(cancel-an-azure-marketplace-subscription) and "Subscription resources"; field names follow the .NET
+SDK's Subscription model (``refundOptions[].expiresAt``, ``refundableQuantity``,
+``scheduledNextTermInstructions``).
+
 Rules enforced on PATCH: the billing cycle cannot change (2054); seats can only be removed inside the
 refundable windows (800090), each purchase or seat increase opening one of 7 days; a license can only be
 cancelled until ``cancellationAllowedUntilDate`` (900117); a cancelled subscription cannot change (2011).
@@ -17,7 +26,7 @@ import httpx
 
 from cspsync.emulator import codes
 from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Offer, offer_for_catalog_item
-from cspsync.emulator.handlers.common import check_etag, customer, parse_timestamp, timestamp
+from cspsync.emulator.handlers.common import billing_cycle, check_etag, customer, parse_timestamp, timestamp
 from cspsync.emulator.records import new_etag
 from cspsync.emulator.routing import Call
 from cspsync.emulator.wire import collection, link, respond
@@ -35,7 +44,14 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 
 def new_subscription(
-    item: Offer, line: dict[str, Any], *, customer_id: str, order_id: str, now: datetime, partner_id: str | None
+    item: Offer,
+    line: dict[str, Any],
+    *,
+    customer_id: str,
+    country: str,
+    order_id: str,
+    now: datetime,
+    partner_id: str | None,
 ) -> dict[str, Any]:
     """The subscription one cart line creates."""
     subscription_id = str(uuid.uuid4())
@@ -84,8 +100,17 @@ def new_subscription(
     document.update(
         contractType="subscription",
         orderId=order_id,
+        isMicrosoftProduct=True,
         publisherName="Microsoft Corporation",
-        links={"self": link(f"/v1/customers/{customer_id}/subscriptions/{subscription_id}")},
+        links={
+            "product": link(f"/products/{item.product_id}?country={country}"),
+            "sku": link(f"/products/{item.product_id}/skus/{item.sku_id}?country={country}"),
+            "availability": link(
+                f"/products/{item.product_id}/skus/{item.sku_id}/availabilities/{item.availability_id}"
+                f"?country={country}"
+            ),
+            "self": link(f"/customers/{customer_id}/subscriptions/{subscription_id}"),
+        },
         attributes={"etag": new_etag(), "objectType": "Subscription"},
     )
     if partner_id:
@@ -110,9 +135,17 @@ def present(subscription: dict[str, Any], now: datetime) -> dict[str, Any]:
 
 
 def list_subscriptions(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/subscriptions``, optionally only those of one order (``order_id``) or of
+    one reseller of record (``mpn_id``)."""
     tenant = customer(call)
-    items = [present(sub, call.now) for sub in call.store.subscriptions(tenant.id)]
-    return respond(200, collection(items))
+    subscriptions = call.store.subscriptions(tenant.id)
+    order_id = call.query("order_id")
+    if order_id:
+        subscriptions = [sub for sub in subscriptions if str(sub.get("orderId", "")).lower() == order_id.lower()]
+    mpn_id = call.query("mpn_id")
+    if mpn_id:
+        subscriptions = [sub for sub in subscriptions if sub.get("partnerId") == mpn_id.strip()]
+    return respond(200, collection([present(sub, call.now) for sub in subscriptions]))
 
 
 def _subscription(call: Call, customer_id: str) -> dict[str, Any]:
@@ -126,6 +159,21 @@ def _subscription(call: Call, customer_id: str) -> dict[str, Any]:
 def get_subscription(call: Call) -> httpx.Response:
     tenant = customer(call)
     return respond(200, present(_subscription(call, tenant.id), call.now))
+
+
+def provisioning_status(call: Call) -> httpx.Response:
+    """``GET …/subscriptions/{id}/provisioningstatus`` (get-subscription-provisioning-status)."""
+    tenant = customer(call)
+    subscription = _subscription(call, tenant.id)
+    status = "pending" if subscription.get("status") == "pending" else "success"
+    body = {
+        "skuId": subscription["offerId"].split(":")[1] if ":" in subscription["offerId"] else subscription["offerId"],
+        "status": status,
+        "quantity": subscription["quantity"],
+        "endDate": subscription["commitmentEndDate"],
+        "attributes": {"objectType": "SubscriptionProvisioningStatus"},
+    }
+    return respond(200, body)
 
 
 def _cancel(subscription: dict[str, Any], item: Offer | None, now: datetime) -> None:
@@ -196,6 +244,8 @@ def update_subscription(call: Call) -> httpx.Response:
         def changed(field: str) -> bool:
             return field in body and body[field] is not None and body[field] != original.get(field)
 
+        if "billingCycle" in body:
+            body["billingCycle"] = billing_cycle(body["billingCycle"])
         if changed("billingCycle"):
             raise codes.BILLING_CYCLE_CHANGE.error()
         for field in ("offerId", "termDuration"):
