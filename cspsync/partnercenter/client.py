@@ -215,6 +215,13 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
                 return summary
         return None
 
+    def customers_of_reseller(self, reseller_id: str) -> Iterator[CustomerSummary]:
+        """The customers an indirect reseller (its tenant id) sells to: the ``IndirectReseller`` filter of
+        ``GET /v1/customers`` (Microsoft's "Get customers of an indirect reseller"). A customer's reseller
+        is not part of any documented read of the customer itself."""
+        params: dict[str, str | int] = {"size": 500, "filter": _customer_filter("IndirectReseller", reseller_id)}
+        return self._pages("/v1/customers", CustomerSummary, params=params)
+
     def domain_available(self, domain: str) -> bool:
         """``HEAD /v1/domains/{domain}``: 404 means nobody has it, 200 means it is taken."""
         return self._session.call(
