@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cspsync.emulator.catalog import DEFAULT_CATALOG, Catalog
 from cspsync.emulator.records import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -49,6 +50,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
+        self._catalog: tuple[str, Catalog] | None = None  # (version, catalog) of a seeded catalog
         self._conn = sqlite3.connect(
             ":memory:" if self.path is None else str(self.path),
             check_same_thread=False,
@@ -172,6 +174,30 @@ class Store:
             row = self._one("SELECT value FROM meta WHERE key = 'world'")
             assert row is not None
         return WorldSeed.model_validate(json.loads(row[0]))
+
+    def catalog(self) -> Catalog:
+        """The catalog: the partner's own when one was seeded from a price sheet, else the built-in one.
+        Parsed once per version, so a seed written by another process is seen at the next request."""
+        row = self._one("SELECT value FROM meta WHERE key = 'catalog_version'")
+        if row is None:
+            return DEFAULT_CATALOG
+        version = str(row[0])
+        cached = self._catalog
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        doc = self._one("SELECT value FROM meta WHERE key = 'catalog'")
+        catalog = DEFAULT_CATALOG if doc is None else Catalog.from_json(json.loads(doc[0]))
+        self._catalog = (version, catalog)
+        return catalog
+
+    def set_catalog(self, catalog: Catalog | None) -> None:
+        """Replace the catalog (None: back to the built-in one)."""
+        with self.atomic():
+            if catalog is None:
+                self._write("DELETE FROM meta WHERE key IN ('catalog', 'catalog_version')")
+                return
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('catalog', ?)", (dumps(catalog.to_json()),))
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('catalog_version', ?)", (uuid.uuid4().hex,))
 
     def is_seeded(self) -> bool:
         return self._one("SELECT 1 FROM meta WHERE key = 'world'") is not None

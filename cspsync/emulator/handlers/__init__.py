@@ -41,6 +41,7 @@ def partner_center_router() -> Router:
     add("GET", "/v1/products/{productId}/skus", products.list_skus)
     add("GET", "/v1/products/{productId}/skus/{skuId}", products.get_sku)
     add("GET", "/v1/products/{productId}/skus/{skuId}/availabilities", products.list_availabilities)
+    add("GET", "/v1/products/{productId}/skus/{skuId}/availabilities/{availabilityId}", products.get_availability)
     add("GET", _C + "/products/{productId}/skus/{skuId}/availabilities", products.list_customer_availabilities)
     add("POST", _C + "/carts", carts.create_cart)
     add("GET", _C + "/carts/{cartId}", carts.get_cart)

@@ -25,7 +25,7 @@ from typing import Any
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Offer, offer_for_catalog_item
+from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Offer
 from cspsync.emulator.handlers.common import billing_cycle, check_etag, customer, parse_timestamp, timestamp
 from cspsync.emulator.records import new_etag
 from cspsync.emulator.routing import Call
@@ -68,6 +68,7 @@ def new_subscription(
         "creationDate": timestamp(now),
         "effectiveStartDate": timestamp(start),
     }
+    document["productType"] = item.product_type
     if item.is_azure_plan:
         document.update(
             commitmentEndDate=AZURE_PLAN_COMMITMENT_END,
@@ -80,28 +81,36 @@ def new_subscription(
             refundableQuantity={"totalQuantity": 0, "details": []},
         )
     else:
-        term = line["termDuration"]
-        window = timestamp(now + timedelta(days=CANCELLATION_WINDOW_DAYS))
+        term = line.get("termDuration") or None
+        months = _TERM_MONTHS.get(term or "")
+        end = _add_months(start, months) - timedelta(days=1) if months else datetime(9999, 12, 31, tzinfo=start.tzinfo)
         document.update(
-            commitmentEndDate=timestamp(_add_months(start, _TERM_MONTHS[term]) - timedelta(days=1)),
-            cancellationAllowedUntilDate=window,
+            commitmentEndDate=timestamp(end),
             status="active",
-            autoRenewEnabled=True,
+            autoRenewEnabled=item.kind in ("license", "saas"),
             isTrial=False,
             billingType="license",
             billingCycle=line["billingCycle"],
-            termDuration=term,
-            refundOptions=[{"type": "Full", "expiresAt": window}],
-            refundableQuantity={
-                "totalQuantity": quantity,
-                "details": [{"quantity": quantity, "allowedUntilDateTime": window}],
-            },
         )
+        if term:
+            document["termDuration"] = term
+        if item.cancellation_days:
+            window = timestamp(now + timedelta(days=item.cancellation_days))
+            document.update(
+                cancellationAllowedUntilDate=window,
+                refundOptions=[{"type": "Full", "expiresAt": window}],
+                refundableQuantity={
+                    "totalQuantity": quantity,
+                    "details": [{"quantity": quantity, "allowedUntilDateTime": window}],
+                },
+            )
+        else:
+            document.update(refundOptions=[], refundableQuantity={"totalQuantity": 0, "details": []})
     document.update(
         contractType="subscription",
         orderId=order_id,
-        isMicrosoftProduct=True,
-        publisherName="Microsoft Corporation",
+        isMicrosoftProduct=item.publisher == "Microsoft Corporation",
+        publisherName=item.publisher,
         links={
             "product": link(f"/products/{item.product_id}?country={country}"),
             "sku": link(f"/products/{item.product_id}/skus/{item.sku_id}?country={country}"),
@@ -176,11 +185,20 @@ def provisioning_status(call: Call) -> httpx.Response:
     return respond(200, body)
 
 
+def _window_days(item: Offer | None) -> int:
+    return item.cancellation_days if item is not None else CANCELLATION_WINDOW_DAYS
+
+
 def _cancel(subscription: dict[str, Any], item: Offer | None, now: datetime) -> None:
-    if item is not None and not item.is_azure_plan:
+    """Cancel (status ``deleted``) within the product's window from ``cancellationAllowedUntilDate``:
+    licences 7 days, marketplace SaaS 3 days, perpetual software 30 days; a reservation cannot be cancelled
+    this way (Azure reservations are cancelled or exchanged in Azure)."""
+    if item is not None and item.kind == "reservation":
+        raise codes.STATUS_NOT_UPDATABLE.error("An Azure reservation cannot be cancelled by updating its subscription.")
+    if item is None or not item.is_azure_plan:
         until = subscription.get("cancellationAllowedUntilDate")
         if until is None or parse_timestamp(until) < now:
-            raise codes.CANCEL_WINDOW_PASSED.error(days=CANCELLATION_WINDOW_DAYS)
+            raise codes.CANCEL_WINDOW_PASSED.error(days=_window_days(item))
     subscription.update(status="deleted", autoRenewEnabled=False)
     subscription["refundableQuantity"] = {"totalQuantity": 0, "details": []}
 
@@ -188,7 +206,7 @@ def _cancel(subscription: dict[str, Any], item: Offer | None, now: datetime) -> 
 def _change_quantity(subscription: dict[str, Any], item: Offer | None, quantity: Any, now: datetime) -> None:
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity < 1:
         raise codes.INVALID_PROPERTY.error(f"quantity must be a positive integer, not {quantity!r}.")
-    if item is None or item.is_azure_plan:
+    if item is None or item.kind in ("azure-plan", "reservation", "software"):
         raise codes.QUANTITY_NOT_UPDATABLE.error()
     if subscription.get("status") == "suspended":
         raise codes.SUSPENDED_UPDATE.error()
@@ -197,7 +215,7 @@ def _change_quantity(subscription: dict[str, Any], item: Offer | None, quantity:
     details = _open_details(subscription, now)
     delta = quantity - int(subscription["quantity"])
     if delta > 0:
-        window = timestamp(now + timedelta(days=CANCELLATION_WINDOW_DAYS))
+        window = timestamp(now + timedelta(days=_window_days(item)))
         details.append({"quantity": delta, "allowedUntilDateTime": window})
     else:
         removable = sum(d["quantity"] for d in details)
@@ -251,7 +269,7 @@ def update_subscription(call: Call) -> httpx.Response:
         for field in ("offerId", "termDuration"):
             if changed(field):
                 raise codes.INVALID_PROPERTY.error(f"{field} cannot be changed by updating the subscription.")
-        item = offer_for_catalog_item(subscription["offerId"])
+        item = call.store.catalog().offer_for_catalog_item(subscription["offerId"])
         if changed("status"):
             _change_status(subscription, item, body["status"], call.now)
         cancelling = subscription["status"] == "deleted"
