@@ -108,3 +108,11 @@ STATUS_NOT_UPDATABLE = ErrorCode(400, "800096", "Cannot update the status for th
 CANCEL_WINDOW_PASSED = ErrorCode(
     400, "900117", "You have passed your {days}-day cancellation window. We are unable to cancel your purchase"
 )
+# Undocumented: the new-commerce policy caps updates of one subscription at 1,200 without a published code.
+TOO_MANY_UPDATES = ErrorCode(
+    400, "800098", "The subscription has reached the limit of {limit} updates; no more changes are accepted."
+)
+
+# --- qualifications (codes undocumented)
+QUALIFICATION_NOT_SETTABLE = ErrorCode(400, "800002", "The Nonprofit qualification cannot be set by a partner.")
+QUALIFICATION_EXISTS = ErrorCode(409, "800002", "The customer already has the {qualification} qualification.")

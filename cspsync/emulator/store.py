@@ -378,6 +378,31 @@ class Store:
         )
         return [{"id": row[0], "name": row[1], "mpnId": row[2], "location": row[3]} for row in rows]
 
+    # ---------------------------------------------------------------------- validation, qualifications
+
+    def record_created(self, tenant_id: str, created_at: str) -> None:
+        """When a customer was created through the API (seeded customers have no such record)."""
+        self._write(
+            "INSERT INTO customer_records (tenant_id, created_at) VALUES (?, ?) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET created_at = excluded.created_at",
+            (tenant_id.lower(), created_at),
+        )
+
+    def created_at(self, tenant_id: str) -> str | None:
+        row = self._one("SELECT created_at FROM customer_records WHERE tenant_id = ?", (tenant_id.lower(),))
+        return None if row is None else row[0]
+
+    def qualifications(self, tenant_id: str) -> list[dict[str, Any]]:
+        row = self._one("SELECT qualifications FROM customer_records WHERE tenant_id = ?", (tenant_id.lower(),))
+        return [] if row is None else list(json.loads(row[0]))
+
+    def set_qualifications(self, tenant_id: str, qualifications: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT INTO customer_records (tenant_id, qualifications) VALUES (?, ?) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET qualifications = excluded.qualifications",
+            (tenant_id.lower(), dumps(qualifications)),
+        )
+
     # -------------------------------------------------------------------------------------- linking
 
     def record_relationship_request(self, indirect_reseller_id: str | None, requested_at: str) -> None:

@@ -11,6 +11,7 @@ from cspsync.emulator.handlers import (
     orders,
     pricesheets,
     products,
+    qualifications,
     subscriptions,
 )
 from cspsync.emulator.routing import Router
@@ -29,6 +30,9 @@ def partner_center_router() -> Router:
     add("GET", _C + "/profiles/company", customers.get_company_profile)
     add("GET", _C + "/profiles/billing", customers.get_billing_profile)
     add("PUT", _C + "/profiles/billing", customers.put_billing_profile)
+    add("GET", _C + "/validationStatus", qualifications.validation_status)
+    add("GET", _C + "/qualifications", qualifications.list_qualifications)
+    add("POST", _C + "/qualifications", qualifications.add_qualification)
     add("HEAD", "/v1/domains/{domain}", customers.domain_exists)
     add("POST", "/v1/validations/address", customers.validate_address)
     add("GET", _C + "/relationships", linking.customer_relationships)

@@ -204,6 +204,7 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
         groups.setdefault(line["orderGroup"], []).append(line)
     orders = []
     catalog = call.store.catalog()
+    ready_at = timestamp(call.now + call.rules.order_delay) if call.rules.order_delay else None
     for lines in groups.values():
         order_id = uuid.uuid4().hex[:16].upper()
         order_lines = []
@@ -222,6 +223,8 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
                 now=call.now,
                 partner_id=reseller,
             )
+            if ready_at:
+                subscription["_visibleFrom"] = ready_at
             call.store.put_subscription(tenant.id, subscription)
             order_line: dict[str, Any] = {
                 "lineItemNumber": number,
@@ -248,6 +251,8 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
             "transactionType": "UserPurchase",
             "attributes": {"objectType": "Order"},
         }
+        if ready_at:
+            order["_visibleFrom"] = ready_at
         call.store.put_order(tenant.id, order)
-        orders.append(order_document(order, tenant.country))
+        orders.append(order_document(order, tenant.country, call.now))
     return orders

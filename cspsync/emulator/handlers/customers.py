@@ -29,6 +29,7 @@ from cspsync.emulator.handlers.common import (
     query_int,
     required_object,
     required_text,
+    timestamp,
 )
 from cspsync.emulator.records import DuplicateError, Tenant
 from cspsync.emulator.routing import Call
@@ -281,6 +282,7 @@ def create_customer(call: Call) -> httpx.Response:
         )
     except DuplicateError:
         raise codes.DOMAIN_TAKEN.error(domain=domain) from None
+    call.store.record_created(tenant.id, timestamp(call.now))  # its account validation starts UnderReview
     document = customer_document(tenant)
     if tenant.associated_partner_id:  # echoed by create-a-customer-for-an-indirect-reseller
         document["associatedPartnerId"] = tenant.associated_partner_id

@@ -4,24 +4,40 @@ Doc pages: "Get all of a customer's orders" (get-all-of-a-customer-s-orders), "G
 customer and billing cycle type", "Get an order by ID" (get-an-order-by-id) and "Order resources". An
 order's links (``self``, ``provisioningStatus``) and its line items' links (``sku``, ``subscription``) are
 added when it is read, in the pages' form (``/customers/{id}/orders/{orderId}``, no ``/v1``).
+
+With ``Rules.order_delay`` an order is ``pending`` until then: its lines carry no subscription yet (as in
+checkout-a-cart's pending orders) and it is not in the customer's order list ("Create an Azure plan":
+an order can take up to 15 minutes to appear there); read by its id it is found at once.
 """
 
 from __future__ import annotations
 
 import copy
+from datetime import datetime
 from typing import Any
 
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.handlers.common import billing_cycle, customer
+from cspsync.emulator.handlers.common import billing_cycle, customer, parse_timestamp
 from cspsync.emulator.routing import Call
 from cspsync.emulator.wire import collection, link, respond
 
 
-def order_document(order: dict[str, Any], country: str) -> dict[str, Any]:
-    """The stored order with its documented links."""
+def provisioned(order: dict[str, Any], now: datetime) -> bool:
+    moment = order.get("_visibleFrom")
+    return moment is None or parse_timestamp(moment) <= now
+
+
+def order_document(order: dict[str, Any], country: str, now: datetime) -> dict[str, Any]:
+    """The stored order as read at ``now``, with its documented links."""
     shown = copy.deepcopy(order)
+    pending = not provisioned(shown, now)
+    shown.pop("_visibleFrom", None)
+    if pending:
+        shown["status"] = "pending"
+        for line in shown["lineItems"]:
+            line.pop("subscriptionId", None)
     customer_id = shown["referenceCustomerId"]
     base = f"/customers/{customer_id}/orders/{shown['id']}"
     for line in shown["lineItems"]:
@@ -40,10 +56,10 @@ def list_orders(call: Call) -> httpx.Response:
     """``GET /v1/customers/{id}/orders[?billingType=]``: the customer's orders, oldest first."""
     tenant = customer(call)
     wanted = call.query("billingType")
-    orders = call.store.orders(tenant.id)
+    orders = [order for order in call.store.orders(tenant.id) if provisioned(order, call.now)]
     if wanted:
         orders = [order for order in orders if order.get("billingCycle") == billing_cycle(wanted)]
-    return respond(200, collection([order_document(order, tenant.country) for order in orders]))
+    return respond(200, collection([order_document(order, tenant.country, call.now) for order in orders]))
 
 
 def get_order(call: Call) -> httpx.Response:
@@ -53,4 +69,4 @@ def get_order(call: Call) -> httpx.Response:
     found = next((o for o in call.store.orders(tenant.id) if o["id"].lower() == order_id.lower()), None)
     if found is None:
         raise codes.ORDER_NOT_FOUND.error(id=order_id)
-    return respond(200, order_document(found, tenant.country))
+    return respond(200, order_document(found, tenant.country, call.now))
