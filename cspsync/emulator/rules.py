@@ -10,9 +10,12 @@ sandbox's limits).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
+
+from cspsync.errors import ConfigError
 
 Profile = Literal["production", "sandbox"]
 
@@ -39,3 +42,31 @@ class Rules:
 SANDBOX_CUSTOMERS = 75
 SANDBOX_SUBSCRIPTIONS = 5
 SANDBOX_LICENCES = 25
+
+
+#: ``CSPSYNC_EMULATOR_*`` variables for the rules of an emulator that cspsync opens itself
+ENVIRONMENT_VARIABLES = {
+    "CSPSYNC_EMULATOR_ORDER_DELAY_SECONDS": "order_delay",
+    "CSPSYNC_EMULATOR_ACCEPT_PATCHES": "accept_patches",
+    "CSPSYNC_EMULATOR_PROFILE": "profile",
+}
+
+
+def rules_from_environment(env: Mapping[str, str]) -> Rules:
+    """Rules named by ``CSPSYNC_EMULATOR_*`` variables (see ENVIRONMENT_VARIABLES); defaults otherwise."""
+    settings: dict[str, Any] = {}
+    delay = env.get("CSPSYNC_EMULATOR_ORDER_DELAY_SECONDS", "").strip()
+    if delay:
+        try:
+            settings["order_delay"] = timedelta(seconds=float(delay))
+        except ValueError:
+            raise ConfigError(f"CSPSYNC_EMULATOR_ORDER_DELAY_SECONDS={delay!r} is not a number.") from None
+    accept = env.get("CSPSYNC_EMULATOR_ACCEPT_PATCHES", "").strip().lower()
+    if accept:
+        settings["accept_patches"] = accept in ("1", "true", "yes")
+    profile = env.get("CSPSYNC_EMULATOR_PROFILE", "").strip().lower()
+    if profile:
+        if profile not in ("production", "sandbox"):
+            raise ConfigError(f"CSPSYNC_EMULATOR_PROFILE={profile!r} must be production or sandbox.")
+        settings["profile"] = profile
+    return Rules(**settings)

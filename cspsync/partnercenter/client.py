@@ -44,6 +44,7 @@ from .models import (
     CustomerCreateRequest,
     CustomerSummary,
     Link,
+    Order,
     PartnerRelationship,
     Subscription,
     parse_collection,
@@ -428,6 +429,15 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             idempotent=False,
             landed=landed,
             ok=(200, 201),
+        )
+
+    def get_order(self, customer_id: str, order_id: str) -> Order:
+        """``GET /v1/customers/{id}/orders/{orderId}`` ("Get an order by ID")."""
+        return self._session.call(
+            "GET",
+            "/v1/customers/{customer_id}/orders/{order_id}",
+            _model(Order),
+            path_params={"customer_id": customer_id, "order_id": order_id},
         )
 
     # ------------------------------------------------------------------------------ subscriptions
