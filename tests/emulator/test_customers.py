@@ -149,7 +149,7 @@ def test_create_returns_credentials_once(client: httpx.Client) -> None:
     body = created.json()
     assert body["id"] == body["companyProfile"]["tenantId"]
     assert body["companyProfile"]["domain"] == "contosobikes.onmicrosoft.com"
-    assert body["relationshipToPartner"] == "reseller"
+    assert body["relationshipToPartner"] == "none"  # a direct customer, as create-a-customer's example answers
     password = body["userCredentials"]["password"]
     assert body["userCredentials"]["userName"] == "admin"
     assert len(password) >= 16
@@ -157,6 +157,7 @@ def test_create_returns_credentials_once(client: httpx.Client) -> None:
     assert any(c.isdigit() for c in password)
     again = client.get(f"/v1/customers/{body['id']}")
     assert "userCredentials" not in again.json()
+    assert again.json()["relationshipToPartner"] == "reseller"
     assert password not in again.text
     listed = client.get("/v1/customers")
     assert password not in listed.text

@@ -286,6 +286,8 @@ def create_customer(call: Call) -> httpx.Response:
     document = customer_document(tenant)
     if tenant.associated_partner_id:  # echoed by create-a-customer-for-an-indirect-reseller
         document["associatedPartnerId"] = tenant.associated_partner_id
+    else:  # create-a-customer's example answers "none" for a direct customer (reads say "reseller")
+        document["relationshipToPartner"] = "none"
     # The one and only place the admin password exists: it is never stored.
     document["userCredentials"] = {
         "userName": "admin",
