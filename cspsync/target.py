@@ -54,13 +54,14 @@ class Connection:
 def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
     """The in-process emulator over ``workspace``'s database, seeded from ``seed_file`` when new."""
     from cspsync.emulator import EmulatorApp, Store, faults_from_environment, load_seed
+    from cspsync.emulator.rules import rules_from_environment
 
     workspace.ensure()
     new = not workspace.emulator_db.exists()
     store = Store(workspace.emulator_db)
     if new and seed_file is not None and seed_file.is_file():
         store.seed(load_seed(seed_file))
-    return EmulatorApp(store, faults=faults_from_environment(os.environ))
+    return EmulatorApp(store, faults=faults_from_environment(os.environ), rules=rules_from_environment(os.environ))
 
 
 def _loopback_url(url: str) -> str:

@@ -212,6 +212,15 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
             result.details["subscriptionId"] = sub.id
             result.message = f"{p.friendly_name} already exists ({sub.id})"
             return
+    placed = applier.provisioning_order(customer_id, p.friendly_name)
+    if placed is not None:
+        result.status = "already-done"
+        result.details["orderId"] = placed
+        result.message = (
+            f"{p.friendly_name} is still being provisioned (order {placed} of an earlier apply); Partner Center "
+            "lists an order's subscriptions up to 15 minutes after checkout"
+        )
+        return
     availabilities = client.availabilities(p.product_id, p.sku_id, p.country)
     if not availabilities:
         raise CspsyncError(f"{p.product_id}:{p.sku_id} is not available in {p.country} (Partner Center error 800070)")
@@ -230,6 +239,9 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
     if checkout.order_errors:
         error = checkout.order_errors[0]
         raise CspsyncError(f"order for {p.friendly_name} failed: {error.code} {error.description}")
+    result.details.update(customerId=customer_id, friendlyName=p.friendly_name)
+    if checkout.orders:
+        result.details["orderId"] = checkout.orders[0].id
     subscription_id = next(
         (item.subscription_id for order in checkout.orders for item in order.line_items if item.subscription_id),
         None,

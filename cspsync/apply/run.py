@@ -9,6 +9,7 @@ after every action, so even a killed apply leaves a true account of what it did.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import subprocess
 import threading
 from collections.abc import Callable
@@ -19,7 +20,8 @@ from cspsync import secrets
 from cspsync.apply.handlers import HANDLERS
 from cspsync.apply.record import ActionResult, ApplyRecord, ResultStatus
 from cspsync.declarations import Repository
-from cspsync.errors import CspsyncError, PartnerCenterError
+from cspsync.declarations.keys import subscription_key, tenant_key
+from cspsync.errors import CspsyncError, NotFoundError, PartnerCenterError
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.partnercenter.client import PartnerCenterClient
@@ -84,6 +86,7 @@ class Applier:
             actions_digest=plan.actions_digest,
         )
         self._agreement_template: str | None = None
+        self._orders: dict[tuple[str, str], list[str]] | None = None
         #: the invitation transport (built from cspsync.yaml on first use when not given)
         self.mailer = mailer
         #: send invitations again even when the ledger says they were sent (``apply --resend``)
@@ -207,9 +210,63 @@ class Applier:
                 self.mailer = transport_for(self.repo.config, target=self.plan.target, workspace=self.workspace)
             return self.mailer
 
+    def provisioning_order(self, customer_id: str, friendly_name: str) -> str | None:
+        """The id of an order an earlier apply placed for this subscription that Partner Center still
+        provisions (its subscription not listed yet), else None.
+
+        Orders and their subscriptions can take up to 15 minutes to be listed ("Create an Azure plan"), so
+        the subscription list alone cannot prove that nothing was bought. The apply records of the last day
+        name the orders; each is read back by id before it counts. A record can only hold back an order,
+        never cause one.
+        """
+        for order_id in self._recent_orders().get((tenant_key(customer_id) or "", subscription_key(friendly_name)), []):
+            try:
+                order = self.client.get_order(customer_id, order_id)
+            except NotFoundError:
+                continue
+            if (order.status or "").lower() != "cancelled":
+                return order_id
+        return None
+
+    def _recent_orders(self) -> dict[tuple[str, str], list[str]]:
+        """(customer, subscription key) -> ids of the orders earlier applies of the last day placed without
+        learning their subscription, newest first; read once per apply."""
+        with self._lock:
+            if self._orders is None:
+                self._orders = _orders_in(self.workspace.applies, self.record.path, self.plan.target, self.clock())
+            return self._orders
+
     def agreement_template(self, agreement_type: str) -> str:
         """The agreement's template id, read once per apply."""
         with self._lock:
             if self._agreement_template is None:
                 self._agreement_template = self.client.agreement_template(agreement_type).template_id
             return self._agreement_template
+
+
+def _orders_in(folder: Path, current: Path, target: str, now: dt.datetime) -> dict[tuple[str, str], list[str]]:
+    """The unprovisioned orders of the apply records (format 1.0 or 2.0) under ``folder`` of the last day."""
+    found: dict[tuple[str, str], list[str]] = {}
+    since = now - dt.timedelta(days=1)
+    for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+        if path == current:
+            continue
+        try:
+            record = json.loads(path.read_text(encoding="utf-8"))
+            started = dt.datetime.fromisoformat(str(record.get("started_at") or record["startedAt"]))
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            continue
+        if started < since or record.get("target") != target:
+            continue
+        for entry in record.get("actions") or []:
+            details = entry.get("details") if isinstance(entry, dict) else None
+            if entry.get("kind") != Kind.ORDER_SUBSCRIPTION.value or entry.get("status") != "done":
+                continue
+            if not isinstance(details, dict) or details.get("subscriptionId") or not details.get("orderId"):
+                continue
+            key = (
+                tenant_key(str(details.get("customerId", ""))) or "",
+                subscription_key(str(details.get("friendlyName"))),
+            )
+            found.setdefault(key, []).append(str(details["orderId"]))
+    return found

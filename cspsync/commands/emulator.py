@@ -154,21 +154,79 @@ def serve(
         app.close()
 
 
+def _sheet_rows(paths: tuple[Path, ...]) -> list[dict[str, str]]:
+    """Every row of the price sheets at ``paths`` (plain or zipped CSV, as Partner Center serves them)."""
+    from cspsync.pricing.pricesheet import parse_sheet
+
+    rows: list[dict[str, str]] = []
+    for path in paths:
+        index = parse_sheet(path, path.name)
+        for prices in index.rows.values():
+            for price in prices:
+                if not price.market:
+                    raise ConfigError(f"{path}: a row of {price.key.product_id}:{price.key.sku_id} has no Market.")
+                rows.append(
+                    {
+                        "ProductId": price.key.product_id,
+                        "SkuId": price.key.sku_id,
+                        "ProductTitle": price.product_title,
+                        "SkuTitle": price.sku_title,
+                        "Publisher": price.publisher,
+                        "TermDuration": price.key.term,
+                        "BillingPlan": price.key.billing_cycle,
+                        "Market": price.market,
+                        "Currency": price.currency,
+                        "UnitPrice": str(price.unit_price),
+                    }
+                )
+    return rows
+
+
 @emulator.command()
 @click.argument("seed_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True))
 @db_option
-def seed(seed_file: Path, db: Path | None) -> None:
-    """Load the world from FILE: partner, resellers and tenants (listed tenants are overwritten)."""
-    from cspsync.emulator import Store, load_seed
+@click.option(
+    "--price-sheet",
+    "price_sheets",
+    multiple=True,
+    type=click.Path(path_type=Path, dir_okay=False, exists=True),
+    help="A Partner Center license-based price sheet (CSV or zip); repeat for more markets. Its offers and "
+    "prices replace the built-in catalog.",
+)
+def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> None:
+    """Load the world from FILE: partner, resellers and tenants (listed tenants are overwritten).
 
+    With --price-sheet, the emulator sells the partner's own catalog at the sheet's prices, so plans and
+    their money match the partner's real catalog.
+    """
+    from cspsync.emulator import Store, load_seed
+    from cspsync.emulator.catalog import catalog_from_price_rows
+
+    catalog = None
+    if price_sheets:
+        try:
+            catalog = catalog_from_price_rows(_sheet_rows(price_sheets))
+        except ValueError as err:
+            raise ConfigError(f"--price-sheet: {err}") from None
     db = db or _default_db()
     with Store(db) as store:
         counts = store.seed(load_seed(seed_file))
+        if catalog is not None:
+            store.set_catalog(catalog)
         partner = store.world().partner
     click.echo(
         f"Seeded {db} from {seed_file}: partner {partner.name}, {counts['resellers']} reseller(s), "
         f"{counts['tenants']} tenant(s) of which {counts['customers']} already customers."
     )
+    if catalog is not None:
+        markets = sorted(catalog.currencies)
+        unpriced = sorted(set(partner.markets) - set(markets))
+        click.echo(
+            f"Catalog from {len(price_sheets)} price sheet(s): {len(catalog.offers)} offer(s) in "
+            f"{', '.join(markets) or 'no market'}."
+        )
+        if unpriced:
+            click.echo(f"Warning: the sheets price nothing in {', '.join(unpriced)}, where the partner sells.")
 
 
 @emulator.command("accept-invitation")

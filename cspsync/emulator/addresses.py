@@ -1,7 +1,15 @@
 """Postal rules per country, used by address validation, customer creation and generated customers.
 
-Only the countries the emulator sells in plus the US; other countries get the lenient default rule
+Only the countries the emulator sells in plus the US and CA; other countries get the lenient default rule
 (line 1, city and country required). Postal code patterns are the national formats.
+
+Address validation follows "Validate an address" (validate-an-address, the 2021 revision with statuses
+and suggested addresses): the answer is always 200 with ``originalAddress``, ``suggestedAddresses`` and
+``status``; the emulator's statuses are ``None`` (a required field is missing or malformed, no suggestion),
+``StreetPartial`` (the street has no house number, three suggestions), ``VerifiedShippable`` (one
+suggestion: the address in its postal form) and ``NotValidated`` (a country without postal rules here).
+Not emulated: ``Verified``, ``InteractionRequired``, ``PremisesPartial`` and ``Multiple``, which need a
+real address database.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ COUNTRY_RULES: dict[str, CountryRule] = {
     "NL": CountryRule(re.compile(r"\d{4} ?[A-Z]{2}", re.I), False, "nl-NL", "nl", "Amsterdam", "1012 AB"),
     "FR": CountryRule(re.compile(r"\d{5}"), False, "fr-FR", "fr", "Paris", "75001"),
     "US": CountryRule(re.compile(r"\d{5}(-\d{4})?"), True, "en-US", "en", "Redmond", "98052"),
+    "CA": CountryRule(re.compile(r"[A-Z]\d[A-Z] ?\d[A-Z]\d", re.I), True, "en-CA", "en", "Toronto", "M5H 2N2"),
 }
 DEFAULT_RULE = CountryRule(None, False, "en-US", "en", "Capital City", None)
 
@@ -85,5 +94,55 @@ def sample_address(country: str, line1: str = "1 Main Street") -> dict[str, Any]
     if rule.sample_postal_code:
         address["postalCode"] = rule.sample_postal_code
     if rule.state_required:
-        address["state"] = "WA"
+        address["state"] = {"US": "WA", "CA": "ON"}.get(country.upper(), "")
     return address
+
+
+_NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"})
+#: Countries whose street addresses carry a house number the emulator can check for.
+_NUMBERED_STREETS = frozenset({"GB", "US", "CA", "DE", "NL", "NO", "FR"})
+
+
+def _has_premises(line: str) -> bool:
+    return any(char.isdigit() for char in line) or any(word.lower() in _NUMBER_WORDS for word in line.split())
+
+
+def _postal_code_form(country: str, postal_code: str) -> str:
+    """The postal code as the national format writes it (GB/CA/NL with their space)."""
+    compact = postal_code.replace(" ", "").upper()
+    if country in ("GB", "CA") and len(compact) > 3:
+        return f"{compact[:-3]} {compact[-3:]}"
+    if country == "NL" and len(compact) == 6:
+        return f"{compact[:4]} {compact[4:]}"
+    return compact
+
+
+def validation(address: dict[str, Any]) -> dict[str, Any]:
+    """The AddressValidationResponse for ``address`` (camelCase fields as sent)."""
+    original = {
+        key: value
+        for key, value in address.items()
+        if key in ("addressLine1", "addressLine2", "addressLine3", "city", "state", "postalCode", "country")
+        and isinstance(value, str)
+    }
+    body: dict[str, Any] = {"originalAddress": original, "suggestedAddresses": []}
+    problems = address_problems(address)
+    if problems:
+        fields = sorted({problem.split(" ")[0].rstrip(".") for problem in problems})
+        names = ", ".join(f"'{field[:1].upper()}{field[1:]}'" for field in fields)
+        return {**body, "status": "None", "validationMessage": f"Address field invalid for property: {names}"}
+    country = original["country"].strip().upper()
+    if country not in COUNTRY_RULES:
+        return {**body, "status": "NotValidated", "validationMessage": f"Addresses in {country} are not validated."}
+    suggestion = normalized(address)
+    if "postalCode" in suggestion:
+        suggestion["postalCode"] = _postal_code_form(country, suggestion["postalCode"])
+    if country in _NUMBERED_STREETS and not _has_premises(suggestion["addressLine1"]):
+        numbered = [{**suggestion, "addressLine1": f"{n} {suggestion['addressLine1']}"} for n in (1, 2, 3)]
+        return {
+            **body,
+            "suggestedAddresses": numbered,
+            "status": "StreetPartial",
+            "validationMessage": "Address field invalid for property: 'AddressLine1'",
+        }
+    return {**body, "suggestedAddresses": [suggestion], "status": "VerifiedShippable"}

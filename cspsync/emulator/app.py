@@ -23,6 +23,7 @@ from cspsync.emulator import codes
 from cspsync.emulator.handlers import partner_center_router
 from cspsync.emulator.injection import Faults
 from cspsync.emulator.routing import Call
+from cspsync.emulator.rules import Rules
 from cspsync.emulator.store import Store
 from cspsync.emulator.wire import ApiError, respond
 from cspsync.errors import ConfigError
@@ -37,7 +38,8 @@ def utc_now() -> datetime:
 
 class EmulatorApp:
     """An emulated Partner Center over ``store`` (in memory when None; an unseeded store gets the
-    built-in world). ``clock`` is the emulator's "now" (cart expiry, refund and cancellation windows);
+    built-in world). ``clock`` is the emulator's "now" (cart expiry, refund and cancellation windows,
+    renewals); ``rules`` its delays and limits (:class:`~cspsync.emulator.rules.Rules`);
     ``page_size`` is the customer page size when a request names none, ``max_page_size`` its cap."""
 
     def __init__(
@@ -48,6 +50,7 @@ class EmulatorApp:
         page_size: int = 100,
         max_page_size: int = 500,
         clock: Callable[[], datetime] = utc_now,
+        rules: Rules | None = None,
     ) -> None:
         if not 1 <= page_size <= max_page_size:
             raise ConfigError(f"The page size must be between 1 and {max_page_size}, not {page_size}.")
@@ -56,6 +59,7 @@ class EmulatorApp:
         self.page_size = page_size
         self.max_page_size = max_page_size
         self.clock = clock
+        self.rules = rules if rules is not None else Rules()
         self._router = partner_center_router()
         self._counts: Counter[str] = Counter()
         self._log_lock = threading.Lock()
@@ -101,7 +105,7 @@ class EmulatorApp:
         try:
             if not _BEARER.fullmatch(request.headers.get("Authorization", "").strip()):
                 raise codes.NOT_AUTHENTICATED.error(headers={"WWW-Authenticate": 'Bearer realm="partnercenter"'})
-            call = Call(request, params, self.store, self.clock(), self.page_size, self.max_page_size)
+            call = Call(request, params, self.store, self.clock(), self.page_size, self.max_page_size, self.rules)
             response = route.handler(call)
         except ApiError as err:
             response = err.response()

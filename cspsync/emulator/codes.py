@@ -75,7 +75,13 @@ AGREEMENT_MISSING = ErrorCode(
 
 # --- catalog, carts and orders
 OFFER_NOT_IN_COUNTRY = ErrorCode(400, "800070", "Offer is not available in the specified country")
-CATALOG_ITEM_NOT_FOUND = ErrorCode(404, "1000", "Not found")
+# get-a-product-by-id, get-a-sku-by-id, get-an-availability-by-id, get-a-list-of-products
+PRODUCT_NOT_FOUND = ErrorCode(404, "400013", "Product was not found.")
+SKU_NOT_FOUND = ErrorCode(404, "400018", "Sku was not found.")
+AVAILABILITY_NOT_FOUND = ErrorCode(404, "400019", "Availability not found.")
+TARGET_VIEW_NOT_ALLOWED = ErrorCode(403, "400036", "Access to the requested targetView is not allowed.")
+TARGET_SEGMENT_NOT_ALLOWED = ErrorCode(403, "400030", "Access to the requested targetSegment is not allowed.")
+ORDER_NOT_FOUND = ErrorCode(404, "800002", "Order with id {id} not found.")  # code undocumented
 CART_NOT_FOUND = ErrorCode(404, "800008", "Unable to retrieve cart Id")
 CART_ITEM_ERRORS = ErrorCode(400, "800009", "Error in Cart item(s)")
 CART_SUBMITTED = ErrorCode(400, "800065", "Cannot check out an already submitted cart {cart}.")
@@ -102,3 +108,11 @@ STATUS_NOT_UPDATABLE = ErrorCode(400, "800096", "Cannot update the status for th
 CANCEL_WINDOW_PASSED = ErrorCode(
     400, "900117", "You have passed your {days}-day cancellation window. We are unable to cancel your purchase"
 )
+# Undocumented: the new-commerce policy caps updates of one subscription at 1,200 without a published code.
+TOO_MANY_UPDATES = ErrorCode(
+    400, "800098", "The subscription has reached the limit of {limit} updates; no more changes are accepted."
+)
+
+# --- qualifications (codes undocumented)
+QUALIFICATION_NOT_SETTABLE = ErrorCode(400, "800002", "The Nonprofit qualification cannot be set by a partner.")
+QUALIFICATION_EXISTS = ErrorCode(409, "800002", "The customer already has the {qualification} qualification.")

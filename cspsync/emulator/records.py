@@ -71,6 +71,11 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, seq);
+CREATE TABLE IF NOT EXISTS customer_records (
+    tenant_id TEXT PRIMARY KEY,
+    created_at TEXT,
+    qualifications TEXT NOT NULL DEFAULT '[]'
+);
 """
 
 

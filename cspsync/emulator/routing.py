@@ -9,13 +9,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
 from cspsync.emulator import codes
+from cspsync.emulator.rules import Rules
 from cspsync.emulator.wire import camelize
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ class Call:
     now: datetime
     page_size: int
     max_page_size: int
+    rules: Rules = field(default_factory=Rules)
 
     def query(self, name: str) -> str | None:
         """A query parameter, its name matched case-insensitively as Partner Center does."""

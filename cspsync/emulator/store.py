@@ -18,6 +18,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from cspsync.emulator.catalog import DEFAULT_CATALOG, Catalog
 from cspsync.emulator.records import (
     SCHEMA,
     SCHEMA_VERSION,
@@ -49,6 +50,7 @@ class Store:
             self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
+        self._catalog: tuple[str, Catalog] | None = None  # (version, catalog) of a seeded catalog
         self._conn = sqlite3.connect(
             ":memory:" if self.path is None else str(self.path),
             check_same_thread=False,
@@ -173,6 +175,30 @@ class Store:
             assert row is not None
         return WorldSeed.model_validate(json.loads(row[0]))
 
+    def catalog(self) -> Catalog:
+        """The catalog: the partner's own when one was seeded from a price sheet, else the built-in one.
+        Parsed once per version, so a seed written by another process is seen at the next request."""
+        row = self._one("SELECT value FROM meta WHERE key = 'catalog_version'")
+        if row is None:
+            return DEFAULT_CATALOG
+        version = str(row[0])
+        cached = self._catalog
+        if cached is not None and cached[0] == version:
+            return cached[1]
+        doc = self._one("SELECT value FROM meta WHERE key = 'catalog'")
+        catalog = DEFAULT_CATALOG if doc is None else Catalog.from_json(json.loads(doc[0]))
+        self._catalog = (version, catalog)
+        return catalog
+
+    def set_catalog(self, catalog: Catalog | None) -> None:
+        """Replace the catalog (None: back to the built-in one)."""
+        with self.atomic():
+            if catalog is None:
+                self._write("DELETE FROM meta WHERE key IN ('catalog', 'catalog_version')")
+                return
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('catalog', ?)", (dumps(catalog.to_json()),))
+            self._write("INSERT OR REPLACE INTO meta (key, value) VALUES ('catalog_version', ?)", (uuid.uuid4().hex,))
+
     def is_seeded(self) -> bool:
         return self._one("SELECT 1 FROM meta WHERE key = 'world'") is not None
 
@@ -288,12 +314,13 @@ class Store:
     def list_customers(
         self, *, after: int = 0, limit: int = 100, field: str | None = None, prefix: str | None = None
     ) -> list[CustomerSummary]:
-        """Customers in creation order after sequence number ``after``; ``field`` "domain" or
-        "company_name" with ``prefix`` keeps those starting with it, ignoring case."""
+        """Customers in creation order after sequence number ``after``; ``field`` "domain",
+        "company_name" or "associated_partner_id" (the indirect reseller's tenant id) with ``prefix``
+        keeps those starting with it, ignoring case."""
         sql = "SELECT seq, id, domain, company_name FROM tenants WHERE is_customer = 1 AND seq > ?"
         args: list[Any] = [after]
         if field is not None and prefix is not None:
-            if field not in ("domain", "company_name"):
+            if field not in ("domain", "company_name", "associated_partner_id"):
                 raise ValueError(f"cannot filter customers on {field}")
             escaped = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             sql += f" AND {field} LIKE ? ESCAPE '\\'"
@@ -350,6 +377,31 @@ class Store:
             (tenant_id.lower(),),
         )
         return [{"id": row[0], "name": row[1], "mpnId": row[2], "location": row[3]} for row in rows]
+
+    # ---------------------------------------------------------------------- validation, qualifications
+
+    def record_created(self, tenant_id: str, created_at: str) -> None:
+        """When a customer was created through the API (seeded customers have no such record)."""
+        self._write(
+            "INSERT INTO customer_records (tenant_id, created_at) VALUES (?, ?) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET created_at = excluded.created_at",
+            (tenant_id.lower(), created_at),
+        )
+
+    def created_at(self, tenant_id: str) -> str | None:
+        row = self._one("SELECT created_at FROM customer_records WHERE tenant_id = ?", (tenant_id.lower(),))
+        return None if row is None else row[0]
+
+    def qualifications(self, tenant_id: str) -> list[dict[str, Any]]:
+        row = self._one("SELECT qualifications FROM customer_records WHERE tenant_id = ?", (tenant_id.lower(),))
+        return [] if row is None else list(json.loads(row[0]))
+
+    def set_qualifications(self, tenant_id: str, qualifications: list[dict[str, Any]]) -> None:
+        self._write(
+            "INSERT INTO customer_records (tenant_id, qualifications) VALUES (?, ?) "
+            "ON CONFLICT (tenant_id) DO UPDATE SET qualifications = excluded.qualifications",
+            (tenant_id.lower(), dumps(qualifications)),
+        )
 
     # -------------------------------------------------------------------------------------- linking
 

@@ -63,7 +63,8 @@ class ResellerSeed(_Seed):
 
 
 class IncumbentSeed(_Seed):
-    """Another partner that still has a relationship with a tenant (reported for housekeeping)."""
+    """Another indirect reseller still associated with a tenant, say its previous reseller: it appears in
+    the tenant's ``GET /v1/customers/{id}/relationships`` (reported by cspsync for housekeeping)."""
 
     name: str
     tenantId: str

@@ -5,10 +5,11 @@ A customer is **in sync** (nothing to apply; an invitation may still wait for th
 differs that apply must not or cannot change), or **unknown** (a read failed: never in sync, never
 drifted). The plan is the one ``cspsync plan`` makes, so drift and plan never disagree.
 
-Housekeeping (seed 003): every linked tenant's partner relationships should list the partner's own
-company and, for an indirect customer, its reseller; the report gives the relationship-request link that
-fixes a missing one. Incumbent partners still related to the tenant are listed for a person to review.
-cspsync reports these and never acts on them.
+Housekeeping (seed 003): an indirect customer's linked tenant should list its reseller among its partner
+relationships; the report gives the relationship-request link that fixes a missing one. (The partner's
+own relationship is the customer being in its customer list: see :mod:`cspsync.observe.association`.)
+Other resellers still related to the tenant are listed for a person to review. cspsync reports these
+and never acts on them.
 """
 
 from __future__ import annotations

@@ -264,14 +264,16 @@ def declaration(
     agreements: Sequence[CustomerAgreement],
     subscriptions: Sequence[Subscription],
     config: Config,
+    reseller_id: str | None = None,
 ) -> ImportedCustomer:
-    """The declaration of one customer from its Partner Center records."""
+    """The declaration of one customer from its Partner Center records; ``reseller_id`` is the tenant id
+    of the indirect reseller it was found under (see :func:`resellers_of`)."""
     warnings: list[str] = []
     tenant: dict[str, Any] = {"mode": "existing", "tenantId": customer.id.lower()}
     if customer.domain:
         tenant["domain"] = customer.domain.lower()
     spec: dict[str, Any] = {"company": company_of(customer, billing), "tenant": tenant}
-    reseller_id = tenant_key(customer.associated_partner_id)
+    reseller_id = tenant_key(reseller_id or customer.associated_partner_id)
     if reseller_id:
         names = {tenant_key(r.tenantId): r.name for r in config.partner.resellers}
         if reseller_id in names:
@@ -295,6 +297,19 @@ def declaration(
         "spec": spec,
     }
     return ImportedCustomer(name, customer.id.lower(), customer.domain, document, tuple(warnings))
+
+
+def resellers_of(client: PartnerCenterClient, config: Config) -> dict[str, str]:
+    """Customer tenant id -> the tenant id of its indirect reseller, for the customers of every reseller
+    in cspsync.yaml and every reseller Partner Center lists for the provider: one filtered customer list
+    per reseller (``IndirectReseller``), since no documented read of a customer names its reseller."""
+    reseller_ids = {tenant_key(r.tenantId) for r in config.partner.resellers}
+    reseller_ids |= {tenant_key(r.id) for r in client.indirect_resellers()}
+    found: dict[str, str] = {}
+    for reseller_id in sorted(r for r in reseller_ids if r):
+        for summary in client.customers_of_reseller(reseller_id):
+            found.setdefault(tenant_key(summary.id) or "", reseller_id)
+    return found
 
 
 def read_customers(
@@ -341,6 +356,7 @@ def read_customers(
         except PartnerCenterError as err:
             return summary, err
 
+    reseller_of = resellers_of(client, config) if todo else {}
     taken = set(claimed.names)
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool:
         records = list(pool.map(read, todo))
@@ -354,7 +370,10 @@ def read_customers(
             slug_candidates(customer.domain, profile.company_name if profile else None, customer.id), taken
         )
         taken.add(name)
-        result.customers.append(declaration(name, customer, billing, agreements, subscriptions, config))
+        reseller_id = reseller_of.get(tenant_key(customer.id) or "")
+        result.customers.append(
+            declaration(name, customer, billing, agreements, subscriptions, config, reseller_id=reseller_id)
+        )
     result.customers.sort(key=lambda c: c.name)
     return result
 

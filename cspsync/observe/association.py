@@ -1,9 +1,14 @@
 """Is the partner's own company (and an indirect customer's reseller) related to the tenant? (seed 003)
 
-Observation reads ``GET /v1/customers/{id}/relationships`` for the linked customers it is asked about,
-and the relationship-request link (one per reseller) only where a relationship is missing. The findings
-are pure functions of what was read: the planner turns them into ``!`` notes, drift into housekeeping.
-A failed read leaves that customer's association unchecked, never "fine".
+Partner Center proves the two differently. The partner's own relationship is the customer being in the
+partner's customer list ("Get a list of customers"): that is what makes a customer linked, so it needs no
+further read. ``GET /v1/customers/{id}/relationships`` lists a customer's indirect resellers, never the
+calling partner ("Get indirect resellers of a customer"; a direct customer has none), so a reseller is
+proved by appearing there. Observation reads it for the linked customers it is asked about (the plan asks
+only about invite customers that declare a reseller), and the relationship-request link (one per
+reseller) only where a reseller is missing. The findings are pure functions of what was read: the planner
+turns them into ``!`` notes, drift into housekeeping. A failed read leaves that customer's association
+unchecked, never "fine".
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedRelationship
 from cspsync.partnercenter.client import PartnerCenterClient
 
-FindingKind = Literal["missing-partner", "missing-reseller", "incumbent"]
+FindingKind = Literal["missing-reseller", "incumbent"]
 
 
 @dataclass(frozen=True)
@@ -48,23 +53,15 @@ def relationship_findings(
     config: Config,
     link: Callable[[str | None], str | None],
 ) -> list[Finding]:
-    """What one tenant's relationships lack or still hold (the partner's own, its reseller, incumbents)."""
+    """What one linked tenant's reseller relationships lack or still hold (its reseller, incumbents).
+
+    ``relationships`` lists the tenant's indirect resellers only: the partner's own company is never in
+    it, and needs no check here, because a linked customer was found in the partner's customer list.
+    """
     partner = config.partner
     related = {tenant_key(r.id): r for r in relationships}
     findings: list[Finding] = []
-    if tenant_key(partner.tenantId) not in related:
-        findings.append(
-            Finding(
-                name,
-                "missing-partner",
-                partner.name,
-                partner.tenantId,
-                f"{partner.name} is not in the tenant's partner relationships: the partner gets no recognition for "
-                "these subscriptions until a global admin of the tenant accepts the reseller relationship",
-                link(None),
-            )
-        )
-    expected = {tenant_key(partner.tenantId)}
+    expected = {tenant_key(partner.tenantId)}  # harmless should Partner Center ever list the caller
     reseller = find_reseller(config, declared.customer.spec.reseller)
     if reseller is not None:
         expected.add(tenant_key(reseller.tenantId))
@@ -140,9 +137,7 @@ def read_associations(
     wanted: set[str | None] = set()
     for findings in findings_for(observation, declared, config).values():
         for finding in findings:
-            if finding.kind == "missing-partner":
-                wanted.add(None)
-            elif finding.kind == "missing-reseller":
+            if finding.kind == "missing-reseller":
                 wanted.add(finding.partner_id)
     for reseller_id in sorted(wanted, key=lambda r: r or ""):
         try:

@@ -33,7 +33,8 @@ from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
 
 Strategy = Literal["list", "lookup"]
-#: whose partner relationships to read: none, the linked invite-mode customers (plan), every linked one (drift)
+#: whose partner relationships to read: none, the linked invite-mode customers that declare a reseller (plan),
+#: every linked one (drift)
 Associations = Literal["none", "invited", "linked"]
 
 
@@ -297,7 +298,9 @@ def observe(
             item.customer.metadata.name: customer.id
             for item in declared
             if (customer := observation.customers.get(item.customer.metadata.name)) is not None
-            and (associations == "linked" or item.customer.spec.tenant.mode == "invite")
+            and (
+                associations == "linked" or (item.customer.spec.tenant.mode == "invite" and item.customer.spec.reseller)
+            )
         }
         read_associations(client, observation, declared, config, names=names, workers=workers)
     return observation

@@ -44,6 +44,7 @@ from .models import (
     CustomerCreateRequest,
     CustomerSummary,
     Link,
+    Order,
     PartnerRelationship,
     Subscription,
     parse_collection,
@@ -215,6 +216,13 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             if (summary.domain or "").casefold() == wanted:
                 return summary
         return None
+
+    def customers_of_reseller(self, reseller_id: str) -> Iterator[CustomerSummary]:
+        """The customers an indirect reseller (its tenant id) sells to: the ``IndirectReseller`` filter of
+        ``GET /v1/customers`` (Microsoft's "Get customers of an indirect reseller"). A customer's reseller
+        is not part of any documented read of the customer itself."""
+        params: dict[str, str | int] = {"size": 500, "filter": _customer_filter("IndirectReseller", reseller_id)}
+        return self._pages("/v1/customers", CustomerSummary, params=params)
 
     def domain_available(self, domain: str) -> bool:
         """``HEAD /v1/domains/{domain}``: 404 means nobody has it, 200 means it is taken."""
@@ -422,6 +430,15 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             idempotent=False,
             landed=landed,
             ok=(200, 201),
+        )
+
+    def get_order(self, customer_id: str, order_id: str) -> Order:
+        """``GET /v1/customers/{id}/orders/{orderId}`` ("Get an order by ID")."""
+        return self._session.call(
+            "GET",
+            "/v1/customers/{customer_id}/orders/{order_id}",
+            _model(Order),
+            path_params={"customer_id": customer_id, "order_id": order_id},
         )
 
     # ------------------------------------------------------------------------------ subscriptions

@@ -97,6 +97,8 @@ class SheetPrice:
     product_title: str = ""
     sku_title: str = ""
     unit_of_measure: str = ""
+    market: str = ""  # the row's Market (ISO 3166-1 alpha-2)
+    publisher: str = ""
 
     @property
     def monthly_unit_price(self) -> Decimal:
@@ -240,6 +242,8 @@ class _Layout:
             product_title=self.cell(row, "ProductTitle"),
             sku_title=self.cell(row, "SkuTitle"),
             unit_of_measure=self.cell(row, "UnitOfMeasure"),
+            market=self.cell(row, "Market").strip().upper(),
+            publisher=self.cell(row, "Publisher").strip(),
         )
 
 

@@ -143,3 +143,48 @@ def test_serve_runs_until_ctrl_c(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     assert (process.returncode, out, err) == (0, "Stopping.\n", "")
+
+
+def test_seed_with_a_price_sheet_sells_the_partners_own_catalog(runner: CliRunner, tmp_path: Path) -> None:
+    """The license-based price sheet's columns ("Get a price sheet"); one sheet per market."""
+    from cspsync.emulator import EmulatorApp, transport
+
+    header = (
+        '"ProductTitle","ProductId","SkuId","SkuTitle","Publisher","SkuDescription","UnitOfMeasure","TermDuration",'
+        '"BillingPlan","Market","Currency","UnitPrice","PricingTierRangeMin","PricingTierRangeMax",'
+        '"EffectiveStartDate","EffectiveEndDate","Tags","ERP Price"\n'
+    )
+
+    def row(term: str, plan: str, market: str, currency: str, price: str) -> str:
+        return (
+            f'"Microsoft 365 E5","CFQ7TTC0LFLZ","0002","Microsoft 365 E5","Microsoft Corporation","E5","1 License",'
+            f'"{term}","{plan}","{market}","{currency}","{price}","","","11/1/2026 12:00:00 AM","","License","0"\n'
+        )
+
+    gb = tmp_path / "gb.csv"
+    gb.write_text(header + row("P1Y", "Monthly", "GB", "GBP", "41.10") + row("P1Y", "Annual", "GB", "GBP", "493.20"))
+    ca = tmp_path / "ca.csv"
+    ca.write_text(header + row("P1Y", "Monthly", "CA", "CAD", "70.80"))
+    db = tmp_path / "emulator.db"
+    args = ["emulator", "seed", str(EXAMPLE_SEED), "--db", str(db), "--price-sheet", str(gb), "--price-sheet", str(ca)]
+    seeded = runner.invoke(cli, args)
+    assert seeded.exit_code == 0, seeded.output
+    assert seeded.output.splitlines()[1:] == [
+        "Catalog from 2 price sheet(s): 2 offer(s) in CA, GB.",
+        "Warning: the sheets price nothing in DE, FR, IE, NL, NO, where the partner sells.",
+    ]
+    app = EmulatorApp(Store(db))
+    with httpx.Client(transport=transport(app), base_url="https://pc", headers={"Authorization": "Bearer t"}) as http:
+        online = http.get("/v1/products", params={"country": "CA", "targetView": "OnlineServices"}).json()
+        assert [p["id"] for p in online["items"]] == ["CFQ7TTC0LFLZ"]
+        availability = http.get("/v1/products/CFQ7TTC0LFLZ/skus/0002/availabilities", params={"country": "CA"})
+        terms = availability.json()["items"][0]["terms"]
+        assert [(t["duration"], t["billingCycle"]) for t in terms] == [("P1Y", "monthly")]  # CA has no annual row
+        assert http.get("/v1/products/CFQ7TTC0LCHC", params={"country": "GB"}).status_code == 404  # not in the sheet
+        sheet = http.get(
+            "/v1.0/sales/pricesheets(Market='GB',PricesheetView='updatedlicensebased')/$value",
+            headers={"Accept-Encoding": "identity"},
+        )
+        assert '"CFQ7TTC0LFLZ","0002","Microsoft 365 E5","Microsoft Corporation"' in sheet.text
+        assert '"GB","GBP","493.20"' in sheet.text
+    app.close()

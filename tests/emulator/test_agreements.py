@@ -13,11 +13,14 @@ def test_template_metadata(client: httpx.Client) -> None:
             "agreementType": "MicrosoftCustomerAgreement",
             "agreementLink": "https://aka.ms/customeragreement",
             "versionRank": 0,
-            "attributes": {"objectType": "AgreementMetaData"},
         }
     ]
-    assert client.get("/v1/agreements").json()["items"] == []  # no type: MicrosoftCloudAgreement
-    assert client.get("/v1/agreements", params={"agreementType": "*"}).json()["totalCount"] == 1
+    default = client.get("/v1/agreements").json()["items"]  # no type: MicrosoftCloudAgreement (get-agreement-metadata)
+    assert [(t["agreementType"], t["templateId"]) for t in default] == [
+        ("MicrosoftCloudAgreement", "998b88de-aa99-4388-a42c-1b3517d49490")
+    ]
+    every = client.get("/v1/agreements", params={"agreementType": "*"}).json()
+    assert [t["agreementType"] for t in every["items"]] == ["MicrosoftCloudAgreement", "MicrosoftCustomerAgreement"]
     assert client.get("/v1/agreements", params={"agreementType": "Other"}).status_code == 400
 
 

@@ -44,9 +44,11 @@ def test_customer_list_items_are_light(client: httpx.Client) -> None:
             "tenantId": TAILSPIN,
             "domain": "tailspintoys.onmicrosoft.com",
             "companyName": "Tailspin Toys AS",
+            "links": {"self": {"uri": f"/customers/{TAILSPIN}/profiles/company", "method": "GET", "headers": []}},
             "attributes": {"objectType": "CustomerCompanyProfile"},
         },
         "relationshipToPartner": "reseller",
+        "links": {"self": {"uri": f"/customers/{TAILSPIN}", "method": "GET", "headers": []}},
         "attributes": {"objectType": "Customer"},
     }
     # world tenants that are not customers are not listed
@@ -117,7 +119,12 @@ def test_filter_starts_with_is_case_insensitive_and_kept_across_pages(client: ht
 def test_get_customer_returns_the_full_customer(client: httpx.Client) -> None:
     body = client.get(f"/v1/customers/{TAILSPIN}").json()
     assert body["companyProfile"]["domain"] == "tailspintoys.onmicrosoft.com"
-    assert body["associatedPartnerId"] == NORTHWIND
+    assert body["companyProfile"]["email"] == "faktura@tailspintoys.no"
+    assert body["customDomains"] == ["tailspintoys.onmicrosoft.com"]
+    assert body["links"]["self"]["uri"] == f"/customers/{TAILSPIN}"
+    assert "associatedPartnerId" not in body  # only the create response shows it (get-a-customer-by-id)
+    company = client.get(f"/v1/customers/{TAILSPIN}/profiles/company").json()
+    assert company == body["companyProfile"]
     assert body["billingProfile"]["defaultAddress"]["city"] == "Oslo"
     assert body["billingProfile"]["attributes"]["etag"]
     assert body["relationshipToPartner"] == "reseller"
@@ -142,7 +149,7 @@ def test_create_returns_credentials_once(client: httpx.Client) -> None:
     body = created.json()
     assert body["id"] == body["companyProfile"]["tenantId"]
     assert body["companyProfile"]["domain"] == "contosobikes.onmicrosoft.com"
-    assert body["relationshipToPartner"] == "reseller"
+    assert body["relationshipToPartner"] == "none"  # a direct customer, as create-a-customer's example answers
     password = body["userCredentials"]["password"]
     assert body["userCredentials"]["userName"] == "admin"
     assert len(password) >= 16
@@ -150,6 +157,7 @@ def test_create_returns_credentials_once(client: httpx.Client) -> None:
     assert any(c.isdigit() for c in password)
     again = client.get(f"/v1/customers/{body['id']}")
     assert "userCredentials" not in again.json()
+    assert again.json()["relationshipToPartner"] == "reseller"
     assert password not in again.text
     listed = client.get("/v1/customers")
     assert password not in listed.text
@@ -270,7 +278,28 @@ def test_address_validation(client: httpx.Client) -> None:
     incomplete = client.post("/v1/validations/address", json={"AddressLine1": "Storgata 1", "Country": "NO"}).json()
     assert incomplete["status"] == "None"
     assert incomplete["suggestedAddresses"] == []
-    assert incomplete["validationMessage"] == "city is required. postalCode is required in NO."
+    assert incomplete["validationMessage"] == "Address field invalid for property: 'City', 'PostalCode'"
+    partial = client.post(
+        "/v1/validations/address",
+        json={
+            "AddressLine1": "Microsoft Way",
+            "City": "Redmond",
+            "State": "WA",
+            "PostalCode": "98052",
+            "Country": "US",
+        },
+    ).json()  # validate-an-address's "StreetPartial" example
+    assert partial["status"] == "StreetPartial"
+    assert partial["validationMessage"] == "Address field invalid for property: 'AddressLine1'"
+    assert [a["addressLine1"] for a in partial["suggestedAddresses"]] == [
+        "1 Microsoft Way",
+        "2 Microsoft Way",
+        "3 Microsoft Way",
+    ]
+    elsewhere = client.post(
+        "/v1/validations/address", json={"AddressLine1": "1 Rua Augusta", "City": "Lisboa", "Country": "PT"}
+    ).json()
+    assert (elsewhere["status"], elsewhere["suggestedAddresses"]) == ("NotValidated", [])
 
 
 def test_billing_profile_update_with_etag(client: httpx.Client) -> None:
@@ -285,6 +314,9 @@ def test_billing_profile_update_with_etag(client: httpx.Client) -> None:
     assert updated.json()["attributes"]["etag"] != etag
     stale = client.put(f"/v1/customers/{customer_id}/profiles/billing", json=profile, headers={"If-Match": etag})
     assert stale.status_code == 412
+    del profile["attributes"]
+    unguarded = client.put(f"/v1/customers/{customer_id}/profiles/billing", json=profile)  # If-Match is required
+    assert unguarded.status_code == 400
     assert client.get(f"/v1/customers/{customer_id}").json()["billingProfile"]["defaultAddress"]["addressLine1"] == (
         "2 Wheel Street"
     )
@@ -293,13 +325,15 @@ def test_billing_profile_update_with_etag(client: httpx.Client) -> None:
 def test_billing_profile_keeps_company_name_and_country(client: httpx.Client) -> None:
     customer_id = create_customer(client)
     profile = client.get(f"/v1/customers/{customer_id}/profiles/billing").json()
-    profile.pop("attributes")
-    renamed = client.put(f"/v1/customers/{customer_id}/profiles/billing", json={**profile, "companyName": "Other"})
+    guard = {"If-Match": profile.pop("attributes")["etag"]}
+    renamed = client.put(
+        f"/v1/customers/{customer_id}/profiles/billing", json={**profile, "companyName": "Other"}, headers=guard
+    )
     assert renamed.json()["description"] == "companyName cannot be changed through the billing profile."
     moved = {**profile, "defaultAddress": {**profile["defaultAddress"], "country": "IE", "postalCode": "D02 X285"}}
-    assert client.put(f"/v1/customers/{customer_id}/profiles/billing", json=moved).json()["description"] == (
-        "billingProfile.defaultAddress.country cannot change from GB."
-    )
+    assert client.put(f"/v1/customers/{customer_id}/profiles/billing", json=moved, headers=guard).json()[
+        "description"
+    ] == ("billingProfile.defaultAddress.country cannot change from GB.")
 
 
 def test_bad_json_and_unknown_routes(client: httpx.Client) -> None:
@@ -315,3 +349,30 @@ def test_body_with_utf8_bom_is_accepted(client: httpx.Client) -> None:
     content = b"\xef\xbb\xbf" + json.dumps(customer_body()).encode()
     response = client.post("/v1/customers", content=content, headers={"Content-Type": "application/json"})
     assert response.status_code == 201
+
+
+def test_filter_on_indirect_reseller_lists_that_resellers_customers(client: httpx.Client) -> None:
+    """get-customers-of-an-indirect-reseller: Field IndirectReseller, the reseller's tenant id as value."""
+    create_customer(client, "wingtiptoys", AssociatedPartnerId=NORTHWIND)
+    create_customer(client, "contosobikes")
+    reseller_filter = json.dumps({"Field": "IndirectReseller", "Value": NORTHWIND, "Operator": "starts_with"})
+    body = client.get("/v1/customers", params={"size": 0, "filter": reseller_filter}).json()
+    assert [i["companyProfile"]["domain"] for i in body["items"]] == [
+        "tailspintoys.onmicrosoft.com",
+        "wingtiptoys.onmicrosoft.com",
+    ]
+    provider_filter = json.dumps(
+        {"Field": "IndirectCloudSolutionProvider", "Value": FABRIKAM, "Operator": "starts_with"}
+    )
+    assert client.get("/v1/customers", params={"filter": provider_filter}).json()["items"] == []  # caller: a provider
+
+
+def test_culture_is_normalised_as_in_microsofts_example(client: httpx.Client) -> None:
+    """create-a-customer-for-an-indirect-reseller sends Culture "EN-US" and reads back "en-US"; here in GB."""
+    body = customer_body("wingtiptoys")
+    body["BillingProfile"]["Culture"] = "EN-GB"
+    created = client.post("/v1/customers", json=body)
+    assert created.status_code == 201, created.text
+    assert created.json()["billingProfile"]["culture"] == "en-GB"
+    billing = client.get(f"/v1/customers/{created.json()['id']}/profiles/billing").json()
+    assert billing["culture"] == "en-GB"

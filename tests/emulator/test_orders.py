@@ -33,12 +33,24 @@ def test_products_by_target_view(client: httpx.Client) -> None:
         "CFQ7TTC0LCHC",
         "CFQ7TTC0LF8Q",
         "CFQ7TTC0LFLX",
+        "CFQ7TTC0LFLZ",
+        "DZH318Z0BXWC",  # OnlineServices includes commercial-marketplace products (get-a-list-of-products)
     ]
+    assert online["items"][6]["productType"] == {"id": "SaaS", "displayName": "SaaS"}
+    assert online["items"][0]["productType"] == {"id": "OnlineServicesNCE", "displayName": "OnlineServicesNCE"}
     azure = client.get("/v1/products", params={"country": "GB", "targetView": "MicrosoftAzure"}).json()
     assert [p["title"] for p in azure["items"]] == ["Azure plan"]
+    every_azure = client.get("/v1/products", params={"country": "GB", "targetView": "Azure"}).json()
+    assert [p["id"] for p in every_azure["items"]] == ["DZH318Z0BPS6", "DZH318Z0BQ36"]
+    software = client.get("/v1/products", params={"country": "CA", "targetView": "Software"}).json()
+    assert [p["id"] for p in software["items"]] == ["DG7GMGF0DWTL"]
     assert client.get("/v1/products", params={"country": "GB"}).status_code == 400
-    unsupported = client.get("/v1/products", params={"country": "JP", "targetView": "Azure"})
+    unsupported = client.get("/v1/products", params={"country": "BR", "targetView": "Azure"})
     assert (unsupported.status_code, unsupported.json()["code"]) == (400, "800070")
+    view = client.get("/v1/products", params={"country": "GB", "targetView": "Nonsense"})
+    assert (view.status_code, view.json()["code"]) == (403, "400036")
+    segment = client.get("/v1/products", params={"country": "GB", "targetView": "Azure", "targetSegment": "government"})
+    assert (segment.status_code, segment.json()["code"]) == (403, "400030")
 
 
 def test_product_sku_and_availabilities(client: httpx.Client) -> None:
@@ -84,8 +96,12 @@ def test_prices_per_market() -> None:
     annual = unit_price(premium, "FR", "P1Y", "annual")
     assert monthly_term is not None and monthly_term.amount == Decimal("288.00")  # monthly term: +20%
     assert annual is not None and (annual.amount, annual.per) == (Decimal("247.20"), "year")
-    assert unit_price(premium, "JP", "P1Y", "monthly") is None
-    assert all(set(item.monthly_prices) == {"GBP", "EUR", "NOK", "USD"} for item in OFFERS)
+    assert unit_price(premium, "BR", "P1Y", "monthly") is None
+    canada = unit_price(premium, "CA", "P1Y", "monthly")  # every market has its currency, CA included
+    assert canada is not None and (canada.amount, canada.currency) == (Decimal("29.92"), "CAD")
+    for item in OFFERS:
+        for country in ("GB", "IE", "NO", "DE", "NL", "FR", "US", "CA", "JP"):
+            assert all(unit_price(item, country, t.duration, t.billing_cycle) for t in item.terms)
 
 
 # --------------------------------------------------------------------------------------------- carts
@@ -300,3 +316,115 @@ def test_concurrent_patches_with_one_etag_let_one_win(
             pool.map(lambda n: _patch(client, customer_id, subscription, quantity=11 + n).status_code, range(8))
         )
     assert statuses == [200] + [412] * 7
+
+
+# ------------------------------------------------------------------------------------ wire (doc pages)
+
+
+def test_a_cart_accepts_enums_in_any_case_as_microsofts_new_commerce_example(client: httpx.Client) -> None:
+    """create-a-cart's new-commerce example sends "BillingCycle": "Monthly" and reads back "monthly"."""
+    customer_id = create_customer(client)
+    line = {"CatalogItemId": BUSINESS_PREMIUM, "Quantity": 1, "TermDuration": "p1m", "BillingCycle": "Monthly"}
+    cart = client.post(f"/v1/customers/{customer_id}/carts", json={"LineItems": [line]})
+    assert cart.status_code == 201, cart.text
+    body = cart.json()
+    assert body["lineItems"][0] | {"catalogItemId": "x"} == {
+        "id": 0,
+        "catalogItemId": "x",
+        "quantity": 1,
+        "termDuration": "P1M",
+        "billingCycle": "monthly",
+        "currencyCode": "GBP",
+        "provisioningContext": {},
+        "orderGroup": "0",
+    }
+    assert body["links"]["self"]["uri"] == f"/customers/{customer_id}/carts/{body['id']}"
+
+
+def test_orders_are_served_with_their_links(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    bought = buy(client, customer_id, license_line(), azure_line())
+    orders = client.get(f"/v1/customers/{customer_id}/orders").json()
+    assert orders["totalCount"] == 1
+    order = orders["items"][0]
+    assert order["links"]["self"]["uri"] == f"/customers/{customer_id}/orders/{order['id']}"
+    assert order["links"]["provisioningStatus"]["uri"].endswith(f"/orders/{order['id']}/provisioningstatus")
+    assert order["currencySymbol"] == "£"
+    assert order["lineItems"][0]["links"]["subscription"]["uri"] == (
+        f"/customers/{customer_id}/subscriptions/{bought[0]['id']}"
+    )
+    assert order["lineItems"][0]["links"]["sku"]["uri"] == "/products/CFQ7TTC0LCHC/skus/0002?country=GB"
+    assert client.get(f"/v1/customers/{customer_id}/orders/{order['id']}").json() == order
+    assert (
+        client.get(f"/v1/customers/{customer_id}/orders", params={"billingType": "Monthly"}).json()["totalCount"] == 1
+    )
+    assert client.get(f"/v1/customers/{customer_id}/orders", params={"billingType": "annual"}).json()["items"] == []
+    missing = client.get(f"/v1/customers/{customer_id}/orders/NOSUCHORDER")
+    assert missing.status_code == 404
+
+
+def test_subscriptions_filter_by_order_and_by_reseller(client: httpx.Client) -> None:
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+    direct = buy(client, customer_id, license_line(friendlyName="direct"))[0]
+    sold = buy(
+        client,
+        customer_id,
+        license_line(friendlyName="northwind", participants=[{"key": "transaction_reseller", "value": "6712890"}]),
+    )[0]
+    url = f"/v1/customers/{customer_id}/subscriptions"
+    by_order = client.get(url, params={"order_id": direct["orderId"]}).json()
+    assert [s["friendlyName"] for s in by_order["items"]] == ["direct"]
+    by_reseller = client.get(url, params={"mpn_id": "6712890"}).json()  # get-all-subscriptions-by-partner
+    assert [(s["friendlyName"], s["partnerId"]) for s in by_reseller["items"]] == [("northwind", "6712890")]
+    assert client.get(url, params={"order_id": "nope"}).json()["items"] == []
+    assert sold["links"]["self"]["uri"] == f"/customers/{customer_id}/subscriptions/{sold['id']}"
+    status = client.get(f"{url}/{sold['id']}/provisioningstatus").json()
+    assert (status["status"], status["quantity"], status["attributes"]) == (
+        "success",
+        10,
+        {"objectType": "SubscriptionProvisioningStatus"},
+    )
+
+
+def test_the_catalog_sells_microsofts_example_items(client: httpx.Client) -> None:
+    """create-a-cart's items: E5 (new commerce), a reserved VM instance, perpetual software and SaaS."""
+    customer_id = create_customer(client)
+    accept_mca(client, customer_id)
+
+    def line(item: str, cycle: str, term: str | None = None, **extra: Any) -> dict[str, Any]:
+        return {
+            "catalogItemId": item,
+            "quantity": 1,
+            "billingCycle": cycle,
+            **({"termDuration": term} if term else {}),
+            **extra,
+        }
+
+    context = {"subscriptionId": "1C461A25-F729-4FA5-AADB-280947DD05E8", "scope": "shared"}
+    lines = [
+        line("CFQ7TTC0LFLZ:0002:CFQ7TTC0K4TS", "Monthly", "P1M"),
+        line("DZH318Z0BQ36:004G:DZH318Z08C0S", "one_time", "P1Y"),
+        line("DZH318Z0BQ36:004G:DZH318Z08C0S", "one_time", "P1Y", provisioningContext=context),
+        line("DG7GMGF0DWTL:0001:DG7GMGF0DSFM", "one_time"),
+        line("DZH318Z0BXWC:0002:DZH318Z0BMRV", "monthly", "P1M"),
+    ]
+    cart = client.post(f"/v1/customers/{customer_id}/carts", json={"lineItems": lines}).json()
+    errors = [line.get("error", {}).get("errorDescription") for line in cart["lineItems"]]
+    assert errors[0] is None and errors[2:] == [None, None, None]
+    assert errors[1] == (
+        "provisioningContext needs Scope, SubscriptionId for DZH318Z0BQ36:004G:DZH318Z08C0S (the SKU's "
+        "provisioningVariables)."
+    )
+    assert [line["orderGroup"] for line in cart["lineItems"]] == ["0", "1", "1", "1", "0"]
+    del lines[1]
+    bought = buy(client, customer_id, *lines)
+    assert [(s["offerName"], s["billingCycle"], s.get("termDuration")) for s in bought] == [
+        ("Microsoft 365 E5", "monthly", "P1M"),
+        ("Barracuda WaaS", "monthly", "P1M"),
+        ("Reserved VM Instance, Standard_NV12", "one_time", "P1Y"),
+        ("Windows Server 2022 Standard - 2 Core License Pack", "one_time", None),
+    ]
+    assert [s["publisherName"] for s in bought][1] == "Barracuda Networks, Inc."
+    assert bought[3]["commitmentEndDate"] == "9999-12-31T00:00:00Z"  # perpetual

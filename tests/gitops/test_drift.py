@@ -171,35 +171,58 @@ def test_a_missing_reseller_relationship_comes_with_the_link_that_fixes_it(
     )
 
 
-def test_a_tenant_without_the_partners_own_relationship_is_reported(
+def test_the_partners_own_association_is_proved_by_the_customer_list_not_by_relationships(
     applied: ApplyRecord, emulator: EmulatorApp
 ) -> None:
-    def without_fabrikam(request: httpx.Request, app: Handler) -> httpx.Response:
+    """get-indirect-resellers-of-a-customer lists a customer's indirect resellers, never the calling
+    partner. A check that looked for the partner in that list (cspsync's, before) fired for every linked
+    customer; the partner's association is the customer being in its own customer list."""
+    listed_partner: list[str] = []
+    read: list[str] = []
+
+    def watch(request: httpx.Request, app: Handler) -> httpx.Response:
         response = app(request)
         if request.url.path.endswith("/relationships") and response.status_code == 200:
-            body = json.loads(response.content)
-            body["items"] = [i for i in body["items"] if i["id"] != FABRIKAM]
-            body["totalCount"] = len(body["items"])
-            return httpx.Response(200, json=body, headers={"MS-RequestId": response.headers.get("MS-RequestId", "")})
+            read.append(request.url.path)
+            if FABRIKAM in {item["id"] for item in json.loads(response.content)["items"]}:
+                listed_partner.append(request.url.path)
         return response
 
-    report = _detect(emulator, without_fabrikam)
+    report = _detect(emulator, watch)
 
-    missing = [f for f in report.findings if f.kind == "missing-partner"]
-    assert {f.customer for f in missing} == {
-        "adatum",
-        "alpine-ski-house",
-        "contoso-bikes",
-        "fourth-coffee",
-        "tailspin-toys",
-    }
-    assert missing[0].link == (
-        f"https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&partnerId={FABRIKAM}"
-        "&msppId=0&DAP=false#/BillingAccounts/partner-invitation"
+    linked = [c.name for c in report.plan.customers if c.state == "linked"]
+    assert len(linked) == len(read) == 5  # every linked tenant's relationships were read
+    assert listed_partner == []  # the partner is in no tenant's relationships, as documented
+    assert [f for f in report.findings if f.needs_action] == []
+    assert {(f.customer, f.kind, f.partner) for f in report.findings} == {("adatum", "incumbent", "Contoso Legacy IT")}
+    assert report.exit_code == 0
+
+
+def test_relationships_as_microsoft_publishes_them_prove_the_reseller(declarations: Path) -> None:
+    """The response example of get-indirect-resellers-of-a-customer: one reseller, the caller absent."""
+    from cspsync.observe.association import relationship_findings
+    from cspsync.observe.state import ObservedRelationship
+    from cspsync.partnercenter.models import PartnerRelationship
+
+    repo = load_repository([Path("customers")])
+    declared = next(d for d in repo.customers if d.customer.metadata.name == "tailspin-toys")
+    northwind = next(r for r in repo.config.partner.resellers if r.name == declared.customer.spec.reseller)
+    published = PartnerRelationship.model_validate(
+        {
+            "id": northwind.tenantId,  # the example's 484e548c-… is the reseller; here, Northwind's id
+            "name": "First Up Consultants",
+            "relationshipType": "is_indirect_cloud_solution_provider_of",
+            "mpnId": "4847383",
+            "attributes": {"objectType": "PartnerRelationship"},
+        }
     )
-    assert report.exit_code == 2
-    markdown = render_drift(report, "markdown")
-    assert (
-        f"[relationship request](https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship"
-        f"&partnerId={FABRIKAM}&msppId=0&DAP=false#/BillingAccounts/partner-invitation)" in markdown
-    )
+    read = ObservedRelationship(id=published.id, name=published.name, mpn_id=published.mpn_id)
+
+    def no_link(reseller: str | None) -> str:
+        raise AssertionError(f"no relationship request is needed, asked for {reseller}")
+
+    assert relationship_findings("tailspin-toys", declared, [read], repo.config, no_link) == []
+    missing = relationship_findings("tailspin-toys", declared, [], repo.config, lambda r: f"link for {r}")
+    assert [(f.kind, f.partner, f.link) for f in missing] == [
+        ("missing-reseller", "Northwind Traders IT", f"link for {NORTHWIND}")
+    ]

@@ -182,3 +182,25 @@ def test_what_cannot_be_declared_is_left_out_with_the_reason(
     assert f"  left out: {why}" in result.out
     assert f"# Left out: {why}" in (fresh / "customers/adatum.yaml").read_text()
     assert "fabrikam-adatum-azure" in (fresh / "customers/adatum.yaml").read_text()
+
+
+def test_a_customer_of_a_reseller_missing_from_the_config_is_imported_with_a_warning(
+    cspsync: Run, applied: ApplyRecord, store: Store, fresh: Path
+) -> None:
+    """A customer's reseller comes from the IndirectReseller filter of every reseller Partner Center lists
+    (get-customers-of-an-indirect-reseller), since a customer read does not name it."""
+    world = store.world().model_dump(include={"partner", "resellers"})
+    other = "0c1d2e3f-4a5b-4c6d-8e7f-9a0b1c2d3e4f"
+    world["resellers"].append({"name": "Margie's Travel IT", "tenantId": other, "mpnId": "7012345"})
+    store.seed(world)
+    store.add_customer("wideworldimporters.onmicrosoft.com", "Wide World Importers", "GB", associated_partner_id=other)
+
+    result = cspsync("import", "--domain", "wideworldimporters.onmicrosoft.com")
+
+    assert "wrote customers/wideworldimporters.yaml" in result.out, result.err  # its contact needs an edit
+    written = (fresh / "customers/wideworldimporters.yaml").read_text()
+    assert (
+        f"# Left out: its indirect reseller {other} is not in partner.resellers of cspsync.yaml; add it there and "
+        "set spec.reseller\n"
+    ) in written
+    assert "reseller:" not in written

@@ -64,7 +64,8 @@ def test_the_sheet_comes_zipped_by_default_and_plain_on_request(client: PartnerC
 
 def test_every_offer_term_and_billing_plan_is_in_the_sheet(client: PartnerCenterClient) -> None:
     lines = b"".join(client.price_sheet("NO", compressed=False)).decode().splitlines()
-    assert len(lines) == 1 + 3 * 3 + 2 * 6  # the header; offers with P1M and P1Y have 3 rows, with P3Y too 6
+    # the header; licence and SaaS offers with P1M and P1Y have 3 rows, with P3Y too 6
+    assert len(lines) == 1 + 4 * 3 + 3 * 6
     assert all('"NO","NOK"' in line for line in lines[1:])
 
 

@@ -8,8 +8,10 @@ from cspsync.emulator.handlers import (
     customers,
     graph,
     linking,
+    orders,
     pricesheets,
     products,
+    qualifications,
     subscriptions,
 )
 from cspsync.emulator.routing import Router
@@ -25,8 +27,12 @@ def partner_center_router() -> Router:
     add("GET", "/v1/customers", customers.list_customers)
     add("POST", "/v1/customers", customers.create_customer)
     add("GET", _C, customers.get_customer)
+    add("GET", _C + "/profiles/company", customers.get_company_profile)
     add("GET", _C + "/profiles/billing", customers.get_billing_profile)
     add("PUT", _C + "/profiles/billing", customers.put_billing_profile)
+    add("GET", _C + "/validationStatus", qualifications.validation_status)
+    add("GET", _C + "/qualifications", qualifications.list_qualifications)
+    add("POST", _C + "/qualifications", qualifications.add_qualification)
     add("HEAD", "/v1/domains/{domain}", customers.domain_exists)
     add("POST", "/v1/validations/address", customers.validate_address)
     add("GET", _C + "/relationships", linking.customer_relationships)
@@ -39,14 +45,18 @@ def partner_center_router() -> Router:
     add("GET", "/v1/products/{productId}/skus", products.list_skus)
     add("GET", "/v1/products/{productId}/skus/{skuId}", products.get_sku)
     add("GET", "/v1/products/{productId}/skus/{skuId}/availabilities", products.list_availabilities)
+    add("GET", "/v1/products/{productId}/skus/{skuId}/availabilities/{availabilityId}", products.get_availability)
     add("GET", _C + "/products/{productId}/skus/{skuId}/availabilities", products.list_customer_availabilities)
     add("POST", _C + "/carts", carts.create_cart)
     add("GET", _C + "/carts/{cartId}", carts.get_cart)
     add("PUT", _C + "/carts/{cartId}", carts.update_cart)
     add("POST", _C + "/carts/{cartId}/checkout", carts.checkout)
+    add("GET", _C + "/orders", orders.list_orders)
+    add("GET", _C + "/orders/{orderId}", orders.get_order)
     add("GET", _C + "/subscriptions", subscriptions.list_subscriptions)
     add("GET", _C + "/subscriptions/{subscriptionId}", subscriptions.get_subscription)
     add("PATCH", _C + "/subscriptions/{subscriptionId}", subscriptions.update_subscription)
+    add("GET", _C + "/subscriptions/{subscriptionId}/provisioningstatus", subscriptions.provisioning_status)
     add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
     add("GET", "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value", pricesheets.get_price_sheet)
     return router

@@ -1,4 +1,11 @@
-"""Microsoft Customer Agreement: template metadata and the partner's confirmations per customer."""
+"""Agreements: template metadata and the partner's confirmations of a customer's acceptance.
+
+Doc pages: "Get agreement metadata for Microsoft Cloud Agreement" (get-agreement-metadata), "Get agreement
+metadata for the Microsoft Customer Agreement" (get-customer-agreement-metadata), "Confirm customer
+acceptance of the Microsoft Customer Agreement" (confirm-customer-consent-customer-agreement), "Get
+confirmation of customer acceptance of the Microsoft Customer Agreement"
+(get-confirmation-of-customer-agreement) and "Agreement resources".
+"""
 
 from __future__ import annotations
 
@@ -19,41 +26,48 @@ from cspsync.emulator.handlers.common import (
 )
 from cspsync.emulator.records import DuplicateError
 from cspsync.emulator.routing import Call
-from cspsync.emulator.wire import collection, respond
+from cspsync.emulator.wire import collection, link, respond
 
 MCA = "MicrosoftCustomerAgreement"
 MCA_TEMPLATE_ID = "117a77b0-9360-443b-8795-c6dedc750cf9"
 MCA_LINK = "https://aka.ms/customeragreement"
-_KNOWN_TYPES = {"microsoftcloudagreement": "MicrosoftCloudAgreement", "microsoftcustomeragreement": MCA}
-
-
-def _template() -> dict[str, Any]:
-    return {
-        "templateId": MCA_TEMPLATE_ID,
-        "agreementType": MCA,
-        "agreementLink": MCA_LINK,
+CLOUD_AGREEMENT = "MicrosoftCloudAgreement"
+#: the templates the two metadata pages publish
+TEMPLATES: dict[str, dict[str, Any]] = {
+    CLOUD_AGREEMENT: {
+        "templateId": "998b88de-aa99-4388-a42c-1b3517d49490",
+        "agreementType": CLOUD_AGREEMENT,
+        "agreementLink": "https://docs.microsoft.com/partner-center/agreements",
         "versionRank": 0,
-        "attributes": {"objectType": "AgreementMetaData"},
-    }
+    },
+    MCA: {"templateId": MCA_TEMPLATE_ID, "agreementType": MCA, "agreementLink": MCA_LINK, "versionRank": 0},
+}
+_KNOWN_TYPES = {name.lower(): name for name in TEMPLATES}
 
 
 def agreement_templates(call: Call) -> httpx.Response:
-    """No ``agreementType`` means MicrosoftCloudAgreement, which the emulator's markets no longer use."""
-    wanted = call.query("agreementType") or "MicrosoftCloudAgreement"
+    """``GET /v1/agreements[?agreementType=]``: no type means MicrosoftCloudAgreement (for backward
+    compatibility, says get-customer-agreement-metadata), ``*`` every type."""
+    wanted = call.query("agreementType") or CLOUD_AGREEMENT
     if wanted != "*" and wanted.lower() not in _KNOWN_TYPES:
         raise codes.INVALID_INPUT.error(f"Unknown agreementType {wanted!r}.")
-    items = [_template()] if wanted == "*" or _KNOWN_TYPES[wanted.lower()] == MCA else []
-    return respond(200, collection(items))
+    names = list(TEMPLATES) if wanted == "*" else [_KNOWN_TYPES[wanted.lower()]]
+    return respond(200, collection([dict(TEMPLATES[name]) for name in names], links={"self": link("/agreements")}))
 
 
 def list_agreements(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/agreements[?agreementType=]``: the confirmations recorded, without the
+    ``userId`` that only the create response carries."""
     tenant = customer(call)
     wanted = call.query("agreementType")
     agreement_type = None if wanted in (None, "*") else _KNOWN_TYPES.get(wanted.lower(), wanted)
-    return respond(200, collection(call.store.agreements(tenant.id, agreement_type)))
+    items = [{k: v for k, v in a.items() if k != "userId"} for a in call.store.agreements(tenant.id, agreement_type)]
+    return respond(200, collection(items))
 
 
 def create_agreement(call: Call) -> httpx.Response:
+    """``POST /v1/customers/{id}/agreements``: 201 with the agreement and a ``userId``; the same contact
+    twice is 409 600061 (partner-center-api.md §6)."""
     tenant = customer(call)
     body = call.json()
     agreement_type = required_text(body, "type", "agreement")

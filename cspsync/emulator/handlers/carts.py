@@ -1,8 +1,11 @@
 """Carts and checkout: lines are checked against the catalog, checkout creates one subscription per line.
 
-A line that does not fit the catalog keeps an ``error`` ({errorCode, errorDescription}, Partner Center's
-CartErrorCode) and blocks checkout (800009). Checkout needs a Microsoft Customer Agreement (13605), works
-once per cart (800065), and carts expire 7 days after creation.
+Doc pages: "Create a cart" (create-a-cart, with its new-commerce example that sends ``"BillingCycle":
+"Monthly"``), "Create a cart with add-ons" (carts expire 7 days after creation), "Update a cart",
+"Checkout a cart" and "Cart resources". Enum values are read case-insensitively and written in their
+documented form (``monthly``, ``P1Y``). A line that does not fit the catalog keeps an ``error``
+({errorCode, errorDescription}, Partner Center's CartErrorCode) and blocks checkout (800009). Checkout
+needs a Microsoft Customer Agreement (13605) and works once per cart (800065).
 """
 
 from __future__ import annotations
@@ -14,16 +17,18 @@ from typing import Any
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, Offer, offer_for_catalog_item
+from cspsync.emulator.catalog import CURRENCY_SYMBOLS, Catalog, Offer
 from cspsync.emulator.handlers.agreements import MCA
-from cspsync.emulator.handlers.common import customer, parse_timestamp, timestamp
+from cspsync.emulator.handlers.common import billing_cycle, customer, parse_timestamp, term_duration, timestamp
+from cspsync.emulator.handlers.orders import order_document
 from cspsync.emulator.handlers.subscriptions import new_subscription
 from cspsync.emulator.records import Tenant
 from cspsync.emulator.routing import Call
-from cspsync.emulator.wire import respond
+from cspsync.emulator.wire import link, respond
 from cspsync.emulator.world import WorldSeed
 
 CART_LIFETIME = timedelta(days=7)
+
 _PARTICIPANT_KEYS = {"transaction_reseller", "additional_transaction_reseller", "consumption_reseller"}
 
 
@@ -48,7 +53,7 @@ def _check_participants(line: dict[str, Any], world: WorldSeed) -> str | None:
     return None
 
 
-def _line_problem(line: dict[str, Any], item: Offer) -> str | None:
+def _line_problem(line: dict[str, Any], item: Offer, catalog: Catalog, country: str) -> str | None:
     quantity = line.get("quantity")
     if not isinstance(quantity, int) or isinstance(quantity, bool) or not 1 <= quantity <= item.max_quantity:
         return f"quantity must be an integer from 1 to {item.max_quantity}, not {quantity!r}."
@@ -59,29 +64,43 @@ def _line_problem(line: dict[str, Any], item: Offer) -> str | None:
         if cycle != "monthly":
             return f"The Azure plan is billed monthly, not {cycle!r}."
         return None
-    durations = sorted({t.duration for t in item.terms})
-    if term not in durations:
-        return f"termDuration must be one of {durations} for {item.catalog_item_id}, not {term!r}."
-    cycles = [t.billing_cycle for t in item.terms if t.duration == term]
+    durations = sorted({t.duration or "" for t in item.terms})
+    if (term or "") not in durations:
+        wanted = [d for d in durations if d] or "no termDuration"
+        return f"termDuration must be one of {wanted} for {item.catalog_item_id}, not {term!r}."
+    cycles = [t.billing_cycle for t in item.terms if (t.duration or None) == term]
     if cycle not in cycles:
         return f"billingCycle {cycle!r} is not available for term {term} of {item.catalog_item_id}; use {cycles}."
+    if catalog.unit_price(item, country, term, cycle) is None:
+        return f"{item.catalog_item_id} has no price for term {term} billed {cycle} in {country}."
+    context = line.get("provisioningContext") or {}
+    missing = [name for name in item.provisioning_variables if not any(k.lower() == name.lower() for k in context)]
+    if missing:
+        needed = ", ".join(missing)
+        return f"provisioningContext needs {needed} for {item.catalog_item_id} (the SKU's provisioningVariables)."
     friendly_name = line.get("friendlyName")
     if friendly_name is not None and (not isinstance(friendly_name, str) or len(friendly_name) > 256):
         return "friendlyName must be a string of at most 256 characters."
     return None
 
 
-def _checked_line(line: Any, index: int, tenant: Tenant, world: WorldSeed) -> dict[str, Any]:
+def _checked_line(line: Any, index: int, tenant: Tenant, world: WorldSeed, catalog: Catalog) -> dict[str, Any]:
     if not isinstance(line, dict):
         raise codes.INVALID_INPUT.error(f"lineItems[{index}] must be an object.")
     checked = dict(line)
     checked["id"] = line.get("id") if isinstance(line.get("id"), int) else index
     checked.pop("error", None)
-    currency = CURRENCY_BY_COUNTRY.get(tenant.country)
+    if "billingCycle" in checked:
+        checked["billingCycle"] = line["billingCycle"] = billing_cycle(line["billingCycle"])
+    if checked.get("termDuration"):
+        checked["termDuration"] = line["termDuration"] = term_duration(line["termDuration"])
+    if not isinstance(checked.get("provisioningContext"), dict):
+        checked["provisioningContext"] = {}
+    currency = catalog.currency(tenant.country)
     if currency is not None:
         checked["currencyCode"] = currency
     catalog_item_id = line.get("catalogItemId")
-    item = offer_for_catalog_item(catalog_item_id) if isinstance(catalog_item_id, str) else None
+    item = catalog.offer_for_catalog_item(catalog_item_id) if isinstance(catalog_item_id, str) else None
     if item is None or currency is None:
         checked["error"] = _line_error(
             codes.LINE_INVALID_CATALOG_ITEM,
@@ -92,17 +111,18 @@ def _checked_line(line: Any, index: int, tenant: Tenant, world: WorldSeed) -> di
     if participants_problem:
         checked["error"] = _line_error(codes.LINE_INVALID_PARTICIPANTS, participants_problem)
         return checked
-    problem = _line_problem(line, item)
+    problem = _line_problem(line, item, catalog, tenant.country)
     if problem:
         checked["error"] = _line_error(codes.LINE_INVALID_INPUT, problem)
     return checked
 
 
-def _checked_lines(body: dict[str, Any], tenant: Tenant, world: WorldSeed) -> list[dict[str, Any]]:
+def _checked_lines(body: dict[str, Any], tenant: Tenant, call: Call) -> list[dict[str, Any]]:
     lines = body.get("lineItems")
     if not isinstance(lines, list) or not lines:
         raise codes.INVALID_PROPERTY.error("lineItems is required and must not be empty.")
-    checked = [_checked_line(line, index, tenant, world) for index, line in enumerate(lines)]
+    world, catalog = call.store.world(), call.store.catalog()
+    checked = [_checked_line(line, index, tenant, world, catalog) for index, line in enumerate(lines)]
     groups: dict[str, str] = {}
     for line in checked:
         line["orderGroup"] = groups.setdefault(str(line.get("billingCycle")), str(len(groups)))
@@ -110,17 +130,21 @@ def _checked_lines(body: dict[str, Any], tenant: Tenant, world: WorldSeed) -> li
 
 
 def create_cart(call: Call) -> httpx.Response:
+    """``POST /v1/customers/{id}/carts``: 201 with the cart, each line priced in the market's currency
+    and put in an ``orderGroup``."""
     tenant = customer(call)
-    lines = _checked_lines(call.json(), tenant, call.store.world())
+    lines = _checked_lines(call.json(), tenant, call)
     now = timestamp(call.now)
+    cart_id = str(uuid.uuid4())
     cart = {
-        "id": str(uuid.uuid4()),
+        "id": cart_id,
         "creationTimestamp": now,
         "lastModifiedTimestamp": now,
         "expirationTimestamp": timestamp(call.now + CART_LIFETIME),
-        "lastModifiedUser": "emulator",
+        "lastModifiedUser": str(uuid.uuid5(uuid.NAMESPACE_URL, f"user:{call.store.world().partner.tenantId}")),
         "status": "Active",
         "lineItems": lines,
+        "links": {"self": link(f"/customers/{tenant.id}/carts/{cart_id}")},
         "attributes": {"objectType": "Cart"},
     }
     call.store.put_cart(tenant.id, cart)
@@ -136,23 +160,27 @@ def _cart(call: Call, tenant: Tenant) -> dict[str, Any]:
 
 
 def get_cart(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/carts/{cartId}``; an expired cart is gone (800008)."""
     return respond(200, _cart(call, customer(call)))
 
 
 def update_cart(call: Call) -> httpx.Response:
+    """``PUT /v1/customers/{id}/carts/{cartId}`` (update-a-cart): the lines are replaced and checked again."""
     body = call.json()
     with call.store.atomic():
         tenant = customer(call)
         cart = _cart(call, tenant)
         if cart["status"] != "Active":
             raise codes.CART_SUBMITTED.error(f"Cart {cart['id']} was already submitted and cannot be updated.")
-        cart["lineItems"] = _checked_lines(body, tenant, call.store.world())
+        cart["lineItems"] = _checked_lines(body, tenant, call)
         cart["lastModifiedTimestamp"] = timestamp(call.now)
         call.store.put_cart(tenant.id, cart)
-    return respond(200, cart)
+    return respond(201, cart)  # update-a-cart answers 201 Created
 
 
 def checkout(call: Call) -> httpx.Response:
+    """``POST …/carts/{cartId}/checkout`` (checkout-a-cart): 201 with a CartCheckoutResult, one order per
+    order group."""
     with call.store.atomic():
         tenant = customer(call)
         cart = _cart(call, tenant)
@@ -175,18 +203,28 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
     for line in cart["lineItems"]:
         groups.setdefault(line["orderGroup"], []).append(line)
     orders = []
+    catalog = call.store.catalog()
+    ready_at = timestamp(call.now + call.rules.order_delay) if call.rules.order_delay else None
     for lines in groups.values():
         order_id = uuid.uuid4().hex[:16].upper()
         order_lines = []
         for number, line in enumerate(lines):
-            item = offer_for_catalog_item(line["catalogItemId"])
+            item = catalog.offer_for_catalog_item(line["catalogItemId"])
             assert item is not None  # lines with errors never reach checkout
             reseller = next(
                 (p["value"] for p in line.get("participants") or [] if p["key"] == "transaction_reseller"), None
             )
             subscription = new_subscription(
-                item, line, customer_id=tenant.id, order_id=order_id, now=call.now, partner_id=reseller
+                item,
+                line,
+                customer_id=tenant.id,
+                country=tenant.country,
+                order_id=order_id,
+                now=call.now,
+                partner_id=reseller,
             )
+            if ready_at:
+                subscription["_visibleFrom"] = ready_at
             call.store.put_subscription(tenant.id, subscription)
             order_line: dict[str, Any] = {
                 "lineItemNumber": number,
@@ -206,12 +244,15 @@ def _place_orders(call: Call, tenant: Tenant, cart: dict[str, Any]) -> list[dict
             "referenceCustomerId": tenant.id,
             "billingCycle": lines[0]["billingCycle"],
             "currencyCode": lines[0].get("currencyCode"),
+            "currencySymbol": CURRENCY_SYMBOLS.get(lines[0].get("currencyCode") or "", ""),
             "lineItems": order_lines,
             "creationDate": timestamp(call.now),
             "status": "completed",
             "transactionType": "UserPurchase",
             "attributes": {"objectType": "Order"},
         }
+        if ready_at:
+            order["_visibleFrom"] = ready_at
         call.store.put_order(tenant.id, order)
-        orders.append(order)
+        orders.append(order_document(order, tenant.country, call.now))
     return orders

@@ -58,13 +58,16 @@ def check_email(value: str, where: str) -> str:
     return value
 
 
-def check_etag(call: Call, current: str, body: dict[str, Any] | None = None) -> None:
-    """412 when ``If-Match`` (or the body's ``attributes.etag``) names another version than ``current``."""
+def check_etag(call: Call, current: str, body: dict[str, Any] | None = None, *, required: bool = False) -> None:
+    """412 when ``If-Match`` (or the body's ``attributes.etag``) names another version than ``current``;
+    400 when ``required`` and neither is sent."""
     wanted = call.header("If-Match")
     if wanted is None and body is not None:
         attributes = body.get("attributes")
         if isinstance(attributes, dict) and isinstance(attributes.get("etag"), str):
             wanted = attributes["etag"]
+    if wanted is None and required:
+        raise codes.INVALID_INPUT.error("The If-Match header with the resource's etag is required.")
     if wanted is not None and wanted.strip().strip('"') not in (current, "*"):
         raise codes.ETAG_MISMATCH.error(
             "Etag is no longer valid: the resource changed since it was read. Read it again and retry."
@@ -86,3 +89,21 @@ def require_query(call: Call, name: str) -> str:
     if not value:
         raise codes.INVALID_INPUT.error(f"The query parameter {name} is required.")
     return value
+
+
+#: BillingCycleType values as the wire writes them (product-resources), keyed case-insensitively
+BILLING_CYCLES = {
+    name.replace("_", ""): name for name in ("monthly", "annual", "triennial", "one_time", "none", "unknown")
+}
+
+
+def billing_cycle(value: Any) -> Any:
+    """``Monthly`` / ``MONTHLY`` / ``OneTime`` read as ``monthly`` / ``one_time``; anything else unchanged."""
+    if isinstance(value, str):
+        return BILLING_CYCLES.get(value.replace("_", "").lower(), value)
+    return value
+
+
+def term_duration(value: Any) -> Any:
+    """ISO 8601 durations in capitals (``p1y`` reads as ``P1Y``)."""
+    return value.upper() if isinstance(value, str) else value

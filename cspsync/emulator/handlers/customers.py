@@ -1,4 +1,12 @@
-"""Customers: list (paged, filtered), read, create, domain check, address validation, billing profile."""
+"""Customers: list (paged, filtered), read, create, domain check, address validation, profiles.
+
+Doc pages (Partner Center developer docs): "Get a list of customers", "Get a list of customers filtered
+by a search field" (get-a-customer-by-name), "Get customers of an indirect reseller", "Get a customer by
+ID", "Create a customer", "Create a customer for an indirect reseller", "Get a customer's company
+profile", "Get a customer's billing profile" (get-all-of-a-customer-s-billing-profiles), "Update a
+customer's billing profile", "Verify domain availability", "Validate an address" and "Customer
+resources". Resource links are written as the pages show them (``/customers/{id}``, no ``/v1``).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +21,7 @@ from typing import Any
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.addresses import REGISTRATION_NUMBER_COUNTRIES, address_problems, normalized
+from cspsync.emulator.addresses import REGISTRATION_NUMBER_COUNTRIES, address_problems, validation
 from cspsync.emulator.handlers.common import (
     check_email,
     check_etag,
@@ -21,6 +29,7 @@ from cspsync.emulator.handlers.common import (
     query_int,
     required_object,
     required_text,
+    timestamp,
 )
 from cspsync.emulator.records import DuplicateError, Tenant
 from cspsync.emulator.routing import Call
@@ -29,13 +38,20 @@ from cspsync.emulator.wire import collection, link, respond
 _ONMICROSOFT = re.compile(r"([a-z0-9]{1,27})\.onmicrosoft\.com")
 _CULTURE = re.compile(r"[a-z]{2,3}-[a-z]{2}", re.IGNORECASE)
 _LANGUAGE = re.compile(r"[a-z]{2,3}", re.IGNORECASE)
-_FILTER_FIELDS = {"domain": "domain", "companyname": "company_name"}
+#: get-a-customer-by-name and get-customers-of-an-indirect-reseller: the searchable fields
+_FILTER_FIELDS = {
+    "domain": "domain",
+    "companyname": "company_name",
+    "indirectreseller": "associated_partner_id",
+    "indirectcloudsolutionprovider": "indirect_provider",
+}
 
 
 # ------------------------------------------------------------------------------------------ documents
 
 
 def company_profile(tenant: Tenant, *, full: bool) -> dict[str, Any]:
+    """CustomerCompanyProfile; ``full`` adds the address and email that get-a-customer-by-id shows."""
     profile: dict[str, Any] = {
         "tenantId": tenant.id,
         "domain": tenant.domain,
@@ -44,44 +60,51 @@ def company_profile(tenant: Tenant, *, full: bool) -> dict[str, Any]:
     if full:
         profile["address"] = tenant.billing.get("defaultAddress")
         profile["email"] = tenant.billing.get("email")
+    profile["links"] = {"self": link(f"/customers/{tenant.id}/profiles/company")}
     profile["attributes"] = {"objectType": "CustomerCompanyProfile"}
     return profile
 
 
 def billing_profile(tenant: Tenant) -> dict[str, Any]:
+    """CustomerBillingProfile as get-all-of-a-customer-s-billing-profiles shows it (with its etag)."""
     profile: dict[str, Any] = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"billing:{tenant.id}"))}
     profile.update(tenant.billing)
     profile["companyName"] = tenant.company_name
+    profile["links"] = {"self": link(f"/v1/customers/{tenant.id}/profiles/billing")}
     profile["attributes"] = {"etag": tenant.billing_etag, "objectType": "CustomerBillingProfile"}
     return profile
 
 
 def customer_document(tenant: Tenant) -> dict[str, Any]:
-    document: dict[str, Any] = {
+    """The Customer of get-a-customer-by-id. ``associatedPartnerId`` is not part of it: no documented
+    read shows it (only the create response echoes it), so a client learns a customer's reseller from
+    the IndirectReseller filter or the customer's relationships."""
+    return {
         "id": tenant.id,
         "commerceId": tenant.commerce_id,
         "companyProfile": company_profile(tenant, full=True),
         "billingProfile": billing_profile(tenant),
         "relationshipToPartner": "reseller",
         "allowDelegatedAccess": False,
+        "customDomains": [tenant.domain],
+        "links": {"self": link(f"/customers/{tenant.id}")},
+        "attributes": {"objectType": "Customer"},
     }
-    if tenant.associated_partner_id:
-        document["associatedPartnerId"] = tenant.associated_partner_id
-    document["links"] = {"self": link(f"/v1/customers/{tenant.id}")}
-    document["attributes"] = {"objectType": "Customer"}
-    return document
 
 
 def _summary(customer_id: str, domain: str, company_name: str) -> dict[str, Any]:
+    """A light list item (get-a-list-of-customers, get-customers-of-an-indirect-reseller)."""
     return {
         "id": customer_id,
         "companyProfile": {
             "tenantId": customer_id,
             "domain": domain,
             "companyName": company_name,
+            "links": {"self": link(f"/customers/{customer_id}/profiles/company")},
             "attributes": {"objectType": "CustomerCompanyProfile"},
         },
         "relationshipToPartner": "reseller",
+        "links": {"self": link(f"/customers/{customer_id}")},
         "attributes": {"objectType": "Customer"},
     }
 
@@ -113,7 +136,10 @@ def _parse_filter(raw: str) -> tuple[str, str]:
     data = {str(key).lower(): value for key, value in data.items()} if isinstance(data, dict) else {}
     field, value, operator = data.get("field"), data.get("value"), data.get("operator")
     if not isinstance(field, str) or field.lower() not in _FILTER_FIELDS:
-        raise codes.INVALID_INPUT.error(f"The filter field {field!r} is not supported; use Domain or CompanyName.")
+        raise codes.INVALID_INPUT.error(
+            f"The filter field {field!r} is not supported; use CompanyName, Domain, IndirectReseller or "
+            "IndirectCloudSolutionProvider."
+        )
     if not isinstance(operator, str) or operator.lower() != "starts_with":
         raise codes.INVALID_INPUT.error(f"The filter operator {operator!r} is not supported; use starts_with.")
     if not isinstance(value, str) or not value:
@@ -122,6 +148,8 @@ def _parse_filter(raw: str) -> tuple[str, str]:
 
 
 def list_customers(call: Call) -> httpx.Response:
+    """``GET /v1/customers?size=&filter=`` with MS-ContinuationToken paging. ``IndirectCloudSolutionProvider``
+    is how a reseller lists a provider's customers: the caller here is the provider, so none match."""
     size = query_int(call, "size")
     if size is not None and size < 0:
         raise codes.INVALID_INPUT.error(f"The query parameter size must not be negative, not {size}.")
@@ -136,7 +164,10 @@ def list_customers(call: Call) -> httpx.Response:
         raw_filter = call.query("filter")
         if raw_filter:
             field, prefix = _parse_filter(raw_filter)
-    rows = call.store.list_customers(after=after, limit=size + 1, field=field, prefix=prefix)
+    if field == "indirect_provider":
+        rows = []
+    else:
+        rows = call.store.list_customers(after=after, limit=size + 1, field=field, prefix=prefix)
     page = rows[:size]
     links: dict[str, Any] = {"self": link(f"/v1/customers?size={size}")}
     body_token: str | None = None
@@ -153,6 +184,11 @@ def list_customers(call: Call) -> httpx.Response:
 
 def get_customer(call: Call) -> httpx.Response:
     return respond(200, customer_document(customer(call)))
+
+
+def get_company_profile(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/profiles/company`` (get-a-customer-s-company-profile)."""
+    return respond(200, company_profile(customer(call), full=True))
 
 
 # ------------------------------------------------------------------------------------------ creating
@@ -175,6 +211,9 @@ def checked_billing(billing: dict[str, Any], where: str = "billingProfile") -> d
     culture = required_text(billing, "culture", where)
     if not _CULTURE.fullmatch(culture):
         raise codes.INVALID_PROPERTY.error(f"{where}.culture {culture!r} is not a culture such as en-GB.")
+    # create-a-customer-for-an-indirect-reseller sends "EN-US" and gets "en-US" back
+    language_part, region_part = culture.split("-")
+    culture = f"{language_part.lower()}-{region_part.upper()}"
     language = required_text(billing, "language", where)
     if not _LANGUAGE.fullmatch(language):
         raise codes.INVALID_PROPERTY.error(f"{where}.language {language!r} is not a language such as en.")
@@ -243,7 +282,12 @@ def create_customer(call: Call) -> httpx.Response:
         )
     except DuplicateError:
         raise codes.DOMAIN_TAKEN.error(domain=domain) from None
+    call.store.record_created(tenant.id, timestamp(call.now))  # its account validation starts UnderReview
     document = customer_document(tenant)
+    if tenant.associated_partner_id:  # echoed by create-a-customer-for-an-indirect-reseller
+        document["associatedPartnerId"] = tenant.associated_partner_id
+    else:  # create-a-customer's example answers "none" for a direct customer (reads say "reseller")
+        document["relationshipToPartner"] = "none"
     # The one and only place the admin password exists: it is never stored.
     document["userCredentials"] = {
         "userName": "admin",
@@ -254,37 +298,33 @@ def create_customer(call: Call) -> httpx.Response:
 
 
 def domain_exists(call: Call) -> httpx.Response:
+    """``HEAD /v1/domains/{domain}`` (verify-domain-availability): 200 taken, 404 free, no body."""
     return respond(200 if call.store.domain_taken(call.params["domain"]) else 404)
 
 
 def validate_address(call: Call) -> httpx.Response:
+    """``POST /v1/validations/address`` (validate-an-address): always 200 with an AddressValidationResponse;
+    the status says how usable the address is (see :func:`addresses.validation`)."""
     address = call.json()
     address.pop("attributes", None)
-    problems = address_problems(address)
-    if problems:
-        body: dict[str, Any] = {
-            "originalAddress": address,
-            "suggestedAddresses": [],
-            "status": "None",
-            "validationMessage": " ".join(problems),
-        }
-    else:
-        body = {"originalAddress": address, "suggestedAddresses": [normalized(address)], "status": "VerifiedShippable"}
-    return respond(200, body)
+    return respond(200, validation(address))
 
 
 # ------------------------------------------------------------------------------------ billing profile
 
 
 def get_billing_profile(call: Call) -> httpx.Response:
+    """``GET /v1/customers/{id}/profiles/billing`` (get-all-of-a-customer-s-billing-profiles)."""
     return respond(200, billing_profile(customer(call)))
 
 
 def put_billing_profile(call: Call) -> httpx.Response:
+    """``PUT /v1/customers/{id}/profiles/billing`` (update-a-customer-s-billing-profile): the full profile
+    with ``If-Match`` (required by the page; the body's ``attributes.etag`` is taken in its place)."""
     body = call.json()
     with call.store.atomic():
         tenant = customer(call)
-        check_etag(call, tenant.billing_etag, body)
+        check_etag(call, tenant.billing_etag, body, required=True)
         name = body.get("companyName")
         if name is not None and name != tenant.company_name:
             raise codes.INVALID_PROPERTY.error("companyName cannot be changed through the billing profile.")

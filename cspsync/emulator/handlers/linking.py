@@ -1,4 +1,9 @@
-"""Linking existing tenants: the reseller-relationship request link and partner relationships."""
+"""Linking existing tenants: the reseller-relationship request link and partner relationships.
+
+Doc pages (Partner Center REST reference, developer docs): "Retrieve a relationship request URL"
+(request-reseller-relationship), "Get indirect resellers of a customer" (get-indirect-resellers-of-a-customer),
+"Retrieve a list of indirect resellers" (retrieve-a-list-of-indirect-resellers), "Relationships resources".
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,8 @@ RELATIONSHIP_TYPE = "is_indirect_cloud_solution_provider_of"
 
 
 def relationship_request(call: Call) -> httpx.Response:
+    """``GET /v1/customers/relationshiprequests`` (request-reseller-relationship): the partner's invitation
+    URL, the same for every customer; ``indirectResellerId`` gives an indirect reseller's."""
     world = call.store.world()
     partner = world.partner
     reseller_id = call.query("indirectResellerId")
@@ -33,17 +40,18 @@ def relationship_request(call: Call) -> httpx.Response:
             "&msppId=0&DAP=false#/BillingAccounts/partner-invitation"
         )
     call.store.record_relationship_request(reseller_id or None, timestamp(call.now))
-    return respond(200, {"url": url, "attributes": {"objectType": "CustomerRelationshipRequest"}})
+    return respond(200, {"url": url, "attributes": {"objectType": "RelationshipRequest"}})
 
 
-def _relationship(tenant_id: str, name: str, mpn_id: str | None, location: str | None) -> dict[str, Any]:
-    item: dict[str, Any] = {
-        "id": tenant_id,
-        "name": name,
-        "relationshipType": RELATIONSHIP_TYPE,
-        "state": "Active",
-        "mpnId": mpn_id,
-    }
+def _relationship(
+    tenant_id: str, name: str, mpn_id: str | None, *, state: str | None = None, location: str | None = None
+) -> dict[str, Any]:
+    """A PartnerRelationship (relationships-resources); ``state`` and ``location`` only where the page's
+    example shows them (the provider's list of its resellers, not a customer's list)."""
+    item: dict[str, Any] = {"id": tenant_id, "name": name, "relationshipType": RELATIONSHIP_TYPE}
+    if state:
+        item["state"] = state
+    item["mpnId"] = mpn_id
     if location:
         item["location"] = location
     item["attributes"] = {"objectType": "PartnerRelationship"}
@@ -51,29 +59,31 @@ def _relationship(tenant_id: str, name: str, mpn_id: str | None, location: str |
 
 
 def customer_relationships(call: Call) -> httpx.Response:
-    """The provider, the indirect reseller (if any) and other partners still related to the tenant."""
+    """``GET /v1/customers/{id}/relationships`` (get-indirect-resellers-of-a-customer): the indirect resellers
+    associated with the customer, never the calling provider itself. A direct customer has none (an empty
+    collection). Besides the reseller the customer was created or invited for, the seed's ``partners`` are
+    other resellers still associated with the tenant (a previous reseller, say)."""
     tenant = customer(call)
-    world = call.store.world()
-    partner = world.partner
-    items = [_relationship(partner.tenantId, partner.name, partner.mpnId, partner.location)]
-    for reseller in world.resellers:
+    items = []
+    for reseller in call.store.world().resellers:
         if reseller.tenantId == tenant.associated_partner_id:
-            items.append(_relationship(reseller.tenantId, reseller.name, reseller.mpnId, reseller.location))
+            items.append(_relationship(reseller.tenantId, reseller.name, reseller.mpnId))
     for other in call.store.incumbent_partners(tenant.id):
-        items.append(_relationship(other["id"], other["name"], other["mpnId"], other["location"]))
+        items.append(_relationship(other["id"], other["name"], other["mpnId"]))
     return respond(200, collection(items))
 
 
 def partner_relationships(call: Call) -> httpx.Response:
-    """The provider's indirect resellers (``IsIndirectCloudSolutionProviderOf``); the provider is no
-    reseller itself, so ``IsIndirectResellerOf`` is empty."""
+    """``GET /v1/relationships?relationship_type=IsIndirectCloudSolutionProviderOf``
+    (retrieve-a-list-of-indirect-resellers): the provider's indirect resellers, with state and location;
+    the provider is no reseller itself, so ``IsIndirectResellerOf`` is empty."""
     kind = require_query(call, "relationship_type").lower()
     if kind not in ("isindirectcloudsolutionproviderof", "isindirectresellerof"):
         raise codes.INVALID_INPUT.error(f"Unknown relationship_type {kind!r}.")
     items: list[dict[str, Any]] = []
     if kind == "isindirectcloudsolutionproviderof":
         items = [
-            _relationship(reseller.tenantId, reseller.name, reseller.mpnId, reseller.location)
+            _relationship(reseller.tenantId, reseller.name, reseller.mpnId, state="Active", location=reseller.location)
             for reseller in call.store.world().resellers
         ]
     return respond(200, collection(items))

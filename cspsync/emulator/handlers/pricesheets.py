@@ -20,7 +20,7 @@ from decimal import Decimal
 import httpx
 
 from cspsync.emulator import codes
-from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY, OFFERS, Offer, unit_price
+from cspsync.emulator.catalog import Catalog, Offer
 from cspsync.emulator.routing import Call
 
 VIEW = "updatedlicensebased"
@@ -41,36 +41,37 @@ def _sheet_date(moment: datetime) -> str:
     return f"{moment.month}/{moment.day}/{moment.year} {hour}:{moment.minute:02d}:{moment.second:02d} {half}"
 
 
-def _rows(market: str, month_start: datetime) -> list[list[str]]:
+def _rows(catalog: Catalog, market: str, month_start: datetime) -> list[list[str]]:
     rows = []
-    currency = CURRENCY_BY_COUNTRY[market]
-    for item in OFFERS:
-        rows.extend(_offer_rows(item, market, currency, month_start))
+    for item in catalog.offers:
+        if item.kind in ("license", "saas"):  # the license-based view; Azure, reservations and software have theirs
+            rows.extend(_offer_rows(catalog, item, market, month_start))
     return rows
 
 
-def _offer_rows(item: Offer, market: str, currency: str, month_start: datetime) -> list[list[str]]:
+def _offer_rows(catalog: Catalog, item: Offer, market: str, month_start: datetime) -> list[list[str]]:
     rows = []
     for term in item.terms:
-        price = unit_price(item, market, term.duration, term.billing_cycle)
+        price = catalog.unit_price(item, market, term.duration, term.billing_cycle)
         if price is None:
             continue
         erp = (price.amount * ERP_FACTOR).quantize(Decimal("0.01"))
         row = [
-            item.title, item.product_id, item.sku_id, item.sku_title, "Microsoft Corporation",
-            f"{item.sku_title} from Microsoft.", "1 License", term.duration, term.billing_cycle.capitalize(),
-            market, currency, str(price.amount), "", "", _sheet_date(month_start), "", "License", str(erp),
+            item.title, item.product_id, item.sku_id, item.sku_title, item.publisher,
+            f"{item.sku_title} from {item.publisher}.", "1 License", term.duration or "",
+            term.billing_cycle.capitalize(),
+            market, price.currency, str(price.amount), "", "", _sheet_date(month_start), "", "License", str(erp),
         ]  # fmt: skip
         rows.append(row)
     return rows
 
 
-def sheet_csv(market: str, month_start: datetime) -> bytes:
+def sheet_csv(catalog: Catalog, market: str, month_start: datetime) -> bytes:
     """The whole sheet for ``market`` as CSV bytes, every field quoted as Partner Center writes it."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
     writer.writerow(COLUMNS)
-    writer.writerows(_rows(market, month_start))
+    writer.writerows(_rows(catalog, market, month_start))
     return buffer.getvalue().encode("utf-8")
 
 
@@ -103,9 +104,10 @@ def get_price_sheet(call: Call) -> httpx.Response:
         raise codes.INVALID_INPUT.error(
             f"The emulator serves the {VIEW} price sheet only" if known else f"Unknown PricesheetView {view!r}."
         )
-    if market not in CURRENCY_BY_COUNTRY:
+    catalog = call.store.catalog()
+    if catalog.currency(market) is None:
         raise codes.INVALID_INPUT.error(f"No price sheet is available for market {market!r}.")
-    content = sheet_csv(market, _month_start(call))
+    content = sheet_csv(catalog, market, _month_start(call))
     name = "sheets.csv"
     if "deflate" in (call.header("Accept-Encoding") or "").lower():
         content, name = _zipped(content), "sheets.zip"
