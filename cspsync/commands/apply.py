@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cspsync.apply.run import ActionResult, Applier, ApplyRecord
-from cspsync.commands._options import config_option, stdout_is_tty, target_option
+from cspsync.commands._options import config_option, refuse_another_partner, stdout_is_tty, target_option
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
@@ -199,6 +199,7 @@ def apply(
         for note in scope.notes:
             click.echo(note)
     try:
+        refuse_another_partner(repo.config.partner.tenantId)
         refuse_demo_key_for_real_target(repo.config.credentials.ageRecipients, to_apply.target)
         parse_recipients(repo.config.credentials.ageRecipients)
         click.echo(render(to_apply, "text", color=stdout_is_tty()), nl=False)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.commands._options import config_option, paths_argument, refuse_another_partner, target_option
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError
 from cspsync.invitations.followup import FollowUp, follow_up
@@ -150,6 +150,7 @@ def remind(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
     most invitations.maxReminders times, and never once Partner Center lists the customer.
     """
     repo = load(list(paths) or [Path(".")], config_path)
+    refuse_another_partner(repo.config.partner.tenantId)
     workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         factory = (
