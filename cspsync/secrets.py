@@ -34,6 +34,15 @@ def credentials_directory(repository_root: Path, configured: str) -> Path:
     return path if path.is_absolute() else repository_root / path
 
 
+def prepare_directory(directory: Path) -> None:
+    """Make the credentials folder, ignored by git from the start (a custom credentials.directory lies inside
+    the repository, where no .gitignore of cspsync's state folder covers it)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# encrypted one-time admin credentials (cspsync): never commit\n*\n", encoding="utf-8")
+
+
 def parse_recipients(recipients: list[str]) -> list[Any]:
     """age (``age1…``) or SSH public keys -> pyrage recipients; a clear error names a bad one."""
     if not recipients:
@@ -101,7 +110,7 @@ def store(directory: Path, credentials: TenantCredentials, recipients: list[str]
     }
     ciphertext = pyrage.encrypt(json.dumps(document).encode(), parsed)
     del document
-    directory.mkdir(parents=True, exist_ok=True)
+    prepare_directory(directory)
     path = _file_for(directory, credentials.customer, credentials.tenant_id)
     if path.exists():
         stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
@@ -185,7 +194,7 @@ def _marker(directory: Path, customer: str, suffix: str) -> Path:
 
 
 def mark_create_started(directory: Path, customer: str, domain: str, when: dt.datetime) -> None:
-    directory.mkdir(parents=True, exist_ok=True)
+    prepare_directory(directory)
     path = _marker(directory, customer, "pending")
     path.write_text(json.dumps({"customer": customer, "domain": domain, "startedAt": when.isoformat()}) + "\n")
 

@@ -1,9 +1,15 @@
-"""The local working folder ``.cspsync/``: emulator state, apply records, outbox, credentials, lock.
+"""The state folder ``.cspsync/``: emulator state, apply records, outbox, ledger, price-sheet cache.
 
-It lives in the current directory (like ``.terraform``), or where ``CSPSYNC_STATE_DIR`` points. None of
-it is the source of truth for Partner Center state (natural keys are); it holds what Partner Center
-cannot tell us again: the audit trail of applies, invitations already sent, and encrypted one-time
-credentials.
+There is one per repository: next to cspsync.yaml (found from the declarations, or upwards from the
+working folder), never per working folder, so two applies started from different folders of one
+repository share the ledger and the lock. ``CSPSYNC_STATE_DIR`` puts it elsewhere (CI keeps it outside
+the checkout). None of it is the source of truth for Partner Center state (natural keys are); it holds
+what Partner Center cannot tell us again. Nothing in it may come from git: a committed file there (a
+price-sheet cache, a ledger) is whatever a pull request wrote, so cspsync refuses to run with one.
+
+The apply lock against Partner Center is one per partner tenant for the whole machine (in the user's
+cache folder), whichever state folder an apply uses; against the emulator it is the state folder's, as
+the emulator's world is.
 """
 
 from __future__ import annotations
@@ -12,13 +18,18 @@ import contextlib
 import fcntl
 import json
 import os
+import re
+import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cspsync.errors import CspsyncError
+from cspsync.errors import ConfigError, CspsyncError
+
+STATE_FOLDER = ".cspsync"
+CONFIG_NAMES = ("cspsync.yaml", "cspsync.yml")
 
 
 class LockedError(CspsyncError):
@@ -30,9 +41,42 @@ class Workspace:
     root: Path
 
     @classmethod
-    def from_environment(cls, env: Mapping[str, str] | None = None) -> Workspace:
+    def from_environment(cls, env: Mapping[str, str] | None = None, *, repository: Path | None = None) -> Workspace:
+        """``CSPSYNC_STATE_DIR``, else ``.cspsync`` next to cspsync.yaml of ``repository`` (its folder), else
+        next to the cspsync.yaml found from the working folder upwards; refused when git tracks files in it."""
         env = os.environ if env is None else env
-        return cls(Path(env.get("CSPSYNC_STATE_DIR") or ".cspsync"))
+        configured = env.get("CSPSYNC_STATE_DIR")
+        if configured:
+            workspace = cls(Path(configured))
+        else:
+            workspace = cls((repository if repository is not None else _repository_root(Path("."))) / STATE_FOLDER)
+        workspace.refuse_committed()
+        return workspace
+
+    def refuse_committed(self) -> None:
+        """Refuse a state folder whose files git tracks: they are what a commit wrote, not what cspsync did."""
+        root = self.root if self.root.is_dir() else self.root.parent
+        if not root.is_dir():
+            return
+        try:
+            done = subprocess.run(
+                ["git", "ls-files", "-z", "--full-name", "--", str(self.root.resolve())],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=30,
+                check=False,
+            )
+        except (OSError, subprocess.SubprocessError):
+            return  # no git: nothing can be committed
+        tracked = [name for name in done.stdout.split("\0") if name] if done.returncode == 0 else []
+        if tracked:
+            shown = ", ".join(tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
+            raise ConfigError(
+                f"the state folder {self.root} holds files committed to git ({shown}): cspsync never reads "
+                "its state (price-sheet cache, invitations ledger, apply records) from a commit",
+                hint=f"remove them from git (git rm -r --cached {self.root}) and keep {STATE_FOLDER}/ ignored",
+            )
 
     @property
     def emulator_db(self) -> Path:
@@ -56,11 +100,22 @@ class Workspace:
         if not gitignore.exists():
             gitignore.write_text("# cspsync working state: never commit\n*\n", encoding="utf-8")
 
+    def lock_path(self, target: str, partner_tenant: str, env: Mapping[str, str] | None = None) -> Path:
+        """The emulator's lock is its state folder's; Partner Center's one per partner tenant, machine-wide."""
+        if target == "emulator":
+            return self.root / "apply-emulator.lock"
+        env = os.environ if env is None else env
+        if not re.fullmatch(r"[0-9A-Za-z.-]{1,64}", partner_tenant):
+            raise ConfigError(f"partner.tenantId {partner_tenant!r} cannot name a lock")
+        cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        return cache / "cspsync" / "locks" / f"apply-{target}-{partner_tenant.lower()}.lock"
+
     @contextlib.contextmanager
-    def apply_lock(self, target: str, *, wait: bool = False) -> Iterator[None]:
-        """One apply per workspace and target at a time; the second refuses (or waits with ``wait``)."""
+    def apply_lock(self, target: str, *, partner_tenant: str, wait: bool = False) -> Iterator[None]:
+        """One apply per partner tenant at a time, from any folder; the second refuses (or waits with ``wait``)."""
         self.ensure()
-        path = self.root / f"apply-{target}.lock"
+        path = self.lock_path(target, partner_tenant)
+        path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a+", encoding="utf-8")
         try:
             flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
@@ -75,7 +130,7 @@ class Workspace:
                 ) from None
             handle.seek(0)
             handle.truncate()
-            handle.write(f"pid {os.getpid()}")
+            handle.write(f"pid {os.getpid()}, state folder {self.root.resolve()}")
             handle.flush()
             yield
         finally:
@@ -96,3 +151,12 @@ def write_json_atomic(path: Path, document: Any) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _repository_root(start: Path) -> Path:
+    """The folder of the cspsync.yaml at or above ``start``; ``start`` itself when there is none."""
+    folder = start.resolve()
+    for candidate in (folder, *folder.parents):
+        if any((candidate / name).is_file() for name in CONFIG_NAMES):
+            return candidate
+    return start

@@ -8,6 +8,7 @@ and nothing else of the declarations, except the invitation, which renders the c
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -139,6 +140,15 @@ def request_invitation(applier: Applier, action: Action, result: ActionResult) -
             "apply --resend sends it again"
         )
         return
+    ledger = applier.workspace.invitations_ledger
+    if os.environ.get("GITHUB_ACTIONS") == "true" and not ledger.exists():
+        # a CI job starts from nothing: without the ledger it cannot know what earlier runs sent
+        raise CspsyncError(
+            f"not sending {action.customer}'s invitation: the invitations ledger {ledger} is missing, so every "
+            "waiting invitation may have been sent already",
+            hint="restore it from the previous run's state, or start a new one on purpose "
+            "(cspsync-apply.yml by hand with new-ledger)",
+        )
     link = applier.client.relationship_request_link(p.indirect_reseller_id or None)
     delivery, entry = send_invitation(
         applier.repo,

@@ -48,3 +48,18 @@ def paths_argument(fn: F) -> F:
 
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
+
+
+def refuse_another_partner(partner_tenant: str) -> None:
+    """CI names the partner tenant it serialises on (CSPSYNC_PARTNER_TENANT_ID, the workflows' concurrency
+    group): writing for another partner from that job would run beside that partner's own applies."""
+    import os
+
+    from cspsync.errors import ConfigError
+
+    named = os.environ.get("CSPSYNC_PARTNER_TENANT_ID")
+    if named and named.lower() != partner_tenant.lower():
+        raise ConfigError(
+            f"CSPSYNC_PARTNER_TENANT_ID is {named!r}, but cspsync.yaml's partner.tenantId is {partner_tenant}",
+            hint="set CSPSYNC_PARTNER_TENANT_ID and the concurrency group of the workflow to partner.tenantId",
+        )

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from cspsync.apply.run import ActionResult, Applier, ApplyRecord
-from cspsync.commands._options import config_option, stdout_is_tty, target_option
+from cspsync.commands._options import config_option, refuse_another_partner, stdout_is_tty, target_option
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError
@@ -63,7 +63,7 @@ def _run(
     mailer: Transport | None = None,
     resend: bool = False,
 ) -> int:
-    workspace = Workspace.from_environment()
+    workspace = Workspace.from_environment(repository=repo.root)
     show_progress = sys.stderr.isatty()
     lines: list[str] = []
 
@@ -76,7 +76,7 @@ def _run(
         lines.append(line)
         click.echo(line)
 
-    with workspace.apply_lock(plan_to_apply.target, wait=wait_for_lock):
+    with workspace.apply_lock(plan_to_apply.target, partner_tenant=plan_to_apply.partner_tenant_id, wait=wait_for_lock):
         applier = Applier(
             plan_to_apply,
             repo,
@@ -152,7 +152,6 @@ def apply(
     shard: Shard | None,
 ) -> int:
     """Apply the customer files in PATHS (default: .), or exactly the saved plan PLAN.json."""
-    workspace = Workspace.from_environment()
     if _is_saved_plan(paths):
         refuse_with_saved_plan(changed_since, shard)
         if resend:
@@ -167,6 +166,7 @@ def apply(
         repo = load([Path(p) for p in saved.scope], config_path)
         if target is not None and target != saved.target:
             raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
+        workspace = Workspace.from_environment(repository=repo.root)
         planned = plan_for(
             repo,
             repo.customers,
@@ -184,6 +184,7 @@ def apply(
     else:
         repo = load(list(paths) or [Path(".")], config_path)
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
+        workspace = Workspace.from_environment(repository=repo.root)
         planned = plan_for(
             repo,
             scope.declared,
@@ -198,6 +199,7 @@ def apply(
         for note in scope.notes:
             click.echo(note)
     try:
+        refuse_another_partner(repo.config.partner.tenantId)
         refuse_demo_key_for_real_target(repo.config.credentials.ageRecipients, to_apply.target)
         parse_recipients(repo.config.credentials.ageRecipients)
         click.echo(render(to_apply, "text", color=stdout_is_tty()), nl=False)

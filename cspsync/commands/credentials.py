@@ -52,6 +52,16 @@ def show(customer: str, identity: Path, config_path: Path | None) -> None:
         click.echo("sign in:   https://portal.azure.com (the password must be changed at first sign-in)")
 
 
+@credentials.command("directory")
+@config_option
+def directory(config_path: Path | None) -> None:
+    """Print the folder new tenants' encrypted credentials go to (credentials.directory), for CI to keep it."""
+    folder = _directory(config_path).resolve()
+    if any(ord(c) < 0x20 or ord(c) == 0x7F for c in str(folder)):
+        raise CredentialsError("credentials.directory holds a control character", hint="name a plain folder")
+    click.echo(str(folder))
+
+
 @credentials.command("list")
 @config_option
 def list_(config_path: Path | None) -> None:

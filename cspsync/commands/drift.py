@@ -44,7 +44,7 @@ def drift(
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
-    workspace = Workspace.from_environment()
+    workspace = Workspace.from_environment(repository=repo.root)
     connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         report = detect(

@@ -57,7 +57,8 @@ def import_(
     folders = [config_path.parent] + ([out_dir] if out_dir.is_dir() else [])
     claimed = Claimed.scan(folders, config_path)
     chosen: Target = target or config.target
-    connection = connect(repo, chosen, Workspace.from_environment(), correlation_id=str(uuid.uuid4()))
+    workspace = Workspace.from_environment(repository=repo.root)
+    connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         result = read_customers(connection.client, config, claimed, domains=domains)
     finally:

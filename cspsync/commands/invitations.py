@@ -17,7 +17,7 @@ from pathlib import Path
 
 import click
 
-from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.commands._options import config_option, paths_argument, refuse_another_partner, target_option
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError
 from cspsync.invitations.followup import FollowUp, follow_up
@@ -112,7 +112,7 @@ def preview(
             f"{declared.customer.spec.tenant.mode}: only invite customers get an invitation"
         )
     reseller = next((r for r in repo.config.partner.resellers if r.name == declared.customer.spec.reseller), None)
-    workspace = Workspace.from_environment()
+    workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         link = connection.client.relationship_request_link(reseller.tenantId if reseller else None)
         outgoing = compose(repo, declared, link=link, when=_now())
@@ -150,7 +150,8 @@ def remind(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
     most invitations.maxReminders times, and never once Partner Center lists the customer.
     """
     repo = load(list(paths) or [Path(".")], config_path)
-    workspace = Workspace.from_environment()
+    refuse_another_partner(repo.config.partner.tenantId)
+    workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         factory = (
             None
@@ -193,7 +194,7 @@ def remind(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
 def status(paths: tuple[Path, ...], config_path: Path | None, target: Target | None) -> None:
     """Where each invitation stands: not sent, waiting (since when, reminders), or accepted."""
     repo = load(list(paths) or [Path(".")], config_path)
-    workspace = Workspace.from_environment()
+    workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         results = follow_up(repo, repo.customers, connection.client, workspace=workspace, now=_now())
     if not results:

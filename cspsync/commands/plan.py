@@ -44,7 +44,7 @@ def plan(
         repo,
         scope.declared,
         target=target,
-        workspace=Workspace.from_environment(),
+        workspace=Workspace.from_environment(repository=repo.root),
         full_scope=scope.full_scope,
         strategy=scope.strategy,
         deleted=scope.deleted_declarations,

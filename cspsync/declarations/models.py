@@ -17,7 +17,7 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 API_VERSION = "cspsync.io/v1"
 
@@ -39,6 +39,12 @@ DATE = r"^20[0-9]{2}-[0-9]{2}-[0-9]{2}$"
 MPN_ID = r"^[0-9]{1,10}$"
 HOST = r"^[A-Za-z0-9.:-]{1,253}$"
 ENV_NAME = r"^[A-Za-z_][A-Za-z0-9_]{0,127}$"
+#: variables that hold a credential (Partner Center's, Graph's, GitHub's, any token or key): a changed
+#: cspsync.yaml must never make cspsync send one of them to an SMTP server as its "password"
+CREDENTIAL_VARIABLE = (
+    r"TOKEN|SECRET|CERTIFICATE|ASSERTION|CREDENTIAL|PRIVATE|(^|_)KEY($|_)"
+    r"|^(GITHUB|ACTIONS|RUNNER)_|^CSPSYNC_(TENANT|CLIENT|REFRESH|GRAPH)_"
+)
 CURRENCY = r"^[A-Z]{3}$"
 
 _DATE = re.compile(DATE.strip("^$"))
@@ -255,6 +261,16 @@ class SmtpServer(Strict):
     starttls: bool = True
     username: Text255 | None = None
     passwordEnv: EnvName | None = None  # the NAME of the variable, never the password
+
+    @field_validator("passwordEnv")
+    @classmethod
+    def _not_a_credential(cls, name: str | None) -> str | None:
+        if name is not None and re.search(CREDENTIAL_VARIABLE, name, flags=re.IGNORECASE):
+            raise ValueError(
+                f"{name} holds a credential, not an SMTP password: name a variable of its own, "
+                'like "CSPSYNC_SMTP_PASSWORD"'
+            )
+        return name
 
     @model_validator(mode="after")
     def _credentials_together(self) -> SmtpServer:

@@ -332,6 +332,9 @@ class _Translator:
             return f"must be at least {_show(kind.limit)} (got {_show(self._value(path))})"
         if name == "maximum":
             return f"must be at most {_show(kind.limit)} (got {_show(self._value(path))})"
+        if name == "not":
+            node = self._node(error.schema_path[:-1])
+            return f"{node.get('errorMessage') or 'is not allowed here'} (got {_show(value)})"
         if name == "minItems":
             return "must list at least one item" if kind.limit == 1 else f"must list at least {kind.limit} items"
         return str(error.message)

@@ -14,7 +14,8 @@ import httpx
 
 from cspsync.emulator import EmulatorApp, serve
 
-from .conftest import CREATED_DOMAINS, World, duplicates, is_write, ready_actions, stored_passwords
+from .conftest import CREATED_DOMAINS, World, cli_environment, duplicates, is_write, ready_actions, stored_passwords
+from .launcher import start
 
 
 class HoldFirstWrite:
@@ -88,3 +89,48 @@ def test_a_second_apply_that_waits_for_the_lock_does_nothing_twice(world: World)
     assert duplicates(world.store) == []
     assert set(stored_passwords(world)) == set(CREATED_DOMAINS)
     assert ready_actions(world.plan()) == []
+
+
+def _folder_env(world: World, url: str) -> dict[str, str]:
+    """No CSPSYNC_STATE_DIR: each apply finds its state folder itself, as on a partner's machine."""
+    env = cli_environment(world.root, url)
+    del env["CSPSYNC_STATE_DIR"]
+    return env
+
+
+def test_two_applies_from_different_folders_of_one_repository_share_the_lock(world: World) -> None:
+    """Version 0.1 kept a state folder per working folder: the second apply took its own lock and ordered
+    every subscription a second time."""
+    gate = HoldFirstWrite(world.app())
+    with serve(gate) as server:  # type: ignore[arg-type]
+        env = _folder_env(world, server.url)
+        logs = world.root.parent / "logs"
+        first = start(["apply", "customers", "--yes", "--workers", "1"], cwd=world.root, env=env, logs=logs)
+        try:
+            assert gate.holding.wait(60), first.output
+            second = start(["apply", ".", "--yes"], cwd=world.root / "customers", env=env, logs=logs)
+            second.wait(120)
+        finally:
+            gate.release.set()
+        assert first.wait() == 0, first.output
+    assert second.process.exitcode == 1, second.output
+    assert "Error: another cspsync apply against the emulator is running (pid " in second.stderr
+    assert f"state folder {(world.root / '.cspsync').resolve()}" in second.stderr
+    assert duplicates(world.store) == []
+    assert not (world.root / "customers" / ".cspsync").exists()
+
+
+def test_an_apply_from_another_folder_does_not_send_the_invitations_again(world: World) -> None:
+    with serve(world.app()) as server:
+        env = _folder_env(world, server.url)
+        logs = world.root.parent / "logs"
+        first = start(["apply", "customers", "--yes"], cwd=world.root, env=env, logs=logs)
+        assert first.wait() == 0, first.output
+        second = start(["apply", ".", "--yes"], cwd=world.root / "customers", env=env, logs=logs)
+        assert second.wait() == 0, second.output
+    assert first.stdout.count("request-invitation: done") == 2
+    assert "request-invitation" not in second.stdout
+    assert sorted(p.name for p in (world.root / ".cspsync" / "outbox").iterdir()) == [
+        "litware.eml",
+        "woodgrove-bank.eml",
+    ]

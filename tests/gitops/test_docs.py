@@ -25,3 +25,38 @@ def test_the_gitops_flags_and_workflows_are_documented() -> None:
     for path in re.findall(r"\.github/workflows/[\w-]+\.yml", DOC):
         assert (REPO / path).is_file(), path
     assert PLAN_MARKER in DOC and DRIFT_MARKER in DOC
+
+
+def _section(title: str) -> str:
+    return DOC.split(f"### {title}\n", 1)[1].split("\n### ", 1)[0]
+
+
+def test_the_settings_checklist_names_every_setting_the_workflows_rely_on() -> None:
+    checklist = _section("Settings checklist")
+
+    for setting in (
+        "**Environments → `cspsync-plan`**",
+        "**Environments → `cspsync-apply`**",
+        "only the default branch",
+        "*Required reviewers*",
+        "no `CSPSYNC_*` (or mail) secret at repository or organisation",
+        "branch protection",
+        "**new-ledger**",
+    ):
+        assert setting in checklist, setting
+    assert checklist.count("- [ ] ") == 6
+
+
+def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
+    drawing = _section("The trust boundary")
+
+    for job in (
+        "cspsync-plan.yml  · job `declarations`",
+        "cspsync-plan-comment.yml · job `plan`",
+        "cspsync-apply.yml · job `apply`",
+        "cspsync-drift.yml · job `drift`",
+        "cspsync-drift.yml · job `reminders`",
+    ):
+        assert job in drawing, job
+    assert "credentials: none" in drawing
+    assert drawing.count("env cspsync-plan") == 2 and drawing.count("env cspsync-apply") == 2

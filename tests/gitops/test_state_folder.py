@@ -1,0 +1,88 @@
+"""The state folder: one per repository, next to cspsync.yaml; never read from git; one lock per partner tenant.
+
+(Two applies from different folders sharing the lock and the ledger run as real processes in
+tests/faults/test_concurrent_apply.py.)
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from cspsync.workspace import LockedError, Workspace
+from tests.cli import Run
+
+from .conftest import FABRIKAM, git
+
+
+@pytest.fixture
+def beside_config(declarations: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No CSPSYNC_STATE_DIR: the state folder is the repository's own .cspsync/."""
+    monkeypatch.delenv("CSPSYNC_STATE_DIR")
+    return declarations / ".cspsync"
+
+
+def test_the_state_folder_is_next_to_cspsync_yaml_whatever_the_working_folder(
+    declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(declarations / "customers")
+
+    assert Workspace.from_environment().root == beside_config
+    assert Workspace.from_environment(repository=declarations).root == beside_config
+
+
+def test_a_committed_price_sheet_cache_is_refused(cspsync: Run, declarations: Path, beside_config: Path) -> None:
+    """Version 0.1 read it: 2,000 seats at a forged GBP 0.01 cost GBP 20 a month and passed the budget."""
+    contoso = declarations / "customers" / "contoso-bikes.yaml"
+    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 2000"))
+    honest = cspsync("plan", "customers/contoso-bikes.yaml")
+    assert "cost GBP 36,200.00" in honest.out and "OVER BUDGET" in honest.out
+    cached = next((beside_config / "pricesheets" / "emulator").glob("GB-*.zip"))
+    sheet = zipfile.ZipFile(cached).read("sheets.csv").decode()
+    forged = sheet.replace('"P1Y","Monthly","GB","GBP","18.10"', '"P1Y","Monthly","GB","GBP","0.01"')
+    assert forged != sheet
+    cached.unlink()
+    cached.with_suffix(".csv").write_text(forged)
+    git(declarations, "add", "-f", ".cspsync/pricesheets")
+    git(declarations, "commit", "-q", "-m", "a cheaper price sheet")
+
+    result = cspsync("plan", "customers/contoso-bikes.yaml")
+
+    assert result.code == 1
+    assert "GBP 20.00" not in result.out
+    assert result.err.startswith("Error: the state folder .cspsync holds files committed to git (")
+    assert "(.cspsync/pricesheets/emulator/GB-updatedlicensebased-" in result.err
+    assert "hint: remove them from git (git rm -r --cached" in result.err
+    assert "Traceback" not in result.err
+
+
+def test_a_committed_ledger_is_refused_by_apply(cspsync: Run, declarations: Path, beside_config: Path) -> None:
+    beside_config.mkdir()
+    (beside_config / "invitations.json").write_text('{"formatVersion": "1", "invitations": {}}\n')
+    git(declarations, "add", "-f", ".cspsync/invitations.json")
+    git(declarations, "commit", "-q", "-m", "nothing was ever sent")
+
+    result = cspsync("apply", "customers", "--yes")
+
+    assert result.code == 1
+    assert "holds files committed to git (.cspsync/invitations.json)" in result.err
+    assert "✓" not in result.out
+
+
+def test_one_partner_center_lock_per_partner_tenant_across_state_folders(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    first, second = Workspace(tmp_path / "clone-1" / ".cspsync"), Workspace(tmp_path / "clone-2" / ".cspsync")
+
+    with first.apply_lock("partner-center", partner_tenant=FABRIKAM):
+        refused = pytest.raises(LockedError, match=r"apply against the partner-center is running \(pid ")
+        with refused, second.apply_lock("partner-center", partner_tenant=FABRIKAM.upper()):
+            pass  # pragma: no cover
+        with second.apply_lock("partner-center", partner_tenant="9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"):
+            pass  # another partner tenant applies meanwhile
+    assert first.lock_path("partner-center", FABRIKAM) == (
+        tmp_path / "cache" / "cspsync" / "locks" / f"apply-partner-center-{FABRIKAM}.lock"
+    )
