@@ -57,7 +57,7 @@ def parse_recipients(recipients: list[str]) -> list[Any]:
 
 def refuse_demo_key_for_real_target(recipients: list[str], target: str) -> None:
     """The demo key's private half is public: never let it guard real tenants' passwords."""
-    if target == "partner-center" and DEMO_RECIPIENT in recipients:
+    if target.startswith("partner-center") and DEMO_RECIPIENT in recipients:
         raise ConfigError(
             "cspsync.yaml lists the demo age key (examples/keys/demo-identity.agekey) as a credentials recipient "
             "while the target is Partner Center; anyone could decrypt real admin passwords",
