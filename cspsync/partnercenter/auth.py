@@ -19,6 +19,7 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -45,9 +46,9 @@ AUTHORITY_HOST = "https://login.microsoftonline.com"
 #: Where ``cspsync login`` keeps the encrypted msal token cache (override: CSPSYNC_TOKEN_CACHE).
 TOKEN_CACHE_ENV = "CSPSYNC_TOKEN_CACHE"  # noqa: S105 (a variable name)
 ROTATED_WARNING = (
-    "Entra ID rotated the refresh token in CSPSYNC_REFRESH_TOKEN (refresh tokens are replaced on every use and "
+    "warning: Entra ID rotated the refresh token in {name} (refresh tokens are replaced on every use and "
     "die after 90 days unused). cspsync does not print the new one. Replace the stored secret before it "
-    "expires: run `cspsync login` where you can complete MFA and update the CSPSYNC_REFRESH_TOKEN secret."
+    "expires: run `cspsync login` where you can complete MFA and update the {name} secret."
 )
 
 
@@ -260,9 +261,10 @@ class RefreshToken:
                 self._on_rotate()
 
 
-def warn_rotated(env: Mapping[str, str] = os.environ) -> None:
+def warn_rotated(env: Mapping[str, str] = os.environ, name: str = "CSPSYNC_REFRESH_TOKEN") -> None:
+    """To stderr (and as a GitHub annotation in Actions): never the token, only what to do."""
     prefix = "::warning title=cspsync refresh token::" if env.get("GITHUB_ACTIONS") == "true" else ""
-    log.warning("%s%s", prefix, ROTATED_WARNING)
+    sys.stderr.write(prefix + ROTATED_WARNING.format(name=name) + "\n")
 
 
 class AppCredentials:
@@ -561,7 +563,10 @@ def from_environment(
     refresh_text = get("REFRESH_TOKEN")
     refresh = None
     if refresh_text:
-        refresh = RefreshToken(SecretStr(refresh_text), source="environment", on_rotate=lambda: warn_rotated(env))
+        variable = name("REFRESH_TOKEN")
+        refresh = RefreshToken(
+            SecretStr(refresh_text), source="environment", on_rotate=lambda: warn_rotated(env, variable)
+        )
     assert tenant is not None and client is not None
     if assertion:
         read_assertion(Path(assertion))  # fail now, with a clear message, not at the first call

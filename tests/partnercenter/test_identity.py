@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -49,11 +48,11 @@ def client_for(app: EmulatorApp, tokens: AppCredentials) -> PartnerCenterClient:
 
 
 def test_app_only_operations_use_app_only_and_app_user_ones_the_refresh_token(
-    app: EmulatorApp, http: MsalHttpClient, caplog: pytest.LogCaptureFixture
+    app: EmulatorApp, http: MsalHttpClient, capsys: pytest.CaptureFixture[str]
 ) -> None:
     refresh = sign_in(http)["refresh_token"]
     tokens = from_environment({**ENV, "CSPSYNC_REFRESH_TOKEN": refresh}, http_client=http)
-    with caplog.at_level(logging.WARNING), client_for(app, tokens) as client:
+    with client_for(app, tokens) as client:
         assert list(client.list_customers())
         assert client.relationship_request_link().startswith("https://admin.microsoft.com/")
         sheet = b"".join(client.price_sheet("GB", compressed=False))
@@ -62,10 +61,12 @@ def test_app_only_operations_use_app_only_and_app_user_ones_the_refresh_token(
     assert counts["POST /{tenant}/oauth2/v2.0/token"] == 4  # sign-in, app-only, App+User, App+User for pricing
     # the refresh token rotated: the run goes on, and CI is told to replace its secret, never given it
     assert tokens.refresh is not None and tokens.refresh.rotated
-    assert "Replace the stored secret" in caplog.text
-    assert refresh not in caplog.text
+    err = capsys.readouterr().err
+    assert "Replace the stored secret" in err
+    assert "update the CSPSYNC_REFRESH_TOKEN secret" in err
+    assert refresh not in err
     assert tokens.refresh.value is not None
-    assert tokens.refresh.value.get_secret_value() not in caplog.text
+    assert tokens.refresh.value.get_secret_value() not in err
 
 
 def test_app_user_operation_without_mfa_fails_with_what_to_do(app: EmulatorApp, http: MsalHttpClient) -> None:
