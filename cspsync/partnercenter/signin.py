@@ -84,7 +84,12 @@ def device_code_sign_in(
     id_claims = result.get("id_token_claims") or {}
     user = str(id_claims.get("preferred_username") or claims.get("upn") or "(unknown user)")
     refresh = result.get("refresh_token")
-    return SignedIn(user, tenant_id, has_mfa(claims), SecretStr(str(refresh)) if refresh else None)
+    mfa = has_mfa(claims)
+    if not mfa:  # keep no MFA-less account in the cache: later runs would get 900421 from it
+        for account in _msal_call(app.get_accounts, "App+User", []):
+            if account.get("username") == user:
+                app.remove_account(account)
+    return SignedIn(user, tenant_id, mfa, SecretStr(str(refresh)) if refresh else None)
 
 
 def no_mfa_error(user: str) -> AuthenticationError:

@@ -40,6 +40,7 @@ def test_login_without_mfa_fails_and_says_what_to_do(
     assert "signed in without multifactor authentication" in result.err
     assert "401, error 900421" in result.err
     assert "hint: require MFA for this user" in result.err
+    assert runner(capsys)("auth", "status", str(sandbox / "customers")).out.count("no App+User identity") == 1
 
 
 def test_login_needs_the_app_and_tenant(
