@@ -32,6 +32,8 @@ COMMANDS: dict[str, str] = {
     "import": "cspsync.commands.import_:import_",
     "drift": "cspsync.commands.drift:drift",
     "merge-plans": "cspsync.commands.shards:merge_plans_command",
+    "login": "cspsync.commands.login:login",
+    "auth": "cspsync.commands.auth:auth",
 }
 
 

@@ -66,7 +66,7 @@ def parse_recipients(recipients: list[str]) -> list[Any]:
 
 def refuse_demo_key_for_real_target(recipients: list[str], target: str) -> None:
     """The demo key's private half is public: never let it guard real tenants' passwords."""
-    if target == "partner-center" and DEMO_RECIPIENT in recipients:
+    if target.startswith("partner-center") and DEMO_RECIPIENT in recipients:
         raise ConfigError(
             "cspsync.yaml lists the demo age key (examples/keys/demo-identity.agekey) as a credentials recipient "
             "while the target is Partner Center; anyone could decrypt real admin passwords",
@@ -110,8 +110,8 @@ def store(directory: Path, credentials: TenantCredentials, recipients: list[str]
     }
     ciphertext = pyrage.encrypt(json.dumps(document).encode(), parsed)
     del document
+    path = _file_for(directory, credentials.customer, credentials.tenant_id)  # refuses a traversing name first
     prepare_directory(directory)
-    path = _file_for(directory, credentials.customer, credentials.tenant_id)
     if path.exists():
         stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
         path = path.with_name(f"{credentials.customer}.{credentials.tenant_id}.{stamp}.age")

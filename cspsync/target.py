@@ -1,9 +1,15 @@
-"""Where plans and applies go: the built-in emulator or the real Partner Center.
+"""Where plans and applies go: the built-in emulator, Partner Center, or its integration sandbox.
 
 The client never knows which: it only sees an httpx transport. For the emulator that transport calls
 the emulator in process (state in ``.cspsync/emulator.db``, seeded on first use from
 ``emulator-seed.yaml`` next to cspsync.yaml), or a served emulator on loopback when
-``CSPSYNC_EMULATOR_URL`` is set. For Partner Center it is httpx's own, with tokens from msal.
+``CSPSYNC_EMULATOR_URL`` is set (``cspsync emulator serve`` prints it). For ``partner-center`` and
+``partner-center-sandbox`` it is httpx's own, with tokens from msal: credentials ``CSPSYNC_*`` for
+production, ``CSPSYNC_SANDBOX_*`` for the sandbox (a separate account with its own app and tokens), and
+the account ``cspsync login`` left in the encrypted token cache for App+User calls.
+
+``CSPSYNC_REHEARSAL_URL`` (loopback only) sends a Partner Center target's API calls *and* its sign-in to a
+served emulator: the whole identity path (msal, MFA, rotation) runs for real without leaving the machine.
 
 The client paces itself (:class:`~cspsync.partnercenter.retry.Limits`: 10 requests per second) whatever
 the target, so that a run against the emulator behaves like one against Partner Center. Setting
@@ -25,7 +31,15 @@ import httpx
 
 from cspsync.declarations import Repository
 from cspsync.errors import ConfigError
-from cspsync.partnercenter.auth import StaticToken, from_environment
+from cspsync.partnercenter.auth import (
+    PRICING_AUDIENCE,
+    AppCredentials,
+    StaticToken,
+    default_token_cache,
+    from_environment,
+    open_token_cache,
+    plaintext_cache_opted_in,
+)
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED, Limits
 from cspsync.workspace import Workspace
@@ -35,11 +49,15 @@ EMULATOR_BASE_URL = "https://api.partnercenter.microsoft.com"  # in process: the
 SEED_FILE = "emulator-seed.yaml"
 #: ``1`` lifts the client's pacing against the emulator (never against Partner Center); ``0`` or unset keeps it
 UNPACED_ENV = "CSPSYNC_EMULATOR_UNPACED"
+REHEARSAL_ENV = "CSPSYNC_REHEARSAL_URL"
+Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
+#: The environment prefix of each real target's credentials.
+CREDENTIAL_PREFIX = {"partner-center": "CSPSYNC_", "partner-center-sandbox": "CSPSYNC_SANDBOX_"}
 
 
 @dataclass
 class Connection:
-    target: Literal["emulator", "partner-center"]
+    target: Target
     client: PartnerCenterClient
     #: the in-process emulator, when the target is it (tests and the CLI's emulator commands use it)
     emulator: Any = None
@@ -64,10 +82,10 @@ def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
     return EmulatorApp(store, faults=faults_from_environment(os.environ), rules=rules_from_environment(os.environ))
 
 
-def _loopback_url(url: str) -> str:
+def _loopback_url(url: str, variable: str = "CSPSYNC_EMULATOR_URL") -> str:
     host = urlsplit(url).hostname or ""
     if host not in ("127.0.0.1", "localhost", "::1"):
-        raise ConfigError(f"CSPSYNC_EMULATOR_URL must point to loopback (127.0.0.1), not {host!r}")
+        raise ConfigError(f"{variable} must point to loopback (127.0.0.1), not {host!r}")
     return url.rstrip("/")
 
 
@@ -83,7 +101,7 @@ def emulator_limits(env: Mapping[str, str]) -> Limits:
 
 def connect(
     repo: Repository,
-    target: Literal["emulator", "partner-center"],
+    target: Target,
     workspace: Workspace,
     *,
     correlation_id: str,
@@ -113,6 +131,37 @@ def connect(
             limits=limits,
         )
         return Connection(target, client, emulator=app, _closers=[app.close])
-    tokens = from_environment(env)
-    client = PartnerCenterClient(base_url=PARTNER_CENTER_URL, tokens=tokens, correlation_id=correlation_id)
+    tokens, api_transport = credentials_for(target, env)
+    client = PartnerCenterClient(
+        base_url=PARTNER_CENTER_URL,
+        transport=api_transport,
+        tokens=tokens,
+        pricing_tokens=tokens.for_audience(PRICING_AUDIENCE),
+        correlation_id=correlation_id,
+    )
     return Connection(target, client)
+
+
+def credentials_for(target: Target, env: Mapping[str, str]) -> tuple[AppCredentials, httpx.BaseTransport | None]:
+    """The credentials of a real target (and the transport, when rehearsing on loopback)."""
+    from cspsync.partnercenter.msalhttp import LoopbackTransport, MsalHttpClient
+
+    rehearsal = env.get(REHEARSAL_ENV, "").strip()
+    transport: httpx.BaseTransport | None = None
+    if rehearsal:
+        transport = LoopbackTransport(_loopback_url(rehearsal, REHEARSAL_ENV))
+    tokens = from_environment(
+        env,
+        prefix=CREDENTIAL_PREFIX[target],
+        http_client=MsalHttpClient(LoopbackTransport(_loopback_url(rehearsal, REHEARSAL_ENV)) if rehearsal else None),
+        token_cache=existing_token_cache(env),
+    )
+    return tokens, transport
+
+
+def existing_token_cache(env: Mapping[str, str]) -> Any:
+    """The encrypted msal token cache ``cspsync login`` wrote, when there is one (never created here)."""
+    path = default_token_cache(env)
+    if not path.exists():
+        return None
+    return open_token_cache(path, allow_plaintext=plaintext_cache_opted_in(env))

@@ -25,9 +25,10 @@ def config_option(fn: F) -> F:
 def target_option(fn: F) -> F:
     return click.option(
         "--target",
-        type=click.Choice(["emulator", "partner-center"]),
+        type=click.Choice(["emulator", "partner-center", "partner-center-sandbox"]),
         default=None,
-        help="Where to plan and apply (default: cspsync.yaml's target; the emulator when none is set).",
+        help="Where to plan and apply (default: cspsync.yaml's target; the emulator when none is set). "
+        "partner-center-sandbox is the integration sandbox, with its own CSPSYNC_SANDBOX_* credentials.",
     )(fn)
 
 

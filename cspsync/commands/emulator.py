@@ -142,6 +142,8 @@ def serve(
         server = serve_app(app, host, port)
         click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
         click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s)")
+        click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")
+        click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
         click.echo("Press Ctrl-C to stop")
         try:
             while not server.wait(0.5):

@@ -11,6 +11,7 @@ from cspsync.commands._options import config_option, target_option
 from cspsync.declarations import Repository, check, find_config, load_config
 from cspsync.gitops.importer import Claimed, read_customers, write_files
 from cspsync.pipeline import Target
+from cspsync.render.words import target_name
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 
@@ -64,8 +65,7 @@ def import_(
     finally:
         connection.close()
     written, refused = write_files(result.customers, out_dir, force=force)
-    target_name = "emulator (not Partner Center)" if chosen == "emulator" else "Partner Center"
-    click.echo(f"target: {target_name}")
+    click.echo(f"target: {target_name(chosen)}")
     for item in written:
         customer = item.customer
         verb = "overwrote" if item.overwritten else "wrote"

@@ -321,7 +321,7 @@ class Config(Strict):
     markets: Annotated[list[Country], Field(min_length=1)]  # ISO alpha-2 countries sold in
     naming: Naming = Naming()
     credentials: Credentials
-    target: Literal["emulator", "partner-center"] = "emulator"
+    target: Literal["emulator", "partner-center", "partner-center-sandbox"] = "emulator"
     destructive: Destructive = Destructive()
     invitations: Invitations = Invitations()
     budget: Budget = Budget()

@@ -22,6 +22,7 @@ from cspsync.declarations.load import Document, read_document
 from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.problems import Finding, Problem, sort_problems
 from cspsync.declarations.rules import config_findings, cross_file_findings, customer_findings, raw_findings
+from cspsync.declarations.sandbox_rules import sandbox_findings
 from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
 
@@ -210,6 +211,8 @@ def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | 
             parsed.append((path, document, customer))
     documents = [(document, customer) for _, document, customer in parsed]
     for index, finding in cross_file_findings(documents):
+        problems.append(documents[index][0].problem(finding))
+    for index, finding in sandbox_findings(config, documents):
         problems.append(documents[index][0].problem(finding))
     from cspsync.declarations.pricebook_rules import pricing_problems  # pricing builds on declarations: imported late
 

@@ -21,8 +21,9 @@ import httpx
 
 from cspsync.emulator import codes
 from cspsync.emulator.handlers import partner_center_router
+from cspsync.emulator.handlers import signin as sign_in
 from cspsync.emulator.injection import Faults
-from cspsync.emulator.routing import Call
+from cspsync.emulator.routing import Call, Router
 from cspsync.emulator.rules import Rules
 from cspsync.emulator.store import Store
 from cspsync.emulator.wire import ApiError, respond
@@ -61,6 +62,9 @@ class EmulatorApp:
         self.clock = clock
         self.rules = rules if rules is not None else Rules()
         self._router = partner_center_router()
+        self.signin = sign_in.SignIn(clock)
+        self._signin_router = Router()
+        sign_in.register(self._signin_router, lambda: self.signin)
         self._counts: Counter[str] = Counter()
         self._log_lock = threading.Lock()
         if not self.store.is_seeded():
@@ -92,6 +96,8 @@ class EmulatorApp:
             "MS-CV": secrets.token_urlsafe(12) + ".0",
             "MS-ServerId": "cspsync-emulator",
         }
+        if _is_signin(request.url.path):
+            return self._sign_in(method, request)
         try:
             route, params = self._router.match(method, request.url.path)
         except ApiError as err:
@@ -103,14 +109,27 @@ class EmulatorApp:
         if injected is not None:
             return _finish(injected, headers, method)
         try:
-            if not _BEARER.fullmatch(request.headers.get("Authorization", "").strip()):
+            authorization = request.headers.get("Authorization", "").strip()
+            if not _BEARER.fullmatch(authorization):
                 raise codes.NOT_AUTHENTICATED.error(headers={"WWW-Authenticate": 'Bearer realm="partnercenter"'})
+            refusal = sign_in.authorize(self.signin, route.key, request, authorization.split(None, 1)[1])
+            if refusal is not None:
+                raise ApiError(refusal.status, refusal.code, refusal.text)
             call = Call(request, params, self.store, self.clock(), self.page_size, self.max_page_size, self.rules)
             response = route.handler(call)
         except ApiError as err:
             response = err.response()
         self.faults.after(request, response, draw)
         return _finish(response, headers, method)
+
+    def _sign_in(self, method: str, request: httpx.Request) -> httpx.Response:
+        """Microsoft's sign-in endpoints (handlers/signin.py): no bearer token, no faults, OAuth errors."""
+        try:
+            route, params = self._signin_router.match(method, request.url.path)
+        except ApiError as err:
+            return err.response()
+        self._count(route.key)
+        return route.handler(Call(request, params, self.store, self.clock(), self.page_size, self.max_page_size))
 
     def _count(self, key: str) -> None:
         with self._log_lock:
@@ -129,7 +148,35 @@ class EmulatorApp:
             return respond(204)
         if action == ("POST", "accept-invitation"):
             return self._accept_invitation(request)
+        if action in (("POST", "sign-in"), ("GET", "devicelogin")):
+            return self._sign_in_control(request)
         return codes.ROUTE_NOT_FOUND.error(f"No emulator control endpoint {action[0]} {request.url.path}.").response()
+
+    def _sign_in_control(self, request: httpx.Request) -> httpx.Response:
+        """``POST /_emulator/sign-in`` {"mfa": bool, "auto_approve": bool, "approve": user code,
+        "revoke": true}; ``GET /_emulator/devicelogin?code=…`` approves a user code (the sign-in page)."""
+        if request.method.upper() == "GET":
+            code = request.url.params.get("code") or request.url.params.get("user_code")
+            if not code:
+                return respond(200, {"message": "Approve a device code: GET this page with ?code=<user code>."})
+            if not self.signin.approve(code):
+                return codes.INVALID_INPUT.error(f"No device code is waiting for user code {code}.").response()
+            return respond(200, {"approved": code, "mfa": self.signin.mfa})
+        try:
+            body: Any = json.loads(request.content.decode("utf-8-sig") or "{}")
+        except (UnicodeDecodeError, ValueError):
+            body = None
+        if not isinstance(body, dict):
+            return codes.INVALID_INPUT.error("The body must be a JSON object.").response()
+        if isinstance(body.get("mfa"), bool):
+            self.signin.mfa = body["mfa"]
+        if isinstance(body.get("auto_approve"), bool):
+            self.signin.auto_approve = body["auto_approve"]
+        if body.get("revoke") is True:
+            self.signin.revoke_all()
+        if isinstance(body.get("approve"), str) and not self.signin.approve(body["approve"]):
+            return codes.INVALID_INPUT.error(f"No device code is waiting for user code {body['approve']}.").response()
+        return respond(200, {"mfa": self.signin.mfa, "auto_approve": self.signin.auto_approve})
 
     def _accept_invitation(self, request: httpx.Request) -> httpx.Response:
         try:
@@ -149,6 +196,15 @@ class EmulatorApp:
         except ConfigError as err:
             return codes.INVALID_INPUT.error(str(err)).response()
         return respond(200, {"id": tenant.id, "domain": tenant.domain, "companyName": tenant.company_name})
+
+
+def _is_signin(path: str) -> bool:
+    lowered = path.lower()
+    return (
+        "/oauth2/v2.0/" in lowered
+        or lowered.endswith("/.well-known/openid-configuration")
+        or (lowered.rstrip("/") == "/common/discovery/instance")
+    )
 
 
 def _finish(response: httpx.Response, headers: dict[str, str], method: str) -> httpx.Response:

@@ -108,7 +108,7 @@ def detect(
     declared: Sequence[Declared],
     client: PartnerCenterClient,
     *,
-    target: Literal["emulator", "partner-center"],
+    target: Literal["emulator", "partner-center", "partner-center-sandbox"],
     sent_invitations: dict[str, SentInvitation] | None = None,
 ) -> DriftReport:
     """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify."""

@@ -45,7 +45,7 @@ def sender(config: Config) -> str:
 def transport_for(
     config: Config,
     *,
-    target: Literal["emulator", "partner-center"],
+    target: Literal["emulator", "partner-center", "partner-center-sandbox"],
     workspace: Workspace,
     env: Mapping[str, str] | None = None,
     emulator: Any = None,
@@ -82,7 +82,7 @@ def transport_for(
         if invitations.graph is None:
             raise ConfigError("invitations.transport graph needs invitations.graph.mailbox")
         mailbox = invitations.graph.mailbox
-        if target == "partner-center":
+        if target != "emulator":
             return GraphTransport(mailbox=mailbox, tokens=graph_tokens_from_environment(env))
         return _emulator_graph(mailbox, workspace, env, emulator)
     return OutboxTransport(workspace)

@@ -19,12 +19,13 @@ import hashlib
 import logging
 import os
 import re
+import sys
 import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import SecretStr
 
@@ -33,9 +34,40 @@ from cspsync.errors import AuthenticationError, ConfigError
 log = logging.getLogger("cspsync.partnercenter")
 R = TypeVar("R")
 
-APP_SCOPE = "https://api.partnercenter.microsoft.com/.default"
-USER_SCOPE = "https://api.partnercenter.microsoft.com/user_impersonation"
+#: Token audiences: Partner Center, the pricing API (price sheets) and Microsoft Graph are separate resources
+#: (https://learn.microsoft.com/en-us/partner-center/developer/get-a-price-sheet: "App+User" with the
+#: api.partner.microsoft.com resource).
+PARTNER_CENTER_AUDIENCE = "https://api.partnercenter.microsoft.com"
+PRICING_AUDIENCE = "https://api.partner.microsoft.com"
+GRAPH_AUDIENCE = "https://graph.microsoft.com"
+APP_SCOPE = PARTNER_CENTER_AUDIENCE + "/.default"
+USER_SCOPE = PARTNER_CENTER_AUDIENCE + "/user_impersonation"
 AUTHORITY_HOST = "https://login.microsoftonline.com"
+#: Where ``cspsync login`` keeps the encrypted msal token cache (override: CSPSYNC_TOKEN_CACHE).
+TOKEN_CACHE_ENV = "CSPSYNC_TOKEN_CACHE"  # noqa: S105 (a variable name)
+ROTATED_WARNING = (
+    "warning: Entra ID rotated the refresh token in {name} (refresh tokens are replaced on every use and "
+    "die after 90 days unused). cspsync does not print the new one. Replace the stored secret before it "
+    "expires: run `cspsync login` where you can complete MFA and update the {name} secret."
+)
+
+
+def app_scope(audience: str) -> str:
+    return audience + "/.default"
+
+
+def user_scope(audience: str) -> str:
+    return audience + "/user_impersonation"
+
+
+def default_token_cache(env: Mapping[str, str]) -> Path:
+    given = env.get(TOKEN_CACHE_ENV, "").strip()
+    if given:
+        return Path(given)
+    base = env.get("XDG_CACHE_HOME", "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "cspsync" / "token-cache.bin"
+
+
 #: Opt-in to a plain-file token cache when no encrypted store (keyring, libsecret, DPAPI) exists.
 PLAINTEXT_CACHE_ENV = "CSPSYNC_ALLOW_PLAINTEXT_TOKEN_CACHE"
 #: Refresh delegated tokens this long before they expire.
@@ -164,6 +196,10 @@ def confidential_app(
     secret: SecretStr | None,
     certificate: Certificate | None,
     assertion_file: Path | None = None,
+    *,
+    authority_host: str = AUTHORITY_HOST,
+    http_client: Any = None,
+    token_cache: Any = None,
 ) -> ConfidentialApp:
     """An msal confidential client for app-only tokens: a client secret, a certificate, or a federated
     client assertion (OIDC: a JWT in ``assertion_file``, read again for every token because CI rotates it)."""
@@ -182,7 +218,11 @@ def confidential_app(
         assert secret is not None
         credential = secret.get_secret_value()
     app: ConfidentialApp = msal.ConfidentialClientApplication(
-        client_id, authority=f"{AUTHORITY_HOST}/{tenant_id}", client_credential=credential
+        client_id,
+        authority=f"{authority_host}/{tenant_id}",
+        client_credential=credential,
+        http_client=http_client,
+        token_cache=token_cache,
     )
     return app
 
@@ -197,9 +237,42 @@ def read_assertion(path: Path) -> str:
     return token
 
 
+class RefreshToken:
+    """The App+User refresh token and where it came from, shared by the credentials of every audience.
+
+    Entra ID replaces the refresh token on every use. From the token cache (``cspsync login``) msal writes
+    the new one back to the cache itself; from the environment (CI) it cannot be written back, so the first
+    rotation logs :data:`ROTATED_WARNING` (never the token) and the run goes on with the new one.
+    """
+
+    def __init__(self, value: SecretStr | None, *, source: str, on_rotate: Callable[[], None] | None = None) -> None:
+        self.value = value
+        self.source = source  # "environment" or "token cache"
+        self.rotated = False
+        self._on_rotate = on_rotate
+
+    def replace(self, value: str) -> None:
+        if self.value is not None and value == self.value.get_secret_value():
+            return
+        self.value = SecretStr(value)
+        if not self.rotated:
+            self.rotated = True
+            if self._on_rotate is not None:
+                self._on_rotate()
+
+
+def warn_rotated(env: Mapping[str, str] = os.environ, name: str = "CSPSYNC_REFRESH_TOKEN") -> None:
+    """To stderr (and as a GitHub annotation in Actions): never the token, only what to do."""
+    prefix = "::warning title=cspsync refresh token::" if env.get("GITHUB_ACTIONS") == "true" else ""
+    sys.stderr.write(prefix + ROTATED_WARNING.format(name=name) + "\n")
+
+
 class AppCredentials:
-    """Client credentials (secret or certificate) for app-only calls, plus an optional refresh token for
-    App+User calls. The msal application is built on first use (building it contacts the authority)."""
+    """Client credentials (secret, certificate or federated assertion) for app-only calls, plus an App+User
+    identity for the calls that need one: a stored refresh token (``refresh_token``, CI) or the account
+    ``cspsync login`` left in the msal token cache (``token_cache``, local). One object per audience;
+    :meth:`for_audience` gives the sibling for the pricing API or Graph, sharing the msal app and the
+    refresh token. The msal application is built on first use (building it contacts the authority)."""
 
     def __init__(
         self,
@@ -208,10 +281,14 @@ class AppCredentials:
         client_id: str,
         client_secret: SecretStr | None = None,
         certificate: Certificate | None = None,
-        refresh_token: SecretStr | None = None,
+        refresh_token: SecretStr | RefreshToken | None = None,
         assertion_file: Path | None = None,
         app: ConfidentialApp | None = None,
         clock: Callable[[], float] = time.time,
+        audience: str = PARTNER_CENTER_AUDIENCE,
+        authority_host: str = AUTHORITY_HOST,
+        http_client: Any = None,
+        token_cache: Any = None,
     ) -> None:
         given = sum(x is not None for x in (client_secret, certificate, assertion_file))
         if app is None and given != 1:
@@ -219,24 +296,58 @@ class AppCredentials:
         self._assertion_file = assertion_file
         self.tenant_id = tenant_id
         self.client_id = client_id
+        self.audience = audience
         self._secret = client_secret
         self._certificate = certificate
-        self._refresh_token = refresh_token
+        if isinstance(refresh_token, SecretStr):
+            refresh_token = RefreshToken(refresh_token, source="environment", on_rotate=warn_rotated)
+        self.refresh = refresh_token
         self._app = app
         self._clock = clock
+        self._authority_host = authority_host
+        self._http_client = http_client
+        self._token_cache = token_cache
         self._lock = threading.Lock()
         self._user_token: tuple[str, float] | None = None
 
     def __repr__(self) -> str:
-        return f"AppCredentials(tenant_id={self.tenant_id!r}, client_id={self.client_id!r})"
+        extra = "" if self.audience == PARTNER_CENTER_AUDIENCE else f", audience={self.audience!r}"
+        return f"AppCredentials(tenant_id={self.tenant_id!r}, client_id={self.client_id!r}{extra})"
+
+    def for_audience(self, audience: str) -> AppCredentials:
+        """The same identity for another resource (pricing API, Graph); shares app and refresh token."""
+        sibling = AppCredentials.__new__(AppCredentials)
+        sibling.__dict__.update(self.__dict__)
+        sibling.audience = audience
+        sibling._lock = self._lock
+        sibling._user_token = None
+        return sibling
 
     @property
     def has_user(self) -> bool:
-        return self._refresh_token is not None
+        if self.refresh is not None and self.refresh.value is not None:
+            return True
+        return self._cached_account() is not None
+
+    @property
+    def user_source(self) -> str | None:
+        if self.refresh is not None and self.refresh.value is not None:
+            return self.refresh.source
+        return "token cache" if self._cached_account() is not None else None
+
+    def _cached_account(self) -> dict[str, Any] | None:
+        if self._token_cache is None:
+            return None
+        accounts = list(self._token_cache.search("Account"))
+        for account in accounts:
+            if str(account.get("realm", "")).lower() == self.tenant_id.lower():
+                return dict(account)
+        return None
 
     def _secrets(self) -> list[str]:
-        values = [self._refresh_token, self._secret]
-        found = [v.get_secret_value() for v in values if v is not None]
+        found = [self._secret.get_secret_value()] if self._secret is not None else []
+        if self.refresh is not None and self.refresh.value is not None:
+            found.append(self.refresh.value.get_secret_value())
         if self._certificate is not None:
             found.append(self._certificate.private_key_pem.get_secret_value())
         return found
@@ -245,7 +356,14 @@ class AppCredentials:
         if self._app is None:
             self._app = _msal_call(
                 lambda: confidential_app(
-                    self.tenant_id, self.client_id, self._secret, self._certificate, self._assertion_file
+                    self.tenant_id,
+                    self.client_id,
+                    self._secret,
+                    self._certificate,
+                    self._assertion_file,
+                    authority_host=self._authority_host,
+                    http_client=self._http_client,
+                    token_cache=self._token_cache,
                 ),
                 "app",
                 self._secrets(),
@@ -259,25 +377,35 @@ class AppCredentials:
 
     def _app_only(self) -> str:
         app = self._msal_app()  # msal serves its in-memory cache until the token nears expiry
-        result = _guard(lambda: app.acquire_token_for_client(scopes=[APP_SCOPE]), "app", self._secrets())
+        scope = app_scope(self.audience)
+        result = _guard(lambda: app.acquire_token_for_client(scopes=[scope]), "app", self._secrets())
         return str(result["access_token"])
 
     def _user(self) -> str:
-        if self._refresh_token is None:
-            raise AuthenticationError(
-                "This Partner Center call needs a partner user's delegated (App+User) token",
-                hint="set CSPSYNC_REFRESH_TOKEN (Secure Application Model), or sign in with a device code",
-            )
         now = self._clock()
         if self._user_token is not None and now < self._user_token[1] - EXPIRY_MARGIN:
             return self._user_token[0]
         app = self._msal_app()
-        refresh = self._refresh_token.get_secret_value()
-        result = _guard(
-            lambda: app.acquire_token_by_refresh_token(refresh, scopes=[USER_SCOPE]), "App+User", self._secrets()
-        )
-        if result.get("refresh_token"):
-            self._refresh_token = SecretStr(str(result["refresh_token"]))  # rotated by Entra ID
+        scope = user_scope(self.audience)
+        if self.refresh is not None and self.refresh.value is not None:
+            refresh = self.refresh.value.get_secret_value()
+            result = _guard(
+                lambda: app.acquire_token_by_refresh_token(refresh, scopes=[scope]), "App+User", self._secrets()
+            )
+            if result.get("refresh_token"):
+                self.refresh.replace(str(result["refresh_token"]))  # rotated by Entra ID
+        else:
+            account = self._cached_account()
+            if account is None:
+                raise AuthenticationError(
+                    "This Partner Center call needs a partner user's delegated (App+User) token",
+                    hint="run `cspsync login` (device code with MFA), or set CSPSYNC_REFRESH_TOKEN in CI "
+                    "(Secure Application Model)",
+                )
+            silent = cast(Any, app)
+            result = _guard(
+                lambda: silent.acquire_token_silent_with_error([scope], account=account), "App+User", self._secrets()
+            )
         self._user_token = (str(result["access_token"]), now + float(result.get("expires_in", 3600)))
         return self._user_token[0]
 
@@ -382,56 +510,74 @@ class DeviceCodeLogin:
             return str(result["access_token"])
 
 
-def from_environment(env: Mapping[str, str]) -> TokenProvider:
-    """App credentials from CSPSYNC_TENANT_ID, CSPSYNC_CLIENT_ID, and CSPSYNC_CLIENT_SECRET or
-    CSPSYNC_CLIENT_CERTIFICATE (PEM text) / CSPSYNC_CLIENT_CERTIFICATE_PATH (+ optional
-    CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT) or CSPSYNC_CLIENT_ASSERTION_FILE (OIDC federation: a file the CI
-    keeps a fresh token in); CSPSYNC_REFRESH_TOKEN enables App+User calls."""
+def from_environment(
+    env: Mapping[str, str],
+    *,
+    prefix: str = "CSPSYNC_",
+    http_client: Any = None,
+    authority_host: str = AUTHORITY_HOST,
+    token_cache: Any = None,
+) -> AppCredentials:
+    """App credentials from {prefix}TENANT_ID, {prefix}CLIENT_ID, and {prefix}CLIENT_SECRET or
+    {prefix}CLIENT_CERTIFICATE (PEM text) / {prefix}CLIENT_CERTIFICATE_PATH (+ optional
+    {prefix}CLIENT_CERTIFICATE_THUMBPRINT) or {prefix}CLIENT_ASSERTION_FILE (OIDC federation: a file the CI
+    keeps a fresh token in); {prefix}REFRESH_TOKEN, or the account ``cspsync login`` left in
+    ``token_cache``, enables App+User calls. The prefix is CSPSYNC_ for Partner Center and
+    CSPSYNC_SANDBOX_ for the integration sandbox (its own account, app and tokens)."""
 
-    def get(name: str) -> str | None:
-        value = env.get(name, "").strip()
+    def name(short: str) -> str:
+        return prefix + short
+
+    def get(short: str) -> str | None:
+        value = env.get(name(short), "").strip()
         return value or None
 
-    tenant, client = get("CSPSYNC_TENANT_ID"), get("CSPSYNC_CLIENT_ID")
-    secret = get("CSPSYNC_CLIENT_SECRET")
-    cert_text, cert_path = get("CSPSYNC_CLIENT_CERTIFICATE"), get("CSPSYNC_CLIENT_CERTIFICATE_PATH")
-    assertion = get("CSPSYNC_CLIENT_ASSERTION_FILE")
-    missing = [name for name, value in (("CSPSYNC_TENANT_ID", tenant), ("CSPSYNC_CLIENT_ID", client)) if not value]
+    tenant, client = get("TENANT_ID"), get("CLIENT_ID")
+    secret = get("CLIENT_SECRET")
+    cert_text, cert_path = get("CLIENT_CERTIFICATE"), get("CLIENT_CERTIFICATE_PATH")
+    assertion = get("CLIENT_ASSERTION_FILE")
+    missing = [name(n) for n, value in (("TENANT_ID", tenant), ("CLIENT_ID", client)) if not value]
     if not (secret or cert_text or cert_path or assertion):
-        missing.append("CSPSYNC_CLIENT_SECRET, CSPSYNC_CLIENT_CERTIFICATE(_PATH) or CSPSYNC_CLIENT_ASSERTION_FILE")
+        missing.append(
+            f"{name('CLIENT_SECRET')}, {name('CLIENT_CERTIFICATE')}(_PATH) or {name('CLIENT_ASSERTION_FILE')}"
+        )
     if assertion and (secret or cert_text or cert_path):
-        raise ConfigError("set either CSPSYNC_CLIENT_ASSERTION_FILE (OIDC) or a client secret/certificate, not both")
+        raise ConfigError(f"set either {name('CLIENT_ASSERTION_FILE')} (OIDC) or a client secret/certificate, not both")
     if missing:
         raise ConfigError(
             "Partner Center credentials are incomplete: missing " + ", ".join(missing),
-            hint="set them in the environment (in CI, from the repository's secrets)",
+            hint="set them in the environment (in CI, from the repository's secrets); see docs/partner-center.md",
         )
     if secret and (cert_text or cert_path):
-        raise ConfigError("set either CSPSYNC_CLIENT_SECRET or a client certificate, not both")
+        raise ConfigError(f"set either {name('CLIENT_SECRET')} or a client certificate, not both")
     if cert_text and cert_path:
-        raise ConfigError("set either CSPSYNC_CLIENT_CERTIFICATE or CSPSYNC_CLIENT_CERTIFICATE_PATH, not both")
+        raise ConfigError(f"set either {name('CLIENT_CERTIFICATE')} or {name('CLIENT_CERTIFICATE_PATH')}, not both")
     certificate = None
     if cert_path:
         try:
             cert_text = Path(cert_path).read_text(encoding="utf-8")
         except OSError as exc:
-            raise ConfigError(f"cannot read CSPSYNC_CLIENT_CERTIFICATE_PATH {cert_path}: {exc.strerror}") from None
+            raise ConfigError(f"cannot read {name('CLIENT_CERTIFICATE_PATH')} {cert_path}: {exc.strerror}") from None
     if cert_text:
-        certificate = Certificate.from_pem(cert_text, get("CSPSYNC_CLIENT_CERTIFICATE_THUMBPRINT"))
-    refresh = get("CSPSYNC_REFRESH_TOKEN")
+        certificate = Certificate.from_pem(cert_text, get("CLIENT_CERTIFICATE_THUMBPRINT"))
+    refresh_text = get("REFRESH_TOKEN")
+    refresh = None
+    if refresh_text:
+        variable = name("REFRESH_TOKEN")
+        refresh = RefreshToken(
+            SecretStr(refresh_text), source="environment", on_rotate=lambda: warn_rotated(env, variable)
+        )
     assert tenant is not None and client is not None
     if assertion:
         read_assertion(Path(assertion))  # fail now, with a clear message, not at the first call
-        return AppCredentials(
-            tenant_id=tenant,
-            client_id=client,
-            assertion_file=Path(assertion),
-            refresh_token=SecretStr(refresh) if refresh else None,
-        )
     return AppCredentials(
         tenant_id=tenant,
         client_id=client,
-        client_secret=SecretStr(secret) if secret else None,
-        certificate=certificate,
-        refresh_token=SecretStr(refresh) if refresh else None,
+        client_secret=SecretStr(secret) if secret and not assertion else None,
+        certificate=certificate if not assertion else None,
+        assertion_file=Path(assertion) if assertion else None,
+        refresh_token=refresh,
+        http_client=http_client,
+        authority_host=authority_host,
+        token_cache=token_cache,
     )

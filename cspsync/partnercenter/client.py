@@ -27,6 +27,7 @@ from cspsync.errors import NotFoundError, PartnerCenterError
 from .auth import TokenProvider
 from .calls import CallLog, ClientStats, recording
 from .errormap import error_for_transport
+from .identity import needs_user
 from .models import (
     Address,
     AddressValidationResult,
@@ -103,6 +104,7 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         base_url: str = DEFAULT_BASE_URL,
         transport: httpx.BaseTransport | None = None,
         tokens: TokenProvider,
+        pricing_tokens: TokenProvider | None = None,
         correlation_id: str | None = None,
         locale: str = "en-US",
         limits: Limits | None = None,
@@ -135,6 +137,8 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             sleep=sleep or real_sleep,
             stats=self.stats,
         )
+        #: App+User tokens for the pricing API's audience (api.partner.microsoft.com); None: ``tokens``
+        self._pricing_tokens = pricing_tokens
         self._availability_cache: dict[tuple[str, str, str], list[Availability]] = {}
         self._availability_lock = threading.Lock()
 
@@ -258,7 +262,9 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             "/v1/customers",
             lambda reply: CreatedCustomer.from_response(reply.body),
             json=to_wire(request),
-            user=request.associated_partner_id is not None,
+            user=needs_user(
+                "create_customer_for_indirect_reseller" if request.associated_partner_id else "create_customer"
+            ),
             idempotent=False,
             landed=landed,
             ok=(200, 201),
@@ -305,7 +311,13 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
                 )
             return url
 
-        return self._session.call("GET", "/v1/customers/relationshiprequests", parse, params=params, user=True)
+        return self._session.call(
+            "GET",
+            "/v1/customers/relationshiprequests",
+            parse,
+            params=params,
+            user=needs_user("relationship_request_link"),
+        )
 
     def customer_relationships(self, customer_id: str) -> list[PartnerRelationship]:
         """Partners related to the customer's tenant (App+User); empty when none."""
@@ -314,21 +326,25 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
                 "/v1/customers/{customer_id}/relationships",
                 PartnerRelationship,
                 path_params={"customer_id": customer_id},
-                user=True,
+                user=needs_user("customer_relationships"),
             )
         )
 
     def indirect_resellers(self) -> list[PartnerRelationship]:
         """The provider's indirect resellers (App+User)."""
         params: dict[str, str | int] = {"relationship_type": "IsIndirectCloudSolutionProviderOf"}
-        return list(self._pages("/v1/relationships", PartnerRelationship, params=params, user=True))
+        return list(
+            self._pages("/v1/relationships", PartnerRelationship, params=params, user=needs_user("indirect_resellers"))
+        )
 
     # --------------------------------------------------------------------------------- agreements
 
     def agreement_template(self, agreement_type: str = MCA) -> AgreementTemplate:
         """The current template of ``agreement_type`` (App+User); its ``template_id`` goes in agreements."""
         params: dict[str, str | int] = {"agreementType": agreement_type}
-        templates = list(self._pages("/v1/agreements", AgreementTemplate, params=params, user=True))
+        templates = list(
+            self._pages("/v1/agreements", AgreementTemplate, params=params, user=needs_user("customer_agreement"))
+        )
         if not templates:
             raise NotFoundError(f"Partner Center has no agreement template of type {agreement_type}")
         return templates[0]
@@ -341,7 +357,7 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
                 CustomerAgreement,
                 path_params={"customer_id": customer_id},
                 params={"agreementType": agreement_type},
-                user=True,
+                user=needs_user("customer_agreement"),
             )
         )
 
@@ -363,7 +379,7 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             _model(CustomerAgreement),
             path_params={"customer_id": customer_id},
             json=to_wire(agreement),
-            user=True,
+            user=needs_user("customer_agreement"),
             idempotent=False,
             landed=landed,
             ok=(200, 201),
@@ -537,7 +553,14 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             "Accept-Encoding": "deflate" if compressed else "identity",
         }
         template = "/v1.0/sales/pricesheets"
-        response = self._session.stream("GET", template, url=url, headers=headers, user=True, tokens=tokens)
+        response = self._session.stream(
+            "GET",
+            template,
+            url=url,
+            headers=headers,
+            user=needs_user("price_sheet"),
+            tokens=tokens or self._pricing_tokens,
+        )
         try:
             yield from response.iter_bytes(chunk_size)
         except httpx.RequestError as exc:

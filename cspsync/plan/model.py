@@ -295,7 +295,7 @@ class Summary(Frozen):
         return self.create + self.update + self.remove
 
 
-Target = Literal["emulator", "partner-center"]
+Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
 
 class Plan(Frozen):

@@ -18,9 +18,17 @@ def summary_line(summary: Summary) -> str:
     return text + "."
 
 
+def target_name(target: str) -> str:
+    """How outputs name a target: never an emulator run that could be read as Partner Center."""
+    return {
+        "emulator": "emulator (not Partner Center)",
+        "partner-center-sandbox": "partner-center-sandbox (integration sandbox, not production)",
+    }.get(target, "Partner Center")
+
+
 def headline(plan: Plan) -> str:
     """The first line of every rendering: it names the target so an emulator plan is never mistaken."""
-    target = "emulator (not Partner Center)" if plan.target == "emulator" else "Partner Center"
+    target = target_name(plan.target)
     return (
         f"target: {target} · partner tenant {plan.partner_tenant_id} · "
         f"{len(plan.customers)} customer file(s) · correlation id {plan.correlation_id}"

@@ -133,8 +133,12 @@ def test_serve_runs_until_ctrl_c(tmp_path: Path) -> None:
         assert first.startswith("Partner Center emulator listening on http://127.0.0.1:")
         assert first.endswith(f" (state: {db})\n")
         assert process.stdout.readline() == "Partner: Fabrikam Cloud Distribution; 2 customer(s)\n"
-        assert process.stdout.readline() == "Press Ctrl-C to stop\n"
         url = first.split(" listening on ")[1].split(" ")[0]
+        assert process.stdout.readline() == f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={url}\n"
+        assert process.stdout.readline() == (
+            f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={url}  (sign-in included)\n"
+        )
+        assert process.stdout.readline() == "Press Ctrl-C to stop\n"
         page = httpx.get(url + "/v1/customers", headers={"Authorization": "Bearer t"}, timeout=5).json()
         assert page["totalCount"] == 1 and "next" in page["links"]
         process.send_signal(signal.SIGINT)

@@ -92,11 +92,13 @@ def test_load_config_raises_with_every_problem(repo: Repo) -> None:
     with pytest.raises(DeclarationError) as caught:
         load_config(Path("cspsync.yaml"))
     assert [str(p) for p in caught.value.problems] == [
-        'cspsync.yaml:24:9: target: must be one of "emulator", "partner-center" (got "production")'
+        'cspsync.yaml:24:9: target: must be one of "emulator", "partner-center", "partner-center-sandbox" '
+        '(got "production")'
     ]
     assert str(caught.value) == (
         "1 problem in 1 file:\n"
-        'cspsync.yaml:24:9: target: must be one of "emulator", "partner-center" (got "production")'
+        'cspsync.yaml:24:9: target: must be one of "emulator", "partner-center", "partner-center-sandbox" '
+        '(got "production")'
     )
 
 

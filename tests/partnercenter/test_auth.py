@@ -87,7 +87,8 @@ def test_a_user_call_without_a_refresh_token_says_what_to_set() -> None:
         _credentials(FakeConfidentialApp(), refresh=None).token(user=True)
     assert str(info.value) == (
         "This Partner Center call needs a partner user's delegated (App+User) token\n"
-        "  hint: set CSPSYNC_REFRESH_TOKEN (Secure Application Model), or sign in with a device code"
+        "  hint: run `cspsync login` (device code with MFA), or set CSPSYNC_REFRESH_TOKEN in CI "
+        "(Secure Application Model)"
     )
 
 
@@ -154,7 +155,10 @@ def test_from_environment_lists_everything_missing() -> None:
     with pytest.raises(ConfigError) as info:
         from_environment({"CSPSYNC_TENANT_ID": "t", "CSPSYNC_CLIENT_SECRET": SECRET})
     assert info.value.message.endswith("missing CSPSYNC_CLIENT_ID")
-    assert info.value.hint == "set them in the environment (in CI, from the repository's secrets)"
+    assert (
+        info.value.hint
+        == "set them in the environment (in CI, from the repository's secrets); see docs/partner-center.md"
+    )
 
 
 def test_from_environment_with_a_secret_and_refresh_token() -> None:
@@ -282,7 +286,7 @@ def test_oidc_federation_reads_a_fresh_client_assertion_for_every_token(
     made: dict[str, Any] = {}
 
     class Recording:
-        def __init__(self, client_id: str, *, authority: str, client_credential: Any) -> None:
+        def __init__(self, client_id: str, *, authority: str, client_credential: Any, **_: Any) -> None:
             made.update(client_id=client_id, authority=authority, credential=client_credential)
 
     monkeypatch.setattr(msal, "ConfidentialClientApplication", Recording)
