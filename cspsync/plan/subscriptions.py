@@ -72,47 +72,72 @@ def plan_subscription(
         if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
             _order(b, sub, deps, country)
         return
-    product, _ = offer_ids(sub)
-    label = offer_label(sub)
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
-    if not actual.offer_id.upper().startswith(product.upper()):
-        b.add(
-            Kind.UPDATE_SUBSCRIPTION,
-            f"subscription {sub.friendlyName} is {actual.offer_id}, declared {label}",
-            base,
-            subject=sub.friendlyName,
-            status="blocked",
-            reason="a subscription's product cannot be changed in place; declare the new offer under a new "
-            "friendly name (and cancel the old one within its window if needed)",
-        )
-        return
     azure_plan = sub.offer == "azure-plan"
-    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
-    blocked: list[str] = []
-    if not azure_plan:
-        if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
-            blocked.append(
-                f"billing cycle is {actual.billing_cycle}, declared {sub.billingCycle}: Partner Center cannot change "
-                "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term instructions"
-            )
-        if actual.term and sub.term and actual.term != sub.term:
-            blocked.append(f"term is {actual.term}, declared {sub.term}: a term changes only at renewal")
-    if blocked:
+    for blocked, reason in _blocked_fields(sub, actual, azure_plan):
         b.add(
             Kind.UPDATE_SUBSCRIPTION,
             f"update subscription {sub.friendlyName}",
             base,
-            subject=sub.friendlyName,
+            subject=f"{sub.friendlyName}/{blocked.field}",
             status="blocked",
-            reason="; ".join(blocked),
+            reason=reason,
+            changes=[blocked],
         )
-        return
-    status_change = next((c for c in changes if c.field == "status"), None)
-    other = [c for c in changes if c.field != "status"]
-    if other:
-        _update(b, sub, actual, other, deps, config, base, now)
-    if status_change is not None:
-        _status_change(b, sub, actual, status_change, config, now)
+    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
+    for change in changes:  # one step per field, each with its own readiness
+        if change.field == "status":
+            _status_change(b, sub, actual, change, config, now)
+        else:
+            _update(b, sub, actual, change, deps, config, base, now)
+
+
+def _blocked_fields(sub: Subscription, actual: ObservedSubscription, azure_plan: bool) -> list[tuple[Change, str]]:
+    """The fields Partner Center cannot change in place, each with why: shown, never attempted."""
+    product, sku = offer_ids(sub)
+    parts = actual.offer_id.split(":")
+    live_product = parts[0] if parts else ""
+    live_sku = parts[1] if len(parts) > 1 else None
+    label = offer_label(sub)
+    blocked: list[tuple[Change, str]] = []
+    offer = Change(field="offer", before=actual.offer_id, after=label)
+    if live_product.upper() != product.upper():
+        blocked.append(
+            (
+                offer,
+                f"subscription is {actual.offer_id}, declared {label}: a subscription's product cannot be changed in "
+                "place; declare the new offer under a new friendly name (and cancel the old one within its window "
+                "if needed)",
+            )
+        )
+    elif live_sku is not None and live_sku.upper() != sku.upper():
+        blocked.append(
+            (
+                offer,
+                f"subscription is SKU {live_sku} of {product}, declared SKU {sku}: a SKU changes only through "
+                "Partner Center's upgrade path (product upgrades), which cspsync does not plan yet; change it in "
+                "Partner Center or declare the new SKU under a new friendly name",
+            )
+        )
+    if azure_plan:
+        return blocked
+    if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
+        blocked.append(
+            (
+                Change(field="billingCycle", before=actual.billing_cycle, after=sub.billingCycle),
+                f"billing cycle is {actual.billing_cycle}, declared {sub.billingCycle}: Partner Center cannot change "
+                "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term "
+                "instructions",
+            )
+        )
+    if actual.term and sub.term and actual.term != sub.term:
+        blocked.append(
+            (
+                Change(field="termDuration", before=actual.term, after=sub.term),
+                f"term is {actual.term}, declared {sub.term}: a term changes only at renewal",
+            )
+        )
+    return blocked
 
 
 def _order(b: Builder, sub: Subscription, deps: list[str], country: str) -> None:
@@ -162,38 +187,41 @@ def _update(
     b: Builder,
     sub: Subscription,
     actual: ObservedSubscription,
-    other: list[Change],
+    change: Change,
     deps: list[str],
     config: Config,
     base: payloads.UpdateSubscription,
     now: dt.datetime,
 ) -> None:
+    """One field of one subscription: a seat change, the auto-renew flag or a rename."""
     status: Status = "ready"
     reason = None
     symbol = None
-    decrease = next((c for c in other if c.field == "quantity" and c.after < c.before), None)
-    if decrease is not None and not config.destructive.allowQuantityDecrease:
+    decrease = change.field == "quantity" and change.after < change.before
+    if decrease and not config.destructive.allowQuantityDecrease:
         status, reason = (
             "refused",
-            f"quantity decrease {decrease.before} → {decrease.after} needs "
+            f"quantity decrease {change.before} → {change.after} needs "
             "destructive.allowQuantityDecrease: true in cspsync.yaml",
         )
     wait_status, wait_reason = b.status_after(deps)
     if wait_status != "ready" and status == "ready":
         status, reason = wait_status, wait_reason
-    if decrease is not None:
-        window = reduction_window(actual, decrease.before - decrease.after, now)
+    if decrease:
+        window = reduction_window(actual, change.before - change.after, now)
         if not window.possible:
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
     b.add(
         Kind.UPDATE_SUBSCRIPTION,
-        f"update subscription {sub.friendlyName}",
-        base.model_copy(update={"set": _fields(other)}),
-        subject=sub.friendlyName,
+        f"rename subscription {change.before} → {change.after}"
+        if change.field == "friendlyName"
+        else f"update subscription {sub.friendlyName}",
+        base.model_copy(update={"set": _fields([change])}),
+        subject=f"{sub.friendlyName}/{change.field}",
         status=status,
         reason=reason,
-        changes=other,
-        destructive=decrease is not None,
+        changes=[change],
+        destructive=decrease,
         symbol=symbol,
     )
 

@@ -178,3 +178,43 @@ def test_billing_changes_ignore_case_and_spacing_and_show_values_as_written(repo
     action = _plan(repo, observation).actions[0]
     assert action.kind is Kind.UPDATE_BILLING_PROFILE
     assert [(c.field, c.before, c.after) for c in action.changes] == [("defaultAddress.city", "Old Town", "Bristol")]
+
+
+def _m365(**kw: object) -> tuple[ObservedSubscription, ...]:
+    return (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX", **kw))
+
+
+def _steps(plan: Plan) -> dict[str, tuple[str, str | None]]:
+    return {a.id.rsplit("/", 1)[-1]: (a.status, a.reason) for a in plan.actions}
+
+
+def test_a_refused_seat_decrease_does_not_hold_back_an_auto_renew_fix(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365(quantity=20, auto_renew=False)))
+    steps = _steps(plan)
+    assert steps["quantity"][0] == "refused"
+    assert steps["autoRenewEnabled"] == ("ready", None)
+    fix = plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/autoRenewEnabled")
+    assert fix.payload == payloads.UpdateSubscription(
+        subscription_id="sub-fabrikam-contosobikes-m365bp",
+        friendly_name="fabrikam-contosobikes-m365bp",
+        set=payloads.SubscriptionFields(auto_renew_enabled=True),
+    )
+
+
+def test_a_blocked_billing_cycle_change_does_not_hide_the_quantity_change(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365(quantity=10, billing_cycle="annual")))
+    steps = _steps(plan)
+    assert steps["billingCycle"][0] == "blocked"
+    assert "error 2054" in (steps["billingCycle"][1] or "")
+    assert steps["quantity"] == ("ready", None)
+    assert plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity").changes[0].after == 12
+
+
+def test_a_sku_change_on_the_same_product_is_planned_not_ignored(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365()), "contoso-bikes")
+    assert plan.actions == ()
+    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0009:CFQ7TTC0XXXX"))
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed))
+    steps = _steps(plan)
+    assert steps["offer"][0] == "blocked"
+    assert "SKU 0009 of CFQ7TTC0LCHC, declared SKU 0002" in (steps["offer"][1] or "")
