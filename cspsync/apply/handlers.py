@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from cspsync import secrets
-from cspsync.declarations.keys import contact_key, is_gone, subscription_key
+from cspsync.declarations.keys import contact_key, find_subscription
 from cspsync.errors import CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
 from cspsync.invitations.sending import send_invitation
@@ -215,13 +215,12 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
     assert isinstance(p, payloads.OrderSubscription)
     client = applier.client
     customer_id = applier.customer_id(action)
-    wanted = subscription_key(p.friendly_name)
-    for sub in client.list_subscriptions(customer_id):
-        if subscription_key(sub.friendly_name) == wanted and not is_gone(sub.status):
-            result.status = "already-done"
-            result.details["subscriptionId"] = sub.id
-            result.message = f"{p.friendly_name} already exists ({sub.id})"
-            return
+    sub = find_subscription(None, p.friendly_name, client.list_subscriptions(customer_id))
+    if sub is not None:
+        result.status = "already-done"
+        result.details["subscriptionId"] = sub.id
+        result.message = f"{p.friendly_name} already exists ({sub.id})"
+        return
     placed = applier.provisioning_order(customer_id, p.friendly_name)
     if placed is not None:
         result.status = "already-done"
@@ -257,14 +256,8 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
         None,
     )
     if subscription_id is None:  # recovered checkout or slow provisioning: find it by name
-        subscription_id = next(
-            (
-                s.id
-                for s in client.list_subscriptions(customer_id)
-                if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)
-            ),
-            None,
-        )
+        found = find_subscription(None, p.friendly_name, client.list_subscriptions(customer_id))
+        subscription_id = found.id if found is not None else None
     result.details["subscriptionId"] = subscription_id
     if subscription_id and not p.azure_plan and p.auto_renew is False:
         sub = client.get_subscription(customer_id, subscription_id)
@@ -287,7 +280,10 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
         raise TypeError(f"{action.kind} is not a subscription change")
     customer_id = applier.customer_id(action)
     sub = applier.client.get_subscription(customer_id, subscription_id)
-    applier.client.update_subscription(customer_id, sub.model_copy(update=update))
+    if set(update) == {"friendly_name"}:  # a rename: PATCH friendlyName
+        applier.client.rename(customer_id, sub, update["friendly_name"])
+    else:
+        applier.client.update_subscription(customer_id, sub.model_copy(update=update))
     result.details["subscriptionId"] = subscription_id
     result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
 

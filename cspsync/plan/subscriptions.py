@@ -8,9 +8,10 @@ windows of :mod:`cspsync.plan.windows`); otherwise the plan says why instead of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, is_gone, subscription_key
+from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, find_subscription, is_gone
 from cspsync.declarations.models import Config, LicenseOffer, Subscription
 from cspsync.observe.state import ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
@@ -35,18 +36,23 @@ def offer_label(subscription: Subscription) -> str:
 
 
 def match(declared: Subscription, observed: tuple[ObservedSubscription, ...] | None) -> ObservedSubscription | None:
-    """The live subscription that holds the declared friendly name (apply uses the same rule)."""
-    wanted = subscription_key(declared.friendlyName)
-    return next(
-        (s for s in observed or () if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)), None
-    )
+    """The live subscription a declaration means: by its declared id, else its friendly name (apply uses the
+    same rule, :func:`cspsync.declarations.keys.find_subscription`)."""
+    return find_subscription(declared.subscriptionId, declared.friendlyName, observed or ())
+
+
+def unclaimed(declared: Declared, observed: ObservedCustomer | None) -> list[ObservedSubscription]:
+    """Live subscriptions of a declared customer that no declaration means."""
+    if observed is None or not observed.subscriptions:
+        return []
+    claimed = {
+        found.id for sub in declared.customer.spec.subscriptions if (found := match(sub, observed.subscriptions))
+    }
+    return [s for s in observed.subscriptions if s.id not in claimed and not is_gone(s.status)]
 
 
 def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unmanaged]:
     """Live subscriptions of a declared customer that no declaration names: reported, never touched."""
-    if observed is None or not observed.subscriptions:
-        return []
-    names = {subscription_key(s.friendlyName) for s in declared.customer.spec.subscriptions}
     return [
         Unmanaged(
             customer=declared.customer.metadata.name,
@@ -54,9 +60,13 @@ def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unm
             name=s.friendly_name,
             detail=f"{s.quantity} × {s.offer_id}, {s.status}",
         )
-        for s in observed.subscriptions
-        if subscription_key(s.friendly_name) not in names and not is_gone(s.status)
+        for s in unclaimed(declared, observed)
     ]
+
+
+def _same_offer(sub: Subscription, live: ObservedSubscription) -> bool:
+    product, sku = offer_ids(sub)
+    return live.offer_id.upper().startswith(f"{product}:{sku}:".upper())
 
 
 def plan_subscription(
@@ -67,10 +77,13 @@ def plan_subscription(
     config: Config,
     country: str,
     now: dt.datetime,
+    others: Sequence[ObservedSubscription] = (),
 ) -> None:
+    """``others``: the customer's live subscriptions no declaration means (a renamed one may be among them)."""
     if actual is None:
         if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
-            _order(b, sub, deps, country)
+            twin = None if sub.subscriptionId else next((o for o in others if _same_offer(sub, o)), None)
+            _order(b, sub, deps, country, twin)
         return
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
     azure_plan = sub.offer == "azure-plan"
@@ -140,10 +153,19 @@ def _blocked_fields(sub: Subscription, actual: ObservedSubscription, azure_plan:
     return blocked
 
 
-def _order(b: Builder, sub: Subscription, deps: list[str], country: str) -> None:
+def _order(
+    b: Builder, sub: Subscription, deps: list[str], country: str, twin: ObservedSubscription | None = None
+) -> None:
     product, sku = offer_ids(sub)
     azure_plan = sub.offer == "azure-plan"
     status, reason = b.status_after(deps)
+    if twin is not None:  # maybe a rename: never buy it twice on a guess
+        status, reason = (
+            "blocked",
+            f"the live subscription {twin.friendly_name!r} ({twin.id}) has the same offer and no declaration: if "
+            f"this is it under a new name, add subscriptionId: {twin.id} to rename it; if it is another "
+            "subscription, declare that one too (by its own name or id) before buying a new one",
+        )
     terms = ""
     quantity = ""
     if not azure_plan:

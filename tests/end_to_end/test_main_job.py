@@ -239,3 +239,43 @@ def test_a_saved_plan_without_changes_applies_nothing(cspsync: Run, workdir: Pat
     result = cspsync("apply", "plan.json", "--yes")
     assert result.code == 0, result.err
     assert "plan.json has no changes to apply." in result.out
+
+
+def _subscription_id(workdir: Path, domain: str, name: str) -> str:
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain(domain)
+        assert tenant is not None
+        return next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+    finally:
+        store.close()
+
+
+def test_a_new_friendly_name_with_the_same_id_is_a_rename_never_a_purchase(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    _, before = _counts(workdir)
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    old = "fabrikam-contosobikes-m365bp"
+    sub_id = _subscription_id(workdir, "contosobikes.onmicrosoft.com", old)
+
+    path.write_text(path.read_text().replace(f"friendlyName: {old}", "friendlyName: fabrikam-contosobikes-office"))
+    unsure = cspsync("plan", CUSTOMERS)
+    assert "+ order fabrikam-contosobikes-office" in unsure.out
+    assert f"add subscriptionId: {sub_id} to rename it" in unsure.out
+    assert "0 to create" in unsure.out  # blocked: never bought twice on a guess
+
+    path.write_text(
+        path.read_text().replace(
+            "friendlyName: fabrikam-contosobikes-office",
+            f"friendlyName: fabrikam-contosobikes-office\n      subscriptionId: {sub_id}",
+        )
+    )
+    plan = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert plan.code == 2
+    assert f"  ~ rename subscription {old} → fabrikam-contosobikes-office\n" in plan.out
+    assert "Plan: 0 to create, 1 to update, 0 to cancel" in plan.out
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert again.code == 0, again.out
+    assert _counts(workdir)[1] == before
+    assert _subscription_id(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-office") == sub_id

@@ -218,3 +218,39 @@ def test_a_sku_change_on_the_same_product_is_planned_not_ignored(repo: Repositor
     steps = _steps(plan)
     assert steps["offer"][0] == "blocked"
     assert "SKU 0009 of CFQ7TTC0LCHC, declared SKU 0002" in (steps["offer"][1] or "")
+
+
+SUB_ID = "0b6d2f4e-1a3c-4e5f-8a7b-9c0d1e2f3a4b"
+
+
+def _renamed(tmp_path: Path, *, with_id: bool) -> Repository:
+    path = tmp_path / "examples" / "customers" / "contoso-bikes.yaml"
+    new = "friendlyName: fabrikam-contosobikes-office" + (f"\n      subscriptionId: {SUB_ID}" if with_id else "")
+    path.write_text(path.read_text().replace("friendlyName: fabrikam-contosobikes-m365bp", new))
+    return load_repository([tmp_path / "examples" / "customers"])
+
+
+def test_a_changed_friendly_name_with_the_same_id_is_a_rename(repo: Repository, tmp_path: Path) -> None:
+    live = (IN_SYNC[0], dataclasses.replace(IN_SYNC[1], id=SUB_ID))
+    repo = _renamed(tmp_path, with_id=True)
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=live))
+    (rename,) = plan.actions
+    assert rename.kind is Kind.UPDATE_SUBSCRIPTION and rename.status == "ready"
+    assert rename.summary == "rename subscription fabrikam-contosobikes-m365bp → fabrikam-contosobikes-office"
+    assert rename.payload == payloads.UpdateSubscription(
+        subscription_id=SUB_ID,
+        friendly_name="fabrikam-contosobikes-office",
+        set=payloads.SubscriptionFields(friendly_name="fabrikam-contosobikes-office"),
+    )
+    assert plan.unmanaged == ()
+
+
+def test_a_new_name_next_to_an_unmanaged_subscription_of_the_same_offer_is_never_bought_twice(
+    repo: Repository, tmp_path: Path
+) -> None:
+    repo = _renamed(tmp_path, with_id=False)
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=IN_SYNC))
+    (order,) = plan.actions
+    assert order.kind is Kind.ORDER_SUBSCRIPTION and order.status == "blocked"
+    assert "add subscriptionId: sub-fabrikam-contosobikes-m365bp to rename it" in (order.reason or "")
+    assert not plan.has_changes
