@@ -18,7 +18,7 @@ from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
 from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
-from cspsync.plan.windows import cancellation_window, reduction_window
+from cspsync.plan.windows import cancellation_window, parse_instant, reduction_window
 
 BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
 
@@ -87,7 +87,7 @@ def plan_subscription(
         return
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
     azure_plan = sub.offer == "azure-plan"
-    for blocked, reason in _blocked_fields(sub, actual, azure_plan):
+    for blocked, reason in _blocked_fields(sub, actual):
         b.add(
             Kind.UPDATE_SUBSCRIPTION,
             f"update subscription {sub.friendlyName}",
@@ -98,14 +98,124 @@ def plan_subscription(
             changes=[blocked],
         )
     changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
+    later = [] if azure_plan else _next_term_changes(sub, actual)
+    mid_term: list[str] = []
     for change in changes:  # one step per field, each with its own readiness
         if change.field == "status":
-            _status_change(b, sub, actual, change, config, now)
+            mid_term.append(_status_change(b, sub, actual, change, config, now))
+        elif change.field == "quantity" and change.after < change.before and not _now_possible(actual, change, now):
+            if actual.scheduled is None or actual.scheduled.quantity != change.after:
+                later.insert(0, change)  # outside its 7-day window: at renewal
         else:
-            _update(b, sub, actual, change, deps, config, base, now)
+            mid_term.append(_update(b, sub, actual, change, deps, config, base, now))
+    for change in later:
+        _schedule(b, sub, actual, change, config, base, [*deps, *mid_term])
 
 
-def _blocked_fields(sub: Subscription, actual: ObservedSubscription, azure_plan: bool) -> list[tuple[Change, str]]:
+def _now_possible(actual: ObservedSubscription, decrease: Change, now: dt.datetime) -> bool:
+    return reduction_window(actual, decrease.before - decrease.after, now).possible
+
+
+def _renews_on(actual: ObservedSubscription) -> dt.date | None:
+    """Renewal starts at 00:00 UTC the day after the term's last day ("Schedule changes for a new commerce
+    subscription")."""
+    end = parse_instant(actual.commitment_end)
+    return end.date() + dt.timedelta(days=1) if end is not None else None
+
+
+def _next_term_changes(sub: Subscription, actual: ObservedSubscription) -> list[Change]:
+    """Billing cycle and term: Partner Center changes them only at renewal (error 2054 in place), through
+    scheduledNextTermInstructions; nothing to do when that is already scheduled."""
+    scheduled = actual.scheduled
+    found: list[Change] = []
+    cycle_scheduled = scheduled is not None and scheduled.billing_cycle == sub.billingCycle
+    if actual.billing_cycle and actual.billing_cycle != sub.billingCycle and not cycle_scheduled:
+        found.append(Change(field="billingCycle", before=actual.billing_cycle, after=sub.billingCycle))
+    term_scheduled = scheduled is not None and scheduled.term == sub.term
+    if actual.term and sub.term and actual.term != sub.term and not term_scheduled:
+        found.append(Change(field="termDuration", before=actual.term, after=sub.term))
+    return found
+
+
+_NEXT_TERM = {"quantity": "quantity", "billingCycle": "billing_cycle", "termDuration": "term_duration"}
+
+
+def _schedule(
+    b: Builder,
+    sub: Subscription,
+    actual: ObservedSubscription,
+    change: Change,
+    config: Config,
+    base: payloads.UpdateSubscription,
+    deps: list[str],
+) -> str:
+    """A change at renewal (scheduledNextTermInstructions), after this plan's mid-term steps of the same
+    subscription, which would otherwise wipe it."""
+    renews = _renews_on(actual)
+    when = f"at renewal on {renews.isoformat()}" if renews is not None else "at renewal"
+    status, reason = b.status_after(deps)
+    symbol = None
+    decrease = change.field == "quantity"
+    if decrease and not config.destructive.allowQuantityDecrease:
+        status, reason = (
+            "refused",
+            f"quantity decrease {change.before} → {change.after} (at renewal) needs "
+            "destructive.allowQuantityDecrease: true in cspsync.yaml",
+        )
+    elif not sub.autoRenew:
+        status, reason, symbol = (
+            "blocked",
+            "a change at renewal needs autoRenew: true (without it the subscription ends with its term)",
+            Symbol.HUMAN,
+        )
+    why = (
+        "new commerce removes seats mid-term only within 7 days of adding them"
+        if decrease
+        else "Partner Center changes a billing cycle or term only at renewal"
+    )
+    return b.add(
+        Kind.UPDATE_SUBSCRIPTION,
+        f"update subscription {sub.friendlyName} {when} ({why})",
+        base.model_copy(
+            update={
+                "set": payloads.SubscriptionFields(
+                    next_term=payloads.NextTermFields(**{_NEXT_TERM[change.field]: change.after})
+                )
+            }
+        ),
+        subject=f"{sub.friendlyName}/next-term/{change.field}",
+        status=status,
+        reason=reason,
+        depends_on=deps,
+        changes=[change],
+        symbol=symbol,
+    )
+
+
+def _wipes(actual: ObservedSubscription, change: Change) -> list[str]:
+    """The warning for a mid-term change on a subscription with a change scheduled for renewal."""
+    if actual.scheduled is None or change.field == "friendlyName":
+        return []
+    if change.field == "autoRenewEnabled" and change.after:
+        return []
+    pending = ", ".join(
+        f"{field} → {value}"
+        for field, value in (
+            ("quantity", actual.scheduled.quantity),
+            ("billingCycle", actual.scheduled.billing_cycle),
+            ("termDuration", actual.scheduled.term),
+        )
+        if value is not None
+    )
+    renews = _renews_on(actual)
+    on = f" on {renews.isoformat()}" if renews is not None else ""
+    return [
+        f"this mid-term change wipes the change scheduled for renewal{on} ({pending}); the next plan schedules "
+        "what is still declared again"
+    ]
+
+
+def _blocked_fields(sub: Subscription, actual: ObservedSubscription) -> list[tuple[Change, str]]:
     """The fields Partner Center cannot change in place, each with why: shown, never attempted."""
     product, sku = offer_ids(sub)
     parts = actual.offer_id.split(":")
@@ -130,24 +240,6 @@ def _blocked_fields(sub: Subscription, actual: ObservedSubscription, azure_plan:
                 f"subscription is SKU {live_sku} of {product}, declared SKU {sku}: a SKU changes only through "
                 "Partner Center's upgrade path (product upgrades), which cspsync does not plan yet; change it in "
                 "Partner Center or declare the new SKU under a new friendly name",
-            )
-        )
-    if azure_plan:
-        return blocked
-    if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
-        blocked.append(
-            (
-                Change(field="billingCycle", before=actual.billing_cycle, after=sub.billingCycle),
-                f"billing cycle is {actual.billing_cycle}, declared {sub.billingCycle}: Partner Center cannot change "
-                "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term "
-                "instructions",
-            )
-        )
-    if actual.term and sub.term and actual.term != sub.term:
-        blocked.append(
-            (
-                Change(field="termDuration", before=actual.term, after=sub.term),
-                f"term is {actual.term}, declared {sub.term}: a term changes only at renewal",
             )
         )
     return blocked
@@ -214,8 +306,8 @@ def _update(
     config: Config,
     base: payloads.UpdateSubscription,
     now: dt.datetime,
-) -> None:
-    """One field of one subscription: a seat change, the auto-renew flag or a rename."""
+) -> str:
+    """One field of one subscription, now: a seat change, the auto-renew flag or a rename."""
     status: Status = "ready"
     reason = None
     symbol = None
@@ -233,7 +325,7 @@ def _update(
         window = reduction_window(actual, change.before - change.after, now)
         if not window.possible:
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
-    b.add(
+    return b.add(
         Kind.UPDATE_SUBSCRIPTION,
         f"rename subscription {change.before} → {change.after}"
         if change.field == "friendlyName"
@@ -243,6 +335,7 @@ def _update(
         status=status,
         reason=reason,
         changes=[change],
+        warnings=_wipes(actual, change),
         destructive=decrease,
         symbol=symbol,
     )
@@ -250,10 +343,10 @@ def _update(
 
 def _status_change(
     b: Builder, sub: Subscription, actual: ObservedSubscription, change: Change, config: Config, now: dt.datetime
-) -> None:
+) -> str:
     target = change.after
     if target == "active":
-        b.add(
+        return b.add(
             Kind.UPDATE_SUBSCRIPTION,
             f"reactivate subscription {sub.friendlyName}",
             payloads.UpdateSubscription(
@@ -263,8 +356,8 @@ def _status_change(
             ),
             subject=f"{sub.friendlyName}/status",
             changes=[change],
+            warnings=_wipes(actual, change),
         )
-        return
     cancel = target == "deleted"
     allowed = config.destructive.allowCancel if cancel else config.destructive.allowSuspend
     option = "allowCancel" if cancel else "allowSuspend"
@@ -282,7 +375,7 @@ def _status_change(
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
     summary = f"{verb} subscription {sub.friendlyName} ({actual.quantity} × {actual.offer_id})"
     if cancel:
-        b.add(
+        return b.add(
             Kind.CANCEL_SUBSCRIPTION,
             summary,
             payloads.CancelSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
@@ -293,14 +386,14 @@ def _status_change(
             destructive=True,
             symbol=symbol,
         )
-    else:
-        b.add(
-            Kind.SUSPEND_SUBSCRIPTION,
-            summary,
-            payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
-            subject=sub.friendlyName,
-            status=status,
-            reason=reason,
-            changes=[change],
-            destructive=True,
-        )
+    return b.add(
+        Kind.SUSPEND_SUBSCRIPTION,
+        summary,
+        payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
+        subject=sub.friendlyName,
+        status=status,
+        reason=reason,
+        changes=[change],
+        warnings=_wipes(actual, change),
+        destructive=True,
+    )

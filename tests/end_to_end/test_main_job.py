@@ -279,3 +279,62 @@ def test_a_new_friendly_name_with_the_same_id_is_a_rename_never_a_purchase(cspsy
     assert again.code == 0, again.out
     assert _counts(workdir)[1] == before
     assert _subscription_id(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-office") == sub_id
+
+
+def _age_windows(workdir: Path, domain: str, name: str, days: int) -> dict[str, object]:
+    """Move the subscription's purchase ``days`` into the past: its 7-day windows close (the emulator's clock on
+    main is the real one; the emulator branch makes it movable)."""
+    import datetime as dt
+
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain(domain)
+        assert tenant is not None
+        sub = next(s for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+        closed = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days - 7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        details = [dict(d, allowedUntilDateTime=closed) for d in sub["refundableQuantity"]["details"]]
+        return store.set_subscription_fields(
+            tenant.id,
+            name,
+            cancellationAllowedUntilDate=closed,
+            refundableQuantity={"totalQuantity": sum(d["quantity"] for d in details), "details": details},
+            refundOptions=[],
+        )
+    finally:
+        store.close()
+
+
+def test_a_seat_decrease_past_its_window_is_scheduled_for_renewal_then_the_plan_is_empty(
+    cspsync: Run, workdir: Path
+) -> None:
+    import datetime as dt
+
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    m365 = _age_windows(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-m365bp", days=8)
+    ends = dt.datetime.fromisoformat(str(m365["commitmentEndDate"]).replace("Z", "+00:00")).date()
+    config = workdir / "examples" / "cspsync.yaml"
+    config.write_text(config.read_text().replace("allowQuantityDecrease: false", "allowQuantityDecrease: true"))
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 10"))
+
+    plan = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert plan.code == 2, plan.out + plan.err
+    renews = (ends + dt.timedelta(days=1)).isoformat()
+    assert (
+        f"  ~ update subscription fabrikam-contosobikes-m365bp at renewal on {renews} (new commerce removes "
+        "seats mid-term only within 7 days of adding them)\n      quantity: 12 → 10\n"
+    ) in plan.out
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert "fabrikam-contosobikes-m365bp: at renewal quantity → 10" in applied.out
+    again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert again.code == 0, again.out
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+        assert tenant is not None
+        (live,) = (s for s in store.subscriptions(tenant.id) if s["friendlyName"] == "fabrikam-contosobikes-m365bp")
+    finally:
+        store.close()
+    assert live["quantity"] == 12  # until the renewal
+    assert live["scheduledNextTermInstructions"]["quantity"] == 10

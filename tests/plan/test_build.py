@@ -132,11 +132,21 @@ def test_cancel_is_refused_without_the_config_opt_in(repo: Repository, tmp_path:
     )
 
 
-def test_a_changed_offer_or_billing_cycle_is_blocked_not_attempted(repo: Repository) -> None:
-    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:X", billing_cycle="annual"))
-    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed)).actions[0]
-    assert action.status == "blocked"
-    assert "cannot change a billing cycle in place (error 2054)" in (action.reason or "")
+def test_a_changed_billing_cycle_is_scheduled_for_renewal_and_a_changed_product_is_blocked(repo: Repository) -> None:
+    changed = (
+        IN_SYNC[0],
+        _sub(
+            "fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:X", billing_cycle="annual", commitment_end="2027-10-31"
+        ),
+    )
+    (action,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed)).actions
+    assert action.status == "ready"
+    assert action.id == "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/next-term/billingCycle"
+    assert action.summary == (
+        "update subscription fabrikam-contosobikes-m365bp at renewal on 2027-11-01 "
+        "(Partner Center changes a billing cycle or term only at renewal)"
+    )
+    assert action.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(billing_cycle="monthly"))
 
     other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
     action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=other_product)).actions[0]
@@ -201,12 +211,13 @@ def test_a_refused_seat_decrease_does_not_hold_back_an_auto_renew_fix(repo: Repo
     )
 
 
-def test_a_blocked_billing_cycle_change_does_not_hide_the_quantity_change(repo: Repository) -> None:
+def test_a_billing_cycle_change_does_not_hide_the_quantity_change(repo: Repository) -> None:
     plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365(quantity=10, billing_cycle="annual")))
     steps = _steps(plan)
-    assert steps["billingCycle"][0] == "blocked"
-    assert "error 2054" in (steps["billingCycle"][1] or "")
+    assert steps["billingCycle"] == ("ready", None)  # at renewal, after the mid-term seat change
     assert steps["quantity"] == ("ready", None)
+    cycle = plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/next-term/billingCycle")
+    assert cycle.depends_on == ("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity",)
     assert plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity").changes[0].after == 12
 
 
@@ -254,3 +265,26 @@ def test_a_new_name_next_to_an_unmanaged_subscription_of_the_same_offer_is_never
     assert order.kind is Kind.ORDER_SUBSCRIPTION and order.status == "blocked"
     assert "add subscriptionId: sub-fabrikam-contosobikes-m365bp to rename it" in (order.reason or "")
     assert not plan.has_changes
+
+
+def test_a_mid_term_change_warns_that_it_wipes_the_change_scheduled_for_renewal(repo: Repository) -> None:
+    from cspsync.observe.state import NextTerm
+
+    live = _m365(quantity=11, commitment_end="2027-10-31", scheduled=NextTerm(billing_cycle="annual"))
+    (fix,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=live)).actions
+    assert fix.id.endswith("/quantity")
+    assert fix.warnings == (
+        "this mid-term change wipes the change scheduled for renewal on 2027-11-01 (billingCycle → annual); "
+        "the next plan schedules what is still declared again",
+    )
+
+
+def test_a_decrease_past_its_window_is_scheduled_not_refused_when_allowed(repo: Repository) -> None:
+    allowed = _with_config(repo, allowQuantityDecrease=True)
+    closed = _m365(quantity=20, cancellation_allowed_until="2026-10-01T00:00:00Z", commitment_end="2027-09-30")
+    (step,) = _plan(allowed, _linked(allowed, "contoso-bikes", subscriptions=closed)).actions
+    assert step.status == "ready"
+    assert step.summary.startswith("update subscription fabrikam-contosobikes-m365bp at renewal on 2027-10-01")
+    assert step.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(quantity=12))
+    (refused,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=closed)).actions
+    assert refused.status == "refused"
