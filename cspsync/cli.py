@@ -32,6 +32,7 @@ COMMANDS: dict[str, str] = {
     "import": "cspsync.commands.import_:import_",
     "drift": "cspsync.commands.drift:drift",
     "merge-plans": "cspsync.commands.shards:merge_plans_command",
+    "renewals": "cspsync.commands.renewals:renewals",
 }
 
 

@@ -338,3 +338,26 @@ def test_a_seat_decrease_past_its_window_is_scheduled_for_renewal_then_the_plan_
         store.close()
     assert live["quantity"] == 12  # until the renewal
     assert live["scheduledNextTermInstructions"]["quantity"] == 10
+
+
+def test_renewals_lists_what_renews_with_auto_renew_and_the_scheduled_change(cspsync: Run, workdir: Path) -> None:
+    import datetime as dt
+
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    m365 = _age_windows(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-m365bp", days=8)
+    renews = dt.datetime.fromisoformat(str(m365["commitmentEndDate"]).replace("Z", "+00:00")).date() + dt.timedelta(1)
+    config = workdir / "examples" / "cspsync.yaml"
+    config.write_text(config.read_text().replace("allowQuantityDecrease: false", "allowQuantityDecrease: true"))
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 10"))
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+
+    soon = cspsync("renewals", CUSTOMERS, "--days", "30")
+    assert soon.code == 0, soon.err
+    assert "contoso-bikes/fabrikam-contosobikes-m365bp" not in soon.out
+    year = cspsync("renewals", CUSTOMERS, "--days", "400")
+    assert year.code == 0, year.err
+    assert (
+        f"  {renews.isoformat()}  contoso-bikes/fabrikam-contosobikes-m365bp: renews; 12 × {m365['offerId']}, P1Y, "
+        "billed monthly\n      scheduled at renewal: quantity → 10, billingCycle → monthly, termDuration → P1Y\n"
+    ) in year.out
