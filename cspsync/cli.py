@@ -34,6 +34,7 @@ COMMANDS: dict[str, str] = {
     "merge-plans": "cspsync.commands.shards:merge_plans_command",
     "login": "cspsync.commands.login:login",
     "auth": "cspsync.commands.auth:auth",
+    "renewals": "cspsync.commands.renewals:renewals",
 }
 
 

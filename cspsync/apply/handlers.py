@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from cspsync import secrets
-from cspsync.declarations.keys import contact_key, is_gone, subscription_key
+from cspsync.declarations.keys import contact_key, find_subscription
 from cspsync.errors import CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
 from cspsync.invitations.sending import send_invitation
@@ -26,6 +26,9 @@ from cspsync.partnercenter.models import (
     CompanyProfileCreate,
     CustomerAgreement,
     CustomerCreateRequest,
+    NextTermProduct,
+    ScheduledNextTermInstructions,
+    Subscription,
 )
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Kind
@@ -215,13 +218,12 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
     assert isinstance(p, payloads.OrderSubscription)
     client = applier.client
     customer_id = applier.customer_id(action)
-    wanted = subscription_key(p.friendly_name)
-    for sub in client.list_subscriptions(customer_id):
-        if subscription_key(sub.friendly_name) == wanted and not is_gone(sub.status):
-            result.status = "already-done"
-            result.details["subscriptionId"] = sub.id
-            result.message = f"{p.friendly_name} already exists ({sub.id})"
-            return
+    sub = find_subscription(None, p.friendly_name, client.list_subscriptions(customer_id))
+    if sub is not None:
+        result.status = "already-done"
+        result.details["subscriptionId"] = sub.id
+        result.message = f"{p.friendly_name} already exists ({sub.id})"
+        return
     placed = applier.provisioning_order(customer_id, p.friendly_name)
     if placed is not None:
         result.status = "already-done"
@@ -257,14 +259,8 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
         None,
     )
     if subscription_id is None:  # recovered checkout or slow provisioning: find it by name
-        subscription_id = next(
-            (
-                s.id
-                for s in client.list_subscriptions(customer_id)
-                if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)
-            ),
-            None,
-        )
+        found = find_subscription(None, p.friendly_name, client.list_subscriptions(customer_id))
+        subscription_id = found.id if found is not None else None
     result.details["subscriptionId"] = subscription_id
     if subscription_id and not p.azure_plan and p.auto_renew is False:
         sub = client.get_subscription(customer_id, subscription_id)
@@ -287,9 +283,41 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
         raise TypeError(f"{action.kind} is not a subscription change")
     customer_id = applier.customer_id(action)
     sub = applier.client.get_subscription(customer_id, subscription_id)
-    applier.client.update_subscription(customer_id, sub.model_copy(update=update))
+    if "next_term" in update:
+        sub = _schedule(sub, payloads.NextTermFields(**update.pop("next_term")))
+        applier.client.update_subscription(customer_id, sub)
+    elif set(update) == {"friendly_name"}:  # a rename: PATCH friendlyName
+        applier.client.rename(customer_id, sub, update["friendly_name"])
+    else:
+        applier.client.update_subscription(customer_id, sub.model_copy(update=update))
     result.details["subscriptionId"] = subscription_id
+    if isinstance(p, payloads.UpdateSubscription) and p.set.next_term is not None:
+        scheduled = p.set.next_term.model_dump(exclude_none=True)
+        result.message = f"{p.friendly_name}: at renewal " + ", ".join(
+            f"{_WIRE[k]} → {v}" for k, v in scheduled.items()
+        )
+        return
     result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
+
+
+def _schedule(sub: Subscription, wanted: payloads.NextTermFields) -> Subscription:
+    """``sub`` with ``wanted`` merged into its scheduledNextTermInstructions: the same product and SKU (an
+    offer change is not scheduled here), the current term and cycle unless one is asked for."""
+    current = sub.scheduled_next_term_instructions or ScheduledNextTermInstructions()
+    product = current.product or NextTermProduct()
+    parts = (sub.offer_id or "").split(":")
+    product = product.model_copy(
+        update={
+            "product_id": product.product_id or (parts[0] if parts else None),
+            "sku_id": product.sku_id or (parts[1] if len(parts) > 1 else None),
+            "availability_id": product.availability_id or (parts[2] if len(parts) > 2 else None),
+            "billing_cycle": wanted.billing_cycle or product.billing_cycle or sub.billing_cycle,
+            "term_duration": wanted.term_duration or product.term_duration or sub.term_duration,
+        }
+    )
+    quantity = wanted.quantity or current.quantity or sub.quantity
+    instructions = current.model_copy(update={"product": product, "quantity": quantity})
+    return sub.model_copy(update={"scheduled_next_term_instructions": instructions})
 
 
 _WIRE = {
@@ -297,6 +325,8 @@ _WIRE = {
     "quantity": "quantity",
     "auto_renew_enabled": "autoRenewEnabled",
     "status": "status",
+    "billing_cycle": "billingCycle",
+    "term_duration": "termDuration",
 }
 
 #: every kind that apply runs; ``await-acceptance`` waits for a person and has no handler

@@ -10,7 +10,8 @@ disabled subscription re-order forever).
 from __future__ import annotations
 
 import re
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Protocol, TypeVar
 
 from cspsync.declarations.models import Config, CustomerFile, Reseller
 
@@ -76,6 +77,32 @@ def subscription_key(friendly_name: str | None) -> str:
 def is_gone(status: str | None) -> bool:
     """True for a subscription that no longer counts (cancelled, expired, disabled)."""
     return (status or "").strip().lower() in GONE_STATUSES
+
+
+class LiveSubscription(Protocol):
+    @property
+    def id(self) -> str: ...
+    @property
+    def friendly_name(self) -> str | None: ...
+    @property
+    def status(self) -> str | None: ...
+
+
+S = TypeVar("S", bound=LiveSubscription)
+
+
+def find_subscription(subscription_id: str | None, friendly_name: str | None, live: Iterable[S]) -> S | None:
+    """The live subscription a declaration means: by its declared Partner Center id when it has one (so a new
+    friendly name is a rename), else by friendly name; gone subscriptions never match. The planner and
+    apply both ask this."""
+    subs = [s for s in live if not is_gone(s.status)]
+    if subscription_id:
+        wanted_id = subscription_id.strip().casefold()
+        found = next((s for s in subs if s.id.strip().casefold() == wanted_id), None)
+        if found is not None:
+            return found
+    wanted = subscription_key(friendly_name)
+    return next((s for s in subs if subscription_key(s.friendly_name) == wanted), None)
 
 
 def contact_key(first_name: Any, last_name: Any, email: Any, phone_number: Any) -> tuple[str | None, ...]:

@@ -192,6 +192,8 @@ class ExistingSubscription(Strict):
 
 class Subscription(Strict):
     friendlyName: Text100
+    #: its Partner Center id, when known (import writes it): the identity that makes a new friendly name a rename
+    subscriptionId: Guid | None = None
     offer: Literal["azure-plan"] | LicenseOffer
     quantity: Quantity = 1
     term: Literal["P1M", "P1Y", "P3Y"] | None = None  # None for the Azure plan

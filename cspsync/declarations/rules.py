@@ -319,8 +319,18 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
     spec = customer.spec
     pattern = compiled_pattern(config.naming.subscriptionPattern) if config is not None else None
     first_use: dict[str, int] = {}
+    azure_plan: int | None = None
     for index, sub in enumerate(spec.subscriptions):
         base: JsonPath = ("spec", "subscriptions", index)
+        if sub.offer == "azure-plan":
+            if azure_plan is not None:
+                yield Finding(
+                    (*base, "offer"),
+                    f"is a second Azure plan (spec.subscriptions[{azure_plan}] is one): Partner Center allows one "
+                    "Azure plan per customer; further Azure subscriptions are created under that plan",
+                )
+            else:
+                azure_plan = index
         if spec.agreement is None:
             yield Finding(
                 base,

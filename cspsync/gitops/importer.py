@@ -233,7 +233,7 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
             warnings.append(f"{label} has the legacy offer {sub.offer_id!r}, which cannot be declared")
             continue
         product, sku = match.group(1).upper(), match.group(2).upper()
-        item: dict[str, Any] = {"friendlyName": name}
+        item: dict[str, Any] = {"friendlyName": name, "subscriptionId": sub.id.lower()}
         if product == AZURE_PLAN_PRODUCT:
             item["offer"] = "azure-plan"
         else:

@@ -28,7 +28,7 @@ from cspsync.declarations.keys import customer_domain, domain_key, tenant_key
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
-from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
 
@@ -79,6 +79,19 @@ def observed_subscription(sub: Subscription) -> ObservedSubscription:
         commitment_end=_iso(sub.commitment_end_date),
         order_id=sub.order_id,
         refundable=_refundable(sub),
+        scheduled=_scheduled(sub),
+    )
+
+
+def _scheduled(sub: Subscription) -> NextTerm | None:
+    instructions = sub.scheduled_next_term_instructions
+    if instructions is None:
+        return None
+    product = instructions.product
+    return NextTerm(
+        quantity=instructions.quantity,
+        billing_cycle=(product.billing_cycle or "").lower() or None if product is not None else None,
+        term=product.term_duration if product is not None else None,
     )
 
 

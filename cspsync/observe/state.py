@@ -14,6 +14,15 @@ from typing import Any
 
 
 @dataclass(frozen=True)
+class NextTerm:
+    """A change scheduled for renewal (``scheduledNextTermInstructions``); None fields stay as they are."""
+
+    quantity: int | None = None
+    billing_cycle: str | None = None
+    term: str | None = None
+
+
+@dataclass(frozen=True)
 class ObservedSubscription:
     id: str
     friendly_name: str
@@ -28,6 +37,8 @@ class ObservedSubscription:
     order_id: str | None = None
     #: seats inside a new-commerce refund window and until when (ISO), as read; None when not read
     refundable: tuple[tuple[int, str], ...] | None = None
+    #: what Partner Center will change at renewal, when something is scheduled
+    scheduled: NextTerm | None = None
 
 
 @dataclass(frozen=True)

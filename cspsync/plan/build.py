@@ -27,7 +27,7 @@ from cspsync.plan.diff import agreement_matches, as_written, billing_fields, cha
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
-from cspsync.plan.subscriptions import match, plan_subscription, unmanaged
+from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import plan_tenant
 
 __all__ = ["WAITS_FOR_ACCEPTANCE", "DeletedDeclaration", "declarations_fingerprint", "make_plan", "plan_customer"]
@@ -163,8 +163,10 @@ def plan_customer(
         _billing(b, declared, observed)
     order_deps = list(tenant_deps) + _agreement(b, declared, observed, tenant_deps)
     observed_subs = observed.subscriptions if observed is not None else None
+    others = unclaimed(declared, observed)
+    country = spec.company.address.country
     for sub in spec.subscriptions:
-        plan_subscription(b, sub, match(sub, observed_subs), order_deps, config, spec.company.address.country, now)
+        plan_subscription(b, sub, match(sub, observed_subs), order_deps, config, country, now, others)
     plan = CustomerPlan(
         name=name,
         file=str(declared.path),

@@ -112,6 +112,15 @@ class OrderSubscription(Payload):
     azure_plan: bool = False
 
 
+class NextTermFields(Payload):
+    """A change scheduled for renewal (``scheduledNextTermInstructions``, "Schedule changes for a new commerce
+    subscription"); merged into what is already scheduled, absent fields are left as they are."""
+
+    quantity: int | None = None
+    billing_cycle: str | None = None
+    term_duration: str | None = None
+
+
 class SubscriptionFields(Payload):
     """The fields an update sets; absent fields are left as Partner Center has them."""
 
@@ -119,6 +128,8 @@ class SubscriptionFields(Payload):
     quantity: int | None = None
     auto_renew_enabled: bool | None = None
     status: Literal["active", "suspended", "deleted"] | None = None
+    #: set at renewal, not now
+    next_term: NextTermFields | None = None
 
 
 class UpdateSubscription(Payload):

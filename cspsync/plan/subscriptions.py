@@ -8,16 +8,17 @@ windows of :mod:`cspsync.plan.windows`); otherwise the plan says why instead of 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, is_gone, subscription_key
+from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, find_subscription, is_gone
 from cspsync.declarations.models import Config, LicenseOffer, Subscription
 from cspsync.observe.state import ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
 from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
-from cspsync.plan.windows import cancellation_window, reduction_window
+from cspsync.plan.windows import cancellation_window, parse_instant, reduction_window
 
 BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
 
@@ -35,18 +36,23 @@ def offer_label(subscription: Subscription) -> str:
 
 
 def match(declared: Subscription, observed: tuple[ObservedSubscription, ...] | None) -> ObservedSubscription | None:
-    """The live subscription that holds the declared friendly name (apply uses the same rule)."""
-    wanted = subscription_key(declared.friendlyName)
-    return next(
-        (s for s in observed or () if subscription_key(s.friendly_name) == wanted and not is_gone(s.status)), None
-    )
+    """The live subscription a declaration means: by its declared id, else its friendly name (apply uses the
+    same rule, :func:`cspsync.declarations.keys.find_subscription`)."""
+    return find_subscription(declared.subscriptionId, declared.friendlyName, observed or ())
+
+
+def unclaimed(declared: Declared, observed: ObservedCustomer | None) -> list[ObservedSubscription]:
+    """Live subscriptions of a declared customer that no declaration means."""
+    if observed is None or not observed.subscriptions:
+        return []
+    claimed = {
+        found.id for sub in declared.customer.spec.subscriptions if (found := match(sub, observed.subscriptions))
+    }
+    return [s for s in observed.subscriptions if s.id not in claimed and not is_gone(s.status)]
 
 
 def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unmanaged]:
     """Live subscriptions of a declared customer that no declaration names: reported, never touched."""
-    if observed is None or not observed.subscriptions:
-        return []
-    names = {subscription_key(s.friendlyName) for s in declared.customer.spec.subscriptions}
     return [
         Unmanaged(
             customer=declared.customer.metadata.name,
@@ -54,9 +60,13 @@ def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unm
             name=s.friendly_name,
             detail=f"{s.quantity} × {s.offer_id}, {s.status}",
         )
-        for s in observed.subscriptions
-        if subscription_key(s.friendly_name) not in names and not is_gone(s.status)
+        for s in unclaimed(declared, observed)
     ]
+
+
+def _same_offer(sub: Subscription, live: ObservedSubscription) -> bool:
+    product, sku = offer_ids(sub)
+    return live.offer_id.upper().startswith(f"{product}:{sku}:".upper())
 
 
 def plan_subscription(
@@ -67,58 +77,187 @@ def plan_subscription(
     config: Config,
     country: str,
     now: dt.datetime,
+    others: Sequence[ObservedSubscription] = (),
 ) -> None:
+    """``others``: the customer's live subscriptions no declaration means (a renamed one may be among them)."""
     if actual is None:
         if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
-            _order(b, sub, deps, country)
+            twin = None if sub.subscriptionId else next((o for o in others if _same_offer(sub, o)), None)
+            _order(b, sub, deps, country, twin)
         return
-    product, _ = offer_ids(sub)
-    label = offer_label(sub)
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
-    if not actual.offer_id.upper().startswith(product.upper()):
-        b.add(
-            Kind.UPDATE_SUBSCRIPTION,
-            f"subscription {sub.friendlyName} is {actual.offer_id}, declared {label}",
-            base,
-            subject=sub.friendlyName,
-            status="blocked",
-            reason="a subscription's product cannot be changed in place; declare the new offer under a new "
-            "friendly name (and cancel the old one within its window if needed)",
-        )
-        return
     azure_plan = sub.offer == "azure-plan"
-    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
-    blocked: list[str] = []
-    if not azure_plan:
-        if actual.billing_cycle and actual.billing_cycle != sub.billingCycle:
-            blocked.append(
-                f"billing cycle is {actual.billing_cycle}, declared {sub.billingCycle}: Partner Center cannot change "
-                "a billing cycle in place (error 2054); it changes at renewal through scheduled next-term instructions"
-            )
-        if actual.term and sub.term and actual.term != sub.term:
-            blocked.append(f"term is {actual.term}, declared {sub.term}: a term changes only at renewal")
-    if blocked:
+    for blocked, reason in _blocked_fields(sub, actual):
         b.add(
             Kind.UPDATE_SUBSCRIPTION,
             f"update subscription {sub.friendlyName}",
             base,
-            subject=sub.friendlyName,
+            subject=f"{sub.friendlyName}/{blocked.field}",
             status="blocked",
-            reason="; ".join(blocked),
+            reason=reason,
+            changes=[blocked],
         )
-        return
-    status_change = next((c for c in changes if c.field == "status"), None)
-    other = [c for c in changes if c.field != "status"]
-    if other:
-        _update(b, sub, actual, other, deps, config, base, now)
-    if status_change is not None:
-        _status_change(b, sub, actual, status_change, config, now)
+    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
+    later = [] if azure_plan else _next_term_changes(sub, actual)
+    mid_term: list[str] = []
+    for change in changes:  # one step per field, each with its own readiness
+        if change.field == "status":
+            mid_term.append(_status_change(b, sub, actual, change, config, now))
+        elif change.field == "quantity" and change.after < change.before and not _now_possible(actual, change, now):
+            if actual.scheduled is None or actual.scheduled.quantity != change.after:
+                later.insert(0, change)  # outside its 7-day window: at renewal
+        else:
+            mid_term.append(_update(b, sub, actual, change, deps, config, base, now))
+    for change in later:
+        _schedule(b, sub, actual, change, config, base, [*deps, *mid_term])
 
 
-def _order(b: Builder, sub: Subscription, deps: list[str], country: str) -> None:
+def _now_possible(actual: ObservedSubscription, decrease: Change, now: dt.datetime) -> bool:
+    return reduction_window(actual, decrease.before - decrease.after, now).possible
+
+
+def _renews_on(actual: ObservedSubscription) -> dt.date | None:
+    """Renewal starts at 00:00 UTC the day after the term's last day ("Schedule changes for a new commerce
+    subscription")."""
+    end = parse_instant(actual.commitment_end)
+    return end.date() + dt.timedelta(days=1) if end is not None else None
+
+
+def _next_term_changes(sub: Subscription, actual: ObservedSubscription) -> list[Change]:
+    """Billing cycle and term: Partner Center changes them only at renewal (error 2054 in place), through
+    scheduledNextTermInstructions; nothing to do when that is already scheduled."""
+    scheduled = actual.scheduled
+    found: list[Change] = []
+    cycle_scheduled = scheduled is not None and scheduled.billing_cycle == sub.billingCycle
+    if actual.billing_cycle and actual.billing_cycle != sub.billingCycle and not cycle_scheduled:
+        found.append(Change(field="billingCycle", before=actual.billing_cycle, after=sub.billingCycle))
+    term_scheduled = scheduled is not None and scheduled.term == sub.term
+    if actual.term and sub.term and actual.term != sub.term and not term_scheduled:
+        found.append(Change(field="termDuration", before=actual.term, after=sub.term))
+    return found
+
+
+_NEXT_TERM = {"quantity": "quantity", "billingCycle": "billing_cycle", "termDuration": "term_duration"}
+
+
+def _schedule(
+    b: Builder,
+    sub: Subscription,
+    actual: ObservedSubscription,
+    change: Change,
+    config: Config,
+    base: payloads.UpdateSubscription,
+    deps: list[str],
+) -> str:
+    """A change at renewal (scheduledNextTermInstructions), after this plan's mid-term steps of the same
+    subscription, which would otherwise wipe it."""
+    renews = _renews_on(actual)
+    when = f"at renewal on {renews.isoformat()}" if renews is not None else "at renewal"
+    status, reason = b.status_after(deps)
+    symbol = None
+    decrease = change.field == "quantity"
+    if decrease and not config.destructive.allowQuantityDecrease:
+        status, reason = (
+            "refused",
+            f"quantity decrease {change.before} → {change.after} (at renewal) needs "
+            "destructive.allowQuantityDecrease: true in cspsync.yaml",
+        )
+    elif not sub.autoRenew:
+        status, reason, symbol = (
+            "blocked",
+            "a change at renewal needs autoRenew: true (without it the subscription ends with its term)",
+            Symbol.HUMAN,
+        )
+    why = (
+        "new commerce removes seats mid-term only within 7 days of adding them"
+        if decrease
+        else "Partner Center changes a billing cycle or term only at renewal"
+    )
+    return b.add(
+        Kind.UPDATE_SUBSCRIPTION,
+        f"update subscription {sub.friendlyName} {when} ({why})",
+        base.model_copy(
+            update={
+                "set": payloads.SubscriptionFields(
+                    next_term=payloads.NextTermFields(**{_NEXT_TERM[change.field]: change.after})
+                )
+            }
+        ),
+        subject=f"{sub.friendlyName}/next-term/{change.field}",
+        status=status,
+        reason=reason,
+        depends_on=deps,
+        changes=[change],
+        symbol=symbol,
+    )
+
+
+def _wipes(actual: ObservedSubscription, change: Change) -> list[str]:
+    """The warning for a mid-term change on a subscription with a change scheduled for renewal."""
+    if actual.scheduled is None or change.field == "friendlyName":
+        return []
+    if change.field == "autoRenewEnabled" and change.after:
+        return []
+    pending = ", ".join(
+        f"{field} → {value}"
+        for field, value in (
+            ("quantity", actual.scheduled.quantity),
+            ("billingCycle", actual.scheduled.billing_cycle),
+            ("termDuration", actual.scheduled.term),
+        )
+        if value is not None
+    )
+    renews = _renews_on(actual)
+    on = f" on {renews.isoformat()}" if renews is not None else ""
+    return [
+        f"this mid-term change wipes the change scheduled for renewal{on} ({pending}); the next plan schedules "
+        "what is still declared again"
+    ]
+
+
+def _blocked_fields(sub: Subscription, actual: ObservedSubscription) -> list[tuple[Change, str]]:
+    """The fields Partner Center cannot change in place, each with why: shown, never attempted."""
+    product, sku = offer_ids(sub)
+    parts = actual.offer_id.split(":")
+    live_product = parts[0] if parts else ""
+    live_sku = parts[1] if len(parts) > 1 else None
+    label = offer_label(sub)
+    blocked: list[tuple[Change, str]] = []
+    offer = Change(field="offer", before=actual.offer_id, after=label)
+    if live_product.upper() != product.upper():
+        blocked.append(
+            (
+                offer,
+                f"subscription is {actual.offer_id}, declared {label}: a subscription's product cannot be changed in "
+                "place; declare the new offer under a new friendly name (and cancel the old one within its window "
+                "if needed)",
+            )
+        )
+    elif live_sku is not None and live_sku.upper() != sku.upper():
+        blocked.append(
+            (
+                offer,
+                f"subscription is SKU {live_sku} of {product}, declared SKU {sku}: a SKU changes only through "
+                "Partner Center's upgrade path (product upgrades), which cspsync does not plan yet; change it in "
+                "Partner Center or declare the new SKU under a new friendly name",
+            )
+        )
+    return blocked
+
+
+def _order(
+    b: Builder, sub: Subscription, deps: list[str], country: str, twin: ObservedSubscription | None = None
+) -> None:
     product, sku = offer_ids(sub)
     azure_plan = sub.offer == "azure-plan"
     status, reason = b.status_after(deps)
+    if twin is not None:  # maybe a rename: never buy it twice on a guess
+        status, reason = (
+            "blocked",
+            f"the live subscription {twin.friendly_name!r} ({twin.id}) has the same offer and no declaration: if "
+            f"this is it under a new name, add subscriptionId: {twin.id} to rename it; if it is another "
+            "subscription, declare that one too (by its own name or id) before buying a new one",
+        )
     terms = ""
     quantity = ""
     if not azure_plan:
@@ -162,48 +301,52 @@ def _update(
     b: Builder,
     sub: Subscription,
     actual: ObservedSubscription,
-    other: list[Change],
+    change: Change,
     deps: list[str],
     config: Config,
     base: payloads.UpdateSubscription,
     now: dt.datetime,
-) -> None:
+) -> str:
+    """One field of one subscription, now: a seat change, the auto-renew flag or a rename."""
     status: Status = "ready"
     reason = None
     symbol = None
-    decrease = next((c for c in other if c.field == "quantity" and c.after < c.before), None)
-    if decrease is not None and not config.destructive.allowQuantityDecrease:
+    decrease = change.field == "quantity" and change.after < change.before
+    if decrease and not config.destructive.allowQuantityDecrease:
         status, reason = (
             "refused",
-            f"quantity decrease {decrease.before} → {decrease.after} needs "
+            f"quantity decrease {change.before} → {change.after} needs "
             "destructive.allowQuantityDecrease: true in cspsync.yaml",
         )
     wait_status, wait_reason = b.status_after(deps)
     if wait_status != "ready" and status == "ready":
         status, reason = wait_status, wait_reason
-    if decrease is not None:
-        window = reduction_window(actual, decrease.before - decrease.after, now)
+    if decrease:
+        window = reduction_window(actual, change.before - change.after, now)
         if not window.possible:
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
-    b.add(
+    return b.add(
         Kind.UPDATE_SUBSCRIPTION,
-        f"update subscription {sub.friendlyName}",
-        base.model_copy(update={"set": _fields(other)}),
-        subject=sub.friendlyName,
+        f"rename subscription {change.before} → {change.after}"
+        if change.field == "friendlyName"
+        else f"update subscription {sub.friendlyName}",
+        base.model_copy(update={"set": _fields([change])}),
+        subject=f"{sub.friendlyName}/{change.field}",
         status=status,
         reason=reason,
-        changes=other,
-        destructive=decrease is not None,
+        changes=[change],
+        warnings=_wipes(actual, change),
+        destructive=decrease,
         symbol=symbol,
     )
 
 
 def _status_change(
     b: Builder, sub: Subscription, actual: ObservedSubscription, change: Change, config: Config, now: dt.datetime
-) -> None:
+) -> str:
     target = change.after
     if target == "active":
-        b.add(
+        return b.add(
             Kind.UPDATE_SUBSCRIPTION,
             f"reactivate subscription {sub.friendlyName}",
             payloads.UpdateSubscription(
@@ -213,8 +356,8 @@ def _status_change(
             ),
             subject=f"{sub.friendlyName}/status",
             changes=[change],
+            warnings=_wipes(actual, change),
         )
-        return
     cancel = target == "deleted"
     allowed = config.destructive.allowCancel if cancel else config.destructive.allowSuspend
     option = "allowCancel" if cancel else "allowSuspend"
@@ -232,7 +375,7 @@ def _status_change(
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
     summary = f"{verb} subscription {sub.friendlyName} ({actual.quantity} × {actual.offer_id})"
     if cancel:
-        b.add(
+        return b.add(
             Kind.CANCEL_SUBSCRIPTION,
             summary,
             payloads.CancelSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
@@ -243,14 +386,14 @@ def _status_change(
             destructive=True,
             symbol=symbol,
         )
-    else:
-        b.add(
-            Kind.SUSPEND_SUBSCRIPTION,
-            summary,
-            payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
-            subject=sub.friendlyName,
-            status=status,
-            reason=reason,
-            changes=[change],
-            destructive=True,
-        )
+    return b.add(
+        Kind.SUSPEND_SUBSCRIPTION,
+        summary,
+        payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
+        subject=sub.friendlyName,
+        status=status,
+        reason=reason,
+        changes=[change],
+        warnings=_wipes(actual, change),
+        destructive=True,
+    )

@@ -249,3 +249,12 @@ def test_the_email_shortcut_leaves_the_rest_to_email_validator() -> None:
         "is not a valid email address: The part after the @-sign is a special-use or reserved name that cannot be "
         "used with email."
     )
+
+
+def test_a_second_azure_plan_is_an_error(repo: Repo) -> None:
+    second = "      offer: azure-plan\n    - friendlyName: fabrikam-contosobikes-azure2\n      offer: azure-plan\n"
+    repo.write("customers/c.yaml", edit(CUSTOMER, "      offer: azure-plan\n", second))
+    assert repo.problems() == [
+        "customers/c.yaml:34:14: spec.subscriptions[1].offer: is a second Azure plan (spec.subscriptions[0] is one): "
+        "Partner Center allows one Azure plan per customer; further Azure subscriptions are created under that plan",
+    ]

@@ -239,3 +239,125 @@ def test_a_saved_plan_without_changes_applies_nothing(cspsync: Run, workdir: Pat
     result = cspsync("apply", "plan.json", "--yes")
     assert result.code == 0, result.err
     assert "plan.json has no changes to apply." in result.out
+
+
+def _subscription_id(workdir: Path, domain: str, name: str) -> str:
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain(domain)
+        assert tenant is not None
+        return next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+    finally:
+        store.close()
+
+
+def test_a_new_friendly_name_with_the_same_id_is_a_rename_never_a_purchase(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    _, before = _counts(workdir)
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    old = "fabrikam-contosobikes-m365bp"
+    sub_id = _subscription_id(workdir, "contosobikes.onmicrosoft.com", old)
+
+    path.write_text(path.read_text().replace(f"friendlyName: {old}", "friendlyName: fabrikam-contosobikes-office"))
+    unsure = cspsync("plan", CUSTOMERS)
+    assert "+ order fabrikam-contosobikes-office" in unsure.out
+    assert f"add subscriptionId: {sub_id} to rename it" in unsure.out
+    assert "0 to create" in unsure.out  # blocked: never bought twice on a guess
+
+    path.write_text(
+        path.read_text().replace(
+            "friendlyName: fabrikam-contosobikes-office",
+            f"friendlyName: fabrikam-contosobikes-office\n      subscriptionId: {sub_id}",
+        )
+    )
+    plan = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert plan.code == 2
+    assert f"  ~ rename subscription {old} → fabrikam-contosobikes-office\n" in plan.out
+    assert "Plan: 0 to create, 1 to update, 0 to cancel" in plan.out
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert again.code == 0, again.out
+    assert _counts(workdir)[1] == before
+    assert _subscription_id(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-office") == sub_id
+
+
+def _age_windows(workdir: Path, domain: str, name: str, days: int) -> dict[str, object]:
+    """Move the subscription's purchase ``days`` into the past: its 7-day windows close (the emulator's clock on
+    main is the real one; the emulator branch makes it movable)."""
+    import datetime as dt
+
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain(domain)
+        assert tenant is not None
+        sub = next(s for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+        closed = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days - 7)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        details = [dict(d, allowedUntilDateTime=closed) for d in sub["refundableQuantity"]["details"]]
+        return store.set_subscription_fields(
+            tenant.id,
+            name,
+            cancellationAllowedUntilDate=closed,
+            refundableQuantity={"totalQuantity": sum(d["quantity"] for d in details), "details": details},
+            refundOptions=[],
+        )
+    finally:
+        store.close()
+
+
+def test_a_seat_decrease_past_its_window_is_scheduled_for_renewal_then_the_plan_is_empty(
+    cspsync: Run, workdir: Path
+) -> None:
+    import datetime as dt
+
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    m365 = _age_windows(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-m365bp", days=8)
+    ends = dt.datetime.fromisoformat(str(m365["commitmentEndDate"]).replace("Z", "+00:00")).date()
+    config = workdir / "examples" / "cspsync.yaml"
+    config.write_text(config.read_text().replace("allowQuantityDecrease: false", "allowQuantityDecrease: true"))
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 10"))
+
+    plan = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert plan.code == 2, plan.out + plan.err
+    renews = (ends + dt.timedelta(days=1)).isoformat()
+    assert (
+        f"  ~ update subscription fabrikam-contosobikes-m365bp at renewal on {renews} (new commerce removes "
+        "seats mid-term only within 7 days of adding them)\n      quantity: 12 → 10\n"
+    ) in plan.out
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert "fabrikam-contosobikes-m365bp: at renewal quantity → 10" in applied.out
+    again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
+    assert again.code == 0, again.out
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+        assert tenant is not None
+        (live,) = (s for s in store.subscriptions(tenant.id) if s["friendlyName"] == "fabrikam-contosobikes-m365bp")
+    finally:
+        store.close()
+    assert live["quantity"] == 12  # until the renewal
+    assert live["scheduledNextTermInstructions"]["quantity"] == 10
+
+
+def test_renewals_lists_what_renews_with_auto_renew_and_the_scheduled_change(cspsync: Run, workdir: Path) -> None:
+    import datetime as dt
+
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    m365 = _age_windows(workdir, "contosobikes.onmicrosoft.com", "fabrikam-contosobikes-m365bp", days=8)
+    renews = dt.datetime.fromisoformat(str(m365["commitmentEndDate"]).replace("Z", "+00:00")).date() + dt.timedelta(1)
+    config = workdir / "examples" / "cspsync.yaml"
+    config.write_text(config.read_text().replace("allowQuantityDecrease: false", "allowQuantityDecrease: true"))
+    path = workdir / CUSTOMERS / "contoso-bikes.yaml"
+    path.write_text(path.read_text().replace("quantity: 12", "quantity: 10"))
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+
+    soon = cspsync("renewals", CUSTOMERS, "--days", "30")
+    assert soon.code == 0, soon.err
+    assert "contoso-bikes/fabrikam-contosobikes-m365bp" not in soon.out
+    year = cspsync("renewals", CUSTOMERS, "--days", "400")
+    assert year.code == 0, year.err
+    assert (
+        f"  {renews.isoformat()}  contoso-bikes/fabrikam-contosobikes-m365bp: renews; 12 × {m365['offerId']}, P1Y, "
+        "billed monthly\n      scheduled at renewal: quantity → 10, billingCycle → monthly, termDuration → P1Y\n"
+    ) in year.out

@@ -82,7 +82,7 @@ def test_history_joins_commits_and_applies_in_time_order(cspsync: Run, story: Pa
     assert kinds[1:3] == ["apply contoso-bikes/create-customer", "apply contoso-bikes/create-agreement"]
     assert kinds[5:] == [
         f"commit {branch}",
-        "apply contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp",
+        "apply contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity",
         f"commit {rename}",
     ]
     assert f"2026-11-02 10:00:00Z  commit {branch} PR #2 (merged in {merge})  Amelia Hughes" in result.out

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import shutil
 from pathlib import Path
 
@@ -70,7 +71,10 @@ def test_an_imported_file_is_a_readable_existing_mode_declaration(
 ) -> None:
     assert cspsync("import", "--domain", "TailspinToys.onmicrosoft.com").code == 0
 
-    text = (fresh / "customers/tailspintoys.yaml").read_text()
+    written = (fresh / "customers/tailspintoys.yaml").read_text()
+    ids = re.findall(r"subscriptionId: ([0-9a-f-]{36})\n", written)
+    assert len(ids) == 2  # each subscription's Partner Center id: its identity through a rename
+    text = re.sub(r"subscriptionId: [0-9a-f-]{36}\n", "subscriptionId: ID\n", written)
 
     assert (
         text
@@ -111,8 +115,10 @@ spec:
     dateAgreed: "2026-09-14"
   subscriptions:
     - friendlyName: northwind-tailspin-azure
+      subscriptionId: ID
       offer: azure-plan
     - friendlyName: northwind-tailspin-m365bs
+      subscriptionId: ID
       offer:
         productId: CFQ7TTC0LDPB
         skuId: "0001"

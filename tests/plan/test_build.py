@@ -132,11 +132,21 @@ def test_cancel_is_refused_without_the_config_opt_in(repo: Repository, tmp_path:
     )
 
 
-def test_a_changed_offer_or_billing_cycle_is_blocked_not_attempted(repo: Repository) -> None:
-    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:X", billing_cycle="annual"))
-    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed)).actions[0]
-    assert action.status == "blocked"
-    assert "cannot change a billing cycle in place (error 2054)" in (action.reason or "")
+def test_a_changed_billing_cycle_is_scheduled_for_renewal_and_a_changed_product_is_blocked(repo: Repository) -> None:
+    changed = (
+        IN_SYNC[0],
+        _sub(
+            "fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:X", billing_cycle="annual", commitment_end="2027-10-31"
+        ),
+    )
+    (action,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed)).actions
+    assert action.status == "ready"
+    assert action.id == "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/next-term/billingCycle"
+    assert action.summary == (
+        "update subscription fabrikam-contosobikes-m365bp at renewal on 2027-11-01 "
+        "(Partner Center changes a billing cycle or term only at renewal)"
+    )
+    assert action.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(billing_cycle="monthly"))
 
     other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
     action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=other_product)).actions[0]
@@ -178,3 +188,103 @@ def test_billing_changes_ignore_case_and_spacing_and_show_values_as_written(repo
     action = _plan(repo, observation).actions[0]
     assert action.kind is Kind.UPDATE_BILLING_PROFILE
     assert [(c.field, c.before, c.after) for c in action.changes] == [("defaultAddress.city", "Old Town", "Bristol")]
+
+
+def _m365(**kw: object) -> tuple[ObservedSubscription, ...]:
+    return (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX", **kw))
+
+
+def _steps(plan: Plan) -> dict[str, tuple[str, str | None]]:
+    return {a.id.rsplit("/", 1)[-1]: (a.status, a.reason) for a in plan.actions}
+
+
+def test_a_refused_seat_decrease_does_not_hold_back_an_auto_renew_fix(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365(quantity=20, auto_renew=False)))
+    steps = _steps(plan)
+    assert steps["quantity"][0] == "refused"
+    assert steps["autoRenewEnabled"] == ("ready", None)
+    fix = plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/autoRenewEnabled")
+    assert fix.payload == payloads.UpdateSubscription(
+        subscription_id="sub-fabrikam-contosobikes-m365bp",
+        friendly_name="fabrikam-contosobikes-m365bp",
+        set=payloads.SubscriptionFields(auto_renew_enabled=True),
+    )
+
+
+def test_a_billing_cycle_change_does_not_hide_the_quantity_change(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365(quantity=10, billing_cycle="annual")))
+    steps = _steps(plan)
+    assert steps["billingCycle"] == ("ready", None)  # at renewal, after the mid-term seat change
+    assert steps["quantity"] == ("ready", None)
+    cycle = plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/next-term/billingCycle")
+    assert cycle.depends_on == ("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity",)
+    assert plan.action("contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity").changes[0].after == 12
+
+
+def test_a_sku_change_on_the_same_product_is_planned_not_ignored(repo: Repository) -> None:
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365()), "contoso-bikes")
+    assert plan.actions == ()
+    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0009:CFQ7TTC0XXXX"))
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed))
+    steps = _steps(plan)
+    assert steps["offer"][0] == "blocked"
+    assert "SKU 0009 of CFQ7TTC0LCHC, declared SKU 0002" in (steps["offer"][1] or "")
+
+
+SUB_ID = "0b6d2f4e-1a3c-4e5f-8a7b-9c0d1e2f3a4b"
+
+
+def _renamed(tmp_path: Path, *, with_id: bool) -> Repository:
+    path = tmp_path / "examples" / "customers" / "contoso-bikes.yaml"
+    new = "friendlyName: fabrikam-contosobikes-office" + (f"\n      subscriptionId: {SUB_ID}" if with_id else "")
+    path.write_text(path.read_text().replace("friendlyName: fabrikam-contosobikes-m365bp", new))
+    return load_repository([tmp_path / "examples" / "customers"])
+
+
+def test_a_changed_friendly_name_with_the_same_id_is_a_rename(repo: Repository, tmp_path: Path) -> None:
+    live = (IN_SYNC[0], dataclasses.replace(IN_SYNC[1], id=SUB_ID))
+    repo = _renamed(tmp_path, with_id=True)
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=live))
+    (rename,) = plan.actions
+    assert rename.kind is Kind.UPDATE_SUBSCRIPTION and rename.status == "ready"
+    assert rename.summary == "rename subscription fabrikam-contosobikes-m365bp → fabrikam-contosobikes-office"
+    assert rename.payload == payloads.UpdateSubscription(
+        subscription_id=SUB_ID,
+        friendly_name="fabrikam-contosobikes-office",
+        set=payloads.SubscriptionFields(friendly_name="fabrikam-contosobikes-office"),
+    )
+    assert plan.unmanaged == ()
+
+
+def test_a_new_name_next_to_an_unmanaged_subscription_of_the_same_offer_is_never_bought_twice(
+    repo: Repository, tmp_path: Path
+) -> None:
+    repo = _renamed(tmp_path, with_id=False)
+    plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=IN_SYNC))
+    (order,) = plan.actions
+    assert order.kind is Kind.ORDER_SUBSCRIPTION and order.status == "blocked"
+    assert "add subscriptionId: sub-fabrikam-contosobikes-m365bp to rename it" in (order.reason or "")
+    assert not plan.has_changes
+
+
+def test_a_mid_term_change_warns_that_it_wipes_the_change_scheduled_for_renewal(repo: Repository) -> None:
+    from cspsync.observe.state import NextTerm
+
+    live = _m365(quantity=11, commitment_end="2027-10-31", scheduled=NextTerm(billing_cycle="annual"))
+    (fix,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=live)).actions
+    assert fix.id.endswith("/quantity")
+    assert fix.warnings == (
+        "this mid-term change wipes the change scheduled for renewal on 2027-11-01 (billingCycle → annual); "
+        "the next plan schedules what is still declared again",
+    )
+
+
+def test_a_decrease_past_its_window_is_scheduled_not_refused_when_allowed(repo: Repository) -> None:
+    allowed = _with_config(repo, allowQuantityDecrease=True)
+    closed = _m365(quantity=20, cancellation_allowed_until="2026-10-01T00:00:00Z", commitment_end="2027-09-30")
+    (step,) = _plan(allowed, _linked(allowed, "contoso-bikes", subscriptions=closed)).actions
+    assert step.status == "ready"
+    assert step.summary.startswith("update subscription fabrikam-contosobikes-m365bp at renewal on 2027-10-01")
+    assert step.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(quantity=12))
+    (refused,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=closed)).actions
+    assert refused.status == "refused"

@@ -178,13 +178,10 @@ def test_the_decrease_window_flips_exactly_at_its_boundary(
         assert action.money is not None and action.money.monthly_cost == Decimal("-36.20")
         assert action.money.note == "can still be reduced until 2026-12-03 10:00 UTC"
         return
-    assert (action.symbol.value, action.status, action.money) == ("!", "blocked", None)
-    assert action.reason == (
-        "impossible: new commerce lets seats be removed only within 168 hours (7 days) of when they were added; "
-        "the window closed on 2026-12-03 10:00 UTC; lower the quantity at renewal instead (the term ends on "
-        "2027-03-31)"
-    )
-    assert not priced.has_changes
+    # past the window: the decrease is scheduled for renewal instead (scheduledNextTermInstructions)
+    assert (action.symbol.value, action.status) == ("~", "ready")
+    assert action.id.endswith("/next-term/quantity")
+    assert "at renewal on 2027-04-01" in action.summary
 
 
 def test_seats_added_later_open_their_own_window(repo: Repository) -> None:
@@ -192,10 +189,9 @@ def test_seats_added_later_open_their_own_window(repo: Repository) -> None:
     observed = _observed(15, until=WINDOW_END, refundable=((3, "2026-12-08T09:00:00+00:00"),))
     when = dt.datetime(2026, 12, 5, tzinfo=dt.UTC)
     assert _planned(repo, observed, when, quantity=12).status == "ready"
-    action = _planned(repo, observed, when, quantity=11)
-    assert (action.symbol.value, action.status) == ("!", "blocked")
-    assert action.reason is not None and "only 3 seat(s) are inside such a window now (removing 4)" in action.reason
-    assert "the purchase window closed on 2026-12-03 10:00 UTC" in action.reason
+    action = _planned(repo, observed, when, quantity=11)  # 4 seats: only 3 are inside a window
+    assert action.id.endswith("/next-term/quantity") and action.status == "ready"
+    assert action.payload.set.next_term == payloads.NextTermFields(quantity=11)
 
 
 def test_a_cancellation_after_its_window_is_impossible(repo: Repository) -> None:

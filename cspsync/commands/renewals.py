@@ -1,0 +1,39 @@
+"""``cspsync renewals``: what renews in the next N days, with auto-renew and any change scheduled for it."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from pathlib import Path
+
+import click
+
+from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.observe.read import observe
+from cspsync.pipeline import Target, load
+from cspsync.plan.renewals import renewals as renewal_report
+from cspsync.render.renewals import render_renewals
+from cspsync.target import connect
+from cspsync.workspace import Workspace
+
+
+@click.command("renewals")
+@paths_argument
+@config_option
+@target_option
+@click.option("--days", type=click.IntRange(1, 1100), default=30, show_default=True, help="How far ahead to look.")
+def renewals(paths: tuple[Path, ...], config_path: Path | None, target: Target | None, days: int) -> int:
+    """List the subscriptions of the customers in PATHS (default: .) that renew in the next DAYS days.
+
+    Exit 0, or 1 when some customer could not be read (it is listed as unknown, never as "nothing renews").
+    """
+    repo = load(list(paths) or [Path(".")], config_path)
+    chosen: Target = target or repo.config.target
+    connection = connect(repo, chosen, Workspace.from_environment(), correlation_id=str(uuid.uuid4()))
+    try:
+        observation = observe(connection.client, repo.customers, strategy="list", config=repo.config)
+    finally:
+        connection.close()
+    report = renewal_report(repo.customers, observation, days=days, now=dt.datetime.now(dt.UTC))
+    click.echo(render_renewals(report), nl=False)
+    return 1 if report.unknown else 0

@@ -1,0 +1,34 @@
+"""``cspsync renewals`` as text: one line per subscription that renews in the window, earliest first."""
+
+from __future__ import annotations
+
+from cspsync.plan.renewals import Renewal, RenewalReport
+
+_CYCLE = {"monthly": "billed monthly", "annual": "billed annually", "triennial": "billed every three years"}
+
+
+def _scheduled(renewal: Renewal) -> str:
+    s = renewal.scheduled
+    if s is None:
+        return ""
+    parts = [
+        f"{label} → {value}"
+        for label, value in (("quantity", s.quantity), ("billingCycle", s.billing_cycle), ("termDuration", s.term))
+        if value is not None
+    ]
+    return f"\n      scheduled at renewal: {', '.join(parts)}" if parts else ""
+
+
+def render_renewals(report: RenewalReport) -> str:
+    lines = [f"Renewals from {report.today.isoformat()} for the next {report.days} day(s):"]
+    for r in report.renewals:
+        cycle = _CYCLE.get((r.billing_cycle or "").lower(), r.billing_cycle or "")
+        what = "renews" if r.auto_renew else "ENDS (auto-renew off)"
+        lines.append(
+            f"  {r.renews_on.isoformat()}  {r.customer}/{r.friendly_name}: {what}; {r.quantity} × {r.offer_id}, "
+            f"{r.term}, {cycle}{_scheduled(r)}"
+        )
+    if not report.renewals:
+        lines.append("  nothing renews in this window")
+    lines += [f"  unknown: {reason} (not checked)" for reason in report.unknown]
+    return "\n".join(lines) + "\n"
