@@ -110,8 +110,8 @@ def store(directory: Path, credentials: TenantCredentials, recipients: list[str]
     }
     ciphertext = pyrage.encrypt(json.dumps(document).encode(), parsed)
     del document
-    prepare_directory(directory)
     path = _file_for(directory, credentials.customer, credentials.tenant_id)
+    prepare_directory(directory)
     if path.exists():
         stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
         path = path.with_name(f"{credentials.customer}.{credentials.tenant_id}.{stamp}.age")

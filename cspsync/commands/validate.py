@@ -14,6 +14,7 @@ import click
 
 from cspsync.commands._options import config_option, paths_argument
 from cspsync.declarations import Problem, Report, check
+from cspsync.render import escape
 
 
 def _escape_data(text: str) -> str:
@@ -36,7 +37,7 @@ def github_annotation(problem: Problem) -> str:
 
 
 def format_text(report: Report) -> str:
-    return "".join(f"{problem}\n" for problem in report.problems) + report.summary() + "\n"
+    return "".join(f"{escape.terminal(str(problem))}\n" for problem in report.problems) + report.summary() + "\n"
 
 
 def format_json(report: Report) -> str:
@@ -75,5 +76,5 @@ def validate(
     click.echo(format_json(report) if fmt == "json" else format_text(report), nl=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for problem in report.problems:
-            click.echo(github_annotation(problem), err=fmt == "json")
+            escape.workflow_command(github_annotation(problem), err=fmt == "json")
     ctx.exit(0 if report.valid else 1)

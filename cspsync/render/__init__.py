@@ -1,16 +1,19 @@
 """Renderers: one function per format, each ``Plan -> str``; only the CLI prints.
 
 ``text`` is for terminals (colour only when asked, i.e. on a TTY), ``markdown`` for pull-request
-comments and job summaries, ``json`` for machines (the versioned plan itself).
+comments and job summaries, ``json`` for machines (the versioned plan itself). The renderers are imported
+when first used, so ``cspsync.render.escape`` (which every output channel uses, ``cspsync validate`` too)
+costs no rich.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from cspsync.plan.model import Plan
-from cspsync.render.markdown import render_markdown
-from cspsync.render.text import render_text
+if TYPE_CHECKING:
+    from cspsync.plan.model import Plan
+    from cspsync.render.markdown import render_markdown
+    from cspsync.render.text import render_text
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -21,8 +24,24 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     if fmt == "json":
         return plan.to_json()
     if fmt == "markdown":
+        from cspsync.render.markdown import render_markdown
+
         return render_markdown(plan)
+    from cspsync.render.text import render_text
+
     return render_text(plan, color=color)
+
+
+def __getattr__(name: str) -> Any:
+    if name == "render_markdown":
+        from cspsync.render.markdown import render_markdown
+
+        return render_markdown
+    if name == "render_text":
+        from cspsync.render.text import render_text
+
+        return render_text
+    raise AttributeError(name)
 
 
 __all__ = ["FORMATS", "Format", "render", "render_markdown", "render_text"]
