@@ -19,6 +19,7 @@ import click
 
 from cspsync import __version__
 from cspsync.errors import CspsyncError
+from cspsync.render import escape
 
 # command name -> "module:attribute"; the module is imported on first use.
 COMMANDS: dict[str, str] = {
@@ -73,6 +74,18 @@ def _write_crash_log() -> str:
 
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script; returns through ``sys.exit`` with cspsync's exit codes."""
+    # no line a customer file or Partner Center controls can pass for a GitHub workflow command
+    streams = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = escape.guard(sys.stdout), escape.guard(sys.stderr)
+    try:
+        _main(argv)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        sys.stdout, sys.stderr = streams
+
+
+def _main(argv: list[str] | None) -> None:
     try:
         rv = cli.main(args=argv, prog_name="cspsync", standalone_mode=False)
     except click.exceptions.Abort:
@@ -82,7 +95,7 @@ def main(argv: list[str] | None = None) -> Any:
         err.show()
         sys.exit(1)
     except CspsyncError as err:
-        click.echo(f"Error: {err}", err=True)
+        click.echo(escape.terminal_block(f"Error: {err}"), err=True)
         sys.exit(err.exit_code)
     except KeyboardInterrupt:
         click.echo("Interrupted.", err=True)

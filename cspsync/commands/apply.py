@@ -18,7 +18,7 @@ from cspsync.mail.configured import transport_for
 from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.plan.model import Kind, Plan
 from cspsync.plan.totals import refuse_over_budget
-from cspsync.render import render
+from cspsync.render import escape, render
 from cspsync.secrets import parse_recipients, refuse_demo_key_for_real_target
 from cspsync.workspace import Workspace
 
@@ -70,8 +70,8 @@ def _run(
     def report(result: ActionResult) -> None:
         if result.status in ("waiting", "blocked", "refused") and not result.request_ids:
             return
-        line = f"{SYMBOL[result.status]} {result.id}: {result.status}" + (
-            f" — {result.message}" if result.message else ""
+        line = escape.terminal(
+            f"{SYMBOL[result.status]} {result.id}: {result.status}" + (f" — {result.message}" if result.message else "")
         )
         lines.append(line)
         click.echo(line)
@@ -105,7 +105,7 @@ def _run(
             record = applier.run()
     click.echo()
     for warning in record.warnings:
-        click.echo(f"! {warning}", err=False)
+        click.echo(f"! {escape.terminal(warning)}", err=False)
     click.echo(_summary(record))
     click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})")
     if record.failed:

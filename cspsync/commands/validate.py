@@ -13,6 +13,7 @@ import click
 
 from cspsync.commands._options import config_option, paths_argument
 from cspsync.declarations import check
+from cspsync.render import escape
 from cspsync.render.validation import format_json, format_text, github_annotation
 
 
@@ -40,5 +41,5 @@ def validate(
     click.echo(format_json(report) if fmt == "json" else format_text(report), nl=False)
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for problem in report.problems:
-            click.echo(github_annotation(problem), err=fmt == "json")
+            escape.workflow_command(github_annotation(problem), err=fmt == "json")
     ctx.exit(0 if report.valid else 1)

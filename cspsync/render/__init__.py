@@ -7,10 +7,12 @@ package loads no renderer: ``cspsync validate`` must start without rich.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from cspsync.plan.model import Plan
+    from cspsync.render.markdown import render_markdown
+    from cspsync.render.text import render_text
 
 Format = Literal["text", "markdown", "json"]
 FORMATS: tuple[Format, ...] = ("text", "markdown", "json")
@@ -29,4 +31,16 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     return render_text(plan, color=color)
 
 
-__all__ = ["FORMATS", "Format", "render"]
+def __getattr__(name: str) -> Any:
+    if name == "render_markdown":
+        from cspsync.render.markdown import render_markdown
+
+        return render_markdown
+    if name == "render_text":
+        from cspsync.render.text import render_text
+
+        return render_text
+    raise AttributeError(name)
+
+
+__all__ = ["FORMATS", "Format", "render", "render_markdown", "render_text"]

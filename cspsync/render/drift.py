@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-import html
 import json
 import re
 from typing import Literal
 
 from cspsync.gitops.drift import DriftReport
 from cspsync.plan.model import Action
-from cspsync.render.markdown import BUDGET, LIMIT, escape_inline, fence_for
+from cspsync.render import escape
+from cspsync.render.escape import markdown_inline as md
+from cspsync.render.markdown import BUDGET, LIMIT
 from cspsync.render.words import change_line, headline
 
 #: the hidden marker that finds the drift issue again
@@ -59,7 +60,8 @@ def render_drift_text(report: DriftReport) -> str:
     if unmanaged:
         lines += ["", f"{len(unmanaged)} customer(s) in Partner Center have no file; `cspsync import` writes them."]
     lines += ["", summary_line(report)]
-    return "\n".join(lines) + "\n"
+    # every line is one line of cspsync's: a value's control characters (a newline too) are shown escaped
+    return "\n".join(escape.terminal(line) for line in lines) + "\n"
 
 
 def _safe_link(url: str | None) -> str | None:
@@ -74,15 +76,12 @@ def render_drift_markdown(report: DriftReport) -> str:
     unknown = report.of_state("unknown")
     if unknown:
         head += ["> [!WARNING]", "> Some reads failed, so these customers are unknown (neither in sync nor drifted):"]
-        head += [f"> - {escape_inline(c.name)}: {escape_inline(c.note or '')}" for c in unknown]
+        head += [f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown]
         head.append("")
     shown = [c for c in report.customers if c.state != "in-sync"]
     if shown:
         head += ["| customer | file | state | differences |", "|---|---|---|---:|"]
-        head += [
-            f"| {escape_inline(c.name)} | {escape_inline(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |"
-            for c in shown
-        ]
+        head += [f"| {md(c.name)} | {md(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |" for c in shown]
         head.append("")
     if any(c.differences for c in shown):
         head += ["Each change reads *Partner Center → declaration*: what `cspsync apply` would set.", ""]
@@ -99,8 +98,8 @@ def render_drift_markdown(report: DriftReport) -> str:
         ]
         for finding in report.findings:
             link = _safe_link(finding.link)
-            fix = f"[relationship request]({link})" if link else escape_inline(finding.link or "review")
-            tail.append(f"| {escape_inline(finding.customer)} | {escape_inline(finding.message)} | {fix} |")
+            fix = f"[relationship request]({link})" if link else md(finding.link or "review")
+            tail.append(f"| {md(finding.customer)} | {md(finding.message)} | {fix} |")
         tail.append("")
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "customer"]
     if unmanaged:
@@ -110,9 +109,9 @@ def render_drift_markdown(report: DriftReport) -> str:
     for customer in shown:
         if not customer.differences:
             continue
-        body = "\n".join(line for a in customer.differences for line in _diff_lines(a))
-        fence = fence_for(body)
-        title = html.escape(f"{customer.name} · {customer.company} ({_STATE_WORDS[customer.state]})")
+        body = "\n".join(escape.code_line(line) for a in customer.differences for line in _diff_lines(a))
+        fence = escape.fence(body)
+        title = escape.markdown_html(f"{customer.name} · {customer.company} ({_STATE_WORDS[customer.state]})")
         section = f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
         if len(text) + len(section) + len(ending) > _BUDGET:
             omitted += 1

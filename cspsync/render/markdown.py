@@ -9,13 +9,11 @@ many, and the summary table always survives.
 
 from __future__ import annotations
 
-import html
-import re
 from decimal import Decimal
 
 from cspsync.currency import format_money
 from cspsync.plan.model import Action, CustomerPlan, Plan, Symbol
-from cspsync.render import money
+from cspsync.render import escape, money
 from cspsync.render.words import change_line, headline, summary_line
 
 #: the hidden marker that finds the sticky comment again
@@ -25,20 +23,8 @@ LIMIT = 65_536
 BUDGET = LIMIT - 1_024
 _BUDGET = BUDGET
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~&:])")  # ':' too: no autolinks
-
-
-def escape_inline(text: str) -> str:
-    """Escape text for a Markdown table cell or paragraph: nothing in it can format or link."""
-    text = " ".join(text.split())  # no newlines inside a cell
-    text = html.escape(text, quote=True)
-    return _MD_SPECIAL.sub(lambda m: "\\" + m.group(1) if m.group(1) not in "&<>" else m.group(1), text)
-
-
-def fence_for(body: str) -> str:
-    """A code fence longer than any backtick run in ``body``, so nothing in it can close the block."""
-    longest = max((len(run) for run in re.findall(r"`+", body)), default=0)
-    return "`" * max(3, longest + 1)
+#: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
+escape_inline = escape.markdown_inline
 
 
 def _diff_line(action: Action) -> list[str]:
@@ -77,12 +63,12 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
     total = money.customer_line(customer)
     if total:
         lines.append(f"# {total}")
-    body = "\n".join(lines)
-    fence = fence_for(body)
+    body = "\n".join(escape.code_line(line) for line in lines)
+    fence = escape.fence(body)
     where = customer.domain or customer.tenant_id or ""
-    title = html.escape(f"{customer.name} · {customer.company} · {customer.mode} {where}")
+    title = escape.markdown_html(f"{customer.name} · {customer.company} · {customer.mode} {where}")
     return (
-        f"<details><summary>{title} ({html.escape(customer.state)})</summary>\n\n"
+        f"<details><summary>{title} ({escape.markdown_html(customer.state)})</summary>\n\n"
         f"{fence}diff\n{body}\n{fence}\n\n</details>\n"
     )
 

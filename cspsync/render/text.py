@@ -9,6 +9,7 @@ from rich.text import Text
 
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
+from cspsync.render.escape import terminal as t
 from cspsync.render.words import change_line, headline, summary_line
 
 STYLES: dict[Symbol, str] = {
@@ -24,18 +25,18 @@ def _action_lines(action: Action) -> list[Text]:
     first = Text("  ")
     first.append(action.symbol.value, style=f"bold {style}")
     first.append(" ")
-    first.append(action.summary)
+    first.append(t(action.summary))
     if action.destructive:
         first.append("  [DESTRUCTIVE]", style="bold red")
     lines = [first]
     for change in action.changes:
-        lines.append(Text(f"      {change_line(change)}", style=style))
-    lines += [Text(f"      {line}", style="cyan") for line in money.action_lines(action)]
+        lines.append(Text(f"      {t(change_line(change))}", style=style))
+    lines += [Text(f"      {t(line)}", style="cyan") for line in money.action_lines(action)]
     if action.status != "ready" and action.reason:
         style = "dim" if action.status == "waiting" else "red"
-        lines.append(Text(f"      {action.status}: {action.reason}", style=style))
+        lines.append(Text(f"      {action.status}: {t(action.reason)}", style=style))
     for warning in action.warnings:
-        lines.append(Text(f"      warning: {warning}", style="yellow"))
+        lines.append(Text(f"      warning: {t(warning)}", style="yellow"))
     return lines
 
 
@@ -67,27 +68,30 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         if not customer.actions and customer.note is None and not customer.attention:
             continue
         out.append(Text())
-        head = Text(customer.name, style="bold")
-        head.append(f"  ({customer.file})", style="dim")
+        head = Text(t(customer.name), style="bold")
+        head.append(f"  ({t(customer.file)})", style="dim")
         where = customer.domain or customer.tenant_id or ""
-        head.append(f"  {customer.mode} {where} · {customer.state}")
+        head.append(t(f"  {customer.mode} {where} · {customer.state}"))
         out.append(head)
         if customer.note:
-            out.append(Text(f"    {customer.note}", style="dim"))
+            out.append(Text(f"    {t(customer.note)}", style="dim"))
         for attention in customer.attention:
-            out.append(Text(f"    ! {attention}", style="bold yellow"))
+            out.append(Text(f"    ! {t(attention)}", style="bold yellow"))
         for action_id in customer.actions:
             for line in _action_lines(by_id[action_id]):
                 out.append(line)
         total = money.customer_line(customer)
         if total:
-            out.append(Text(f"    {total}", style="bold cyan"))
+            out.append(Text(f"    {t(total)}", style="bold cyan"))
     for item in plan.unmanaged:
         out.append(
-            Text(f"\nunmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})", style="dim")
+            Text(
+                "\n" + t(f"unmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})"),
+                style="dim",
+            )
         )
     for problem in plan.unknown:
-        out.append(Text(f"\nunknown: {problem}", style="bold red"))
+        out.append(Text("\nunknown: " + t(problem), style="bold red"))
     out.append(Text())
     if not plan.actions and not plan.unknown:
         out.append(Text("No changes. Partner Center matches the declarations.", style="bold green"))
@@ -98,6 +102,6 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         )
     for words in money.plan_lines(plan):
         over = words.startswith(("OVER BUDGET", "apply refuses"))
-        out.append(Text(words, style="bold red" if over else "cyan"))
+        out.append(Text(t(words), style="bold red" if over else "cyan"))
     out.append(Text(summary_line(plan.summary), style="bold"))
     return _flush(console, buffer, out)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 
 from cspsync.declarations import Problem, Report
+from cspsync.render import escape
 
 
 def _escape_data(text: str) -> str:
@@ -30,7 +31,7 @@ def github_annotation(problem: Problem) -> str:
 
 
 def format_text(report: Report) -> str:
-    return "".join(f"{problem}\n" for problem in report.problems) + report.summary() + "\n"
+    return "".join(f"{escape.terminal(str(problem))}\n" for problem in report.problems) + report.summary() + "\n"
 
 
 def format_json(report: Report) -> str:

@@ -1,0 +1,90 @@
+"""A hostile company name goes through every renderer and command output: terminal text, the GitHub log,
+the plan comment / job summary (Markdown) and the drift issue body.
+
+Version 0.1 passed it raw: a newline started a line with ``::`` (a workflow command) in the log, ESC and
+OSC-8 sequences reached the terminal, and a blank line ended the comment's ``<summary>`` so the rest
+rendered as live Markdown (links, images, @-mentions).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import cmarkgfm
+import pytest
+from cmarkgfm.cmark import Options
+
+from cspsync.render import escape
+from tests.cli import Run
+
+HOSTILE = (
+    "Contoso\\n::error::forged\\n\\n[click](https://evil.example) ![x](https://evil.example/p.png) @everyone #12 "
+    "\\u001b[2J\\u001b]8;;https://evil.example\\u0007link\\u001b]8;;\\u0007 ##[warning]legacy \\u202eevil"
+)
+RAW_CONTROL = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202e]")
+
+
+@pytest.fixture
+def hostile(declarations: Path) -> Path:
+    contoso = declarations / "customers" / "contoso-bikes.yaml"
+    contoso.write_text(contoso.read_text().replace("    name: Contoso Bikes Ltd", f'    name: "{HOSTILE}"'))
+    return declarations
+
+
+def _log_safe(output: str) -> None:
+    assert not RAW_CONTROL.search(output), repr(RAW_CONTROL.search(output))
+    for line in output.splitlines():
+        assert not line.lstrip().startswith("::"), line
+        assert "##[" not in line, line
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("validate", "customers"),
+        ("plan", "customers"),
+        ("apply", "customers", "--yes"),
+        ("drift", "customers"),
+        ("plan", "customers", "--format", "markdown"),
+        ("drift", "customers", "--format", "markdown"),
+    ],
+    ids=" ".join,
+)
+def test_hostile_names_reach_no_channel_raw(cspsync: Run, hostile: Path, command: tuple[str, ...]) -> None:
+    result = cspsync(*command)
+
+    assert "Traceback" not in result.err
+    _log_safe(result.out + result.err)
+    if "markdown" in command:
+        html = cmarkgfm.github_flavored_markdown_to_html(result.out, options=Options.CMARK_OPT_UNSAFE)
+        assert "<a " not in html and "<img" not in html
+        assert html.count("<details>") == html.count("</details>")
+        text = re.sub(r"<[^>]+>", "", re.sub(r"<pre.*?</pre>|<code>.*?</code>", "", html, flags=re.S))
+        assert not re.search(r"(?<![\w.])@\w|(?<!\w)#\d", text)  # no mention, no issue reference
+    elif command[0] != "validate":
+        assert "Contoso\\n::error::forged\\n\\n[click]" in result.out  # shown, escaped
+
+
+def test_the_log_guard_breaks_workflow_commands_but_lets_cspsyncs_own_through(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    import sys
+
+    guarded = escape.GitHubLogGuard(sys.stdout)
+    guarded.write("  ::error::from a file\nok ##[warning]x\n")
+    guarded.write("::add-")
+    guarded.write("mask::split across writes\n")
+    guarded.flush()
+    escape.workflow_command("::error file=a.yaml,line=1::cspsync's own")
+
+    assert capsys.readouterr().out == (
+        "  :\\:error::from a file\nok #\\#[warning]x\n:\\:add-mask::split across writes\n"
+        "::error file=a.yaml,line=1::cspsync's own\n"
+    )
+
+
+def test_terminal_shows_control_characters_escaped() -> None:
+    assert escape.terminal("a\x1b]8;;u\x07b\nc\u202e\x9b") == "a\\x1b]8;;u\\x07b\\nc\\u202e\\x9b"
+    assert escape.fence("``` ````") == "`````"
+    assert escape.markdown_html("x\n\n<b>@you</b>") == "x\\n\\n&lt;b&gt;@\u2060you&lt;/b&gt;"
