@@ -64,16 +64,7 @@ def test_a_change_behind_cspsyncs_back_is_drift(cspsync: Run, applied: ApplyReco
 
     result = cspsync("drift", "customers")
 
-    assert result.code == 2, result.out + result.err
-    assert (
-        "\ndrifted  adatum  (customers/adatum.yaml)\n"
-        "  ~ update subscription fabrikam-adatum-o365e3\n"
-        "      autoRenewEnabled: false → true\n"
-        "\ndrifted  contoso-bikes  (customers/contoso-bikes.yaml)\n"
-        "  ~ update subscription fabrikam-contosobikes-m365bp  [DESTRUCTIVE]\n"
-        "      quantity: 15 → 12\n"
-        "      refused: quantity decrease 15 → 12 needs destructive.allowQuantityDecrease: true in cspsync.yaml\n"
-    ) in result.out
+    assert result.code == 2, result.out + result.err  # the rendering: tests/render/golden/drift.*
     assert "Drift: 2 drifted, 0 unknown, 5 in sync;" in result.out
 
     as_json = json.loads(cspsync("drift", "customers", "--format", "json").out)
