@@ -17,8 +17,9 @@ from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED
 from cspsync.render.drift import render_drift
 from cspsync.target import EMULATOR_BASE_URL
+from tests.cli import Run
 
-from .conftest import ADATUM, FABRIKAM, NORTHWIND, Run
+from .conftest import ADATUM, FABRIKAM, NORTHWIND
 
 Handler = Callable[[httpx.Request], httpx.Response]
 

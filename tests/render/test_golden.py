@@ -39,6 +39,7 @@ PLAN_FORMATS = (("text", "txt"), ("markdown", "md"), ("json", "json"))
 @pytest.fixture
 def clock() -> Iterator[FrozenDateTimeFactory]:
     with freeze_time(NOW) as frozen:
+        assert isinstance(frozen, FrozenDateTimeFactory)
         yield frozen
 
 

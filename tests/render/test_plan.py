@@ -13,7 +13,7 @@ import jsonschema
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.schema import plan_schema, plan_schema_text
-from cspsync.render import render
+from cspsync.render import Format, render
 from cspsync.render.markdown import LIMIT, escape_inline
 from tests.golden import Golden
 
@@ -94,7 +94,8 @@ def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "
 def test_a_plan_of_each_symbol_renders_as_its_golden_files(golden: Golden) -> None:
     """Create, update, a refused destructive cancel and a wait: text, Markdown (checked by cmark-gfm), JSON."""
     plan = _plan()
-    for fmt, extension in (("text", "txt"), ("markdown", "md"), ("json", "json")):
+    formats: tuple[tuple[Format, str], ...] = (("text", "txt"), ("markdown", "md"), ("json", "json"))
+    for fmt, extension in formats:
         golden.check(f"plan-crafted.{extension}", render(plan, fmt))
     assert "\x1b[" not in render(plan, "text")  # no colour unless asked
 
