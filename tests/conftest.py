@@ -11,6 +11,10 @@ tests/faults/launcher.py): it guards files against a power cut, which no test ca
 process's writes survive in the page cache anyway. At ~5 ms a call it was a tenth of the suite's time. A
 test about fsync marks itself ``@pytest.mark.fsync`` and gets the real one.
 
+**Golden files.** The ``golden`` fixture compares renderings with ``golden/`` next to the test module
+(tests/golden.py); ``python -m pytest --update-golden`` rewrites them. ``fixed_ids`` replaces
+``uuid.uuid4`` by :class:`tests.golden.FixedIds` for the test.
+
 **Secrets.** A test fails if a secret it handled shows up where a person could read it.
 
 One autouse fixture, ``secret_registry``, records the secrets of each test:
@@ -39,6 +43,7 @@ import html
 import json
 import logging
 import os
+import uuid
 from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +51,8 @@ from typing import Any
 from urllib.parse import quote
 
 import pytest
+
+from tests.golden import UPDATE_OPTION, FixedIds, Golden
 
 MAX_SCANNED_BYTES = 5 * 1024 * 1024
 #: files never scanned: encrypted credentials, and the emulator's database (its own business)
@@ -208,6 +215,33 @@ def _watch_readouterr(monkeypatch: pytest.MonkeyPatch, registry: SecretRegistry)
         return captured
 
     monkeypatch.setattr(pytest.CaptureFixture, "readouterr", watched)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        UPDATE_OPTION,
+        action="store_true",
+        default=False,
+        help="rewrite the golden files the selected tests check (tests/**/golden/) instead of comparing",
+    )
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """The golden files next to the test module: ``golden.check("name.txt", rendered)``."""
+    path = Path(request.path)
+    update = bool(request.config.getoption(UPDATE_OPTION))
+    return Golden(
+        path.parent / "golden", update=update, test_path=path, invoked_from=request.config.invocation_params.dir
+    )
+
+
+@pytest.fixture
+def fixed_ids(monkeypatch: pytest.MonkeyPatch) -> FixedIds:
+    """``uuid.uuid4`` gives the same ids in every run of the test (see :class:`tests.golden.FixedIds`)."""
+    ids = FixedIds()
+    monkeypatch.setattr(uuid, "uuid4", ids.uuid4)
+    return ids
 
 
 @pytest.fixture(autouse=True)

@@ -19,8 +19,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
-API_VERSION = "cspsync.io/v1"
-
 # Patterns are copied from the schemas and use only what ECMA-262 (JSON Schema) and Rust's regex crate
 # (pydantic) read alike: no \d, \s, \w, no look-around; ``$`` is the end of the text in both.
 SLUG = r"^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$"

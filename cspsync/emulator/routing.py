@@ -115,7 +115,3 @@ class Router:
         if path_matched:
             raise codes.METHOD_NOT_ALLOWED.error(method=method)
         raise codes.ROUTE_NOT_FOUND.error(f"No HTTP resource was found that matches the request URI {path}.")
-
-    @property
-    def routes(self) -> list[Route]:
-        return list(self._routes)

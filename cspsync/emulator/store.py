@@ -457,10 +457,6 @@ class Store:
             (order["id"], customer_id.lower(), dumps(dict(order))),
         )
 
-    def orders(self, customer_id: str) -> list[dict[str, Any]]:
-        rows = self._all("SELECT doc FROM orders WHERE customer_id = ? ORDER BY rowid", (customer_id.lower(),))
-        return [json.loads(row[0]) for row in rows]
-
     # -------------------------------------------------------------------------------- subscriptions
 
     def put_subscription(self, customer_id: str, subscription: Mapping[str, Any]) -> None:

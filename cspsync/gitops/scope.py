@@ -189,14 +189,6 @@ class Scope:
             for item in self.deleted
         )
 
-    def note_lines(self) -> list[str]:
-        lines = list(self.notes)
-        lines += [
-            f"no longer managed: {d.path}" + (f" ({d.name})" if d.name else "") + ": nothing is deleted"
-            for d in self.deleted
-        ]
-        return lines
-
 
 def _under(path: Path, roots: Sequence[Path]) -> bool:
     return any(path == root or root in path.parents for root in roots)

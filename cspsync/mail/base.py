@@ -80,10 +80,5 @@ class Transport(ABC):
     def _deliver(self, outgoing: Outgoing, to: str) -> Delivery:
         """Deliver to ``to`` (already checked); raise DeliveryError on failure."""
 
-    @property
-    @abstractmethod
-    def sends_itself(self) -> bool:
-        """False for the outbox: a person sends the message."""
-
     def close(self) -> None:  # noqa: B027 - most transports hold nothing between messages
         """Release what the transport holds."""

@@ -18,10 +18,6 @@ class OutboxTransport(Transport):
     def __repr__(self) -> str:
         return f"OutboxTransport({str(self.workspace.outbox)!r})"
 
-    @property
-    def sends_itself(self) -> bool:
-        return False
-
     def _deliver(self, outgoing: Outgoing, to: str) -> Delivery:
         self.workspace.outbox.mkdir(parents=True, exist_ok=True)
         path = self.workspace.outbox / f"{outgoing.name}.eml"

@@ -165,10 +165,6 @@ class GraphTransport(Transport):
     def __repr__(self) -> str:
         return f"GraphTransport(mailbox={self.mailbox!r}, base_url={self.base_url!r})"
 
-    @property
-    def sends_itself(self) -> bool:
-        return True
-
     def close(self) -> None:
         for closer in self._on_close:
             closer()

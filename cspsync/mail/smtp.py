@@ -54,10 +54,6 @@ class SmtpTransport(Transport):
         return f"SmtpTransport(host={self.host!r}, port={self.port}, username={self.username!r})"
 
     @property
-    def sends_itself(self) -> bool:
-        return True
-
-    @property
     def server(self) -> str:
         return f"{self.host}:{self.port}"
 

@@ -41,10 +41,6 @@ class CallLog:
     def request_ids(self) -> list[str]:
         return [r.request_id for r in self.records]
 
-    @property
-    def last(self) -> CallRecord | None:
-        return self.records[-1] if self.records else None
-
 
 _active: ContextVar[tuple[CallLog, ...]] = ContextVar("cspsync_partnercenter_calls", default=())
 

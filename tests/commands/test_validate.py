@@ -1,4 +1,5 @@
-"""`cspsync validate` as users and CI see it: lines, summary, JSON, GitHub annotations, exit codes."""
+"""`cspsync validate` as users and CI see it: paths, config, exit codes, where annotations go. What it
+prints is pinned by the golden files of tests/render/test_golden.py (text, JSON, GitHub annotations)."""
 
 from __future__ import annotations
 
@@ -35,25 +36,10 @@ def broken(repo: Repo) -> Repo:
     return repo
 
 
-EXPECTED_LINES = [
-    "customers/a.yaml:37:17: spec.subscriptions[1].quantity: must be at least 1 (got 0)",
-    "customers/b.yaml:23:19: spec.tenant.domainPrefix: must be 1 to 27 letters and digits (no hyphens or dots; "
-    '.onmicrosoft.com is added) (got "contoso-b")',
-    "customers/b.yaml:36:16: spec.subscriptions[1].offer.skuId: must be a string, but YAML reads 0002 as the "
-    'number 2; write "0002"',
-]
-
-
 def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     with freeze_time(FIXED):
         result = CliRunner().invoke(cli, ["validate", *args], env=env or {"GITHUB_ACTIONS": ""})
     return result.exit_code, result.stdout, result.stderr
-
-
-def test_text_lists_every_problem_then_a_summary(broken: Repo) -> None:
-    code, out, _ = invoke("customers")
-    assert code == 1
-    assert out.splitlines() == [*EXPECTED_LINES, "3 problems in 2 files"]
 
 
 def test_valid_files_exit_zero(repo: Repo) -> None:
@@ -74,41 +60,10 @@ def test_named_config(broken: Repo) -> None:
     assert (code, out) == (0, "1 customer file valid\n")
 
 
-def test_json(broken: Repo) -> None:
-    code, out, _ = invoke("--format", "json", "customers")
-    assert code == 1
-    body = json.loads(out)
-    assert body["valid"] is False
-    assert body["files"] == 3
-    assert body["problems"][0] == {
-        "file": "customers/a.yaml",
-        "line": 37,
-        "column": 17,
-        "path": "spec.subscriptions[1].quantity",
-        "message": "must be at least 1 (got 0)",
-    }
-    assert [f"{p['file']}:{p['line']}:{p['column']}: {p['path']}: {p['message']}" for p in body["problems"]] == (
-        EXPECTED_LINES
-    )
-
-
 def test_json_when_valid(repo: Repo) -> None:
     repo.write("customers/c.yaml", CUSTOMER)
     code, out, _ = invoke("--format", "json", "customers")
     assert (code, json.loads(out)) == (0, {"valid": True, "files": 1, "problems": []})
-
-
-def test_github_annotations(broken: Repo) -> None:
-    code, out, _ = invoke("customers", env={"GITHUB_ACTIONS": "true"})
-    assert code == 1
-    lines = out.splitlines()
-    assert lines[4:] == [
-        "::error file=customers/a.yaml,line=37,col=17::spec.subscriptions[1].quantity: must be at least 1 (got 0)",
-        "::error file=customers/b.yaml,line=23,col=19::spec.tenant.domainPrefix: must be 1 to 27 letters and "
-        'digits (no hyphens or dots; .onmicrosoft.com is added) (got "contoso-b")',
-        "::error file=customers/b.yaml,line=36,col=16::spec.subscriptions[1].offer.skuId: must be a string, but "
-        'YAML reads 0002 as the number 2; write "0002"',
-    ]
 
 
 def test_github_annotations_with_json_go_to_stderr(broken: Repo) -> None:

@@ -8,8 +8,9 @@ from pathlib import Path
 from cspsync.plan.model import Plan
 from cspsync.render import render
 from cspsync.render.markdown import escape_inline
+from tests.cli import Run
 
-from .conftest import CUSTOMERS, Run
+from .conftest import CUSTOMERS
 
 CONTOSO_ORDER = (
     "  + order fabrikam-contosobikes-m365bp: 12 × CFQ7TTC0LCHC:0002 (P1Y, billed monthly, auto-renew on)\n"

@@ -67,8 +67,8 @@ class KillSwitch:
 
     def _kill(self, after: str) -> None:
         assert self.process is not None
+        self.killed_after = after  # before the kill: the test may see the exit code before this thread resumes
         os.kill(self.process.pid, signal.SIGKILL)
-        self.killed_after = after
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if self.passthrough:

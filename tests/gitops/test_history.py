@@ -13,8 +13,9 @@ from pathlib import Path
 import pytest
 
 from cspsync.emulator import EmulatorApp
+from tests.cli import Run
 
-from .conftest import Run, apply_now, git
+from .conftest import apply_now, git
 
 
 def _clock(start: str) -> Callable[[], dt.datetime]:

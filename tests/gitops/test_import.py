@@ -11,8 +11,9 @@ import pytest
 
 from cspsync.apply.run import ApplyRecord
 from cspsync.emulator import Store
+from tests.cli import Run
 
-from .conftest import ADATUM, EXAMPLES, TAILSPIN, Run
+from .conftest import ADATUM, EXAMPLES, TAILSPIN
 
 
 @pytest.fixture

@@ -11,8 +11,9 @@ import pytest
 from cspsync.declarations import load_repository
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard, changed_since, select, shard_of
+from tests.cli import Run
 
-from .conftest import Run, git
+from .conftest import git
 
 
 def _branch_with_every_kind_of_change(root: Path) -> None:

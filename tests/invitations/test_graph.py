@@ -11,8 +11,9 @@ from cspsync.emulator.handlers.graph import sent_mail
 from cspsync.mail.configured import transport_for
 from cspsync.mail.graph import GRAPH_URL, GraphTransport
 from cspsync.workspace import Workspace
+from tests.cli import Run
 
-from .conftest import INVITED, LINK, MAILBOX, Run, part, use_graph
+from .conftest import INVITED, LINK, MAILBOX, part, use_graph
 
 
 def _store(workdir: Path) -> Store:

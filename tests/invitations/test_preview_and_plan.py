@@ -13,8 +13,9 @@ import cspsync.commands.apply
 import cspsync.commands.emulator
 import cspsync.commands.invitations
 import cspsync.commands.plan
+from tests.cli import Run
 
-from .conftest import CUSTOMERS, FROM, LINK, Run, SmtpServer, use_smtp
+from .conftest import CUSTOMERS, FROM, LINK, SmtpServer, use_smtp
 
 #: imported before any clock is frozen: a pydantic model built under freezegun sees its fake date class
 COMMANDS = (cspsync.commands.apply, cspsync.commands.emulator, cspsync.commands.invitations, cspsync.commands.plan)

@@ -21,8 +21,9 @@ from cspsync.mail.graph import GraphTransport
 from cspsync.mail.smtp import SmtpTransport
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.workspace import Workspace
+from tests.cli import Run
 
-from .conftest import FROM, LINK, MAILBOX, Run, SmtpServer, use_graph
+from .conftest import FROM, LINK, MAILBOX, SmtpServer, use_graph
 
 WHERE = "examples/customers/litware.yaml:27:22"
 WHEN = dt.datetime(2026, 11, 5, 9, tzinfo=dt.UTC)

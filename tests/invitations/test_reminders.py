@@ -15,8 +15,9 @@ import cspsync.commands.invitations
 import cspsync.commands.plan
 from cspsync.emulator import Store
 from cspsync.emulator.handlers.graph import GraphMail, sent_mail
+from tests.cli import Run
 
-from .conftest import Run, part, use_graph
+from .conftest import part, use_graph
 
 LITWARE = "examples/customers/litware.yaml"
 #: imported before any clock is frozen: a pydantic model built under freezegun sees its fake date class

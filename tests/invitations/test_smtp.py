@@ -10,7 +10,9 @@ from typing import Any
 
 import pytest
 
-from .conftest import CUSTOMERS, FROM, INVITED, LINK, PASSWORD_ENV, SMTP_PASSWORD, Run, SmtpServer, part, use_smtp
+from tests.cli import Run
+
+from .conftest import CUSTOMERS, FROM, INVITED, LINK, PASSWORD_ENV, SMTP_PASSWORD, SmtpServer, part, use_smtp
 
 
 def _ledger(workdir: Path) -> dict[str, dict[str, Any]]:

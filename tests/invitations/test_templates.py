@@ -13,8 +13,9 @@ import pytest
 from cspsync.declarations import load_repository
 from cspsync.errors import ConfigError, CspsyncError
 from cspsync.invitations.sending import compose
+from tests.cli import Run
 
-from .conftest import LINK, Run, SmtpServer, part, use_smtp
+from .conftest import LINK, SmtpServer, part, use_smtp
 
 TEMPLATES = "examples/templates/invitation"
 LITWARE = "examples/customers/litware.yaml"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -57,12 +58,12 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
     return Observation(customers={name: customer})
 
 
-def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: object) -> ObservedSubscription:
-    fields: dict[str, object] = {"auto_renew": True, "billing_cycle": "monthly", "term": "P1Y"}
+def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: Any) -> ObservedSubscription:
+    fields: dict[str, Any] = {"auto_renew": True, "billing_cycle": "monthly", "term": "P1Y"}
     fields.update(kw)
     return ObservedSubscription(
         id=f"sub-{name}", friendly_name=name, offer_id=offer, quantity=quantity, status=status, **fields
-    )  # type: ignore[arg-type]
+    )
 
 
 def _plan(repo: Repository, observation: Observation, name: str = "contoso-bikes") -> Plan:

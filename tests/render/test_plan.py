@@ -13,8 +13,9 @@ import jsonschema
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.schema import plan_schema, plan_schema_text
-from cspsync.render import render
+from cspsync.render import Format, render
 from cspsync.render.markdown import LIMIT, escape_inline
+from tests.golden import Golden
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -90,24 +91,23 @@ def _plan(customers: int = 1, name: str = "Contoso Bikes Ltd", friendly: str = "
     )
 
 
-def test_text_has_symbols_changes_and_summary_line() -> None:
-    text = render(_plan(), "text")
-    assert "  + create customer Contoso Bikes Ltd with new tenant c0.onmicrosoft.com\n" in text
-    assert "  ~ update subscription fabrikam-contoso-m365\n      quantity: 12 → 15\n" in text
-    assert "  - cancel subscription fabrikam-contoso-m365-old  [DESTRUCTIVE]\n" in text
-    assert "      refused: cancel needs destructive.allowCancel: true in cspsync.yaml\n" in text
-    assert "  ! wait for acceptance\n" in text
-    assert text.rstrip().endswith("Plan: 1 to create, 1 to update, 0 to cancel, 1 waiting, 1 blocked.")
-    assert "\x1b[" not in text  # no colour unless asked
+def test_a_plan_of_each_symbol_renders_as_its_golden_files(golden: Golden) -> None:
+    """Create, update, a refused destructive cancel and a wait: text, Markdown (checked by cmark-gfm), JSON."""
+    plan = _plan()
+    formats: tuple[tuple[Format, str], ...] = (("text", "txt"), ("markdown", "md"), ("json", "json"))
+    for fmt, extension in formats:
+        golden.check(f"plan-crafted.{extension}", render(plan, fmt))
+    assert "\x1b[" not in render(plan, "text")  # no colour unless asked
 
 
 def test_colour_only_when_asked() -> None:
     assert "\x1b[" in render(_plan(), "text", color=True)
 
 
-def test_markdown_escapes_user_text_and_renders_a_table() -> None:
+def test_markdown_escapes_user_text_and_renders_a_table(golden: Golden) -> None:
     hostile = "<img src=x onerror=alert(1)> | **bold** [x](http://evil.example) ``` @team"
     markdown = render(_plan(name=hostile, friendly="a```b"), "markdown")
+    golden.check("plan-hostile.md", markdown)
     html = cmarkgfm.github_flavored_markdown_to_html(markdown)
     assert "<table>" in html
     assert "<img" not in html and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
