@@ -459,6 +459,11 @@ class Store:
 
     # -------------------------------------------------------------------------------- subscriptions
 
+    def orders(self, customer_id: str) -> list[dict[str, Any]]:
+        """Every order of a customer as stored (tests count writes with it; the API serves them with delay)."""
+        rows = self._all("SELECT doc FROM orders WHERE customer_id = ? ORDER BY rowid", (customer_id.lower(),))
+        return [json.loads(row[0]) for row in rows]
+
     def put_subscription(self, customer_id: str, subscription: Mapping[str, Any]) -> None:
         """Insert or replace a subscription document (keyed by its ``id``)."""
         self._write(
