@@ -9,6 +9,7 @@ disabled subscription re-order forever).
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
@@ -121,3 +122,57 @@ def reseller(config: Config, name: str | None) -> Reseller | None:
 def reseller_tenant_id(config: Config, name: str | None) -> str | None:
     found = reseller(config, name)
     return found.tenantId if found is not None else None
+
+
+# ----------------------------------------------------------------------------- GDAP relationships
+
+#: relationship statuses that still hold, or will hold, access (Graph: resources/delegatedadminrelationship.md)
+LIVE_ADMIN_STATUSES = frozenset({"created", "approvalPending", "approved", "activating", "active"})
+#: ``expiring`` has "passed its expiration date"; the others are on their way out or out
+ENDED_ADMIN_STATUSES = frozenset(
+    {"expiring", "expired", "terminationRequested", "terminating", "terminated", "unknownFutureValue"}
+)
+#: Partner Center names the Default GDAP relationship of a new tenant ``Default_…`` (what partners see in
+#: Partner Center's Admin relationships; no API contract names it): cspsync recognises it by this prefix
+#: together with the customer's tenant id
+DEFAULT_ADMIN_PREFIX = "Default_"
+_RENEWED = re.compile(r"-(\d{8})$")
+
+
+def relationship_key(display_name: str | None) -> str:
+    """A GDAP relationship's identity: its display name, unique across the partner (Graph:
+    "Must be unique across all delegated admin relationships of the partner"), whitespace- and case-blind."""
+    return folded(display_name) or ""
+
+
+def replacement_name(name: str, on: dt.date) -> str:
+    """The display name of a relationship that replaces ``name`` (the name itself stays taken while the old
+    one exists): at most 41 characters of it, a hyphen and the day, within Graph's 50."""
+    return f"{name[:41]}-{on:%Y%m%d}"
+
+
+#: the generation of the relationship named exactly as declared (replacements are dated after it)
+FIRST_GENERATION = dt.date.min
+
+
+def relationship_generation(display_name: str, name: str) -> dt.date | None:
+    """Whether ``display_name`` is declared relationship ``name`` (:data:`FIRST_GENERATION`) or one of its
+    replacements (the day in its name), or neither (None)."""
+    if relationship_key(display_name) == relationship_key(name):
+        return FIRST_GENERATION
+    found = _RENEWED.search(display_name)
+    if found is None or relationship_key(display_name[: found.start()]) != relationship_key(name[:41]):
+        return None
+    try:
+        return dt.datetime.strptime(found.group(1), "%Y%m%d").date()
+    except ValueError:
+        return None
+
+
+def is_default_relationship(display_name: str | None, customer_tenant_id: str | None, tenant_id: str | None) -> bool:
+    return bool(
+        display_name
+        and display_name.startswith(DEFAULT_ADMIN_PREFIX)
+        and tenant_id
+        and tenant_key(customer_tenant_id) == tenant_key(tenant_id)
+    )

@@ -44,6 +44,8 @@ CREDENTIAL_VARIABLE = (
     r"|^(GITHUB|ACTIONS|RUNNER)_|^CSPSYNC_(TENANT|CLIENT|REFRESH|GRAPH)_"
 )
 CURRENCY = r"^[A-Z]{3}$"
+#: a GDAP relationship's duration as cspsync accepts it: days (P1D..P730D) or whole years (P1Y, P2Y)
+GDAP_DURATION = r"^P([1-9][0-9]{0,2}D|[12]Y)$"
 
 _DATE = re.compile(DATE.strip("^$"))
 
@@ -108,6 +110,7 @@ Days = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=365)]
 ReminderCount = Annotated[int, BeforeValidator(_json_integer), Field(ge=0, le=10)]
 CurrencyCode = Annotated[str, _text(None, pattern=CURRENCY)]
 Ceiling = Annotated[Decimal, BeforeValidator(_json_number), Field(ge=0)]
+GdapDuration = Annotated[str, _text(None, pattern=GDAP_DURATION)]
 
 
 class Strict(BaseModel):
@@ -202,6 +205,31 @@ class Subscription(Strict):
     existing: ExistingSubscription | None = None
 
 
+class AccessAssignment(Strict):
+    """Roles of a relationship given to one of the partner's security groups."""
+
+    group: Text255  # a name of adminAccess.securityGroups in cspsync.yaml, or the group's object id
+    roles: Annotated[list[Text100], Field(min_length=1)]  # built-in role names or template ids
+
+
+class AdminRelationship(Strict):
+    """One GDAP relationship (Microsoft Graph delegatedAdminRelationship) and its access assignments."""
+
+    name: Text50 | None = None  # displayName, unique across the partner; not with default: true
+    default: bool = False  # the Default GDAP relationship Partner Center creates with a new tenant
+    duration: GdapDuration | None = None  # P1D..P2Y; None: P730D (not with default: true)
+    autoExtend: bool | None = None  # 180 more days at the end (not with Global Administrator)
+    templates: list[Slug] = Field(default_factory=list)  # names of adminAccess.roleTemplates in cspsync.yaml
+    roles: list[Text100] = Field(default_factory=list)  # more roles, by name or template id
+    assignments: list[AccessAssignment] = Field(default_factory=list)
+    terminate: bool = False  # end it (also needs adminAccess.allowTerminate in cspsync.yaml)
+
+
+class AdminAccess(Strict):
+    approverEmail: Email | None = None  # who approves the relationships; invite mode: tenant.invitationEmail
+    relationships: Annotated[list[AdminRelationship], Field(min_length=1)]
+
+
 class CustomerSpec(Strict):
     company: Company
     tenant: TenantCreate | TenantInvite | TenantExisting = Field(discriminator="mode")
@@ -210,6 +238,7 @@ class CustomerSpec(Strict):
     subscriptions: list[Subscription] = Field(default_factory=list)
     pricebook: Slug | None = None  # name of a pricebook in pricebooks/*.yaml next to cspsync.yaml
     currency: CurrencyCode | None = None  # ISO 4217; must be the currency Partner Center bills the market in
+    adminAccess: AdminAccess | None = None  # GDAP: admin relationships with the tenant and who gets which roles
 
 
 class CustomerFile(Strict):
@@ -314,6 +343,24 @@ class Budget(Strict):
     perCustomer: dict[CurrencyCode, Ceiling] = Field(default_factory=dict)
 
 
+class RoleTemplate(Strict):
+    """A named set of roles that customer files refer to, and the security groups that get them."""
+
+    description: Text255 | None = None
+    roles: Annotated[list[Text100], Field(min_length=1)]
+    assignTo: list[Slug] = Field(default_factory=list)  # names of adminAccess.securityGroups
+
+
+class AdminAccessConfig(Strict):
+    """GDAP settings of the partner: create-mode default, renewal, termination opt-in, groups, templates."""
+
+    enableGDAPByDefault: bool  # sent with every new tenant: True asks Partner Center for the Default GDAP
+    renewBeforeDays: Days = 30  # a relationship ending within this many days gets its replacement requested
+    allowTerminate: bool = False  # relationships declared terminate: true are only ended with this opt-in
+    securityGroups: dict[Slug, Guid] = Field(default_factory=dict)  # the partner's groups by object id
+    roleTemplates: dict[Slug, RoleTemplate] = Field(default_factory=dict)
+
+
 class Config(Strict):
     apiVersion: Literal["cspsync.io/v1"]
     kind: Literal["Config"]
@@ -325,3 +372,4 @@ class Config(Strict):
     destructive: Destructive = Destructive()
     invitations: Invitations = Invitations()
     budget: Budget = Budget()
+    adminAccess: AdminAccessConfig | None = None

@@ -19,9 +19,11 @@ import pyrage
 from babel import Locale, UnknownLocaleError
 from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, validate_email
 
-from cspsync.declarations.keys import customer_domain, folded, subscription_key, tenant_key
+from cspsync.declarations.access import MAX_DURATION_DAYS, duration_days, group_id, resolve_relationship
+from cspsync.declarations.keys import customer_domain, folded, relationship_key, subscription_key, tenant_key
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
+from cspsync.declarations.roles import DEFAULT_GDAP_ROLES, GLOBAL_ADMINISTRATOR, known_role_names, role_id, role_name
 
 # partner-center-api.md §4.1: these countries need a registration number and a phone (600049/50/51);
 # everywhere else Partner Center rejects the number (600002).
@@ -215,6 +217,7 @@ def customer_findings(customer: CustomerFile, config: Config | None, *, today: d
         *_tenant_findings(customer, config),
         *_agreement_findings(customer, today),
         *_subscription_findings(customer, config),
+        *_admin_access_findings(customer, config),
     ]
 
 
@@ -376,6 +379,163 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
             )
 
 
+# ------------------------------------------------------------------------------------ admin access
+
+
+def role_problem(reference: str) -> str | None:
+    """A role must be a Microsoft Entra built-in role: GDAP grants no others (see roles.py)."""
+    if role_id(reference) is not None:
+        return None
+    guess = did_you_mean(reference, known_role_names())
+    hint = f'; did you mean "{guess}"?' if guess else " (see docs/gdap.md for the names cspsync knows)"
+    return f"{reference!r} is not a Microsoft Entra built-in role name or role template id{hint}"
+
+
+def _group_finding(config: Config | None, group: str, path: JsonPath) -> Finding | None:
+    if config is None or group_id(config, group) is not None:
+        return None
+    names = sorted(config.adminAccess.securityGroups) if config.adminAccess is not None else []
+    guess = did_you_mean(group, names)
+    hint = f'; did you mean "{guess}"?' if guess else f" (adminAccess.securityGroups: {', '.join(names) or 'none'})"
+    return Finding(path, f"is neither a security group of cspsync.yaml nor a group object id{hint}")
+
+
+def _admin_access_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
+    """GDAP rules of Microsoft Graph (resources/delegatedadminrelationship.md) and Partner Center."""
+    access = customer.spec.adminAccess
+    if access is None:
+        return
+    base: JsonPath = ("spec", "adminAccess")
+    tenant = customer.spec.tenant
+    settings = config.adminAccess if config is not None else None
+    if access.approverEmail is not None:
+        problem = email_problem(access.approverEmail)
+        if problem:
+            yield Finding((*base, "approverEmail"), problem)
+    names: dict[str, int] = {}
+    defaults = 0
+    for index, relationship in enumerate(access.relationships):
+        path: JsonPath = (*base, "relationships", index)
+        if relationship.default:
+            defaults += 1
+            if defaults > 1:
+                yield Finding((*path, "default"), "a tenant has one Default GDAP relationship; declare it once")
+            for field in ("name", "duration", "autoExtend"):
+                if getattr(relationship, field) is not None:
+                    yield Finding(
+                        (*path, field),
+                        "the Default GDAP relationship is named and shaped by Partner Center; declare only its "
+                        "assignments (remove it, or remove default: true)",
+                    )
+            if relationship.roles:
+                yield Finding(
+                    (*path, "roles"),
+                    "the Default GDAP relationship's roles are Microsoft's; declare only its assignments",
+                )
+            if tenant.mode == "create" and settings is not None and not settings.enableGDAPByDefault:
+                yield Finding(
+                    (*path, "default"),
+                    "cspsync.yaml sets adminAccess.enableGDAPByDefault: false, so Partner Center creates this "
+                    "tenant without a Default GDAP relationship; set it to true or declare a named relationship",
+                )
+            elif tenant.mode == "create" and config is not None and settings is None:
+                yield Finding(
+                    (*path, "default"),
+                    "needs adminAccess.enableGDAPByDefault: true in cspsync.yaml (the choice is sent with the new "
+                    "tenant and must be explicit)",
+                )
+        elif relationship.name is None:
+            yield Finding(
+                path,
+                'missing required field "name": the relationship\'s display name in Partner Center (or set '
+                "default: true for the Default GDAP relationship)",
+                at_key=True,
+            )
+        else:
+            key = relationship_key(relationship.name)
+            if key in names:
+                yield Finding(
+                    (*path, "name"),
+                    f"is already the name of spec.adminAccess.relationships[{names[key]}]; display names are unique "
+                    "across all of the partner's relationships",
+                )
+            names.setdefault(key, index)
+        if relationship.duration is not None:
+            days = duration_days(relationship.duration)
+            if days is None or not 1 <= days <= MAX_DURATION_DAYS:
+                yield Finding(
+                    (*path, "duration"),
+                    f"must be between P1D and P2Y ({MAX_DURATION_DAYS} days), as Microsoft Graph requires",
+                )
+        for role_index, reference in enumerate(relationship.roles):
+            problem = role_problem(reference)
+            if problem:
+                yield Finding((*path, "roles", role_index), problem)
+        templates = settings.roleTemplates if settings is not None else {}
+        for template_index, template in enumerate(relationship.templates):
+            if config is not None and template not in templates:
+                guess = did_you_mean(template, list(templates))
+                hint = f'; did you mean "{guess}"?' if guess else f" ({', '.join(sorted(templates)) or 'none'})"
+                yield Finding(
+                    (*path, "templates", template_index),
+                    f"is not a role template in cspsync.yaml adminAccess.roleTemplates{hint}",
+                )
+        resolved = resolve_relationship(relationship, config)
+        granted = set(DEFAULT_GDAP_ROLES) if relationship.default else set(resolved.roles)
+        if (
+            not relationship.default
+            and not relationship.terminate
+            and not (relationship.roles or relationship.templates)
+        ):
+            yield Finding(path, "requests no role: add roles or templates", at_key=True)
+        if relationship.autoExtend and GLOBAL_ADMINISTRATOR in resolved.roles:
+            yield Finding(
+                (*path, "autoExtend"),
+                "a relationship with the Global Administrator role cannot be auto-extended: Microsoft does not "
+                "extend GDAP relationships that include Global Administrator (partner-center: Extend granular "
+                "delegated admin privileges), so it would end on its end date; set autoExtend: false (cspsync then "
+                "requests a replacement before it ends) or remove Global Administrator",
+            )
+        for assignment_index, assignment in enumerate(relationship.assignments):
+            apath: JsonPath = (*path, "assignments", assignment_index)
+            found = _group_finding(config, assignment.group, (*apath, "group"))
+            if found is not None:
+                yield found
+            for role_index, reference in enumerate(assignment.roles):
+                problem = role_problem(reference)
+                if problem:
+                    yield Finding((*apath, "roles", role_index), problem)
+                    continue
+                wanted = role_id(reference)
+                if wanted not in granted:
+                    what = "the Default GDAP relationship" if relationship.default else "this relationship"
+                    yield Finding(
+                        (*apath, "roles", role_index),
+                        f"{role_name(wanted or reference)} is not one of the roles of {what}: an access assignment "
+                        "can only give roles the relationship grants",
+                    )
+        if relationship.default and resolved.roles == () and config is not None:
+            for template in relationship.templates:
+                found_template = templates.get(template)
+                if found_template is None:
+                    continue
+                extra = sorted({r for ref in found_template.roles if (r := role_id(ref))} - granted)
+                if extra and found_template.assignTo:
+                    yield Finding(
+                        (*path, "templates"),
+                        f"template {template} gives {', '.join(role_name(r) for r in extra)}, which the Default "
+                        "GDAP relationship does not grant; use a named relationship for those roles",
+                    )
+    approved = [r.name for r in access.relationships if not r.default and not r.terminate and r.name]
+    if approved and tenant.mode != "invite" and access.approverEmail is None:
+        yield Finding(
+            base,
+            f'missing required field "approverEmail": a global admin of the customer must approve '
+            f"{', '.join(approved)}, and tenant.mode {tenant.mode} names nobody to send the approval link to",
+            at_key=True,
+        )
+
+
 # ---------------------------------------------------------------------------------------- all files
 
 
@@ -401,6 +561,17 @@ def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[t
                 "tenant id",
             ),
         ]
+        access = spec.adminAccess
+        for index_r, relationship in enumerate(access.relationships if access is not None else []):
+            if relationship.name is not None:
+                keys.append(
+                    (
+                        "relationship",
+                        relationship_key(relationship.name),
+                        ("spec", "adminAccess", "relationships", index_r, "name"),
+                        f"admin relationship name {relationship.name!r}",
+                    )
+                )
         for kind, value, path, label in keys:
             if value is None:
                 continue
@@ -448,6 +619,7 @@ def config_findings(config: Config) -> list[Finding]:
                 "a direct partner has no indirect resellers; set model: indirect-provider or remove them",
             )
         )
+    findings += _admin_config_findings(config)
     names: dict[str, int] = {}
     tenants: dict[str, int] = {}
     for index, reseller in enumerate(partner.resellers):
@@ -470,4 +642,36 @@ def config_findings(config: Config) -> list[Finding]:
             findings.append(Finding(("partner", "resellers", index, "tenantId"), "is the partner's own tenant"))
         names.setdefault(name_key, index)
         tenants.setdefault(tenant_key, index)
+    return findings
+
+
+def _admin_config_findings(config: Config) -> list[Finding]:
+    """Role templates name built-in roles and security groups of the same config."""
+    settings = config.adminAccess
+    if settings is None:
+        return []
+    findings: list[Finding] = []
+    base: JsonPath = ("adminAccess",)
+    for name, template in settings.roleTemplates.items():
+        path: JsonPath = (*base, "roleTemplates", name)
+        for index, reference in enumerate(template.roles):
+            problem = role_problem(reference)
+            if problem:
+                findings.append(Finding((*path, "roles", index), problem))
+        for index, group in enumerate(template.assignTo):
+            if group not in settings.securityGroups:
+                names = sorted(settings.securityGroups)
+                guess = did_you_mean(group, names)
+                hint = f'; did you mean "{guess}"?' if guess else f" ({', '.join(names) or 'none'})"
+                findings.append(
+                    Finding((*path, "assignTo", index), f"is not a name of adminAccess.securityGroups{hint}")
+                )
+    seen: dict[str, str] = {}
+    for name, object_id in settings.securityGroups.items():
+        key = object_id.lower()
+        if key in seen:
+            findings.append(
+                Finding((*base, "securityGroups", name), f"is the same group as securityGroups.{seen[key]}")
+            )
+        seen.setdefault(key, name)
     return findings

@@ -393,7 +393,7 @@ CASES = [
         [
             "30:18: spec.subscriptions: must be a list (got a mapping)",
             '31:3: spec.old: unknown field "old" (allowed here: company, tenant, reseller, agreement, subscriptions, '
-            "pricebook, currency)",
+            "pricebook, currency, adminAccess)",
         ],
         id="subscriptions-mapping",
     ),
