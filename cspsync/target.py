@@ -32,6 +32,7 @@ import httpx
 from cspsync.declarations import Repository
 from cspsync.errors import ConfigError
 from cspsync.partnercenter.auth import (
+    GRAPH_AUDIENCE,
     PRICING_AUDIENCE,
     AppCredentials,
     StaticToken,
@@ -72,6 +73,7 @@ class Connection:
 def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
     """The in-process emulator over ``workspace``'s database, seeded from ``seed_file`` when new."""
     from cspsync.emulator import EmulatorApp, Store, faults_from_environment, load_seed
+    from cspsync.emulator.handlers.gdap import timing_from_environment
     from cspsync.emulator.rules import rules_from_environment
 
     workspace.ensure()
@@ -79,7 +81,12 @@ def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
     store = Store(workspace.emulator_db)
     if new and seed_file is not None and seed_file.is_file():
         store.seed(load_seed(seed_file))
-    return EmulatorApp(store, faults=faults_from_environment(os.environ), rules=rules_from_environment(os.environ))
+    return EmulatorApp(
+        store,
+        faults=faults_from_environment(os.environ),
+        rules=rules_from_environment(os.environ),
+        gdap_timing=timing_from_environment(),
+    )
 
 
 def _loopback_url(url: str, variable: str = "CSPSYNC_EMULATOR_URL") -> str:
@@ -138,6 +145,7 @@ def connect(
         tokens=tokens,
         pricing_tokens=tokens.for_audience(PRICING_AUDIENCE),
         correlation_id=correlation_id,
+        graph_tokens=tokens.for_audience(GRAPH_AUDIENCE),  # GDAP: app-only Graph tokens of the same app
     )
     return Connection(target, client)
 

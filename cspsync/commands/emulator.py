@@ -137,7 +137,9 @@ def serve(
     store = Store(db)
     if seed_file is not None:
         store.seed(load_seed(seed_file))
-    app = EmulatorApp(store, faults=faults, page_size=page_size)
+    from cspsync.emulator.handlers.gdap import timing_from_environment
+
+    app = EmulatorApp(store, faults=faults, page_size=page_size, gdap_timing=timing_from_environment())
     try:
         server = serve_app(app, host, port)
         click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
@@ -258,6 +260,27 @@ def accept_invitation(
         f"{tenant.domain}{created} accepted the reseller relationship: {tenant.company_name} "
         f"(tenant {tenant.id}) is now a customer of {partner.name}."
     )
+
+
+@emulator.command("approve-gdap")
+@click.argument("key", metavar="DOMAIN|ID")
+@db_option
+def approve_gdap(key: str, db: Path | None) -> None:
+    """Act as a global admin approving admin relationships (GDAP): every request waiting for DOMAIN's
+    tenant, or the relationship with this ID. They become active after the emulator's activation delay."""
+    import datetime as dt
+
+    from cspsync.emulator import Store
+    from cspsync.emulator.handlers.gdap import approval_delay, approve
+
+    with Store(db or _default_db()) as store:
+        approved = approve(store, key.strip(), dt.datetime.now(dt.UTC))
+    delay = approval_delay()
+    when = f"active in {delay:g} s" if delay else "active now"
+    for relationship in approved:
+        tenant = (relationship.get("customer") or {}).get("tenantId")
+        name, relationship_id = relationship["displayName"], relationship["id"]
+        click.echo(f"approved admin relationship {name} ({relationship_id}) for tenant {tenant}: {when}.")
 
 
 @emulator.command()

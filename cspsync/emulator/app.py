@@ -22,6 +22,7 @@ import httpx
 from cspsync.emulator import codes
 from cspsync.emulator.handlers import partner_center_router
 from cspsync.emulator.handlers import signin as sign_in
+from cspsync.emulator.handlers.gdap import GdapTiming
 from cspsync.emulator.injection import Faults
 from cspsync.emulator.routing import Call, Router
 from cspsync.emulator.rules import Rules
@@ -52,6 +53,7 @@ class EmulatorApp:
         max_page_size: int = 500,
         clock: Callable[[], datetime] = utc_now,
         rules: Rules | None = None,
+        gdap_timing: GdapTiming | None = None,
     ) -> None:
         if not 1 <= page_size <= max_page_size:
             raise ConfigError(f"The page size must be between 1 and {max_page_size}, not {page_size}.")
@@ -61,6 +63,8 @@ class EmulatorApp:
         self.max_page_size = max_page_size
         self.clock = clock
         self.rules = rules if rules is not None else Rules()
+        #: how long Graph's GDAP status changes take (approval -> active, assignment pending -> active)
+        self.gdap_timing = gdap_timing or GdapTiming()
         self._router = partner_center_router()
         self.signin = sign_in.SignIn(clock)
         self._signin_router = Router()
@@ -115,7 +119,16 @@ class EmulatorApp:
             refusal = sign_in.authorize(self.signin, route.key, request, authorization.split(None, 1)[1])
             if refusal is not None:
                 raise ApiError(refusal.status, refusal.code, refusal.text)
-            call = Call(request, params, self.store, self.clock(), self.page_size, self.max_page_size, self.rules)
+            call = Call(
+                request,
+                params,
+                self.store,
+                self.clock(),
+                self.page_size,
+                self.max_page_size,
+                self.rules,
+                self.gdap_timing,
+            )
             response = route.handler(call)
         except ApiError as err:
             response = err.response()

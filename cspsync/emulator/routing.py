@@ -34,6 +34,8 @@ class Call:
     page_size: int
     max_page_size: int
     rules: Rules = field(default_factory=Rules)
+    #: Graph's GDAP delays (``handlers.gdap.GdapTiming``); None: everything happens at once
+    gdap: Any = None
 
     def query(self, name: str) -> str | None:
         """A query parameter, its name matched case-insensitively as Partner Center does."""

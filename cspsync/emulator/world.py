@@ -42,9 +42,17 @@ class PartnerSeed(_Seed):
     mpnId: str
     location: str = "GB"
     markets: list[str] = Field(min_length=1)
+    #: object ids of the partner's security groups: a GDAP access assignment to any other group ends in
+    #: ``error`` (empty: every group exists)
+    securityGroups: list[str] = Field(default_factory=list)
 
     _tenant = field_validator("tenantId")(_tenant_id)
     _location = field_validator("location")(_country)
+
+    @field_validator("securityGroups")
+    @classmethod
+    def _groups(cls, value: list[str]) -> list[str]:
+        return [_tenant_id(item) for item in value]
 
     @field_validator("markets")
     @classmethod
@@ -182,6 +190,7 @@ DEFAULT_WORLD: dict[str, Any] = {
         "mpnId": "4512345",
         "location": "GB",
         "markets": ["GB", "IE", "NO", "DE", "NL", "FR"],
+        "securityGroups": ["0c6f3e2a-8b1d-4c5e-9f7a-2b3c4d5e6f70", "5e1a7b3c-2d4f-4a6b-8c9d-0e1f2a3b4c5d"],
     },
     "resellers": [
         {"name": "Northwind Traders IT", "tenantId": _NORTHWIND, "mpnId": "6712890", "location": "GB"},

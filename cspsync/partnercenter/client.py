@@ -27,6 +27,7 @@ from cspsync.errors import NotFoundError, PartnerCenterError
 from .auth import TokenProvider
 from .calls import CallLog, ClientStats, recording
 from .errormap import error_for_transport
+from .gdap import GRAPH_URL, GdapClient
 from .identity import needs_user
 from .models import (
     Address,
@@ -112,6 +113,8 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         clock: Callable[[], float] | None = None,
         sleep: Callable[[float], None] | None = None,
         timeout: float = 30.0,
+        graph_base_url: str | None = None,
+        graph_tokens: TokenProvider | None = None,
     ) -> None:
         limits = limits or Limits()
         self.limits = limits
@@ -141,6 +144,11 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         self._pricing_tokens = pricing_tokens
         self._availability_cache: dict[tuple[str, str, str], list[Availability]] = {}
         self._availability_lock = threading.Lock()
+        # Microsoft Graph for GDAP: graph.microsoft.com when this client talks to Partner Center, else the
+        # emulator's own host (it serves both APIs, and the in-process one takes any host)
+        graph_url = graph_base_url or (GRAPH_URL if self.base_url == DEFAULT_BASE_URL else self.base_url)
+        #: GDAP calls (Microsoft Graph) with this client's limiter, retries and request ids
+        self.gdap = GdapClient(self._session, base_url=graph_url, tokens=graph_tokens)
 
     # ------------------------------------------------------------------------------------ lifecycle
 

@@ -104,9 +104,16 @@ def retry_after_from_body(body: Any) -> float | None:
 
 
 def error_for_response(
-    *, status: int, content: bytes, request_id: str, operation: str, retry_after: float | None = None
+    *,
+    status: int,
+    content: bytes,
+    request_id: str,
+    operation: str,
+    retry_after: float | None = None,
+    service: str = "Partner Center",
 ) -> PartnerCenterError:
-    """The cspsync error for an unsuccessful response to ``operation`` (e.g. ``POST /v1/customers``)."""
+    """The cspsync error for an unsuccessful response to ``operation`` (e.g. ``POST /v1/customers``);
+    ``service`` names who refused (Microsoft Graph answers in the same session, in its own error shape)."""
     try:
         body = decode_json(content)
     except (UnicodeDecodeError, ValueError):
@@ -114,7 +121,7 @@ def error_for_response(
     code, description = _error_fields(body)
     if status == 429 and retry_after is None:
         retry_after = retry_after_from_body(body)
-    text = f"Partner Center refused {operation}: HTTP {status}"
+    text = f"{service} refused {operation}: HTTP {status}"
     if code:
         text += f", error {code}"
     if description:
@@ -147,7 +154,9 @@ def error_for_response(
 NOT_SENT: tuple[type[httpx.TransportError], ...] = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-def error_for_transport(exc: httpx.RequestError, *, request_id: str, operation: str) -> TransientError:
+def error_for_transport(
+    exc: httpx.RequestError, *, request_id: str, operation: str, service: str = "Partner Center"
+) -> TransientError:
     """Translate an httpx failure at the edge (timeouts, refused or dropped connections)."""
     if isinstance(exc, httpx.TimeoutException):
         what = "timed out"
@@ -156,7 +165,7 @@ def error_for_transport(exc: httpx.RequestError, *, request_id: str, operation: 
     else:
         what = "lost the connection"
     return TransientError(
-        f"Partner Center call {operation} {what} ({type(exc).__name__})",
+        f"{service} call {operation} {what} ({type(exc).__name__})",
         request_id=request_id,
         hint="check the network and run again; creates are checked by natural key before a retry",
     )

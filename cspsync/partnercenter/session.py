@@ -107,9 +107,13 @@ class Session:
         idempotent: bool = True,
         landed: Callable[[], T | None] | None = None,
         ok: Collection[int] = (200, 201, 202, 204),
+        tokens: TokenProvider | None = None,
+        service: str = "Partner Center",
     ) -> T:
         """One logical call: ``template`` names the endpoint (stats, errors), ``url`` overrides the path
-        (paging links). ``parse`` turns the reply into the result; ``landed`` see :class:`Retrier`."""
+        (paging links; an absolute URL goes to its own host). ``parse`` turns the reply into the result;
+        ``landed`` see :class:`Retrier`. ``tokens`` and ``service`` are for an API of another audience
+        (Microsoft Graph) called with the same limiter, retries and request ids."""
         operation = f"{method} {template}"
         path = url if url is not None else expand(template, path_params or {})
         request_id = str(uuid.uuid4())
@@ -123,7 +127,7 @@ class Session:
                 path,
                 params=params,
                 json=json,
-                headers=self._headers(request_id, user, headers),
+                headers=self._headers(request_id, user, headers, tokens),
             )
             limiter_wait = self._limiter.acquire()
             self._stats.count_request(limiter_wait)
@@ -139,14 +143,15 @@ class Session:
                     request_id, state["attempts"],
                 )  # fmt: skip
                 kind = Kind.NOT_SENT if isinstance(exc, NOT_SENT) else Kind.AMBIGUOUS
-                raise Failure(error_for_transport(exc, request_id=request_id, operation=operation), kind) from None
+                error = error_for_transport(exc, request_id=request_id, operation=operation, service=service)
+                raise Failure(error, kind) from None
             state["status"] = response.status_code
             log.debug(
                 "%s %s -> %d in %.0f ms (MS-RequestId %s, attempt %d)",
                 method, request.url.path, response.status_code, (self._clock() - started) * 1000,
                 request_id, state["attempts"],
             )  # fmt: skip
-            return self._outcome(response, request_id, operation, ok, parse)
+            return self._outcome(response, request_id, operation, ok, parse, service)
 
         error_code: str | None = None
         try:
@@ -258,6 +263,7 @@ class Session:
         operation: str,
         ok: Collection[int],
         parse: Callable[[Reply], T],
+        service: str = "Partner Center",
     ) -> T:
         status = response.status_code
         if status in ok:
@@ -265,7 +271,7 @@ class Session:
                 body = decode_json(response.content)
             except (UnicodeDecodeError, ValueError):
                 raise PartnerCenterError(
-                    f"Partner Center answered {operation} with HTTP {status} and a body that is not JSON",
+                    f"{service} answered {operation} with HTTP {status} and a body that is not JSON",
                     status=status,
                     request_id=request_id,
                 ) from None
@@ -273,14 +279,14 @@ class Session:
                 return parse(Reply(status, response.headers, body, request_id))
             except ValidationError as exc:
                 raise PartnerCenterError(
-                    f"Partner Center answered {operation} with an unexpected body: {describe_validation(exc)}",
+                    f"{service} answered {operation} with an unexpected body: {describe_validation(exc)}",
                     status=status,
                     request_id=request_id,
                 ) from None
         retry_after = parse_retry_after(response.headers.get("Retry-After"))
         error = error_for_response(
             status=status, content=response.content, request_id=request_id, operation=operation,
-            retry_after=retry_after,
+            retry_after=retry_after, service=service,
         )  # fmt: skip
         if status == 429:
             self._stats.count_throttle()

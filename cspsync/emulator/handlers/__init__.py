@@ -6,6 +6,7 @@ from cspsync.emulator.handlers import (
     agreements,
     carts,
     customers,
+    gdap,
     graph,
     linking,
     orders,
@@ -58,5 +59,7 @@ def partner_center_router() -> Router:
     add("PATCH", _C + "/subscriptions/{subscriptionId}", subscriptions.update_subscription)
     add("GET", _C + "/subscriptions/{subscriptionId}/provisioningstatus", subscriptions.provisioning_status)
     add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
+    for method, template, handler in gdap.routes():  # Microsoft Graph, granular delegated admin (GDAP)
+        add(method, template, handler)
     add("GET", "/v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value", pricesheets.get_price_sheet)
     return router

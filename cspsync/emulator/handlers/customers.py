@@ -22,6 +22,7 @@ import httpx
 
 from cspsync.emulator import codes
 from cspsync.emulator.addresses import REGISTRATION_NUMBER_COUNTRIES, address_problems, validation
+from cspsync.emulator.handlers import gdap
 from cspsync.emulator.handlers.common import (
     check_email,
     check_etag,
@@ -283,6 +284,8 @@ def create_customer(call: Call) -> httpx.Response:
     except DuplicateError:
         raise codes.DOMAIN_TAKEN.error(domain=domain) from None
     call.store.record_created(tenant.id, timestamp(call.now))  # its account validation starts UnderReview
+    if body.get("enableGDAPByDefault") is not False:  # Partner Center's Default GDAP unless the body says false
+        gdap.create_default_relationship(call.store, tenant.id, company_name, call.now)
     document = customer_document(tenant)
     if tenant.associated_partner_id:  # echoed by create-a-customer-for-an-indirect-reseller
         document["associatedPartnerId"] = tenant.associated_partner_id

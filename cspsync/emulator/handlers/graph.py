@@ -75,7 +75,8 @@ def sent_mail(store: Store) -> list[GraphMail]:
     return [GraphMail(r[0], r[1], tuple(json.loads(r[2])), r[3], bytes(r[4]), r[5]) for r in rows]
 
 
-def _error(status: int, code: str, message: str, call: Call) -> httpx.Response:
+def graph_error(status: int, code: str, message: str, call: Call) -> httpx.Response:
+    """Graph's error shape ``{"error": {"code", "message", "innerError"}}`` (also used by handlers.gdap)."""
     inner = {"date": timestamp(call.now), "request-id": call.header("client-request-id") or ""}
     return respond(status, {"error": {"code": code, "message": message, "innerError": inner}})
 
@@ -84,10 +85,10 @@ def _from_mime(call: Call) -> EmailMessage | httpx.Response:
     try:
         raw = base64.b64decode(b"".join(call.request.content.split()), validate=True)
     except (binascii.Error, ValueError):
-        return _error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.", call)
+        return graph_error(400, "ErrorMimeContentInvalidBase64String", "Invalid base64 string for MIME content.", call)
     parsed = email.message_from_bytes(raw, policy=email.policy.default)
     if not isinstance(parsed, EmailMessage) or not raw.strip():
-        return _error(400, "ErrorMimeContentInvalid", "The MIME content is not a message.", call)
+        return graph_error(400, "ErrorMimeContentInvalid", "The MIME content is not a message.", call)
     return parsed
 
 
@@ -95,10 +96,10 @@ def _from_json(call: Call) -> EmailMessage | httpx.Response:
     try:
         body: Any = json.loads(call.request.content.decode("utf-8-sig") or "null")
     except (UnicodeDecodeError, ValueError):
-        return _error(400, "RequestBodyRead", "The request body is not valid JSON.", call)
+        return graph_error(400, "RequestBodyRead", "The request body is not valid JSON.", call)
     message = body.get("message") if isinstance(body, dict) else None
     if not isinstance(message, dict):
-        return _error(400, "ErrorInvalidRequest", "The message parameter is missing.", call)
+        return graph_error(400, "ErrorInvalidRequest", "The message parameter is missing.", call)
     mail = EmailMessage()
     mail["Subject"] = str(message.get("subject") or "")
     for field, header in (("toRecipients", "To"), ("ccRecipients", "Cc"), ("bccRecipients", "Bcc")):
@@ -119,26 +120,30 @@ def _from_json(call: Call) -> EmailMessage | httpx.Response:
 def send_mail(call: Call) -> httpx.Response:
     mailbox = unquote(call.params["mailbox"])
     if not _ADDRESS.fullmatch(mailbox):
-        return _error(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.", call)
+        return graph_error(404, "ErrorInvalidUser", f"The requested user '{mailbox}' is invalid.", call)
     content_type = (call.header("Content-Type") or "").split(";")[0].strip().lower()
     if content_type == "text/plain":
         parsed = _from_mime(call)
     elif content_type == "application/json":
         parsed = _from_json(call)
     else:
-        return _error(415, "UnsupportedMediaType", f"Content-Type {content_type or '(none)'} is not supported.", call)
+        return graph_error(
+            415, "UnsupportedMediaType", f"Content-Type {content_type or '(none)'} is not supported.", call
+        )
     if isinstance(parsed, httpx.Response):
         return parsed
     values = [str(v) for h in _RECIPIENT_HEADERS for v in (parsed.get_all(h) or [])]
     recipients = [address for _, address in getaddresses(values) if address]
     if not recipients:
-        return _error(400, "ErrorInvalidRecipients", "At least one recipient is required, but none were found.", call)
+        return graph_error(
+            400, "ErrorInvalidRecipients", "At least one recipient is required, but none were found.", call
+        )
     bad = [address for address in recipients if not _ADDRESS.fullmatch(address)]
     if bad:
-        return _error(400, "ErrorInvalidRecipients", f"Recipient '{bad[0]}' is not a valid SMTP address.", call)
+        return graph_error(400, "ErrorInvalidRecipients", f"Recipient '{bad[0]}' is not a valid SMTP address.", call)
     sender = parseaddr(str(parsed.get("From") or ""))[1]
     if sender and sender.casefold() != mailbox.casefold():
-        return _error(
+        return graph_error(
             403,
             "ErrorSendAsDenied",
             "The user account which was used to submit this request does not have the right to send mail on "

@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl
 
 import httpx
 
+from cspsync.emulator.handlers import gdap
 from cspsync.emulator.routing import Router
 from cspsync.emulator.wire import respond
 
@@ -386,6 +387,7 @@ APP_USER_ONLY = frozenset(
 #: Routes served by another resource than Partner Center: the token must be issued for it.
 ROUTE_AUDIENCE = {
     "POST /v1.0/users/{mailbox}/sendMail": GRAPH_AUDIENCE,
+    **{f"{method} {template}": GRAPH_AUDIENCE for method, template, _ in gdap.routes()},
     "GET /v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value": PRICING_AUDIENCE,
 }
 
