@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cspsync.declarations import Declared, Repository, load_repository
-from cspsync.invitations.ledger import sent_invitations
+from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.observe.read import Strategy, observe
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
@@ -100,6 +100,7 @@ def observe_and_plan(
         associations="invited",
     )
     observation.sent_invitations = sent_invitations(workspace, resend=resend)
+    observation.sent_approvals = sent_approvals(workspace)
     credentials = credentials_directory(repo.root, repo.config.credentials.directory)
     observation.interrupted_creates = interrupted_creates(credentials)
     return make_plan(

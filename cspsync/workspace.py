@@ -94,6 +94,11 @@ class Workspace:
     def invitations_ledger(self) -> Path:
         return self.root / "invitations.json"
 
+    @property
+    def approvals_ledger(self) -> Path:
+        """GDAP approval links already sent, by relationship id (Graph keeps no record of a message)."""
+        return self.root / "admin-approvals.json"
+
     def ensure(self) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
         gitignore = self.root / ".gitignore"

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from cspsync import secrets
+from cspsync.apply import gdap
 from cspsync.declarations.keys import contact_key, find_subscription
 from cspsync.errors import CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
@@ -153,6 +154,7 @@ def request_invitation(applier: Applier, action: Action, result: ActionResult) -
             "(cspsync-apply.yml by hand with new-ledger)",
         )
     link = applier.client.relationship_request_link(p.indirect_reseller_id or None)
+    approvals = gdap.approval_links(applier, action.customer, p.admin_approvals)
     delivery, entry = send_invitation(
         applier.repo,
         declared,
@@ -160,8 +162,11 @@ def request_invitation(applier: Applier, action: Action, result: ActionResult) -
         transport=applier.transport(),
         workspace=applier.workspace,
         when=applier.clock(),
+        approvals=approvals,
     )
     result.details.update({**entry.details(), "link": link})
+    if approvals:
+        result.details["approvalLinks"] = [approval.link for approval, _ in approvals]
     if delivery.by_hand:
         result.message = f"invitation for {p.domain} written to {delivery.file}: send it to {delivery.to}"
     else:
@@ -329,7 +334,8 @@ _WIRE = {
     "term_duration": "termDuration",
 }
 
-#: every kind that apply runs; ``await-acceptance`` waits for a person and has no handler
+#: every kind that apply runs; ``await-acceptance`` and ``await-admin-access`` wait for a person (or
+#: Microsoft), and ``update-admin-relationship`` is only ever planned as blocked: they have no handler
 HANDLERS: dict[Kind, Handler] = {
     Kind.CREATE_CUSTOMER: create_customer,
     Kind.REQUEST_INVITATION: request_invitation,
@@ -339,4 +345,9 @@ HANDLERS: dict[Kind, Handler] = {
     Kind.UPDATE_SUBSCRIPTION: patch_subscription,
     Kind.SUSPEND_SUBSCRIPTION: patch_subscription,
     Kind.CANCEL_SUBSCRIPTION: patch_subscription,
+    Kind.CREATE_ADMIN_RELATIONSHIP: gdap.create_admin_relationship,
+    Kind.REQUEST_ADMIN_APPROVAL: gdap.request_admin_approval,
+    Kind.CREATE_ACCESS_ASSIGNMENT: gdap.create_access_assignment,
+    Kind.UPDATE_ACCESS_ASSIGNMENT: gdap.update_access_assignment,
+    Kind.TERMINATE_ADMIN_RELATIONSHIP: gdap.terminate_admin_relationship,
 }

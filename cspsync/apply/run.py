@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import subprocess
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
@@ -61,6 +62,9 @@ class Applier:
         clock: Callable[[], dt.datetime] = _now,
         mailer: Transport | None = None,
         resend: bool = False,
+        sleep: Callable[[float], None] = time.sleep,
+        assignment_timeout: float = 120.0,
+        poll_interval: float = 2.0,
     ) -> None:
         self.plan = plan
         self.repo = repo
@@ -91,6 +95,12 @@ class Applier:
         self.mailer = mailer
         #: send invitations again even when the ledger says they were sent (``apply --resend``)
         self.resend = resend
+        #: GDAP relationships this apply created, by (customer, display name): later actions need their id
+        self.admin_relationship_ids: dict[tuple[str, str], str] = {}
+        #: how long an access assignment is followed from pending to active, and how often it is read
+        self.sleep = sleep
+        self.assignment_timeout = assignment_timeout
+        self.poll_interval = poll_interval
 
     # ------------------------------------------------------------------------------------ scheduling
 
@@ -108,7 +118,7 @@ class Applier:
         actions = {a.id: a for a in self.plan.actions}
         pending: dict[str, Action] = {}
         for action in self.plan.actions:
-            if action.status != "ready" or action.kind is Kind.AWAIT_ACCEPTANCE:
+            if action.status != "ready" or action.kind not in HANDLERS:
                 status: ResultStatus = (
                     "blocked"
                     if action.status == "blocked"

@@ -10,7 +10,7 @@ import click
 
 from cspsync.commands._options import config_option, paths_argument, target_option
 from cspsync.gitops.drift import detect
-from cspsync.invitations.ledger import sent_invitations
+from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.pipeline import Target, load
 from cspsync.render.drift import render_drift
 from cspsync.target import connect
@@ -48,7 +48,12 @@ def drift(
     connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         report = detect(
-            repo, repo.customers, connection.client, target=chosen, sent_invitations=sent_invitations(workspace)
+            repo,
+            repo.customers,
+            connection.client,
+            target=chosen,
+            sent_invitations=sent_invitations(workspace),
+            sent_approvals=sent_approvals(workspace),
         )
     finally:
         connection.close()

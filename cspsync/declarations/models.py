@@ -318,6 +318,7 @@ class Invitations(Strict):
     """How reseller-relationship invitations are rendered, delivered and followed up."""
 
     template: NonEmpty = "templates/invitation"  # a folder with subject.txt, body.txt and body.html
+    adminApprovalTemplate: NonEmpty = "templates/admin-approval"  # the same, for GDAP approval links alone
     transport: Literal["outbox", "smtp", "graph"] = "outbox"  # outbox: written to .cspsync/outbox/, sent by hand
     fromAddress: Email | None = None  # required for smtp; for graph the mailbox is the default
     fromName: Text255 | None = None  # default: partner.name

@@ -19,9 +19,10 @@ from dataclasses import dataclass
 from typing import Literal
 
 from cspsync.declarations import Declared, Repository
+from cspsync.declarations.keys import LIVE_ADMIN_STATUSES
 from cspsync.observe.association import Finding, findings_for
 from cspsync.observe.read import observe
-from cspsync.observe.state import SentInvitation
+from cspsync.observe.state import Observation, SentApproval, SentInvitation
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Action, Plan
@@ -81,7 +82,8 @@ def classify(plan: Plan, relationship_failures: dict[str, str] | None = None) ->
             )
             continue
         if customer.state == "waiting":
-            # onboarding by invitation: nothing differs that anyone but the customer can change
+            # onboarding by invitation: nothing differs that anyone but the customer can change (its admin
+            # access requests go out with the invitation)
             result.append(
                 CustomerDrift(
                     customer.name,
@@ -110,13 +112,49 @@ def detect(
     *,
     target: Literal["emulator", "partner-center", "partner-center-sandbox"],
     sent_invitations: dict[str, SentInvitation] | None = None,
+    sent_approvals: dict[str, SentApproval] | None = None,
 ) -> DriftReport:
     """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify."""
-    observation = observe(client, declared, strategy="list", full_scope=True, config=repo.config, associations="linked")
+    observation = observe(
+        client,
+        declared,
+        strategy="list",
+        full_scope=True,
+        config=repo.config,
+        associations="linked",
+        admin_access="all",
+    )
     observation.sent_invitations = dict(sent_invitations or {})
+    observation.sent_approvals = dict(sent_approvals or {})
     plan = make_plan(repo, declared, observation, target=target, correlation_id=client.correlation_id, priced=False)
     findings = [f for found in findings_for(observation, declared, repo.config).values() for f in found]
+    findings += admin_access_findings(observation, declared, repo)
     failed = observation.relationship_failures
     unknown = plan.unknown + tuple(f"{name}: {reason}" for name, reason in sorted(failed.items()))
     plan = plan.model_copy(update={"unknown": unknown})
     return DriftReport(plan, tuple(classify(plan, failed)), tuple(findings))
+
+
+def admin_access_findings(observation: Observation, declared: Sequence[Declared], repo: Repository) -> list[Finding]:
+    """Linked customers the partner has no live GDAP relationship with: it can sell, not administer (the
+    partner's own missing GDAP is reported for a person, like incumbents; seed 003)."""
+    partner = repo.config.partner
+    findings = []
+    for item in declared:
+        name = item.customer.metadata.name
+        found = observation.customers.get(name)
+        if found is None or name not in observation.admin_relationships:
+            continue
+        live = [r for r in observation.admin_relationships[name] if r.status in LIVE_ADMIN_STATUSES]
+        if not any(r.customer_tenant_id == found.id.lower() for r in live):
+            findings.append(
+                Finding(
+                    name,
+                    "missing-admin-access",
+                    partner.name,
+                    partner.tenantId,
+                    f"{partner.name} has no admin relationship (GDAP) with the tenant: it can sell but not "
+                    "administer it (users, licences, support requests); declare spec.adminAccess to request one",
+                )
+            )
+    return findings

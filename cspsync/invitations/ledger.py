@@ -19,7 +19,7 @@ from typing import Any
 
 from cspsync.errors import CspsyncError
 from cspsync.mail.base import Delivery
-from cspsync.observe.state import SentInvitation
+from cspsync.observe.state import SentApproval, SentInvitation
 from cspsync.workspace import Workspace, write_json_atomic
 
 LEDGER_FORMAT = "1"
@@ -169,3 +169,61 @@ def record_reminder(workspace: Workspace, customer: str, *, delivery: Delivery, 
         reminder = SentMessage(when.isoformat(), delivery.message_id, delivery.transport, delivery.file)
         entry["reminders"] = [*entry.get("reminders", []), reminder.document()]
         return _entry(customer, entry)
+
+
+# ------------------------------------------------------------------------------- GDAP approval links
+
+
+def sent_approvals(workspace: Workspace) -> dict[str, SentApproval]:
+    """Approval links already sent, by relationship id (``.cspsync/admin-approvals.json``); an unreadable
+    file is an error, never "nothing was sent"."""
+    path = workspace.approvals_ledger
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise CspsyncError(
+            f"the admin approvals ledger {path} cannot be read ({type(err).__name__}: {err})",
+            hint="restore it (it stops cspsync from sending an approval link twice); deleting it sends them again",
+        ) from None
+    entries = document.get("approvals", {}) if isinstance(document, dict) else {}
+    found: dict[str, SentApproval] = {}
+    for relationship_id, raw in (entries if isinstance(entries, dict) else {}).items():
+        if isinstance(raw, dict) and "to" in raw and "sentAt" in raw:
+            found[str(relationship_id)] = SentApproval(
+                relationship=str(raw.get("relationship") or ""),
+                to=str(raw["to"]),
+                sent_at=str(raw["sentAt"]),
+                delivery=str(raw.get("delivery") or "outbox"),
+            )
+    return found
+
+
+def record_approvals(
+    workspace: Workspace,
+    customer: str,
+    approvals: list[tuple[str, str]],
+    *,
+    delivery: Delivery,
+    when: dt.datetime,
+) -> None:
+    """``approvals`` (display name, relationship id) went to ``delivery.to``: never sent again by a re-run."""
+    workspace.ensure()
+    lock_path = workspace.root / "admin-approvals.lock"
+    with _THREAD_LOCK, lock_path.open("a", encoding="utf-8") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        path = workspace.approvals_ledger
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            document = {}
+        entries = dict(document.get("approvals", {})) if isinstance(document, dict) else {}
+        for name, relationship_id in approvals:
+            entries[relationship_id] = {
+                "customer": customer,
+                "relationship": name,
+                "to": delivery.to,
+                **SentMessage(when.isoformat(), delivery.message_id, delivery.transport, delivery.file).document(),
+            }
+        write_json_atomic(path, {"formatVersion": LEDGER_FORMAT, "approvals": entries})

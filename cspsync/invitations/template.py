@@ -27,7 +27,9 @@ from cspsync.errors import ConfigError, CspsyncError
 PARTS = ("subject.txt", "body.txt", "body.html")
 VARIABLES = (
     "link, partner.name, reseller.name, customer.company, customer.domain, contact.firstName, "
-    "contact.lastName, contact.email, reminder.number, reminder.of, reminder.firstSentOn"
+    "contact.lastName, contact.email, reminder.number, reminder.of, reminder.firstSentOn, "
+    "adminAccess[].name, adminAccess[].link, adminAccess[].roles, adminAccess[].days, adminAccess[].replaces, "
+    "adminAccess[].replacesEndsOn"
 )
 RECIPIENT_PATH = ("spec", "tenant", "invitationEmail")
 
@@ -53,18 +55,50 @@ class Reminder:
         return {"number": self.number, "of": self.of, "firstSentOn": self.first_sent_on}
 
 
-def _load_part(folder: Path | None, name: str) -> tuple[str, str]:
+@dataclass(frozen=True)
+class ApprovalLink:
+    """A GDAP relationship whose approval link a message carries (the ``adminAccess`` of the templates)."""
+
+    name: str
+    link: str
+    roles: tuple[str, ...]  # role names
+    days: int
+    replaces: str | None = None
+    replaces_ends_on: str | None = None  # YYYY-MM-DD
+
+    def context(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "link": self.link,
+            "roles": list(self.roles),
+            "days": self.days,
+            "replaces": self.replaces,
+            "replacesEndsOn": self.replaces_ends_on,
+        }
+
+
+def _load_part(folder: Path | None, name: str, kind: str = "invitation") -> tuple[str, str]:
     if folder is not None and (folder / name).is_file():
         return (folder / name).read_text(encoding="utf-8"), str(folder / name)
-    packaged = resources.files("cspsync.templates").joinpath("invitation", name)
-    return packaged.read_text(encoding="utf-8"), f"cspsync default {name}"
+    packaged = resources.files("cspsync.templates").joinpath(kind, name)
+    return packaged.read_text(encoding="utf-8"), f"cspsync default {kind}/{name}"
 
 
-def render_invitation(folder: Path | None, *, to: str, link: str, context: dict[str, Any]) -> Message:
-    """Render the three parts; any template error names the template file and line."""
+def render_invitation(
+    folder: Path | None,
+    *,
+    to: str,
+    link: str,
+    context: dict[str, Any],
+    kind: str = "invitation",
+    approvals: tuple[ApprovalLink, ...] = (),
+) -> Message:
+    """Render the three parts; any template error names the template file and line. Every approval link
+    must be in the text part: a template that drops one is an error before anything is sent."""
     rendered: dict[str, str] = {}
+    context = {**context, "adminAccess": [a.context() for a in approvals]}
     for name in PARTS:
-        source, origin = _load_part(folder, name)
+        source, origin = _load_part(folder, name, kind)
         env = jinja2.sandbox.ImmutableSandboxedEnvironment(
             undefined=jinja2.StrictUndefined,
             autoescape=name.endswith(".html"),
@@ -83,19 +117,27 @@ def render_invitation(folder: Path | None, *, to: str, link: str, context: dict[
             raise ConfigError(f"{origin}: invitation template failed: {err}") from None
     subject = " ".join(rendered["subject.txt"].split())
     if not subject:
-        raise ConfigError(f"{_load_part(folder, 'subject.txt')[1]}: the invitation subject renders empty")
+        raise ConfigError(f"{_load_part(folder, 'subject.txt', kind)[1]}: the {kind} subject renders empty")
+    missing = [a.name for a in approvals if a.link not in rendered["body.txt"]]
+    if missing:
+        raise ConfigError(
+            f"{_load_part(folder, 'body.txt', kind)[1]}: the template does not show the approval link of admin "
+            f"relationship {', '.join(missing)}; nothing was sent",
+            hint="render {% for request in adminAccess %}{{ request.link }}{% endfor %} (see cspsync's own template)",
+        )
     return Message(subject=subject, text=rendered["body.txt"], html=rendered["body.html"], to=to, link=link)
 
 
-def template_folder(repo: Repository) -> Path | None:
-    """The repository's template folder; None (cspsync's copy) when the default folder does not exist."""
+def template_folder(repo: Repository, setting: str = "template") -> Path | None:
+    """The repository's template folder (``invitations.template`` or ``invitations.adminApprovalTemplate``);
+    None (cspsync's copy) when the default folder does not exist."""
     invitations = repo.config.invitations
-    folder = repo.root / invitations.template
+    folder: Path = repo.root / str(getattr(invitations, setting))
     if folder.is_dir():
         return folder
-    if "template" in invitations.model_fields_set:
+    if setting in invitations.model_fields_set:
         raise ConfigError(
-            f"{repo.config_path}: invitations.template: the folder {folder} does not exist",
+            f"{repo.config_path}: invitations.{setting}: the folder {folder} does not exist",
             hint="create it with subject.txt, body.txt and body.html, or remove the setting to use cspsync's",
         )
     return None
@@ -115,22 +157,52 @@ def recipient(declared: Declared) -> tuple[str, str]:
     return address, where
 
 
-def render_for(repo: Repository, declared: Declared, *, link: str, reminder: Reminder | None = None) -> Message:
-    """The invitation (or reminder) of one invite customer, with the link Partner Center gave."""
-    if not link.startswith("https://"):
-        raise CspsyncError(f"the relationship request link is not an https URL ({link[:60]}); nothing was sent")
+def _context(repo: Repository, declared: Declared, reminder: Reminder | None) -> dict[str, Any]:
     config = repo.config
     spec = declared.customer.spec
-    to, _ = recipient(declared)
     reseller = next((r for r in config.partner.resellers if r.name == spec.reseller), None)
-    context = {
+    return {
         "partner": {"name": config.partner.name},
         "reseller": {"name": reseller.name} if reseller else None,
         "customer": {"company": spec.company.name, "domain": getattr(spec.tenant, "domain", None)},
         "contact": spec.company.primaryContact.model_dump(),
         "reminder": reminder.context() if reminder else None,
     }
-    return render_invitation(template_folder(repo), to=to, link=link, context=context)
+
+
+def _https(link: str, what: str) -> None:
+    if not link.startswith("https://"):
+        raise CspsyncError(f"the {what} link is not an https URL ({link[:60]}); nothing was sent")
+
+
+def render_for(
+    repo: Repository,
+    declared: Declared,
+    *,
+    link: str,
+    reminder: Reminder | None = None,
+    approvals: tuple[ApprovalLink, ...] = (),
+) -> Message:
+    """The invitation (or reminder) of one invite customer, with the link Partner Center gave, and the
+    approval links of admin relationships requested with it."""
+    _https(link, "relationship request")
+    for approval in approvals:
+        _https(approval.link, "admin relationship approval")
+    to, _ = recipient(declared)
+    context = _context(repo, declared, reminder)
+    return render_invitation(template_folder(repo), to=to, link=link, context=context, approvals=approvals)
+
+
+def render_admin_approval(
+    repo: Repository, declared: Declared, *, to: str, approvals: tuple[ApprovalLink, ...]
+) -> Message:
+    """The message that carries approval links on their own (no reseller invitation goes with them)."""
+    for approval in approvals:
+        _https(approval.link, "admin relationship approval")
+    context = _context(repo, declared, None)
+    folder = template_folder(repo, "adminApprovalTemplate")
+    link = approvals[0].link if approvals else ""
+    return render_invitation(folder, to=to, link=link, context=context, kind="admin-approval", approvals=approvals)
 
 
 def build_email(message: Message, *, sender: str, when: dt.datetime, in_reply_to: str | None = None) -> EmailMessage:

@@ -26,7 +26,7 @@ from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedRelationship
 from cspsync.partnercenter.client import PartnerCenterClient
 
-FindingKind = Literal["missing-reseller", "incumbent"]
+FindingKind = Literal["missing-reseller", "incumbent", "missing-admin-access"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +42,9 @@ class Finding:
 
     @property
     def needs_action(self) -> bool:
-        """Missing relationships cost the partner recognition; incumbents are for review only."""
-        return self.kind != "incumbent"
+        """Missing relationships cost the partner recognition; incumbents, and a tenant the partner has no
+        admin access to (it may sell without managing), are for review only."""
+        return self.kind not in ("incumbent", "missing-admin-access")
 
 
 def relationship_findings(

@@ -28,6 +28,7 @@ from cspsync.declarations.keys import customer_domain, domain_key, tenant_key
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
+from cspsync.observe.gdap import read_admin_access
 from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
@@ -36,6 +37,8 @@ Strategy = Literal["list", "lookup"]
 #: whose partner relationships to read: none, the linked invite-mode customers that declare a reseller (plan),
 #: every linked one (drift)
 Associations = Literal["none", "invited", "linked"]
+#: whose GDAP relationships to read: those declaring admin access (plan), or every customer too (drift)
+AdminAccessScope = Literal["declared", "all"]
 
 
 def _iso(value: Any) -> str | None:
@@ -265,6 +268,7 @@ def observe(
     workers: int = 8,
     config: Config | None = None,
     associations: Associations = "none",
+    admin_access: AdminAccessScope = "declared",
 ) -> Observation:
     """Everything the planner needs about ``declared`` from Partner Center, read once, before planning."""
     observation = Observation()
@@ -316,4 +320,5 @@ def observe(
             )
         }
         read_associations(client, observation, declared, config, names=names, workers=workers)
+    read_admin_access(client, observation, declared, everyone=admin_access == "all", workers=workers)
     return observation

@@ -88,6 +88,46 @@ class ObservedRelationship:
     mpn_id: str | None = None
 
 
+@dataclass(frozen=True)
+class ObservedAssignment:
+    """A GDAP access assignment (Graph delegatedAdminAccessAssignment) as the planner compares it."""
+
+    id: str
+    group_id: str  # lower case
+    roles: tuple[str, ...]  # role template ids, sorted, lower case
+    status: str  # pending | active | deleting | deleted | error
+    created: str | None = None
+
+
+@dataclass(frozen=True)
+class ObservedAdminRelationship:
+    """A GDAP relationship (Graph delegatedAdminRelationship) of the partner."""
+
+    id: str
+    display_name: str
+    status: str  # created | approvalPending | approved | activating | active | expiring | expired | ...
+    customer_tenant_id: str | None
+    roles: tuple[str, ...]  # role template ids, sorted, lower case
+    duration: str | None
+    auto_extend: str | None  # autoExtendDuration: PT0S | P0D | P180D
+    created: str | None = None
+    activated: str | None = None
+    ends: str | None = None  # endDateTime
+    modified: str | None = None  # lastModifiedDateTime (when a request was locked for approval)
+    #: its access assignments, read for active relationships only (None: not read)
+    assignments: tuple[ObservedAssignment, ...] | None = None
+
+
+@dataclass(frozen=True)
+class SentApproval:
+    """An approval link an earlier apply sent (from the invitations ledger), by relationship id."""
+
+    relationship: str  # display name
+    to: str
+    sent_at: str
+    delivery: str = "outbox"
+
+
 @dataclass
 class Observation:
     """What one observe pass found for the customers in scope, keyed by declared ``metadata.name``."""
@@ -113,6 +153,13 @@ class Observation:
     sent_invitations: dict[str, SentInvitation] = field(default_factory=dict)
     #: local state: customers whose create was interrupted before the password was stored, and their domain
     interrupted_creates: dict[str, str] = field(default_factory=dict)
+    #: GDAP relationships of each customer (its tenant's, and those named like its declared ones), when read
+    admin_relationships: dict[str, tuple[ObservedAdminRelationship, ...]] = field(default_factory=dict)
+    #: invite-mode customers not linked yet: their tenant (id, name) per Microsoft Entra, None when no tenant
+    #: has the domain
+    entra_tenants: dict[str, tuple[str, str | None] | None] = field(default_factory=dict)
+    #: local state: approval links already sent, by relationship id (the invitations ledger)
+    sent_approvals: dict[str, SentApproval] = field(default_factory=dict)
 
     def fingerprint(self) -> str:
         """sha256 over the state the plan depends on; stable across runs when nothing changed."""
@@ -121,6 +168,9 @@ class Observation:
             "domain_available": dict(sorted(self.domain_available.items())),
             "unknown": sorted(self.unknown),
         }
+        if self.admin_relationships or self.entra_tenants:
+            document["admin"] = {name: _plain(r) for name, r in sorted(self.admin_relationships.items())}
+            document["entra"] = {name: _plain(t) for name, t in sorted(self.entra_tenants.items())}
         canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 

@@ -25,6 +25,7 @@ from cspsync.plan import payloads
 from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
 from cspsync.plan.diff import agreement_matches, as_written, billing_fields, changes_between, normalise_billing
 from cspsync.plan.digest import actions_digest
+from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
@@ -153,12 +154,31 @@ def plan_customer(
     config: Config,
     now: dt.datetime,
     association_notes: Mapping[str, list[str]] | None = None,
+    unmanaged_found: list[Unmanaged] | None = None,
 ) -> tuple[CustomerPlan, list[Action]]:
+    """One customer's plan; ``unmanaged_found`` receives what it has in Partner Center that nothing declares."""
     customer = declared.customer
     spec = customer.spec
     name = customer.metadata.name
     b = Builder(name)
-    tenant_deps, state, note = plan_tenant(b, declared, observed, observation, config)
+    admin = AdminPlan.start(b, declared, observed, observation, config, now) if spec.adminAccess else None
+    # an invitation still to send carries the approval links of relationships requested before it
+    early = admin is not None and spec.tenant.mode == "invite" and observed is None
+    if admin is not None and early:
+        admin.requests([])
+    tenant_deps, state, note = plan_tenant(
+        b,
+        declared,
+        observed,
+        observation,
+        config,
+        admin_approvals=tuple(admin.approvals) if admin is not None and early else (),
+        admin_deps=tuple(admin.approval_deps) if admin is not None and early else (),
+    )
+    if admin is not None and early:
+        admin.carried = any(a.kind is Kind.REQUEST_INVITATION and a.status == "ready" for a in b.actions)
+    elif admin is not None:
+        admin.requests(tenant_deps)
     if observed is not None:
         _billing(b, declared, observed)
     order_deps = list(tenant_deps) + _agreement(b, declared, observed, tenant_deps)
@@ -167,6 +187,12 @@ def plan_customer(
     country = spec.company.address.country
     for sub in spec.subscriptions:
         plan_subscription(b, sub, match(sub, observed_subs), order_deps, config, country, now, others)
+    notes = _notes(name, state, observation, association_notes or {})
+    if admin is not None:
+        found = admin.finish(tenant_deps)
+        if unmanaged_found is not None:
+            unmanaged_found += found
+        notes += admin.default_notes()
     plan = CustomerPlan(
         name=name,
         file=str(declared.path),
@@ -176,7 +202,7 @@ def plan_customer(
         tenant_id=observed.id if observed is not None else getattr(spec.tenant, "tenantId", None),
         state=state,
         note=note,
-        attention=tuple(_notes(name, state, observation, association_notes or {})),
+        attention=tuple(notes),
         actions=tuple(a.id for a in b.actions),
     )
     return plan, b.actions
@@ -231,7 +257,9 @@ def make_plan(
             )
             continue
         observed = observation.customers.get(name)
-        plan, customer_actions = plan_customer(item, observed, observation, repo.config, now, association_notes)
+        plan, customer_actions = plan_customer(
+            item, observed, observation, repo.config, now, association_notes, found_unmanaged
+        )
         customers.append(plan)
         actions += customer_actions
         found_unmanaged += unmanaged(item, observed)

@@ -59,6 +59,8 @@ class Builder:
             parent = by_id.get(dep)
             if parent is None:
                 continue
+            if parent.kind is Kind.AWAIT_ADMIN_ACCESS:
+                return "waiting", f"waits until it is done: {parent.summary}"
             if parent.kind is Kind.AWAIT_ACCEPTANCE or parent.status == "waiting":
                 return "waiting", WAITS_FOR_ACCEPTANCE
             if parent.status in ("blocked", "refused"):

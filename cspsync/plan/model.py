@@ -40,6 +40,13 @@ class Kind(StrEnum):
     UPDATE_SUBSCRIPTION = "update-subscription"
     SUSPEND_SUBSCRIPTION = "suspend-subscription"
     CANCEL_SUBSCRIPTION = "cancel-subscription"
+    CREATE_ADMIN_RELATIONSHIP = "create-admin-relationship"
+    REQUEST_ADMIN_APPROVAL = "request-admin-approval"
+    AWAIT_ADMIN_ACCESS = "await-admin-access"
+    CREATE_ACCESS_ASSIGNMENT = "create-access-assignment"
+    UPDATE_ACCESS_ASSIGNMENT = "update-access-assignment"
+    UPDATE_ADMIN_RELATIONSHIP = "update-admin-relationship"
+    TERMINATE_ADMIN_RELATIONSHIP = "terminate-admin-relationship"
 
 
 class Symbol(StrEnum):
@@ -61,6 +68,13 @@ SYMBOLS: dict[Kind, Symbol] = {
     Kind.UPDATE_SUBSCRIPTION: Symbol.UPDATE,
     Kind.SUSPEND_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CANCEL_SUBSCRIPTION: Symbol.REMOVE,
+    Kind.CREATE_ADMIN_RELATIONSHIP: Symbol.CREATE,
+    Kind.REQUEST_ADMIN_APPROVAL: Symbol.HUMAN,
+    Kind.AWAIT_ADMIN_ACCESS: Symbol.HUMAN,
+    Kind.CREATE_ACCESS_ASSIGNMENT: Symbol.CREATE,
+    Kind.UPDATE_ACCESS_ASSIGNMENT: Symbol.UPDATE,
+    Kind.UPDATE_ADMIN_RELATIONSHIP: Symbol.UPDATE,
+    Kind.TERMINATE_ADMIN_RELATIONSHIP: Symbol.REMOVE,
 }
 
 #: ``ready``: apply will run it; ``waiting``: it waits for a person (invitation acceptance) and so do
@@ -219,6 +233,41 @@ class CancelSubscriptionAction(_Action):
     payload: payloads.CancelSubscription
 
 
+class CreateAdminRelationshipAction(_Action):
+    kind: Literal[Kind.CREATE_ADMIN_RELATIONSHIP]
+    payload: payloads.CreateAdminRelationship
+
+
+class RequestAdminApprovalAction(_Action):
+    kind: Literal[Kind.REQUEST_ADMIN_APPROVAL]
+    payload: payloads.RequestAdminApproval
+
+
+class AwaitAdminAccessAction(_Action):
+    kind: Literal[Kind.AWAIT_ADMIN_ACCESS]
+    payload: payloads.AwaitAdminAccess
+
+
+class CreateAccessAssignmentAction(_Action):
+    kind: Literal[Kind.CREATE_ACCESS_ASSIGNMENT]
+    payload: payloads.CreateAccessAssignment
+
+
+class UpdateAccessAssignmentAction(_Action):
+    kind: Literal[Kind.UPDATE_ACCESS_ASSIGNMENT]
+    payload: payloads.UpdateAccessAssignment
+
+
+class UpdateAdminRelationshipAction(_Action):
+    kind: Literal[Kind.UPDATE_ADMIN_RELATIONSHIP]
+    payload: payloads.UpdateAdminRelationship
+
+
+class TerminateAdminRelationshipAction(_Action):
+    kind: Literal[Kind.TERMINATE_ADMIN_RELATIONSHIP]
+    payload: payloads.TerminateAdminRelationship
+
+
 #: one model per kind, told apart by ``kind`` (the plan schema has one closed definition per kind)
 Action = Annotated[
     CreateCustomerAction
@@ -229,7 +278,14 @@ Action = Annotated[
     | OrderSubscriptionAction
     | UpdateSubscriptionAction
     | SuspendSubscriptionAction
-    | CancelSubscriptionAction,
+    | CancelSubscriptionAction
+    | CreateAdminRelationshipAction
+    | RequestAdminApprovalAction
+    | AwaitAdminAccessAction
+    | CreateAccessAssignmentAction
+    | UpdateAccessAssignmentAction
+    | UpdateAdminRelationshipAction
+    | TerminateAdminRelationshipAction,
     Field(discriminator="kind"),
 ]
 
@@ -243,6 +299,13 @@ ACTION_TYPES: dict[Kind, type[_Action]] = {
     Kind.UPDATE_SUBSCRIPTION: UpdateSubscriptionAction,
     Kind.SUSPEND_SUBSCRIPTION: SuspendSubscriptionAction,
     Kind.CANCEL_SUBSCRIPTION: CancelSubscriptionAction,
+    Kind.CREATE_ADMIN_RELATIONSHIP: CreateAdminRelationshipAction,
+    Kind.REQUEST_ADMIN_APPROVAL: RequestAdminApprovalAction,
+    Kind.AWAIT_ADMIN_ACCESS: AwaitAdminAccessAction,
+    Kind.CREATE_ACCESS_ASSIGNMENT: CreateAccessAssignmentAction,
+    Kind.UPDATE_ACCESS_ASSIGNMENT: UpdateAccessAssignmentAction,
+    Kind.UPDATE_ADMIN_RELATIONSHIP: UpdateAdminRelationshipAction,
+    Kind.TERMINATE_ADMIN_RELATIONSHIP: TerminateAdminRelationshipAction,
 }
 
 _ACTION_ADAPTER: TypeAdapter[Action] = TypeAdapter(Action)
@@ -278,7 +341,7 @@ class Unmanaged(Frozen):
     """Something in Partner Center no declaration claims: reported, never touched."""
 
     customer: str
-    kind: Literal["customer", "subscription"]
+    kind: Literal["customer", "subscription", "access-assignment"]
     name: str
     detail: str | None = None
 

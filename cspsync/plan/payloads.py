@@ -73,12 +73,90 @@ class CreateCustomer(Payload):
     associated_partner_id: str | None = None
 
 
+class AdminApproval(Payload):
+    """One GDAP relationship whose approval link goes to the customer (its id is known once it exists)."""
+
+    display_name: str
+    relationship_id: str | None = None  # None: the relationship is created by this apply
+    roles: tuple[str, ...]  # role template ids
+    duration: str
+    #: the relationship it replaces, and when that one ends (a renewal)
+    replaces: str | None = None
+    replaces_ends_on: dt.date | None = None
+
+
 class RequestInvitation(Payload):
     domain: str
     to: str
     indirect_reseller_id: str | None = None
     #: an invitation was sent before (``--resend`` or a changed address)
     resend: bool = False
+    #: GDAP approval links that go in the same message
+    admin_approvals: tuple[AdminApproval, ...] = ()
+
+
+class CreateAdminRelationship(Payload):
+    """Create a GDAP relationship (or finish one an earlier apply created) and lock it for approval."""
+
+    display_name: str
+    duration: str
+    roles: tuple[str, ...]  # role template ids
+    auto_extend_duration: Literal["PT0S", "P180D"]
+    #: the customer's tenant; None: the tenant this apply creates (create mode)
+    customer_tenant_id: str | None = None
+    customer_name: str
+    #: the relationship it replaces (renewal or changed roles), and when that one ends
+    replaces: str | None = None
+    replaces_ends_on: dt.date | None = None
+    #: a relationship of this name an earlier apply created but did not lock
+    relationship_id: str | None = None
+
+
+class RequestAdminApproval(Payload):
+    """Send GDAP approval links in a message of their own (no reseller invitation goes out with them)."""
+
+    to: str
+    approvals: tuple[AdminApproval, ...]
+
+
+class AwaitAdminAccess(Payload):
+    """A person or Microsoft must act first: approve, activate, or finish an access assignment."""
+
+    relationship: str | None  # display name; None: the Default GDAP relationship
+    relationship_id: str | None = None
+    waiting_for: Literal["approval", "activation", "assignment"]
+    group: str | None = None
+
+
+class CreateAccessAssignment(Payload):
+    relationship: str | None  # display name; None: the customer's Default GDAP relationship
+    relationship_id: str | None = None  # None: found at apply (created in the same apply)
+    customer_tenant_id: str | None = None
+    group: str  # the name cspsync.yaml gives it (or the object id)
+    group_id: str
+    roles: tuple[str, ...]
+
+
+class UpdateAccessAssignment(Payload):
+    relationship: str | None
+    relationship_id: str
+    assignment_id: str
+    group: str
+    group_id: str
+    roles: tuple[str, ...]
+
+
+class UpdateAdminRelationship(Payload):
+    """Always blocked: Graph changes a relationship only while it is ``created``; the plan says what to do."""
+
+    relationship_id: str
+    display_name: str
+    auto_extend_duration: str
+
+
+class TerminateAdminRelationship(Payload):
+    relationship_id: str
+    display_name: str
 
 
 class AwaitAcceptance(Payload):

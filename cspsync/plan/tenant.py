@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cspsync.declarations import Declared
 from cspsync.declarations.keys import onmicrosoft_domain, reseller
 from cspsync.declarations.models import Config
@@ -21,15 +23,21 @@ def plan_tenant(
     observed: ObservedCustomer | None,
     observation: Observation,
     config: Config,
+    *,
+    admin_approvals: Sequence[payloads.AdminApproval] = (),
+    admin_deps: Sequence[str] = (),
 ) -> tuple[list[str], CustomerState, str | None]:
-    """Actions that establish the tenant link; returns (dependencies for later actions, state, note)."""
+    """Actions that establish the tenant link; returns (dependencies for later actions, state, note).
+
+    ``admin_approvals`` are GDAP approval links an invitation sent now carries (after ``admin_deps``)."""
     if observed is not None:
         return [], "linked", None
     tenant = declared.customer.spec.tenant
     if tenant.mode == "create":
         return _create(b, declared, observation, config)
     if tenant.mode == "invite":
-        return _invite(b, declared, observation.sent_invitations.get(b.name), config)
+        sent = observation.sent_invitations.get(b.name)
+        return _invite(b, declared, sent, config, admin_approvals, admin_deps)
     action = b.add(
         Kind.AWAIT_ACCEPTANCE,
         f"adopt existing tenant {tenant.tenantId}",
@@ -82,7 +90,12 @@ def _create(
 
 
 def _invite(
-    b: Builder, declared: Declared, sent: SentInvitation | None, config: Config
+    b: Builder,
+    declared: Declared,
+    sent: SentInvitation | None,
+    config: Config,
+    admin_approvals: Sequence[payloads.AdminApproval] = (),
+    admin_deps: Sequence[str] = (),
 ) -> tuple[list[str], CustomerState, str | None]:
     spec = declared.customer.spec
     tenant = spec.tenant
@@ -100,6 +113,10 @@ def _invite(
                 else f" (again: --resend; first sent on {sent.sent_at[:10]})"
             )
         warnings = []
+        if admin_approvals:
+            summary += " with the approval link of admin relationship " + ", ".join(
+                a.display_name for a in admin_approvals
+            )
         if config.invitations.transport == "outbox":
             warnings.append(
                 "no mail transport is configured (invitations.transport: outbox): apply writes the message to "
@@ -114,8 +131,10 @@ def _invite(
                     to=tenant.invitationEmail,
                     indirect_reseller_id=found.tenantId if found is not None else None,
                     resend=sent is not None,
+                    admin_approvals=tuple(admin_approvals),
                 ),
                 warnings=warnings,
+                depends_on=admin_deps,
             )
         )
     else:

@@ -23,10 +23,13 @@ def summary_line(report: DriftReport) -> str:
     """``Drift: 1 drifted, 0 unknown, 6 in sync; 1 relationship to fix, 1 incumbent partner to review.``"""
     counts = {state: len(report.of_state(state)) for state in ("drifted", "unknown", "in-sync")}
     fix = sum(1 for f in report.findings if f.needs_action)
-    review = sum(1 for f in report.findings if not f.needs_action)
+    review = sum(1 for f in report.findings if f.kind == "incumbent")
+    no_admin = sum(1 for f in report.findings if f.kind == "missing-admin-access")
     text = f"Drift: {counts['drifted']} drifted, {counts['unknown']} unknown, {counts['in-sync']} in sync"
     if fix or review:
         text += f"; {fix} relationship(s) to fix, {review} incumbent partner(s) to review"
+    if no_admin:
+        text += f"; {no_admin} tenant(s) without admin access (GDAP)"
     return text + "."
 
 

@@ -29,13 +29,14 @@ def test_first_apply_creates_everything_and_the_second_plan_is_empty(cspsync: Ru
     first = cspsync("apply", CUSTOMERS, "--yes")
     assert first.code == 0, first.err
     assert "target: emulator (not Partner Center)" in first.out
-    assert "Plan: 17 to create, 0 to update, 0 to cancel, 8 waiting." in first.out
-    assert "Apply complete: 19 done, 6 waiting or blocked." in first.out
+    assert "Plan: 19 to create, 0 to update, 0 to cancel, 11 waiting." in first.out
+    assert "Apply complete: 21 done, 9 waiting or blocked." in first.out
 
     again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
     assert again.code == 0, again.out + again.err
     assert "No changes to apply now" in again.out
-    assert "Plan: 0 to create, 0 to update, 0 to cancel, 6 waiting." in again.out
+    # the invitations, and Litware's admin relationship waiting for approval with its two assignments
+    assert "Plan: 0 to create, 0 to update, 0 to cancel, 9 waiting." in again.out
 
     domains, _ = _counts(workdir)
     assert len(domains) == len(set(domains))
@@ -85,6 +86,8 @@ def test_invitation_waits_until_accepted_then_agreement_and_orders_apply(cspsync
 
     accepted = cspsync("emulator", "accept-invitation", "litware.ie", "--db", str(workdir / ".cspsync/emulator.db"))
     assert accepted.code == 0, accepted.err
+    approved = cspsync("emulator", "approve-gdap", "litware.ie", "--db", str(workdir / ".cspsync/emulator.db"))
+    assert approved.code == 0, approved.err
 
     linked = cspsync("plan", CUSTOMERS)
     assert "litware  (examples/customers/litware.yaml)  invite litware.ie · linked" in linked.out
@@ -94,6 +97,7 @@ def test_invitation_waits_until_accepted_then_agreement_and_orders_apply(cspsync
     applied = cspsync("apply", CUSTOMERS, "--yes")
     assert "litware/create-agreement: done" in applied.out
     assert "litware/order-subscription/fabrikam-litware-azure: done" in applied.out
+    assert "litware/create-access-assignment/fabrikam-litware-support/helpdesk-agents: done" in applied.out
     final = cspsync("plan", CUSTOMERS)
     assert "litware" not in final.out
     assert "woodgrove-bank" in final.out

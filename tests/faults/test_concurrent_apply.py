@@ -72,7 +72,7 @@ def test_a_second_apply_that_waits_for_the_lock_does_nothing_twice(world: World)
             assert gate.holding.wait(60), first.output
             second = world.start_cli("apply", "customers", "--yes", "--wait-for-lock", url=server.url)
             # the second makes its plan (the same as the first's: nothing is written yet) and prints it
-            assert wait_for(lambda: "Plan: 17 to create" in second.stdout), second.output
+            assert wait_for(lambda: "Plan: 19 to create" in second.stdout), second.output
             assert second.process.is_alive()  # it waits for the lock
         finally:
             gate.release.set()

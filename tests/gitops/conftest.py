@@ -108,7 +108,8 @@ def apply_now(
 
 @pytest.fixture
 def applied(emulator: EmulatorApp) -> ApplyRecord:
-    """The seven example customers applied: five linked (three created), two waiting for acceptance."""
+    """The seven example customers applied: five linked (three created), two waiting for acceptance; Litware's
+    admin relationship requested (waiting for approval), Contoso's Default GDAP assigned."""
     record = apply_now(emulator)
-    assert record.counts() == {"waiting": 6, "done": 19}
+    assert record.counts() == {"waiting": 9, "done": 21}
     return record

@@ -53,7 +53,12 @@ def test_in_sync_after_apply(cspsync: Run, applied: ApplyRecord) -> None:
         "  ? adatum: Contoso Legacy IT (5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d, MPN 3345678) is still related to the "
         "tenant: check with the customer whether it still provides a service, and if not, have its admin access "
         "(GDAP/DAP) removed\n"
-        "\nDrift: 0 drifted, 0 unknown, 7 in sync; 0 relationship(s) to fix, 1 incumbent partner(s) to review.\n"
+        "  ? adatum: Fabrikam Cloud Distribution has no admin relationship (GDAP) with the tenant: it can sell but "
+        "not administer it (users, licences, support requests); declare spec.adminAccess to request one\n"
+        "  ? tailspin-toys: Fabrikam Cloud Distribution has no admin relationship (GDAP) with the tenant: it can sell "
+        "but not administer it (users, licences, support requests); declare spec.adminAccess to request one\n"
+        "\nDrift: 0 drifted, 0 unknown, 7 in sync; 0 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
+        "tenant(s) without admin access (GDAP).\n"
     )
 
 
@@ -158,8 +163,8 @@ def test_a_missing_reseller_relationship_comes_with_the_link_that_fixes_it(
         f"&partnerId={FABRIKAM}&msppId=4512345&indirectCSPId={NORTHWIND}&DAP=false#/BillingAccounts/partner-invitation\n"
     ) in result.out
     assert (
-        "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review."
-        in result.out
+        "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
+        "tenant(s) without admin access (GDAP)." in result.out
     )
 
 

@@ -75,7 +75,8 @@ def test_the_plan_says_an_outbox_invitation_is_sent_by_hand(cspsync: Run, workdi
         after = cspsync("plan", "examples/customers/litware.yaml")
 
     assert (
-        "  ! request a reseller relationship: invitation to it.admin@litware.ie for litware.ie\n"
+        "  ! request a reseller relationship: invitation to it.admin@litware.ie for litware.ie with the approval link "
+        "of admin relationship fabrikam-litware-support\n"
         "      warning: no mail transport is configured (invitations.transport: outbox): apply writes the message "
         "to outbox/litware.eml in the state folder (.cspsync/) and a person must send it\n" in before.out
     )

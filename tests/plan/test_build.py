@@ -10,7 +10,16 @@ from typing import Any
 import pytest
 
 from cspsync.declarations import Repository, load_repository
-from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.declarations.access import resolve
+from cspsync.declarations.roles import DEFAULT_GDAP_ROLES
+from cspsync.observe.state import (
+    Observation,
+    ObservedAdminRelationship,
+    ObservedAgreement,
+    ObservedAssignment,
+    ObservedCustomer,
+    ObservedSubscription,
+)
 from cspsync.plan import payloads
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Kind, Plan
@@ -55,7 +64,25 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
         ),
         subscriptions=subscriptions,
     )
-    return Observation(customers={name: customer})
+    # its declared admin access, as Graph has it: the Default GDAP relationship with its assignments active
+    assignments = tuple(
+        ObservedAssignment(f"assignment-{a.group}", a.group_id, a.roles, "active")
+        for r in resolve(declared.customer, repo.config)
+        for a in r.assignments
+    )
+    default = ObservedAdminRelationship(
+        id="default-relationship",
+        display_name="Default_ContosoBikesLtd_0a1b2c3d",
+        status="active",
+        customer_tenant_id=customer.id,
+        roles=tuple(sorted(DEFAULT_GDAP_ROLES)),
+        duration="P730D",
+        auto_extend="PT0S",
+        activated="2026-10-01T00:00:00+00:00",
+        ends="2099-10-01T00:00:00+00:00",
+        assignments=assignments,
+    )
+    return Observation(customers={name: customer}, admin_relationships={name: (default,)})
 
 
 def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: Any) -> ObservedSubscription:
@@ -93,15 +120,22 @@ def test_a_customer_matching_its_declaration_plans_nothing(repo: Repository) -> 
 def test_a_new_customer_plans_create_then_agreement_then_orders(repo: Repository) -> None:
     plan = _plan(repo, Observation(customers={"contoso-bikes": None}, domain_available={"contoso-bikes": True}))
     kinds = [a.kind for a in plan.actions]
-    assert kinds == [Kind.CREATE_CUSTOMER, Kind.CREATE_AGREEMENT, Kind.ORDER_SUBSCRIPTION, Kind.ORDER_SUBSCRIPTION]
-    create, agreement, *orders = plan.actions
+    assert kinds == [
+        Kind.CREATE_CUSTOMER,
+        Kind.CREATE_AGREEMENT,
+        Kind.ORDER_SUBSCRIPTION,
+        Kind.ORDER_SUBSCRIPTION,
+        Kind.CREATE_ACCESS_ASSIGNMENT,  # in the Default GDAP relationship the new tenant comes with
+    ]
+    create, agreement, *orders, assignment = plan.actions
     assert agreement.depends_on == (create.id,)
     assert all(set(o.depends_on) == {create.id, agreement.id} for o in orders)
+    assert assignment.depends_on == (create.id,) and assignment.status == "ready"
 
 
 def test_a_taken_domain_blocks_the_create_and_everything_after_it(repo: Repository) -> None:
     plan = _plan(repo, Observation(customers={"contoso-bikes": None}, domain_available={"contoso-bikes": False}))
-    assert [a.status for a in plan.actions] == ["blocked"] * 4
+    assert [a.status for a in plan.actions] == ["blocked"] * 5
     assert "contosobikes.onmicrosoft.com is already taken by another tenant" in (plan.actions[0].reason or "")
     assert not plan.has_changes
 

@@ -212,7 +212,9 @@ def _save_assignment(store: Store, relationship_id: str, doc: dict[str, Any]) ->
 def _activated(doc: dict[str, Any], timing: GdapTiming) -> dt.datetime | None:
     """When an approved relationship becomes active: its approval plus the activation delay."""
     approved = _parse(doc.get("_approvedAt"))
-    return approved + timing.activation if approved is not None else None
+    if approved is None:
+        return None
+    return approved if doc.get("_default") else approved + timing.activation
 
 
 def _end(doc: dict[str, Any], now: dt.datetime, timing: GdapTiming) -> dt.datetime | None:
@@ -240,9 +242,11 @@ def relationship_status(doc: dict[str, Any], now: dt.datetime, timing: GdapTimin
         return "terminating" if now < ending + 2 * timing.ending else "terminated"
     approved = _parse(doc.get("_approvedAt"))
     if approved is not None:
-        if now < approved + timing.activation / 2:
+        activated = _activated(doc, timing)
+        assert activated is not None
+        if now < activated - timing.activation / 2:
             return "approved"
-        if now < approved + timing.activation:
+        if now < activated:
             return "activating"
         end = _end(doc, now, timing)
         assert end is not None
@@ -319,6 +323,7 @@ def create_default_relationship(store: Store, tenant_id: str, company_name: str,
         now,
     )
     doc["_lockedAt"] = doc["_approvedAt"] = timestamp(now)
+    doc["_default"] = True  # approved with the tenant: no activation delay
     _save(store, doc)
     return str(doc["id"])
 
