@@ -94,6 +94,7 @@ def create_customer(applier: Applier, action: Action, result: ActionResult) -> N
         ),
         billing_profile=billing_profile(p.billing_profile),
         associated_partner_id=p.associated_partner_id or None,
+        enable_gdap_by_default=p.enable_gdap_by_default,
     )
     secrets.mark_create_started(directory, action.customer, p.domain, applier.clock())
     try:

@@ -283,6 +283,32 @@ def approve_gdap(key: str, db: Path | None) -> None:
         click.echo(f"approved admin relationship {name} ({relationship_id}) for tenant {tenant}: {when}.")
 
 
+@emulator.command("age-gdap")
+@click.argument("key", metavar="DOMAIN|NAME|ID")
+@click.option("--ends-in", "days", type=click.IntRange(0, 730), required=True, help="Days until it ends.")
+@click.option("--auto-extend", type=click.Choice(["on", "off"]), default=None, help="Switch auto-extension too.")
+@db_option
+def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None) -> None:
+    """Move approved admin relationships behind cspsync's back so they end in DAYS (a demo of renewal)."""
+    import datetime as dt
+
+    from cspsync.emulator import Store
+    from cspsync.emulator.handlers.gdap import duration_of, find_relationships, set_auto_extend, set_relationship_times
+
+    now = dt.datetime.now(dt.UTC)
+    with Store(db or _default_db()) as store:
+        found = [doc for doc in find_relationships(store, key.strip()) if doc.get("_approvedAt")]
+        if not found:
+            raise ConfigError(f"No approved admin relationship matches {key}.")
+        for doc in found:
+            span = duration_of(doc["duration"]) or dt.timedelta(0)
+            set_relationship_times(store, doc["id"], activated=now + dt.timedelta(days=days) - span)
+            if auto_extend is not None:
+                set_auto_extend(store, doc["id"], "P180D" if auto_extend == "on" else "PT0S")
+            ends = (now + dt.timedelta(days=days)).date().isoformat()
+            click.echo(f"admin relationship {doc['displayName']} ({doc['id']}) now ends on {ends}.")
+
+
 @emulator.command()
 @db_option
 def reset(db: Path | None) -> None:

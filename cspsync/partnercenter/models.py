@@ -207,6 +207,8 @@ class CustomerCreateRequest(ApiModel):
     company_profile: CompanyProfileCreate
     billing_profile: BillingProfile
     associated_partner_id: str | None = None
+    #: false: no Default GDAP relationship with the new tenant (partner-center gdap-faq; None: not sent)
+    enable_gdap_by_default: bool | None = Field(default=None, alias="enableGDAPByDefault")
 
 
 class AddressValidationResult(ApiModel):

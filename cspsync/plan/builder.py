@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from cspsync.plan.model import Action, Change, Kind, Status, Symbol, make_action
-from cspsync.plan.payloads import Payload
+from cspsync.plan.payloads import AwaitAdminAccess, Payload
 
 WAITS_FOR_ACCEPTANCE = "waits until the customer accepts the reseller relationship"
 
@@ -60,9 +60,20 @@ class Builder:
             if parent is None:
                 continue
             if parent.kind is Kind.AWAIT_ADMIN_ACCESS:
-                return "waiting", f"waits until it is done: {parent.summary}"
+                return "waiting", _admin_wait(parent.payload)
             if parent.kind is Kind.AWAIT_ACCEPTANCE or parent.status == "waiting":
                 return "waiting", WAITS_FOR_ACCEPTANCE
             if parent.status in ("blocked", "refused"):
                 return "blocked", f"blocked by {parent.id}"
         return "ready", None
+
+
+def _admin_wait(payload: Payload) -> str:
+    """Why an action waits for an admin relationship (GDAP) to be approved or activated."""
+    assert isinstance(payload, AwaitAdminAccess)
+    what = payload.relationship or "the Default GDAP relationship"
+    if payload.waiting_for == "approval":
+        return f"waits until a global admin of the customer approves admin relationship {what}"
+    if payload.waiting_for == "activation":
+        return f"waits until Microsoft activates admin relationship {what}"
+    return f"waits until the access assignment in {what} is active"

@@ -232,8 +232,9 @@ class AdminPlan:
         renew = self.config.adminAccess.renewBeforeDays if self.config.adminAccess is not None else 30
         if left > dt.timedelta(days=renew):
             return None
+        days = max((ends.date() - self.now.date()).days, 0)
         return (
-            f"replaces {current.display_name}, which ends on {ends.date().isoformat()} (in {max(left.days, 0)} days; "
+            f"replaces {current.display_name}, which ends on {ends.date().isoformat()} (in {days} days; "
             f"adminAccess.renewBeforeDays is {renew})"
         )
 

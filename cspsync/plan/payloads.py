@@ -71,6 +71,8 @@ class CreateCustomer(Payload):
     organization_registration_number: str | None = None
     #: the indirect reseller's tenant id (``associatedPartnerId``), for a customer of a reseller
     associated_partner_id: str | None = None
+    #: ``enableGDAPByDefault`` as cspsync.yaml's adminAccess sets it; None: not set (Partner Center's default)
+    enable_gdap_by_default: bool | None = None
 
 
 class AdminApproval(Payload):

@@ -73,6 +73,12 @@ def _create(
     summary = f"create customer {spec.company.name} with new tenant {domain}"
     if found is not None:
         summary += f" for reseller {found.name}"
+    settings = config.adminAccess
+    default_gdap = settings.enableGDAPByDefault if settings is not None else None
+    if default_gdap is True:
+        summary += " and its Default GDAP relationship"
+    elif default_gdap is False:
+        summary += " without a Default GDAP relationship"
     action = b.add(
         Kind.CREATE_CUSTOMER,
         summary,
@@ -81,6 +87,7 @@ def _create(
             billing_profile=payloads.BillingDetails.declared(spec),
             organization_registration_number=spec.company.organizationRegistrationNumber,
             associated_partner_id=found.tenantId if found is not None else None,
+            enable_gdap_by_default=default_gdap,
         ),
         status=status,
         reason=reason,

@@ -12,7 +12,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from cspsync.currency import format_money
-from cspsync.plan.model import Action, CustomerPlan, Plan, Symbol
+from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape, money
 from cspsync.render.words import change_line, headline, summary_line
 
@@ -130,9 +130,15 @@ def render_markdown(plan: Plan) -> str:
         head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
         head += [f"> - {escape_inline(u)}" for u in plan.unknown]
         head.append("")
-    if any(a.destructive for a in plan.actions):
+    destructive = {a.kind for a in plan.actions if a.destructive}
+    if destructive:
         head.append("> [!CAUTION]")
-        head.append("> This plan suspends or cancels subscriptions.")
+        if destructive - {Kind.TERMINATE_ADMIN_RELATIONSHIP}:
+            head.append("> This plan suspends or cancels subscriptions.")
+        if Kind.TERMINATE_ADMIN_RELATIONSHIP in destructive:
+            head.append(
+                "> This plan terminates admin relationships (GDAP): the partner loses that access to the tenant."
+            )
         head.append("")
     head += money_section(plan)
     changed = [c for c in plan.customers if c.actions or c.note or c.attention]

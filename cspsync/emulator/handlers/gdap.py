@@ -381,6 +381,28 @@ def set_relationship_times(store: Store, relationship_id: str, **times: dt.datet
     _save(store, doc)
 
 
+def set_auto_extend(store: Store, relationship_id: str, duration: str) -> None:
+    """Switch auto-extension behind cspsync's back, as a partner does in Partner Center (Customers > Expiring
+    granular relationships) for an active relationship."""
+    doc = _relationship(store, relationship_id)
+    if doc is None or duration not in AUTO_EXTEND:
+        raise ConfigError(f"No admin relationship {relationship_id}, or {duration} is not PT0S, P0D or P180D.")
+    doc["autoExtendDuration"] = duration
+    doc["etag"] = _etag()
+    _save(store, doc)
+
+
+def find_relationships(store: Store, key: str) -> list[dict[str, Any]]:
+    """Relationships by id, display name, or the domain of their customer's tenant."""
+    tenant = store.tenant_by_domain(key) if "." in key else None
+    return [
+        doc
+        for _, doc in _relationships(store)
+        if key in (doc["id"], doc["displayName"])
+        or (tenant is not None and (doc.get("customer") or {}).get("tenantId") == tenant.id)
+    ]
+
+
 # ------------------------------------------------------------------------------------------- handlers
 
 
