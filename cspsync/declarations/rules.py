@@ -527,7 +527,7 @@ def _admin_access_findings(customer: CustomerFile, config: Config | None) -> Ite
                         "GDAP relationship does not grant; use a named relationship for those roles",
                     )
     approved = [r.name for r in access.relationships if not r.default and not r.terminate and r.name]
-    if approved and tenant.mode != "invite" and access.approverEmail is None:
+    if approved and tenant.mode == "create" and access.approverEmail is None:
         yield Finding(
             base,
             f'missing required field "approverEmail": a global admin of the customer must approve '

@@ -2,8 +2,10 @@
 
 Each customer becomes one ``existing``-mode file that says exactly what Partner Center holds, so planning
 right after an import shows no changes: the company from the billing profile, the latest Microsoft
-Customer Agreement acceptance, and every live subscription (friendly name, offer, quantity, term, billing
-cycle, auto-renew). What cannot be declared as it is (a legacy offer, a pending subscription, a second
+Customer Agreement acceptance, every live subscription (friendly name, offer, quantity, term, billing
+cycle, auto-renew), and the partner's live admin relationships (GDAP) with the tenant and their access
+assignments (read from Microsoft Graph; a relationship Graph cannot show is left out with the reason). What
+cannot be declared as it is (a legacy offer, a pending subscription, a second
 subscription with the same friendly name) is left out with a warning that says why, never guessed.
 """
 
@@ -22,7 +24,9 @@ import yaml
 
 from cspsync.declarations.keys import (
     AZURE_PLAN_PRODUCT,
+    LIVE_ADMIN_STATUSES,
     domain_key,
+    is_default_relationship,
     is_gone,
     onmicrosoft_domain,
     subscription_key,
@@ -32,8 +36,10 @@ from cspsync.declarations.keys import (
 from cspsync.declarations.load import parse_text
 from cspsync.declarations.models import Config
 from cspsync.declarations.repository import customer_files
+from cspsync.declarations.roles import BUILT_IN_ROLES
 from cspsync.errors import PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.partnercenter.gdap import AccessAssignment, AdminRelationship
 from cspsync.partnercenter.models import BillingProfile, Customer, CustomerAgreement, CustomerSummary, Subscription
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
@@ -257,6 +263,52 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
     return declared, warnings
 
 
+#: (relationship, its assignments when it is active) as read from Graph, or why they could not be read
+AdminRecords = list[tuple[AdminRelationship, list[AccessAssignment]]] | str
+
+
+def admin_access_of(tenant_id: str, records: AdminRecords, config: Config) -> tuple[dict[str, Any] | None, list[str]]:
+    """The tenant's live GDAP relationships as ``spec.adminAccess`` (groups by their cspsync.yaml names), and a
+    warning for each thing left out."""
+    if isinstance(records, str):
+        return None, [f"admin relationships (GDAP) could not be read: {records}"]
+    groups = {v.lower(): k for k, v in (config.adminAccess.securityGroups if config.adminAccess else {}).items()}
+    warnings: list[str] = []
+    declared: list[dict[str, Any]] = []
+
+    def roles_of(ids: Sequence[str], what: str) -> list[str]:
+        unknown = [r for r in ids if r not in BUILT_IN_ROLES]
+        if unknown:
+            warnings.append(f"{what}: role(s) {', '.join(unknown)} that cspsync does not know")
+        return [BUILT_IN_ROLES[r] for r in ids if r in BUILT_IN_ROLES]
+
+    for relationship, assignments in sorted(records, key=lambda r: r[0].display_name.casefold()):
+        if relationship.status not in LIVE_ADMIN_STATUSES:
+            continue
+        label = f"admin relationship {relationship.display_name}"
+        item: dict[str, Any]
+        if is_default_relationship(relationship.display_name, relationship.customer_tenant_id, tenant_id):
+            item = {"default": True}
+        else:
+            item = {
+                "name": relationship.display_name,
+                "duration": relationship.duration or "P730D",
+                "autoExtend": relationship.auto_extend_duration == "P180D",
+                "roles": roles_of(relationship.access_details.role_ids, label),
+            }
+        given = []
+        for assignment in sorted(assignments, key=lambda a: a.group_id):
+            if assignment.status not in ("active", "pending"):
+                continue
+            roles = roles_of(assignment.access_details.role_ids, f"{label}, group {assignment.group_id}")
+            if roles:
+                given.append({"group": groups.get(assignment.group_id, assignment.group_id), "roles": roles})
+        if given:
+            item["assignments"] = given
+        declared.append(item)
+    return ({"relationships": declared} if declared else None), warnings
+
+
 def declaration(
     name: str,
     customer: Customer,
@@ -265,6 +317,7 @@ def declaration(
     subscriptions: Sequence[Subscription],
     config: Config,
     reseller_id: str | None = None,
+    admin: AdminRecords | None = None,
 ) -> ImportedCustomer:
     """The declaration of one customer from its Partner Center records; ``reseller_id`` is the tenant id
     of the indirect reseller it was found under (see :func:`resellers_of`)."""
@@ -290,6 +343,11 @@ def declaration(
     warnings += left_out
     if declared:
         spec["subscriptions"] = declared
+    if admin is not None:
+        access, left_out = admin_access_of(customer.id.lower(), admin, config)
+        warnings += left_out
+        if access is not None:
+            spec["adminAccess"] = access
     document = {
         "apiVersion": "cspsync.io/v1",
         "kind": "Customer",
@@ -344,6 +402,13 @@ def read_customers(
         else:
             todo.append(summary)
 
+    def admin(tenant_id: str) -> AdminRecords:
+        try:
+            found = client.gdap.relationships_of(tenant_id)
+            return [(r, client.gdap.assignments(r.id) if r.status == "active" else []) for r in found]
+        except PartnerCenterError as err:
+            return err.message
+
     def read(summary: CustomerSummary) -> tuple[CustomerSummary, Any]:
         try:
             cid = summary.id
@@ -352,6 +417,7 @@ def read_customers(
                 client.get_billing_profile(cid),
                 client.list_agreements(cid),
                 client.list_subscriptions(cid),
+                admin(cid),
             )
         except PartnerCenterError as err:
             return summary, err
@@ -364,7 +430,7 @@ def read_customers(
         if isinstance(record, PartnerCenterError):
             result.failed.append(Skipped(summary.domain or summary.id, f"could not be read: {record.message}"))
             continue
-        customer, billing, agreements, subscriptions = record
+        customer, billing, agreements, subscriptions, admin_records = record
         profile = customer.company_profile
         name = unique_name(
             slug_candidates(customer.domain, profile.company_name if profile else None, customer.id), taken
@@ -372,7 +438,9 @@ def read_customers(
         taken.add(name)
         reseller_id = reseller_of.get(tenant_key(customer.id) or "")
         result.customers.append(
-            declaration(name, customer, billing, agreements, subscriptions, config, reseller_id=reseller_id)
+            declaration(
+                name, customer, billing, agreements, subscriptions, config, reseller_id=reseller_id, admin=admin_records
+            )
         )
     result.customers.sort(key=lambda c: c.name)
     return result

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 from cspsync.apply.run import ApplyRecord
-from cspsync.emulator import Store
+from cspsync.emulator import EmulatorApp, Store
 from tests.cli import Run
 
-from .conftest import ADATUM, EXAMPLES, TAILSPIN
+from .conftest import ADATUM, EXAMPLES, TAILSPIN, apply_now
 
 
 @pytest.fixture
@@ -211,3 +211,34 @@ def test_a_customer_of_a_reseller_missing_from_the_config_is_imported_with_a_war
         "set spec.reseller\n"
     ) in written
     assert "reseller:" not in written
+
+
+def test_import_writes_the_admin_relationships_and_their_groups(
+    cspsync: Run, applied: ApplyRecord, store: Store, emulator: EmulatorApp, fresh: Path
+) -> None:
+    from cspsync.emulator.handlers import gdap
+
+    gdap.approve(store, "litware.ie", dt.datetime.now(dt.UTC))
+    store.accept_invitation("litware.ie")
+    apply_now(emulator, [fresh.parent / "declarations" / "customers" / "litware.yaml"])  # its groups get roles
+
+    result = cspsync("import", "--domain", "litware.ie", "--domain", "contosobikes.onmicrosoft.com")
+    assert result.code == 0, result.out + result.err
+    litware = (fresh / "customers/litware.yaml").read_text()
+    assert (
+        "  adminAccess:\n"
+        "    relationships:\n"
+        "      - name: fabrikam-litware-support\n"
+        "        duration: P730D\n"
+        "        autoExtend: true\n"
+        "        roles:\n"
+        "          - Cloud Application Administrator\n"
+    ) in litware
+    assert "          - group: azure-ops\n            roles:\n              - Cloud Application Administrator\n" in (
+        litware
+    )
+    contoso = (fresh / "customers/contosobikes.yaml").read_text()
+    assert "      - default: true\n        assignments:\n          - group: helpdesk-agents\n" in contoso
+    plan = cspsync("plan", "customers", "--detailed-exitcode")
+    assert plan.code == 0, plan.out
+    assert "admin relationship" not in plan.out and "assign" not in plan.out
