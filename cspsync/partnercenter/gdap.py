@@ -174,7 +174,7 @@ class GdapClient:
                 service=SERVICE,
             )
         except PartnerCenterError as err:
-            if err.status in (401, 403) and not err.hint:
+            if err.status in (401, 403):  # Partner Center's hint for these statuses is about its own app
                 err.hint = PERMISSION_HINT
             raise
 
