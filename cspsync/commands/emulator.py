@@ -273,9 +273,9 @@ def approve_gdap(key: str, db: Path | None) -> None:
     from cspsync.emulator import Store
     from cspsync.emulator.handlers.gdap import approval_delay, approve
 
+    delay = approval_delay()  # a wrong setting stops before anything is approved
     with Store(db or _default_db()) as store:
         approved = approve(store, key.strip(), dt.datetime.now(dt.UTC))
-    delay = approval_delay()
     when = f"active in {delay:g} s" if delay else "active now"
     for relationship in approved:
         tenant = (relationship.get("customer") or {}).get("tenantId")

@@ -44,18 +44,6 @@ from cspsync.plan.builder import Builder
 from cspsync.plan.model import Change, Kind, Status, Unmanaged
 
 PENDING = ("created", "approvalPending", "approved", "activating")
-#: the kinds of admin access: they do not wait for the reseller relationship (drift counts them while it waits)
-ADMIN_KINDS = frozenset(
-    {
-        Kind.CREATE_ADMIN_RELATIONSHIP,
-        Kind.REQUEST_ADMIN_APPROVAL,
-        Kind.AWAIT_ADMIN_ACCESS,
-        Kind.CREATE_ACCESS_ASSIGNMENT,
-        Kind.UPDATE_ACCESS_ASSIGNMENT,
-        Kind.UPDATE_ADMIN_RELATIONSHIP,
-        Kind.TERMINATE_ADMIN_RELATIONSHIP,
-    }
-)
 REQUEST_DAYS = 90  # partner-center gdap-faq: "GDAP relationship requests expire after 90 days"
 
 
@@ -296,6 +284,14 @@ class AdminPlan:
         missing = self._tenant_missing()
         if missing is not None:
             status, why = "blocked", missing
+        elif approver(self.declared.customer) is None:
+            status, why = (
+                "blocked",
+                (
+                    "nobody would receive its approval link: set spec.adminAccess.approverEmail to a global "
+                    "admin of the customer"
+                ),
+            )
         if status == "ready":
             status, why = b.status_after(tenant_deps)
         days = duration_days(resolved.duration) or 0

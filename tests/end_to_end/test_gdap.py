@@ -433,3 +433,22 @@ def test_an_unreadable_graph_makes_the_customers_unknown(world: World) -> None:
     states = {c.name: c.state for c in plan.customers}
     assert states["contoso-bikes"] == "unknown" and states["litware"] == "unknown"
     assert states["adatum"] != "unknown"  # it declares no admin access: nothing of it was left unread
+
+
+def test_a_relationship_nobody_would_approve_is_blocked_until_an_approver_is_declared(world: World) -> None:
+    adatum = "examples/customers/adatum.yaml"
+    block = "  adminAccess:\n    relationships:\n      - name: fabrikam-adatum-support\n        templates: [helpdesk]\n"
+    (world.root / adatum).write_text((world.root / adatum).read_text() + block)
+    create = world.plan().action("adatum/create-admin-relationship/fabrikam-adatum-support")
+    assert create.status == "blocked"
+    assert create.reason == (
+        "nobody would receive its approval link: set spec.adminAccess.approverEmail to a global admin of the customer"
+    )
+    world.edit(adatum, "  adminAccess:\n", "  adminAccess:\n    approverEmail: jonas.becker@adatum.de\n")
+    plan = world.plan()
+    assert plan.action("adatum/create-admin-relationship/fabrikam-adatum-support").status == "ready"
+    send = plan.action("adatum/request-admin-approval")
+    assert send.depends_on == ("adatum/create-admin-relationship/fabrikam-adatum-support",)
+    assert (
+        send.summary == "send the approval link of admin relationship fabrikam-adatum-support to jonas.becker@adatum.de"
+    )
