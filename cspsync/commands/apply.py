@@ -109,7 +109,8 @@ def _run(
     click.echo(_summary(record))
     click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})")
     if record.failed:
-        failed = ", ".join(r.id for r in record.failed)
+        order = {action.id: index for index, action in enumerate(plan_to_apply.actions)}  # not finish order
+        failed = ", ".join(r.id for r in sorted(record.failed, key=lambda r: order.get(r.id, len(order))))
         raise ApplyError(
             f"{len(record.failed)} action(s) failed: {failed}",
             hint="the other customers were applied; fix the cause and run apply again (it resumes, never duplicates)",

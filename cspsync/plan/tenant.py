@@ -76,9 +76,9 @@ def _create(
     settings = config.adminAccess
     default_gdap = settings.enableGDAPByDefault if settings is not None else None
     if default_gdap is True:
-        summary += " and its Default GDAP relationship"
+        summary += ", with the Default GDAP relationship"
     elif default_gdap is False:
-        summary += " without a Default GDAP relationship"
+        summary += ", without a Default GDAP relationship"
     action = b.add(
         Kind.CREATE_CUSTOMER,
         summary,

@@ -191,7 +191,7 @@ def set_invitations(workdir: Path, block: str) -> None:
     """Replace the ``invitations:`` section of the examples' cspsync.yaml."""
     path = workdir / "examples" / "cspsync.yaml"
     text = path.read_text(encoding="utf-8")
-    text = re.sub(r"(?ms)^invitations:\n(?:  .*\n)*", "invitations:\n" + block, text)
+    text = re.sub(r"(?m)^invitations:\n(?:  .*\n)*", "invitations:\n" + block, text)  # only its own lines
     path.write_text(text, encoding="utf-8")
 
 

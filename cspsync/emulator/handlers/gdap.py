@@ -34,7 +34,7 @@ computed when read, from the times stored with each record.
 
 Where the reference is silent the emulator says so: error codes come from Graph's error list
 (learn.microsoft.com/graph/errors: invalidRequest, itemNotFound, nameAlreadyExists, resourceModified,
-preconditionFailed), the Default GDAP relationship is named ``Default_<company>_<8 hex>``, and an
+preconditionFailed), the Default GDAP relationship is named ``Default_<company>_<8 hex of the tenant id>``, and an
 assignment to a group the seed's ``partner.securityGroups`` does not list ends in ``error``.
 """
 
@@ -315,7 +315,7 @@ def create_default_relationship(store: Store, tenant_id: str, company_name: str,
     _tables(store)
     label = re.sub(r"[^A-Za-z0-9]+", "", company_name)[:33] or "Customer"
     doc = _new_relationship(
-        f"Default_{label}_{secrets.token_hex(4)}",
+        f"Default_{label}_{tenant_id.replace('-', '')[:8]}",
         "P730D",
         {"tenantId": tenant_id, "displayName": company_name},
         [{"roleDefinitionId": role} for role in DEFAULT_ROLES],
