@@ -23,7 +23,14 @@ from cspsync.observe.association import findings_for
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
 from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
-from cspsync.plan.diff import agreement_matches, as_written, billing_fields, changes_between, normalise_billing
+from cspsync.plan.diff import (
+    agreement_matches,
+    as_written,
+    billing_fields,
+    changes_between,
+    declared_billing,
+    normalise_billing,
+)
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
@@ -62,9 +69,10 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None
     if observed.billing is None:
         return
     wanted = payloads.BillingDetails.declared(spec)
-    written = _camel_billing(wanted)
     changes = as_written(
-        changes_between(normalise_billing(observed.billing), billing_fields(spec)), observed.billing, written
+        changes_between(normalise_billing(observed.billing), billing_fields(spec)),
+        observed.billing,
+        declared_billing(spec),
     )
     country = next((c for c in changes if c.field == "defaultAddress.country"), None)
     if country is not None:
@@ -84,28 +92,6 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None
             payloads.UpdateBillingProfile(billing_profile=wanted),
             changes=changes,
         )
-
-
-def _camel_billing(details: payloads.BillingDetails) -> dict[str, object]:
-    """The declared billing profile in Partner Center's field names (what the diff compares)."""
-    address = details.default_address
-    return {
-        "companyName": details.company_name,
-        "email": details.email,
-        "culture": details.culture,
-        "language": details.language,
-        "firstName": details.first_name,
-        "lastName": details.last_name,
-        "defaultAddress": {
-            "addressLine1": address.address_line1,
-            "addressLine2": address.address_line2,
-            "city": address.city,
-            "state": address.state,
-            "postalCode": address.postal_code,
-            "country": address.country,
-            "phoneNumber": address.phone_number,
-        },
-    }
 
 
 def _agreement(b: Builder, declared: Declared, observed: ObservedCustomer | None, tenant_deps: list[str]) -> list[str]:

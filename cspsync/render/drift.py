@@ -15,7 +15,6 @@ from cspsync.render.words import change_line, headline
 
 #: the hidden marker that finds the drift issue again
 MARKER = "<!-- cspsync-drift -->"
-_BUDGET = BUDGET
 _STATE_WORDS = {"in-sync": "in sync", "drifted": "drifted", "unknown": "unknown"}
 
 
@@ -113,7 +112,7 @@ def render_drift_markdown(report: DriftReport) -> str:
         fence = escape.fence(body)
         title = escape.markdown_html(f"{customer.name} · {customer.company} ({_STATE_WORDS[customer.state]})")
         section = f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
-        if len(text) + len(section) + len(ending) > _BUDGET:
+        if len(text) + len(section) + len(ending) > BUDGET:
             omitted += 1
             continue
         text += section

@@ -21,7 +21,6 @@ MARKER = "<!-- cspsync-plan -->"
 #: GitHub rejects comments and issue bodies over 65,536 characters; keep room for the note and the marker
 LIMIT = 65_536
 BUDGET = LIMIT - 1_024
-_BUDGET = BUDGET
 
 #: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
 escape_inline = escape.markdown_inline
@@ -138,7 +137,7 @@ def render_markdown(plan: Plan) -> str:
     changed = [c for c in plan.customers if c.actions or c.note or c.attention]
     head.append("| customer | file | create | update | cancel | waiting |")
     head.append("|---|---|---:|---:|---:|---:|")
-    table_budget = _BUDGET // 2
+    table_budget = BUDGET // 2
     used = sum(len(line) + 1 for line in head)
     for index, customer in enumerate(changed):
         c, u, r, w = _counts(plan, customer)
@@ -153,7 +152,7 @@ def render_markdown(plan: Plan) -> str:
     omitted = 0
     for customer in changed:
         section = _section(plan, customer)
-        if len(text) + len(section) > _BUDGET:
+        if len(text) + len(section) > BUDGET:
             omitted += 1
             continue
         text += section
