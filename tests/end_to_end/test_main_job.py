@@ -245,7 +245,7 @@ def _subscription_id(workdir: Path, domain: str, name: str) -> str:
     try:
         tenant = store.tenant_by_domain(domain)
         assert tenant is not None
-        return next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+        return str(next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name))
     finally:
         store.close()
 

@@ -19,8 +19,7 @@ import pytest
 from cspsync.emulator import Store
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Plan
-
-from .conftest import Run
+from tests.cli import Run
 
 CONTOSO = "examples/customers/contoso-bikes.yaml"
 ALPINE = "examples/customers/alpine-ski-house.yaml"

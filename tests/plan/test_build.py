@@ -147,6 +147,7 @@ def test_a_changed_billing_cycle_is_scheduled_for_renewal_and_a_changed_product_
         "update subscription fabrikam-contosobikes-m365bp at renewal on 2027-11-01 "
         "(Partner Center changes a billing cycle or term only at renewal)"
     )
+    assert isinstance(action.payload, payloads.UpdateSubscription)
     assert action.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(billing_cycle="monthly"))
 
     other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
@@ -191,7 +192,7 @@ def test_billing_changes_ignore_case_and_spacing_and_show_values_as_written(repo
     assert [(c.field, c.before, c.after) for c in action.changes] == [("defaultAddress.city", "Old Town", "Bristol")]
 
 
-def _m365(**kw: object) -> tuple[ObservedSubscription, ...]:
+def _m365(**kw: Any) -> tuple[ObservedSubscription, ...]:
     return (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX", **kw))
 
 
@@ -286,6 +287,7 @@ def test_a_decrease_past_its_window_is_scheduled_not_refused_when_allowed(repo: 
     (step,) = _plan(allowed, _linked(allowed, "contoso-bikes", subscriptions=closed)).actions
     assert step.status == "ready"
     assert step.summary.startswith("update subscription fabrikam-contosobikes-m365bp at renewal on 2027-10-01")
+    assert isinstance(step.payload, payloads.UpdateSubscription)
     assert step.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(quantity=12))
     (refused,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=closed)).actions
     assert refused.status == "refused"
