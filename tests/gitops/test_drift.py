@@ -17,6 +17,7 @@ from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED
 from cspsync.render.drift import render_drift
 from cspsync.target import EMULATOR_BASE_URL
+from cspsync.workspace import Workspace
 from tests.cli import Run
 
 from .conftest import ADATUM, FABRIKAM, NORTHWIND
@@ -37,17 +38,18 @@ def _detect(app: EmulatorApp, handler: Callable[[httpx.Request, Handler], httpx.
         tokens=StaticToken(),
         limits=UNPACED,
     ) as client:
-        return detect(repo, repo.customers, client, target="emulator")
+        return detect(repo, repo.customers, client, target="emulator", workspace=Workspace.from_environment())
 
 
 def _forbidden() -> httpx.Response:
     return httpx.Response(403, json={"code": 900403, "description": "Access to this resource is forbidden."})
 
 
-def test_in_sync_after_apply(cspsync: Run, applied: ApplyRecord) -> None:
+def test_in_sync_after_apply_but_an_incumbent_to_review_keeps_exit_2(cspsync: Run, applied: ApplyRecord) -> None:
+    """Issue 13: an incumbent partner to review is a finding; exit 0 would close the drift issue and lose it."""
     result = cspsync("drift", "customers")
 
-    assert result.code == 0, result.out + result.err
+    assert result.code == 2, result.out + result.err
     assert result.out.endswith(
         "\npartner relationships (reported, never changed by cspsync):\n"
         "  ? adatum: Contoso Legacy IT (5a4b3c2d-1e0f-4a9b-8c7d-6e5f4a3b2c1d, MPN 3345678) is still related to the "
