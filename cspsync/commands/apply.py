@@ -144,8 +144,10 @@ def _raise_for(record: ApplyRecord, plan: Plan) -> None:
         )
     lines: list[str] = []
     hint = None
-    if record.failed:
-        lines.append(f"{len(record.failed)} action(s) failed: {', '.join(r.id for r in record.failed)}")
+    order = {action.id: index for index, action in enumerate(plan.actions)}
+    failed = sorted(record.failed, key=lambda r: order.get(r.id, len(order)))
+    if failed:
+        lines.append(f"{len(failed)} action(s) failed: {', '.join(r.id for r in failed)}")
         hint = "the other customers were applied; fix the cause and run apply again (it resumes, never duplicates)"
     if record.stopped is not None:
         lines.append(f"the apply stopped before its other actions: {record.stopped}")

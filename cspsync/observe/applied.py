@@ -98,12 +98,13 @@ def _intent(customer: str, details: dict[str, Any], when: str, record: str) -> C
 
 
 def _remember(found: AppliedIdentities, action: dict[str, Any], record: str, fallback_time: str) -> None:
+    action = snake_keys(action)
     customer, kind, status = action.get("customer"), action.get("kind"), action.get("status")
     raw = action.get("details")
     details: dict[str, Any] = raw if isinstance(raw, dict) else {}
     if not isinstance(customer, str):
         return
-    when = str(action.get("finishedAt") or action.get("startedAt") or fallback_time)
+    when = str(action.get("finished_at") or action.get("started_at") or fallback_time)
     tenant_id = details.get("tenantId") if isinstance(details.get("tenantId"), str) else None
     if kind == CREATE:
         if status == "started" or (status == "failed" and details.get("mayHaveLanded")):
@@ -145,14 +146,17 @@ def last_successful_apply(folder: Path, *, target: str, partner_tenant_id: str |
             record: Any = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
             continue
-        if not isinstance(record, dict) or record.get("target") != target:
+        if not isinstance(record, dict):
             continue
-        partner = record.get("partnerTenantId")
+        record = snake_keys(record)
+        if record.get("target") != target:
+            continue
+        partner = record.get("partner_tenant_id")
         if partner_tenant_id and partner and tenant_key(partner) != tenant_key(partner_tenant_id):
             continue
-        commit = record.get("gitCommit")
+        commit = record.get("git_commit")
         if record.get("succeeded") is True and record.get("baseline") is True and isinstance(commit, str) and commit:
-            return Baseline(commit, str(path), str(record.get("finishedAt") or ""))
+            return Baseline(commit, str(path), str(record.get("finished_at") or ""))
     return None
 
 
@@ -169,14 +173,15 @@ def applied_identities(folder: Path, *, target: str, partner_tenant_id: str | No
             continue
         if not isinstance(record, dict) or not isinstance(record.get("actions"), list):
             continue
+        record = snake_keys(record)
         if record.get("target") != target:
             continue
-        partner = record.get("partnerTenantId")
+        partner = record.get("partner_tenant_id")
         if partner_tenant_id and partner and tenant_key(partner) != tenant_key(partner_tenant_id):
             continue
         for action in record["actions"]:
             if isinstance(action, dict):
-                _remember(found, action, str(path), str(record.get("startedAt") or ""))
+                _remember(found, action, str(path), str(record.get("started_at") or ""))
     return found
 
 

@@ -58,7 +58,7 @@ def test_a_credentials_path_that_is_a_file_stops_the_apply_before_any_create(csp
     assert "make credentials.directory of cspsync.yaml a writable folder" in result.err
     assert tenants(workdir) == []
     document = record(workdir)
-    assert document["finishedAt"] and document["stopped"]
+    assert document["finished_at"] and document["stopped"]
     assert {a["status"] for a in document["actions"]} <= {"skipped", "waiting"}
     assert "✓" not in result.out
 
@@ -105,7 +105,7 @@ def test_a_failed_credentials_write_stops_the_apply_after_the_one_create_at_risk
     assert f"{name}: the admin password of" in result.err
     assert f"cspsync credentials reset {name}" in result.err
     assert "the apply stops so no other tenant's password is lost" in result.out
-    assert document["finishedAt"] is not None and document["stopped"]
+    assert document["finished_at"] is not None and document["stopped"]
     done = [a["id"] for a in document["actions"] if a["status"] == "done"]
     assert all(f"✓ {action_id}: done" in result.out for action_id in done)  # the record has all that ran
 
@@ -127,7 +127,7 @@ def test_an_internal_error_keeps_the_record_of_everything_done_and_exits_3(
     assert "every action done so far is in the apply record" in result.err
     document = record(workdir)
     statuses = {a["id"]: a["status"] for a in document["actions"]}
-    assert document["finishedAt"] is not None
+    assert document["finished_at"] is not None
     assert "done" in statuses.values()
     assert [s for s in statuses.values() if s == "failed"] == ["failed"]
     assert not any(s == "started" for s in statuses.values())

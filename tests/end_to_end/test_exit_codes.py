@@ -34,12 +34,12 @@ def test_a_refused_action_makes_plan_and_apply_exit_1_and_the_rest_is_applied(cs
     assert plan.out.rstrip().endswith("blocked.")  # the whole plan was printed first
     assert (
         "Error: 1 action(s) are blocked or refused, so they cannot be applied as declared: "
-        "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp" in plan.err
+        "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity" in plan.err
     )
 
     applied = cspsync("apply", CONTOSO, ALPINE, "--yes")
     assert applied.code == 1, applied.out + applied.err
-    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3: done" in applied.out
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
     assert "1 action(s) are blocked or refused" in applied.err
 
 
@@ -78,7 +78,7 @@ def test_a_customer_whose_read_fails_is_unknown_while_the_others_apply(
     applied = cspsync("apply", CONTOSO, ALPINE, "--yes")
 
     assert applied.code == 1, applied.out + applied.err
-    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3: done" in applied.out
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
     assert "✓ contoso-bikes/" not in applied.out  # nothing is applied to a customer whose state is unknown
     assert "contoso-bikes  (examples/customers/contoso-bikes.yaml)  create contosobikes.onmicrosoft.com · unknown" in (
         applied.out

@@ -161,7 +161,7 @@ def test_a_killed_create_is_adopted_on_its_intent_loudly_and_its_lost_password_f
     create = next(a for a in record["actions"] if a["id"] == "contoso-bikes/create-customer")
     assert create["status"] == "started"
     assert create["details"]["intent"]["companyName"] == "Contoso Bikes Ltd"
-    assert record["finishedAt"] is not None
+    assert record["finished_at"] is not None
     assert {a["status"] for a in record["actions"] if a["id"] != create["id"]} == {"skipped"}
 
     plan = cspsync("plan", CONTOSO)

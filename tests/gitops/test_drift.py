@@ -176,7 +176,11 @@ def test_the_partners_own_association_is_proved_by_the_customer_list_not_by_rela
 
     def watch(request: httpx.Request, app: Handler) -> httpx.Response:
         response = app(request)
-        if request.url.path.endswith("/relationships") and response.status_code == 200:
+        if (
+            request.url.path.startswith("/v1/customers/")
+            and request.url.path.endswith("/relationships")
+            and (response.status_code == 200)
+        ):
             read.append(request.url.path)
             if FABRIKAM in {item["id"] for item in json.loads(response.content)["items"]}:
                 listed_partner.append(request.url.path)
@@ -189,7 +193,7 @@ def test_the_partners_own_association_is_proved_by_the_customer_list_not_by_rela
     assert listed_partner == []  # the partner is in no tenant's relationships, as documented
     assert [f for f in report.findings if f.needs_action] == []
     assert {(f.customer, f.kind, f.partner) for f in report.findings} == {("adatum", "incumbent", "Contoso Legacy IT")}
-    assert report.exit_code == 0
+    assert report.exit_code == 2  # an incumbent partner to review keeps the drift issue open (issue 13)
 
 
 def test_relationships_as_microsoft_publishes_them_prove_the_reseller(declarations: Path) -> None:

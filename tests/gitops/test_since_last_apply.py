@@ -46,12 +46,12 @@ def test_only_the_merged_change_is_applied_and_a_portal_change_elsewhere_stays_d
     assert applied.code == 0, applied.out + applied.err
     assert f"scope: the files changed since the last successful apply (since-last-apply {baseline}" in applied.out
     assert f"scope: 1 of 7 customer file(s), changed since {baseline}" in applied.out
-    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3: done" in applied.out
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
     assert "contoso-bikes" not in applied.out  # the portal's seat reduction is not bought back
     record = _record(_state(declarations))
-    assert record["gitCommit"] == merged and record["dirty"] is False and record["succeeded"] is True
+    assert record["git_commit"] == merged and record["dirty"] is False and record["succeeded"] is True
     assert record["scope"].startswith(f"since-last-apply {baseline}")
-    assert {a["declaredIn"] for a in record["actions"]} == {merged}
+    assert {a["declared_in"] for a in record["actions"]} == {merged}
 
     drift = cspsync("drift", "customers")
     assert drift.code == 2
@@ -84,9 +84,9 @@ def test_an_apply_from_a_dirty_tree_says_so_in_the_record_and_is_no_baseline(csp
     assert "! applied from a working tree with uncommitted changes (" in applied.out
     record = _record(_state(declarations))
     assert record["dirty"] is True
-    assert record["uncommittedFiles"] == [str(contoso.resolve())]
+    assert record["uncommitted_files"] == [str(contoso.resolve())]
     assert record["baseline"] is False
-    declared = {a["customer"]: a["declaredIn"] for a in record["actions"]}
+    declared = {a["customer"]: a["declared_in"] for a in record["actions"]}
     assert declared["contoso-bikes"] is None  # not from any commit
     assert declared["adatum"] == git(declarations, "rev-parse", "HEAD").strip()
     history = cspsync("history", "contoso-bikes")
