@@ -117,11 +117,8 @@ def _run(
     for warning in record.warnings:
         click.echo(f"! {escape.terminal(warning)}", err=False)
     if record.uncommitted:
-        click.echo(
-            f"! applied from a working tree with uncommitted changes ({escape.terminal(', '.join(record.uncommitted[:5]))}"
-            + (" …" if len(record.uncommitted) > 5 else "")
-            + "): the apply record says so"
-        )
+        files = escape.terminal(", ".join(record.uncommitted[:5])) + (" …" if len(record.uncommitted) > 5 else "")
+        click.echo(f"! applied from a working tree with uncommitted changes ({files}): the apply record says so")
     click.echo(_summary(record))
     if record.save_error is not None:
         click.echo(
