@@ -39,8 +39,8 @@ def drift(
 
     Each customer is in sync, drifted, or unknown (a read failed: never reported as either). Partner
     relationships that lack your company or the customer's reseller, and incumbent partners still
-    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found
-    (or a relationship to fix), 1 when part of the state is unknown or on error.
+    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found (or a
+    relationship to fix, or an incumbent partner to review), 1 when part of the state is unknown or on error.
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
@@ -48,7 +48,12 @@ def drift(
     connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         report = detect(
-            repo, repo.customers, connection.client, target=chosen, sent_invitations=sent_invitations(workspace)
+            repo,
+            repo.customers,
+            connection.client,
+            target=chosen,
+            sent_invitations=sent_invitations(workspace),
+            workspace=workspace,
         )
     finally:
         connection.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -263,10 +264,22 @@ def accept_invitation(
 @emulator.command()
 @db_option
 def reset(db: Path | None) -> None:
-    """Delete the emulator's state; the next use starts from the seed again."""
+    """Delete the emulator's state; the next use starts from the seed again.
+
+    The invitations ledger next to it (the state folder's invitations.json) records invitations sent in
+    the old world: it is moved aside (never deleted), so the new world's customers are invited again.
+    """
+    from cspsync.workspace import Workspace
+
     db = db or _default_db()
     files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     existing = [path for path in files if path.exists()]
     for path in existing:
         path.unlink()
     click.echo(f"Deleted the emulator state in {db}." if existing else f"No emulator state at {db}.")
+    ledger = Workspace(db.parent).invitations_ledger
+    if ledger.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = ledger.with_name(f"invitations.before-reset-{stamp}.json")
+        ledger.rename(kept)
+        click.echo(f"Moved the invitations ledger of the old world to {kept}: the new world has sent none.")

@@ -32,10 +32,12 @@ from cspsync.plan.diff import (
     normalise_billing,
 )
 from cspsync.plan.digest import actions_digest
-from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
+from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
+from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import plan_tenant
+from cspsync.secrets import recovery_steps
 
 __all__ = ["WAITS_FOR_ACCEPTANCE", "DeletedDeclaration", "declarations_fingerprint", "make_plan", "plan_customer"]
 
@@ -54,14 +56,6 @@ def declarations_fingerprint(declared: Sequence[Declared]) -> str:
     for item in sorted(declared, key=lambda d: d.customer.metadata.name):
         digest.update(item.customer.model_dump_json().encode())
     return "sha256:" + digest.hexdigest()
-
-
-def lost_password_note(customer: str, domain: str) -> str:
-    return (
-        f"{customer}: the tenant {domain} was created by an apply that stopped before its one-time admin password "
-        "was stored, so the password is lost; reset the admin password in the Microsoft 365 admin center "
-        "(or with the customer's global admin) and store it yourself"
-    )
 
 
 def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None:
@@ -126,10 +120,40 @@ def _agreement(b: Builder, declared: Declared, observed: ObservedCustomer | None
 def _notes(name: str, state: str, observation: Observation, findings: Mapping[str, list[str]]) -> list[str]:
     """What a reviewer must know about a customer that is not an action (each note one line)."""
     notes: list[str] = []
-    if state == "linked" and name in observation.interrupted_creates:
-        notes.append(lost_password_note(name, observation.interrupted_creates[name]))
+    lost = observation.applied.lost.get(name)
+    if state == "linked" and lost is not None:
+        notes.append(f"{name}: " + recovery_steps(name, lost.domain or "its tenant"))
     notes += findings.get(name, [])
     return notes
+
+
+def _identity(
+    b: Builder, declared: Declared, observed: ObservedCustomer, observation: Observation
+) -> tuple[str | None, CustomerState]:
+    """The adopt-customer action a found customer needs (None when proven), and the customer's state."""
+    identity = identify(declared, observed, observation)
+    if identity.verdict == "proven" or identity.found is None:
+        return None, "linked"
+    if identity.verdict == "conflict":
+        action = b.add(
+            Kind.ADOPT_CUSTOMER, adopt_summary(identity.found), identity.found, status="blocked", reason=identity.reason
+        )
+        return action, "conflict"
+    action = b.add(
+        Kind.ADOPT_CUSTOMER,
+        adopt_summary(identity.found),
+        identity.found,
+        warnings=adopt_warnings(identity, b.name),
+    )
+    return action, "linked"
+
+
+def _after(actions: list[Action], first: str) -> list[Action]:
+    """Every action but ``first`` waits for it: nothing runs on a customer before its adoption."""
+    return [
+        a if a.id == first or first in a.depends_on else a.model_copy(update={"depends_on": (first, *a.depends_on)})
+        for a in actions
+    ]
 
 
 def plan_customer(
@@ -144,7 +168,15 @@ def plan_customer(
     spec = customer.spec
     name = customer.metadata.name
     b = Builder(name)
-    tenant_deps, state, note = plan_tenant(b, declared, observed, observation, config)
+    adoption: str | None = None
+    note = None
+    if observed is not None:
+        adoption, state = _identity(b, declared, observed, observation)
+        tenant_deps = [adoption] if adoption else []
+    else:
+        tenant_deps, state, note = plan_tenant(b, declared, observed, observation, config)
+    if state == "conflict":
+        observed = None  # not proven to be this customer: nothing of it is read as the declared one's
     if observed is not None:
         _billing(b, declared, observed)
     order_deps = list(tenant_deps) + _agreement(b, declared, observed, tenant_deps)
@@ -153,6 +185,7 @@ def plan_customer(
     country = spec.company.address.country
     for sub in spec.subscriptions:
         plan_subscription(b, sub, match(sub, observed_subs), order_deps, config, country, now, others)
+    actions = _after(b.actions, adoption) if adoption and state != "conflict" else b.actions
     plan = CustomerPlan(
         name=name,
         file=str(declared.path),
@@ -163,9 +196,9 @@ def plan_customer(
         state=state,
         note=note,
         attention=tuple(_notes(name, state, observation, association_notes or {})),
-        actions=tuple(a.id for a in b.actions),
+        actions=tuple(a.id for a in actions),
     )
-    return plan, b.actions
+    return plan, actions
 
 
 def _association_notes(observation: Observation, declared: Sequence[Declared], config: Config) -> dict[str, list[str]]:
@@ -220,7 +253,7 @@ def make_plan(
         plan, customer_actions = plan_customer(item, observed, observation, repo.config, now, association_notes)
         customers.append(plan)
         actions += customer_actions
-        found_unmanaged += unmanaged(item, observed)
+        found_unmanaged += unmanaged(item, observed if plan.state != "conflict" else None)
     for tenant_id, domain in observation.unmanaged:
         found_unmanaged.append(Unmanaged(customer=domain, kind="customer", name=tenant_id, detail="no customer file"))
     for gone in deleted:

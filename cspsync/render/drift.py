@@ -126,7 +126,7 @@ def render_drift_markdown(report: DriftReport) -> str:
 
 def _diff_lines(action: Action) -> list[str]:
     """Lines of a fenced ``diff`` block: + green, - red, ! orange, # grey; the real symbol follows."""
-    mark = {"+": "+", "~": "!", "-": "-", "!": "#"}[action.symbol.value]
+    mark = {"+": "+", "~": "!", "-": "-", "!": "#", "@": "!"}[action.symbol.value]
     lines = [f"{mark} {action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
     lines += [f"{mark}     {change_line(c)}" for c in action.changes]
     if action.status != "ready" and action.reason:

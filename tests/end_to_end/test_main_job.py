@@ -29,8 +29,8 @@ def test_first_apply_creates_everything_and_the_second_plan_is_empty(cspsync: Ru
     first = cspsync("apply", CUSTOMERS, "--yes")
     assert first.code == 0, first.err
     assert "target: emulator (not Partner Center)" in first.out
-    assert "Plan: 17 to create, 0 to update, 0 to cancel, 8 waiting." in first.out
-    assert "Apply complete: 19 done, 6 waiting or blocked." in first.out
+    assert "Plan: 2 to adopt, 17 to create, 0 to update, 0 to cancel, 8 waiting." in first.out
+    assert "Apply complete: 21 done, 6 waiting or blocked." in first.out
 
     again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
     assert again.code == 0, again.out + again.err
@@ -180,7 +180,7 @@ def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, 
 def test_markdown_and_json_formats(cspsync: Run) -> None:
     markdown = cspsync("plan", CUSTOMERS, "--format", "markdown")
     assert markdown.out.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
-    assert "| customer | file | create | update | cancel | waiting |" in markdown.out
+    assert "| customer | file | adopt | create | update | cancel | waiting |" in markdown.out
     assert "<details><summary>contoso-bikes · Contoso Bikes Ltd · create contosobikes.onmicrosoft.com (new)" in (
         markdown.out
     )

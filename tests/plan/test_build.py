@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from cspsync.declarations import Repository, load_repository
+from cspsync.observe.applied import AppliedIdentities
 from cspsync.observe.state import Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
 from cspsync.plan.build import make_plan
@@ -30,7 +31,8 @@ def _with_config(repo: Repository, **destructive: bool) -> Repository:
 
 
 def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscription, ...] = ()) -> Observation:
-    """Everything of customer ``name`` exists as declared, with the given subscriptions."""
+    """Everything of customer ``name`` exists as declared, with the given subscriptions; this repository's
+    apply records say it created that tenant (the identity evidence, cspsync.plan.identity)."""
     declared = next(d for d in repo.customers if d.customer.metadata.name == name)
     spec = declared.customer.spec
     agreement = spec.agreement
@@ -55,7 +57,7 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
         ),
         subscriptions=subscriptions,
     )
-    return Observation(customers={name: customer})
+    return Observation(customers={name: customer}, applied=AppliedIdentities(created={name: customer.id}))
 
 
 def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: Any) -> ObservedSubscription:

@@ -13,6 +13,7 @@ from cspsync.emulator.handlers import (
     products,
     qualifications,
     subscriptions,
+    users,
 )
 from cspsync.emulator.routing import Router
 
@@ -35,6 +36,8 @@ def partner_center_router() -> Router:
     add("POST", _C + "/qualifications", qualifications.add_qualification)
     add("HEAD", "/v1/domains/{domain}", customers.domain_exists)
     add("POST", "/v1/validations/address", customers.validate_address)
+    add("GET", _C + "/users", users.list_users)
+    add("PATCH", _C + "/users/{userId}", users.reset_password)
     add("GET", _C + "/relationships", linking.customer_relationships)
     add("GET", "/v1/relationships", linking.partner_relationships)
     add("GET", "/v1/agreements", agreements.agreement_templates)
