@@ -19,7 +19,7 @@ import httpx
 from cspsync.emulator import codes
 from cspsync.emulator.catalog import CURRENCY_SYMBOLS, Catalog, Offer
 from cspsync.emulator.handlers.agreements import MCA
-from cspsync.emulator.handlers.common import billing_cycle, customer, parse_timestamp, term_duration, timestamp
+from cspsync.emulator.handlers.common import billing_cycle, customer, is_live, parse_timestamp, term_duration, timestamp
 from cspsync.emulator.handlers.orders import order_document
 from cspsync.emulator.handlers.subscriptions import new_subscription
 from cspsync.emulator.records import Tenant
@@ -134,7 +134,7 @@ def _checked_lines(body: dict[str, Any], tenant: Tenant, call: Call) -> list[dic
 
 def _sandbox_limits(lines: list[dict[str, Any]], tenant: Tenant, call: Call) -> None:
     """test-and-debug: 25 licences a subscription, 5 subscriptions a customer (CartErrorCode 10009)."""
-    live = sum(1 for s in call.store.subscriptions(tenant.id) if s.get("status") not in ("deleted", "expired"))
+    live = sum(1 for s in call.store.subscriptions(tenant.id) if is_live(s))
     room = SANDBOX_SUBSCRIPTIONS - live
     for line in lines:
         if line.get("error"):
@@ -164,9 +164,7 @@ def _check_sandbox_plans(call: Call, cart: dict[str, Any], catalog: Catalog) -> 
     plans = sum(
         1
         for s in call.store.subscription_docs()
-        if s.get("status") not in ("deleted", "expired")
-        and (item := catalog.offer_for_catalog_item(s["offerId"])) is not None
-        and item.is_azure_plan
+        if is_live(s) and (item := catalog.offer_for_catalog_item(s["offerId"])) is not None and item.is_azure_plan
     )
     if plans + new > SANDBOX_AZURE_PLANS:
         raise codes.SANDBOX_PLAN_LIMIT.error(limit=SANDBOX_AZURE_PLANS)

@@ -26,6 +26,7 @@ from cspsync.emulator.handlers.common import (
     check_email,
     check_etag,
     customer,
+    is_live,
     query_int,
     required_object,
     required_text,
@@ -353,8 +354,7 @@ def delete_customer(call: Call) -> httpx.Response:
         catalog = call.store.catalog()
         for subscription in call.store.subscriptions(tenant.id):
             item = catalog.offer_for_catalog_item(subscription["offerId"])
-            live = subscription.get("status") not in ("deleted", "expired")
-            if live and item is not None and item.kind in ("reservation", "software"):
+            if is_live(subscription) and item is not None and item.kind in ("reservation", "software"):
                 raise codes.DELETE_BLOCKED.error()
         call.store.delete_customer(tenant.id)
     return respond(204)
