@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -103,6 +104,22 @@ def emulator() -> None:
     help="Requests allowed at once above the throttle rate.",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed of the fault dice, so a run repeats exactly.")
+@click.option(
+    "--profile",
+    type=click.Choice(["production", "sandbox"]),
+    default="production",
+    show_default=True,
+    help="sandbox: the integration sandbox's limits (75 customers, 5 subscriptions each, 25 licences a "
+    "subscription, no invitations, customers can be deleted).",
+)
+@click.option(
+    "--order-delay-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="How long a new order stays pending and out of the lists (Partner Center: up to 15 minutes).",
+)
+@click.option("--accept-patches", is_flag=True, help="Answer subscription updates 202 Accepted with a Location.")
 def serve(
     host: str,
     port: int,
@@ -117,10 +134,14 @@ def serve(
     throttle_rate: float | None,
     throttle_burst: int,
     fault_seed: int | None,
+    profile: str,
+    order_delay_seconds: float,
+    accept_patches: bool,
 ) -> None:
     """Serve the emulator on loopback HTTP until Ctrl-C."""
     from cspsync.emulator import EmulatorApp, Faults, Store, load_seed
     from cspsync.emulator import serve as serve_app
+    from cspsync.emulator.rules import Rules
     from cspsync.emulator.server import check_loopback
 
     check_loopback(host)  # refuse before touching any state
@@ -138,11 +159,17 @@ def serve(
     store = Store(db)
     if seed_file is not None:
         store.seed(load_seed(seed_file))
-    app = EmulatorApp(store, faults=faults, page_size=page_size)
+    rules = Rules(
+        profile="sandbox" if profile == "sandbox" else "production",
+        order_delay=timedelta(seconds=order_delay_seconds),
+        accept_patches=accept_patches,
+    )
+    app = EmulatorApp(store, faults=faults, page_size=page_size, rules=rules)
     try:
         server = serve_app(app, host, port)
         click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
-        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s)")
+        sandbox = "; the integration sandbox's limits" if profile == "sandbox" else ""
+        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s){sandbox}")
         click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")
         click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
         click.echo("Press Ctrl-C to stop")

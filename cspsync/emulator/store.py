@@ -488,6 +488,26 @@ class Store:
         rows = self._all("SELECT doc FROM subscriptions WHERE customer_id = ? ORDER BY seq", (customer_id.lower(),))
         return [json.loads(row[0]) for row in rows]
 
+    def subscription_docs(self) -> Iterator[dict[str, Any]]:
+        """Every customer's subscriptions (for partner-wide limits such as the sandbox's Azure plans)."""
+        for row in self._all("SELECT doc FROM subscriptions ORDER BY seq"):
+            yield json.loads(row[0])
+
+    def delete_customer(self, tenant_id: str) -> None:
+        """Purge a customer and its tenant with everything cspsync could read about it (sandbox only)."""
+        key = tenant_id.lower()
+        with self.atomic():
+            for statement in (
+                "DELETE FROM subscriptions WHERE customer_id = ?",
+                "DELETE FROM orders WHERE customer_id = ?",
+                "DELETE FROM carts WHERE customer_id = ?",
+                "DELETE FROM agreements WHERE customer_id = ?",
+                "DELETE FROM customer_records WHERE tenant_id = ?",
+                "DELETE FROM tenant_partners WHERE tenant_id = ?",
+                "DELETE FROM tenants WHERE id = ?",
+            ):
+                self._write(statement, (key,))
+
     def set_subscription_fields(self, customer_id: str, friendly_name: str, **fields: Any) -> dict[str, Any]:
         """Change a subscription behind cspsync's back (drift for tests and benchmarks).
 

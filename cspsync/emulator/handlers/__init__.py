@@ -28,6 +28,7 @@ def partner_center_router() -> Router:
     add("GET", "/v1/customers", customers.list_customers)
     add("POST", "/v1/customers", customers.create_customer)
     add("GET", _C, customers.get_customer)
+    add("DELETE", _C, customers.delete_customer)
     add("GET", _C + "/profiles/company", customers.get_company_profile)
     add("GET", _C + "/profiles/billing", customers.get_billing_profile)
     add("PUT", _C + "/profiles/billing", customers.put_billing_profile)
