@@ -20,8 +20,9 @@ import cspsync.emulator as emulator_module
 from cspsync import secrets
 from cspsync.apply import handlers
 from cspsync.emulator import Store
+from cspsync.plan.model import Kind
+from tests.cli import Run
 
-from .conftest import Run
 from .test_identity import LoseCreateAnswer
 
 CUSTOMERS = "examples/customers"
@@ -73,7 +74,7 @@ def _fail_store_writes(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
                 raise OSError(errno.EACCES, "Permission denied")
             return real(*args, **kwargs)
 
-        monkeypatch.setattr(secrets.tempfile, "mkstemp", mkstemp)
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
     else:
         real_fsync = os.fsync
 
@@ -82,7 +83,7 @@ def _fail_store_writes(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
                 raise OSError(errno.ENOSPC, "No space left on device")
             real_fsync(fd)
 
-        monkeypatch.setattr(secrets.os, "fsync", fsync)
+        monkeypatch.setattr(os, "fsync", fsync)
 
 
 @pytest.mark.parametrize("how", ["mkstemp", "disk-full-at-fsync"])
@@ -119,7 +120,7 @@ def test_an_internal_error_keeps_the_record_of_everything_done_and_exits_3(
     def broken(*args: Any) -> None:
         raise RuntimeError("a bug in an order")
 
-    monkeypatch.setitem(handlers.HANDLERS, handlers.Kind.ORDER_SUBSCRIPTION, broken)
+    monkeypatch.setitem(handlers.HANDLERS, Kind.ORDER_SUBSCRIPTION, broken)
     result = cspsync("apply", CUSTOMERS, "--yes", "--workers", "1")
 
     assert result.code == 3, result.out + result.err
@@ -197,7 +198,8 @@ def test_credentials_reset_that_partner_center_refuses_keeps_no_file(
                 return httpx.Response(
                     403, json={"code": 900403, "description": "Access to this resource is forbidden."}
                 )
-            return app(request)
+            answer: httpx.Response = app(request)
+            return answer
 
         return httpx.MockTransport(handle)
 

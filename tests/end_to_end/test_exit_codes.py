@@ -11,8 +11,7 @@ import pytest
 
 import cspsync.emulator as emulator_module
 from cspsync.emulator import Store
-
-from .conftest import Run
+from tests.cli import Run
 
 CONTOSO = "examples/customers/contoso-bikes.yaml"
 ALPINE = "examples/customers/alpine-ski-house.yaml"
@@ -70,7 +69,8 @@ def test_a_customer_whose_read_fails_is_unknown_while_the_others_apply(
                 return httpx.Response(
                     403, json={"code": 900403, "description": "Access to this resource is forbidden."}
                 )
-            return app(request)
+            answer: httpx.Response = app(request)
+            return answer
 
         return httpx.MockTransport(handle)
 

@@ -15,8 +15,8 @@ import pytest
 
 import cspsync.emulator
 from cspsync.emulator import EmulatorApp, Store
+from tests.cli import Run
 
-from .conftest import Run
 from .test_saved_plan_contract import emulator_state
 
 TAILSPIN_ID = "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d"
@@ -44,7 +44,8 @@ def taken_prefix(workdir: Path) -> str:
 
 
 def tailspin(workdir: Path) -> dict[str, Any]:
-    return emulator_state(workdir)[TAILSPIN_DOMAIN]
+    state: dict[str, Any] = emulator_state(workdir)[TAILSPIN_DOMAIN]
+    return state
 
 
 def test_a_create_file_claiming_another_customers_prefix_never_writes_to_it(cspsync: Run, workdir: Path) -> None:

@@ -8,7 +8,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .conftest import Run, git
+from tests.cli import Run
+
+from .conftest import git
 
 
 def _record(state: Path) -> dict[str, Any]:
