@@ -227,43 +227,20 @@ def apply(
     blocked or refused, or a customer's state could not be read (the others are still applied); 3 for a bug.
     """
     if _is_saved_plan(paths):
+        if resend or since_last_apply:
+            flag, why = (
+                ("--resend", "plans invitations again")
+                if resend
+                else ("--since-last-apply", "chooses the files to plan")
+            )
+            raise ConfigError(
+                f"{flag} {why}, so it cannot apply a saved plan",
+                hint=f"run `cspsync apply PATHS {flag}`: the plan it shows is what it applies",
+            )
         refuse_with_saved_plan(changed_since, shard)
-        if resend:
-            raise ConfigError(
-                "--resend plans invitations again, so it cannot apply a saved plan",
-                hint="run `cspsync apply PATHS --resend`: the plan it shows is what it applies",
-            )
-        if since_last_apply:
-            raise ConfigError(
-                "--since-last-apply chooses the files to plan, so it cannot apply a saved plan",
-                hint="run `cspsync apply PATHS --since-last-apply`: the plan it shows is what it applies",
-            )
-        saved = load_saved_plan(paths[0])
-        if not saved.has_changes:
-            click.echo(f"{paths[0]} has no changes to apply.")
-            _nothing_to_apply(saved)
-            return 0
-        repo = load([Path(p) for p in saved.scope], config_path)
-        if target is not None and target != saved.target:
-            raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
-        refuse_another_partner(repo.config.partner.tenantId)
-        workspace = Workspace.from_environment(repository=repo.root)
-        with workspace.apply_lock(saved.target, partner_tenant=saved.partner_tenant_id, wait=wait_for_lock):
-            planned = plan_for(
-                repo,
-                repo.customers,
-                target=saved.target,
-                workspace=workspace,
-                full_scope=False,
-                correlation_id=saved.correlation_id,
-            )
-            try:
-                check_saved_plan(saved, planned.plan, repo.customers)
-            except BaseException:
-                planned.connection.close()
-                raise
-            # equal to the saved one, action by action: what was reviewed
-            return _confirm_and_apply(planned, planned.plan, repo, workspace, yes, workers, allow_over_budget, False)
+        return _apply_saved(paths[0], config_path, target, yes, workers, wait_for_lock, allow_over_budget)
+    if since_last_apply and changed_since is not None:
+        raise ConfigError("--since-last-apply and --changed-since both choose the files: give one")
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
     refuse_another_partner(repo.config.partner.tenantId)
@@ -271,20 +248,7 @@ def apply(
     with workspace.apply_lock(chosen, partner_tenant=repo.config.partner.tenantId, wait=wait_for_lock):
         scope_words = None
         if since_last_apply:
-            if changed_since is not None:
-                raise ConfigError("--since-last-apply and --changed-since both choose the files: give one")
-            baseline = last_successful_apply(
-                workspace.applies, target=chosen, partner_tenant_id=repo.config.partner.tenantId
-            )
-            if baseline is None:
-                raise ConfigError(
-                    f"no successful apply against the {chosen} is recorded in {workspace.applies}, so nothing says "
-                    "which changes were already applied",
-                    hint="make the first apply of the whole repository explicitly (cspsync apply PATHS, after "
-                    "reviewing its plan); later ones can use --since-last-apply",
-                )
-            changed_since = baseline.commit
-            scope_words = f"since-last-apply {baseline.commit} ({baseline.record})"
+            changed_since, scope_words = _since_last_apply(workspace, chosen, repo.config.partner.tenantId)
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
         if scope_words is None and (changed_since or shard):
             scope_words = f"changed-since {changed_since}" if changed_since else f"shard {shard}"
@@ -316,6 +280,57 @@ def apply(
             scope=scope_words,
             baseline=(scope.full_scope or since_last_apply) and shard is None,
         )
+
+
+def _since_last_apply(workspace: Workspace, target: Target, partner_tenant_id: str) -> tuple[str, str]:
+    """The commit of the last successful apply (what was applied), and how the scope says so."""
+    baseline = last_successful_apply(workspace.applies, target=target, partner_tenant_id=partner_tenant_id)
+    if baseline is None:
+        raise ConfigError(
+            f"no successful apply against the {target} is recorded in {workspace.applies}, so nothing says "
+            "which changes were already applied",
+            hint="make the first apply of the whole repository explicitly (cspsync apply PATHS, after "
+            "reviewing its plan); later ones can use --since-last-apply",
+        )
+    return baseline.commit, f"since-last-apply {baseline.commit} ({baseline.record})"
+
+
+def _apply_saved(
+    path: Path,
+    config_path: Path | None,
+    target: Target | None,
+    yes: bool,
+    workers: int,
+    wait_for_lock: bool,
+    allow_over_budget: bool,
+) -> int:
+    """Re-plan the saved plan's scope under the lock and apply only when it equals the saved one, action by
+    action: what was reviewed, never the JSON as written."""
+    saved = load_saved_plan(path)
+    if not saved.has_changes:
+        click.echo(f"{path} has no changes to apply.")
+        _nothing_to_apply(saved)
+        return 0
+    repo = load([Path(p) for p in saved.scope], config_path)
+    if target is not None and target != saved.target:
+        raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
+    refuse_another_partner(repo.config.partner.tenantId)
+    workspace = Workspace.from_environment(repository=repo.root)
+    with workspace.apply_lock(saved.target, partner_tenant=saved.partner_tenant_id, wait=wait_for_lock):
+        planned = plan_for(
+            repo,
+            repo.customers,
+            target=saved.target,
+            workspace=workspace,
+            full_scope=False,
+            correlation_id=saved.correlation_id,
+        )
+        try:
+            check_saved_plan(saved, planned.plan, repo.customers)
+        except BaseException:
+            planned.connection.close()
+            raise
+        return _confirm_and_apply(planned, planned.plan, repo, workspace, yes, workers, allow_over_budget, False)
 
 
 def _confirm_and_apply(

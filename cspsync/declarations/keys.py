@@ -116,8 +116,3 @@ def reseller(config: Config, name: str | None) -> Reseller | None:
     if not name:
         return None
     return next((r for r in config.partner.resellers if r.name == name), None)
-
-
-def reseller_tenant_id(config: Config, name: str | None) -> str | None:
-    found = reseller(config, name)
-    return found.tenantId if found is not None else None

@@ -172,7 +172,6 @@ def _find_by_list(
         domain = domain_key(_summary_domain(summary))
         if domain:
             by_domain[domain] = summary
-    observation.total_customers = len(by_id)
     found: dict[str, CustomerSummary] = {}
     claimed: set[str] = set()
     for item in declared:

@@ -113,8 +113,6 @@ class Observation:
     unknown: dict[str, str] = field(default_factory=dict)
     #: customers of the partner that no declaration in scope claims (only filled for a full scope)
     unmanaged: list[tuple[str, str]] = field(default_factory=list)  # (tenant id, domain)
-    #: how many customers the partner has in total (from the list)
-    total_customers: int = 0
     #: linked customers' partner relationships, read for the association check (seed 003)
     relationships: dict[str, tuple[ObservedRelationship, ...]] = field(default_factory=dict)
     #: customers whose relationships could not be read, and why (the association was not checked)

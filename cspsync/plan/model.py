@@ -303,10 +303,6 @@ class Summary(Frozen):
     waiting: int = 0
     blocked: int = 0
 
-    @property
-    def changes(self) -> int:
-        return self.adopt + self.create + self.update + self.remove
-
 
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
