@@ -7,8 +7,10 @@ one place that turns them into a message and an exit code::
     ├── DeclarationError          a customer file or cspsync.yaml is invalid (carries located problems)
     ├── ConfigError               the repository config or the environment is wrong
     ├── PlanError                 a saved plan cannot be used (stale, wrong version, tampered)
+    ├── BlockedError              actions are blocked or refused: they can never succeed as declared
     ├── CredentialsError          one-time tenant credentials cannot be stored or read
     ├── ApplyError                one or more actions failed; the apply record says which
+    │   └── ApplyStopped          an action failed so that nothing else may run (a password at risk)
     └── PartnerCenterError        the API (or emulator) refused or failed a call
         ├── AuthenticationError   no token could be obtained
         ├── ThrottledError        429 after the retry budget
@@ -53,12 +55,27 @@ class PlanError(CspsyncError):
     """A saved plan cannot be applied as it is."""
 
 
+class BlockedError(CspsyncError):
+    """The plan has blocked or refused actions: printed in full, then exit 1 (a pull request goes red)."""
+
+
 class CredentialsError(CspsyncError):
     """One-time credentials cannot be encrypted, written or decrypted."""
 
 
 class ApplyError(CspsyncError):
     """An apply finished with failed actions (the others were done)."""
+
+
+class ApplyStopped(ApplyError):
+    """Raised by an action whose failure must stop the whole apply before any other action (a credentials
+    write failed: the next create would lose its password too). The message says how to recover."""
+
+
+class InternalApplyError(ApplyError):
+    """A bug stopped an apply; its record still holds every action done so far. Exit 3, like any bug."""
+
+    exit_code = 3
 
 
 class PartnerCenterError(CspsyncError):

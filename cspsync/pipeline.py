@@ -1,8 +1,8 @@
 """The one-direction pipeline the commands share: declarations -> observe -> plan (-> apply).
 
 :func:`plan_for` connects, observes everything the planner needs (Partner Center, the invitations ledger,
-interrupted creates), reads the price sheets, and plans in one pass. Commands call it and only decide
-how to print; nothing here knows about click.
+what this repository's applies created, adopted and started: the identity evidence), reads the price sheets,
+and plans in one pass. Commands call it and only decide how to print; nothing here knows about click.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from pathlib import Path
 
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
+from cspsync.observe.applied import remember
 from cspsync.observe.read import Strategy, observe
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
@@ -21,11 +22,19 @@ from cspsync.plan.model import Plan, Target
 from cspsync.plan.money import CostSource
 from cspsync.plan.saved import check_saved_plan, load_saved_plan
 from cspsync.pricing import price_sheets
-from cspsync.secrets import credentials_directory, interrupted_creates
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
-__all__ = ["Planned", "Target", "check_saved_plan", "load", "load_saved_plan", "observe_and_plan", "plan_for"]
+__all__ = [
+    "Planned",
+    "Target",
+    "check_saved_plan",
+    "load",
+    "load_saved_plan",
+    "observe_and_plan",
+    "plan_for",
+    "remember",
+]
 
 
 @dataclass
@@ -101,8 +110,7 @@ def observe_and_plan(
     )
     observation.sent_invitations = sent_invitations(workspace, resend=resend)
     observation.sent_approvals = sent_approvals(workspace)
-    credentials = credentials_directory(repo.root, repo.config.credentials.directory)
-    observation.interrupted_creates = interrupted_creates(credentials)
+    remember(observation, repo, workspace, target)
     return make_plan(
         repo,
         declared,

@@ -12,6 +12,8 @@ import datetime as dt
 import json
 import os
 import re
+import secrets as _random
+import string
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +23,8 @@ import pyrage
 from pydantic import SecretStr
 
 from cspsync.errors import ConfigError, CredentialsError
+
+random = _random.SystemRandom()
 
 #: the public key of examples/keys/demo-identity.agekey, whose private half is in the repository
 DEMO_RECIPIENT = "age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"
@@ -111,25 +115,29 @@ def store(directory: Path, credentials: TenantCredentials, recipients: list[str]
     ciphertext = pyrage.encrypt(json.dumps(document).encode(), parsed)
     del document
     path = _file_for(directory, credentials.customer, credentials.tenant_id)  # refuses a traversing name first
-    prepare_directory(directory)
-    if path.exists():
-        stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
-        path = path.with_name(f"{credentials.customer}.{credentials.tenant_id}.{stamp}.age")
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".age")
-    try:
+    tmp: str | None = None
+    try:  # every filesystem step: a folder that is a file, mkstemp, a full disk at write or fsync
+        prepare_directory(directory)
+        if path.exists():
+            stamp = credentials.created_at.strftime("%Y%m%dT%H%M%S")
+            path = path.with_name(f"{credentials.customer}.{credentials.tenant_id}.{stamp}.age")
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=".age")
         with os.fdopen(fd, "wb") as handle:
             handle.write(ciphertext)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
+        tmp = None
         dir_fd = os.open(directory, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
             os.close(dir_fd)
     except OSError as err:
-        Path(tmp).unlink(missing_ok=True)
-        raise CredentialsError(f"could not write encrypted credentials to {path}: {err.strerror}") from None
+        if tmp is not None:
+            Path(tmp).unlink(missing_ok=True)
+        reason = err.strerror or type(err).__name__
+        raise CredentialsError(f"could not write encrypted credentials to {path}: {reason}") from None
     return path
 
 
@@ -180,51 +188,61 @@ def decrypt(path: Path, identity_file: Path) -> TenantCredentials:
     )
 
 
-# ------------------------------------------------------------------------------ interrupted creates
+# ------------------------------------------------------------------------------ before and after a create
 #
-# Between the create-customer call and the encrypted file there is a window in which a killed process
-# loses the password for good. A marker written before the call and removed after the file is stored
-# lets the next plan and apply say so (once, in the apply record) instead of silently adopting the tenant.
+# The create intent and a lost password are recorded in the apply record (the state folder CI keeps, see
+# cspsync.observe.applied), not here: this folder holds only ciphertext.
 
 
-def _marker(directory: Path, customer: str, suffix: str) -> Path:
-    if not _SAFE_NAME.fullmatch(customer):
-        raise CredentialsError(f"{customer!r} is not a customer name (metadata.name)")
-    return directory / f"{customer}.{suffix}"
+def check_writable(directory: Path) -> None:
+    """Prove that an encrypted file can be written and fsynced in ``directory`` before a tenant is created.
 
-
-def mark_create_started(directory: Path, customer: str, domain: str, when: dt.datetime) -> None:
-    prepare_directory(directory)
-    path = _marker(directory, customer, "pending")
-    path.write_text(json.dumps({"customer": customer, "domain": domain, "startedAt": when.isoformat()}) + "\n")
-
-
-def clear_create_started(directory: Path, customer: str) -> None:
-    _marker(directory, customer, "pending").unlink(missing_ok=True)
-
-
-def interrupted_creates(directory: Path) -> dict[str, str]:
-    """Customers whose create may have landed without its password being stored: name -> domain."""
-    found: dict[str, str] = {}
-    for path in sorted(directory.glob("*.pending")) if directory.is_dir() else []:
+    A credentials path that is a file, a folder that cannot be created or written (mkstemp), or a disk that
+    refuses the fsync would otherwise be found only after Partner Center issued the one-time password.
+    """
+    try:
+        prepare_directory(directory)
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=".probe-", suffix=".tmp")
         try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-            found[str(document["customer"])] = str(document["domain"])
-        except (OSError, ValueError, KeyError):
-            continue
-    return found
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(b"cspsync checks it can write here before creating a tenant\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+    except OSError as err:
+        raise CredentialsError(
+            f"the credentials folder {directory} cannot be written ({err.strerror or type(err).__name__}), so a "
+            "new tenant's one-time admin password could not be stored: no tenant is created",
+            hint="make credentials.directory of cspsync.yaml a writable folder with free space, then run apply again",
+        ) from None
 
 
-def mark_password_lost(directory: Path, customer: str) -> None:
-    """The loss has been reported in an apply record: keep the marker as ``.lost``, stop repeating it."""
-    pending = _marker(directory, customer, "pending")
-    if pending.exists():
-        os.replace(pending, _marker(directory, customer, "lost"))
+_FILE_NAME = re.compile(r"^(?P<customer>[a-z0-9][a-z0-9-]*)\.(?P<tenant>[0-9a-fA-F-]{36})(\.\d{8}T\d{6})?\.age$")
 
 
-def lost_password_note(customer: str, domain: str) -> str:
+def stored_tenants(directory: Path) -> dict[str, frozenset[str]]:
+    """Tenant ids with a credentials file, by customer, from the file names alone (nothing is decrypted)."""
+    found: dict[str, set[str]] = {}
+    for path in directory.glob("*.age") if directory.is_dir() else []:
+        match = _FILE_NAME.fullmatch(path.name)
+        if match:
+            found.setdefault(match["customer"], set()).add(match["tenant"].lower())
+    return {customer: frozenset(ids) for customer, ids in found.items()}
+
+
+def new_password(length: int = 20) -> SecretStr:
+    """A password for a reset: upper and lower case letters, digits and symbols (Microsoft Entra's rules)."""
+    pools = (string.ascii_uppercase, string.ascii_lowercase, string.digits, "!#$%&*+-=?@^_")
+    chars = [random.choice(pool) for pool in pools]
+    chars += [random.choice("".join(pools)) for _ in range(length - len(pools))]
+    random.shuffle(chars)
+    return SecretStr("".join(chars))
+
+
+def recovery_steps(customer: str, domain: str) -> str:
+    """What a person does about a lost one-time password, in one sentence."""
     return (
-        f"{customer}: the admin password of {domain} was never stored (an apply stopped while Partner Center "
-        "created the tenant), so it is lost; reset the admin password in the Microsoft 365 admin center "
-        "(Users > Active users, through your admin relationship) and hand it over to the customer"
+        f"the admin password of {domain} is lost (Partner Center shows it only once): reset it and store the new "
+        f"one encrypted with `cspsync credentials reset {customer}`, or reset it in the Microsoft 365 admin center"
     )

@@ -142,6 +142,15 @@ class Workspace:
             handle.close()
 
 
+def fsync_directory(directory: Path) -> None:
+    """Make a rename in ``directory`` durable (POSIX: the directory entry is data too)."""
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON so a reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -16,8 +16,8 @@ from pydantic import SecretStr
 
 from cspsync import secrets
 from cspsync.apply import gdap
-from cspsync.declarations.keys import contact_key, find_subscription
-from cspsync.errors import CspsyncError, ThrottledError, TransientError
+from cspsync.declarations.keys import contact_key, find_subscription, folded
+from cspsync.errors import ApplyStopped, CredentialsError, CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
 from cspsync.invitations.sending import send_invitation
 from cspsync.partnercenter.models import (
@@ -71,23 +71,26 @@ def billing_profile(wanted: payloads.BillingDetails, current: BillingProfile | N
 
 
 def create_customer(applier: Applier, action: Action, result: ActionResult) -> None:
+    """Create the customer and store its one-time password before anything else runs.
+
+    A customer already at the domain is never adopted here: that needs the proof a plan shows
+    (:mod:`cspsync.plan.identity`), so the action fails and a fresh plan says what was found.
+    """
     p = action.payload
     assert isinstance(p, payloads.CreateCustomer)
     client = applier.client
     existing = client.find_customer_by_domain(p.domain)
-    directory = applier.credentials_dir()
     if existing is not None:
-        applier.customer_ids[action.customer] = existing.id
-        result.status = "already-done"
-        result.details["tenantId"] = existing.id
-        stored = secrets.files_for(directory, action.customer)
-        secrets.mark_password_lost(directory, action.customer)
-        result.message = f"{p.domain} already exists as customer {existing.id}; adopted it" + (
-            f" (credentials stored earlier in {stored[-1]})"
-            if stored
-            else " (no stored credentials: its admin password was not captured by cspsync)"
+        company = existing.company_profile.company_name if existing.company_profile else None
+        raise CspsyncError(
+            f"{p.domain} already belongs to customer {company or '(no name)'} (tenant {existing.id}) although the plan "
+            "found it free: nothing was written to it; run plan again to see whether it can be adopted"
         )
-        return
+    directory = applier.credentials_dir()
+    try:
+        secrets.check_writable(directory)
+    except CredentialsError as err:
+        raise ApplyStopped(err.message, hint=err.hint) from None
     request = CustomerCreateRequest(
         company_profile=CompanyProfileCreate(
             domain=p.domain, organization_registration_number=p.organization_registration_number
@@ -96,18 +99,34 @@ def create_customer(applier: Applier, action: Action, result: ActionResult) -> N
         associated_partner_id=p.associated_partner_id or None,
         enable_gdap_by_default=p.enable_gdap_by_default,
     )
-    secrets.mark_create_started(directory, action.customer, p.domain, applier.clock())
+    intent = {
+        "domain": p.domain,
+        "companyName": p.billing_profile.company_name,
+        "billingEmail": p.billing_profile.email,
+        "startedAt": applier.clock().isoformat(),
+    }
+    applier.record_intent(action, intent)
+    result.details["intent"] = intent
     try:
         created = client.create_customer(request)
     except (TransientError, ThrottledError):
-        raise  # it may have landed: keep the marker so the next run says the password is lost
-    except BaseException:
-        secrets.clear_create_started(directory, action.customer)
+        result.details["mayHaveLanded"] = True  # the intent stays: a later plan may adopt what landed
         raise
     customer = created.customer
     applier.customer_ids[action.customer] = customer.id
-    result.details["tenantId"] = customer.id
-    if created.credentials is not None:
+    result.details.update({"tenantId": customer.id, "domain": p.domain})
+    if created.credentials is None:
+        result.status = "failed"
+        result.details["passwordLost"] = True
+        why = (
+            "the create response was lost in transit"
+            if created.credentials_lost
+            else "the response carried no admin credentials"
+        )
+        recovery = applier.lost_password(action.customer, p.domain, customer.id)
+        result.message = f"created tenant {p.domain} ({customer.id}), but {why}: {recovery}"
+        return
+    try:
         path = secrets.store(
             directory,
             secrets.TenantCredentials(
@@ -120,16 +139,37 @@ def create_customer(applier: Applier, action: Action, result: ActionResult) -> N
             ),
             applier.repo.config.credentials.ageRecipients,
         )
-        secrets.clear_create_started(directory, action.customer)
-        result.details["credentials"] = str(path)
-        result.message = f"created tenant {p.domain} ({customer.id}); admin credentials encrypted to {path}"
-        return
-    result.message = f"created tenant {p.domain} ({customer.id}); the response carried no admin credentials"
-    if created.credentials_lost:
-        result.message += " (the create response was lost in transit: the password could not be captured)"
-        secrets.mark_password_lost(directory, action.customer)
-    else:
-        secrets.clear_create_started(directory, action.customer)
+    except CredentialsError as err:
+        result.details["passwordLost"] = True
+        recovery = applier.lost_password(action.customer, p.domain, customer.id)
+        raise ApplyStopped(
+            f"created tenant {p.domain} ({customer.id}), but {err.message}; the apply stops so no other tenant's "
+            f"password is lost",
+            hint=f"fix the credentials folder, then {recovery.split(': ', 1)[1]}",
+        ) from None
+    result.details["credentials"] = str(path)
+    result.message = f"created tenant {p.domain} ({customer.id}); admin credentials encrypted to {path}"
+
+
+def adopt_customer(applier: Applier, action: Action, result: ActionResult) -> None:
+    """Bring a reviewed customer cspsync did not create under management, if it is still who was reviewed."""
+    p = action.payload
+    assert isinstance(p, payloads.AdoptCustomer)
+    found = applier.client.get_customer(p.tenant_id)
+    company = found.company_profile.company_name if found.company_profile else None
+    domains = {d.casefold() for d in [found.domain or "", *(found.custom_domains or [])] if d}
+    if folded(company) != folded(p.company_name) or not {d.casefold() for d in p.domains[:1]} <= domains:
+        raise CspsyncError(
+            f"tenant {p.tenant_id} is now {company or '(no name)'} with domains {', '.join(sorted(domains))}, not what "
+            "the plan showed: nothing was written to it; run plan again"
+        )
+    applier.customer_ids[action.customer] = p.tenant_id
+    domain = p.domains[0] if p.domains else ""
+    result.details.update({"tenantId": p.tenant_id, "domain": domain, "evidence": p.evidence})
+    result.message = f"adopted {company} ({p.tenant_id}), {p.evidence}"
+    if p.password_lost:
+        result.details["passwordLost"] = True
+        result.message += "; " + applier.lost_password(action.customer, domain, p.tenant_id)
 
 
 def request_invitation(applier: Applier, action: Action, result: ActionResult) -> None:
@@ -339,6 +379,7 @@ _WIRE = {
 #: Microsoft), and ``update-admin-relationship`` is only ever planned as blocked: they have no handler
 HANDLERS: dict[Kind, Handler] = {
     Kind.CREATE_CUSTOMER: create_customer,
+    Kind.ADOPT_CUSTOMER: adopt_customer,
     Kind.REQUEST_INVITATION: request_invitation,
     Kind.UPDATE_BILLING_PROFILE: update_billing_profile,
     Kind.CREATE_AGREEMENT: create_agreement,

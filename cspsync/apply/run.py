@@ -2,8 +2,10 @@
 
 Handlers (:mod:`cspsync.apply.handlers`) are idempotent by natural keys, so an apply that was killed
 half-way is repaired by running it again. A failed action skips only what
-depends on it: other customers go on. The apply record (JSON under ``.cspsync/applies/``) is rewritten
-after every action, so even a killed apply leaves a true account of what it did.
+depends on it: other customers go on, except when a one-time password is at risk (a credentials write
+failed): then nothing else runs, and tenants are created one at a time so no second create can be under
+way. The apply record (JSON under ``.cspsync/applies/``) is rewritten after every action, and completed
+and written last whatever fails, so even a killed or crashed apply leaves a true account of what it did.
 """
 
 from __future__ import annotations
@@ -19,28 +21,62 @@ from pathlib import Path
 
 from cspsync import secrets
 from cspsync.apply.handlers import HANDLERS
-from cspsync.apply.record import ActionResult, ApplyRecord, ResultStatus
+from cspsync.apply.record import ActionResult, ApplyRecord, LostPasswordNote, ResultStatus
 from cspsync.declarations import Repository
 from cspsync.declarations.keys import subscription_key, tenant_key
-from cspsync.errors import CspsyncError, NotFoundError, PartnerCenterError
+from cspsync.errors import (
+    ApplyStopped,
+    CredentialsError,
+    CspsyncError,
+    NotFoundError,
+    PartnerCenterError,
+)
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.model import Action, Kind, Plan
-from cspsync.workspace import Workspace, write_json_atomic
+from cspsync.workspace import Workspace, fsync_directory, write_json_atomic
 
 __all__ = ["ActionResult", "Applier", "ApplyRecord", "git_commit"]
 
 
 def git_commit(cwd: Path) -> str | None:
     """The commit the declarations come from, when they are in a git work tree."""
+    out = _git(["rev-parse", "HEAD"], cwd)
+    return (out.strip() or None) if out is not None else None
+
+
+def _git(args: list[str], cwd: Path) -> str | None:
     try:
-        out = subprocess.run(
-            ["git", "rev-parse", "HEAD"], cwd=cwd, capture_output=True, text=True, timeout=10, check=False
-        )
+        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=30, check=False)
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.strip() or None if out.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
+
+
+def uncommitted(cwd: Path, paths: list[Path]) -> list[str]:
+    """Files among ``paths`` (and below them) that differ from HEAD or are untracked, as absolute paths: an
+    apply from them does not run from the commit it records."""
+    top = _git(["rev-parse", "--show-toplevel"], cwd)
+    if not paths or top is None:
+        return []
+    out = _git(["status", "--porcelain", "--untracked-files=all", "--", *[str(p.resolve()) for p in paths]], cwd)
+    if out is None:
+        return []
+    root = Path(top.strip())
+    return sorted(
+        {str((root / line[3:].strip().split(" -> ")[-1]).resolve()) for line in out.splitlines() if len(line) > 3}
+    )
+
+
+def declaring_commits(cwd: Path, files: list[str]) -> dict[str, str]:
+    """The commit that last changed each file (only committed files; one ``git log`` per file)."""
+    found: dict[str, str] = {}
+    for file in files:
+        out = _git(["log", "-1", "--format=%H", "--", file], cwd)
+        if out and out.strip():
+            found[file] = out.strip()
+    return found
 
 
 def _now() -> dt.datetime:
@@ -62,6 +98,8 @@ class Applier:
         clock: Callable[[], dt.datetime] = _now,
         mailer: Transport | None = None,
         resend: bool = False,
+        scope: str | None = None,
+        baseline: bool = False,
         sleep: Callable[[float], None] = time.sleep,
         assignment_timeout: float = 120.0,
         poll_interval: float = 2.0,
@@ -74,11 +112,16 @@ class Applier:
         self.on_progress = on_progress
         self.clock = clock
         self._lock = threading.Lock()
+        adopting = {a.customer for a in plan.actions if a.kind is Kind.ADOPT_CUSTOMER}
+        #: tenant ids of the customers actions may write to: linked ones now, adopted ones once adopted
         self.customer_ids: dict[str, str] = {
-            c.name: c.tenant_id for c in plan.customers if c.state == "linked" and c.tenant_id
+            c.name: c.tenant_id
+            for c in plan.customers
+            if c.state == "linked" and c.tenant_id and c.name not in adopting
         }
         started = clock()
         stamp = started.strftime("%Y%m%dT%H%M%S%fZ")
+        files = [c.file for c in plan.customers]
         self.record = ApplyRecord(
             path=workspace.applies / f"{stamp}-{plan.correlation_id[:8]}.json",
             started_at=started.isoformat(),
@@ -88,13 +131,25 @@ class Applier:
             plan_fingerprint=plan.observed_fingerprint,
             declarations_fingerprint=plan.declarations_fingerprint,
             actions_digest=plan.actions_digest,
+            partner_tenant_id=plan.partner_tenant_id,
+            uncommitted=uncommitted(repo.root, [Path(f) for f in files] + [repo.config_path]),
+            scope=scope,
+            unknown=list(plan.unknown),
+            baseline=baseline,
         )
+        ready = {a.customer for a in plan.actions if a.status == "ready"}
+        dirty = set(self.record.uncommitted)
+        commits = declaring_commits(
+            repo.root, [c.file for c in plan.customers if c.name in ready and str(Path(c.file).resolve()) not in dirty]
+        )
+        self._declared_in = {c.name: commits.get(c.file) for c in plan.customers}
         self._agreement_template: str | None = None
         self._orders: dict[tuple[str, str], list[str]] | None = None
         #: the invitation transport (built from cspsync.yaml on first use when not given)
         self.mailer = mailer
         #: send invitations again even when the ledger says they were sent (``apply --resend``)
         self.resend = resend
+        self._creating = False  # one create at a time: a lost password stops the apply before the next
         #: GDAP relationships this apply created, by (customer, display name): later actions need their id
         self.admin_relationship_ids: dict[tuple[str, str], str] = {}
         #: how long an access assignment is followed from pending to active, and how often it is read
@@ -104,94 +159,152 @@ class Applier:
 
     # ------------------------------------------------------------------------------------ scheduling
 
-    def _report_lost_passwords(self) -> None:
-        """A tenant created by an apply that stopped before storing its password: say so once, on record."""
-        directory = self.credentials_dir()
-        lost = secrets.interrupted_creates(directory)
-        for customer in self.plan.customers:
-            if customer.name in lost and customer.state == "linked":
-                self.record.warnings.append(secrets.lost_password_note(customer.name, lost[customer.name]))
-                secrets.mark_password_lost(directory, customer.name)
-
     def run(self) -> ApplyRecord:
-        self._report_lost_passwords()
-        actions = {a.id: a for a in self.plan.actions}
+        """Run every ready action; whatever happens, the record is completed and written last."""
         pending: dict[str, Action] = {}
-        for action in self.plan.actions:
-            if action.status != "ready" or action.kind not in HANDLERS:
-                status: ResultStatus = (
-                    "blocked"
-                    if action.status == "blocked"
-                    else ("refused" if action.status == "refused" else "waiting")
-                )
-                self._finish(
-                    ActionResult(
-                        action.id, action.customer, action.kind.value, status, action.reason or "waits for a person"
+        try:
+            for action in self.plan.actions:
+                if action.status != "ready" or action.kind not in HANDLERS:  # waits (acceptance, approval)
+                    status: ResultStatus = (
+                        "blocked"
+                        if action.status == "blocked"
+                        else ("refused" if action.status == "refused" else "waiting")
                     )
-                )
-            else:
-                pending[action.id] = action
-        running: dict[Future[ActionResult], str] = {}
+                    self._finish(
+                        ActionResult(
+                            action.id, action.customer, action.kind.value, status, action.reason or "waits for a person"
+                        )
+                    )
+                else:
+                    pending[action.id] = action
+            if self._preflight(pending):
+                self._schedule(pending)
+        except BaseException as err:  # a bug, Ctrl-C: stop, but never lose what was done
+            if self.record.stopped is None:
+                self.record.stopped = f"internal error ({type(err).__name__})"
+            raise
+        finally:
+            for action_id, action in list(pending.items()):
+                if action_id not in self.record.results:  # a "started" create keeps its intent: outcome unknown
+                    self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
+            self.record.finished_at = self.clock().isoformat()
+            self._save(final=True)
+        return self.record
+
+    def _preflight(self, pending: dict[str, Action]) -> bool:
+        """Before any action: if a tenant will be created, its password must be storable. False: stopped."""
+        if not any(a.kind is Kind.CREATE_CUSTOMER for a in pending.values()):
+            return True
+        try:
+            secrets.check_writable(self.credentials_dir())
+        except CredentialsError as err:
+            self.record.stopped = f"{err.message}. To recover: {err.hint}"
+            return False
+        return True
+
+    def _schedule(self, pending: dict[str, Action]) -> None:
+        actions = {a.id for a in self.plan.actions}
+        running: dict[Future[ActionResult], Action] = {}
         with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="apply") as pool:
             while pending or running:
-                for action_id in list(pending):
-                    action = pending[action_id]
-                    deps = [self.record.results.get(d) for d in action.depends_on if d in actions]
-                    if any(d is None for d in deps):
-                        continue
-                    del pending[action_id]
-                    bad = [d for d in deps if d is not None and d.status not in ("done", "already-done")]
-                    if bad:
-                        self._finish(
-                            ActionResult(
-                                action.id,
-                                action.customer,
-                                action.kind.value,
-                                "skipped",
-                                f"not run: {bad[0].id} is {bad[0].status}",
-                            )
-                        )
-                        continue
-                    running[pool.submit(self._run_one, action)] = action_id
+                if self.record.stopped is None:
+                    for action_id in list(pending):
+                        action = pending[action_id]
+                        deps = [self.record.results.get(d) for d in action.depends_on if d in actions]
+                        if any(d is None or d.status == "started" for d in deps):
+                            continue
+                        bad = [d for d in deps if d is not None and d.status not in ("done", "already-done")]
+                        if bad:
+                            del pending[action_id]
+                            self._finish(self._skipped(action, f"not run: {bad[0].id} is {bad[0].status}"))
+                            continue
+                        if action.kind is Kind.CREATE_CUSTOMER:
+                            if self._creating:
+                                continue
+                            self._creating = True
+                        del pending[action_id]
+                        running[pool.submit(self._run_one, action)] = action
                 if not running:
-                    if pending:  # dependencies outside the ready set that never finish
-                        for action_id, action in list(pending.items()):
-                            self._finish(
-                                ActionResult(
-                                    action_id,
-                                    action.customer,
-                                    action.kind.value,
-                                    "skipped",
-                                    "not run: a dependency was not run",
-                                )
-                            )
-                        pending.clear()
+                    for action in list(pending.values()):  # dependencies outside the ready set never finish
+                        reason = (
+                            f"not run: the apply stopped ({self.record.stopped})"
+                            if self.record.stopped
+                            else "not run: a dependency was not run"
+                        )
+                        self._finish(self._skipped(action, reason))
+                    pending.clear()
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
                 for future in done:
-                    running.pop(future)
+                    action = running.pop(future)
+                    if action.kind is Kind.CREATE_CUSTOMER:
+                        self._creating = False
                     self._finish(future.result())
-        self.record.finished_at = self.clock().isoformat()
-        self._save()
-        return self.record
+
+    @staticmethod
+    def _skipped(action: Action, reason: str) -> ActionResult:
+        return ActionResult(action.id, action.customer, action.kind.value, "skipped", reason)
 
     def _finish(self, result: ActionResult) -> None:
+        result.declared_in = self._declared_in.get(result.customer)
         with self._lock:
             self.record.results[result.id] = result
             self._save()
         if self.on_progress is not None:
             self.on_progress(result)
 
-    def _save(self) -> None:
-        write_json_atomic(self.record.path, self.record.document())
+    def _save(self, *, final: bool = False) -> None:
+        """Write the record; a failure is remembered (the command prints the record) and never raised."""
+        try:
+            write_json_atomic(self.record.path, self.record.document())
+        except OSError as err:
+            self.record.save_error = f"{self.record.path}: {err.strerror or type(err).__name__}"
+        else:
+            if final:
+                self.record.save_error = None
+
+    def record_intent(self, action: Action, intent: dict[str, str]) -> None:
+        """Write, durably, that ``action`` is about to create a tenant: before the call, never after.
+
+        A killed or timed-out create leaves this intent in the record; only it lets a later plan adopt the
+        customer found at that domain (:mod:`cspsync.plan.identity`). ApplyStopped when it cannot be written.
+        """
+        started = ActionResult(
+            action.id,
+            action.customer,
+            action.kind.value,
+            "started",
+            "create call sent; its outcome is not recorded yet",
+            started_at=self.clock().isoformat(),
+            details={"intent": intent},
+            declared_in=self._declared_in.get(action.customer),
+        )
+        with self._lock:
+            self.record.results[action.id] = started
+            try:
+                write_json_atomic(self.record.path, self.record.document())
+                fsync_directory(self.record.path.parent)
+            except OSError as err:
+                del self.record.results[action.id]
+                raise ApplyStopped(
+                    f"the apply record {self.record.path} cannot be written ({err.strerror or type(err).__name__}), "
+                    "so the create intent could not be recorded before the create call: no tenant is created",
+                    hint="free space in (or fix) the state folder (CSPSYNC_STATE_DIR) and run apply again",
+                ) from None
 
     def _run_one(self, action: Action) -> ActionResult:
+        if self.record.stopped is not None:  # queued before the stop: it must not start after it
+            return self._skipped(action, f"not run: the apply stopped ({self.record.stopped})")
         result = ActionResult(
             action.id, action.customer, action.kind.value, "done", started_at=self.clock().isoformat()
         )
         with self.client.calls() as log:
             try:
                 HANDLERS[action.kind](self, action, result)
+            except ApplyStopped as err:
+                result.status = "failed"
+                result.message = str(err).replace("\n", " ")
+                self.record.stopped = err.message
             except PartnerCenterError as err:
                 result.status = "failed"
                 result.message = str(err).replace("\n", " ")
@@ -200,6 +313,11 @@ class Applier:
             except CspsyncError as err:
                 result.status = "failed"
                 result.message = str(err).replace("\n", " ")
+            except Exception as err:  # a bug: stop here, keep the record (the message names only the type)
+                result.status = "failed"
+                result.message = f"internal error in cspsync ({type(err).__name__}); the apply stopped here"
+                result.details["internalError"] = type(err).__name__
+                self.record.stopped = f"internal error in {action.id} ({type(err).__name__})"
         result.request_ids = list(dict.fromkeys(log.request_ids))
         result.finished_at = self.clock().isoformat()
         return result
@@ -209,6 +327,13 @@ class Applier:
         if customer_id is None:
             raise CspsyncError(f"{action.customer}: the customer's tenant id is not known (was it created?)")
         return customer_id
+
+    def lost_password(self, customer: str, domain: str, tenant_id: str | None) -> str:
+        """Note a one-time password this apply could not store; returns the recovery steps."""
+        recovery = secrets.recovery_steps(customer, domain)
+        with self._lock:
+            self.record.lost_passwords.append(LostPasswordNote(customer, domain, tenant_id, recovery))
+        return recovery
 
     def credentials_dir(self) -> Path:
         return secrets.credentials_directory(self.repo.root, self.repo.config.credentials.directory)

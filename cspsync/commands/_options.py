@@ -9,6 +9,9 @@ from typing import Any, TypeVar
 
 import click
 
+from cspsync.errors import BlockedError
+from cspsync.plan.model import Plan
+
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -45,6 +48,18 @@ def format_option(fn: F) -> F:
 
 def paths_argument(fn: F) -> F:
     return click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))(fn)
+
+
+def blocked_error(plan: Plan) -> BlockedError | None:
+    """The error for a plan whose actions are blocked or refused (shown above it, each with its reason)."""
+    stuck = plan.stuck
+    if not stuck:
+        return None
+    shown = ", ".join(a.id for a in stuck[:5]) + (f" and {len(stuck) - 5} more" if len(stuck) > 5 else "")
+    return BlockedError(
+        f"{len(stuck)} action(s) are blocked or refused, so they cannot be applied as declared: {shown}",
+        hint="each one says above why, and what to change in the file or in cspsync.yaml",
+    )
 
 
 def stdout_is_tty() -> bool:

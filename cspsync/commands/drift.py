@@ -39,8 +39,8 @@ def drift(
 
     Each customer is in sync, drifted, or unknown (a read failed: never reported as either). Partner
     relationships that lack your company or the customer's reseller, and incumbent partners still
-    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found
-    (or a relationship to fix), 1 when part of the state is unknown or on error.
+    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found (or a
+    relationship to fix, or an incumbent partner to review), 1 when part of the state is unknown or on error.
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
@@ -54,6 +54,7 @@ def drift(
             target=chosen,
             sent_invitations=sent_invitations(workspace),
             sent_approvals=sent_approvals(workspace),
+            workspace=workspace,
         )
     finally:
         connection.close()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -102,6 +104,22 @@ def emulator() -> None:
     help="Requests allowed at once above the throttle rate.",
 )
 @click.option("--fault-seed", type=int, default=None, help="Seed of the fault dice, so a run repeats exactly.")
+@click.option(
+    "--profile",
+    type=click.Choice(["production", "sandbox"]),
+    default="production",
+    show_default=True,
+    help="sandbox: the integration sandbox's limits (75 customers, 5 subscriptions each, 25 licences a "
+    "subscription, no invitations, customers can be deleted).",
+)
+@click.option(
+    "--order-delay-seconds",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="How long a new order stays pending and out of the lists (Partner Center: up to 15 minutes).",
+)
+@click.option("--accept-patches", is_flag=True, help="Answer subscription updates 202 Accepted with a Location.")
 def serve(
     host: str,
     port: int,
@@ -116,10 +134,14 @@ def serve(
     throttle_rate: float | None,
     throttle_burst: int,
     fault_seed: int | None,
+    profile: str,
+    order_delay_seconds: float,
+    accept_patches: bool,
 ) -> None:
     """Serve the emulator on loopback HTTP until Ctrl-C."""
     from cspsync.emulator import EmulatorApp, Faults, Store, load_seed
     from cspsync.emulator import serve as serve_app
+    from cspsync.emulator.rules import Rules
     from cspsync.emulator.server import check_loopback
 
     check_loopback(host)  # refuse before touching any state
@@ -139,11 +161,17 @@ def serve(
         store.seed(load_seed(seed_file))
     from cspsync.emulator.handlers.gdap import timing_from_environment
 
-    app = EmulatorApp(store, faults=faults, page_size=page_size, gdap_timing=timing_from_environment())
+    rules = Rules(
+        profile="sandbox" if profile == "sandbox" else "production",
+        order_delay=timedelta(seconds=order_delay_seconds),
+        accept_patches=accept_patches,
+    )
+    app = EmulatorApp(store, faults=faults, page_size=page_size, rules=rules, gdap_timing=timing_from_environment())
     try:
         server = serve_app(app, host, port)
         click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
-        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s)")
+        sandbox = "; the integration sandbox's limits" if profile == "sandbox" else ""
+        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s){sandbox}")
         click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")
         click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
         click.echo("Press Ctrl-C to stop")
@@ -312,10 +340,22 @@ def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None) -> N
 @emulator.command()
 @db_option
 def reset(db: Path | None) -> None:
-    """Delete the emulator's state; the next use starts from the seed again."""
+    """Delete the emulator's state; the next use starts from the seed again.
+
+    The invitations ledger next to it (the state folder's invitations.json) records invitations sent in
+    the old world: it is moved aside (never deleted), so the new world's customers are invited again.
+    """
+    from cspsync.workspace import Workspace
+
     db = db or _default_db()
     files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     existing = [path for path in files if path.exists()]
     for path in existing:
         path.unlink()
     click.echo(f"Deleted the emulator state in {db}." if existing else f"No emulator state at {db}.")
+    ledger = Workspace(db.parent).invitations_ledger
+    if ledger.exists():
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+        kept = ledger.with_name(f"invitations.before-reset-{stamp}.json")
+        ledger.rename(kept)
+        click.echo(f"Moved the invitations ledger of the old world to {kept}: the new world has sent none.")

@@ -91,5 +91,8 @@ def import_(
             err=True,
         )
     elif written:
-        click.echo(f"Check them with: cspsync plan {out_dir} (it shows no changes for imported customers)")
+        click.echo(
+            f"Check them with: cspsync plan {out_dir} (it shows each imported customer as an adoption to review, "
+            "and no other change)"
+        )
     return 1 if result.failed or refused or invalid else 0

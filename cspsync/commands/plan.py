@@ -6,7 +6,14 @@ from pathlib import Path
 
 import click
 
-from cspsync.commands._options import config_option, format_option, paths_argument, stdout_is_tty, target_option
+from cspsync.commands._options import (
+    blocked_error,
+    config_option,
+    format_option,
+    paths_argument,
+    stdout_is_tty,
+    target_option,
+)
 from cspsync.commands.shards import scope_options
 from cspsync.gitops.scope import Shard, scope_of
 from cspsync.pipeline import Target, load, plan_for
@@ -24,7 +31,7 @@ from cspsync.workspace import Workspace
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
-    help="Exit 0 when there are no changes, 2 when there are (1 is always an error).",
+    help="Exit 0 when there are no changes, 2 when there are (1 is always an error, or blocked actions).",
 )
 @scope_options
 def plan(
@@ -60,6 +67,9 @@ def plan(
         click.echo(f"Saved the plan to {out}; apply exactly it with: cspsync apply {out}")
     if result.unknown:
         return 1
+    blocked = blocked_error(result)
+    if blocked is not None:
+        raise blocked
     if detailed_exitcode and result.has_changes:
         return 2
     return 0

@@ -144,6 +144,8 @@ def parse_text(file: str, text: str) -> Document | list[Problem]:
         )
     except (yaml_rs.YAMLDecodeError, ValueError, RecursionError) as err:
         return _at(file, _decode_error(text, str(err)))
+    except TypeError:  # yaml-rs on a key that is itself a mapping or list (``? company:``)
+        return _at(file, [_complex_key(text)])
     locator = None
     if isinstance(data, list) or _needs_second_reading(text):
         locator = Locator(text)
@@ -156,6 +158,14 @@ def parse_text(file: str, text: str) -> Document | list[Problem]:
     if not isinstance(data, dict):
         return _at(file, [_not_a_mapping(locator or Locator(text), data)])
     return Document(file, text, data, locator)
+
+
+def _complex_key(text: str) -> Spot:
+    """Where a key that is a mapping or list starts (an explicit ``?`` key), for yaml-rs's TypeError."""
+    found = re.search(r"^([ \t-]*)\?(?:[ \t]|$)", text, re.MULTILINE)
+    line = text.count("\n", 0, found.start()) + 1 if found else 1
+    column = len(found.group(1)) + 1 if found else 1
+    return Spot(line, column, "a key must be a plain name, not a mapping or list: remove the '?' and write `name:`")
 
 
 def _decode_error(text: str, message: str) -> list[Spot]:

@@ -190,7 +190,8 @@ class _Translator:
     def _value(self, path: JsonPath) -> Any:
         value: Any = self.data
         for part in path:
-            value = value[part]
+            # jsonschema-rs reports a mapping key that reads as a number ("0") as an int
+            value = value[str(part)] if isinstance(value, dict) and isinstance(part, int) else value[part]
         return value
 
     # ------------------------------------------------------------------------------------- translation

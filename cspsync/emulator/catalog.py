@@ -15,7 +15,8 @@ A partner can replace the built-in catalog with its own, read from a Partner Cen
 are the partner's.
 
 Built-in prices are list prices per seat and month (annual term, billed monthly) in GBP, EUR, NOK and
-USD; other currencies follow from USD at fixed rates. A monthly term costs 20% more, as in new commerce.
+USD; other currencies follow from USD at fixed rates. Every market of Microsoft's currency table has
+its currency. A monthly term costs 20% more, as in new commerce.
 """
 
 from __future__ import annotations
@@ -28,45 +29,37 @@ from typing import Any, Literal
 
 AZURE_PLAN_PRODUCT = "DZH318Z0BPS6"
 
-#: Every market's currency. The eurozone, the Nordics, CH, PL, CZ, GB, US, CA, AU, NZ and JP.
+
+#: Every market's billing currency, per Microsoft's "Geographic availability and currency support" table
+#: (CSP customers in Brazil are billed in USD, as that table notes).
+def _markets(text: str) -> list[str]:
+    return text.split()
+
+
+_EURO_MARKETS = _markets("AD AT BE BG CY CZ DE EE ES FI FR GR HR HU IE IS IT LI LT LU LV MC MT NL PL PT RO SI SK VA")
+_DOLLAR_MARKETS = _markets(
+    "AE AF AL AM AO AR AZ BA BB BD BH BM BN BO BR BW BY BZ CI CL CM CO CR CV CW DO DZ EC EG ET GE GH GT HK HN "
+    "ID IL IQ JM JO KE KG KN KW KY KZ LB LK LY MA MD ME MK MN MO MU MX MY NA NG NI NP OM PA PE PH PK PR PS PY "
+    "QA RS RW SA SG SN SV TH TJ TM TN TR TT TZ UA UG US UY UZ VE VI VN YE ZA ZM ZW"
+)
 CURRENCY_BY_COUNTRY: dict[str, str] = {
-    **{
-        country: "EUR"
-        for country in (
-            "AT",
-            "BE",
-            "CY",
-            "DE",
-            "EE",
-            "ES",
-            "FI",
-            "FR",
-            "GR",
-            "HR",
-            "IE",
-            "IT",
-            "LT",
-            "LU",
-            "LV",
-            "MT",
-            "NL",
-            "PT",
-            "SI",
-            "SK",
-        )
-    },
-    "GB": "GBP",
-    "NO": "NOK",
-    "SE": "SEK",
-    "DK": "DKK",
-    "CH": "CHF",
-    "PL": "PLN",
-    "CZ": "CZK",
-    "US": "USD",
-    "CA": "CAD",
+    **dict.fromkeys(_EURO_MARKETS, "EUR"),
+    **dict.fromkeys(_DOLLAR_MARKETS, "USD"),
     "AU": "AUD",
-    "NZ": "NZD",
+    "CA": "CAD",
+    "CH": "CHF",
+    "DK": "DKK",
+    "FJ": "AUD",
+    "FO": "DKK",
+    "GB": "GBP",
+    "IN": "INR",
     "JP": "JPY",
+    "KR": "KRW",
+    "NO": "NOK",
+    "NZ": "NZD",
+    "RU": "RUB",
+    "SE": "SEK",
+    "TW": "TWD",
 }
 CURRENCY_SYMBOLS: dict[str, str] = {
     "GBP": "£",
@@ -75,27 +68,31 @@ CURRENCY_SYMBOLS: dict[str, str] = {
     "SEK": "kr",
     "DKK": "kr",
     "CHF": "CHF",
-    "PLN": "zł",
-    "CZK": "Kč",
     "USD": "$",
     "CAD": "$",
     "AUD": "$",
     "NZD": "$",
     "JPY": "¥",
+    "INR": "₹",
+    "KRW": "₩",
+    "RUB": "₽",
+    "TWD": "NT$",
 }
 #: currency units per US dollar, for the currencies the built-in prices do not list
 _USD_RATES: dict[str, Decimal] = {
     "SEK": Decimal("10.5"),
     "DKK": Decimal("6.9"),
     "CHF": Decimal("0.9"),
-    "PLN": Decimal("4.0"),
-    "CZK": Decimal("23"),
     "CAD": Decimal("1.36"),
     "AUD": Decimal("1.52"),
     "NZD": Decimal("1.65"),
     "JPY": Decimal("150"),
+    "INR": Decimal("83"),
+    "KRW": Decimal("1350"),
+    "RUB": Decimal("92"),
+    "TWD": Decimal("32"),
 }
-_MINOR_UNITS: dict[str, Decimal] = {"JPY": Decimal("1"), "CZK": Decimal("1")}
+_MINOR_UNITS: dict[str, Decimal] = {"JPY": Decimal("1"), "KRW": Decimal("1")}
 
 CANCELLATION_WINDOW_DAYS = 7  # new commerce: cancel or reduce seats within 7 days (168 hours)
 

@@ -116,3 +116,19 @@ TOO_MANY_UPDATES = ErrorCode(
 # --- qualifications (codes undocumented)
 QUALIFICATION_NOT_SETTABLE = ErrorCode(400, "800002", "The Nonprofit qualification cannot be set by a partner.")
 QUALIFICATION_EXISTS = ErrorCode(409, "800002", "The customer already has the {qualification} qualification.")
+
+# --- the integration sandbox (test-and-debug, sandbox-scenario, delete-a-customer-account-from-the-integration-
+# sandbox). 900116 and the cart line code 10009 are documented; the other codes are the emulator's choice.
+SANDBOX_CUSTOMER_LIMIT = ErrorCode(400, "600013", "The integration sandbox allows at most {limit} customers.")
+SANDBOX_LICENCE_LIMIT = ErrorCode(
+    400, "600014", "The integration sandbox allows at most {limit} licences a subscription."
+)
+SANDBOX_NO_INVITATIONS = ErrorCode(403, "600015", "Sandbox partners cannot invite customers.")
+SANDBOX_PLAN_LIMIT = ErrorCode(400, "900116", "The integration sandbox allows at most {limit} Azure plans.")
+DELETE_ONLY_IN_SANDBOX = ErrorCode(
+    403, "600016", "Customers can only be deleted from the integration sandbox (the TIP account)."
+)
+DELETE_BLOCKED = ErrorCode(
+    409, "600017", "Cancel the customer's Azure reservations and software purchases before deleting it."
+)
+LINE_SANDBOX_LIMIT = "10009"

@@ -42,6 +42,7 @@ class Rules:
 SANDBOX_CUSTOMERS = 75
 SANDBOX_SUBSCRIPTIONS = 5
 SANDBOX_LICENCES = 25
+SANDBOX_AZURE_PLANS = 10
 
 
 #: ``CSPSYNC_EMULATOR_*`` variables for the rules of an emulator that cspsync opens itself

@@ -488,6 +488,26 @@ class Store:
         rows = self._all("SELECT doc FROM subscriptions WHERE customer_id = ? ORDER BY seq", (customer_id.lower(),))
         return [json.loads(row[0]) for row in rows]
 
+    def subscription_docs(self) -> Iterator[dict[str, Any]]:
+        """Every customer's subscriptions (for partner-wide limits such as the sandbox's Azure plans)."""
+        for row in self._all("SELECT doc FROM subscriptions ORDER BY seq"):
+            yield json.loads(row[0])
+
+    def delete_customer(self, tenant_id: str) -> None:
+        """Purge a customer and its tenant with everything cspsync could read about it (sandbox only)."""
+        key = tenant_id.lower()
+        with self.atomic():
+            for statement in (
+                "DELETE FROM subscriptions WHERE customer_id = ?",
+                "DELETE FROM orders WHERE customer_id = ?",
+                "DELETE FROM carts WHERE customer_id = ?",
+                "DELETE FROM agreements WHERE customer_id = ?",
+                "DELETE FROM customer_records WHERE tenant_id = ?",
+                "DELETE FROM tenant_partners WHERE tenant_id = ?",
+                "DELETE FROM tenants WHERE id = ?",
+            ):
+                self._write(statement, (key,))
+
     def set_subscription_fields(self, customer_id: str, friendly_name: str, **fields: Any) -> dict[str, Any]:
         """Change a subscription behind cspsync's back (drift for tests and benchmarks).
 
@@ -506,3 +526,32 @@ class Store:
             subscription.setdefault("attributes", {})["etag"] = new_etag()
             self.put_subscription(customer_id, subscription)
         return dict(subscription)
+
+    # ------------------------------------------------------------------------------- customer users
+    #
+    # Each customer tenant has its global admin ``admin@<domain>`` (Partner Center: "Create a customer"
+    # returns it). A password reset keeps only a sha256 of the password, so a test can check that what
+    # cspsync stored encrypted is what was set; no password itself is ever kept.
+
+    def _password_resets_table(self) -> None:
+        self._conn.execute(
+            "CREATE TABLE IF NOT EXISTS password_resets (seq INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "customer_id TEXT NOT NULL, user_id TEXT NOT NULL, reset_at TEXT NOT NULL, sha256 TEXT NOT NULL)"
+        )
+
+    def record_password_reset(self, customer_id: str, user_id: str, reset_at: str, sha256: str) -> None:
+        with self._lock:
+            self._password_resets_table()
+            self._write(
+                "INSERT INTO password_resets (customer_id, user_id, reset_at, sha256) VALUES (?, ?, ?, ?)",
+                (customer_id.lower(), user_id.lower(), reset_at, sha256),
+            )
+
+    def password_resets(self, customer_id: str) -> list[dict[str, str]]:
+        with self._lock:
+            self._password_resets_table()
+            rows = self._all(
+                "SELECT user_id, reset_at, sha256 FROM password_resets WHERE customer_id = ? ORDER BY seq",
+                (customer_id.lower(),),
+            )
+        return [{"userId": row[0], "resetAt": row[1], "sha256": row[2]} for row in rows]

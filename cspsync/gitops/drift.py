@@ -20,12 +20,14 @@ from typing import Literal
 
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import LIVE_ADMIN_STATUSES
+from cspsync.observe.applied import remember
 from cspsync.observe.association import Finding, findings_for
 from cspsync.observe.read import observe
 from cspsync.observe.state import Observation, SentApproval, SentInvitation
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import make_plan
-from cspsync.plan.model import Action, Plan
+from cspsync.plan.model import Action, Kind, Plan
+from cspsync.workspace import Workspace
 
 DriftState = Literal["in-sync", "drifted", "unknown"]
 
@@ -51,10 +53,11 @@ class DriftReport:
 
     @property
     def exit_code(self) -> int:
-        """0 in sync, 2 drift found (or a missing relationship), 1 when part of the state is unknown."""
+        """0 in sync, 2 drift found or any relationship finding (a missing one, or an incumbent partner a
+        person must review: the scheduled issue stays open for it), 1 when part of the state is unknown."""
         if self.of_state("unknown"):
             return 1
-        if self.of_state("drifted") or any(f.needs_action for f in self.findings):
+        if self.of_state("drifted") or self.findings:
             return 2
         return 0
 
@@ -94,13 +97,18 @@ def classify(plan: Plan, relationship_failures: dict[str, str] | None = None) ->
                 )
             )
             continue
-        differences = tuple(a for a in actions if a.status != "waiting")
+        # a ready adoption is bookkeeping (the first apply records who the file is), not a difference
+        differences = tuple(
+            a for a in actions if a.status != "waiting" and not (a.kind is Kind.ADOPT_CUSTOMER and a.status == "ready")
+        )
         state: DriftState = "drifted" if differences else "in-sync"
         note = None
         if customer.state == "new":
             note = "not in Partner Center yet: no apply has created it"
         elif customer.state == "missing":
             note = "the declared tenant is not one of your customers"
+        elif customer.state == "conflict":
+            note = "the customer found for it is not proven to be the declared one: nothing is applied to it"
         result.append(CustomerDrift(customer.name, customer.file, customer.company, state, differences, note))
     return result
 
@@ -113,8 +121,13 @@ def detect(
     target: Literal["emulator", "partner-center", "partner-center-sandbox"],
     sent_invitations: dict[str, SentInvitation] | None = None,
     sent_approvals: dict[str, SentApproval] | None = None,
+    workspace: Workspace | None = None,
 ) -> DriftReport:
-    """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify."""
+    """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify.
+
+    ``workspace``: its apply records prove which customers this repository created or adopted; without
+    them a created customer shows as a conflict (identity is evidence, :mod:`cspsync.plan.identity`).
+    """
     observation = observe(
         client,
         declared,
@@ -124,8 +137,12 @@ def detect(
         associations="linked",
         admin_access="all",
     )
-    observation.sent_invitations = dict(sent_invitations or {})
-    observation.sent_approvals = dict(sent_approvals or {})
+    if workspace is not None:
+        remember(observation, repo, workspace, target)
+    if sent_invitations is not None:
+        observation.sent_invitations = dict(sent_invitations)
+    if sent_approvals is not None:
+        observation.sent_approvals = dict(sent_approvals)
     plan = make_plan(repo, declared, observation, target=target, correlation_id=client.correlation_id, priced=False)
     findings = [f for found in findings_for(observation, declared, repo.config).values() for f in found]
     findings += admin_access_findings(observation, declared, repo)

@@ -24,11 +24,12 @@ import yaml
 
 from cspsync.declarations.repository import customer_files
 from cspsync.errors import ConfigError
+from cspsync.observe.applied import snake_keys
 
 _SQUASH = re.compile(r"\(#(\d+)\)\s*$")
 _MERGE = re.compile(r"^Merge pull request #(\d+)")
 #: results that did (or tried) something; waiting/blocked/refused repeat in every record
-RAN = ("done", "already-done", "failed", "skipped")
+RAN = ("done", "already-done", "failed", "skipped", "started")
 
 
 @dataclass(frozen=True)
@@ -56,6 +57,10 @@ class ApplyEntry:
     target: str
     git_commit: str | None  # the commit the apply ran from
     record: str  # the apply record file
+    #: the commit that last changed the customer's file before the apply: the change it applied
+    declared_in: str | None = None
+    #: the apply ran from a working tree with uncommitted changes (its record says so)
+    dirty: bool = False
 
     kind = "apply"
 
@@ -216,6 +221,8 @@ def applies_of(customer: str, folder: Path) -> tuple[list[ApplyEntry], list[str]
                     target=str(record.get("target") or ""),
                     git_commit=record.get("git_commit"),
                     record=str(path),
+                    declared_in=action.get("declared_in") if isinstance(action.get("declared_in"), str) else None,
+                    dirty=bool(record.get("dirty")),
                 )
             )
     return entries, problems
@@ -250,9 +257,4 @@ def history(customer: str, *, paths: Sequence[Path], applies: Path) -> Timeline:
     return Timeline(name, str(path) if path is not None else None, tuple(entries), tuple(notes))
 
 
-_CAMEL = re.compile(r"(?<=[a-z])([A-Z])")
-
-
-def _snake(document: dict[str, Any]) -> dict[str, Any]:
-    """Top-level keys of an apply record in snake_case: records of format 1.0 were written in camelCase."""
-    return {_CAMEL.sub(lambda m: "_" + m.group(1).lower(), str(k)): v for k, v in document.items()}
+_snake = snake_keys  # one rule for reading records of format 1.0 (camelCase), in cspsync.apply.record

@@ -10,9 +10,12 @@ Two ways to find the declared customers, chosen by scope:
 Then, per customer found, only the reads its declaration needs, one per declared resource kind: the
 billing profile (every declaration has a company), the agreements when an agreement is declared, the
 subscriptions when subscriptions are declared. New create-mode customers get the domain availability and
-address validation checks instead. Reads run concurrently; the client's shared rate limiter and
-concurrency bound keep them within Partner Center's limits. A read that fails marks that customer
-unknown: never in sync, never drifted.
+address validation checks instead (with Partner Center's suggested addresses). An existing-mode file whose
+declared domain is not the tenant's default one gets ``GET /v1/customers/{id}`` for its custom domains;
+when a customer in scope names a reseller, the provider's resellers are read once, so a plan for a reseller
+Partner Center would refuse (800016) is blocked in the plan. Reads run concurrently; the client's shared
+rate limiter and concurrency bound keep them within Partner Center's limits. A read that fails marks that
+customer unknown: never in sync, never drifted.
 """
 
 from __future__ import annotations
@@ -31,7 +34,14 @@ from cspsync.observe.association import read_associations
 from cspsync.observe.gdap import read_admin_access
 from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.partnercenter.models import Address, BillingProfile, CustomerAgreement, CustomerSummary, Subscription
+from cspsync.partnercenter.models import (
+    Address,
+    BillingProfile,
+    Customer,
+    CustomerAgreement,
+    CustomerSummary,
+    Subscription,
+)
 
 Strategy = Literal["list", "lookup"]
 #: whose partner relationships to read: none, the linked invite-mode customers that declare a reseller (plan),
@@ -126,6 +136,30 @@ def _summary_domain(summary: CustomerSummary) -> str:
     return (profile.domain or "") if profile else ""
 
 
+def tenant_domains(summary: CustomerSummary) -> tuple[str, ...]:
+    """The tenant's domains, lower case, the default domain first: ``companyProfile.domain`` and, from
+    ``GET /v1/customers/{id}`` (Partner Center: "Get a customer by ID"), ``customDomains``."""
+    found = [_summary_domain(summary)]
+    if isinstance(summary, Customer):
+        found += summary.custom_domains or []
+    return tuple(dict.fromkeys(d.strip().lower() for d in found if d and d.strip()))
+
+
+def address_in_words(address: Address) -> str:
+    """``Karl Johans gate 12, 0154 Oslo, NO``: one suggested address the way a person reads it."""
+    town = " ".join(p for p in (address.postal_code, address.city) if p)
+    parts = [address.address_line1, address.address_line2, town, address.state, address.country]
+    return ", ".join(p for p in parts if p)
+
+
+def _needs_full_customer(item: Declared, summary: CustomerSummary) -> bool:
+    """An existing-mode file whose declared domain is not the default one: its custom domains are needed."""
+    tenant = item.customer.spec.tenant
+    if tenant.mode != "existing" or not tenant.domain or isinstance(summary, Customer):
+        return False
+    return domain_key(tenant.domain) != domain_key(_summary_domain(summary))
+
+
 def _summary_name(summary: CustomerSummary) -> str:
     profile = summary.company_profile
     return (profile.company_name or "") if profile else ""
@@ -171,7 +205,7 @@ def _find_one(client: PartnerCenterClient, item: Declared) -> CustomerSummary | 
     return client.find_customer_by_domain(domain) if domain else None
 
 
-ReadKind = Literal["find", "domain", "address", "billing", "agreements", "subscriptions"]
+ReadKind = Literal["find", "domain", "address", "customer", "billing", "agreements", "subscriptions", "resellers"]
 
 
 @dataclass(frozen=True)
@@ -225,6 +259,8 @@ def _reads_for(client: PartnerCenterClient, item: Declared, summary: CustomerSum
         ]
     cid = summary.id
     reads = [Read(name, "billing", lambda: client.get_billing_profile(cid))]
+    if _needs_full_customer(item, summary):
+        reads.append(Read(name, "customer", lambda: client.get_customer(cid)))
     if spec.agreement is not None:
         reads.append(Read(name, "agreements", lambda: client.list_agreements(cid)))
     if spec.subscriptions:
@@ -234,11 +270,13 @@ def _reads_for(client: PartnerCenterClient, item: Declared, summary: CustomerSum
 
 def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
     billing, agreements, subscriptions = got.get("billing"), got.get("agreements"), got.get("subscriptions")
+    full = got.get("customer")
     return ObservedCustomer(
         id=summary.id,
         domain=_summary_domain(summary),
         company_name=_summary_name(summary),
         relationship=summary.relationship_to_partner,
+        domains=tenant_domains(full if full is not None else summary),
         billing=observed_billing(billing) if billing is not None else None,
         agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
         subscriptions=(
@@ -257,6 +295,21 @@ def _record_missing(observation: Observation, name: str, got: dict[str, Any]) ->
     if "address" in got:
         status = got["address"]
         observation.address_status[name] = (status.status or "None", status.validation_message)
+        observation.address_suggestions[name] = tuple(address_in_words(a) for a in status.suggested_addresses)
+
+
+def _record_resellers(
+    observation: Observation, declared: Sequence[Declared], found: dict[str, CustomerSummary], result: Any
+) -> None:
+    """The provider's resellers (Partner Center: "Retrieve a list of indirect resellers"), or why they could
+    not be read: then a new customer that names one is unknown (what it needs could not be checked)."""
+    if isinstance(result, PartnerCenterError):
+        observation.reseller_failure = f"the provider's indirect resellers could not be read: {result.message}"
+        for item in declared:
+            if item.customer.spec.reseller and item.customer.metadata.name not in found:
+                observation.unknown.setdefault(item.customer.metadata.name, observation.reseller_failure)
+        return
+    observation.resellers = {(r.id or "").lower(): (r.state or "Active") for r in result if r.id}
 
 
 def observe(
@@ -294,9 +347,13 @@ def observe(
         if item.customer.metadata.name not in observation.unknown
         for read in _reads_for(client, item, found.get(item.customer.metadata.name))
     ]
+    if config is not None and any(item.customer.spec.reseller for item in declared):
+        reads.append(Read("", "resellers", client.indirect_resellers))
     results: dict[str, dict[str, Any]] = {}
     for read, result in _run(reads, workers):
-        if isinstance(result, PartnerCenterError):
+        if read.kind == "resellers":
+            _record_resellers(observation, declared, found, result)
+        elif isinstance(result, PartnerCenterError):
             observation.unknown[read.customer] = f"{read.kind} could not be read: {result.message}"
         else:
             results.setdefault(read.customer, {})[read.kind] = result

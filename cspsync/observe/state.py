@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from cspsync.observe.applied import AppliedIdentities
+
 
 @dataclass(frozen=True)
 class NextTerm:
@@ -57,6 +59,9 @@ class ObservedCustomer:
     domain: str
     company_name: str
     relationship: str | None = None
+    #: every domain of the tenant as read (the default domain first; custom domains when Partner Center
+    #: returned them): what a declared domain is checked against
+    domains: tuple[str, ...] = ()
     #: billing profile as the diff compares it (see diff.billing_fields); None when not read
     billing: dict[str, Any] | None = None
     agreements: tuple[ObservedAgreement, ...] | None = None
@@ -137,6 +142,13 @@ class Observation:
     domain_available: dict[str, bool] = field(default_factory=dict)
     #: create-mode customers not found yet: Partner Center's address validation status and message
     address_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    #: the addresses Partner Center suggested instead, in words, when it did not verify the declared one
+    address_suggestions: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: the provider's indirect resellers as Partner Center lists them (tenant id -> state), read when a
+    #: customer in scope names a reseller; None when not read
+    resellers: dict[str, str] | None = None
+    #: why the reseller list could not be read (the plan then blocks what depends on a reseller)
+    reseller_failure: str | None = None
     #: names whose reads failed: never reported as in sync, never as drift
     unknown: dict[str, str] = field(default_factory=dict)
     #: customers of the partner that no declaration in scope claims (only filled for a full scope)
@@ -151,8 +163,10 @@ class Observation:
     request_links: dict[str | None, str | None] = field(default_factory=dict)
     #: local state: invitations already sent (the ledger), by customer name
     sent_invitations: dict[str, SentInvitation] = field(default_factory=dict)
-    #: local state: customers whose create was interrupted before the password was stored, and their domain
-    interrupted_creates: dict[str, str] = field(default_factory=dict)
+    #: local state: what this repository's applies created, adopted, started and lost (apply records)
+    applied: AppliedIdentities = field(default_factory=AppliedIdentities)
+    #: local state: tenant ids with an encrypted credentials file, by customer (proof cspsync created them)
+    stored_credentials: dict[str, frozenset[str]] = field(default_factory=dict)
     #: GDAP relationships of each customer (its tenant's, and those named like its declared ones), when read
     admin_relationships: dict[str, tuple[ObservedAdminRelationship, ...]] = field(default_factory=dict)
     #: invite-mode customers not linked yet: their tenant (id, name) per Microsoft Entra, None when no tenant
@@ -166,6 +180,7 @@ class Observation:
         document = {
             "customers": {name: _plain(c) for name, c in sorted(self.customers.items())},
             "domain_available": dict(sorted(self.domain_available.items())),
+            "resellers": dict(sorted(self.resellers.items())) if self.resellers is not None else None,
             "unknown": sorted(self.unknown),
         }
         if self.admin_relationships or self.entra_tenants:

@@ -21,6 +21,7 @@ from types import TracebackType
 from typing import Any, TypeVar
 
 import httpx
+from pydantic import SecretStr
 
 from cspsync.errors import NotFoundError, PartnerCenterError
 
@@ -45,6 +46,7 @@ from .models import (
     CustomerAgreement,
     CustomerCreateRequest,
     CustomerSummary,
+    CustomerUser,
     Link,
     Order,
     PartnerRelationship,
@@ -256,14 +258,26 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         """Create a customer and its tenant; the result holds the one-time admin credentials.
 
         App+User when ``associated_partner_id`` (an indirect reseller's tenant id) is set. If the call
-        fails in transit, the customer is looked up by domain before any retry; if it exists, it is
-        adopted with ``credentials_lost=True`` (the password was only in the lost response).
+        fails in transit, the customer is looked up by domain before any retry; if it exists with the
+        company name and billing e-mail this call sent, it is this call's customer, returned with
+        ``credentials_lost=True`` (the password was only in the lost response). A customer at that domain
+        with another name or e-mail is someone else's: the retry then meets Partner Center's refusal.
         """
         domain = request.company_profile.domain
+        sent = request.billing_profile
 
         def landed() -> CreatedCustomer | None:
             found = self.find_customer_by_domain(domain)
-            return CreatedCustomer(customer=found, credentials_lost=True) if found else None
+            if found is None:
+                return None
+            full = self.get_customer(found.id)
+            billing = full.billing_profile
+            same = (
+                billing is not None
+                and (billing.company_name or "").casefold() == (sent.company_name or "").casefold()
+                and (billing.email or "").casefold() == (sent.email or "").casefold()
+            )
+            return CreatedCustomer(customer=full, credentials_lost=True) if same else None
 
         return self._session.call(
             "POST",
@@ -303,6 +317,40 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
             json=to_wire(profile),
             headers={"If-Match": profile.etag} if profile.etag else None,
             landed=landed,
+        )
+
+    # ----------------------------------------------------------------------------- customer users
+
+    def list_customer_users(self, customer_id: str) -> list[CustomerUser]:
+        """The users of the customer's tenant (App+User; Partner Center: "Get a list of all user accounts
+        for a customer")."""
+        return list(
+            self._pages(
+                "/v1/customers/{customer_id}/users",
+                CustomerUser,
+                path_params={"customer_id": customer_id},
+                user=True,
+            )
+        )
+
+    def reset_user_password(self, customer_id: str, user_id: str, password: SecretStr) -> CustomerUser:
+        """Set a new password for a customer's user, to be changed at the next sign-in (App+User; Partner
+        Center: "Reset user password for a customer", ``PATCH /v1/customers/{id}/users/{userId}``).
+
+        Setting the same password twice is harmless, so a lost answer is simply retried.
+        """
+        body = {
+            "passwordProfile": {"password": password.get_secret_value(), "forceChangePassword": True},
+            "attributes": {"objectType": "CustomerUser"},
+        }
+        return self._session.call(
+            "PATCH",
+            "/v1/customers/{customer_id}/users/{user_id}",
+            _model(CustomerUser),
+            path_params={"customer_id": customer_id, "user_id": user_id},
+            json=body,
+            user=True,
+            idempotent=True,
         )
 
     # ----------------------------------------------------------------------------- relationships

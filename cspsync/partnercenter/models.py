@@ -228,6 +228,23 @@ class AddressValidationResult(ApiModel):
         return data
 
 
+class CustomerUser(ApiModel):
+    """A user of a customer's tenant (``GET /v1/customers/{id}/users``). A password that Partner Center
+    echoes (``passwordProfile`` in the reply to a reset) is dropped before the model exists."""
+
+    id: str
+    user_principal_name: str | None = None
+    display_name: str | None = None
+    state: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_password(cls, data: Any) -> Any:
+        if isinstance(data, dict):
+            return {k: v for k, v in data.items() if k.lower() not in {"passwordprofile", "password_profile"}}
+        return data
+
+
 # ------------------------------------------------------------------------------- relationships, MCA
 
 

@@ -23,13 +23,22 @@ from cspsync.observe.association import findings_for
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
 from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
-from cspsync.plan.diff import agreement_matches, as_written, billing_fields, changes_between, normalise_billing
+from cspsync.plan.diff import (
+    agreement_matches,
+    as_written,
+    billing_fields,
+    changes_between,
+    declared_billing,
+    normalise_billing,
+)
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.gdap import AdminPlan
-from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Target, Unmanaged
+from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
+from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import plan_tenant
+from cspsync.secrets import recovery_steps
 
 __all__ = ["WAITS_FOR_ACCEPTANCE", "DeletedDeclaration", "declarations_fingerprint", "make_plan", "plan_customer"]
 
@@ -50,22 +59,15 @@ def declarations_fingerprint(declared: Sequence[Declared]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def lost_password_note(customer: str, domain: str) -> str:
-    return (
-        f"{customer}: the tenant {domain} was created by an apply that stopped before its one-time admin password "
-        "was stored, so the password is lost; reset the admin password in the Microsoft 365 admin center "
-        "(or with the customer's global admin) and store it yourself"
-    )
-
-
 def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None:
     spec = declared.customer.spec
     if observed.billing is None:
         return
     wanted = payloads.BillingDetails.declared(spec)
-    written = _camel_billing(wanted)
     changes = as_written(
-        changes_between(normalise_billing(observed.billing), billing_fields(spec)), observed.billing, written
+        changes_between(normalise_billing(observed.billing), billing_fields(spec)),
+        observed.billing,
+        declared_billing(spec),
     )
     country = next((c for c in changes if c.field == "defaultAddress.country"), None)
     if country is not None:
@@ -85,28 +87,6 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None
             payloads.UpdateBillingProfile(billing_profile=wanted),
             changes=changes,
         )
-
-
-def _camel_billing(details: payloads.BillingDetails) -> dict[str, object]:
-    """The declared billing profile in Partner Center's field names (what the diff compares)."""
-    address = details.default_address
-    return {
-        "companyName": details.company_name,
-        "email": details.email,
-        "culture": details.culture,
-        "language": details.language,
-        "firstName": details.first_name,
-        "lastName": details.last_name,
-        "defaultAddress": {
-            "addressLine1": address.address_line1,
-            "addressLine2": address.address_line2,
-            "city": address.city,
-            "state": address.state,
-            "postalCode": address.postal_code,
-            "country": address.country,
-            "phoneNumber": address.phone_number,
-        },
-    }
 
 
 def _agreement(b: Builder, declared: Declared, observed: ObservedCustomer | None, tenant_deps: list[str]) -> list[str]:
@@ -141,10 +121,40 @@ def _agreement(b: Builder, declared: Declared, observed: ObservedCustomer | None
 def _notes(name: str, state: str, observation: Observation, findings: Mapping[str, list[str]]) -> list[str]:
     """What a reviewer must know about a customer that is not an action (each note one line)."""
     notes: list[str] = []
-    if state == "linked" and name in observation.interrupted_creates:
-        notes.append(lost_password_note(name, observation.interrupted_creates[name]))
+    lost = observation.applied.lost.get(name)
+    if state == "linked" and lost is not None:
+        notes.append(f"{name}: " + recovery_steps(name, lost.domain or "its tenant"))
     notes += findings.get(name, [])
     return notes
+
+
+def _identity(
+    b: Builder, declared: Declared, observed: ObservedCustomer, observation: Observation
+) -> tuple[str | None, CustomerState]:
+    """The adopt-customer action a found customer needs (None when proven), and the customer's state."""
+    identity = identify(declared, observed, observation)
+    if identity.verdict == "proven" or identity.found is None:
+        return None, "linked"
+    if identity.verdict == "conflict":
+        action = b.add(
+            Kind.ADOPT_CUSTOMER, adopt_summary(identity.found), identity.found, status="blocked", reason=identity.reason
+        )
+        return action, "conflict"
+    action = b.add(
+        Kind.ADOPT_CUSTOMER,
+        adopt_summary(identity.found),
+        identity.found,
+        warnings=adopt_warnings(identity, b.name),
+    )
+    return action, "linked"
+
+
+def _after(actions: list[Action], first: str) -> list[Action]:
+    """Every action but ``first`` waits for it: nothing runs on a customer before its adoption."""
+    return [
+        a if a.id == first or first in a.depends_on else a.model_copy(update={"depends_on": (first, *a.depends_on)})
+        for a in actions
+    ]
 
 
 def plan_customer(
@@ -161,24 +171,36 @@ def plan_customer(
     spec = customer.spec
     name = customer.metadata.name
     b = Builder(name)
-    admin = AdminPlan.start(b, declared, observed, observation, config, now) if spec.adminAccess else None
-    # an invitation still to send carries the approval links of relationships requested before it
-    early = admin is not None and spec.tenant.mode == "invite" and observed is None
-    if admin is not None and early:
-        admin.requests([])
-    tenant_deps, state, note = plan_tenant(
-        b,
-        declared,
-        observed,
-        observation,
-        config,
-        admin_approvals=tuple(admin.approvals) if admin is not None and early else (),
-        admin_deps=tuple(admin.approval_deps) if admin is not None and early else (),
-    )
-    if admin is not None and early:
-        admin.carried = any(a.kind is Kind.REQUEST_INVITATION and a.status == "ready" for a in b.actions)
-    elif admin is not None:
-        admin.requests(tenant_deps)
+    adoption: str | None = None
+    note = None
+    admin: AdminPlan | None = None
+    if observed is not None:
+        adoption, state = _identity(b, declared, observed, observation)
+        tenant_deps = [adoption] if adoption else []
+        if state == "conflict":
+            observed = None  # not proven to be this customer: nothing of it is read as the declared one's
+        elif spec.adminAccess:  # proven, or adopted first (every action waits for the adoption, below)
+            admin = AdminPlan.start(b, declared, observed, observation, config, now)
+            admin.requests(tenant_deps)
+    else:
+        admin = AdminPlan.start(b, declared, observed, observation, config, now) if spec.adminAccess else None
+        # an invitation still to send carries the approval links of relationships requested before it
+        early = admin is not None and spec.tenant.mode == "invite"
+        if admin is not None and early:
+            admin.requests([])
+        tenant_deps, state, note = plan_tenant(
+            b,
+            declared,
+            observed,
+            observation,
+            config,
+            admin_approvals=tuple(admin.approvals) if admin is not None and early else (),
+            admin_deps=tuple(admin.approval_deps) if admin is not None and early else (),
+        )
+        if admin is not None and early:
+            admin.carried = any(a.kind is Kind.REQUEST_INVITATION and a.status == "ready" for a in b.actions)
+        elif admin is not None:
+            admin.requests(tenant_deps)
     if observed is not None:
         _billing(b, declared, observed)
     order_deps = list(tenant_deps) + _agreement(b, declared, observed, tenant_deps)
@@ -193,6 +215,7 @@ def plan_customer(
         if unmanaged_found is not None:
             unmanaged_found += found
         notes += admin.default_notes()
+    actions = _after(b.actions, adoption) if adoption and state != "conflict" else b.actions
     plan = CustomerPlan(
         name=name,
         file=str(declared.path),
@@ -203,9 +226,9 @@ def plan_customer(
         state=state,
         note=note,
         attention=tuple(notes),
-        actions=tuple(a.id for a in b.actions),
+        actions=tuple(a.id for a in actions),
     )
-    return plan, b.actions
+    return plan, actions
 
 
 def _association_notes(observation: Observation, declared: Sequence[Declared], config: Config) -> dict[str, list[str]]:
@@ -262,7 +285,7 @@ def make_plan(
         )
         customers.append(plan)
         actions += customer_actions
-        found_unmanaged += unmanaged(item, observed)
+        found_unmanaged += unmanaged(item, observed if plan.state != "conflict" else None)
     for tenant_id, domain in observation.unmanaged:
         found_unmanaged.append(Unmanaged(customer=domain, kind="customer", name=tenant_id, detail="no customer file"))
     for gone in deleted:

@@ -32,6 +32,7 @@ class Kind(StrEnum):
     """What an action does; the value is what the JSON plan and the apply record carry."""
 
     CREATE_CUSTOMER = "create-customer"
+    ADOPT_CUSTOMER = "adopt-customer"
     REQUEST_INVITATION = "request-invitation"
     AWAIT_ACCEPTANCE = "await-acceptance"
     UPDATE_BILLING_PROFILE = "update-billing-profile"
@@ -56,10 +57,12 @@ class Symbol(StrEnum):
     UPDATE = "~"
     REMOVE = "-"
     HUMAN = "!"
+    ADOPT = "@"  # a customer cspsync did not create is brought under management: check it is the right one
 
 
 SYMBOLS: dict[Kind, Symbol] = {
     Kind.CREATE_CUSTOMER: Symbol.CREATE,
+    Kind.ADOPT_CUSTOMER: Symbol.ADOPT,
     Kind.REQUEST_INVITATION: Symbol.HUMAN,
     Kind.AWAIT_ACCEPTANCE: Symbol.HUMAN,
     Kind.UPDATE_BILLING_PROFILE: Symbol.UPDATE,
@@ -193,6 +196,11 @@ class CreateCustomerAction(_Action):
     payload: payloads.CreateCustomer
 
 
+class AdoptCustomerAction(_Action):
+    kind: Literal[Kind.ADOPT_CUSTOMER]
+    payload: payloads.AdoptCustomer
+
+
 class RequestInvitationAction(_Action):
     kind: Literal[Kind.REQUEST_INVITATION]
     payload: payloads.RequestInvitation
@@ -271,6 +279,7 @@ class TerminateAdminRelationshipAction(_Action):
 #: one model per kind, told apart by ``kind`` (the plan schema has one closed definition per kind)
 Action = Annotated[
     CreateCustomerAction
+    | AdoptCustomerAction
     | RequestInvitationAction
     | AwaitAcceptanceAction
     | UpdateBillingProfileAction
@@ -291,6 +300,7 @@ Action = Annotated[
 
 ACTION_TYPES: dict[Kind, type[_Action]] = {
     Kind.CREATE_CUSTOMER: CreateCustomerAction,
+    Kind.ADOPT_CUSTOMER: AdoptCustomerAction,
     Kind.REQUEST_INVITATION: RequestInvitationAction,
     Kind.AWAIT_ACCEPTANCE: AwaitAcceptanceAction,
     Kind.UPDATE_BILLING_PROFILE: UpdateBillingProfileAction,
@@ -316,7 +326,9 @@ def make_action(kind: Kind, payload: payloads.Payload, **fields: Any) -> Action:
     return _ACTION_ADAPTER.validate_python({"kind": kind, "symbol": SYMBOLS[kind], "payload": payload} | fields)
 
 
-CustomerState = Literal["new", "linked", "waiting", "missing", "unknown"]
+#: ``conflict``: Partner Center has a customer at the declared domain or tenant id that is not proven to be
+#: the declared one; nothing is applied to it (the blocked ``adopt-customer`` action says what was found)
+CustomerState = Literal["new", "linked", "waiting", "missing", "conflict", "unknown"]
 
 
 class CustomerPlan(Frozen):
@@ -347,6 +359,7 @@ class Unmanaged(Frozen):
 
 
 class Summary(Frozen):
+    adopt: int = 0
     create: int = 0
     update: int = 0
     remove: int = 0
@@ -355,7 +368,7 @@ class Summary(Frozen):
 
     @property
     def changes(self) -> int:
-        return self.create + self.update + self.remove
+        return self.adopt + self.create + self.update + self.remove
 
 
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
@@ -390,12 +403,14 @@ class Plan(Frozen):
 
     @property
     def summary(self) -> Summary:
-        counts = {"create": 0, "update": 0, "remove": 0, "waiting": 0, "blocked": 0}
+        counts = {"adopt": 0, "create": 0, "update": 0, "remove": 0, "waiting": 0, "blocked": 0}
         for action in self.actions:
             if action.status == "waiting":
                 counts["waiting"] += 1
             elif action.status in ("blocked", "refused"):
                 counts["blocked"] += 1
+            elif action.symbol is Symbol.ADOPT:
+                counts["adopt"] += 1
             elif action.symbol is Symbol.CREATE:
                 counts["create"] += 1
             elif action.symbol is Symbol.UPDATE:
@@ -410,6 +425,16 @@ class Plan(Frozen):
     def has_changes(self) -> bool:
         """True when applying would change something now; waiting and blocked actions are not changes."""
         return any(a.status == "ready" for a in self.actions)
+
+    @property
+    def adoptions(self) -> tuple[Action, ...]:
+        """Customers cspsync did not create that this plan brings under management (ready to apply)."""
+        return tuple(a for a in self.actions if a.kind is Kind.ADOPT_CUSTOMER and a.status == "ready")
+
+    @property
+    def stuck(self) -> tuple[Action, ...]:
+        """Actions that can never succeed as declared (blocked or refused): plan and apply exit 1."""
+        return tuple(a for a in self.actions if a.status in ("blocked", "refused"))
 
     @functools.cached_property
     def _by_id(self) -> dict[str, Action]:

@@ -65,6 +65,22 @@ class BillingDetails(Payload):
         )
 
 
+class AdoptCustomer(Payload):
+    """A Partner Center customer that cspsync did not create, matched to a declaration, and the evidence.
+
+    ``evidence`` None: the match is not proven (the action is blocked and its reason says what to change).
+    """
+
+    tenant_id: str
+    company_name: str
+    #: the tenant's domains as read (the default domain first)
+    domains: tuple[str, ...]
+    found_by: Literal["domain", "tenant-id"]
+    evidence: Literal["interrupted-create", "declared-tenant-id", "accepted-invitation"] | None = None
+    #: an interrupted create of this repository: its one-time admin password was never stored
+    password_lost: bool = False
+
+
 class CreateCustomer(Payload):
     domain: str
     billing_profile: BillingDetails

@@ -374,26 +374,22 @@ def _status_change(
         if not window.possible:
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
     summary = f"{verb} subscription {sub.friendlyName} ({actual.quantity} × {actual.offer_id})"
-    if cancel:
-        return b.add(
-            Kind.CANCEL_SUBSCRIPTION,
-            summary,
-            payloads.CancelSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
-            subject=sub.friendlyName,
-            status=status,
-            reason=reason,
-            changes=[change],
-            destructive=True,
-            symbol=symbol,
-        )
+    payload: payloads.Payload
+    if cancel:  # the subscription ends: no scheduled change is left to wipe
+        kind, warnings = Kind.CANCEL_SUBSCRIPTION, []
+        payload = payloads.CancelSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
+    else:
+        kind, warnings = Kind.SUSPEND_SUBSCRIPTION, _wipes(actual, change)
+        payload = payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
     return b.add(
-        Kind.SUSPEND_SUBSCRIPTION,
+        kind,
         summary,
-        payloads.SuspendSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName),
+        payload,
         subject=sub.friendlyName,
         status=status,
         reason=reason,
         changes=[change],
-        warnings=_wipes(actual, change),
+        warnings=warnings,
         destructive=True,
+        symbol=symbol,
     )

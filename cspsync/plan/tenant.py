@@ -15,6 +15,41 @@ from cspsync.plan.model import CustomerState, Kind, Status
 
 #: address validation statuses Partner Center treats as a deliverable address
 VERIFIED = ("VerifiedShippable", "Verified")
+#: Partner Center could not check the address (no validation for the market): a warning, not a block
+NOT_VALIDATED = "NotValidated"
+
+
+def address_refusal(observation: Observation, name: str) -> str | None:
+    """Why a create would meet an invalid address (Partner Center: "Validate an address"), in words."""
+    found = observation.address_status.get(name)
+    if not found or found[0] in VERIFIED or found[0] == NOT_VALIDATED:
+        return None
+    status, message = found
+    suggestions = observation.address_suggestions.get(name, ())
+    offered = (
+        "; Partner Center suggests: " + "; or ".join(f"“{s}”" for s in suggestions)
+        if suggestions
+        else "; Partner Center suggests no other address"
+    )
+    return (
+        f"Partner Center did not verify company.address ({status}" + (f": {message}" if message else "") + ")"
+        f"{offered}. A customer must be created with a valid physical address: correct company.address"
+    )
+
+
+def reseller_refusal(observation: Observation, config: Config, name: str | None) -> str | None:
+    """Why Partner Center would refuse the reseller a customer file names (800016), read before the plan."""
+    found = reseller(config, name)
+    if found is None or observation.resellers is None:
+        return None
+    state = observation.resellers.get(found.tenantId.lower())
+    if state is not None and state.lower() == "active":
+        return None
+    why = "does not list it among your indirect resellers" if state is None else f"lists its relationship as {state}"
+    return (
+        f"Partner Center {why} ({found.name}, tenant {found.tenantId}), so it would refuse this (800016): check "
+        "partner.resellers in cspsync.yaml, or the reseller relationship in Partner Center"
+    )
 
 
 def plan_tenant(
@@ -36,8 +71,7 @@ def plan_tenant(
     if tenant.mode == "create":
         return _create(b, declared, observation, config)
     if tenant.mode == "invite":
-        sent = observation.sent_invitations.get(b.name)
-        return _invite(b, declared, sent, config, admin_approvals, admin_deps)
+        return _invite(b, declared, observation, config, admin_approvals, admin_deps)
     action = b.add(
         Kind.AWAIT_ACCEPTANCE,
         f"adopt existing tenant {tenant.tenantId}",
@@ -67,8 +101,11 @@ def _create(
         )
     warnings = []
     address = observation.address_status.get(b.name)
-    if address and address[0] not in VERIFIED:
-        warnings.append(f"address validation: {address[0]}" + (f" ({address[1]})" if address[1] else ""))
+    if address and address[0] == NOT_VALIDATED:
+        warnings.append("address validation: NotValidated (Partner Center could not check the address)")
+    refusal = address_refusal(observation, b.name) or reseller_refusal(observation, config, spec.reseller)
+    if refusal and status == "ready":
+        status, reason = "blocked", refusal
     found = reseller(config, spec.reseller)
     summary = f"create customer {spec.company.name} with new tenant {domain}"
     if found is not None:
@@ -99,11 +136,12 @@ def _create(
 def _invite(
     b: Builder,
     declared: Declared,
-    sent: SentInvitation | None,
+    observation: Observation,
     config: Config,
     admin_approvals: Sequence[payloads.AdminApproval] = (),
     admin_deps: Sequence[str] = (),
 ) -> tuple[list[str], CustomerState, str | None]:
+    sent = observation.sent_invitations.get(b.name)
     spec = declared.customer.spec
     tenant = spec.tenant
     assert tenant.mode == "invite"
@@ -111,6 +149,7 @@ def _invite(
     deps: list[str] = []
     note = None
     readdressed = sent is not None and sent.to.casefold() != tenant.invitationEmail.casefold()
+    refusal = reseller_refusal(observation, config, spec.reseller)
     if sent is None or sent.resend or readdressed:
         summary = f"request a reseller relationship: invitation to {tenant.invitationEmail} for {tenant.domain}"
         if sent is not None:
@@ -141,6 +180,8 @@ def _invite(
                     admin_approvals=tuple(admin_approvals),
                 ),
                 warnings=warnings,
+                status="blocked" if refusal else "ready",
+                reason=refusal,
                 depends_on=admin_deps,
             )
         )

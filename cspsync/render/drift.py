@@ -15,7 +15,6 @@ from cspsync.render.words import change_line, headline
 
 #: the hidden marker that finds the drift issue again
 MARKER = "<!-- cspsync-drift -->"
-_BUDGET = BUDGET
 _STATE_WORDS = {"in-sync": "in sync", "drifted": "drifted", "unknown": "unknown"}
 
 
@@ -116,7 +115,7 @@ def render_drift_markdown(report: DriftReport) -> str:
         fence = escape.fence(body)
         title = escape.markdown_html(f"{customer.name} · {customer.company} ({_STATE_WORDS[customer.state]})")
         section = f"<details><summary>{title}</summary>\n\n{fence}diff\n{body}\n{fence}\n\n</details>\n"
-        if len(text) + len(section) + len(ending) > _BUDGET:
+        if len(text) + len(section) + len(ending) > BUDGET:
             omitted += 1
             continue
         text += section
@@ -130,7 +129,7 @@ def render_drift_markdown(report: DriftReport) -> str:
 
 def _diff_lines(action: Action) -> list[str]:
     """Lines of a fenced ``diff`` block: + green, - red, ! orange, # grey; the real symbol follows."""
-    mark = {"+": "+", "~": "!", "-": "-", "!": "#"}[action.symbol.value]
+    mark = {"+": "+", "~": "!", "-": "-", "!": "#", "@": "!"}[action.symbol.value]
     lines = [f"{mark} {action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
     lines += [f"{mark}     {change_line(c)}" for c in action.changes]
     if action.status != "ready" and action.reason:

@@ -22,6 +22,10 @@ def render_history_text(timeline: Timeline) -> str:
             )
         else:
             source = f", from commit {entry.git_commit[:7]}" if entry.git_commit else ""
+            if entry.dirty:
+                source += " with uncommitted changes"
+            if entry.declared_in:
+                source += f", declared in commit {entry.declared_in[:7]}"
             lines.append(
                 f"{when}  apply  {entry.action}: {entry.status}" + (f" — {entry.message}" if entry.message else "")
             )

@@ -14,23 +14,27 @@ from decimal import Decimal
 from cspsync.currency import format_money
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape, money
-from cspsync.render.words import change_line, headline, summary_line
+from cspsync.render.words import ADOPT_TAG, adoption_line, change_line, headline, summary_line
 
 #: the hidden marker that finds the sticky comment again
 MARKER = "<!-- cspsync-plan -->"
 #: GitHub rejects comments and issue bodies over 65,536 characters; keep room for the note and the marker
 LIMIT = 65_536
 BUDGET = LIMIT - 1_024
-_BUDGET = BUDGET
 
 #: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
 escape_inline = escape.markdown_inline
 
 
 def _diff_line(action: Action) -> list[str]:
-    mark = {Symbol.CREATE: "+", Symbol.UPDATE: "!", Symbol.REMOVE: "-", Symbol.HUMAN: "#"}[action.symbol]
+    mark = {Symbol.CREATE: "+", Symbol.UPDATE: "!", Symbol.REMOVE: "-", Symbol.HUMAN: "#", Symbol.ADOPT: "!"}[
+        action.symbol
+    ]
     # diff highlighting: + green, - red, ! orange, # grey; the real symbol follows for readers
-    lines = [f"{mark} {action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
+    tags = ("  [DESTRUCTIVE]" if action.destructive else "") + (
+        f"  {ADOPT_TAG}" if action.symbol is Symbol.ADOPT and action.status == "ready" else ""
+    )
+    lines = [f"{mark} {action.symbol.value} {action.summary}{tags}"]
     lines += [f"{mark}     {change_line(c)}" for c in action.changes]
     lines += [f"{mark}     {line}" for line in money.action_lines(action)]
     if action.status != "ready" and action.reason:
@@ -39,19 +43,21 @@ def _diff_line(action: Action) -> list[str]:
     return lines
 
 
-def _counts(plan: Plan, customer: CustomerPlan) -> tuple[int, int, int, int]:
-    create = update = remove = waiting = 0
+def _counts(plan: Plan, customer: CustomerPlan) -> tuple[int, int, int, int, int]:
+    adopt = create = update = remove = waiting = 0
     for action_id in customer.actions:
         action = plan.action(action_id)
         if action.status != "ready" or action.symbol is Symbol.HUMAN:
             waiting += 1
+        elif action.symbol is Symbol.ADOPT:
+            adopt += 1
         elif action.symbol is Symbol.CREATE:
             create += 1
         elif action.symbol is Symbol.UPDATE:
             update += 1
         else:
             remove += 1
-    return create, update, remove, waiting
+    return adopt, create, update, remove, waiting
 
 
 def _section(plan: Plan, customer: CustomerPlan) -> str:
@@ -130,6 +136,19 @@ def render_markdown(plan: Plan) -> str:
         head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
         head += [f"> - {escape_inline(u)}" for u in plan.unknown]
         head.append("")
+    if plan.adoptions:
+        head.append("> [!IMPORTANT]")
+        head.append(
+            f"> **Adopts {len(plan.adoptions)} customer(s) that cspsync did not create.** Check that each is the "
+            "declared customer before you approve:"
+        )
+        head += [f"> - {escape_inline(adoption_line(a))}" for a in plan.adoptions]
+        head.append("")
+    stuck = plan.stuck
+    if stuck:
+        head.append("> [!WARNING]")
+        head.append(f"> {len(stuck)} action(s) are blocked or refused: apply cannot do them as declared.")
+        head.append("")
     destructive = {a.kind for a in plan.actions if a.destructive}
     if destructive:
         head.append("> [!CAUTION]")
@@ -142,15 +161,17 @@ def render_markdown(plan: Plan) -> str:
         head.append("")
     head += money_section(plan)
     changed = [c for c in plan.customers if c.actions or c.note or c.attention]
-    head.append("| customer | file | create | update | cancel | waiting |")
-    head.append("|---|---|---:|---:|---:|---:|")
-    table_budget = _BUDGET // 2
+    adopting = bool(plan.summary.adopt)
+    head.append("| customer | file | " + ("adopt | " if adopting else "") + "create | update | cancel | waiting |")
+    head.append("|---|---|" + ("---:|" if adopting else "") + "---:|---:|---:|---:|")
+    table_budget = BUDGET // 2
     used = sum(len(line) + 1 for line in head)
     for index, customer in enumerate(changed):
-        c, u, r, w = _counts(plan, customer)
-        row = f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {c} | {u} | {r} | {w} |"
+        a, c, u, r, w = _counts(plan, customer)
+        adopted = f"{a} | " if adopting else ""
+        row = f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {adopted}{c} | {u} | {r} | {w} |"
         if used + len(row) > table_budget:
-            head.append(f"| … and {len(changed) - index} more customer(s) | | | | | |")
+            head.append(f"| … and {len(changed) - index} more customer(s) | | | | | |" + (" |" if adopting else ""))
             break
         head.append(row)
         used += len(row) + 1
@@ -159,7 +180,7 @@ def render_markdown(plan: Plan) -> str:
     omitted = 0
     for customer in changed:
         section = _section(plan, customer)
-        if len(text) + len(section) > _BUDGET:
+        if len(text) + len(section) > BUDGET:
             omitted += 1
             continue
         text += section

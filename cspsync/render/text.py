@@ -10,13 +10,14 @@ from rich.text import Text
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
 from cspsync.render.escape import terminal as t
-from cspsync.render.words import change_line, headline, summary_line
+from cspsync.render.words import ADOPT_TAG, adoption_line, change_line, headline, summary_line
 
 STYLES: dict[Symbol, str] = {
     Symbol.CREATE: "green",
     Symbol.UPDATE: "yellow",
     Symbol.REMOVE: "red",
     Symbol.HUMAN: "magenta",
+    Symbol.ADOPT: "bold magenta",
 }
 
 
@@ -28,6 +29,8 @@ def _action_lines(action: Action) -> list[Text]:
     first.append(t(action.summary))
     if action.destructive:
         first.append("  [DESTRUCTIVE]", style="bold red")
+    if action.symbol is Symbol.ADOPT and action.status == "ready":
+        first.append(f"  {ADOPT_TAG}", style="bold magenta")
     lines = [first]
     for change in action.changes:
         lines.append(Text(f"      {t(change_line(change))}", style=style))
@@ -63,6 +66,16 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
         markup=False,
     )
     out: list[Text] = [Text(headline(plan), style="dim")]
+    if plan.adoptions:
+        out.append(Text())
+        out.append(
+            Text(
+                f"ADOPT: this plan brings {len(plan.adoptions)} customer(s) that cspsync did not create under "
+                "management; check each is the declared customer:",
+                style="bold magenta",
+            )
+        )
+        out += [Text(f"  @ {t(adoption_line(a))}", style="magenta") for a in plan.adoptions]
     by_id = {a.id: a for a in plan.actions}
     for customer in plan.customers:
         if not customer.actions and customer.note is None and not customer.attention:

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from cspsync.plan.model import Change, Plan, Summary
+from cspsync.plan import payloads
+from cspsync.plan.model import Action, Change, Plan, Summary
 
 
 def summary_line(summary: Summary) -> str:
     """``Plan: 3 to create, 1 to update, 0 to cancel, 1 waiting`` (and blocked, when there are any)."""
+    adopt = f"{summary.adopt} to adopt, " if summary.adopt else ""
     text = (
-        f"Plan: {summary.create} to create, {summary.update} to update, "
+        f"Plan: {adopt}{summary.create} to create, {summary.update} to update, "
         f"{summary.remove} to cancel, {summary.waiting} waiting"
     )
     if summary.blocked:
@@ -24,6 +26,24 @@ def target_name(target: str) -> str:
         "emulator": "emulator (not Partner Center)",
         "partner-center-sandbox": "partner-center-sandbox (integration sandbox, not production)",
     }.get(target, "Partner Center")
+
+
+ADOPT_TAG = "[ADOPT: cspsync did not create this customer]"
+
+
+def adoption_line(action: Action) -> str:
+    """One line per adoption for the top of a plan: who is adopted, under which file's name, on what evidence."""
+    payload = action.payload
+    assert isinstance(payload, payloads.AdoptCustomer)
+    domains = ", ".join(payload.domains) or "none read"
+    because = {
+        "interrupted-create": "this repository's interrupted create explains it",
+        "declared-tenant-id": "the file declares its tenant id",
+        "accepted-invitation": "found by the customer's own domain: its admin accepted the invitation",
+    }.get(payload.evidence or "", "not proven")
+    return f"{action.customer} ← {payload.company_name}, tenant {payload.tenant_id}, domains {domains} ({because})" + (
+        "; its admin password is lost" if payload.password_lost else ""
+    )
 
 
 def headline(plan: Plan) -> str:

@@ -129,6 +129,11 @@ def data_of(raw: bytes) -> dict[str, object]:
             ["f.yaml:1:259: invalid YAML: recursion limit exceeded"],
             id="deep-nesting",
         ),
+        pytest.param(
+            b"spec:\n  ? company:\n    name: A\n    address:\n      city: B\n  tenant: 1\n",
+            ["f.yaml:2:3: a key must be a plain name, not a mapping or list: remove the '?' and write `name:`"],
+            id="mapping-as-key-that-yaml-rs-cannot-hash",
+        ),
     ],
 )
 def test_refused(raw: bytes, expected: list[str]) -> None:

@@ -9,6 +9,7 @@ import pytest
 
 from cspsync.emulator import Store
 from cspsync.emulator.handlers import gdap
+from cspsync.emulator.handlers.common import timestamp
 from tests.cli import Run, runner
 
 LITWARE = "2b7c9d1e-3f4a-4b5c-8d6e-7f8a9b0c1d2e"
@@ -26,7 +27,7 @@ def _locked(db: Path, name: str = "fabrikam-litware-support") -> str:
         now = dt.datetime.now(dt.UTC)
         roles = [{"roleDefinitionId": gdap.DEFAULT_ROLES[0]}]
         doc = gdap._new_relationship(name, "P730D", {"tenantId": LITWARE}, roles, "PT0S", now)
-        doc["_lockedAt"] = gdap.timestamp(now)
+        doc["_lockedAt"] = timestamp(now)
         gdap._tables(store)
         gdap._save(store, doc)
         return str(doc["id"])

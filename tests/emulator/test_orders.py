@@ -45,7 +45,7 @@ def test_products_by_target_view(client: httpx.Client) -> None:
     software = client.get("/v1/products", params={"country": "CA", "targetView": "Software"}).json()
     assert [p["id"] for p in software["items"]] == ["DG7GMGF0DWTL"]
     assert client.get("/v1/products", params={"country": "GB"}).status_code == 400
-    unsupported = client.get("/v1/products", params={"country": "BR", "targetView": "Azure"})
+    unsupported = client.get("/v1/products", params={"country": "AQ", "targetView": "Azure"})
     assert (unsupported.status_code, unsupported.json()["code"]) == (400, "800070")
     view = client.get("/v1/products", params={"country": "GB", "targetView": "Nonsense"})
     assert (view.status_code, view.json()["code"]) == (403, "400036")
@@ -96,7 +96,7 @@ def test_prices_per_market() -> None:
     annual = unit_price(premium, "FR", "P1Y", "annual")
     assert monthly_term is not None and monthly_term.amount == Decimal("288.00")  # monthly term: +20%
     assert annual is not None and (annual.amount, annual.per) == (Decimal("247.20"), "year")
-    assert unit_price(premium, "BR", "P1Y", "monthly") is None
+    assert unit_price(premium, "AQ", "P1Y", "monthly") is None  # no market
     canada = unit_price(premium, "CA", "P1Y", "monthly")  # every market has its currency, CA included
     assert canada is not None and (canada.amount, canada.currency) == (Decimal("29.92"), "CAD")
     for item in OFFERS:
@@ -428,3 +428,12 @@ def test_the_catalog_sells_microsofts_example_items(client: httpx.Client) -> Non
     ]
     assert [s["publisherName"] for s in bought][1] == "Barracuda Networks, Inc."
     assert bought[3]["commitmentEndDate"] == "9999-12-31T00:00:00Z"  # perpetual
+
+
+def test_every_market_has_the_currency_microsoft_bills_it_in() -> None:
+    """The emulator keeps its own copy (it imports nothing of cspsync); the two must agree."""
+    from cspsync.currency import MARKET_CURRENCY
+    from cspsync.emulator.catalog import CURRENCY_BY_COUNTRY
+
+    assert CURRENCY_BY_COUNTRY == MARKET_CURRENCY
+    assert CURRENCY_BY_COUNTRY["CA"] == "CAD"

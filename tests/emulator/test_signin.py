@@ -59,6 +59,9 @@ def test_app_only_token_serves_app_only_operations_and_is_refused_900421_on_app_
     assert refused.status_code == 401
     assert refused.json()["code"] == "900421"
     assert "app-only" in refused.json()["description"]
+    tailspin = "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d"
+    for path in (f"/v1/customers/{tailspin}/validationStatus?type=account", f"/v1/customers/{tailspin}/qualifications"):
+        assert call(app, token, path).json()["code"] == "900421"  # their pages: App+User credentials only
 
 
 def test_device_code_sign_in_with_mfa_gives_an_app_user_token_partner_center_accepts(

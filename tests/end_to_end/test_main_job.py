@@ -29,8 +29,8 @@ def test_first_apply_creates_everything_and_the_second_plan_is_empty(cspsync: Ru
     first = cspsync("apply", CUSTOMERS, "--yes")
     assert first.code == 0, first.err
     assert "target: emulator (not Partner Center)" in first.out
-    assert "Plan: 19 to create, 0 to update, 0 to cancel, 11 waiting." in first.out
-    assert "Apply complete: 21 done, 9 waiting or blocked." in first.out
+    assert "Plan: 2 to adopt, 19 to create, 0 to update, 0 to cancel, 11 waiting." in first.out
+    assert "Apply complete: 23 done, 9 waiting or blocked." in first.out
 
     again = cspsync("plan", CUSTOMERS, "--detailed-exitcode")
     assert again.code == 0, again.out + again.err
@@ -184,7 +184,7 @@ def test_credentials_are_encrypted_and_readable_only_with_the_key(cspsync: Run, 
 def test_markdown_and_json_formats(cspsync: Run) -> None:
     markdown = cspsync("plan", CUSTOMERS, "--format", "markdown")
     assert markdown.out.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
-    assert "| customer | file | create | update | cancel | waiting |" in markdown.out
+    assert "| customer | file | adopt | create | update | cancel | waiting |" in markdown.out
     assert "<details><summary>contoso-bikes · Contoso Bikes Ltd · create contosobikes.onmicrosoft.com (new)" in (
         markdown.out
     )
@@ -249,7 +249,7 @@ def _subscription_id(workdir: Path, domain: str, name: str) -> str:
     try:
         tenant = store.tenant_by_domain(domain)
         assert tenant is not None
-        return next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name)
+        return str(next(s["id"] for s in store.subscriptions(tenant.id) if s["friendlyName"] == name))
     finally:
         store.close()
 

@@ -44,7 +44,7 @@ def test_the_main_job_shows_money_per_change_per_customer_and_for_the_plan(cspsy
     assert "within budget (cspsync.yaml): the plan adds EUR 917.76 of EUR 2,500.00, GBP 661.20 of GBP 2,000.00" in (
         result.out
     )
-    assert "Apply complete: 21 done, 9 waiting or blocked." in result.out
+    assert "Apply complete: 23 done, 9 waiting or blocked." in result.out
 
 
 CONTOSO = f"{CUSTOMERS}/contoso-bikes.yaml"
@@ -100,7 +100,7 @@ def test_apply_refuses_a_plan_over_budget_without_the_flag(cspsync: Run, workdir
 
     allowed = cspsync("apply", CUSTOMERS, "--yes", "--allow-over-budget")
     assert allowed.code == 0, allowed.err
-    assert "Apply complete: 21 done, 9 waiting or blocked." in allowed.out
+    assert "Apply complete: 23 done, 9 waiting or blocked." in allowed.out
 
 
 def test_every_rendering_marks_a_plan_over_budget(cspsync: Run, workdir: Path) -> None:

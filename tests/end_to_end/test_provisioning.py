@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from cspsync.emulator import Store
-
-from .conftest import Run
+from tests.cli import Run
 
 CUSTOMERS = "examples/customers"
 

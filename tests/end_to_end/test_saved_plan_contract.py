@@ -16,11 +16,10 @@ from typing import Any
 
 import pytest
 
-from cspsync.emulator import Store
+from cspsync.emulator import Store, load_seed
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Plan
-
-from .conftest import Run
+from tests.cli import Run
 
 CONTOSO = "examples/customers/contoso-bikes.yaml"
 ALPINE = "examples/customers/alpine-ski-house.yaml"
@@ -29,8 +28,12 @@ CONFIG = "examples/cspsync.yaml"
 
 def emulator_state(workdir: Path) -> dict[str, Any]:
     """Everything a write could change: customers, their agreements, subscriptions and orders."""
-    store = Store(workdir / ".cspsync" / "emulator.db")
+    db = workdir / ".cspsync" / "emulator.db"
+    new = not db.exists()
+    store = Store(db)
     try:
+        if new:  # what the first command would find: the example world
+            store.seed(load_seed(workdir / "examples" / "emulator-seed.yaml"))
         return {
             c.domain: {
                 "billing": store.tenant_by_id(c.id).billing,  # type: ignore[union-attr]

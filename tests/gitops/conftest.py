@@ -111,5 +111,5 @@ def applied(emulator: EmulatorApp) -> ApplyRecord:
     """The seven example customers applied: five linked (three created), two waiting for acceptance; Litware's
     admin relationship requested (waiting for approval), Contoso's Default GDAP assigned."""
     record = apply_now(emulator)
-    assert record.counts() == {"waiting": 9, "done": 21}
+    assert record.counts() == {"waiting": 9, "done": 23}
     return record

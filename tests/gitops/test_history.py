@@ -95,7 +95,7 @@ def test_history_joins_commits_and_applies_in_time_order(cspsync: Run, story: Pa
     assert lines[update].endswith(": done — fabrikam-contosobikes-m365bp: quantity → 15")
     assert re.fullmatch(
         rf" {{22}}request ids: [0-9a-f-]{{36}}(, [0-9a-f-]{{36}})*; correlation id [0-9a-f-]{{36}}; emulator, "
-        rf"from commit {merge}; record .+\.json",
+        rf"from commit {merge}, declared in commit {branch}; record .+\.json",
         lines[update + 1],
     )
 

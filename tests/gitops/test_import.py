@@ -32,7 +32,9 @@ def _tenant(store: Store, domain: str) -> str:
     return tenant.id
 
 
-def test_import_then_plan_shows_no_changes(cspsync: Run, applied: ApplyRecord, store: Store, fresh: Path) -> None:
+def test_import_then_plan_shows_only_the_adoptions_to_review(
+    cspsync: Run, applied: ApplyRecord, store: Store, fresh: Path
+) -> None:
     contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
     assert contoso is not None
     store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-m365bp", status="suspended")
@@ -53,13 +55,22 @@ def test_import_then_plan_shows_no_changes(cspsync: Run, applied: ApplyRecord, s
     ]
     assert result.out.endswith(
         "Imported 5 customer(s) into customers.\n"
-        "Check them with: cspsync plan customers (it shows no changes for imported customers)\n"
+        "Check them with: cspsync plan customers (it shows each imported customer as an adoption to review, and "
+        "no other change)\n"
     )
     assert cspsync("validate", "customers").out == "5 customer files valid\n"
 
     plan = cspsync("plan", "customers", "--detailed-exitcode")
-    assert plan.code == 0, plan.out + plan.err
-    assert "No changes. Partner Center matches the declarations." in plan.out
+    assert plan.code == 2, plan.out + plan.err
+    # adatum.yaml (the name the examples adopted it under) is known; the other four names are new files
+    assert "Plan: 4 to adopt, 0 to create, 0 to update, 0 to cancel, 0 waiting." in plan.out
+    assert {line.split(" ← ")[0] for line in plan.out.splitlines() if " ← " in line} == {
+        f"  @ {name}" for name in ("alpineskihouse", "contosobikes", "fourthcoffeefr", "tailspintoys")
+    }
+    assert cspsync("apply", "customers", "--yes").code == 0
+    again = cspsync("plan", "customers", "--detailed-exitcode")
+    assert again.code == 0, again.out + again.err
+    assert "No changes. Partner Center matches the declarations." in again.out
 
     contoso_file = (fresh / "customers/contosobikes.yaml").read_text()
     assert "    - friendlyName: fabrikam-contosobikes-m365bp\n" in contoso_file
@@ -240,5 +251,7 @@ def test_import_writes_the_admin_relationships_and_their_groups(
     contoso = (fresh / "customers/contosobikes.yaml").read_text()
     assert "      - default: true\n        assignments:\n          - group: helpdesk-agents\n" in contoso
     plan = cspsync("plan", "customers", "--detailed-exitcode")
-    assert plan.code == 0, plan.out
+    # the imported admin access is what Graph has: no GDAP change, only contosobikes's adoption to review
+    assert plan.code == 2, plan.out
     assert "admin relationship" not in plan.out and "assign" not in plan.out
+    assert "Plan: 1 to adopt, 0 to create, 0 to update, 0 to cancel, 0 waiting." in plan.out

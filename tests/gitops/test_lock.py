@@ -20,7 +20,12 @@ from .conftest import REPO
 
 LOCK = REPO / "requirements.lock"
 #: the interpreter the workflows set up (actions/setup-python, "3.11" on ubuntu-latest)
-RUNNER = {**default_environment(), "python_version": "3.11", "sys_platform": "linux", "platform_system": "Linux"}
+RUNNER: dict[str, str] = {
+    **{key: str(value) for key, value in default_environment().items()},
+    "python_version": "3.11",
+    "sys_platform": "linux",
+    "platform_system": "Linux",
+}
 
 
 def locked() -> dict[str, tuple[str, list[str]]]:

@@ -190,7 +190,7 @@ def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(csps
 
     markdown = cspsync("merge-plans", "shard-1.json", "shard-2.json", "shard-3.json", "--format", "markdown")
     assert markdown.out.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
-    assert "**Plan: 19 to create, 0 to update, 0 to cancel, 11 waiting.**" in markdown.out
+    assert "**Plan: 2 to adopt, 19 to create, 0 to update, 0 to cancel, 11 waiting.**" in markdown.out
 
 
 def test_overlapping_shards_do_not_merge(cspsync: Run, declarations: Path) -> None:

@@ -47,3 +47,16 @@ def test_every_invitations_command_has_help() -> None:
         assert isinstance(command, click.Command) and command.help, name
     apply_help = runner.invoke(cli, ["apply", "--help"]).output
     assert "--resend" in apply_help
+
+
+def test_the_doc_never_says_an_example_file_names_a_reseller_it_does_not() -> None:
+    """Issue 13: the doc said Woodgrove Bank's file names Northwind Traders IT; the file sells directly."""
+    for path in sorted((REPO / "examples" / "customers").glob("*.yaml")):
+        text = path.read_text(encoding="utf-8")
+        company = re.search(r"^    name: (.+)$", text, re.MULTILINE)
+        assert company is not None
+        short = " ".join(company.group(1).split()[:2])  # "Woodgrove Bank"
+        claims = re.search(rf"{re.escape(short)}'s file says `reseller: ([^`]+)`", DOC)
+        if claims:
+            assert f"reseller: {claims.group(1)}" in text, path.name
+    assert "woodgrove-bank.yaml` (above `tenant:`; the example\nfile sells directly)" in DOC

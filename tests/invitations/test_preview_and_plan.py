@@ -120,6 +120,10 @@ def test_a_linked_invite_customer_without_its_reseller_gets_a_note_with_the_fixi
         "woodgrove-bank  (examples/customers/woodgrove-bank.yaml)  invite woodgrovebank.nl · linked\n"
         "    ! the indirect reseller Northwind Traders IT is not in the tenant's partner relationships: send the "
         f"customer its reseller relationship request; the link that fixes it: {INDIRECT_LINK}\n"
+        "  @ adopt Woodgrove Bank NV (tenant 8d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a, domains woodgrovebank.nl): a "
+        "customer cspsync did not create  [ADOPT: cspsync did not create this customer]\n"
+        "      warning: adopted because it is the customer's own domain woodgrovebank.nl: its global admin accepted "
+        "the relationship; check it is the declared customer before you approve\n"
         "  ~ update billing profile of Woodgrove Bank NV\n" in plan.out
     )
     assert "  + record Microsoft Customer Agreement accepted by Daan de Vries" in plan.out
@@ -137,6 +141,10 @@ def test_a_linked_invite_customer_with_every_association_gets_no_note(cspsync: R
 
     assert (
         "woodgrove-bank  (examples/customers/woodgrove-bank.yaml)  invite woodgrovebank.nl · linked\n"
+        "  @ adopt Woodgrove Bank NV (tenant 8d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a, domains woodgrovebank.nl): a "
+        "customer cspsync did not create  [ADOPT: cspsync did not create this customer]\n"
+        "      warning: adopted because it is the customer's own domain woodgrovebank.nl: its global admin accepted "
+        "the relationship; check it is the declared customer before you approve\n"
         "  ~ update billing profile of Woodgrove Bank NV\n" in plan.out
     )
     assert "partner relationships" not in plan.out

@@ -184,12 +184,18 @@ def _create_request() -> CustomerCreateRequest:
 CREATED = {**CUSTOMER, "userCredentials": {"userName": "admin", "password": "Xy7$-not-logged"}}
 
 
+def _full(company: str = "Fourth Coffee", email: str = "marshall@fourthcoffee.com") -> dict[str, object]:
+    """``GET /v1/customers/{id}``: the customer with the billing profile a landed create is checked against."""
+    return {**CUSTOMER, "billingProfile": {"companyName": company, "email": email}}
+
+
 class CreateWorld:
     """POST /v1/customers that can fail after or before landing; GET filter shows what landed."""
 
     def __init__(self, *posts: str) -> None:
         self.posts = list(posts)  # "land+drop", "drop", "refuse", "ok", "conflict"
         self.created = False
+        self.holder: tuple[str, ...] = ()  # who GET /v1/customers/{id} says holds the domain (default: us)
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.method == "POST":
@@ -205,6 +211,8 @@ class CreateWorld:
                 return reply(409, {"code": "600005", "description": "Domain already exists"})
             self.created = True
             return reply(201, CREATED)
+        if request.url.path == f"/v1/customers/{TENANT}":
+            return reply(200, _full(*self.holder))
         assert request.url.path == "/v1/customers" and "filter" in request.url.params
         return reply(200, collection([CUSTOMER] if self.created else []))
 
@@ -215,10 +223,25 @@ def test_create_customer_that_landed_before_the_connection_dropped_is_adopted(cl
         created = client.create_customer(_create_request())
     assert created.customer.id == TENANT
     assert created.credentials is None and created.credentials_lost is True
-    assert [r.method for r in app.requests] == ["POST", "GET"]
-    assert [r.operation for r in log.records] == ["GET /v1/customers", "POST /v1/customers"]
-    assert log.records[1].request_id == app.requests[0].headers["MS-RequestId"]
-    assert log.records[1].status is None and log.records[1].attempts == 1
+    assert [r.method for r in app.requests] == ["POST", "GET", "GET"]
+    assert [r.operation for r in log.records] == [
+        "GET /v1/customers",
+        "GET /v1/customers/{customer_id}",
+        "POST /v1/customers",
+    ]
+    assert log.records[2].request_id == app.requests[0].headers["MS-RequestId"]
+    assert log.records[2].status is None and log.records[2].attempts == 1
+
+
+def test_a_customer_of_another_company_at_the_domain_is_never_taken_for_the_lost_create(clock: FakeClock) -> None:
+    """The answer was lost, and the domain now belongs to someone else: not adopted; the retry meets the
+    refusal Partner Center gives for a taken domain."""
+    world = CreateWorld("land+drop", "conflict")
+    world.holder = ("Tailspin Toys AS", "faktura@tailspintoys.no")
+    app = App(world)
+    with make_client(app, clock=clock) as client, pytest.raises(ConflictError):
+        client.create_customer(_create_request())
+    assert [r.method for r in app.requests] == ["POST", "GET", "GET", "POST", "GET", "GET"]
 
 
 def test_create_customer_that_did_not_land_is_sent_again_with_the_same_request_id(clock: FakeClock) -> None:
@@ -246,6 +269,8 @@ def test_a_conflict_on_the_retry_of_a_create_checks_again_and_adopts(clock: Fake
     lookups = {"count": 0}
 
     def lagging(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET" and request.url.path == f"/v1/customers/{TENANT}":
+            return reply(200, _full())
         if request.method == "GET":
             lookups["count"] += 1
             return reply(200, collection([CUSTOMER] if lookups["count"] > 1 else []))
@@ -255,7 +280,7 @@ def test_a_conflict_on_the_retry_of_a_create_checks_again_and_adopts(clock: Fake
     with make_client(app, clock=clock) as client:
         created = client.create_customer(_create_request())
     assert created.credentials_lost is True and created.customer.id == TENANT
-    assert [r.method for r in app.requests] == ["POST", "GET", "POST", "GET"]
+    assert [r.method for r in app.requests] == ["POST", "GET", "POST", "GET", "GET"]
 
 
 def test_a_create_refused_outright_is_not_retried(clock: FakeClock) -> None:

@@ -12,6 +12,7 @@ import pytest
 from cspsync.declarations import Repository, load_repository
 from cspsync.declarations.access import resolve
 from cspsync.declarations.roles import DEFAULT_GDAP_ROLES
+from cspsync.observe.applied import AppliedIdentities
 from cspsync.observe.state import (
     Observation,
     ObservedAdminRelationship,
@@ -39,7 +40,8 @@ def _with_config(repo: Repository, **destructive: bool) -> Repository:
 
 
 def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscription, ...] = ()) -> Observation:
-    """Everything of customer ``name`` exists as declared, with the given subscriptions."""
+    """Everything of customer ``name`` exists as declared, with the given subscriptions; this repository's
+    apply records say it created that tenant (the identity evidence, cspsync.plan.identity)."""
     declared = next(d for d in repo.customers if d.customer.metadata.name == name)
     spec = declared.customer.spec
     agreement = spec.agreement
@@ -82,7 +84,11 @@ def _linked(repo: Repository, name: str, *, subscriptions: tuple[ObservedSubscri
         ends="2099-10-01T00:00:00+00:00",
         assignments=assignments,
     )
-    return Observation(customers={name: customer}, admin_relationships={name: (default,)})
+    return Observation(
+        customers={name: customer},
+        applied=AppliedIdentities(created={name: customer.id}),
+        admin_relationships={name: (default,)},
+    )
 
 
 def _sub(name: str, offer: str, quantity: int = 12, status: str = "active", **kw: Any) -> ObservedSubscription:
@@ -181,6 +187,7 @@ def test_a_changed_billing_cycle_is_scheduled_for_renewal_and_a_changed_product_
         "update subscription fabrikam-contosobikes-m365bp at renewal on 2027-11-01 "
         "(Partner Center changes a billing cycle or term only at renewal)"
     )
+    assert isinstance(action.payload, payloads.UpdateSubscription)
     assert action.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(billing_cycle="monthly"))
 
     other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
@@ -225,7 +232,7 @@ def test_billing_changes_ignore_case_and_spacing_and_show_values_as_written(repo
     assert [(c.field, c.before, c.after) for c in action.changes] == [("defaultAddress.city", "Old Town", "Bristol")]
 
 
-def _m365(**kw: object) -> tuple[ObservedSubscription, ...]:
+def _m365(**kw: Any) -> tuple[ObservedSubscription, ...]:
     return (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0002:CFQ7TTC0XXXX", **kw))
 
 
@@ -320,6 +327,28 @@ def test_a_decrease_past_its_window_is_scheduled_not_refused_when_allowed(repo: 
     (step,) = _plan(allowed, _linked(allowed, "contoso-bikes", subscriptions=closed)).actions
     assert step.status == "ready"
     assert step.summary.startswith("update subscription fabrikam-contosobikes-m365bp at renewal on 2027-10-01")
+    assert isinstance(step.payload, payloads.UpdateSubscription)
     assert step.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(quantity=12))
     (refused,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=closed)).actions
     assert refused.status == "refused"
+
+
+def _without_assignments(observation: Observation, name: str) -> Observation:
+    """The same, but the Default GDAP relationship has no access assignment yet."""
+    (default,) = observation.admin_relationships[name]
+    bare = dataclasses.replace(default, assignments=())
+    return dataclasses.replace(observation, admin_relationships={name: (bare,)})
+
+
+def test_admin_access_is_planned_only_for_a_customer_whose_identity_is_proven(repo: Repository) -> None:
+    proven = _without_assignments(_linked(repo, "contoso-bikes", subscriptions=IN_SYNC), "contoso-bikes")
+    assigned = _plan(repo, proven)
+    assert [a.id for a in assigned.actions] == ["contoso-bikes/create-access-assignment/default/helpdesk-agents"]
+
+    # the same tenant at the domain, but nothing proves this repository created it: a conflict, and no GDAP
+    unproven = dataclasses.replace(proven, applied=AppliedIdentities())
+    plan = _plan(repo, unproven)
+    assert plan.customers[0].state == "conflict"
+    assert plan.actions[0].kind is Kind.ADOPT_CUSTOMER and {a.status for a in plan.actions} == {"blocked"}
+    gdap = {Kind.CREATE_ADMIN_RELATIONSHIP, Kind.REQUEST_ADMIN_APPROVAL, Kind.CREATE_ACCESS_ASSIGNMENT}
+    assert not [a.id for a in plan.actions if a.kind in gdap or "admin" in a.kind.value]

@@ -191,6 +191,7 @@ def test_seats_added_later_open_their_own_window(repo: Repository) -> None:
     assert _planned(repo, observed, when, quantity=12).status == "ready"
     action = _planned(repo, observed, when, quantity=11)  # 4 seats: only 3 are inside a window
     assert action.id.endswith("/next-term/quantity") and action.status == "ready"
+    assert isinstance(action.payload, payloads.UpdateSubscription)
     assert action.payload.set.next_term == payloads.NextTermFields(quantity=11)
 
 

@@ -91,7 +91,7 @@ def test_plan_after_changes(golden: Golden, run: Run, clock: FrozenDateTimeFacto
         "    - friendlyName: northwind-alpineski-azure\n",
         "    - friendlyName: northwind-alpineski-azure2\n",
     )
-    check_formats(golden, run, "plan-changed", "plan", CUSTOMERS)
+    check_formats(golden, run, "plan-changed", "plan", CUSTOMERS, code=1)  # refused and blocked steps: exit 1
 
 
 # ------------------------------------------------------------------------------------------------ drift

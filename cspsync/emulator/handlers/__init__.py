@@ -14,6 +14,7 @@ from cspsync.emulator.handlers import (
     products,
     qualifications,
     subscriptions,
+    users,
 )
 from cspsync.emulator.routing import Router
 
@@ -28,6 +29,7 @@ def partner_center_router() -> Router:
     add("GET", "/v1/customers", customers.list_customers)
     add("POST", "/v1/customers", customers.create_customer)
     add("GET", _C, customers.get_customer)
+    add("DELETE", _C, customers.delete_customer)
     add("GET", _C + "/profiles/company", customers.get_company_profile)
     add("GET", _C + "/profiles/billing", customers.get_billing_profile)
     add("PUT", _C + "/profiles/billing", customers.put_billing_profile)
@@ -36,6 +38,8 @@ def partner_center_router() -> Router:
     add("POST", _C + "/qualifications", qualifications.add_qualification)
     add("HEAD", "/v1/domains/{domain}", customers.domain_exists)
     add("POST", "/v1/validations/address", customers.validate_address)
+    add("GET", _C + "/users", users.list_users)
+    add("PATCH", _C + "/users/{userId}", users.reset_password)
     add("GET", _C + "/relationships", linking.customer_relationships)
     add("GET", "/v1/relationships", linking.partner_relationships)
     add("GET", "/v1/agreements", agreements.agreement_templates)

@@ -19,11 +19,12 @@ import httpx
 from cspsync.emulator import codes
 from cspsync.emulator.catalog import CURRENCY_SYMBOLS, Catalog, Offer
 from cspsync.emulator.handlers.agreements import MCA
-from cspsync.emulator.handlers.common import billing_cycle, customer, parse_timestamp, term_duration, timestamp
+from cspsync.emulator.handlers.common import billing_cycle, customer, is_live, parse_timestamp, term_duration, timestamp
 from cspsync.emulator.handlers.orders import order_document
 from cspsync.emulator.handlers.subscriptions import new_subscription
 from cspsync.emulator.records import Tenant
 from cspsync.emulator.routing import Call
+from cspsync.emulator.rules import SANDBOX_AZURE_PLANS, SANDBOX_LICENCES, SANDBOX_SUBSCRIPTIONS
 from cspsync.emulator.wire import link, respond
 from cspsync.emulator.world import WorldSeed
 
@@ -123,10 +124,50 @@ def _checked_lines(body: dict[str, Any], tenant: Tenant, call: Call) -> list[dic
         raise codes.INVALID_PROPERTY.error("lineItems is required and must not be empty.")
     world, catalog = call.store.world(), call.store.catalog()
     checked = [_checked_line(line, index, tenant, world, catalog) for index, line in enumerate(lines)]
+    if call.rules.profile == "sandbox":
+        _sandbox_limits(checked, tenant, call)
     groups: dict[str, str] = {}
     for line in checked:
         line["orderGroup"] = groups.setdefault(str(line.get("billingCycle")), str(len(groups)))
     return checked
+
+
+def _sandbox_limits(lines: list[dict[str, Any]], tenant: Tenant, call: Call) -> None:
+    """test-and-debug: 25 licences a subscription, 5 subscriptions a customer (CartErrorCode 10009)."""
+    live = sum(1 for s in call.store.subscriptions(tenant.id) if is_live(s))
+    room = SANDBOX_SUBSCRIPTIONS - live
+    for line in lines:
+        if line.get("error"):
+            continue
+        if isinstance(line.get("quantity"), int) and line["quantity"] > SANDBOX_LICENCES:
+            line["error"] = _line_error(
+                codes.LINE_SANDBOX_LIMIT, f"The integration sandbox allows at most {SANDBOX_LICENCES} licences."
+            )
+        elif room <= 0:
+            line["error"] = _line_error(
+                codes.LINE_SANDBOX_LIMIT,
+                f"The integration sandbox allows at most {SANDBOX_SUBSCRIPTIONS} subscriptions a customer.",
+            )
+        else:
+            room -= 1
+
+
+def _check_sandbox_plans(call: Call, cart: dict[str, Any], catalog: Catalog) -> None:
+    """test-and-debug: at most 10 Azure plans across the sandbox account (900116)."""
+    new = sum(
+        1
+        for line in cart["lineItems"]
+        if (item := catalog.offer_for_catalog_item(line["catalogItemId"])) is not None and item.is_azure_plan
+    )
+    if not new:
+        return
+    plans = sum(
+        1
+        for s in call.store.subscription_docs()
+        if is_live(s) and (item := catalog.offer_for_catalog_item(s["offerId"])) is not None and item.is_azure_plan
+    )
+    if plans + new > SANDBOX_AZURE_PLANS:
+        raise codes.SANDBOX_PLAN_LIMIT.error(limit=SANDBOX_AZURE_PLANS)
 
 
 def create_cart(call: Call) -> httpx.Response:
@@ -188,6 +229,8 @@ def checkout(call: Call) -> httpx.Response:
             raise codes.CART_SUBMITTED.error(cart=cart["id"])
         if not call.store.agreements(tenant.id, MCA):
             raise codes.AGREEMENT_MISSING.error()
+        if call.rules.profile == "sandbox":
+            _check_sandbox_plans(call, cart, call.store.catalog())
         failing = [str(line["id"]) for line in cart["lineItems"] if line.get("error")]
         if failing:
             raise codes.CART_ITEM_ERRORS.error(f"Error in Cart item(s): line(s) {', '.join(failing)}.")

@@ -107,3 +107,8 @@ def billing_cycle(value: Any) -> Any:
 def term_duration(value: Any) -> Any:
     """ISO 8601 durations in capitals (``p1y`` reads as ``P1Y``)."""
     return value.upper() if isinstance(value, str) else value
+
+
+def is_live(subscription: dict[str, Any]) -> bool:
+    """Not cancelled (``deleted``) nor ended (``expired``): it counts towards limits and blocks deletion."""
+    return subscription.get("status") not in ("deleted", "expired")

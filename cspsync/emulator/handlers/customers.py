@@ -27,6 +27,7 @@ from cspsync.emulator.handlers.common import (
     check_email,
     check_etag,
     customer,
+    is_live,
     query_int,
     required_object,
     required_text,
@@ -34,6 +35,7 @@ from cspsync.emulator.handlers.common import (
 )
 from cspsync.emulator.records import DuplicateError, Tenant
 from cspsync.emulator.routing import Call
+from cspsync.emulator.rules import SANDBOX_CUSTOMERS
 from cspsync.emulator.wire import collection, link, respond
 
 _ONMICROSOFT = re.compile(r"([a-z0-9]{1,27})\.onmicrosoft\.com")
@@ -273,6 +275,8 @@ def create_customer(call: Call) -> httpx.Response:
             raise codes.NOT_A_RESELLER.error(partner=reseller)
         reseller = reseller.lower()
     billing["companyName"] = company_name
+    if call.rules.profile == "sandbox" and call.store.customer_count() >= SANDBOX_CUSTOMERS:
+        raise codes.SANDBOX_CUSTOMER_LIMIT.error(limit=SANDBOX_CUSTOMERS)
     try:
         tenant = call.store.create_customer(
             domain=domain,
@@ -341,3 +345,19 @@ def put_billing_profile(call: Call) -> httpx.Response:
         updated = call.store.tenant_by_id(tenant.id)
     assert updated is not None
     return respond(200, billing_profile(updated))
+
+
+def delete_customer(call: Call) -> httpx.Response:
+    """``DELETE /v1/customers/{id}`` (delete-a-customer-account-from-the-integration-sandbox): 204, in the
+    integration sandbox only, once the customer's Azure reservations and software purchases are cancelled."""
+    if call.rules.profile != "sandbox":
+        raise codes.DELETE_ONLY_IN_SANDBOX.error()
+    with call.store.atomic():
+        tenant = customer(call)
+        catalog = call.store.catalog()
+        for subscription in call.store.subscriptions(tenant.id):
+            item = catalog.offer_for_catalog_item(subscription["offerId"])
+            if is_live(subscription) and item is not None and item.kind in ("reservation", "software"):
+                raise codes.DELETE_BLOCKED.error()
+        call.store.delete_customer(tenant.id)
+    return respond(204)

@@ -23,6 +23,8 @@ RELATIONSHIP_TYPE = "is_indirect_cloud_solution_provider_of"
 def relationship_request(call: Call) -> httpx.Response:
     """``GET /v1/customers/relationshiprequests`` (request-reseller-relationship): the partner's invitation
     URL, the same for every customer; ``indirectResellerId`` gives an indirect reseller's."""
+    if call.rules.profile == "sandbox":  # sandbox-scenario: sandbox partners cannot invite customers
+        raise codes.SANDBOX_NO_INVITATIONS.error()
     world = call.store.world()
     partner = world.partner
     reseller_id = call.query("indirectResellerId")

@@ -381,6 +381,10 @@ APP_USER_ONLY = frozenset(
         "GET /v1/agreements",
         "GET /v1/customers/{customerId}/agreements",
         "POST /v1/customers/{customerId}/agreements",
+        # retrieve-validation-status, get/update-customer-qualification: App+User credentials only
+        "GET /v1/customers/{customerId}/validationStatus",
+        "GET /v1/customers/{customerId}/qualifications",
+        "POST /v1/customers/{customerId}/qualifications",
         "GET /v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value",
     }
 )

@@ -38,6 +38,7 @@ from cspsync.emulator.catalog import CANCELLATION_WINDOW_DAYS, Catalog, Offer
 from cspsync.emulator.handlers.common import billing_cycle, check_etag, customer, parse_timestamp, timestamp
 from cspsync.emulator.records import new_etag
 from cspsync.emulator.routing import Call
+from cspsync.emulator.rules import SANDBOX_LICENCES
 from cspsync.emulator.wire import collection, link, respond
 
 AZURE_PLAN_COMMITMENT_END = "9999-12-14T00:00:00Z"  # what Partner Center shows for an Azure plan
@@ -420,7 +421,10 @@ def update_subscription(call: Call) -> httpx.Response:
             mid_term = True
         cancelling = subscription["status"] == "deleted"
         if changed("quantity") and not cancelling:
-            _change_quantity(subscription, item, body["quantity"], call.now)
+            quantity = body["quantity"]
+            if call.rules.profile == "sandbox" and isinstance(quantity, int) and quantity > SANDBOX_LICENCES:
+                raise codes.SANDBOX_LICENCE_LIMIT.error(limit=SANDBOX_LICENCES)
+            _change_quantity(subscription, item, quantity, call.now)
             mid_term = True
         if changed("autoRenewEnabled") and not cancelling:
             if not isinstance(body["autoRenewEnabled"], bool):

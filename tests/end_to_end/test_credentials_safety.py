@@ -1,0 +1,233 @@
+"""Credentials are never lost silently: a failed write stops the apply after the one create at risk, the
+record keeps every action done so far, a lost password fails the apply and is listed, and
+``cspsync credentials reset`` recovers it through Partner Center's customer users API (the emulator's too).
+"""
+
+from __future__ import annotations
+
+import errno
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+import cspsync.emulator as emulator_module
+from cspsync import secrets
+from cspsync.apply import handlers
+from cspsync.emulator import Store
+from cspsync.plan.model import Kind
+from tests.cli import Run
+
+from .test_identity import LoseCreateAnswer
+
+CUSTOMERS = "examples/customers"
+CONFIG = "examples/cspsync.yaml"
+CREDENTIALS = Path("examples/.cspsync/credentials")
+CREATED = ("alpineskihouse.onmicrosoft.com", "contosobikes.onmicrosoft.com", "fourthcoffeefr.onmicrosoft.com")
+
+
+def tenants(workdir: Path) -> list[str]:
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        return [d for d in CREATED if store.tenant_by_domain(d) is not None]
+    finally:
+        store.close()
+
+
+def record(workdir: Path) -> dict[str, Any]:
+    records = sorted((workdir / ".cspsync" / "applies").glob("*.json"))
+    assert records, "no apply record"
+    document: dict[str, Any] = json.loads(records[-1].read_text())
+    return document
+
+
+def test_a_credentials_path_that_is_a_file_stops_the_apply_before_any_create(cspsync: Run, workdir: Path) -> None:
+    (workdir / CREDENTIALS).parent.mkdir(parents=True, exist_ok=True)
+    (workdir / CREDENTIALS).write_text("not a folder\n")
+
+    result = cspsync("apply", CUSTOMERS, "--yes")
+
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    assert "the apply stopped before its other actions: the credentials folder" in result.err
+    assert "cannot be written" in result.err and "no tenant is created" in result.err
+    assert "make credentials.directory of cspsync.yaml a writable folder" in result.err
+    assert tenants(workdir) == []
+    document = record(workdir)
+    assert document["finished_at"] and document["stopped"]
+    assert {a["status"] for a in document["actions"]} <= {"skipped", "waiting"}
+    assert "✓" not in result.out
+
+
+def _fail_store_writes(monkeypatch: pytest.MonkeyPatch, how: str) -> None:
+    """The credentials file of a new tenant cannot be written; the probe before the create still can."""
+    if how == "mkstemp":
+        real = tempfile.mkstemp
+
+        def mkstemp(*args: Any, **kwargs: Any) -> tuple[int, str]:
+            if kwargs.get("suffix") == ".age":
+                raise OSError(errno.EACCES, "Permission denied")
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(tempfile, "mkstemp", mkstemp)
+    else:
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            if os.readlink(f"/proc/self/fd/{fd}").endswith(".age"):
+                raise OSError(errno.ENOSPC, "No space left on device")
+            real_fsync(fd)
+
+        monkeypatch.setattr(os, "fsync", fsync)
+
+
+@pytest.mark.parametrize("how", ["mkstemp", "disk-full-at-fsync"])
+def test_a_failed_credentials_write_stops_the_apply_after_the_one_create_at_risk(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch, how: str
+) -> None:
+    with monkeypatch.context() as patch:
+        _fail_store_writes(patch, how)
+        result = cspsync("apply", CUSTOMERS, "--yes")
+
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    assert len(tenants(workdir)) == 1  # the one whose password was at risk; no other create ran after it
+    document = record(workdir)
+    creates = {a["id"]: a for a in document["actions"] if a["kind"] == "create-customer"}
+    failed = [a for a in creates.values() if a["status"] == "failed"]
+    assert len(failed) == 1 and failed[0]["details"]["passwordLost"] is True
+    assert {a["status"] for a in creates.values()} == {"failed", "skipped"}
+    name = failed[0]["customer"]
+    assert f"{name}: the admin password of" in result.err
+    assert f"cspsync credentials reset {name}" in result.err
+    assert "the apply stops so no other tenant's password is lost" in result.out
+    assert document["finished_at"] is not None and document["stopped"]
+    done = [a["id"] for a in document["actions"] if a["status"] == "done"]
+    assert all(f"✓ {action_id}: done" in result.out for action_id in done)  # the record has all that ran
+
+    listed = cspsync("credentials", "list", "--config", CONFIG)
+    assert f"LOST {name}" in listed.out and f"cspsync credentials reset {name}" in listed.out
+
+
+def test_an_internal_error_keeps_the_record_of_everything_done_and_exits_3(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args: Any) -> None:
+        raise RuntimeError("a bug in an order")
+
+    monkeypatch.setitem(handlers.HANDLERS, Kind.ORDER_SUBSCRIPTION, broken)
+    result = cspsync("apply", CUSTOMERS, "--yes", "--workers", "1")
+
+    assert result.code == 3, result.out + result.err
+    assert "the apply stopped: internal error in" in result.err
+    assert "every action done so far is in the apply record" in result.err
+    document = record(workdir)
+    statuses = {a["id"]: a["status"] for a in document["actions"]}
+    assert document["finished_at"] is not None
+    assert "done" in statuses.values()
+    assert [s for s in statuses.values() if s == "failed"] == ["failed"]
+    assert not any(s == "started" for s in statuses.values())
+
+
+@pytest.fixture
+def lost_password(cspsync: Run, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Contoso's create answer is lost: its tenant exists, its password was never stored."""
+    with monkeypatch.context() as patch:
+        patch.setattr(
+            emulator_module, "transport", lambda app: httpx.MockTransport(LoseCreateAnswer(app, httpx.ReadTimeout))
+        )
+        assert cspsync("apply", "examples/customers/contoso-bikes.yaml", "--yes").code == 1
+
+
+def test_credentials_reset_sets_a_new_admin_password_and_stores_it_encrypted(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch, lost_password: None, secret_registry: Any
+) -> None:
+    generated: list[str] = []
+    real = secrets.new_password
+
+    def recorded(length: int = 20) -> Any:
+        password = real(length)
+        generated.append(password.get_secret_value())
+        secret_registry.add(password.get_secret_value())
+        return password
+
+    monkeypatch.setattr("cspsync.commands.credentials.new_password", recorded)
+    assert "LOST contoso-bikes" in cspsync("credentials", "list", "--config", CONFIG).out
+
+    result = cspsync("credentials", "reset", "contoso-bikes", "--config", CONFIG, "--yes")
+
+    assert result.code == 0, result.out + result.err
+    assert "Reset the password of admin@contosobikes.onmicrosoft.com" in result.out
+    assert "it must be changed at the next sign-in" in result.out
+    files = sorted((workdir / CREDENTIALS).glob("contoso-bikes.*.age"))
+    assert len(files) == 1
+    stored = secrets.decrypt(files[0], workdir / "examples/keys/demo-identity.agekey")
+    assert stored.user_name == "admin@contosobikes.onmicrosoft.com"
+    store = Store(workdir / ".cspsync" / "emulator.db")
+    try:
+        tenant = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+        assert tenant is not None and stored.tenant_id == tenant.id
+        resets = store.password_resets(tenant.id)
+    finally:
+        store.close()
+    assert [r["sha256"] for r in resets] == [hashlib.sha256(generated[0].encode()).hexdigest()]
+    assert hashlib.sha256(stored.password.get_secret_value().encode()).hexdigest() == resets[0]["sha256"]
+    listed = cspsync("credentials", "list", "--config", CONFIG)
+    assert "LOST" not in listed.out
+    assert str(files[0].name) in listed.out
+
+
+def test_credentials_reset_refuses_a_customer_no_apply_created_or_adopted(cspsync: Run, workdir: Path) -> None:
+    result = cspsync("credentials", "reset", "tailspin-toys", "--config", CONFIG, "--yes")
+    assert result.code == 1
+    assert "no apply of this repository created or adopted tailspin-toys" in result.err
+    assert "nothing was reset" in result.err
+
+
+def test_credentials_reset_that_partner_center_refuses_keeps_no_file(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch, lost_password: None
+) -> None:
+    def refusing(app: Any) -> httpx.MockTransport:
+        def handle(request: httpx.Request) -> httpx.Response:
+            if request.method == "PATCH" and "/users/" in request.url.path:
+                return httpx.Response(
+                    403, json={"code": 900403, "description": "Access to this resource is forbidden."}
+                )
+            answer: httpx.Response = app(request)
+            return answer
+
+        return httpx.MockTransport(handle)
+
+    monkeypatch.setattr(emulator_module, "transport", refusing)
+    result = cspsync("credentials", "reset", "contoso-bikes", "--config", CONFIG, "--yes")
+
+    assert result.code == 1, result.out + result.err
+    assert "Traceback" not in result.err
+    assert list((workdir / CREDENTIALS).glob("contoso-bikes.*.age")) == []
+    assert "LOST contoso-bikes" in cspsync("credentials", "list", "--config", CONFIG).out
+
+
+def test_an_apply_record_that_cannot_be_written_is_printed_and_fails_the_apply(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        if "/applies/" in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr("cspsync.workspace.os.fsync", fsync)
+    result = cspsync("apply", "examples/customers/adatum.yaml", "--yes")
+
+    assert result.code == 1, result.out + result.err
+    assert "✓ adatum/create-agreement: done" in result.out
+    assert "The apply record could not be written" in result.err
+    printed = json.loads(result.err.split("keep it:\n", 1)[1].split("\nError:", 1)[0])
+    assert {a["id"]: a["status"] for a in printed["actions"]}["adatum/create-agreement"] == "done"
+    assert "the apply record could not be written" in result.err

@@ -1,0 +1,95 @@
+"""Apply on merge applies the reviewed change: ``apply --since-last-apply`` plans only the files changed since
+the commit of the last successful apply; a change made in the portal to another customer stays drift.
+History attributes each action to the commit that declared it; a dirty tree says so in the record."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.cli import Run
+
+from .conftest import git
+
+
+def _record(state: Path) -> dict[str, Any]:
+    document: dict[str, Any] = json.loads(sorted((state / "applies").glob("*.json"))[-1].read_text())
+    return document
+
+
+def _state(declarations: Path) -> Path:
+    return declarations.parent / "state"
+
+
+def test_only_the_merged_change_is_applied_and_a_portal_change_elsewhere_stays_drift(
+    cspsync: Run, declarations: Path
+) -> None:
+    first = cspsync("apply", "customers", "--yes")
+    assert first.code == 0, first.out + first.err
+    baseline = git(declarations, "rev-parse", "HEAD").strip()
+    assert _record(_state(declarations))["baseline"] is True
+
+    from cspsync.emulator import Store
+
+    store = Store(_state(declarations) / "emulator.db")
+    contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert contoso is not None
+    store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-m365bp", quantity=10)  # in the portal
+    store.close()
+
+    alpine = declarations / "customers/alpine-ski-house.yaml"
+    alpine.write_text(alpine.read_text().replace("quantity: 15", "quantity: 16"))
+    git(declarations, "commit", "-q", "-am", "Alpine Ski House: 16 seats (#2)", date="2026-11-03T10:00:00Z")
+    merged = git(declarations, "rev-parse", "HEAD").strip()
+
+    applied = cspsync("apply", "customers", "--yes", "--since-last-apply")
+
+    assert applied.code == 0, applied.out + applied.err
+    assert f"scope: the files changed since the last successful apply (since-last-apply {baseline}" in applied.out
+    assert f"scope: 1 of 7 customer file(s), changed since {baseline}" in applied.out
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
+    assert "contoso-bikes" not in applied.out  # the portal's seat reduction is not bought back
+    record = _record(_state(declarations))
+    assert record["git_commit"] == merged and record["dirty"] is False and record["succeeded"] is True
+    assert record["scope"].startswith(f"since-last-apply {baseline}")
+    assert {a["declared_in"] for a in record["actions"]} == {merged}
+
+    drift = cspsync("drift", "customers")
+    assert drift.code == 2
+    assert "drifted  contoso-bikes" in drift.out
+    assert "quantity: 10 → 12" in drift.out
+
+    history = cspsync("history", "alpine-ski-house")
+    assert f"from commit {merged[:7]}, declared in commit {merged[:7]}" in history.out
+
+    again = cspsync("apply", "customers", "--yes", "--since-last-apply")
+    assert again.code == 0, again.out + again.err
+    assert f"changed since {merged}" in again.out  # the baseline moved to the apply that succeeded
+    assert "0 of 7 customer file(s)" in again.out
+
+
+def test_since_last_apply_without_a_successful_apply_refuses(cspsync: Run) -> None:
+    result = cspsync("apply", "customers", "--yes", "--since-last-apply")
+    assert result.code == 1
+    assert "no successful apply against the emulator is recorded in" in result.err
+    assert "make the first apply of the whole repository explicitly" in result.err
+
+
+def test_an_apply_from_a_dirty_tree_says_so_in_the_record_and_is_no_baseline(cspsync: Run, declarations: Path) -> None:
+    contoso = declarations / "customers/contoso-bikes.yaml"
+    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 14"))
+
+    applied = cspsync("apply", "customers", "--yes")
+
+    assert applied.code == 0, applied.out + applied.err
+    assert "! applied from a working tree with uncommitted changes (" in applied.out
+    record = _record(_state(declarations))
+    assert record["dirty"] is True
+    assert record["uncommitted_files"] == [str(contoso.resolve())]
+    assert record["baseline"] is False
+    declared = {a["customer"]: a["declared_in"] for a in record["actions"]}
+    assert declared["contoso-bikes"] is None  # not from any commit
+    assert declared["adatum"] == git(declarations, "rev-parse", "HEAD").strip()
+    history = cspsync("history", "contoso-bikes")
+    assert "with uncommitted changes" in history.out
