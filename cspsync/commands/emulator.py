@@ -15,12 +15,51 @@ from cspsync.errors import ConfigError
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-def _default_db() -> Path:
+def _default_db(config_path: Path | None = None, *, ensure: bool = True) -> Path:
+    """The emulator file of the state folder plan and apply use: next to ``config_path`` when given, else
+    next to the cspsync.yaml at or above the working folder (``$CSPSYNC_STATE_DIR`` wins over both)."""
     from cspsync.workspace import Workspace
 
-    workspace = Workspace.from_environment()
-    workspace.ensure()  # .cspsync/ with its .gitignore, as every command that writes state makes it
+    workspace = Workspace.from_environment(repository=config_path.resolve().parent if config_path else None)
+    if ensure:
+        workspace.ensure()  # .cspsync/ with its .gitignore, as every command that writes state makes it
     return workspace.emulator_db
+
+
+def _existing_db(db: Path | None, config_path: Path | None) -> Path:
+    """The emulator file a command that plays a customer acts on; it must hold the world apply used.
+
+    An empty file made here would be a different world: the approval would go nowhere and the next apply
+    would not see it. So a missing one is an error that names the cspsync.yaml files nearby.
+    """
+    from cspsync.workspace import CONFIG_NAMES
+
+    if db is not None:
+        return db
+    found = _default_db(config_path, ensure=False)
+    if found.exists():
+        return found
+    nearby = sorted(str(p) for name in CONFIG_NAMES for p in Path(".").glob(f"*/{name}"))
+    hint = (
+        "plan and apply keep it next to their cspsync.yaml: pass --config "
+        + " or --config ".join(nearby[:3])
+        + ", or --db with the file"
+        if nearby and config_path is None
+        else "run plan or apply first (they create it from the seed), or pass --db with the file"
+    )
+    raise ConfigError(f"No emulator state at {found}: nothing has been planned or applied against it.", hint=hint)
+
+
+def state_options(fn: F) -> F:
+    """--db, and --config for the state folder next to a cspsync.yaml (the one plan and apply use)."""
+    fn = db_option(fn)
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(path_type=Path, dir_okay=False, exists=True),
+        default=None,
+        help="cspsync.yaml whose state folder holds the emulator (default: the one at or above this folder).",
+    )(fn)
 
 
 def db_option(fn: F) -> F:
@@ -29,7 +68,8 @@ def db_option(fn: F) -> F:
         "db",
         type=click.Path(path_type=Path, dir_okay=False),
         default=None,
-        help="Emulator state file (default: .cspsync/emulator.db, or emulator.db in $CSPSYNC_STATE_DIR).",
+        help="Emulator state file (default: .cspsync/emulator.db next to cspsync.yaml, or emulator.db in "
+        "$CSPSYNC_STATE_DIR).",
     )(fn)
 
 
@@ -263,7 +303,7 @@ def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> No
 
 @emulator.command("accept-invitation")
 @click.argument("domain")
-@db_option
+@state_options
 @click.option(
     "--reseller",
     "reseller_id",
@@ -274,12 +314,17 @@ def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> No
 @click.option("--company-name", default=None, help="Name of a tenant new to the emulator (default: from DOMAIN).")
 @click.option("--country", default=None, help="Country of a tenant new to the emulator (default: first market).")
 def accept_invitation(
-    domain: str, db: Path | None, reseller_id: str | None, company_name: str | None, country: str | None
+    domain: str,
+    db: Path | None,
+    config_path: Path | None,
+    reseller_id: str | None,
+    company_name: str | None,
+    country: str | None,
 ) -> None:
     """Act as DOMAIN's global admin accepting the reseller relationship: the tenant becomes a customer."""
     from cspsync.emulator import Store
 
-    with Store(db or _default_db()) as store:
+    with Store(_existing_db(db, config_path)) as store:
         known = store.tenant_by_domain(domain) is not None
         tenant = store.accept_invitation(domain, reseller_id=reseller_id, company_name=company_name, country=country)
         partner = store.world().partner
@@ -292,8 +337,8 @@ def accept_invitation(
 
 @emulator.command("approve-gdap")
 @click.argument("key", metavar="DOMAIN|ID")
-@db_option
-def approve_gdap(key: str, db: Path | None) -> None:
+@state_options
+def approve_gdap(key: str, db: Path | None, config_path: Path | None) -> None:
     """Act as a global admin approving admin relationships (GDAP): every request waiting for DOMAIN's
     tenant, or the relationship with this ID. They become active after the emulator's activation delay."""
     import datetime as dt
@@ -302,7 +347,7 @@ def approve_gdap(key: str, db: Path | None) -> None:
     from cspsync.emulator.handlers.gdap import approval_delay, approve
 
     delay = approval_delay()  # a wrong setting stops before anything is approved
-    with Store(db or _default_db()) as store:
+    with Store(_existing_db(db, config_path)) as store:
         approved = approve(store, key.strip(), dt.datetime.now(dt.UTC))
     when = f"active in {delay:g} s" if delay else "active now"
     for relationship in approved:
@@ -315,8 +360,8 @@ def approve_gdap(key: str, db: Path | None) -> None:
 @click.argument("key", metavar="DOMAIN|NAME|ID")
 @click.option("--ends-in", "days", type=click.IntRange(0, 730), required=True, help="Days until it ends.")
 @click.option("--auto-extend", type=click.Choice(["on", "off"]), default=None, help="Switch auto-extension too.")
-@db_option
-def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None) -> None:
+@state_options
+def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None, config_path: Path | None) -> None:
     """Move approved admin relationships behind cspsync's back so they end in DAYS (a demo of renewal)."""
     import datetime as dt
 
@@ -324,7 +369,7 @@ def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None) -> N
     from cspsync.emulator.handlers.gdap import duration_of, find_relationships, set_auto_extend, set_relationship_times
 
     now = dt.datetime.now(dt.UTC)
-    with Store(db or _default_db()) as store:
+    with Store(_existing_db(db, config_path)) as store:
         found = [doc for doc in find_relationships(store, key.strip()) if doc.get("_approvedAt")]
         if not found:
             raise ConfigError(f"No approved admin relationship matches {key}.")
@@ -338,8 +383,8 @@ def age_gdap(key: str, days: int, auto_extend: str | None, db: Path | None) -> N
 
 
 @emulator.command()
-@db_option
-def reset(db: Path | None) -> None:
+@state_options
+def reset(db: Path | None, config_path: Path | None) -> None:
     """Delete the emulator's state; the next use starts from the seed again.
 
     The invitations ledger next to it (the state folder's invitations.json) records invitations sent in
@@ -347,7 +392,7 @@ def reset(db: Path | None) -> None:
     """
     from cspsync.workspace import Workspace
 
-    db = db or _default_db()
+    db = db or _default_db(config_path)
     files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     existing = [path for path in files if path.exists()]
     for path in existing:
