@@ -41,6 +41,8 @@ from tests.cli import Run
 CUSTOMERS = "examples/customers"
 LITWARE = "2b7c9d1e-3f4a-4b5c-8d6e-7f8a9b0c1d2e"
 HELPDESK_GROUP = "0c6f3e2a-8b1d-4c5e-9f7a-2b3c4d5e6f70"
+AZURE_OPS_GROUP = "5e1a7b3c-2d4f-4a6b-8c9d-0e1f2a3b4c5d"
+DIRECTORY_READERS = "88d8e3e3-8f55-4a1e-953a-9b9898b8876b"
 LINK = re.compile(r"https://admin\.microsoft\.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/\S+")
 
 
@@ -326,6 +328,66 @@ def test_changed_roles_replace_the_relationship_and_update_the_assignment(world:
     assert record.results[update.id].status == "done", record.results[update.id].message
 
 
+def _graph(world: World) -> httpx.Client:
+    """Graph as a person in Partner Center changes it, behind cspsync's back."""
+    app = EmulatorApp(world.store, clock=world.clock, gdap_timing=world.timing)
+    return httpx.Client(transport=transport(app), base_url=EMULATOR_BASE_URL, headers={"Authorization": "Bearer t"})
+
+
+def test_group_drift_a_removed_assignment_is_given_back_and_an_undeclared_one_is_left_alone(world: World) -> None:
+    _approved(world)
+    support = world.relationship("fabrikam-litware-support")
+    path = f"/v1.0/tenantRelationships/delegatedAdminRelationships/{support['id']}/accessAssignments"
+    with _graph(world) as graph:
+        helpdesk = next(
+            a for a in graph.get(path).json()["value"] if a["accessContainer"]["accessContainerId"] == HELPDESK_GROUP
+        )
+        assert (
+            graph.delete(f"{path}/{helpdesk['id']}", headers={"If-Match": helpdesk["@odata.etag"]}).status_code == 204
+        )
+        tenant = world.store.tenant_by_domain("contosobikes.onmicrosoft.com")
+        assert tenant is not None
+        contoso = next(
+            r for r in gdap.relationships_of(world.store, world.clock.now) if r["customer"]["tenantId"] == tenant.id
+        )
+        extra = {
+            "accessContainer": {"accessContainerId": AZURE_OPS_GROUP, "accessContainerType": "securityGroup"},
+            "accessDetails": {"unifiedRoles": [{"roleDefinitionId": DIRECTORY_READERS}]},
+        }
+        created = graph.post(
+            f"/v1.0/tenantRelationships/delegatedAdminRelationships/{contoso['id']}/accessAssignments", json=extra
+        )
+        assert created.status_code == 201, created.text
+    world.store.accept_invitation("litware.ie")
+
+    with world.client() as pc:
+        repo = world.repository()
+        report = detect(
+            repo,
+            repo.customers,
+            pc,
+            target="emulator",
+            workspace=world.workspace,
+            sent_approvals=sent_approvals(world.workspace),
+        )
+    states = {c.name: c.state for c in report.customers}
+    assert states["litware"] == "drifted"
+    text = render_drift(report, "text")
+    assert (
+        "  + assign 5 role(s) of fabrikam-litware-support to security group helpdesk-agents: Directory Readers, "
+        "Helpdesk Administrator, License Administrator, Service Support Administrator, User Administrator\n" in text
+    )
+    # azure-ops in contoso-bikes's Default GDAP relationship: nobody declared it, so it is listed and kept
+    unmanaged = [u for u in report.plan.unmanaged if u.kind == "access-assignment"]
+    assert [(u.customer, u.name.split("/")[-1]) for u in unmanaged] == [("contoso-bikes", AZURE_OPS_GROUP)]
+    assert "not declared, never removed" in unmanaged[0].detail
+    assert not [a for a in report.plan.actions if a.customer == "contoso-bikes" and "access" in a.kind.value]
+
+    world.apply()
+    final = world.plan()
+    assert not [a.id for a in final.actions if "access-assignment" in a.kind.value]
+
+
 def test_an_unapproved_request_expires_after_90_days_and_is_requested_again(world: World) -> None:
     world.apply()
     world.clock.now += dt.timedelta(days=90)
@@ -436,6 +498,27 @@ def test_an_unreadable_graph_makes_the_customers_unknown(world: World) -> None:
     states = {c.name: c.state for c in plan.customers}
     assert states["contoso-bikes"] == "unknown" and states["litware"] == "unknown"
     assert states["adatum"] != "unknown"  # it declares no admin access: nothing of it was left unread
+
+
+def test_drift_reports_admin_access_it_could_not_read_as_unknown_never_in_sync(world: World) -> None:
+    _approved(world)
+    app = EmulatorApp(world.store, clock=world.clock, gdap_timing=world.timing)
+
+    def refuse(request: httpx.Request) -> httpx.Response:
+        if request.url.path.startswith("/v1.0/tenantRelationships/delegatedAdminRelationships"):
+            return httpx.Response(403, json={"error": {"code": "Authorization_RequestDenied", "message": "denied"}})
+        return app(request)
+
+    repo = world.repository()
+    with world.client() as pc:
+        readable = detect(repo, repo.customers, pc, target="emulator", workspace=world.workspace)
+    assert {c.name: c.state for c in readable.customers}["contoso-bikes"] == "in-sync"
+    with world.client(refuse) as pc:
+        report = detect(repo, repo.customers, pc, target="emulator", workspace=world.workspace)
+    states = {c.name: c.state for c in report.customers}
+    assert states["contoso-bikes"] == "unknown" and states["litware"] == "unknown"
+    assert report.exit_code == 1
+    assert "admin relationships (GDAP) could not be read" in render_drift(report, "text")
 
 
 def test_a_relationship_nobody_would_approve_is_blocked_until_an_approver_is_declared(world: World) -> None:
