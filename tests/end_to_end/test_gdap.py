@@ -380,7 +380,7 @@ def test_group_drift_a_removed_assignment_is_given_back_and_an_undeclared_one_is
     # azure-ops in contoso-bikes's Default GDAP relationship: nobody declared it, so it is listed and kept
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "access-assignment"]
     assert [(u.customer, u.name.split("/")[-1]) for u in unmanaged] == [("contoso-bikes", AZURE_OPS_GROUP)]
-    assert "not declared, never removed" in unmanaged[0].detail
+    assert "not declared, never removed" in (unmanaged[0].detail or "")
     assert not [a for a in report.plan.actions if a.customer == "contoso-bikes" and "access" in a.kind.value]
 
     world.apply()
