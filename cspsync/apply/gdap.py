@@ -223,6 +223,27 @@ def update_access_assignment(applier: Applier, action: Action, result: ActionRes
     _finish(applier, relationship, current, p.group, result, "changed the roles of")
 
 
+def update_admin_relationship(applier: Applier, action: Action, result: ActionResult) -> None:
+    """Set ``autoExtendDuration`` (Graph allows it while ``created`` or ``active``, with the etag as read)."""
+    p = action.payload
+    assert isinstance(p, payloads.UpdateAdminRelationship)
+    gdap = applier.client.gdap
+    current = gdap.relationship(p.relationship_id)
+    state = "on" if p.auto_extend_duration == "P180D" else "off"
+    result.details["relationshipId"] = p.relationship_id
+    if (current.auto_extend_duration == "P180D") == (p.auto_extend_duration == "P180D"):
+        result.status = "already-done"
+        result.message = f"admin relationship {p.display_name}: auto-extend is {state} already"
+        return
+    if current.status not in ("created", "active"):
+        raise CspsyncError(
+            f"admin relationship {p.display_name} is {current.status}: Graph changes its auto-extension only while "
+            "it is active; nothing was changed, run plan again"
+        )
+    gdap.update_relationship(current, {"autoExtendDuration": p.auto_extend_duration})
+    result.message = f"admin relationship {p.display_name} ({p.relationship_id}): auto-extend {state}"
+
+
 def terminate_admin_relationship(applier: Applier, action: Action, result: ActionResult) -> None:
     p = action.payload
     assert isinstance(p, payloads.TerminateAdminRelationship)

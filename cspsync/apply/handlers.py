@@ -391,5 +391,6 @@ HANDLERS: dict[Kind, Handler] = {
     Kind.REQUEST_ADMIN_APPROVAL: gdap.request_admin_approval,
     Kind.CREATE_ACCESS_ASSIGNMENT: gdap.create_access_assignment,
     Kind.UPDATE_ACCESS_ASSIGNMENT: gdap.update_access_assignment,
+    Kind.UPDATE_ADMIN_RELATIONSHIP: gdap.update_admin_relationship,
     Kind.TERMINATE_ADMIN_RELATIONSHIP: gdap.terminate_admin_relationship,
 }

@@ -125,6 +125,7 @@ class AdminPlan:
     awaiting: dict[int, str] = field(default_factory=dict)
     unmanaged: list[Unmanaged] = field(default_factory=list)
     carried: bool = False  # the approvals go in the reseller invitation
+    renewing: set[int] = field(default_factory=set)  # replaced ahead of the end (not for changed roles)
 
     @classmethod
     def start(
@@ -189,6 +190,8 @@ class AdminPlan:
             reason = self._new_reason(resolved, found)
             if pending is None and reason is None:
                 continue
+            if reason and reason.startswith("replaces"):
+                self.renewing.add(index)
             self._create(index, resolved, found, pending, reason, tenant_deps)
 
     def _new_reason(self, resolved: Resolved, found: _Situation) -> str | None:
@@ -214,8 +217,8 @@ class AdminPlan:
                 "roles only before it is approved, so a new one replaces it"
             )
         ends = _date(current.ends)
-        if ends is None or auto_extends(current):
-            return None
+        if ends is None or (resolved.auto_extend and GLOBAL_ADMINISTRATOR not in current.roles):
+            return None  # Microsoft extends it at its end (the plan switches auto-extend on if it is off)
         left = ends - self.now
         renew = self.config.adminAccess.renewBeforeDays if self.config.adminAccess is not None else 30
         if left > dt.timedelta(days=renew):
@@ -432,22 +435,37 @@ class AdminPlan:
         return getattr(action.payload, "display_name", None) if action is not None else None
 
     def _auto_extend(self, index: int, resolved: Resolved, found: _Situation) -> None:
+        """Switch auto-extension of the active relationship to what is declared. Graph allows that while
+        ``active`` (api/delegatedadminrelationship-update.md), never on with Global Administrator."""
         current = found.current
-        if resolved.default or current is None or found.pending is not None or index in self.created:
+        replaced = index in self.created and index not in self.renewing  # changed roles: the old one just ends
+        if resolved.default or current is None or found.pending is not None or replaced:
             return
         wanted = resolved.auto_extend_duration
         if (current.auto_extend == "P180D") == (wanted == "P180D"):
             return
+        status: Status = "ready"
+        reason = None
+        if wanted == "P180D" and GLOBAL_ADMINISTRATOR in current.roles:
+            status, reason = (
+                "blocked",
+                f"{current.display_name} includes Global Administrator, and Microsoft does not auto-extend such a "
+                "relationship (partner-center expiring-gdap-relationships-and-auto-extend-gdap): declare "
+                "autoExtend: false, and cspsync requests its replacement before it ends",
+            )
+        ends = _date(current.ends)
+        when = f", which ends on {ends.date().isoformat()}" if ends is not None else ""
+        effect = "Microsoft extends it by 180 days at its end" if wanted == "P180D" else "it ends at its end date"
         self.b.add(
             Kind.UPDATE_ADMIN_RELATIONSHIP,
-            f"turn auto-extend {'on' if wanted == 'P180D' else 'off'} for admin relationship {current.display_name}",
+            f"turn auto-extend {'on' if wanted == 'P180D' else 'off'} for admin relationship "
+            f"{current.display_name}{when} ({effect})",
             payloads.UpdateAdminRelationship(
                 relationship_id=current.id, display_name=current.display_name, auto_extend_duration=wanted
             ),
             subject=current.display_name,
-            status="blocked",
-            reason="Microsoft Graph changes a relationship only before it is approved: switch auto-extend in Partner "
-            "Center (Customers > Expiring granular relationships), or let cspsync renew it",
+            status=status,
+            reason=reason,
             changes=[Change(field="autoExtendDuration", before=current.auto_extend, after=wanted)],
         )
 

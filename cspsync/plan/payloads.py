@@ -165,7 +165,7 @@ class UpdateAccessAssignment(Payload):
 
 
 class UpdateAdminRelationship(Payload):
-    """Always blocked: Graph changes a relationship only while it is ``created``; the plan says what to do."""
+    """Switch an active relationship's auto-extension (Graph: the one property it changes while ``active``)."""
 
     relationship_id: str
     display_name: str

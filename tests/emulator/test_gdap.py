@@ -176,6 +176,41 @@ def test_updates_and_deletes_only_while_created_and_with_if_match(graph: httpx.C
     assert error_code(graph.get(f"{ROOT}/{other['id']}")) == (404, "itemNotFound")
 
 
+def test_an_active_relationship_changes_only_its_auto_extension(
+    graph: httpx.Client, slow: EmulatorApp, clock: FakeClock
+) -> None:
+    """-update.md: autoExtendDuration can be updated while created or active; nothing else once approved."""
+    relationship_id = active(graph, slow, clock)
+    path = f"{ROOT}/{relationship_id}"
+    etag = graph.get(path).json()["@odata.etag"]
+    assert error_code(graph.patch(path, json={"duration": "P30D"}, headers={"If-Match": etag})) == (
+        400,
+        "invalidRequest",
+    )
+    off = graph.patch(path, json={"autoExtendDuration": "PT0S"}, headers={"If-Match": etag})
+    assert off.status_code == 200, off.text
+    assert off.json()["autoExtendDuration"] == "PT0S" and off.json()["status"] == "active"
+    assert error_code(graph.patch(path, json={"autoExtendDuration": "P180D"}, headers={"If-Match": etag})) == (
+        412,
+        "resourceModified",
+    )  # the etag changed with the update
+    on = graph.patch(path, json={"autoExtendDuration": "P180D"}, headers={"If-Match": off.json()["@odata.etag"]})
+    assert on.status_code == 200 and on.json()["autoExtendDuration"] == "P180D"
+
+
+def test_a_relationship_with_global_administrator_is_never_set_to_auto_extend(
+    graph: httpx.Client, slow: EmulatorApp, clock: FakeClock
+) -> None:
+    body = relationship_body(
+        autoExtendDuration="PT0S", accessDetails={"unifiedRoles": [{"roleDefinitionId": GLOBAL_ADMIN}]}
+    )
+    made = graph.post(ROOT, json=body)
+    assert made.status_code == 201, made.text
+    path = f"{ROOT}/{made.json()['id']}"
+    refused = graph.patch(path, json={"autoExtendDuration": "P180D"}, headers={"If-Match": "*"})
+    assert error_code(refused) == (400, "invalidRequest")
+
+
 def test_access_assignments_pending_then_active_or_error(
     graph: httpx.Client, slow: EmulatorApp, clock: FakeClock
 ) -> None:

@@ -270,10 +270,10 @@ def test_without_enable_gdap_by_default_no_default_relationship_is_created(world
 
 def test_a_relationship_ending_in_20_days_gets_its_replacement_planned_with_the_date(world: World) -> None:
     _approved(world)
+    world.edit("examples/customers/litware.yaml", "autoExtend: true", "autoExtend: false")  # cspsync renews it
     current = world.relationship("fabrikam-litware-support")
     ends = world.clock.now + dt.timedelta(days=20)
     gdap.set_relationship_times(world.store, str(current["id"]), activated=ends - dt.timedelta(days=730))
-    gdap.set_auto_extend(world.store, str(current["id"]), "PT0S")  # turned off in Partner Center
     world.store.accept_invitation("litware.ie")  # Litware is a linked customer now
 
     with world.client() as pc:
@@ -281,10 +281,15 @@ def test_a_relationship_ending_in_20_days_gets_its_replacement_planned_with_the_
         report = detect(repo, repo.customers, pc, target="emulator", sent_approvals=sent_approvals(world.workspace))
     text = render_drift(report, "text")
     renewed = f"fabrikam-litware-support-{world.clock.now:%Y%m%d}"
+    day = ends.date().isoformat()
     assert (
-        f"  + request admin relationship {renewed}: 6 role(s) for 730 days, auto-extend on, with Litware Ireland Ltd "
-        f"(tenant 2b7c9d1e…), replaces fabrikam-litware-support, which ends on {ends.date().isoformat()} (in 20 days; "
+        f"  + request admin relationship {renewed}: 6 role(s) for 730 days, auto-extend off, with Litware Ireland Ltd "
+        f"(tenant 2b7c9d1e…), replaces fabrikam-litware-support, which ends on {day} (in 20 days; "
         "adminAccess.renewBeforeDays is 30)\n" in text
+    )
+    assert (
+        f"  ~ turn auto-extend off for admin relationship fabrikam-litware-support, which ends on {day} (it ends at "
+        "its end date)\n" in text
     )
     assert re.search(r"^drifted  litware  \(\S+/examples/customers/litware.yaml\)$", text, re.MULTILINE)
     assert report.exit_code == 2
@@ -302,6 +307,28 @@ def test_a_relationship_ending_in_20_days_gets_its_replacement_planned_with_the_
     world.apply()  # the groups get their roles in the new relationship
     final = world.plan()
     assert not final.has_changes, [a.id for a in final.actions if a.status == "ready"]
+
+
+def test_auto_extend_switched_off_in_partner_center_is_switched_back_on_not_replaced(world: World) -> None:
+    """Graph changes autoExtendDuration while a relationship is active (api/delegatedadminrelationship-update.md):
+    a relationship declared autoExtend: true that someone switched off gets it back, and no replacement."""
+    _approved(world)
+    current = world.relationship("fabrikam-litware-support")
+    ends = world.clock.now + dt.timedelta(days=20)
+    gdap.set_relationship_times(world.store, str(current["id"]), activated=ends - dt.timedelta(days=730))
+    gdap.set_auto_extend(world.store, str(current["id"]), "PT0S")
+    plan = world.plan()
+    switch = plan.action("litware/update-admin-relationship/fabrikam-litware-support")
+    assert (switch.status, switch.summary) == (
+        "ready",
+        f"turn auto-extend on for admin relationship fabrikam-litware-support, which ends on {ends.date().isoformat()} "
+        "(Microsoft extends it by 180 days at its end)",
+    )
+    assert not [a for a in plan.actions if a.kind is Kind.CREATE_ADMIN_RELATIONSHIP]
+    record = world.apply()
+    assert record.results[switch.id].status == "done", record.results[switch.id].message
+    assert world.relationship("fabrikam-litware-support")["autoExtendDuration"] == "P180D"
+    assert not world.plan().has_changes
 
 
 def test_changed_roles_replace_the_relationship_and_update_the_assignment(world: World) -> None:

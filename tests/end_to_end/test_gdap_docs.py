@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shlex
 from pathlib import Path
@@ -40,7 +41,9 @@ def _walkthrough() -> list[tuple[list[str], list[str]]]:
     steps: list[tuple[list[str], list[str]]] = []
     for line in DOC.split("## Run it against the emulator", 1)[1].splitlines():
         command = line.removeprefix("$ ").removeprefix('cp -r "$CSPSYNC/examples" . && ')
-        if command.startswith("cspsync "):
+        if command.startswith("sed -i "):  # an edit of a file, run here without sed
+            steps.append((shlex.split(command), []))
+        elif command.startswith("cspsync "):
             steps += [(shlex.split(part)[1:], []) for part in command.split(" && ")]
         elif steps and line.startswith(("Apply complete:", "Plan:", "Drift:")):
             steps[-1][1].append(line)
@@ -63,7 +66,15 @@ def test_the_walkthrough_runs_as_written_from_a_folder_holding_the_examples(
         ["plan", "examples/customers"],
     ]
     for args, shown in steps:
+        if args[0] == "sed":
+            _, old, new, _ = args[2].split("/")
+            path = tmp_path / args[3]
+            assert path.read_text().count(old) == 1, args
+            path.write_text(path.read_text().replace(old, new))
+            continue
         result = cspsync(*args)
+        if os.environ.get("CSPSYNC_SHOW_WALKTHROUGH"):
+            print("$ cspsync", *args, "\n", result.out, result.err)
         assert result.code == (2 if args[0] == "drift" else 0), (args, result.out, result.err)
         for line in shown:
             assert line in result.out, (args, line)

@@ -7,8 +7,10 @@ Sources (microsoftgraph/microsoft-graph-docs-contrib, api-reference/v1.0):
   characters and unique across the partner; duration P1D..P2Y; autoExtendDuration PT0S (default), P0D or
   P180D; 201 with Location and ``@odata.etag``; status ``created``; ``endDateTime`` computed from the
   duration), api/tenantrelationship-list-delegatedadminrelationships.md ($filter, $top up to 300,
-  $skipToken), api/delegatedadminrelationship-get.md, -update.md (only while ``created``, If-Match
-  required), -delete.md (only while ``created``, If-Match required, 204);
+  $skipToken), api/delegatedadminrelationship-get.md, -update.md (only while ``created``, except
+  ``autoExtendDuration``, which can also change while ``active``; If-Match required; removing Global
+  Administrator from an active relationship, a long-running operation there, is not emulated),
+  -delete.md (only while ``created``, If-Match required, 204);
 - requests: api/delegatedadminrelationship-post-requests.md and resources/delegatedadminrelationshiprequest.md
   (``lockForApproval`` finalises a ``created`` relationship -> ``approvalPending``; ``terminate`` ends an
   ``active`` one; 201 with the request, its status ``created``, later ``succeeded``);
@@ -641,9 +643,21 @@ def update_relationship(call: Call) -> httpx.Response:
         if refused is not None:
             return refused
         status = relationship_status(doc, call.now, _timing(call))
-        if status != "created":
+        others = sorted(set(body) - {"autoExtendDuration", "@odata.type"})
+        if status == "active" and others:  # -update.md: only autoExtendDuration while active
             return graph_error(
-                400, "invalidRequest", f"A relationship can only be updated in the created status, not {status}.", call
+                400,
+                "invalidRequest",
+                f"In the active status only autoExtendDuration can be updated, not {', '.join(others)}.",
+                call,
+            )
+        if status not in ("created", "active"):
+            return graph_error(
+                400,
+                "invalidRequest",
+                f"A relationship can only be updated in the created status (autoExtendDuration also in the active "
+                f"status), not {status}.",
+                call,
             )
         fields = _checked_fields(call, body, creating=False)
         if isinstance(fields, httpx.Response):
