@@ -27,18 +27,27 @@ def _default_db(config_path: Path | None = None, *, ensure: bool = True) -> Path
 
 
 def _existing_db(db: Path | None, config_path: Path | None) -> Path:
-    """The emulator file a command that plays a customer acts on; it must hold the world apply used.
+    """The emulator file a command that plays a customer acts on: the one plan and apply use.
 
-    An empty file made here would be a different world: the approval would go nowhere and the next apply
-    would not see it. So a missing one is an error that names the cspsync.yaml files nearby.
+    With no cspsync.yaml at or above the working folder (and no --config or $CSPSYNC_STATE_DIR) the
+    folder is a guess: a world made there would be one no apply reads, so the approval would go nowhere.
+    A missing file there is an error that names the cspsync.yaml files nearby.
     """
+    import os
+
     from cspsync.workspace import CONFIG_NAMES
 
     if db is not None:
         return db
     found = _default_db(config_path, ensure=False)
-    if found.exists():
-        return found
+    here = Path(".").resolve()
+    known = (
+        config_path is not None
+        or bool(os.environ.get("CSPSYNC_STATE_DIR"))
+        or any((folder / name).is_file() for folder in (here, *here.parents) for name in CONFIG_NAMES)
+    )
+    if found.exists() or known:
+        return _default_db(config_path)
     nearby = sorted(str(p) for name in CONFIG_NAMES for p in Path(".").glob(f"*/{name}"))
     hint = (
         "plan and apply keep it next to their cspsync.yaml: pass --config "
