@@ -169,8 +169,9 @@ def load_seed(path: str | Path) -> dict[str, Any]:
     except OSError as err:
         raise ConfigError(f"Cannot read emulator seed {path}: {err.strerror or err}") from None
     try:
-        data = yaml_rs.loads(text)
-    except yaml_rs.YAMLDecodeError as err:
+        # the options cspsync's declarations are read with: dates stay text, a repeated key is an error
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+    except (yaml_rs.YAMLDecodeError, ValueError) as err:
         raise ConfigError(f"{path} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping with partner, resellers and tenants.")
