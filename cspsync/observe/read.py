@@ -146,10 +146,17 @@ def tenant_domains(summary: CustomerSummary) -> tuple[str, ...]:
 
 
 def address_in_words(address: Address) -> str:
-    """``Karl Johans gate 12, 0154 Oslo, NO``: one suggested address the way a person reads it."""
-    town = " ".join(p for p in (address.postal_code, address.city) if p)
-    parts = [address.address_line1, address.address_line2, town, address.state, address.country]
-    return ", ".join(p for p in parts if p)
+    """``addressLine1: Karl Johans gate 12, postalCode: 0154, city: Oslo, country: NO``: one suggested address
+    as the fields of company.address, so a person can copy it into the file (cspsync never copies it)."""
+    fields = (
+        ("addressLine1", address.address_line1),
+        ("addressLine2", address.address_line2),
+        ("postalCode", address.postal_code),
+        ("city", address.city),
+        ("state", address.state),
+        ("country", address.country),
+    )
+    return ", ".join(f"{name}: {value}" for name, value in fields if value)
 
 
 def _needs_full_customer(item: Declared, summary: CustomerSummary) -> bool:
