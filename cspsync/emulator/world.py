@@ -114,6 +114,8 @@ class TenantSeed(_Seed):
     associatedPartnerId: str | None = None  # tenant id of one of the partner's resellers
     billingProfile: BillingSeed | None = None  # generated from the country when omitted
     partners: list[IncumbentSeed] = Field(default_factory=list)
+    #: the tenant's verified custom domains ("Get a customer by ID": ``customDomains``), besides ``domain``
+    customDomains: list[str] = Field(default_factory=list)
 
     _country = field_validator("country")(_country)
 
@@ -200,6 +202,7 @@ DEFAULT_WORLD: dict[str, Any] = {
         {
             "tenantId": "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d",
             "domain": "tailspintoys.onmicrosoft.com",
+            "customDomains": ["tailspintoys.no"],
             "companyName": "Tailspin Toys AS",
             "country": "NO",
             "customer": True,

@@ -159,12 +159,17 @@ def address_in_words(address: Address) -> str:
     return ", ".join(f"{name}: {value}" for name, value in fields if value)
 
 
-def _needs_full_customer(item: Declared, summary: CustomerSummary) -> bool:
-    """An existing-mode file whose declared domain is not the default one: its custom domains are needed."""
+def _declares_another_domain(item: Declared, summary: CustomerSummary) -> bool:
+    """An existing-mode file whose declared domain is not the default one: its custom domains are evidence."""
     tenant = item.customer.spec.tenant
-    if tenant.mode != "existing" or not tenant.domain or isinstance(summary, Customer):
+    if tenant.mode != "existing" or not tenant.domain:
         return False
     return domain_key(tenant.domain) != domain_key(_summary_domain(summary))
+
+
+def _needs_full_customer(item: Declared, summary: CustomerSummary) -> bool:
+    """The custom domains are evidence and the summary (a list item) does not hold them."""
+    return not isinstance(summary, Customer) and _declares_another_domain(item, summary)
 
 
 def _summary_name(summary: CustomerSummary) -> str:
@@ -275,7 +280,7 @@ def _reads_for(client: PartnerCenterClient, item: Declared, summary: CustomerSum
     return reads
 
 
-def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
+def _found(summary: CustomerSummary, got: dict[str, Any], item: Declared) -> ObservedCustomer:
     billing, agreements, subscriptions = got.get("billing"), got.get("agreements"), got.get("subscriptions")
     full = got.get("customer")
     return ObservedCustomer(
@@ -283,7 +288,13 @@ def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
         domain=_summary_domain(summary),
         company_name=_summary_name(summary),
         relationship=summary.relationship_to_partner,
-        domains=tenant_domains(full if full is not None else summary),
+        # custom domains only where they are evidence: the same observation whether the customer came
+        # from the list (no customDomains) or from GET /v1/customers/{id} (with them)
+        domains=(
+            tenant_domains(full if full is not None else summary)
+            if _declares_another_domain(item, summary)
+            else tenant_domains(summary)[:1]
+        ),
         billing=observed_billing(billing) if billing is not None else None,
         agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
         subscriptions=(
@@ -373,7 +384,7 @@ def observe(
         if summary is None:
             _record_missing(observation, name, results.get(name, {}))
         else:
-            observation.customers[name] = _found(summary, results.get(name, {}))
+            observation.customers[name] = _found(summary, results.get(name, {}), item)
     if config is not None and associations != "none":
         names = {
             item.customer.metadata.name: customer.id

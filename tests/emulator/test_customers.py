@@ -120,8 +120,12 @@ def test_get_customer_returns_the_full_customer(client: httpx.Client) -> None:
     body = client.get(f"/v1/customers/{TAILSPIN}").json()
     assert body["companyProfile"]["domain"] == "tailspintoys.onmicrosoft.com"
     assert body["companyProfile"]["email"] == "faktura@tailspintoys.no"
-    assert body["customDomains"] == ["tailspintoys.onmicrosoft.com"]
+    # get-a-customer-by-id: the verified custom domains, not the default domain of the company profile
+    assert body["customDomains"] == ["tailspintoys.no"]
     assert body["links"]["self"]["uri"] == f"/customers/{TAILSPIN}"
+    assert body["companyProfile"]["links"]["self"]["uri"] == f"/customers/{TAILSPIN}/profiles/company"
+    assert body["billingProfile"]["links"]["self"]["uri"] == f"/customers/{TAILSPIN}/profiles/billing"
+    assert client.head("/v1/domains/tailspintoys.no").status_code == 200  # a custom domain is taken too
     assert "associatedPartnerId" not in body  # only the create response shows it (get-a-customer-by-id)
     company = client.get(f"/v1/customers/{TAILSPIN}/profiles/company").json()
     assert company == body["companyProfile"]
