@@ -27,12 +27,13 @@ from functools import partial
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import customer_domain, domain_key, tenant_key
+from cspsync.declarations.keys import customer_domain, domain_key, live_offer_key, offer_key, tenant_key
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
 from cspsync.observe.gdap import read_admin_access
 from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.observe.transitions import read_offer_changes
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import (
     Address,
@@ -101,7 +102,14 @@ def _scheduled(sub: Subscription) -> NextTerm | None:
     if instructions is None:
         return None
     product = instructions.product
+    offer = (
+        offer_key(product.product_id, product.sku_id)
+        if product is not None and product.product_id and product.sku_id
+        else None
+    )
+    current = live_offer_key(sub.offer_id)
     return NextTerm(
+        offer=offer if offer is not None and offer != current else None,
         quantity=instructions.quantity,
         billing_cycle=(product.billing_cycle or "").lower() or None if product is not None else None,
         term=product.term_duration if product is not None else None,
@@ -385,6 +393,7 @@ def observe(
             _record_missing(observation, name, results.get(name, {}))
         else:
             observation.customers[name] = _found(summary, results.get(name, {}), item)
+    read_offer_changes(client, observation, declared, workers)
     if config is not None and associations != "none":
         names = {
             item.customer.metadata.name: customer.id

@@ -39,6 +39,7 @@ class Kind(StrEnum):
     CREATE_AGREEMENT = "create-agreement"
     ORDER_SUBSCRIPTION = "order-subscription"
     UPDATE_SUBSCRIPTION = "update-subscription"
+    UPGRADE_SUBSCRIPTION = "upgrade-subscription"
     SUSPEND_SUBSCRIPTION = "suspend-subscription"
     CANCEL_SUBSCRIPTION = "cancel-subscription"
     CREATE_ADMIN_RELATIONSHIP = "create-admin-relationship"
@@ -69,6 +70,7 @@ SYMBOLS: dict[Kind, Symbol] = {
     Kind.CREATE_AGREEMENT: Symbol.CREATE,
     Kind.ORDER_SUBSCRIPTION: Symbol.CREATE,
     Kind.UPDATE_SUBSCRIPTION: Symbol.UPDATE,
+    Kind.UPGRADE_SUBSCRIPTION: Symbol.UPDATE,
     Kind.SUSPEND_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CANCEL_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CREATE_ADMIN_RELATIONSHIP: Symbol.CREATE,
@@ -231,6 +233,11 @@ class UpdateSubscriptionAction(_Action):
     payload: payloads.UpdateSubscription
 
 
+class UpgradeSubscriptionAction(_Action):
+    kind: Literal[Kind.UPGRADE_SUBSCRIPTION]
+    payload: payloads.UpgradeSubscription
+
+
 class SuspendSubscriptionAction(_Action):
     kind: Literal[Kind.SUSPEND_SUBSCRIPTION]
     payload: payloads.SuspendSubscription
@@ -286,6 +293,7 @@ Action = Annotated[
     | CreateAgreementAction
     | OrderSubscriptionAction
     | UpdateSubscriptionAction
+    | UpgradeSubscriptionAction
     | SuspendSubscriptionAction
     | CancelSubscriptionAction
     | CreateAdminRelationshipAction
@@ -307,6 +315,7 @@ ACTION_TYPES: dict[Kind, type[_Action]] = {
     Kind.CREATE_AGREEMENT: CreateAgreementAction,
     Kind.ORDER_SUBSCRIPTION: OrderSubscriptionAction,
     Kind.UPDATE_SUBSCRIPTION: UpdateSubscriptionAction,
+    Kind.UPGRADE_SUBSCRIPTION: UpgradeSubscriptionAction,
     Kind.SUSPEND_SUBSCRIPTION: SuspendSubscriptionAction,
     Kind.CANCEL_SUBSCRIPTION: CancelSubscriptionAction,
     Kind.CREATE_ADMIN_RELATIONSHIP: CreateAdminRelationshipAction,
