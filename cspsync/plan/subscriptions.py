@@ -244,7 +244,7 @@ def _offer_route(sub: Subscription, actual: ObservedSubscription, wanted: str) -
     if actual.renewal_offers is not None and wanted in actual.renewal_offers:
         return "renewal", None
     if actual.upgrades is None:
-        return "blocked", f"the upgrade paths of {actual.offer_id} were not read (the subscription is {actual.status})"
+        return "blocked", f"Partner Center's upgrade paths of {actual.offer_id} were not read; plan again"
     return "blocked", (
         f"subscription is {live_offer_key(actual.offer_id)}, declared {label}: Partner Center lists no upgrade to it "
         "and no change to it at renewal (transition eligibilities); declare the new offer under a new friendly name "

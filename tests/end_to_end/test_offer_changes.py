@@ -15,7 +15,7 @@ from tests.cli import Run
 CUSTOMERS = "examples/customers"
 DOMAIN = "contosobikes.onmicrosoft.com"
 NAME = "fabrikam-contosobikes-m365bp"
-PREMIUM = "productId: CFQ7TTC0LCHC\n        skuId: \"0002\""
+PREMIUM = 'productId: CFQ7TTC0LCHC\n        skuId: "0002"'
 
 
 def _live(workdir: Path) -> list[dict[str, object]]:
@@ -46,7 +46,7 @@ def test_an_upgrade_path_is_planned_as_an_upgrade_applied_and_the_next_plan_is_e
     assert plan.code == 2, plan.out + plan.err
     assert (
         f"  ~ upgrade subscription {NAME}: 12 × CFQ7TTC0LCHC:0002 → CFQ7TTC0LFLX:0001 now (Partner Center's "
-        "upgrade path; the term's end date stays)\n      offer: \"CFQ7TTC0LCHC:0002\" → \"CFQ7TTC0LFLX:0001\"\n"
+        'upgrade path; the term\'s end date stays)\n      offer: "CFQ7TTC0LCHC:0002" → "CFQ7TTC0LFLX:0001"\n'
     ) in plan.out
     assert "0 to create, 1 to update" in plan.out
 
@@ -73,7 +73,7 @@ def test_an_offer_only_allowed_at_renewal_is_scheduled_and_the_next_plan_is_empt
     renews = (ends + dt.timedelta(days=1)).isoformat()
     assert (
         f"  ~ update subscription {NAME} at renewal on {renews} (Partner Center offers this change of offer at "
-        "renewal, not as an upgrade now)\n      offer: \"CFQ7TTC0LCHC:0002\" → \"CFQ7TTC0LDPB:0001\"\n"
+        'renewal, not as an upgrade now)\n      offer: "CFQ7TTC0LCHC:0002" → "CFQ7TTC0LDPB:0001"\n'
     ) in plan.out
 
     applied = cspsync("apply", CUSTOMERS, "--yes")
