@@ -136,6 +136,9 @@ class Money(Frozen):
     pricebook: str | None = None
     commitment: Commitment | None = None
     note: str | None = None
+    #: an offer change (an upgrade): the old offer's seats it gives up, priced the same way (negative seats);
+    #: totals count both sides
+    replaces: Money | None = None
 
 
 class Totals(Frozen):

@@ -34,9 +34,18 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
     return total
 
 
+def _net_monthly_cost(money: Money) -> Decimal | None:
+    """What one action adds to the monthly cost: an upgrade's new seats less the old ones it replaces."""
+    if money.consumption or money.monthly_cost is None:
+        return None
+    old = money.replaces.monthly_cost if money.replaces is not None else None
+    return money.monthly_cost + (old or Decimal(0))
+
+
 def totals(currency: str, monies: Sequence[Money]) -> Totals:
     """The sums of ``monies`` (all in ``currency``), each a whole number of the currency's minor unit."""
-    figured = [m for m in monies if not m.consumption and m.monthly_cost is not None]
+    sides = [side for m in monies for side in (m, m.replaces) if side is not None]  # an upgrade counts both
+    figured = [m for m in sides if not m.consumption and m.monthly_cost is not None]
 
     def money(value: Decimal) -> Decimal:
         return round_money(value, currency)
@@ -46,7 +55,7 @@ def totals(currency: str, monies: Sequence[Money]) -> Totals:
 
     monthly_cost = money(sum((m.monthly_cost for m in figured if m.monthly_cost is not None), Decimal(0)))
     monthly_price = maybe(_sum(m.monthly_price for m in figured))
-    added = sum((m.monthly_cost for m in figured if m.monthly_cost is not None and m.monthly_cost > 0), Decimal(0))
+    added = sum((n for m in monies if (n := _net_monthly_cost(m)) is not None and n > 0), Decimal(0))
     return Totals(
         currency=currency,
         monthly_cost=monthly_cost,
@@ -56,8 +65,8 @@ def totals(currency: str, monies: Sequence[Money]) -> Totals:
         margin=monthly_price - monthly_cost if monthly_price is not None else None,
         added_monthly_cost=money(added),
         consumption=sum(1 for m in monies if m.consumption),
-        unknown=sum(1 for m in monies if not m.consumption and not m.unlisted and m.monthly_cost is None),
-        unlisted=sum(1 for m in monies if m.unlisted),
+        unknown=sum(1 for m in sides if not m.consumption and not m.unlisted and m.monthly_cost is None),
+        unlisted=sum(1 for m in sides if m.unlisted),
     )
 
 

@@ -36,9 +36,28 @@ def action_lines(action: Action) -> list[str]:
         return [f"money: unknown ({money.note})" if money.note else "money: unknown"]
     signed = action.kind is not Kind.ORDER_SUBSCRIPTION
     lines = [f"money: {_monthly(money, signed)}"]
+    if money.replaces is not None:  # an offer change: the old side and what it nets to
+        lines.append(f"replaces: {_monthly(money.replaces, True)}")
+        net = _net(money, money.replaces)
+        if net is not None:
+            lines.append(f"net: {_monthly(net, True)}")
     if money.commitment is not None:
         lines.append(f"commits: {_commitment(money)}")
     return lines
+
+
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return a + b if a is not None and b is not None else None
+
+
+def _net(new: Money, old: Money) -> Money | None:
+    """The two sides of an offer change added up (per month); None when neither side's cost is known."""
+    cost = _plus(new.monthly_cost, old.monthly_cost)
+    if cost is None:
+        return None
+    price = _plus(new.monthly_price, old.monthly_price)
+    margin = price - cost if price is not None else None
+    return Money(currency=new.currency, monthly_cost=cost, monthly_price=price, margin=margin)
 
 
 def _amount(value: Decimal, money: Money, signed: bool) -> str:

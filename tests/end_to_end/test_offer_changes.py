@@ -49,6 +49,11 @@ def test_an_upgrade_path_is_planned_as_an_upgrade_applied_and_the_next_plan_is_e
         'upgrade path; the term\'s end date stays)\n      offer: "CFQ7TTC0LCHC:0002" → "CFQ7TTC0LFLX:0001"\n'
     ) in plan.out
     assert "0 to create, 1 to update" in plan.out
+    # both sides of the money: the new offer, the old one it replaces, and the net
+    assert "      money: +GBP 399.60/month to the customer (retail-gbp), cost +GBP 355.20" in plan.out
+    assert "      replaces: -GBP 258.00/month to the customer (retail-gbp), cost -GBP 217.20" in plan.out
+    assert "      net: +GBP 141.60/month to the customer, cost +GBP 138.00, margin +GBP 3.60 (2.5%)" in plan.out
+    assert "total: GBP 141.60/month to the customer, cost GBP 138.00" in plan.out
 
     applied = cspsync("apply", CUSTOMERS, "--yes")
     assert applied.code == 0, applied.out + applied.err
