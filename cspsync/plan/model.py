@@ -152,6 +152,10 @@ class Totals(Frozen):
     margin: Decimal | None = None
     #: monthly cost of orders and seat increases only: what budget ceilings are compared with
     added_monthly_cost: Decimal
+    #: what the first invoices of annual and triennial billing charge up front (a year, or three years, of the
+    #: seats added, at most what is left of their term); monthly billing adds nothing here
+    upfront_cost: Decimal = Decimal(0)
+    upfront_price: Decimal | None = None
     consumption: int = 0  # items billed by consumption, not in the figures
     unknown: int = 0  # items whose cost could not be read (a price sheet failed), not in the figures
     unlisted: int = 0  # items not in their market's price sheet, not in the figures
@@ -166,6 +170,8 @@ class BudgetCheck(Frozen):
     ceiling: Decimal
     added: Decimal | None = None  # None: some cost is unknown, so the ceiling cannot be checked
     over: bool
+    #: the first up-front invoices of annual and triennial billing the plan adds, at cost (shown, not compared)
+    upfront: Decimal | None = None
 
 
 class PlanMoney(Frozen):

@@ -127,7 +127,18 @@ def totals_text(total: Totals, *, who: str = "the customer") -> str:
     if total.term_price is not None:
         terms += f"{format_money(total.term_price, currency)} to {who}, "
     text = f"{monthly}; {terms}cost {format_money(total.term_cost, currency)}"
+    if total.upfront_cost:
+        text += f"; {upfront_text(total, who=who)}"
     return "; ".join([text, *extras])
+
+
+def upfront_text(total: Totals, *, who: str = "the customer") -> str:
+    """``invoiced up front (annual and triennial billing): GBP 3,096.00 to the customer, cost GBP 2,606.40``."""
+    figures = []
+    if total.upfront_price is not None:
+        figures.append(f"{format_money(total.upfront_price, total.currency)} to {who}")
+    figures.append(f"cost {format_money(total.upfront_cost, total.currency)}")
+    return "invoiced up front (annual and triennial billing): " + ", ".join(figures)
 
 
 def customer_line(customer: CustomerPlan) -> str | None:
@@ -161,7 +172,12 @@ def budget_lines(plan: Plan) -> list[str]:
         if c.scope == "plan" and not c.over and c.added is not None
     ]
     customers = [c for c in checks if c.scope == "customer"]
+    upfront = [
+        format_money(c.upfront, c.currency) for c in checks if c.scope == "plan" and c.upfront is not None and c.upfront
+    ]
     parts = [f"the plan adds {', '.join(kept)} a month at cost"] if kept else []
+    if upfront:
+        parts.append(f"plus {', '.join(upfront)} invoiced up front for annual and triennial billing")
     if customers and not any(c.over for c in customers):
         parts.append("every customer is under its ceiling")
     lines = [f"within budget (cspsync.yaml): {'; '.join(parts)}"] if parts else []
