@@ -218,6 +218,22 @@ def price_plan(
     return plan.model_copy(update={"actions": tuple(actions), "customers": tuple(customer_plans), "money": summary})
 
 
+def price_seats(
+    wanted: Sequence[tuple[CustomerFile, OfferKey, int]],
+    costs: CostSource | None,
+    pricebooks: Mapping[str, Pricebook],
+    now: dt.datetime,
+) -> tuple[list[Money], list[str]]:
+    """The money of ``seats`` of an offer bought as a new term at ``now``, per (customer, offer, seats) (what a
+    renewal costs), with why costs are unknown; one price-sheet index per market, as for a plan."""
+    items = {
+        str(n): _Item(c, c.spec.company.address.country.upper(), SeatChange(key, seats, seats, True))
+        for n, (c, key, seats) in enumerate(wanted)
+    }
+    indexes, missing, unknown = _indexes(items, costs)
+    return [_money(items[str(n)], pricebooks, indexes, missing, now) for n in range(len(wanted))], unknown
+
+
 def _money(
     item: _Item,
     books: Mapping[str, Pricebook],

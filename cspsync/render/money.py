@@ -97,6 +97,30 @@ def _commitment(money: Money) -> str:
     return text
 
 
+_INVOICE = {"annual": ("a year", Decimal(12)), "triennial": ("every three years", Decimal(36))}
+
+
+def renewal_text(money: Money) -> str:
+    """A renewal's next term: per month, over the term, and the invoice paid up front for annual and
+    triennial billing (``cspsync renewals``)."""
+    if money.monthly_cost is None and money.monthly_price is None:
+        return f"unknown ({money.note})" if money.note else "unknown"
+    text = f"{_monthly(money, False)}"
+    promise = money.commitment
+    if promise is not None and promise.term and money.term_cost is not None:
+        term = [f"{format_money(money.term_price, money.currency)} to the customer"] if money.term_price else []
+        term.append(f"cost {format_money(money.term_cost, money.currency)}")
+        text += f"; the {promise.term} term: " + ", ".join(term)
+    invoice = _INVOICE.get(money.billing_cycle or "")
+    if invoice is not None:
+        per, months = invoice
+        amount = money.monthly_price if money.monthly_price is not None else money.monthly_cost
+        assert amount is not None
+        paid = format_money(amount * min(months, promise.months if promise else months), money.currency)
+        text += f"; invoiced {paid} {per}, up front"
+    return text
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
