@@ -16,7 +16,7 @@ from pydantic import SecretStr
 
 from cspsync import secrets
 from cspsync.apply import gdap
-from cspsync.declarations.keys import contact_key, find_subscription, folded
+from cspsync.declarations.keys import contact_key, find_subscription, folded, live_offer_key, offer_key
 from cspsync.errors import ApplyStopped, CredentialsError, CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
 from cspsync.invitations.sending import send_invitation
@@ -30,6 +30,7 @@ from cspsync.partnercenter.models import (
     NextTermProduct,
     ScheduledNextTermInstructions,
     Subscription,
+    Transition,
 )
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Kind
@@ -314,6 +315,69 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
     result.message = f"ordered {p.friendly_name} ({subscription_id or 'subscription id pending'})"
 
 
+def _catalog_item(applier: Applier, product_id: str, sku_id: str, country: str, term: str | None) -> str:
+    """The catalog item id of an offer in a market (the availability is read, it changes over time)."""
+    availabilities = applier.client.availabilities(product_id, sku_id, country)
+    if not availabilities:
+        raise CspsyncError(f"{product_id}:{sku_id} is not available in {country} (Partner Center error 800070)")
+    chosen = next((a for a in availabilities if any(t.duration == term for t in a.terms)), availabilities[0])
+    return chosen.catalog_item_id or f"{product_id}:{sku_id}:{chosen.id}"
+
+
+def upgrade_subscription(applier: Applier, action: Action, result: ActionResult) -> None:
+    """Move every seat to the new offer (POST transitions), then give the new subscription the declared name.
+
+    Already done when the subscription is gone and a live one of the new offer carries the name (or when the
+    source no longer has the old offer); a lost answer is recovered by listing the subscriptions."""
+    p = action.payload
+    assert isinstance(p, payloads.UpgradeSubscription)
+    client = applier.client
+    customer_id = applier.customer_id(action)
+    wanted = offer_key(p.product_id, p.sku_id)
+    live = client.list_subscriptions(customer_id)
+    source = next((s for s in live if s.id == p.subscription_id), None)
+    target_id: str | None = None
+    before = {s.id for s in live}
+    new_ids: set[str] = set()
+    if source is not None and (source.status or "").lower() == "active" and live_offer_key(source.offer_id) != wanted:
+        if live_offer_key(source.offer_id) != offer_key(p.from_product_id, p.from_sku_id):
+            raise CspsyncError(f"{p.friendly_name} is now {source.offer_id}, not the offer this plan upgrades")
+        catalog_item = _catalog_item(applier, p.product_id, p.sku_id, p.country, source.term_duration)
+        done = client.create_transition(
+            customer_id,
+            p.subscription_id,
+            Transition(
+                to_catalog_item_id=catalog_item,
+                from_subscription_id=p.subscription_id,
+                from_catalog_item_id=source.offer_id,
+                quantity=p.quantity,
+                transition_type="transition_only",
+            ),
+        )
+        target_id = done.to_subscription_id
+        live = client.list_subscriptions(customer_id)
+        new_ids = {s.id for s in live} - before
+    else:
+        result.status = "already-done"
+    named = find_subscription(None, p.friendly_name, live)
+    target: Subscription | None = named
+    if named is None or live_offer_key(named.offer_id) != wanted:
+        # the transition's new subscription: its id as answered, else the one subscription of the new offer
+        # that appeared with it; never a guess among older ones (that could be another declaration's)
+        made = [s for s in live if live_offer_key(s.offer_id) == wanted and (s.id == target_id or s.id in new_ids)]
+        target = made[0] if len(made) == 1 else None
+    if target is None:
+        raise CspsyncError(
+            f"the upgrade of {p.friendly_name} to {wanted} made no subscription cspsync can prove is its own: find "
+            f"the new subscription in Partner Center and add its id as subscriptionId to the declaration"
+        )
+    if (target.friendly_name or "") != p.friendly_name:
+        client.rename(customer_id, client.get_subscription(customer_id, target.id), p.friendly_name)
+        result.status = "done"
+    result.details.update(subscriptionId=target.id, upgradedFrom=p.subscription_id)
+    result.message = f"{p.friendly_name}: {p.quantity} × {wanted} ({target.id}, upgraded from {p.subscription_id})"
+
+
 def patch_subscription(applier: Applier, action: Action, result: ActionResult) -> None:
     """Update, suspend and cancel are one PATCH of the whole subscription with the changed fields."""
     p = action.payload
@@ -330,7 +394,13 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
     customer_id = applier.customer_id(action)
     sub = applier.client.get_subscription(customer_id, subscription_id)
     if "next_term" in update:
-        sub = _schedule(sub, payloads.NextTermFields(**update.pop("next_term")))
+        wanted = payloads.NextTermFields(**update.pop("next_term"))
+        availability = None
+        if wanted.product_id and wanted.sku_id:
+            term = wanted.term_duration or sub.term_duration
+            catalog_item = _catalog_item(applier, wanted.product_id, wanted.sku_id, wanted.country or "", term)
+            availability = catalog_item.split(":")[2]
+        sub = _schedule(sub, wanted, availability)
         applier.client.update_subscription(customer_id, sub)
     elif set(update) == {"friendly_name"}:  # a rename: PATCH friendlyName
         applier.client.rename(customer_id, sub, update["friendly_name"])
@@ -346,12 +416,17 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
     result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
 
 
-def _schedule(sub: Subscription, wanted: payloads.NextTermFields) -> Subscription:
-    """``sub`` with ``wanted`` merged into its scheduledNextTermInstructions: the same product and SKU (an
-    offer change is not scheduled here), the current term and cycle unless one is asked for."""
+def _schedule(sub: Subscription, wanted: payloads.NextTermFields, availability: str | None = None) -> Subscription:
+    """``sub`` with ``wanted`` merged into its scheduledNextTermInstructions: the product and SKU already
+    scheduled (or the subscription's own) unless another offer is asked for, with ``availability`` its
+    availability id; the current term and cycle unless one is asked for."""
     current = sub.scheduled_next_term_instructions or ScheduledNextTermInstructions()
     product = current.product or NextTermProduct()
     parts = (sub.offer_id or "").split(":")
+    if wanted.product_id and wanted.sku_id:
+        product = product.model_copy(
+            update={"product_id": wanted.product_id, "sku_id": wanted.sku_id, "availability_id": availability}
+        )
     product = product.model_copy(
         update={
             "product_id": product.product_id or (parts[0] if parts else None),
@@ -373,6 +448,9 @@ _WIRE = {
     "status": "status",
     "billing_cycle": "billingCycle",
     "term_duration": "termDuration",
+    "product_id": "productId",
+    "sku_id": "skuId",
+    "country": "market",
 }
 
 #: every kind that apply runs; ``await-acceptance`` and ``await-admin-access`` wait for a person (or
@@ -385,6 +463,7 @@ HANDLERS: dict[Kind, Handler] = {
     Kind.CREATE_AGREEMENT: create_agreement,
     Kind.ORDER_SUBSCRIPTION: order_subscription,
     Kind.UPDATE_SUBSCRIPTION: patch_subscription,
+    Kind.UPGRADE_SUBSCRIPTION: upgrade_subscription,
     Kind.SUSPEND_SUBSCRIPTION: patch_subscription,
     Kind.CANCEL_SUBSCRIPTION: patch_subscription,
     Kind.CREATE_ADMIN_RELATIONSHIP: gdap.create_admin_relationship,

@@ -1,4 +1,5 @@
-"""``cspsync renewals``: what renews in the next N days, with auto-renew and any change scheduled for it."""
+"""``cspsync renewals``: what renews in the next N days, with auto-renew, any change scheduled for it and what
+the next term costs."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ from pathlib import Path
 import click
 
 from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.declarations.pricebooks import load_pricebooks
 from cspsync.observe.read import observe
 from cspsync.pipeline import Target, load
+from cspsync.plan.renewals import price_renewals
 from cspsync.plan.renewals import renewals as renewal_report
+from cspsync.pricing import price_sheets
 from cspsync.render.renewals import render_renewals
 from cspsync.target import connect
 from cspsync.workspace import Workspace
@@ -29,11 +33,13 @@ def renewals(paths: tuple[Path, ...], config_path: Path | None, target: Target |
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
-    connection = connect(repo, chosen, Workspace.from_environment(), correlation_id=str(uuid.uuid4()))
+    workspace = Workspace.from_environment()
+    connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         observation = observe(connection.client, repo.customers, strategy="list", config=repo.config)
+        report = renewal_report(repo.customers, observation, days=days, now=dt.datetime.now(dt.UTC))
+        report = price_renewals(report, repo.customers, price_sheets(connection, workspace), load_pricebooks(repo.root))
     finally:
         connection.close()
-    report = renewal_report(repo.customers, observation, days=days, now=dt.datetime.now(dt.UTC))
     click.echo(render_renewals(report), nl=False)
     return 1 if report.unknown else 0

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterable
 from typing import Any, Protocol, TypeVar
 
-from cspsync.declarations.models import Config, CustomerFile, Reseller
+from cspsync.declarations.models import Config, CustomerFile, LicenseOffer, Reseller, Subscription
 
 ONMICROSOFT = ".onmicrosoft.com"
 #: the Azure plan's product and SKU (Partner Center: "Create an Azure plan"; one per customer)
@@ -104,6 +104,29 @@ def find_subscription(subscription_id: str | None, friendly_name: str | None, li
             return found
     wanted = subscription_key(friendly_name)
     return next((s for s in subs if subscription_key(s.friendly_name) == wanted), None)
+
+
+def declared_offer(subscription: Subscription) -> tuple[str, str]:
+    """The (product id, SKU id) a declaration buys; the Azure plan's for ``offer: azure-plan``."""
+    if isinstance(subscription.offer, LicenseOffer):
+        return subscription.offer.productId, subscription.offer.skuId
+    return AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU
+
+
+def offer_key(product_id: str, sku_id: str | None = None) -> str:
+    """``PRODUCT:SKU`` upper-cased: how offers compare (a live ``offerId`` also carries its availability)."""
+    return f"{product_id}:{sku_id}".upper() if sku_id is not None else product_id.upper()
+
+
+def live_offer_key(offer_id: str | None) -> str:
+    """The ``PRODUCT:SKU`` of a live subscription's ``offerId`` (``product:sku:availability``)."""
+    parts = (offer_id or "").split(":")
+    return offer_key(parts[0], parts[1]) if len(parts) > 1 else offer_key(parts[0])
+
+
+def same_offer(subscription: Subscription, offer_id: str | None) -> bool:
+    """True when a live subscription's offer is the declared product and SKU."""
+    return live_offer_key(offer_id) == offer_key(*declared_offer(subscription))
 
 
 def contact_key(first_name: Any, last_name: Any, email: Any, phone_number: Any) -> tuple[str | None, ...]:

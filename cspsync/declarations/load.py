@@ -168,6 +168,16 @@ def _complex_key(text: str) -> Spot:
     return Spot(line, column, "a key must be a plain name, not a mapping or list: remove the '?' and write `name:`")
 
 
+def read_values(text: str) -> dict[str, Any] | None:
+    """The mapping a file holds as ``validate`` reads it, or None when it cannot be read (for lenient scans).
+
+    Every reader of declarations goes through here or :func:`parse_document`, so no command sees other
+    values than validation does (PyYAML would read ``name: on`` as true, yaml-rs reads the text "on").
+    """
+    parsed = parse_text("<scan>", text.removeprefix("\ufeff"))
+    return parsed.data if isinstance(parsed, Document) else None
+
+
 def _decode_error(text: str, message: str) -> list[Spot]:
     """yaml-rs refused the text; say where, with PyYAML's marks when yaml-rs gives no position."""
     reason = message.strip().splitlines()[-1] if message.strip() else "unreadable YAML"

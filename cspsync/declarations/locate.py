@@ -237,17 +237,22 @@ def _mismatch(node: yaml.Node, value: Any, path: JsonPath) -> Spot | None:
     if isinstance(node, yaml.MappingNode):
         if not isinstance(value, dict) or len(node.value) != len(value):
             return differs
+        not_text: list[yaml.Node] = []
         for key, item in node.value:
-            if not isinstance(key, yaml.ScalarNode):
-                continue  # a complex key: yaml-rs gives a non-text key, which the schema refuses
-            if not key.style and YAML12_NOT_TEXT.fullmatch(key.value):
-                continue  # null, boolean or number key: likewise refused as not text
+            if not isinstance(key, yaml.ScalarNode) or (not key.style and YAML12_NOT_TEXT.fullmatch(key.value)):
+                # a complex, null, boolean or number key: the schema refuses it as not text, provided yaml-rs
+                # does not read it as text (``{?}`` is the null key to PyYAML and the key "?" to yaml-rs)
+                not_text.append(key)
+                continue
             if key.value not in value:
                 line, column = _position(key.start_mark)
                 return Spot(line, column, "YAML parsers read this key differently; write it in plain block style", path)
             found = _mismatch(item, value[key.value], (*path, key.value))
             if found:
                 return found
+        if not_text and sum(isinstance(k, str) for k in value) != len(node.value) - len(not_text):
+            line, column = _position(not_text[0].start_mark)
+            return Spot(line, column, "YAML parsers read this key differently; write it in plain block style", path)
         return None
     if isinstance(node, yaml.SequenceNode):
         if not isinstance(value, list) or len(node.value) != len(value):

@@ -5,18 +5,29 @@ Only the countries the emulator sells in plus the US and CA; other countries get
 
 Address validation follows "Validate an address" (validate-an-address, the 2021 revision with statuses
 and suggested addresses): the answer is always 200 with ``originalAddress``, ``suggestedAddresses`` and
-``status``; the emulator's statuses are ``None`` (a required field is missing or malformed, no suggestion),
-``StreetPartial`` (the street has no house number, three suggestions), ``VerifiedShippable`` (one
-suggestion: the address in its postal form) and ``NotValidated`` (a country without postal rules here).
-Not emulated: ``Verified``, ``InteractionRequired``, ``PremisesPartial`` and ``Multiple``, which need a
-real address database.
+``status``, one of the page's eight with the page's number of suggestions. The page gives the meaning of
+each status, not the address database behind it, so the emulator decides by rules a test can aim at:
+
+- ``None`` (no suggestion): a required field missing or malformed; in the US, CA, MX and CN (the countries
+  whose states the page says are checked against the country's list) a state that is not one of them;
+- ``NotValidated`` (none): a country without postal rules here;
+- ``InteractionRequired`` (one): the postal code belongs to another city (``KNOWN_POSTAL_AREAS``), so the
+  suggestion changes the city, which the page calls a significant change needing the user's confirmation;
+- ``StreetPartial`` (three): the street has no house number;
+- ``PremisesPartial`` (three): a suite, unit, flat, floor or building word without its number;
+- ``Multiple`` (three): both of the last two;
+- ``Verified`` (one): a post-office box (it exists, but is no premises to ship to);
+- ``VerifiedShippable`` (one): anything else, the suggestion being the address in its postal form.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
+
+import pycountry
 
 
 @dataclass(frozen=True)
@@ -117,6 +128,49 @@ def _postal_code_form(country: str, postal_code: str) -> str:
     return compact
 
 
+#: (country, postal code prefix) -> the city the postal code belongs to, for ``InteractionRequired``
+KNOWN_POSTAL_AREAS: dict[tuple[str, str], str] = {
+    ("GB", "BS1"): "Bristol",
+    ("GB", "EC1A"): "London",
+    ("GB", "M1"): "Manchester",
+    ("IE", "D02"): "Dublin",
+    ("NO", "01"): "Oslo",
+    ("NO", "50"): "Bergen",
+    ("DE", "101"): "Berlin",
+    ("DE", "803"): "München",
+    ("NL", "1012"): "Amsterdam",
+    ("FR", "750"): "Paris",
+    ("US", "98052"): "Redmond",
+    ("CA", "M5H"): "Toronto",
+}
+#: countries whose ``state`` the page says is checked against the country's list of states
+_STATE_LISTS = frozenset({"US", "CA", "MX", "CN"})
+_PREMISES_WORD = re.compile(r"\b(suite|unit|flat|apt|apartment|floor|building|bldg)\b\.?(?!\s*#?\s*\w*\d)", re.I)
+_PO_BOX = re.compile(r"^\s*(p\.?\s*o\.?\s*box|post\s*office\s*box|postfach|postboks|boîte postale|bp)\b", re.I)
+
+
+@cache
+def _states(country: str) -> frozenset[str]:
+    found = pycountry.subdivisions.get(country_code=country) or []  # type: ignore[no-untyped-call]
+    return frozenset(s.code.split("-", 1)[1].upper() for s in found)
+
+
+def _state_problem(country: str, state: object) -> bool:
+    return country in _STATE_LISTS and isinstance(state, str) and state.strip().upper() not in _states(country)
+
+
+def _city_of(country: str, postal_code: str) -> str | None:
+    compact = postal_code.replace(" ", "").upper()
+    for (where, prefix), city in KNOWN_POSTAL_AREAS.items():
+        if where == country and compact.startswith(prefix):
+            return city
+    return None
+
+
+def _numbered(suggestion: dict[str, Any], number: Any) -> list[dict[str, Any]]:
+    return [{**suggestion, "addressLine1": number(n)} for n in (1, 2, 3)]
+
+
 def validation(address: dict[str, Any]) -> dict[str, Any]:
     """The AddressValidationResponse for ``address`` (camelCase fields as sent)."""
     original = {
@@ -127,22 +181,48 @@ def validation(address: dict[str, Any]) -> dict[str, Any]:
     }
     body: dict[str, Any] = {"originalAddress": original, "suggestedAddresses": []}
     problems = address_problems(address)
-    if problems:
-        fields = sorted({problem.split(" ")[0].rstrip(".") for problem in problems})
-        names = ", ".join(f"'{field[:1].upper()}{field[1:]}'" for field in fields)
+    fields = {problem.split(" ")[0].rstrip(".") for problem in problems}
+    country = str(original.get("country", "")).strip().upper()
+    if not problems and _state_problem(country, address.get("state")):
+        fields.add("state")
+    if fields:
+        names = ", ".join(f"'{field[:1].upper()}{field[1:]}'" for field in sorted(fields))
         return {**body, "status": "None", "validationMessage": f"Address field invalid for property: {names}"}
-    country = original["country"].strip().upper()
     if country not in COUNTRY_RULES:
         return {**body, "status": "NotValidated", "validationMessage": f"Addresses in {country} are not validated."}
     suggestion = normalized(address)
     if "postalCode" in suggestion:
         suggestion["postalCode"] = _postal_code_form(country, suggestion["postalCode"])
-    if country in _NUMBERED_STREETS and not _has_premises(suggestion["addressLine1"]):
-        numbered = [{**suggestion, "addressLine1": f"{n} {suggestion['addressLine1']}"} for n in (1, 2, 3)]
+    line = suggestion["addressLine1"]
+    if _PO_BOX.match(line):
+        return {**body, "suggestedAddresses": [suggestion], "status": "Verified"}
+    city = _city_of(country, suggestion.get("postalCode", ""))
+    if city is not None and city.casefold() != suggestion["city"].casefold():
         return {
             **body,
-            "suggestedAddresses": numbered,
-            "status": "StreetPartial",
-            "validationMessage": "Address field invalid for property: 'AddressLine1'",
+            "suggestedAddresses": [{**suggestion, "city": city}],
+            "status": "InteractionRequired",
+            "validationMessage": "Address field invalid for property: 'City'",
         }
-    return {**body, "suggestedAddresses": [suggestion], "status": "VerifiedShippable"}
+    street_partial = country in _NUMBERED_STREETS and not _has_premises(_PREMISES_WORD.sub("", line))
+    premises = _PREMISES_WORD.search(line)
+    if premises and street_partial:
+        word = premises.group(0)
+        rest = _PREMISES_WORD.sub("", line, count=1).strip(" ,")
+        numbered = _numbered(suggestion, lambda n: f"{word} {n}, {n} {rest}")
+        status, names = "Multiple", "'AddressLine1', 'AddressLine2'"
+    elif premises:
+        word = premises.group(0)
+        numbered = _numbered(suggestion, lambda n: line.replace(word, f"{word} {n}", 1))
+        status, names = "PremisesPartial", "'AddressLine2'"
+    elif street_partial:
+        numbered = _numbered(suggestion, lambda n: f"{n} {line}")
+        status, names = "StreetPartial", "'AddressLine1'"
+    else:
+        return {**body, "suggestedAddresses": [suggestion], "status": "VerifiedShippable"}
+    return {
+        **body,
+        "suggestedAddresses": numbered,
+        "status": status,
+        "validationMessage": f"Address field invalid for property: {names}",
+    }

@@ -31,6 +31,10 @@ CREATE TABLE IF NOT EXISTS tenants (
 );
 CREATE INDEX IF NOT EXISTS tenants_customers ON tenants (is_customer, seq);
 CREATE INDEX IF NOT EXISTS tenants_company_name ON tenants (company_name COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS custom_domains (
+    domain TEXT PRIMARY KEY COLLATE NOCASE,
+    tenant_id TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS tenant_partners (
     tenant_id TEXT NOT NULL,
     partner_tenant_id TEXT NOT NULL,

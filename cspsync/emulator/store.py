@@ -158,6 +158,12 @@ class Store:
                 new_etag(),
             ),
         )
+        self._write("DELETE FROM custom_domains WHERE tenant_id = ?", (tenant_id,))
+        for custom in seed.customDomains:
+            owner = self._one("SELECT tenant_id FROM custom_domains WHERE domain = ?", (custom.lower(),))
+            if (owner is not None and owner[0] != tenant_id) or self.tenant_by_domain(custom) not in (None, existing):
+                raise ConfigError(f"emulator seed: domain {custom} already belongs to another tenant.")
+            self._write("INSERT INTO custom_domains (domain, tenant_id) VALUES (?, ?)", (custom.lower(), tenant_id))
         self._write("DELETE FROM tenant_partners WHERE tenant_id = ?", (tenant_id,))
         for partner in seed.partners:
             self._write(
@@ -222,7 +228,17 @@ class Store:
         return tenant_from_row(self._one(TENANT_BY_DOMAIN, (domain.lower(),)))
 
     def domain_taken(self, domain: str) -> bool:
-        return self._one("SELECT 1 FROM tenants WHERE domain = ?", (domain.lower(),)) is not None
+        """A tenant's default or verified custom domain (verify-domain-availability)."""
+        key = domain.lower()
+        return (
+            self._one("SELECT 1 FROM tenants WHERE domain = ?", (key,)) is not None
+            or self._one("SELECT 1 FROM custom_domains WHERE domain = ?", (key,)) is not None
+        )
+
+    def custom_domains(self, tenant_id: str) -> list[str]:
+        """The tenant's verified custom domains, in name order."""
+        rows = self._all("SELECT domain FROM custom_domains WHERE tenant_id = ? ORDER BY domain", (tenant_id.lower(),))
+        return [row[0] for row in rows]
 
     def create_customer(
         self,
@@ -504,6 +520,7 @@ class Store:
                 "DELETE FROM agreements WHERE customer_id = ?",
                 "DELETE FROM customer_records WHERE tenant_id = ?",
                 "DELETE FROM tenant_partners WHERE tenant_id = ?",
+                "DELETE FROM custom_domains WHERE tenant_id = ?",
                 "DELETE FROM tenants WHERE id = ?",
             ):
                 self._write(statement, (key,))

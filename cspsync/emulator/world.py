@@ -114,6 +114,8 @@ class TenantSeed(_Seed):
     associatedPartnerId: str | None = None  # tenant id of one of the partner's resellers
     billingProfile: BillingSeed | None = None  # generated from the country when omitted
     partners: list[IncumbentSeed] = Field(default_factory=list)
+    #: the tenant's verified custom domains ("Get a customer by ID": ``customDomains``), besides ``domain``
+    customDomains: list[str] = Field(default_factory=list)
 
     _country = field_validator("country")(_country)
 
@@ -169,8 +171,9 @@ def load_seed(path: str | Path) -> dict[str, Any]:
     except OSError as err:
         raise ConfigError(f"Cannot read emulator seed {path}: {err.strerror or err}") from None
     try:
-        data = yaml_rs.loads(text)
-    except yaml_rs.YAMLDecodeError as err:
+        # the options cspsync's declarations are read with: dates stay text, a repeated key is an error
+        data = yaml_rs.loads(text, parse_datetime=False, duplicate_key_policy=yaml_rs.DuplicateKeyPolicy.Error)
+    except (yaml_rs.YAMLDecodeError, ValueError) as err:
         raise ConfigError(f"{path} is not valid YAML: {err}") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{path} must hold a mapping with partner, resellers and tenants.")
@@ -199,6 +202,7 @@ DEFAULT_WORLD: dict[str, Any] = {
         {
             "tenantId": "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d",
             "domain": "tailspintoys.onmicrosoft.com",
+            "customDomains": ["tailspintoys.no"],
             "companyName": "Tailspin Toys AS",
             "country": "NO",
             "customer": True,

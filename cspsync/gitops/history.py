@@ -20,8 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from cspsync.declarations.load import read_values
 from cspsync.declarations.repository import customer_files
 from cspsync.errors import ConfigError
 from cspsync.observe.applied import snake_keys
@@ -109,8 +108,8 @@ def find_customer_file(customer: str, paths: Sequence[Path]) -> Path | None:
         return given
     for path in customer_files([p for p in paths if p.exists()]):
         try:
-            document = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            document = read_values(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError):
             continue
         if isinstance(document, dict) and document.get("kind") == "Customer":
             metadata = document.get("metadata")
@@ -121,8 +120,8 @@ def find_customer_file(customer: str, paths: Sequence[Path]) -> Path | None:
 
 def customer_name(path: Path) -> str | None:
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        document = read_values(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
         return None
     metadata = document.get("metadata") if isinstance(document, dict) else None
     name = metadata.get("name") if isinstance(metadata, dict) else None

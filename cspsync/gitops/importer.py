@@ -33,7 +33,7 @@ from cspsync.declarations.keys import (
     tenant_key,
     text,
 )
-from cspsync.declarations.load import parse_text
+from cspsync.declarations.load import parse_text, read_values
 from cspsync.declarations.models import Config
 from cspsync.declarations.repository import customer_files
 from cspsync.declarations.roles import BUILT_IN_ROLES
@@ -63,8 +63,8 @@ class Claimed:
         claimed = cls()
         for path in customer_files([f for f in folders if f.is_dir()], config_path):
             try:
-                document = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except (OSError, UnicodeDecodeError, yaml.YAMLError):
+                document = read_values(path.read_text(encoding="utf-8"))
+            except (OSError, UnicodeDecodeError):
                 continue
             if not isinstance(document, dict) or document.get("kind") != "Customer":
                 continue

@@ -20,9 +20,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
 from cspsync.declarations import Declared, Repository
+from cspsync.declarations.load import read_values
 from cspsync.errors import ConfigError
 from cspsync.observe.read import Strategy
 from cspsync.plan.build import DeletedDeclaration
@@ -119,10 +118,7 @@ def _merge_base(ref: str, cwd: Path) -> str:
 
 
 def _customer_name(text: str) -> str | None:
-    try:
-        document = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
+    document = read_values(text)
     if not isinstance(document, dict) or document.get("kind") != "Customer":
         return None
     metadata = document.get("metadata")

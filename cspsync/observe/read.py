@@ -27,12 +27,13 @@ from functools import partial
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import customer_domain, domain_key, tenant_key
+from cspsync.declarations.keys import customer_domain, domain_key, live_offer_key, offer_key, tenant_key
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
 from cspsync.observe.gdap import read_admin_access
 from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.observe.transitions import read_offer_changes
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import (
     Address,
@@ -101,7 +102,14 @@ def _scheduled(sub: Subscription) -> NextTerm | None:
     if instructions is None:
         return None
     product = instructions.product
+    offer = (
+        offer_key(product.product_id, product.sku_id)
+        if product is not None and product.product_id and product.sku_id
+        else None
+    )
+    current = live_offer_key(sub.offer_id)
     return NextTerm(
+        offer=offer if offer is not None and offer != current else None,
         quantity=instructions.quantity,
         billing_cycle=(product.billing_cycle or "").lower() or None if product is not None else None,
         term=product.term_duration if product is not None else None,
@@ -146,18 +154,30 @@ def tenant_domains(summary: CustomerSummary) -> tuple[str, ...]:
 
 
 def address_in_words(address: Address) -> str:
-    """``Karl Johans gate 12, 0154 Oslo, NO``: one suggested address the way a person reads it."""
-    town = " ".join(p for p in (address.postal_code, address.city) if p)
-    parts = [address.address_line1, address.address_line2, town, address.state, address.country]
-    return ", ".join(p for p in parts if p)
+    """``addressLine1: Karl Johans gate 12, postalCode: 0154, city: Oslo, country: NO``: one suggested address
+    as the fields of company.address, so a person can copy it into the file (cspsync never copies it)."""
+    fields = (
+        ("addressLine1", address.address_line1),
+        ("addressLine2", address.address_line2),
+        ("postalCode", address.postal_code),
+        ("city", address.city),
+        ("state", address.state),
+        ("country", address.country),
+    )
+    return ", ".join(f"{name}: {value}" for name, value in fields if value)
+
+
+def _declares_another_domain(item: Declared, summary: CustomerSummary) -> bool:
+    """An existing-mode file whose declared domain is not the default one: its custom domains are evidence."""
+    tenant = item.customer.spec.tenant
+    if tenant.mode != "existing" or not tenant.domain:
+        return False
+    return domain_key(tenant.domain) != domain_key(_summary_domain(summary))
 
 
 def _needs_full_customer(item: Declared, summary: CustomerSummary) -> bool:
-    """An existing-mode file whose declared domain is not the default one: its custom domains are needed."""
-    tenant = item.customer.spec.tenant
-    if tenant.mode != "existing" or not tenant.domain or isinstance(summary, Customer):
-        return False
-    return domain_key(tenant.domain) != domain_key(_summary_domain(summary))
+    """The custom domains are evidence and the summary (a list item) does not hold them."""
+    return not isinstance(summary, Customer) and _declares_another_domain(item, summary)
 
 
 def _summary_name(summary: CustomerSummary) -> str:
@@ -268,7 +288,7 @@ def _reads_for(client: PartnerCenterClient, item: Declared, summary: CustomerSum
     return reads
 
 
-def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
+def _found(summary: CustomerSummary, got: dict[str, Any], item: Declared) -> ObservedCustomer:
     billing, agreements, subscriptions = got.get("billing"), got.get("agreements"), got.get("subscriptions")
     full = got.get("customer")
     return ObservedCustomer(
@@ -276,7 +296,13 @@ def _found(summary: CustomerSummary, got: dict[str, Any]) -> ObservedCustomer:
         domain=_summary_domain(summary),
         company_name=_summary_name(summary),
         relationship=summary.relationship_to_partner,
-        domains=tenant_domains(full if full is not None else summary),
+        # custom domains only where they are evidence: the same observation whether the customer came
+        # from the list (no customDomains) or from GET /v1/customers/{id} (with them)
+        domains=(
+            tenant_domains(full if full is not None else summary)
+            if _declares_another_domain(item, summary)
+            else tenant_domains(summary)[:1]
+        ),
         billing=observed_billing(billing) if billing is not None else None,
         agreements=tuple(observed_agreement(a) for a in agreements) if agreements is not None else None,
         subscriptions=(
@@ -366,7 +392,8 @@ def observe(
         if summary is None:
             _record_missing(observation, name, results.get(name, {}))
         else:
-            observation.customers[name] = _found(summary, results.get(name, {}))
+            observation.customers[name] = _found(summary, results.get(name, {}), item)
+    read_offer_changes(client, observation, declared, workers)
     if config is not None and associations != "none":
         names = {
             item.customer.metadata.name: customer.id

@@ -22,6 +22,8 @@ class NextTerm:
     quantity: int | None = None
     billing_cycle: str | None = None
     term: str | None = None
+    #: ``PRODUCT:SKU`` when the renewal changes the offer (see :func:`cspsync.declarations.keys.offer_key`)
+    offer: str | None = None
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,10 @@ class ObservedSubscription:
     refundable: tuple[tuple[int, str], ...] | None = None
     #: what Partner Center will change at renewal, when something is scheduled
     scheduled: NextTerm | None = None
+    #: offers (``PRODUCT:SKU``) Partner Center would move it to now (transition eligibilities, immediate) and
+    #: at renewal (scheduled); None when not read (only read when a declaration names another offer)
+    upgrades: tuple[str, ...] | None = None
+    renewal_offers: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,8 @@ from .models import (
     Order,
     PartnerRelationship,
     Subscription,
+    Transition,
+    TransitionEligibility,
     parse_collection,
     to_wire,
 )
@@ -573,6 +575,42 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
 
     def set_auto_renew(self, customer_id: str, subscription: Subscription, enabled: bool) -> Subscription:
         return self.update_subscription(customer_id, subscription.model_copy(update={"auto_renew_enabled": enabled}))
+
+    def transition_eligibilities(
+        self, customer_id: str, subscription_id: str, eligibility_type: str = "immediate"
+    ) -> list[TransitionEligibility]:
+        """What a subscription can move to now (``immediate``) or at renewal (``scheduled``) ("Transition a new
+        commerce subscription": ``GET …/transitionEligibilities?eligibilityType=``)."""
+        return list(
+            self._pages(
+                "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitionEligibilities",
+                TransitionEligibility,
+                path_params={"customer_id": customer_id, "subscription_id": subscription_id},
+                params={"eligibilityType": eligibility_type},
+            )
+        )
+
+    def create_transition(self, customer_id: str, subscription_id: str, transition: Transition) -> Transition:
+        """``POST …/subscriptions/{id}/transitions``: upgrade the subscription's seats to another offer. After a
+        lost response, a source that moved all its seats (no longer active) or fewer seats means the
+        transition landed: then the answer is the request itself, without ``toSubscriptionId``."""
+        before = self.get_subscription(customer_id, subscription_id)
+
+        def landed() -> Transition | None:
+            now = self.get_subscription(customer_id, subscription_id)
+            moved = (now.status or "").lower() != "active" or (now.quantity or 0) < (before.quantity or 0)
+            return transition if moved else None
+
+        return self._session.call(
+            "POST",
+            "/v1/customers/{customer_id}/subscriptions/{subscription_id}/transitions",
+            _model(Transition),
+            path_params={"customer_id": customer_id, "subscription_id": subscription_id},
+            json=to_wire(transition),
+            idempotent=False,
+            landed=landed,
+            ok=(200, 201),
+        )
 
     # ---------------------------------------------------------------------------------- pricing
 

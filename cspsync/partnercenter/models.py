@@ -474,3 +474,34 @@ class Subscription(ApiModel):
     @property
     def etag(self) -> str | None:
         return self.attributes.etag if self.attributes else None
+
+
+class TransitionEligibilityDetail(ApiModel):
+    is_eligible: bool | None = None
+    transition_type: str | None = None
+    errors: list[dict[str, Any]] | None = None
+
+
+class TransitionEligibility(ApiModel):
+    """One catalog item a subscription can move to ("Transition a new commerce subscription")."""
+
+    catalog_item_id: str | None = None
+    title: str | None = None
+    quantity: int | None = None
+    eligibilities: list[TransitionEligibilityDetail] | None = None
+
+    def eligible(self, transition_type: str = "transition_only") -> bool:
+        return any(e.is_eligible and (e.transition_type or "") == transition_type for e in self.eligibilities or [])
+
+
+class Transition(ApiModel):
+    """A transition (upgrade) request and, as answered, its target subscription and events."""
+
+    to_catalog_item_id: str
+    quantity: int
+    transition_type: str = "transition_only"
+    from_catalog_item_id: str | None = None
+    from_subscription_id: str | None = None
+    to_subscription_id: str | None = None
+    term_duration: str | None = None
+    billing_cycle: str | None = None

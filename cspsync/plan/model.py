@@ -39,6 +39,7 @@ class Kind(StrEnum):
     CREATE_AGREEMENT = "create-agreement"
     ORDER_SUBSCRIPTION = "order-subscription"
     UPDATE_SUBSCRIPTION = "update-subscription"
+    UPGRADE_SUBSCRIPTION = "upgrade-subscription"
     SUSPEND_SUBSCRIPTION = "suspend-subscription"
     CANCEL_SUBSCRIPTION = "cancel-subscription"
     CREATE_ADMIN_RELATIONSHIP = "create-admin-relationship"
@@ -69,6 +70,7 @@ SYMBOLS: dict[Kind, Symbol] = {
     Kind.CREATE_AGREEMENT: Symbol.CREATE,
     Kind.ORDER_SUBSCRIPTION: Symbol.CREATE,
     Kind.UPDATE_SUBSCRIPTION: Symbol.UPDATE,
+    Kind.UPGRADE_SUBSCRIPTION: Symbol.UPDATE,
     Kind.SUSPEND_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CANCEL_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CREATE_ADMIN_RELATIONSHIP: Symbol.CREATE,
@@ -134,6 +136,9 @@ class Money(Frozen):
     pricebook: str | None = None
     commitment: Commitment | None = None
     note: str | None = None
+    #: an offer change (an upgrade): the old offer's seats it gives up, priced the same way (negative seats);
+    #: totals count both sides
+    replaces: Money | None = None
 
 
 class Totals(Frozen):
@@ -147,6 +152,10 @@ class Totals(Frozen):
     margin: Decimal | None = None
     #: monthly cost of orders and seat increases only: what budget ceilings are compared with
     added_monthly_cost: Decimal
+    #: what the first invoices of annual and triennial billing charge up front (a year, or three years, of the
+    #: seats added, at most what is left of their term); monthly billing adds nothing here
+    upfront_cost: Decimal = Decimal(0)
+    upfront_price: Decimal | None = None
     consumption: int = 0  # items billed by consumption, not in the figures
     unknown: int = 0  # items whose cost could not be read (a price sheet failed), not in the figures
     unlisted: int = 0  # items not in their market's price sheet, not in the figures
@@ -161,6 +170,8 @@ class BudgetCheck(Frozen):
     ceiling: Decimal
     added: Decimal | None = None  # None: some cost is unknown, so the ceiling cannot be checked
     over: bool
+    #: the first up-front invoices of annual and triennial billing the plan adds, at cost (shown, not compared)
+    upfront: Decimal | None = None
 
 
 class PlanMoney(Frozen):
@@ -231,6 +242,11 @@ class UpdateSubscriptionAction(_Action):
     payload: payloads.UpdateSubscription
 
 
+class UpgradeSubscriptionAction(_Action):
+    kind: Literal[Kind.UPGRADE_SUBSCRIPTION]
+    payload: payloads.UpgradeSubscription
+
+
 class SuspendSubscriptionAction(_Action):
     kind: Literal[Kind.SUSPEND_SUBSCRIPTION]
     payload: payloads.SuspendSubscription
@@ -286,6 +302,7 @@ Action = Annotated[
     | CreateAgreementAction
     | OrderSubscriptionAction
     | UpdateSubscriptionAction
+    | UpgradeSubscriptionAction
     | SuspendSubscriptionAction
     | CancelSubscriptionAction
     | CreateAdminRelationshipAction
@@ -307,6 +324,7 @@ ACTION_TYPES: dict[Kind, type[_Action]] = {
     Kind.CREATE_AGREEMENT: CreateAgreementAction,
     Kind.ORDER_SUBSCRIPTION: OrderSubscriptionAction,
     Kind.UPDATE_SUBSCRIPTION: UpdateSubscriptionAction,
+    Kind.UPGRADE_SUBSCRIPTION: UpgradeSubscriptionAction,
     Kind.SUSPEND_SUBSCRIPTION: SuspendSubscriptionAction,
     Kind.CANCEL_SUBSCRIPTION: CancelSubscriptionAction,
     Kind.CREATE_ADMIN_RELATIONSHIP: CreateAdminRelationshipAction,

@@ -24,7 +24,7 @@ from cspsync.errors import CspsyncError
 from cspsync.observe.state import Observation, ObservedSubscription
 from cspsync.plan.costs import SeatChange, consumption, money_for
 from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Totals
-from cspsync.plan.payloads import CancelSubscription, OrderSubscription, UpdateSubscription
+from cspsync.plan.payloads import CancelSubscription, OrderSubscription, UpdateSubscription, UpgradeSubscription
 from cspsync.plan.totals import budget_checks, by_currency, counted, totals
 from cspsync.plan.windows import Window, cancellation_window, parse_instant, reduction_window, show_instant
 from cspsync.pricing.pricesheet import PriceSheetIndex
@@ -44,6 +44,8 @@ class _Item:
     market: str
     change: SeatChange | None  # None: the Azure plan
     observed: ObservedSubscription | None = None
+    #: an upgrade: the old offer's seats it gives up
+    replaces: SeatChange | None = None
 
 
 def _declared_terms(customer: CustomerFile, friendly_name: str) -> tuple[str | None, str | None]:
@@ -70,6 +72,8 @@ def _item(action: Action, customer: CustomerFile, observation: Observation) -> _
             return _Item(customer, market, None)
         key = OfferKey(payload.product_id, payload.sku_id, str(payload.term_duration), payload.billing_cycle)
         return _Item(customer, market, SeatChange(key, payload.quantity, payload.quantity, new_subscription=True))
+    if isinstance(payload, UpgradeSubscription):
+        return _upgrade_item(payload, customer, market, observation, action.customer)
     seats = payload.set.quantity if isinstance(payload, UpdateSubscription) else None
     if not isinstance(payload, UpdateSubscription | CancelSubscription) or (
         seats is None and not isinstance(payload, CancelSubscription)
@@ -89,6 +93,23 @@ def _item(action: Action, customer: CustomerFile, observation: Observation) -> _
     end = parse_instant(sub.commitment_end)
     change = SeatChange(key, after - sub.quantity, after, new_subscription=False, term_end=end.date() if end else None)
     return _Item(customer, market, change, sub)
+
+
+def _upgrade_item(
+    payload: UpgradeSubscription, customer: CustomerFile, market: str, observation: Observation, name: str
+) -> _Item | None:
+    """Both sides of an upgrade: the new offer's seats until the (unchanged) end of the term, and the old
+    offer's seats they replace."""
+    sub = _observed(observation, name, payload.subscription_id)
+    if sub is None:
+        return None
+    term, billing = sub.term or "P1M", sub.billing_cycle or "monthly"
+    end = parse_instant(sub.commitment_end)
+    ends = end.date() if end else None
+    q = payload.quantity
+    new = SeatChange(OfferKey(payload.product_id, payload.sku_id, term, billing), q, q, False, term_end=ends)
+    old = SeatChange(OfferKey(payload.from_product_id, payload.from_sku_id, term, billing), -q, 0, False, term_end=ends)
+    return _Item(customer, market, new, sub, replaces=old)
 
 
 def _window(action: Action, item: _Item, now: dt.datetime) -> Window | None:
@@ -120,8 +141,9 @@ def _indexes(
     """One index per market holding the keys the plan needs; why a market has none."""
     wanted: dict[str, set[OfferKey]] = {}
     for item in items.values():
-        if item.change is not None:
-            wanted.setdefault(item.market, set()).add(item.change.key)
+        for change in (item.change, item.replaces):
+            if change is not None:
+                wanted.setdefault(item.market, set()).add(change.key)
     indexes: dict[str, PriceSheetIndex] = {}
     missing: dict[str, str] = {}
     unknown: list[str] = []
@@ -196,6 +218,22 @@ def price_plan(
     return plan.model_copy(update={"actions": tuple(actions), "customers": tuple(customer_plans), "money": summary})
 
 
+def price_seats(
+    wanted: Sequence[tuple[CustomerFile, OfferKey, int]],
+    costs: CostSource | None,
+    pricebooks: Mapping[str, Pricebook],
+    now: dt.datetime,
+) -> tuple[list[Money], list[str]]:
+    """The money of ``seats`` of an offer bought as a new term at ``now``, per (customer, offer, seats) (what a
+    renewal costs), with why costs are unknown; one price-sheet index per market, as for a plan."""
+    items = {
+        str(n): _Item(c, c.spec.company.address.country.upper(), SeatChange(key, seats, seats, True))
+        for n, (c, key, seats) in enumerate(wanted)
+    }
+    indexes, missing, unknown = _indexes(items, costs)
+    return [_money(items[str(n)], pricebooks, indexes, missing, now) for n in range(len(wanted))], unknown
+
+
 def _money(
     item: _Item,
     books: Mapping[str, Pricebook],
@@ -210,6 +248,24 @@ def _money(
     currency = _currency(item.customer, book, item.market, index, change.key if change else None)
     if change is None:
         return consumption(currency)
+    money = _seat_money(item, change, currency, book, index, missing, now)
+    if item.replaces is not None:
+        money = money.model_copy(
+            update={"replaces": _seat_money(item, item.replaces, currency, book, index, missing, now)}
+        )
+    return money
+
+
+def _seat_money(
+    item: _Item,
+    change: SeatChange,
+    currency: str,
+    book: Pricebook | None,
+    index: PriceSheetIndex | None,
+    missing: Mapping[str, str],
+    now: dt.datetime,
+) -> Money:
+    spec = item.customer.spec
     row = index.lookup(change.key, quantity=max(change.quantity, 1), at=now) if index is not None else None
     note = missing.get(item.market)
     if row is not None and row.currency != currency:

@@ -215,6 +215,11 @@ class NextTermFields(Payload):
     quantity: int | None = None
     billing_cycle: str | None = None
     term_duration: str | None = None
+    #: another offer at renewal (one of the subscription's scheduled transition eligibilities)
+    product_id: str | None = None
+    sku_id: str | None = None
+    #: the customer's market, to read the new offer's availability; set with ``product_id``
+    country: str | None = None
 
 
 class SubscriptionFields(Payload):
@@ -232,6 +237,21 @@ class UpdateSubscription(Payload):
     subscription_id: str | None = None  # None: blocked, nothing to send
     friendly_name: str
     set: SubscriptionFields = SubscriptionFields()
+
+
+class UpgradeSubscription(Payload):
+    """Move every seat of a subscription to another offer now ("Transition a new commerce subscription":
+    POST transitions, ``transition_only``); the new subscription gets the declared friendly name."""
+
+    subscription_id: str
+    friendly_name: str
+    from_product_id: str
+    from_sku_id: str
+    product_id: str
+    sku_id: str
+    quantity: int
+    #: the customer's market, to read the new offer's availability
+    country: str
 
 
 class SuspendSubscription(Payload):

@@ -7,13 +7,18 @@ subscription"); a subscription with auto-renew off ends then instead. A change s
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import is_gone
+from cspsync.declarations.keys import is_gone, live_offer_key
+from cspsync.declarations.models import CustomerFile
+from cspsync.declarations.pricebooks import OfferKey, Pricebook
 from cspsync.observe.state import NextTerm, Observation
+from cspsync.plan.model import Money
+from cspsync.plan.money import CostSource, price_seats
 from cspsync.plan.windows import parse_instant
 
 
@@ -30,6 +35,9 @@ class Renewal:
     renews_on: dt.date
     auto_renew: bool
     scheduled: NextTerm | None = None
+    #: what the next term costs (its seats, offer, term and cycle after any scheduled change); None when it
+    #: ends instead, or when not priced
+    money: Money | None = None
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,40 @@ class RenewalReport:
     renewals: tuple[Renewal, ...]
     #: customers whose subscriptions could not be read: never reported as "nothing renews"
     unknown: tuple[str, ...] = ()
+    #: why some renewals have no cost (a price sheet could not be read)
+    costs_unknown: tuple[str, ...] = ()
+
+
+def _next_term(r: Renewal) -> tuple[OfferKey, int]:
+    """The offer, term, cycle and seats the renewal starts, after what is scheduled for it."""
+    s = r.scheduled or NextTerm()
+    product, _, sku = (s.offer or live_offer_key(r.offer_id)).partition(":")
+    key = OfferKey(product, sku, s.term or r.term or "P1M", s.billing_cycle or r.billing_cycle or "monthly")
+    return key, s.quantity or r.quantity
+
+
+def price_renewals(
+    report: RenewalReport,
+    declared: Sequence[Declared],
+    costs: CostSource | None,
+    pricebooks: Mapping[str, Pricebook],
+) -> RenewalReport:
+    """``report`` with the money of each renewal that happens (auto-renew on): its next term, priced on the
+    day it starts, from the market's price sheet and the customer's pricebook."""
+    customers: dict[str, CustomerFile] = {d.customer.metadata.name: d.customer for d in declared}
+    priced = [r for r in report.renewals if r.auto_renew and r.customer in customers]
+    if not priced:
+        return report
+    monies: dict[int, Money] = {}
+    unknown: list[str] = []
+    for r in priced:  # priced one by one: each at its own renewal day
+        key, seats = _next_term(r)
+        start = dt.datetime.combine(r.renews_on, dt.time(), tzinfo=dt.UTC)
+        (money,), why = price_seats([(customers[r.customer], key, seats)], costs, pricebooks, start)
+        monies[id(r)] = money
+        unknown += [w for w in why if w not in unknown]
+    renewed = tuple(dataclasses.replace(r, money=monies.get(id(r))) for r in report.renewals)
+    return dataclasses.replace(report, renewals=renewed, costs_unknown=tuple(unknown))
 
 
 def renewals(declared: Sequence[Declared], observation: Observation, *, days: int, now: dt.datetime) -> RenewalReport:

@@ -11,7 +11,15 @@ import datetime as dt
 from collections.abc import Sequence
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU, find_subscription, is_gone
+from cspsync.declarations.keys import (
+    AZURE_PLAN_PRODUCT,
+    declared_offer,
+    find_subscription,
+    is_gone,
+    live_offer_key,
+    offer_key,
+    same_offer,
+)
 from cspsync.declarations.models import Config, LicenseOffer, Subscription
 from cspsync.observe.state import ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
@@ -21,12 +29,6 @@ from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
 from cspsync.plan.windows import cancellation_window, parse_instant, reduction_window
 
 BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
-
-
-def offer_ids(subscription: Subscription) -> tuple[str, str]:
-    if isinstance(subscription.offer, LicenseOffer):
-        return subscription.offer.productId, subscription.offer.skuId
-    return AZURE_PLAN_PRODUCT, AZURE_PLAN_SKU
 
 
 def offer_label(subscription: Subscription) -> str:
@@ -64,11 +66,6 @@ def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unm
     ]
 
 
-def _same_offer(sub: Subscription, live: ObservedSubscription) -> bool:
-    product, sku = offer_ids(sub)
-    return live.offer_id.upper().startswith(f"{product}:{sku}:".upper())
-
-
 def plan_subscription(
     b: Builder,
     sub: Subscription,
@@ -82,23 +79,31 @@ def plan_subscription(
     """``others``: the customer's live subscriptions no declaration means (a renamed one may be among them)."""
     if actual is None:
         if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
-            twin = None if sub.subscriptionId else next((o for o in others if _same_offer(sub, o)), None)
+            twin = None if sub.subscriptionId else next((o for o in others if same_offer(sub, o.offer_id)), None)
             _order(b, sub, deps, country, twin)
         return
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
     azure_plan = sub.offer == "azure-plan"
-    for blocked, reason in _blocked_fields(sub, actual):
-        b.add(
-            Kind.UPDATE_SUBSCRIPTION,
-            f"update subscription {sub.friendlyName}",
-            base,
-            subject=f"{sub.friendlyName}/{blocked.field}",
-            status="blocked",
-            reason=reason,
-            changes=[blocked],
-        )
-    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
     later = [] if azure_plan else _next_term_changes(sub, actual)
+    offer = None if same_offer(sub, actual.offer_id) else _offer_change(sub, actual)
+    if offer is not None:
+        route, reason = _offer_route(sub, actual, offer.after)
+        if route == "now":  # the upgrade makes a new subscription: its other changes follow in the next plan
+            _upgrade(b, sub, actual, offer, deps, country)
+            return
+        if route == "renewal":
+            later.append(offer)
+        elif route == "blocked":
+            b.add(
+                Kind.UPDATE_SUBSCRIPTION,
+                f"update subscription {sub.friendlyName}",
+                base,
+                subject=f"{sub.friendlyName}/offer",
+                status="blocked",
+                reason=reason,
+                changes=[offer],
+            )
+    changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
     mid_term: list[str] = []
     for change in changes:  # one step per field, each with its own readiness
         if change.field == "status":
@@ -109,7 +114,7 @@ def plan_subscription(
         else:
             mid_term.append(_update(b, sub, actual, change, deps, config, base, now))
     for change in later:
-        _schedule(b, sub, actual, change, config, base, [*deps, *mid_term])
+        _schedule(b, sub, actual, change, config, base, [*deps, *mid_term], country)
 
 
 def _now_possible(actual: ObservedSubscription, decrease: Change, now: dt.datetime) -> bool:
@@ -148,6 +153,7 @@ def _schedule(
     config: Config,
     base: payloads.UpdateSubscription,
     deps: list[str],
+    country: str,
 ) -> str:
     """A change at renewal (scheduledNextTermInstructions), after this plan's mid-term steps of the same
     subscription, which would otherwise wipe it."""
@@ -168,21 +174,21 @@ def _schedule(
             "a change at renewal needs autoRenew: true (without it the subscription ends with its term)",
             Symbol.HUMAN,
         )
-    why = (
-        "new commerce removes seats mid-term only within 7 days of adding them"
-        if decrease
-        else "Partner Center changes a billing cycle or term only at renewal"
-    )
+    if decrease:
+        why = "new commerce removes seats mid-term only within 7 days of adding them"
+    elif change.field == "offer":
+        why = "Partner Center offers this change of offer at renewal, not as an upgrade now"
+    else:
+        why = "Partner Center changes a billing cycle or term only at renewal"
+    if change.field == "offer":
+        product, sku = str(change.after).split(":")
+        next_term = payloads.NextTermFields(product_id=product, sku_id=sku, country=country)
+    else:
+        next_term = payloads.NextTermFields(**{_NEXT_TERM[change.field]: change.after})
     return b.add(
         Kind.UPDATE_SUBSCRIPTION,
         f"update subscription {sub.friendlyName} {when} ({why})",
-        base.model_copy(
-            update={
-                "set": payloads.SubscriptionFields(
-                    next_term=payloads.NextTermFields(**{_NEXT_TERM[change.field]: change.after})
-                )
-            }
-        ),
+        base.model_copy(update={"set": payloads.SubscriptionFields(next_term=next_term)}),
         subject=f"{sub.friendlyName}/next-term/{change.field}",
         status=status,
         reason=reason,
@@ -215,40 +221,75 @@ def _wipes(actual: ObservedSubscription, change: Change) -> list[str]:
     ]
 
 
-def _blocked_fields(sub: Subscription, actual: ObservedSubscription) -> list[tuple[Change, str]]:
-    """The fields Partner Center cannot change in place, each with why: shown, never attempted."""
-    product, sku = offer_ids(sub)
-    parts = actual.offer_id.split(":")
-    live_product = parts[0] if parts else ""
-    live_sku = parts[1] if len(parts) > 1 else None
+def _offer_change(sub: Subscription, actual: ObservedSubscription) -> Change:
+    return Change(field="offer", before=live_offer_key(actual.offer_id), after=offer_key(*declared_offer(sub)))
+
+
+def _offer_route(sub: Subscription, actual: ObservedSubscription, wanted: str) -> tuple[str, str | None]:
+    """How Partner Center moves a subscription to another offer: ``now`` (an upgrade, the subscription's
+    immediate transition eligibilities), ``renewal`` (its scheduled eligibilities, as a change at renewal),
+    ``scheduled`` (already scheduled) or ``blocked`` with why ("Transition a new commerce subscription")."""
     label = offer_label(sub)
-    blocked: list[tuple[Change, str]] = []
-    offer = Change(field="offer", before=actual.offer_id, after=label)
-    if live_product.upper() != product.upper():
-        blocked.append(
-            (
-                offer,
-                f"subscription is {actual.offer_id}, declared {label}: a subscription's product cannot be changed in "
-                "place; declare the new offer under a new friendly name (and cancel the old one within its window "
-                "if needed)",
-            )
+    azure = AZURE_PLAN_PRODUCT.upper()
+    if (sub.offer == "azure-plan") != live_offer_key(actual.offer_id).startswith(azure):
+        return "blocked", (
+            f"subscription is {actual.offer_id}, declared {label}: an Azure plan and a licence offer never turn into "
+            "each other; declare the new offer under a new friendly name (and cancel the old one within its window "
+            "if needed)"
         )
-    elif live_sku is not None and live_sku.upper() != sku.upper():
-        blocked.append(
-            (
-                offer,
-                f"subscription is SKU {live_sku} of {product}, declared SKU {sku}: a SKU changes only through "
-                "Partner Center's upgrade path (product upgrades), which cspsync does not plan yet; change it in "
-                "Partner Center or declare the new SKU under a new friendly name",
-            )
-        )
-    return blocked
+    if actual.scheduled is not None and actual.scheduled.offer == wanted:
+        return "scheduled", None
+    if actual.upgrades is not None and wanted in actual.upgrades:
+        return "now", None
+    if actual.renewal_offers is not None and wanted in actual.renewal_offers:
+        return "renewal", None
+    if actual.upgrades is None:
+        return "blocked", f"Partner Center's upgrade paths of {actual.offer_id} were not read; plan again"
+    return "blocked", (
+        f"subscription is {live_offer_key(actual.offer_id)}, declared {label}: Partner Center lists no upgrade to it "
+        "and no change to it at renewal (transition eligibilities); declare the new offer under a new friendly name "
+        "(and cancel the old one within its window if needed)"
+    )
+
+
+def _upgrade(
+    b: Builder, sub: Subscription, actual: ObservedSubscription, change: Change, deps: list[str], country: str
+) -> str:
+    """Every seat moves to the declared offer now, keeping the term's end date; the new subscription takes the
+    declared friendly name, and the next plan makes the declaration's other changes on it."""
+    from_product, from_sku = str(change.before).split(":")
+    product, sku = declared_offer(sub)
+    status, reason = b.status_after(deps)
+    warnings = []
+    if actual.scheduled is not None:
+        warnings.append("the upgrade drops the change scheduled for renewal; the next plan schedules it again")
+    return b.add(
+        Kind.UPGRADE_SUBSCRIPTION,
+        f"upgrade subscription {sub.friendlyName}: {actual.quantity} × {change.before} → {change.after} now "
+        "(Partner Center's upgrade path; the term's end date stays)",
+        payloads.UpgradeSubscription(
+            subscription_id=actual.id,
+            friendly_name=sub.friendlyName,
+            from_product_id=from_product,
+            from_sku_id=from_sku,
+            product_id=product,
+            sku_id=sku,
+            quantity=actual.quantity,
+            country=country,
+        ),
+        subject=f"{sub.friendlyName}/offer",
+        status=status,
+        reason=reason,
+        depends_on=deps,
+        changes=[change],
+        warnings=warnings,
+    )
 
 
 def _order(
     b: Builder, sub: Subscription, deps: list[str], country: str, twin: ObservedSubscription | None = None
 ) -> None:
-    product, sku = offer_ids(sub)
+    product, sku = declared_offer(sub)
     azure_plan = sub.offer == "azure-plan"
     status, reason = b.status_after(deps)
     if twin is not None:  # maybe a rename: never buy it twice on a guess

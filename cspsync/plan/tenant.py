@@ -13,28 +13,57 @@ from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.model import CustomerState, Kind, Status
 
-#: address validation statuses Partner Center treats as a deliverable address
+#: address validation statuses Partner Center treats as a deliverable address ("Validate an address")
 VERIFIED = ("VerifiedShippable", "Verified")
 #: Partner Center could not check the address (no validation for the market): a warning, not a block
 NOT_VALIDATED = "NotValidated"
+#: what each status that blocks a create means, in the words of "Validate an address"
+_NOT_VERIFIED = {
+    "InteractionRequired": "Partner Center's suggestion changes the address significantly and needs a person to "
+    "confirm it",
+    "StreetPartial": "the street is incomplete",
+    "PremisesPartial": "the premises (building, suite or unit number) are incomplete",
+    "Multiple": "several parts of the address are incomplete",
+    "None": "the address is incorrect",
+}
 
 
 def address_refusal(observation: Observation, name: str) -> str | None:
-    """Why a create would meet an invalid address (Partner Center: "Validate an address"), in words."""
+    """Why a create would meet an invalid address (Partner Center: "Validate an address"), in words.
+
+    Every status but the verified ones and NotValidated blocks; the suggestions are shown for a person to
+    copy into the file: cspsync never replaces a declared address by one Partner Center suggests.
+    """
     found = observation.address_status.get(name)
     if not found or found[0] in VERIFIED or found[0] == NOT_VALIDATED:
         return None
     status, message = found
+    meaning = _NOT_VERIFIED.get(status, "Partner Center did not verify it")
     suggestions = observation.address_suggestions.get(name, ())
-    offered = (
-        "; Partner Center suggests: " + "; or ".join(f"“{s}”" for s in suggestions)
-        if suggestions
-        else "; Partner Center suggests no other address"
-    )
+    if suggestions:
+        offered = "; Partner Center suggests: " + "; or ".join(f"“{s}”" for s in suggestions)
+        fix = "copy the right suggestion into company.address (or correct it yourself) and plan again"
+    else:
+        offered = "; Partner Center suggests no other address"
+        fix = "correct company.address and plan again"
     return (
-        f"Partner Center did not verify company.address ({status}" + (f": {message}" if message else "") + ")"
-        f"{offered}. A customer must be created with a valid physical address: correct company.address"
+        f"Partner Center did not verify company.address ({status}: {meaning}"
+        + (f"; {message}" if message else "")
+        + f"){offered}. A customer must be created with a valid physical address: {fix}"
     )
+
+
+def address_warnings(observation: Observation, name: str) -> list[str]:
+    """Statuses that let the create go ahead but that a reviewer should see."""
+    found = observation.address_status.get(name)
+    if found and found[0] == NOT_VALIDATED:
+        return ["address validation: NotValidated (Partner Center could not check the address)"]
+    if found and found[0] == "Verified":
+        return [
+            "address validation: Verified, not VerifiedShippable (the address exists; Partner Center does not "
+            "confirm that it can be shipped to, as a post-office box)"
+        ]
+    return []
 
 
 def reseller_refusal(observation: Observation, config: Config, name: str | None) -> str | None:
@@ -99,10 +128,7 @@ def _create(
             f"{domain} is already taken by another tenant; choose another tenant.domainPrefix "
             "(the prefix is permanent)",
         )
-    warnings = []
-    address = observation.address_status.get(b.name)
-    if address and address[0] == NOT_VALIDATED:
-        warnings.append("address validation: NotValidated (Partner Center could not check the address)")
+    warnings = address_warnings(observation, b.name)
     refusal = address_refusal(observation, b.name) or reseller_refusal(observation, config, spec.reseller)
     if refusal and status == "ready":
         status, reason = "blocked", refusal

@@ -34,9 +34,32 @@ def _sum(values: Iterable[Decimal | None]) -> Decimal | None:
     return total
 
 
+def _net_monthly_cost(money: Money) -> Decimal | None:
+    """What one action adds to the monthly cost: an upgrade's new seats less the old ones it replaces."""
+    if money.consumption or money.monthly_cost is None:
+        return None
+    old = money.replaces.monthly_cost if money.replaces is not None else None
+    return money.monthly_cost + (old or Decimal(0))
+
+
+#: months one invoice covers, per billing cycle paid up front
+UPFRONT_MONTHS = {"annual": Decimal(12), "triennial": Decimal(36)}
+
+
+def _upfront(money: Money, monthly: Decimal | None) -> Decimal | None:
+    """The first up-front invoice of ``monthly`` for added seats billed annually or triennially: the months
+    one invoice covers, at most the months the seats commit to (seats added mid-term are prorated)."""
+    period = UPFRONT_MONTHS.get(money.billing_cycle or "")
+    if period is None or money.seats <= 0 or monthly is None:
+        return Decimal(0)
+    months = min(period, money.commitment.months) if money.commitment is not None else period
+    return monthly * months
+
+
 def totals(currency: str, monies: Sequence[Money]) -> Totals:
     """The sums of ``monies`` (all in ``currency``), each a whole number of the currency's minor unit."""
-    figured = [m for m in monies if not m.consumption and m.monthly_cost is not None]
+    sides = [side for m in monies for side in (m, m.replaces) if side is not None]  # an upgrade counts both
+    figured = [m for m in sides if not m.consumption and m.monthly_cost is not None]
 
     def money(value: Decimal) -> Decimal:
         return round_money(value, currency)
@@ -46,7 +69,7 @@ def totals(currency: str, monies: Sequence[Money]) -> Totals:
 
     monthly_cost = money(sum((m.monthly_cost for m in figured if m.monthly_cost is not None), Decimal(0)))
     monthly_price = maybe(_sum(m.monthly_price for m in figured))
-    added = sum((m.monthly_cost for m in figured if m.monthly_cost is not None and m.monthly_cost > 0), Decimal(0))
+    added = sum((n for m in monies if (n := _net_monthly_cost(m)) is not None and n > 0), Decimal(0))
     return Totals(
         currency=currency,
         monthly_cost=monthly_cost,
@@ -55,9 +78,11 @@ def totals(currency: str, monies: Sequence[Money]) -> Totals:
         term_price=maybe(_sum(m.term_price for m in figured)),
         margin=monthly_price - monthly_cost if monthly_price is not None else None,
         added_monthly_cost=money(added),
+        upfront_cost=money(sum((_upfront(m, m.monthly_cost) or Decimal(0) for m in figured), Decimal(0))),
+        upfront_price=maybe(_sum(_upfront(m, m.monthly_price) for m in figured)),
         consumption=sum(1 for m in monies if m.consumption),
-        unknown=sum(1 for m in monies if not m.consumption and not m.unlisted and m.monthly_cost is None),
-        unlisted=sum(1 for m in monies if m.unlisted),
+        unknown=sum(1 for m in sides if not m.consumption and not m.unlisted and m.monthly_cost is None),
+        unlisted=sum(1 for m in sides if m.unlisted),
     )
 
 
@@ -77,6 +102,7 @@ def _check(scope: str, customer: str | None, ceiling: Decimal, total: Totals) ->
         ceiling=ceiling,
         added=added,
         over=added is None or added > ceiling,
+        upfront=total.upfront_cost if added is not None else None,
     )
 
 

@@ -36,9 +36,28 @@ def action_lines(action: Action) -> list[str]:
         return [f"money: unknown ({money.note})" if money.note else "money: unknown"]
     signed = action.kind is not Kind.ORDER_SUBSCRIPTION
     lines = [f"money: {_monthly(money, signed)}"]
+    if money.replaces is not None:  # an offer change: the old side and what it nets to
+        lines.append(f"replaces: {_monthly(money.replaces, True)}")
+        net = _net(money, money.replaces)
+        if net is not None:
+            lines.append(f"net: {_monthly(net, True)}")
     if money.commitment is not None:
         lines.append(f"commits: {_commitment(money)}")
     return lines
+
+
+def _plus(a: Decimal | None, b: Decimal | None) -> Decimal | None:
+    return a + b if a is not None and b is not None else None
+
+
+def _net(new: Money, old: Money) -> Money | None:
+    """The two sides of an offer change added up (per month); None when neither side's cost is known."""
+    cost = _plus(new.monthly_cost, old.monthly_cost)
+    if cost is None:
+        return None
+    price = _plus(new.monthly_price, old.monthly_price)
+    margin = price - cost if price is not None else None
+    return Money(currency=new.currency, monthly_cost=cost, monthly_price=price, margin=margin)
 
 
 def _amount(value: Decimal, money: Money, signed: bool) -> str:
@@ -78,6 +97,30 @@ def _commitment(money: Money) -> str:
     return text
 
 
+_INVOICE = {"annual": ("a year", Decimal(12)), "triennial": ("every three years", Decimal(36))}
+
+
+def renewal_text(money: Money) -> str:
+    """A renewal's next term: per month, over the term, and the invoice paid up front for annual and
+    triennial billing (``cspsync renewals``)."""
+    if money.monthly_cost is None and money.monthly_price is None:
+        return f"unknown ({money.note})" if money.note else "unknown"
+    text = f"{_monthly(money, False)}"
+    promise = money.commitment
+    if promise is not None and promise.term and money.term_cost is not None:
+        term = [f"{format_money(money.term_price, money.currency)} to the customer"] if money.term_price else []
+        term.append(f"cost {format_money(money.term_cost, money.currency)}")
+        text += f"; the {promise.term} term: " + ", ".join(term)
+    invoice = _INVOICE.get(money.billing_cycle or "")
+    if invoice is not None:
+        per, months = invoice
+        amount = money.monthly_price if money.monthly_price is not None else money.monthly_cost
+        assert amount is not None
+        paid = format_money(amount * min(months, promise.months if promise else months), money.currency)
+        text += f"; invoiced {paid} {per}, up front"
+    return text
+
+
 def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" + ("" if number == 1 else "s")
 
@@ -108,7 +151,18 @@ def totals_text(total: Totals, *, who: str = "the customer") -> str:
     if total.term_price is not None:
         terms += f"{format_money(total.term_price, currency)} to {who}, "
     text = f"{monthly}; {terms}cost {format_money(total.term_cost, currency)}"
+    if total.upfront_cost:
+        text += f"; {upfront_text(total, who=who)}"
     return "; ".join([text, *extras])
+
+
+def upfront_text(total: Totals, *, who: str = "the customer") -> str:
+    """``invoiced up front (annual and triennial billing): GBP 3,096.00 to the customer, cost GBP 2,606.40``."""
+    figures = []
+    if total.upfront_price is not None:
+        figures.append(f"{format_money(total.upfront_price, total.currency)} to {who}")
+    figures.append(f"cost {format_money(total.upfront_cost, total.currency)}")
+    return "invoiced up front (annual and triennial billing): " + ", ".join(figures)
 
 
 def customer_line(customer: CustomerPlan) -> str | None:
@@ -142,7 +196,12 @@ def budget_lines(plan: Plan) -> list[str]:
         if c.scope == "plan" and not c.over and c.added is not None
     ]
     customers = [c for c in checks if c.scope == "customer"]
+    upfront = [
+        format_money(c.upfront, c.currency) for c in checks if c.scope == "plan" and c.upfront is not None and c.upfront
+    ]
     parts = [f"the plan adds {', '.join(kept)} a month at cost"] if kept else []
+    if upfront:
+        parts.append(f"plus {', '.join(upfront)} invoiced up front for annual and triennial billing")
     if customers and not any(c.over for c in customers):
         parts.append("every customer is under its ceiling")
     lines = [f"within budget (cspsync.yaml): {'; '.join(parts)}"] if parts else []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cspsync.plan.renewals import Renewal, RenewalReport
+from cspsync.render.money import renewal_text
 
 _CYCLE = {"monthly": "billed monthly", "annual": "billed annually", "triennial": "billed every three years"}
 
@@ -13,10 +14,19 @@ def _scheduled(renewal: Renewal) -> str:
         return ""
     parts = [
         f"{label} → {value}"
-        for label, value in (("quantity", s.quantity), ("billingCycle", s.billing_cycle), ("termDuration", s.term))
+        for label, value in (
+            ("offer", s.offer),
+            ("quantity", s.quantity),
+            ("billingCycle", s.billing_cycle),
+            ("termDuration", s.term),
+        )
         if value is not None
     ]
     return f"\n      scheduled at renewal: {', '.join(parts)}" if parts else ""
+
+
+def _money(renewal: Renewal) -> str:
+    return f"\n      next term: {renewal_text(renewal.money)}" if renewal.money is not None else ""
 
 
 def render_renewals(report: RenewalReport) -> str:
@@ -26,9 +36,10 @@ def render_renewals(report: RenewalReport) -> str:
         what = "renews" if r.auto_renew else "ENDS (auto-renew off)"
         lines.append(
             f"  {r.renews_on.isoformat()}  {r.customer}/{r.friendly_name}: {what}; {r.quantity} × {r.offer_id}, "
-            f"{r.term}, {cycle}{_scheduled(r)}"
+            f"{r.term}, {cycle}{_scheduled(r)}{_money(r)}"
         )
     if not report.renewals:
         lines.append("  nothing renews in this window")
     lines += [f"  unknown: {reason} (not checked)" for reason in report.unknown]
+    lines += [f"  costs unknown: {reason}" for reason in report.costs_unknown]
     return "\n".join(lines) + "\n"

@@ -122,6 +122,16 @@ def data_of(raw: bytes) -> dict[str, object]:
             id="tag-directive",
         ),
         pytest.param(
+            b"a: {?}\n",
+            ["f.yaml:1:6: a: YAML parsers read this key differently; write it in plain block style"],
+            id="flow-question-mark-null-key-to-pyyaml-text-to-yaml-rs",
+        ),
+        pytest.param(
+            b"labels:\n  team: a\n  x: {b: c, ?: d}\n",
+            ["f.yaml:3:14: labels.x: YAML parsers read this key differently; write it in plain block style"],
+            id="flow-question-mark-key-beside-text-keys",
+        ),
+        pytest.param(
             b"a: [1, 2\nb: 3\n", ["f.yaml:2:2: invalid YAML: illegal placement of ':' indicator"], id="syntax"
         ),
         pytest.param(

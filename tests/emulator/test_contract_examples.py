@@ -40,7 +40,8 @@ DOCS_WORLD: dict[str, Any] = {
         {"tenantId": "53eb21cb-6b2d-4ee5-9e92-27dfc927e93c", "domain": "fourthcoffee137.onmicrosoft.com",
          "companyName": "FourthCoffee137", "country": "US", "customer": True, "associatedPartnerId": FIRST_UP},
         {"tenantId": "eebd1b55-5360-4438-a11d-5c06918c3014", "domain": "abcdefgh1234.onmicrosoft.com",
-         "companyName": "1kl as kjk", "country": "US", "customer": True},
+         "companyName": "1kl as kjk", "country": "US", "customer": True,
+         "customDomains": ["abcdefgh1234.ccsctp.net"]},
     ],
 }  # fmt: skip
 

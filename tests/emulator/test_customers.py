@@ -120,8 +120,12 @@ def test_get_customer_returns_the_full_customer(client: httpx.Client) -> None:
     body = client.get(f"/v1/customers/{TAILSPIN}").json()
     assert body["companyProfile"]["domain"] == "tailspintoys.onmicrosoft.com"
     assert body["companyProfile"]["email"] == "faktura@tailspintoys.no"
-    assert body["customDomains"] == ["tailspintoys.onmicrosoft.com"]
+    # get-a-customer-by-id: the verified custom domains, not the default domain of the company profile
+    assert body["customDomains"] == ["tailspintoys.no"]
     assert body["links"]["self"]["uri"] == f"/customers/{TAILSPIN}"
+    assert body["companyProfile"]["links"]["self"]["uri"] == f"/customers/{TAILSPIN}/profiles/company"
+    assert body["billingProfile"]["links"]["self"]["uri"] == f"/customers/{TAILSPIN}/profiles/billing"
+    assert client.head("/v1/domains/tailspintoys.no").status_code == 200  # a custom domain is taken too
     assert "associatedPartnerId" not in body  # only the create response shows it (get-a-customer-by-id)
     company = client.get(f"/v1/customers/{TAILSPIN}/profiles/company").json()
     assert company == body["companyProfile"]
@@ -300,6 +304,49 @@ def test_address_validation(client: httpx.Client) -> None:
         "/v1/validations/address", json={"AddressLine1": "1 Rua Augusta", "City": "Lisboa", "Country": "PT"}
     ).json()
     assert (elsewhere["status"], elsewhere["suggestedAddresses"]) == ("NotValidated", [])
+
+
+@pytest.mark.parametrize(
+    ("address", "status", "suggested"),
+    [
+        ({"addressLine1": "PO Box 12"}, "Verified", ["PO Box 12, Bristol"]),
+        ({"city": "Bath"}, "InteractionRequired", ["1 Wheel Street, Bristol"]),
+        (
+            {"addressLine1": "Suite, 1 Wheel Street"},
+            "PremisesPartial",
+            [f"Suite {n}, 1 Wheel Street, Bristol" for n in (1, 2, 3)],
+        ),
+        (
+            {"addressLine1": "Unit, Wheel Street"},
+            "Multiple",
+            [f"Unit {n}, {n} Wheel Street, Bristol" for n in (1, 2, 3)],
+        ),
+        ({"addressLine1": "Wheel Street"}, "StreetPartial", [f"{n} Wheel Street, Bristol" for n in (1, 2, 3)]),
+        ({}, "VerifiedShippable", ["1 Wheel Street, Bristol"]),
+    ],
+)
+def test_every_status_of_validate_an_address_with_its_number_of_suggestions(
+    client: httpx.Client, address: dict[str, str], status: str, suggested: list[str]
+) -> None:
+    """validate-an-address: one suggestion for the verified and interaction statuses, up to three for the
+    partial ones, none for None and NotValidated."""
+    sent = {"addressLine1": "1 Wheel Street", "city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB", **address}
+    answer = client.post("/v1/validations/address", json=sent)
+    assert answer.status_code == 200
+    body = answer.json()
+    assert body["status"] == status
+    assert [f"{a['addressLine1']}, {a['city']}" for a in body["suggestedAddresses"]] == suggested
+    assert body["originalAddress"] == sent
+
+
+def test_states_are_checked_in_the_countries_the_page_names(client: httpx.Client) -> None:
+    """The state of a US, CA, MX or CN address must be one of the country's states; elsewhere any text."""
+    us = {"addressLine1": "1 Microsoft Way", "city": "Redmond", "postalCode": "98052", "country": "US"}
+    wrong = client.post("/v1/validations/address", json={**us, "state": "XX"}).json()
+    assert (wrong["status"], wrong["validationMessage"]) == ("None", "Address field invalid for property: 'State'")
+    assert client.post("/v1/validations/address", json={**us, "state": "WA"}).json()["status"] == "VerifiedShippable"
+    gb = {"addressLine1": "1 Wheel Street", "city": "Bristol", "postalCode": "BS1 4DJ", "country": "GB"}
+    assert client.post("/v1/validations/address", json={**gb, "state": "XX"}).json()["status"] == "VerifiedShippable"
 
 
 def test_billing_profile_update_with_etag(client: httpx.Client) -> None:

@@ -134,3 +134,15 @@ def test_concurrent_creates_of_one_domain_make_one_customer() -> None:
     for thread in threads:
         thread.join()
     assert sorted(statuses) == [201] + [409] * 7
+
+
+def test_a_seed_file_is_read_like_a_declaration(tmp_path: Path) -> None:
+    """YAML 1.2 with dates as text, as cspsync reads declarations: a company named 2026-01-15 stays text."""
+    text = (Path(__file__).resolve().parents[2] / "examples" / "emulator-seed.yaml").read_text(encoding="utf-8")
+    seed = tmp_path / "seed.yaml"
+    seed.write_text(text.replace("companyName: Tailspin Toys AS", "companyName: 2026-01-15"), encoding="utf-8")
+    tenants = load_seed(seed)["tenants"]
+    assert tenants[0]["companyName"] == "2026-01-15"
+    seed.write_text("partner: {}\npartner: {}\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="duplicate"):
+        load_seed(seed)

@@ -130,7 +130,8 @@ def test_a_mid_term_change_wipes_the_scheduled_change(client: httpx.Client) -> N
     grown = _patch(client, customer_id, sub, quantity=12)
     assert grown.status_code == 200
     assert "scheduledNextTermInstructions" not in grown.json()
-    other_product = {"product": {"productId": "CFQ7TTC0LFLZ", "skuId": "0002"}, "quantity": 4}
+    # Office 365 E3 is none of Business Premium's scheduled transition eligibilities (emulator/upgrades.py)
+    other_product = {"product": {"productId": "CFQ7TTC0LF8Q", "skuId": "0001"}, "quantity": 4}
     assert _patch(client, customer_id, sub, scheduledNextTermInstructions=other_product).status_code == 400
 
 

@@ -79,7 +79,8 @@ def test_existing_mode_with_another_tenants_id_never_writes_to_it(cspsync: Run, 
     plan = cspsync("plan", path)
     assert plan.code == 1
     assert (
-        f"blocked: tenant {TAILSPIN_ID} is Tailspin Toys AS (tenant {TAILSPIN_ID}, domains {TAILSPIN_DOMAIN}); "
+        f"blocked: tenant {TAILSPIN_ID} is Tailspin Toys AS (tenant {TAILSPIN_ID}, domains {TAILSPIN_DOMAIN}, "
+        "tailspintoys.no); "
         "the declared domain adatum.de is not one of its domains: nothing is applied to it. Correct "
         "tenant.tenantId (or tenant.domain) in the file" in plan.out
     )
@@ -89,6 +90,26 @@ def test_existing_mode_with_another_tenants_id_never_writes_to_it(cspsync: Run, 
     applied = cspsync("apply", path, "--yes")
     assert applied.code == 1
     assert tailspin(workdir) == before
+
+
+def test_an_existing_file_may_name_a_verified_custom_domain_of_its_tenant(cspsync: Run, workdir: Path) -> None:
+    """get-a-customer-by-id lists a tenant's verified custom domains (``customDomains``) apart from its
+    default domain: a file that declares ``tailspintoys.no`` for Tailspin's tenant id is proven by them."""
+    path = workdir / "examples/customers/tailspin-toys.yaml"
+    path.write_text(path.read_text().replace(f"domain: {TAILSPIN_DOMAIN}", "domain: tailspintoys.no"))
+    plan = cspsync("plan", "examples/customers/tailspin-toys.yaml")
+    assert (
+        f"  @ tailspin-toys ← Tailspin Toys AS, tenant {TAILSPIN_ID}, domains {TAILSPIN_DOMAIN}, tailspintoys.no "
+        "(the file declares its tenant id)" in plan.out
+    ), plan.out
+    applied = cspsync("apply", "examples/customers/tailspin-toys.yaml", "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert f"✓ tailspin-toys/adopt-customer: done — adopted Tailspin Toys AS ({TAILSPIN_ID})" in applied.out
+    other = path.read_text().replace("domain: tailspintoys.no", "domain: tailspintoys.se")
+    path.write_text(other)
+    refused = cspsync("plan", "examples/customers/tailspin-toys.yaml")
+    assert refused.code == 1
+    assert "the declared domain tailspintoys.se is not one of its domains" in refused.out
 
 
 def test_the_first_match_is_a_loud_adoption_in_every_format_then_quiet(cspsync: Run, workdir: Path) -> None:

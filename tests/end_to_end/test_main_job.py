@@ -364,3 +364,9 @@ def test_renewals_lists_what_renews_with_auto_renew_and_the_scheduled_change(csp
         f"  {renews.isoformat()}  contoso-bikes/fabrikam-contosobikes-m365bp: renews; 12 × {m365['offerId']}, P1Y, "
         "billed monthly\n      scheduled at renewal: quantity → 10, billingCycle → monthly, termDuration → P1Y\n"
     ) in year.out
+    # the next term's money: the 10 seats scheduled, and the year an annual cycle invoices up front
+    assert (
+        "      next term: GBP 215.00/month to the customer (retail-gbp), cost GBP 181.00, margin GBP 34.00 (15.8%); "
+        "the P1Y term: GBP 2,580.00 to the customer, cost GBP 2,172.00\n"
+    ) in year.out
+    assert "; invoiced GBP 5,994.00 a year, up front\n" in year.out  # alpine-ski-house, billed annually

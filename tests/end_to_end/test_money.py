@@ -39,11 +39,14 @@ def test_the_main_job_shows_money_per_change_per_customer_and_for_the_plan(cspsy
     )
     assert (
         "  GBP: GBP 757.50/month to customers, cost GBP 661.20, margin GBP 96.30 (12.7%); commitments "
-        "GBP 9,090.00 to customers, cost GBP 7,934.40; 2 Azure plans billed by consumption, not estimated\n"
+        "GBP 9,090.00 to customers, cost GBP 7,934.40; invoiced up front (annual and triennial billing): GBP 5,994.00 "
+        "to customers, cost GBP 5,328.00; 2 Azure plans billed by consumption, not estimated\n"
     ) in result.out
     assert "within budget (cspsync.yaml): the plan adds EUR 917.76 of EUR 2,500.00, GBP 661.20 of GBP 2,000.00" in (
         result.out
     )
+    # alpine-ski-house pays its year up front (billingCycle: annual): the budget shows that invoice too
+    assert "plus EUR 10,368.00, GBP 5,328.00 invoiced up front for annual and triennial billing" in result.out
     assert "Apply complete: 23 done, 9 waiting or blocked." in result.out
 
 
@@ -122,7 +125,7 @@ def test_every_rendering_marks_a_plan_over_budget(cspsync: Run, workdir: Path) -
     exceeded = [check for check in plan["money"]["budget"] if check["over"]]
     assert exceeded == [
         {"scope": "customer", "customer": "alpine-ski-house", "currency": "GBP", "ceiling": "300", "added": "444.00",
-         "over": True},
+         "over": True, "upfront": "5328.00"},
     ]  # fmt: skip
 
 

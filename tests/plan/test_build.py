@@ -14,6 +14,7 @@ from cspsync.declarations.access import resolve
 from cspsync.declarations.roles import DEFAULT_GDAP_ROLES
 from cspsync.observe.applied import AppliedIdentities
 from cspsync.observe.state import (
+    NextTerm,
     Observation,
     ObservedAdminRelationship,
     ObservedAgreement,
@@ -190,10 +191,53 @@ def test_a_changed_billing_cycle_is_scheduled_for_renewal_and_a_changed_product_
     assert isinstance(action.payload, payloads.UpdateSubscription)
     assert action.payload.set == payloads.SubscriptionFields(next_term=payloads.NextTermFields(billing_cycle="monthly"))
 
-    other_product = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X"))
-    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=other_product)).actions[0]
+    no_path = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LH18:0001:X", upgrades=(), renewal_offers=()))
+    action = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=no_path)).actions[0]
     assert action.status == "blocked"
-    assert "a subscription's product cannot be changed in place" in (action.reason or "")
+    assert "Partner Center lists no upgrade to it and no change to it at renewal" in (action.reason or "")
+    assert [(c.field, c.before, c.after) for c in action.changes] == [
+        ("offer", "CFQ7TTC0LH18:0001", "CFQ7TTC0LCHC:0002")
+    ]
+
+
+def test_another_offer_is_an_upgrade_where_partner_center_lists_one_else_a_change_at_renewal(repo: Repository) -> None:
+    """Transition eligibilities decide: immediate -> upgrade now (and nothing else this plan, the upgrade makes
+    a new subscription); scheduled only -> scheduledNextTermInstructions with the new product."""
+    basic = _sub(
+        "fabrikam-contosobikes-m365bp",
+        "CFQ7TTC0LH18:0001:X",
+        quantity=10,
+        upgrades=("CFQ7TTC0LCHC:0002",),
+        renewal_offers=("CFQ7TTC0LCHC:0002",),
+        commitment_end="2027-10-31",
+    )
+    (action,) = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=(IN_SYNC[0], basic))).actions
+    assert action.kind is Kind.UPGRADE_SUBSCRIPTION and action.status == "ready"
+    assert action.payload == payloads.UpgradeSubscription(
+        subscription_id="sub-fabrikam-contosobikes-m365bp",
+        friendly_name="fabrikam-contosobikes-m365bp",
+        from_product_id="CFQ7TTC0LH18",
+        from_sku_id="0001",
+        product_id="CFQ7TTC0LCHC",
+        sku_id="0002",
+        quantity=10,
+        country="GB",
+    )
+
+    later = dataclasses.replace(basic, upgrades=())
+    actions = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=(IN_SYNC[0], later))).actions
+    assert [a.id for a in actions] == [
+        "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/quantity",
+        "contoso-bikes/update-subscription/fabrikam-contosobikes-m365bp/next-term/offer",
+    ]
+    assert isinstance(actions[1].payload, payloads.UpdateSubscription)
+    assert actions[1].payload.set.next_term == payloads.NextTermFields(
+        product_id="CFQ7TTC0LCHC", sku_id="0002", country="GB"
+    )
+    assert actions[1].summary.startswith("update subscription fabrikam-contosobikes-m365bp at renewal on 2027-11-01")
+
+    done = dataclasses.replace(later, quantity=12, scheduled=NextTerm(offer="CFQ7TTC0LCHC:0002"))
+    assert _plan(repo, _linked(repo, "contoso-bikes", subscriptions=(IN_SYNC[0], done))).actions == ()
 
 
 def test_undeclared_subscriptions_are_reported_unmanaged_never_touched(repo: Repository) -> None:
@@ -266,11 +310,14 @@ def test_a_billing_cycle_change_does_not_hide_the_quantity_change(repo: Reposito
 def test_a_sku_change_on_the_same_product_is_planned_not_ignored(repo: Repository) -> None:
     plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=_m365()), "contoso-bikes")
     assert plan.actions == ()
-    changed = (IN_SYNC[0], _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0009:CFQ7TTC0XXXX"))
+    changed = (
+        IN_SYNC[0],
+        _sub("fabrikam-contosobikes-m365bp", "CFQ7TTC0LCHC:0009:CFQ7TTC0XXXX", upgrades=(), renewal_offers=()),
+    )
     plan = _plan(repo, _linked(repo, "contoso-bikes", subscriptions=changed))
     steps = _steps(plan)
     assert steps["offer"][0] == "blocked"
-    assert "SKU 0009 of CFQ7TTC0LCHC, declared SKU 0002" in (steps["offer"][1] or "")
+    assert "subscription is CFQ7TTC0LCHC:0009, declared CFQ7TTC0LCHC:0002" in (steps["offer"][1] or "")
 
 
 SUB_ID = "0b6d2f4e-1a3c-4e5f-8a7b-9c0d1e2f3a4b"

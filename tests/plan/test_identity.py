@@ -11,6 +11,7 @@ import pytest
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.observe.applied import AppliedIdentities, CreateIntent
 from cspsync.observe.state import Observation, ObservedCustomer
+from cspsync.plan import payloads
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Kind, Plan
 
@@ -111,18 +112,58 @@ def test_an_address_partner_center_did_not_verify_blocks_the_create_with_its_sug
         domain_available={"contoso-bikes": True},
         address_status={"contoso-bikes": ("StreetPartial", "The street was not found")},
         address_suggestions={
-            "contoso-bikes": ("1 Wheel St, BS1 4DJ Bristol, GB", "1 Wheeler Street, BS1 4DJ Bristol, GB")
+            "contoso-bikes": (
+                "addressLine1: 1 Wheel St, postalCode: BS1 4DJ, city: Bristol, country: GB",
+                "addressLine1: 1 Wheeler Street, postalCode: BS1 4DJ, city: Bristol, country: GB",
+            )
         },
     )
     plan = _plan(repo, observation, "contoso-bikes")
     create = plan.action("contoso-bikes/create-customer")
     assert create.status == "blocked"
     assert create.reason == (
-        "Partner Center did not verify company.address (StreetPartial: The street was not found); Partner Center "
-        "suggests: “1 Wheel St, BS1 4DJ Bristol, GB”; or “1 Wheeler Street, BS1 4DJ Bristol, GB”. A customer must "
-        "be created with a valid physical address: correct company.address"
+        "Partner Center did not verify company.address (StreetPartial: the street is incomplete; The street was not "
+        "found); Partner Center suggests: “addressLine1: 1 Wheel St, postalCode: BS1 4DJ, city: Bristol, country: "
+        "GB”; or “addressLine1: 1 Wheeler Street, postalCode: BS1 4DJ, city: Bristol, country: GB”. A customer "
+        "must be created with a valid physical address: copy the right suggestion into company.address (or "
+        "correct it yourself) and plan again"
     )
     assert plan.action("contoso-bikes/create-agreement").status == "blocked"
+    assert isinstance(create.payload, payloads.CreateCustomer)
+    assert create.payload.billing_profile.default_address.address_line1 == "1 Wheel Street"  # never replaced
+
+
+@pytest.mark.parametrize(
+    ("status", "meaning", "blocked"),
+    [
+        ("VerifiedShippable", None, False),
+        ("Verified", None, False),
+        ("NotValidated", None, False),
+        ("InteractionRequired", "needs a person to confirm it", True),
+        ("StreetPartial", "the street is incomplete", True),
+        ("PremisesPartial", "the premises (building, suite or unit number) are incomplete", True),
+        ("Multiple", "several parts of the address are incomplete", True),
+        ("None", "the address is incorrect", True),
+        ("SomethingNew", "Partner Center did not verify it", True),
+    ],
+)
+def test_each_documented_address_status_gets_its_reaction(
+    repo: Repository, status: str, meaning: str | None, blocked: bool
+) -> None:
+    """ "Validate an address": verified statuses go ahead, NotValidated warns, every other one blocks."""
+    observation = Observation(
+        customers={"contoso-bikes": None},
+        domain_available={"contoso-bikes": True},
+        address_status={"contoso-bikes": (status, None)},
+        address_suggestions={"contoso-bikes": ("addressLine1: 1 Wheel Street, city: Bristol",)},
+    )
+    create = _plan(repo, observation, "contoso-bikes").action("contoso-bikes/create-customer")
+    assert create.status == ("blocked" if blocked else "ready")
+    if meaning:
+        assert meaning in (create.reason or "")
+        assert "“addressLine1: 1 Wheel Street, city: Bristol”" in (create.reason or "")
+    if status == "Verified":
+        assert any("not VerifiedShippable" in w for w in create.warnings)
 
 
 def test_an_address_that_could_not_be_validated_is_a_warning(repo: Repository) -> None:

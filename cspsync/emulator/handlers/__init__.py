@@ -14,6 +14,7 @@ from cspsync.emulator.handlers import (
     products,
     qualifications,
     subscriptions,
+    transitions,
     users,
 )
 from cspsync.emulator.routing import Router
@@ -62,6 +63,8 @@ def partner_center_router() -> Router:
     add("GET", _C + "/subscriptions/{subscriptionId}", subscriptions.get_subscription)
     add("PATCH", _C + "/subscriptions/{subscriptionId}", subscriptions.update_subscription)
     add("GET", _C + "/subscriptions/{subscriptionId}/provisioningstatus", subscriptions.provisioning_status)
+    add("GET", _C + "/subscriptions/{subscriptionId}/transitionEligibilities", transitions.transition_eligibilities)
+    add("POST", _C + "/subscriptions/{subscriptionId}/transitions", transitions.create_transition)
     add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
     for method, template, handler in gdap.routes():  # Microsoft Graph, granular delegated admin (GDAP)
         add(method, template, handler)

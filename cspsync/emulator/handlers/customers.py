@@ -78,18 +78,23 @@ def billing_profile(tenant: Tenant) -> dict[str, Any]:
     return profile
 
 
-def customer_document(tenant: Tenant) -> dict[str, Any]:
+def customer_document(tenant: Tenant, custom_domains: list[str] | None = None) -> dict[str, Any]:
     """The Customer of get-a-customer-by-id. ``associatedPartnerId`` is not part of it: no documented
     read shows it (only the create response echoes it), so a client learns a customer's reseller from
-    the IndirectReseller filter or the customer's relationships."""
+    the IndirectReseller filter or the customer's relationships. ``customDomains`` are the tenant's
+    verified custom domains, without its default one (the page's example lists ``….ccsctp.net`` beside the
+    ``….onmicrosoft.com`` domain of the company profile); a new tenant has none. Links are written as that
+    page writes them (no ``/v1``), the billing profile's too."""
+    billing = billing_profile(tenant)
+    billing["links"] = {"self": link(f"/customers/{tenant.id}/profiles/billing")}
     return {
         "id": tenant.id,
         "commerceId": tenant.commerce_id,
         "companyProfile": company_profile(tenant, full=True),
-        "billingProfile": billing_profile(tenant),
+        "billingProfile": billing,
         "relationshipToPartner": "reseller",
         "allowDelegatedAccess": False,
-        "customDomains": [tenant.domain],
+        "customDomains": list(custom_domains or []),
         "links": {"self": link(f"/customers/{tenant.id}")},
         "attributes": {"objectType": "Customer"},
     }
@@ -186,7 +191,9 @@ def list_customers(call: Call) -> httpx.Response:
 
 
 def get_customer(call: Call) -> httpx.Response:
-    return respond(200, customer_document(customer(call)))
+    """``GET /v1/customers/{id}`` (get-a-customer-by-id): the full Customer, with ``customDomains``."""
+    tenant = customer(call)
+    return respond(200, customer_document(tenant, call.store.custom_domains(tenant.id)))
 
 
 def get_company_profile(call: Call) -> httpx.Response:

@@ -39,6 +39,7 @@ from cspsync.emulator.handlers.common import billing_cycle, check_etag, customer
 from cspsync.emulator.records import new_etag
 from cspsync.emulator.routing import Call
 from cspsync.emulator.rules import SANDBOX_LICENCES
+from cspsync.emulator.upgrades import scheduled_targets
 from cspsync.emulator.wire import collection, link, respond
 
 AZURE_PLAN_COMMITMENT_END = "9999-12-14T00:00:00Z"  # what Partner Center shows for an Azure plan
@@ -252,6 +253,10 @@ def _subscription(call: Call, customer_id: str) -> dict[str, Any]:
     return found
 
 
+#: the subscription a path names, for the other subscription handler modules (transitions)
+path_subscription = _subscription
+
+
 def get_subscription(call: Call) -> httpx.Response:
     tenant = customer(call)
     return respond(200, present(_subscription(call, tenant.id), call.now))
@@ -352,7 +357,8 @@ def _instructions_key(value: Any) -> tuple[Any, ...] | None:
 
 
 def _check_instructions(value: Any, subscription: dict[str, Any], catalog: Catalog) -> dict[str, Any]:
-    """A new scheduledNextTermInstructions (create-scheduled-changes): an offer of the same product the
+    """A new scheduledNextTermInstructions (create-scheduled-changes): an offer of the same product (or one of
+    its scheduled transition eligibilities, transition-a-new-commerce-subscription) the
     catalog sells with that term and billing cycle, a seat count it allows, on a subscription that renews."""
     if not isinstance(value, dict):
         raise codes.INVALID_PROPERTY.error("scheduledNextTermInstructions must be an object or null.")
@@ -363,9 +369,12 @@ def _check_instructions(value: Any, subscription: dict[str, Any], catalog: Catal
     product_id = str(product.get("productId") or current[0]).upper()
     sku_id = str(product.get("skuId") or current[1]).upper()
     item = catalog.offer(product_id, sku_id)
-    if product_id != current[0].upper() or item is None:
+    source = catalog.offer_for_catalog_item(str(subscription["offerId"]))
+    eligible = source is not None and item in scheduled_targets(source, catalog)  # another offer at renewal
+    if item is None or (product_id != current[0].upper() and not eligible):
         raise codes.INVALID_PROPERTY.error(
-            f"scheduledNextTermInstructions.product {product_id}:{sku_id} is not a SKU of this subscription's product."
+            f"scheduledNextTermInstructions.product {product_id}:{sku_id} is not a SKU of this subscription's product"
+            " nor one of its scheduled transition eligibilities."
         )
     term = str(product.get("termDuration") or subscription.get("termDuration") or "").upper()
     cycle = billing_cycle(product.get("billingCycle") or subscription.get("billingCycle"))
