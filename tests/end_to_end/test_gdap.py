@@ -113,6 +113,30 @@ def test_the_main_job_requests_sends_the_link_then_assigns_once_approved(cspsync
     assert "Plan: 0 to create, 0 to update, 0 to cancel, 6 waiting." in final.out
 
 
+def test_the_main_job_over_the_loopback_server_reaches_graph_there_too(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``cspsync emulator serve`` answers Graph's GDAP endpoints on the same loopback server as Partner Center."""
+    from cspsync.emulator import load_seed, serve
+    from cspsync.target import UNPACED_ENV
+
+    store = Store(workdir / "served.db")
+    store.seed(load_seed(workdir / "examples" / "emulator-seed.yaml"))
+    app = EmulatorApp(store, gdap_timing=GdapTiming())
+    with serve(app) as server:
+        monkeypatch.setenv("CSPSYNC_EMULATOR_URL", server.url)
+        monkeypatch.setenv(UNPACED_ENV, "1")
+        first = cspsync("apply", CUSTOMERS, "--yes")
+        assert first.code == 0, first.out + first.err
+        assert "✓ litware/create-admin-relationship/fabrikam-litware-support: done" in first.out
+        assert gdap.approve(store, "litware.ie", dt.datetime.now(dt.UTC))
+        second = cspsync("apply", CUSTOMERS, "--yes")
+        assert second.code == 0, second.out + second.err
+        assert "Apply complete: 2 done, 6 waiting or blocked." in second.out
+    assert not (workdir / ".cspsync" / "emulator.db").exists()  # nothing went to the in-process emulator
+    store.close()
+
+
 def test_approving_twice_or_nothing_is_an_error_not_a_traceback(cspsync: Run, workdir: Path) -> None:
     db = str(workdir / ".cspsync" / "emulator.db")
     assert cspsync("apply", CUSTOMERS, "--yes").code == 0
