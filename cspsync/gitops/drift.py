@@ -145,7 +145,8 @@ def detect(
         observation.sent_approvals = dict(sent_approvals)
     plan = make_plan(repo, declared, observation, target=target, correlation_id=client.correlation_id, priced=False)
     findings = [f for found in findings_for(observation, declared, repo.config).values() for f in found]
-    findings += admin_access_findings(observation, declared, repo)
+    linked = {c.name for c in plan.customers if c.state == "linked"}  # a conflict's tenant may be someone else's
+    findings += admin_access_findings(observation, [d for d in declared if d.customer.metadata.name in linked], repo)
     failed = observation.relationship_failures
     unknown = plan.unknown + tuple(f"{name}: {reason}" for name, reason in sorted(failed.items()))
     plan = plan.model_copy(update={"unknown": unknown})

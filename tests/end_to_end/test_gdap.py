@@ -292,6 +292,25 @@ def test_without_enable_gdap_by_default_no_default_relationship_is_created(world
     assert LINK.findall(approval) and "A request that is not approved expires after 90 days." in approval
 
 
+def test_a_tenant_without_admin_access_is_a_finding_only_once_it_is_proven_the_declared_one(world: World) -> None:
+    world.edit("examples/cspsync.yaml", "enableGDAPByDefault: true", "enableGDAPByDefault: false")
+    world.edit("examples/customers/contoso-bikes.yaml", "      - default: true\n        templates: [helpdesk]\n",
+               "      - name: fabrikam-contoso-support\n        templates: [helpdesk]\n")  # fmt: skip
+    world.edit("examples/customers/contoso-bikes.yaml", "  adminAccess:\n",
+               "  adminAccess:\n    approverEmail: amelia.hughes@contosobikes.co.uk\n")  # fmt: skip
+    world.apply()  # alpine-ski-house is created without any GDAP relationship
+    repo = world.repository()
+
+    def missing(report_workspace: Workspace | None) -> set[str]:
+        with world.client() as pc:
+            report = detect(repo, repo.customers, pc, target="emulator", workspace=report_workspace)
+        return {f.customer for f in report.findings if f.kind == "missing-admin-access"}
+
+    assert "alpine-ski-house" in missing(world.workspace)
+    # without the apply records nothing proves the tenant at its domain is the declared one: no finding about it
+    assert "alpine-ski-house" not in missing(None)
+
+
 def test_a_relationship_ending_in_20_days_gets_its_replacement_planned_with_the_date(world: World) -> None:
     _approved(world)
     world.edit("examples/customers/litware.yaml", "autoExtend: true", "autoExtend: false")  # cspsync renews it
