@@ -7,12 +7,15 @@ and plans in one pass. Commands call it and only decide how to print; nothing he
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from cspsync.declarations import Declared, Repository, load_repository
+from cspsync.gitops.scope import Shard
+from cspsync.gitops.shards import shard_record
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.observe.applied import remember
 from cspsync.observe.read import Strategy, observe
@@ -60,10 +63,12 @@ def plan_for(
     correlation_id: str | None = None,
     resend: bool = False,
     deleted: Sequence[DeletedDeclaration] = (),
+    shard: Shard | None = None,
 ) -> Planned:
     """Observe the customers in ``declared`` and plan them; the connection stays open for apply.
 
-    ``resend`` plans the invitations of waiting customers again (``apply --resend``).
+    ``resend`` plans the invitations of waiting customers again (``apply --resend``); ``shard`` (the
+    customers of ``--shard I/N``) is recorded in the plan, for ``merge-plans`` to check the set.
     """
     chosen: Target = target or repo.config.target
     connection = connect(repo, chosen, workspace, correlation_id=correlation_id or str(uuid.uuid4()))
@@ -80,6 +85,8 @@ def plan_for(
             deleted=deleted,
             costs=price_sheets(connection, workspace),
         )
+        if shard is not None:
+            plan = plan.model_copy(update={"shard": shard_record(repo, shard, os.environ)})
     except BaseException:
         connection.close()
         raise

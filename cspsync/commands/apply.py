@@ -299,6 +299,7 @@ def apply(
             strategy=scope.strategy,
             resend=resend,
             deleted=scope.deleted_declarations,
+            shard=shard,
         )
         if since_last_apply:
             click.echo(f"scope: the files changed since the last successful apply ({scope_words})")

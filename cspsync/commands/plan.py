@@ -55,6 +55,7 @@ def plan(
         full_scope=scope.full_scope,
         strategy=scope.strategy,
         deleted=scope.deleted_declarations,
+        shard=shard,
     )
     planned.connection.close()
     result = planned.plan

@@ -61,7 +61,8 @@ def merge_plans_command(plans: tuple[Path, ...], fmt: Format, out: Path | None) 
     """Merge the shard plans PLANS (from `plan --shard I/N --out FILE`) into one plan to review.
 
     The merged plan is for reading (one pull-request comment); apply the shard plans, or apply afresh.
-    Exit 1 when a shard could not read part of Partner Center's state.
+    Refused (exit 1) unless PLANS are shards 1 to N of one N, each once, planned from one commit, the same
+    declarations and one CI run. Exit 1 also when a shard could not read part of Partner Center's state.
     """
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
     if out is not None:

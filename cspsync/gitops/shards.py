@@ -3,11 +3,105 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+import subprocess
+from collections.abc import Mapping, Sequence
 
+from cspsync.declarations import Repository
 from cspsync.errors import PlanError
-from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, Unmanaged
+from cspsync.gitops.scope import Shard
+from cspsync.plan.build import declarations_fingerprint
+from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardOf, Unmanaged
 from cspsync.plan.totals import by_currency, counted
+
+REMAKE = "plan every shard again from one commit in one run: cspsync plan PATHS --shard I/N --out plan-I.json"
+
+
+def shard_record(repo: Repository, shard: Shard, env: Mapping[str, str]) -> ShardOf:
+    """What a shard plan records so that ``merge-plans`` can tell a whole set of shards from a mixed one."""
+    portfolio = hashlib.sha256()
+    portfolio.update(repo.config.model_dump_json().encode())
+    portfolio.update(declarations_fingerprint(repo.customers).encode())
+    run = None
+    if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_RUN_ID"):
+        run = f"{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
+    return ShardOf(
+        index=shard.index,
+        count=shard.count,
+        portfolio="sha256:" + portfolio.hexdigest(),
+        commit=_head(repo),
+        run=run,
+    )
+
+
+def _head(repo: Repository) -> str | None:
+    """The commit checked out in the declarations' work tree, or None outside git."""
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
+            cwd=repo.root,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    head = done.stdout.strip()
+    return head if done.returncode == 0 and head else None
+
+
+def check_shard_set(plans: Sequence[tuple[str, Plan]]) -> None:
+    """Refuse a set of shard plans that is not exactly shards 1..N of one N, of one commit, run and portfolio.
+
+    A merged comment of part of the shards would read as the whole plan with customers missing; shards of
+    different commits or runs would join plans of different declarations or observations.
+    """
+    problems: list[str] = []
+    unsharded = [source for source, plan in plans if plan.shard is None]
+    if unsharded:
+        raise PlanError(
+            f"{', '.join(unsharded)}: not a shard plan (made without --shard I/N); merge-plans merges the shard "
+            "plans of one CI matrix",
+            hint="make each with `cspsync plan PATHS --shard I/N --out plan-I.json`, every one with the same N",
+        )
+    shards = [(source, plan.shard) for source, plan in plans if plan.shard is not None]
+    first_source, first = shards[0]
+    counts = {shard.count for _, shard in shards}
+    if len(counts) > 1:
+        listed = ", ".join(f"{source} is shard {shard}" for source, shard in shards)
+        raise PlanError(f"the shard plans split the customers in different ways ({listed})", hint=REMAKE)
+    for what, field in (
+        ("the declarations (cspsync.yaml and customer files) differ", "portfolio"),
+        ("they were planned from different commits", "commit"),
+        ("they come from different CI runs", "run"),
+    ):
+        expected = getattr(first, field)
+        for source, shard in shards[1:]:
+            found = getattr(shard, field)
+            if found != expected:
+                problems.append(
+                    f"{source} and {first_source} are not shards of one plan: {what} "
+                    f"({found or 'none'} and {expected or 'none'})"
+                )
+                break
+    by_index: dict[int, list[str]] = {}
+    for source, shard in shards:
+        by_index.setdefault(shard.index, []).append(source)
+    for index, sources in sorted(by_index.items()):
+        if len(sources) > 1:
+            problems.append(f"{' and '.join(sources)} are the same shard {index}/{first.count}: give each shard once")
+    missing = [f"{index}/{first.count}" for index in range(1, first.count + 1) if index not in by_index]
+    if missing:
+        problems.append(
+            f"shard {', '.join(missing)} {'is' if len(missing) == 1 else 'are'} missing: the merged plan would "
+            "leave out their customers; add "
+            + ", ".join(f"the plan of `cspsync plan PATHS --shard {m} --out FILE`" for m in missing)
+        )
+    if problems:
+        raise PlanError(
+            "merge-plans refuses this set of shard plans:\n" + "\n".join(f"  {line}" for line in problems),
+            hint=REMAKE,
+        )
 
 
 def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
@@ -22,6 +116,8 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
     first_source, first = plans[0]
     owner: dict[str, str] = {}
     for source, plan in plans:
+        if plan.observed_fingerprint.startswith("merged:"):
+            raise PlanError(f"{source} is a merged plan already; merge the shard plans it was made from")
         if plan.format_version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
             raise PlanError(f"{source} has plan format {plan.format_version}; this cspsync reads {FORMAT_VERSION}")
         if plan.target != first.target:
@@ -30,6 +126,8 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
             raise PlanError(
                 f"{source} is for partner tenant {plan.partner_tenant_id}, {first_source} for {first.partner_tenant_id}"
             )
+    check_shard_set(plans)
+    for source, plan in plans:
         for customer in plan.customers:
             if customer.name in owner:
                 raise PlanError(

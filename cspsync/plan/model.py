@@ -392,6 +392,24 @@ class Summary(Frozen):
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
 
+class ShardOf(Frozen):
+    """Which shard of a CI matrix a plan is (``plan --shard I/N``), and what every shard of one set shares:
+    ``merge-plans`` refuses a set that is incomplete, duplicated or mixed, so a merged comment never hides
+    customers or joins plans of different declarations."""
+
+    index: int = Field(ge=1)
+    count: int = Field(ge=1)
+    #: sha256 of cspsync.yaml and every customer file loaded (all shards, not only this one's)
+    portfolio: str
+    #: git HEAD of the declarations when planned; None outside a git work tree
+    commit: str | None = None
+    #: the CI run that made it (GitHub Actions: ``OWNER/REPO/actions/runs/ID``); None outside CI
+    run: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.index}/{self.count}"
+
+
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     cspsync_version: str
@@ -414,6 +432,8 @@ class Plan(Frozen):
     unknown: tuple[str, ...] = ()
     #: totals, budget checks and missing costs, when the plan was priced (older plans have none)
     money: PlanMoney | None = None
+    #: the shard this plan is (``plan --shard I/N``); None for a plan of the whole scope or a merged plan
+    shard: ShardOf | None = None
 
     @property
     def over_budget(self) -> bool:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -193,11 +192,4 @@ def test_shard_plans_cover_every_customer_once_and_merge_into_the_full_plan(csps
     assert "**Plan: 2 to adopt, 19 to create, 0 to update, 0 to cancel, 11 waiting.**" in markdown.out
 
 
-def test_overlapping_shards_do_not_merge(cspsync: Run, declarations: Path) -> None:
-    assert cspsync("plan", "customers", "--shard", "1/2", "--out", "a.json").code == 0
-    shutil.copy(declarations / "a.json", declarations / "b.json")
-
-    result = cspsync("merge-plans", "a.json", "b.json")
-
-    assert result.code == 1
-    assert "is in both a.json and b.json: the shards overlap" in result.err
+# merge-plans' refusals of incomplete, duplicated, mixed or overlapping sets: tests/gitops/test_shards.py
