@@ -47,8 +47,9 @@ def status(
     chosen = target or repo.config.target
     if chosen == "emulator":
         raise ConfigError(
-            "the target is the emulator, which needs no sign-in",
-            hint="give --target partner-center or --target partner-center-sandbox",
+            f"the target is the emulator ({repo.config_path}: target: emulator), which needs no sign-in",
+            hint="set target: partner-center (or partner-center-sandbox) in cspsync.yaml before the workflows run "
+            "with Partner Center credentials, or give --target partner-center or --target partner-center-sandbox",
         )
     env = os.environ
     prefix = CREDENTIAL_PREFIX[chosen]

@@ -84,3 +84,40 @@ def test_a_job_serialised_on_another_partner_tenant_writes_nothing(
         "6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b\n  hint: set CSPSYNC_PARTNER_TENANT_ID and the concurrency group"
     )
     assert "✓" not in result.out
+
+
+def test_the_apply_step_applies_the_merge_and_leaves_a_portal_change_to_drift(
+    cspsync: Run, declarations: Path, tmp_path: Path
+) -> None:
+    """The Apply step itself, run with the real cspsync as GitHub runs it: the first run applies nothing and says
+    why; full-apply (by hand) reconciles everything; a merge then applies its own change and nothing else."""
+    gh = runner(tmp_path)
+    gh.cspsync()
+    env = {"CSPSYNC_STATE_DIR": str(tmp_path / "state")}
+    apply = script("cspsync-apply.yml", "Apply")
+
+    first = gh.run(apply, declarations, env)
+    assert first.returncode == 1
+    assert "::error title=cspsync apply::no apply record was handed over" in first.stdout
+    full = gh.run(apply, declarations, {**env, "FULL_APPLY": "true"})
+    assert full.returncode == 0, full.stdout + full.stderr
+    assert "✓ contoso-bikes/create-customer: done" in full.stdout
+
+    from cspsync.emulator import Store
+
+    store = Store(tmp_path / "state" / "emulator.db")
+    contoso = store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert contoso is not None
+    store.set_subscription_fields(contoso.id, "fabrikam-contosobikes-m365bp", quantity=10)  # in the portal
+    store.close()
+    alpine = declarations / "customers" / "alpine-ski-house.yaml"
+    alpine.write_text(alpine.read_text().replace("quantity: 15", "quantity: 16"))
+    git(declarations, "commit", "-q", "-am", "Alpine Ski House: 16 seats (#2)")
+
+    merged = gh.run(apply, declarations, env)
+
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in merged.stdout
+    assert "contoso-bikes" not in merged.stdout  # the portal's seat reduction is not bought back
+    drift = cspsync("drift", "customers")
+    assert drift.code == 2 and "quantity: 10 → 12" in drift.out

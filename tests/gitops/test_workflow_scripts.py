@@ -148,8 +148,11 @@ def test_a_failing_cspsync_fails_the_step_through_tee_under_githubs_default_shel
     gh: Runner, work: Path, workflow: str, name: str, log: str
 ) -> None:
     gh.command("cspsync", FAILING_CSPSYNC)
+    state = gh.temp / "cspsync-state"
+    (state / "applies").mkdir(parents=True)
+    (state / "applies" / "r1.json").write_text("{}")  # handed over by the previous apply
 
-    done = gh.run(script(workflow, name), work)
+    done = gh.run(script(workflow, name), work, {"CSPSYNC_STATE_DIR": str(state)})
 
     assert done.returncode == 1
     assert (gh.temp / log).read_text().startswith("contoso-bikes/create-customer: failed\n")
@@ -162,6 +165,57 @@ def test_a_failing_cspsync_fails_the_step_through_tee_under_githubs_default_shel
         "::warning::Contoso%0A::error::injected",
         f"::{token}::",
     ]
+
+
+RECORDING_CSPSYNC = """echo "cspsync $*" >> "$CALLS"
+echo "Apply complete: 1 done."
+"""
+
+
+def _apply_step(gh: Runner, work: Path, records: bool, full_apply: str | None) -> tuple[Any, list[str]]:
+    calls = gh.root / "cspsync-calls.txt"
+    gh.command("cspsync", RECORDING_CSPSYNC)
+    state = gh.temp / "cspsync-state"
+    state.mkdir(parents=True, exist_ok=True)
+    if records:
+        (state / "applies").mkdir()
+        (state / "applies" / "20261126T020008Z-fe424aa4.json").write_text("{}")
+    env = {"CSPSYNC_STATE_DIR": str(state), "CALLS": str(calls)}
+    if full_apply is not None:
+        env["FULL_APPLY"] = full_apply  # ${{ inputs.full-apply }}: empty on a push
+    done = gh.run(script("cspsync-apply.yml", "Apply"), work, env)
+    return done, calls.read_text().splitlines() if calls.exists() else []
+
+
+@pytest.mark.parametrize("full_apply", [None, "", "false"])
+def test_a_merge_applies_only_what_changed_since_the_last_successful_apply(
+    gh: Runner, work: Path, full_apply: str | None
+) -> None:
+    """Version 0.1 ran `cspsync apply customers --yes`: every customer reconciled, portal changes reverted."""
+    done, calls = _apply_step(gh, work, records=True, full_apply=full_apply)
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls == ["cspsync apply customers --yes --since-last-apply"]
+
+
+def test_full_apply_by_hand_reconciles_every_customer(gh: Runner, work: Path) -> None:
+    done, calls = _apply_step(gh, work, records=False, full_apply="true")
+
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert calls == ["cspsync apply customers --yes"]
+    assert "full-apply: every customer is reconciled with its declaration" in done.stdout
+
+
+def test_the_first_apply_without_any_record_applies_nothing_and_says_what_to_do(gh: Runner, work: Path) -> None:
+    done, calls = _apply_step(gh, work, records=False, full_apply=None)
+
+    assert done.returncode == 1
+    assert calls == []  # cspsync never ran: nothing reached Partner Center
+    assert done.stdout.startswith(
+        "::error title=cspsync apply::no apply record was handed over, so nothing says which changes are applied "
+        "already and nothing is applied. Review a full plan (cspsync plan customers), then run this workflow by "
+        "hand with full-apply"
+    )
 
 
 def test_githubs_default_shell_alone_would_hide_the_failure(gh: Runner, work: Path) -> None:

@@ -368,9 +368,10 @@ def test_reminders_run_on_the_schedule_with_the_apply_credentials() -> None:
     assert reminders["environment"] == "cspsync-apply"
     assert "cspsync invitations remind customers 2>&1 | tee" in step(drift, "Send the reminders that are due")["run"]
     assert reminders["permissions"] == {"contents": "read", "actions": "write"}
-    assert [s.get("name", s.get("uses", "")[:20]) for s in reminders["steps"]][-5:] == [
-        "Restore the state of the previous apply",
+    assert [s.get("name", s.get("uses", "")[:20]) for s in reminders["steps"]][-6:] == [
         "Mask Partner Center identifiers",
+        "Check the Partner Center credentials",
+        "Restore the state of the previous apply",
         "Send the reminders that are due",
         "Keep the state for the next run",
         "Start the apply again if this run replaced a pending one",
@@ -433,7 +434,7 @@ def test_the_trusted_workflow_plans_what_the_pull_request_changed_into_one_comme
 def test_apply_workflow_keeps_its_records_and_says_when_it_failed() -> None:
     workflow = load("cspsync-apply.yml")
 
-    assert "cspsync apply customers --yes" in step(workflow, "Apply")["run"]
+    assert 'cspsync apply customers --yes "${scope[@]}" 2>&1 | tee' in step(workflow, "Apply")["run"]
     uploads = [s for s in steps(workflow) if s.get("uses", "").startswith("actions/upload-artifact@")]
     paths = "\n".join(s["with"]["path"] for s in uploads)
     assert "${{ runner.temp }}/cspsync-state/" in paths and "${{ steps.credentials.outputs.folder }}" in paths
@@ -445,7 +446,7 @@ def test_drift_workflow_runs_on_a_schedule_and_keeps_one_issue() -> None:
     workflow = load("cspsync-drift.yml")
 
     assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
-    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "actions": "read", "issues": "write"}
     assert "cspsync drift customers --format markdown > drift.md" in step(workflow, "Detect drift")["run"]
     assert f'startswith("{DRIFT_MARKER}")' in step(workflow, "Open or update the drift issue")["run"]
 
@@ -458,3 +459,64 @@ def test_the_oidc_subject_in_the_header_is_the_environments(path: Path) -> None:
     assert "repo:OWNER/REPO:pull_request" not in text
     for subject in re.findall(r"repo:OWNER/REPO:environment:([\w-]+)", text):
         assert subject in {job.get("environment") for _, job in jobs(path)} | {"cspsync-plan"}
+
+
+def _cspsync_steps_with_credentials(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return [s for s in job["steps"] if "secrets." in json.dumps(s.get("env", {})) and "cspsync " in s.get("run", "")]
+
+
+@pytest.mark.parametrize("path", CSPSYNC_WORKFLOWS, ids=lambda p: p.name)
+def test_every_credential_holding_job_checks_its_credentials_first(path: Path) -> None:
+    """`cspsync auth status` exits 1 when an operation the declarations need has no identity: a missing or
+    misconfigured secret fails the job at its first credentialed step, with the reason, not halfway through."""
+    for job_name, job in jobs(path):
+        credentialed = _cspsync_steps_with_credentials(job)
+        if not holds_credentials(job):
+            assert not credentialed
+            continue
+        first = credentialed[0]
+        assert first["name"] == "Check the Partner Center credentials", job_name
+        assert first["run"] == "set -euo pipefail\ncspsync auth status customers/\n", job_name
+        assert set(first["env"]) == set(SECRETS), job_name
+        names = [s.get("name") for s in job["steps"]]
+        assert names.index("Mask Partner Center identifiers") < names.index(first["name"]), job_name
+        # nothing of cspsync with credentials, and no state, comes before it (validation needs none)
+        before = job["steps"][: names.index(first["name"])]
+        assert not [s for s in before if "secrets." in json.dumps(s.get("env", {})) and "cspsync" in s.get("run", "")]
+
+
+def test_apply_on_merge_applies_only_what_changed_since_the_last_successful_apply() -> None:
+    workflow = load("cspsync-apply.yml")
+    job = workflow["jobs"]["apply"]
+    apply = step(workflow, "Apply")
+
+    assert job["steps"][0]["with"]["fetch-depth"] == 0  # the commit of the last apply must be known
+    assert "scope=(--since-last-apply)" in apply["run"]
+    assert apply["env"]["FULL_APPLY"] == "${{ inputs.full-apply }}"
+    full = workflow["on"]["workflow_dispatch"]["inputs"]["full-apply"]
+    assert full["type"] == "boolean" and full["default"] is False
+    names = [s.get("name") for s in job["steps"]]
+    assert names.index("Restore the state of the previous apply") < names.index("Apply")
+
+
+def test_plans_and_drift_restore_the_apply_records_read_only_from_the_same_trusted_runs() -> None:
+    """The records are the identity evidence: a plan without them shows created customers as conflicts. They
+    come from the apply's own hand-over (default-branch runs only) and are never kept again by these jobs."""
+    apply, drift, comment = load("cspsync-apply.yml"), load("cspsync-drift.yml"), load("cspsync-plan-comment.yml")
+    name = "Restore the state of the previous apply"
+    trusted = step(apply, name)
+
+    for workflow, job in ((drift, "drift"), (comment, "plan")):
+        restore = step(workflow, name, job)
+        assert restore["run"] == trusted["run"], job
+        assert {k: v for k, v in restore["env"].items() if k != "BRANCH"} == {
+            k: v for k, v in trusted["env"].items() if k not in ("BRANCH", "NEW_LEDGER")
+        }, job
+        assert workflow["jobs"][job]["permissions"]["actions"] == "read", job
+        assert not [s for s in workflow["jobs"][job]["steps"] if "cspsync-state" in json.dumps(s.get("with", {}))]
+    assert step(drift, name, "drift")["env"]["BRANCH"] == "${{ github.ref_name }}"  # schedule: the default branch
+    assert step(comment, name)["env"]["BRANCH"] == "${{ github.event.repository.default_branch }}"
+    names = [s.get("name") for s in comment["jobs"]["plan"]["steps"]]
+    assert names.index(name) < names.index(
+        "Check out the pull request's declarations, after checking where they come from"
+    )
