@@ -14,7 +14,14 @@ from decimal import Decimal
 from cspsync.currency import format_money
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape, money
-from cspsync.render.words import ADOPT_TAG, adoption_line, change_line, headline, summary_line
+from cspsync.render.words import (
+    ADOPT_TAG,
+    NOTHING_IN_SCOPE,
+    adoption_line,
+    change_line,
+    headline,
+    summary_line,
+)
 
 #: the hidden marker that finds the sticky comment again
 MARKER = "<!-- cspsync-plan -->"
@@ -126,6 +133,9 @@ def money_section(plan: Plan) -> list[str]:
 
 def render_markdown(plan: Plan) -> str:
     head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
+    if not plan.customers and not plan.unknown:
+        head.append("**No changes.** " + NOTHING_IN_SCOPE.removeprefix("No changes. "))
+        return "\n".join(head) + "\n"
     if not plan.actions and not plan.unknown:
         head.append("**No changes.** Partner Center matches the declarations.")
         return "\n".join(head) + "\n"

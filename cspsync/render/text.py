@@ -10,7 +10,14 @@ from rich.text import Text
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
 from cspsync.render.escape import terminal as t
-from cspsync.render.words import ADOPT_TAG, adoption_line, change_line, headline, summary_line
+from cspsync.render.words import (
+    ADOPT_TAG,
+    NOTHING_IN_SCOPE,
+    adoption_line,
+    change_line,
+    headline,
+    summary_line,
+)
 
 STYLES: dict[Symbol, str] = {
     Symbol.CREATE: "green",
@@ -106,6 +113,10 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
     for problem in plan.unknown:
         out.append(Text("\nunknown: " + t(problem), style="bold red"))
     out.append(Text())
+    if not plan.customers and not plan.unknown:
+        # a scope of no file (nothing changed since REF or since the last apply) compared nothing
+        out.append(Text(NOTHING_IN_SCOPE, style="bold green"))
+        return _flush(console, buffer, out)
     if not plan.actions and not plan.unknown:
         out.append(Text("No changes. Partner Center matches the declarations.", style="bold green"))
         return _flush(console, buffer, out)

@@ -68,3 +68,8 @@ def value(v: Any) -> str:
 
 def change_line(change: Change) -> str:
     return f"{change.field}: {value(change.before)} → {value(change.after)}"
+
+
+#: a plan of no customer file (nothing changed since REF, or since the last apply): it compared nothing, so it
+#: must not say that Partner Center matches the declarations
+NOTHING_IN_SCOPE = "No changes. No customer file is in scope, so nothing was compared with Partner Center."

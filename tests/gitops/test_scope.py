@@ -110,7 +110,9 @@ def test_nothing_changed_plans_nothing(cspsync: Run) -> None:
 
     assert result.code == 0, result.err
     assert "· 0 customer file(s) ·" in result.out
-    assert "No changes. Partner Center matches the declarations." in result.out
+    # nothing was compared: the plan must not claim that Partner Center matches the declarations
+    assert "No changes. No customer file is in scope, so nothing was compared with Partner Center." in result.out
+    assert "Partner Center matches the declarations" not in result.out
 
 
 def test_an_unknown_ref_is_an_error_that_says_what_to_fetch(cspsync: Run) -> None:

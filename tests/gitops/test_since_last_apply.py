@@ -67,6 +67,9 @@ def test_only_the_merged_change_is_applied_and_a_portal_change_elsewhere_stays_d
     assert again.code == 0, again.out + again.err
     assert f"changed since {merged}" in again.out  # the baseline moved to the apply that succeeded
     assert "0 of 7 customer file(s)" in again.out
+    # contoso-bikes still differs: an apply that compared nothing must not say everything matches
+    assert "Partner Center matches the declarations" not in again.out
+    assert "No changes. No customer file is in scope, so nothing was compared with Partner Center." in again.out
 
 
 def test_since_last_apply_without_a_successful_apply_refuses(cspsync: Run) -> None:
