@@ -42,9 +42,11 @@ def test_the_settings_checklist_names_every_setting_the_workflows_rely_on() -> N
         "no `CSPSYNC_*` (or mail) secret at repository or organisation",
         "branch protection",
         "**new-ledger**",
+        "**full-apply**",
+        "`target: partner-center`",
     ):
         assert setting in checklist, setting
-    assert checklist.count("- [ ] ") == 6
+    assert checklist.count("- [ ] ") == 7
 
 
 def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
@@ -59,4 +61,14 @@ def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
     ):
         assert job in drawing, job
     assert "credentials: none" in drawing
+    assert "`cspsync auth status customers/`" in drawing
+    assert "applies: the files changed since the last successful" in drawing
+    # the table: every job of every workflow, with what it holds
+    from .workflows import FILES, load
+
+    for path in FILES:
+        if path.name == "ci.yml":
+            continue
+        for job in load(path.name)["jobs"]:
+            assert f"| `{path.name}` · `{job}` |" in drawing, (path.name, job)
     assert drawing.count("env cspsync-plan") == 2 and drawing.count("env cspsync-apply") == 2
