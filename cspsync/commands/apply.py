@@ -19,10 +19,10 @@ from cspsync.commands._options import (
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError, InternalApplyError
-from cspsync.gitops.scope import Shard, scope_of
+from cspsync.gitops.scope import Shard, scope_of, with_waiting
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
-from cspsync.observe.applied import last_successful_apply
+from cspsync.observe.applied import Baseline, last_successful_apply
 from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
 from cspsync.plan.model import Kind, Plan
 from cspsync.plan.totals import refuse_over_budget
@@ -270,6 +270,7 @@ def apply(
     workspace = Workspace.from_environment(repository=repo.root)
     with workspace.apply_lock(chosen, partner_tenant=repo.config.partner.tenantId, wait=wait_for_lock):
         scope_words = None
+        last: Baseline | None = None
         if since_last_apply:
             if changed_since is not None:
                 raise ConfigError("--since-last-apply and --changed-since both choose the files: give one")
@@ -283,9 +284,11 @@ def apply(
                     hint="make the first apply of the whole repository explicitly (cspsync apply PATHS, after "
                     "reviewing its plan); later ones can use --since-last-apply",
                 )
-            changed_since = baseline.commit
+            last, changed_since = baseline, baseline.commit
             scope_words = f"since-last-apply {baseline.commit} ({baseline.record})"
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
+        if last is not None:
+            scope = with_waiting(scope, repo, last.waiting, last.commit)
         if scope_words is None and (changed_since or shard):
             scope_words = f"changed-since {changed_since}" if changed_since else f"shard {shard}"
         elif scope_words is None and not scope.full_scope:

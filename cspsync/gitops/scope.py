@@ -238,3 +238,19 @@ def scope_of(
     """:func:`select` after reading the git changes since ``changed_since_ref`` (when given)."""
     changes = changed_since(changed_since_ref, cwd) if changed_since_ref else None
     return select(repo, paths, changes=changes, shard=shard)
+
+
+def with_waiting(scope: Scope, repo: Repository, names: Sequence[str], since: str) -> Scope:
+    """``scope`` plus the declared customers ``names`` that waited (for an acceptance) in the apply ``since``:
+    their remaining actions were reviewed with their file, so ``--since-last-apply`` keeps applying them."""
+    have = {d.customer.metadata.name for d in scope.declared}
+    extra = tuple(
+        d for d in repo.customers if d.customer.metadata.name in names and d.customer.metadata.name not in have
+    )
+    if not extra:
+        return scope
+    note = f"scope: also {len(extra)} customer file(s) that waited in the apply of {since}: " + ", ".join(
+        d.customer.metadata.name for d in extra
+    )
+    declared = tuple(sorted(scope.declared + extra, key=lambda d: str(d.path)))
+    return Scope(declared, scope.full_scope, scope.strategy, (*scope.notes, note), scope.deleted, scope.ref)

@@ -134,6 +134,8 @@ class Baseline:
     commit: str
     record: str
     finished_at: str
+    #: customers whose actions waited in that apply (for an acceptance): reviewed, still to be applied
+    waiting: tuple[str, ...] = ()
 
 
 def last_successful_apply(folder: Path, *, target: str, partner_tenant_id: str | None = None) -> Baseline | None:
@@ -156,7 +158,13 @@ def last_successful_apply(folder: Path, *, target: str, partner_tenant_id: str |
             continue
         commit = record.get("git_commit")
         if record.get("succeeded") is True and record.get("baseline") is True and isinstance(commit, str) and commit:
-            return Baseline(commit, str(path), str(record.get("finished_at") or ""))
+            actions = record.get("actions")
+            waiting: list[str] = []
+            for action in actions if isinstance(actions, list) else []:
+                customer = action.get("customer") if isinstance(action, dict) else None
+                if isinstance(customer, str) and action.get("status") == "waiting":
+                    waiting.append(customer)
+            return Baseline(commit, str(path), str(record.get("finished_at") or ""), tuple(dict.fromkeys(waiting)))
     return None
 
 

@@ -53,7 +53,9 @@ def test_only_the_merged_change_is_applied_and_a_portal_change_elsewhere_stays_d
     record = _record(_state(declarations))
     assert record["git_commit"] == merged and record["dirty"] is False and record["succeeded"] is True
     assert record["scope"].startswith(f"since-last-apply {baseline}")
-    assert {a["declared_in"] for a in record["actions"]} == {merged}
+    assert {a["declared_in"] for a in record["actions"] if a["status"] != "waiting"} == {merged}
+    # the invited customers still wait for their acceptance: kept in scope, as they were reviewed
+    assert {a["customer"] for a in record["actions"] if a["status"] == "waiting"} == {"litware", "woodgrove-bank"}
 
     drift = cspsync("drift", "customers")
     assert drift.code == 2
@@ -69,7 +71,6 @@ def test_only_the_merged_change_is_applied_and_a_portal_change_elsewhere_stays_d
     assert "0 of 7 customer file(s)" in again.out
     # contoso-bikes still differs: an apply that compared nothing must not say everything matches
     assert "Partner Center matches the declarations" not in again.out
-    assert "No changes. No customer file is in scope, so nothing was compared with Partner Center." in again.out
 
 
 def test_since_last_apply_without_a_successful_apply_refuses(cspsync: Run) -> None:
@@ -96,3 +97,31 @@ def test_an_apply_from_a_dirty_tree_says_so_in_the_record_and_is_no_baseline(csp
     assert declared["adatum"] == git(declarations, "rev-parse", "HEAD").strip()
     history = cspsync("history", "contoso-bikes")
     assert "with uncommitted changes" in history.out
+
+
+def test_a_customer_that_was_waiting_for_acceptance_is_applied_by_the_next_merge(
+    cspsync: Run, declarations: Path
+) -> None:
+    """Its subscriptions were reviewed with its file; after the customer accepts, an apply on any later merge
+    orders them, although the file did not change again."""
+    first = cspsync("apply", "customers", "--yes")
+    assert first.code == 0, first.out + first.err
+    assert _record(_state(declarations))["succeeded"] is True
+
+    from cspsync.emulator import Store
+
+    store = Store(_state(declarations) / "emulator.db")
+    store.accept_invitation("litware.ie")  # the customer's global admin accepts
+    store.close()
+    alpine = declarations / "customers/alpine-ski-house.yaml"
+    alpine.write_text(alpine.read_text().replace("quantity: 15", "quantity: 16"))
+    git(declarations, "commit", "-q", "-am", "Alpine Ski House: 16 seats (#2)")
+
+    applied = cspsync("apply", "customers", "--yes", "--since-last-apply")
+
+    assert applied.code == 0, applied.out + applied.err
+    assert "scope: also 2 customer file(s) that waited in the apply of " in applied.out
+    assert "litware, woodgrove-bank" in applied.out
+    assert "✓ litware/order-subscription/" in applied.out
+    assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
+    assert "contoso-bikes" not in applied.out
