@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -477,10 +478,19 @@ def dump_yaml(document: dict[str, Any]) -> str:
     1.2 only), every string is quoted instead.
     """
     text = yaml.dump(document, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=120)
+    if _hidden(text):
+        # a name from Partner Center with a bidi override or another invisible control: written as an escape
+        # (\u202E), never raw, so the committed file and its pull-request diff show what it holds
+        return yaml.dump(document, Dumper=_QuotingDumper, sort_keys=False, allow_unicode=False, width=120)
     parsed = parse_text("<import>", text)
     if isinstance(parsed, list) or parsed.data != document:
         text = yaml.dump(document, Dumper=_QuotingDumper, sort_keys=False, allow_unicode=True, width=120)
     return text
+
+
+def _hidden(text: str) -> bool:
+    """Characters that change or hide what a reader sees: controls (but the line break) and format characters."""
+    return any(unicodedata.category(c) in ("Cc", "Cf") and c != "\n" for c in text)
 
 
 def schema_reference(out_dir: Path) -> str:

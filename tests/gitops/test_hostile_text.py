@@ -13,6 +13,7 @@ from pathlib import Path
 
 import cmarkgfm
 import pytest
+import yaml
 from cmarkgfm.cmark import Options
 
 from cspsync.render import escape
@@ -88,3 +89,76 @@ def test_terminal_shows_control_characters_escaped() -> None:
     assert escape.terminal("a\x1b]8;;u\x07b\nc\u202e\x9b") == "a\\x1b]8;;u\\x07b\\nc\\u202e\\x9b"
     assert escape.fence("``` ````") == "`````"
     assert escape.markdown_html("x\n\n<b>@you</b>") == "x\\n\\n&lt;b&gt;@\u2060you&lt;/b&gt;"
+
+
+# the same text coming from Partner Center (a company name and an incumbent partner's name as Partner Center
+# serves them), and through the renderers the list above leaves out: history, merge-plans, import
+
+
+@pytest.fixture
+def from_partner_center(declarations: Path) -> Path:
+    """Adatum's company and its incumbent partner's name, in Partner Center (the emulator's seed), hostile."""
+    seed = declarations / "emulator-seed.yaml"
+    text = seed.read_text(encoding="utf-8")
+    for name in ("companyName: Adatum GmbH", "- name: Contoso Legacy IT"):
+        assert name in text
+        text = text.replace(name, name.split(":")[0] + f': "{HOSTILE}"')
+    seed.write_text(text, encoding="utf-8")
+    return declarations
+
+
+def _markdown_safe(output: str) -> None:
+    html = cmarkgfm.github_flavored_markdown_to_html(output, options=Options.CMARK_OPT_UNSAFE)
+    assert "<a " not in html and "<img" not in html
+    assert html.count("<details>") == html.count("</details>")
+    text = re.sub(r"<[^>]+>", "", re.sub(r"<pre.*?</pre>|<code>.*?</code>", "", html, flags=re.S))
+    assert not re.search(r"(?<![\w.])@\w|(?<!\w)#\d", text)
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("drift", "customers"),
+        ("drift", "customers", "--format", "markdown"),
+        ("import", "--out", "imported"),
+    ],
+    ids=" ".join,
+)
+def test_hostile_text_from_partner_center_reaches_no_channel_raw(
+    cspsync: Run, from_partner_center: Path, command: tuple[str, ...]
+) -> None:
+    if command[0] == "import":
+        (from_partner_center / "customers" / "adatum.yaml").unlink()  # so that import reads it from Partner Center
+    result = cspsync(*command)
+
+    assert "Traceback" not in result.err
+    _log_safe(result.out + result.err)
+    if "markdown" in command:
+        _markdown_safe(result.out)
+    if command[0] == "import":
+        assert result.code == 0, result.err
+        written = (from_partner_center / "imported" / "adatum.yaml").read_text(encoding="utf-8")
+        assert not RAW_CONTROL.search(written)  # YAML escapes in the file
+        assert not [line for line in written.splitlines() if line.lstrip().startswith("::")]
+        again = cspsync("validate", "imported")
+        assert again.code == 0, again.err
+        as_served = yaml.safe_load(f'"{HOSTILE}"')
+        assert yaml.safe_load(written)["spec"]["company"]["name"] == as_served  # reads back as Partner Center had it
+    else:
+        assert "Contoso\\n::error::forged" in result.out  # shown, escaped
+
+
+def test_hostile_names_through_history_and_merged_shard_plans(cspsync: Run, hostile: Path) -> None:
+    assert cspsync("apply", "customers", "--yes").code == 0
+    for index in (1, 2):
+        assert cspsync("plan", "customers", "--shard", f"{index}/2", "--out", f"s{index}.json").code in (0, 1)
+
+    history = cspsync("history", "contoso-bikes")
+    merged_text = cspsync("merge-plans", "s1.json", "s2.json")
+    merged_markdown = cspsync("merge-plans", "s1.json", "s2.json", "--format", "markdown")
+
+    for result in (history, merged_text, merged_markdown):
+        assert "Traceback" not in result.err
+        _log_safe(result.out + result.err)
+    assert history.code == 0 and "contoso-bikes/create-customer: done" in history.out
+    _markdown_safe(merged_markdown.out)
