@@ -72,3 +72,11 @@ def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
         for job in load(path.name)["jobs"]:
             assert f"| `{path.name}` · `{job}` |" in drawing, (path.name, job)
     assert drawing.count("env cspsync-plan") == 2 and drawing.count("env cspsync-apply") == 2
+
+
+def test_the_docs_say_that_github_cancels_a_pending_run_and_what_makes_it_harmless() -> None:
+    """Version 0.1 said a waiting apply was "queued, never cancelled": GitHub replaces the pending run."""
+    for text in (DOC, (REPO / ".github" / "workflows" / "cspsync-apply.yml").read_text(encoding="utf-8")):
+        assert "never cancelled" not in text and "queued, never" not in text
+    assert "GitHub cancels the *waiting* run when a newer one queues (it is not a queue)" in DOC
+    assert "each applies every change since the last *successful* apply" in DOC
