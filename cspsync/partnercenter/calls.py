@@ -69,6 +69,7 @@ class StatsSnapshot(TypedDict):
     throttles: int  # 429 answers received
     backoff_seconds: float  # waited between attempts
     limiter_seconds: float  # waited for the client's own rate limiter
+    rate: float | None  # the partner rate the limiter learnt at the last 429 (None: never throttled)
 
 
 class ClientStats:
@@ -83,6 +84,7 @@ class ClientStats:
         self.throttles = 0
         self.backoff_seconds = 0.0
         self.limiter_seconds = 0.0
+        self.rate: float | None = None
 
     def count_call(self, operation: str) -> None:
         with self._lock:
@@ -98,6 +100,10 @@ class ClientStats:
             self.retries += 1
             self.backoff_seconds += wait
 
+    def set_rate(self, rate: float) -> None:
+        with self._lock:
+            self.rate = rate
+
     def count_throttle(self) -> None:
         with self._lock:
             self.throttles += 1
@@ -112,4 +118,5 @@ class ClientStats:
                 "throttles": self.throttles,
                 "backoff_seconds": round(self.backoff_seconds, 3),
                 "limiter_seconds": round(self.limiter_seconds, 3),
+                "rate": None if self.rate is None else round(self.rate, 3),
             }

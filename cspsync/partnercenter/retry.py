@@ -55,6 +55,10 @@ class Limits:
     burst: int = 10
     max_concurrency: int = 8
     pause_all_on_throttle: bool = True
+    #: Learn the service's rate from its 429s (cspsync/partnercenter/throttle.py); False: a fixed rate.
+    adaptive: bool = True
+    #: The learnt rate never drops below this (requests per second).
+    min_requests_per_second: float = 0.2
 
     def __post_init__(self) -> None:
         if self.requests_per_second <= 0 or self.burst < 1 or self.max_concurrency < 1:
@@ -123,27 +127,47 @@ class RateLimiter:
         self._stamp = clock()  # the time ``_tokens`` refers to; in the future during a pause
         self._paused_until = self._stamp
 
+    @property
+    def rate(self) -> float:
+        """Requests per second the bucket refills at now."""
+        with self._lock:
+            return self._rate
+
+    def set_rate(self, rate: float) -> None:
+        """Change the refill rate from now on (tokens earned so far are kept)."""
+        with self._lock:
+            self._refill(self._clock())
+            self._rate = rate
+
+    def paused_until(self) -> float:
+        with self._lock:
+            return self._paused_until
+
     def _refill(self, now: float) -> None:
         if now > self._stamp:
             self._tokens = min(self._burst, self._tokens + (now - self._stamp) * self._rate)
             self._stamp = now
 
     def acquire(self) -> float:
-        """Take one token, sleeping until it is available; returns the seconds waited."""
-        with self._lock:
-            now = self._clock()
-            self._refill(now)
-            self._tokens -= 1
-            ready_at = self._stamp + max(0.0, -self._tokens) / self._rate
-            wait = max(0.0, ready_at - now)
-        if wait > 0:
-            self._sleep(wait)
-        with self._lock:  # a pause that began while this caller slept holds it too
-            hold = self._paused_until - max(self._clock(), now + wait)
-        if hold > 0:
-            self._sleep(hold)
-            wait += hold
-        return wait
+        """Take one token, sleeping until it is available; returns the seconds waited.
+
+        A caller whose wait a pause overtook (a 429 came while it slept) queues again behind the pause,
+        so the callers held by a pause leave it one token apart, not all at once."""
+        waited = 0.0
+        while True:
+            with self._lock:
+                now = self._clock()
+                self._refill(now)
+                self._tokens -= 1
+                ready_at = self._stamp + max(0.0, -self._tokens) / self._rate
+                wait = max(0.0, ready_at - now)
+            if wait > 0:
+                self._sleep(wait)
+                waited += wait
+            with self._lock:  # a pause that began while this caller slept holds it too
+                hold = self._paused_until - max(self._clock(), now + wait)
+            if hold <= 0:
+                return waited
 
     def pause(self, seconds: float) -> None:
         """Hold every caller for ``seconds``, then resume one request at a time at the normal rate."""
@@ -168,11 +192,23 @@ class Kind(enum.Enum):
 class Failure(Exception):
     """One attempt failed; ``error`` is what the user sees if the retries run out."""
 
-    def __init__(self, error: PartnerCenterError, kind: Kind, retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        error: PartnerCenterError,
+        kind: Kind,
+        retry_after: float | None = None,
+        *,
+        customer: str | None = None,
+        sent_at: float | None = None,
+        operation: str = "",
+    ) -> None:
         super().__init__(error.message)
         self.error = error
         self.kind = kind
         self.retry_after = retry_after
+        self.customer = customer  # the customer tenant a 429 may be keyed by (partner+customer limits)
+        self.sent_at = sent_at  # when the refused request was sent (the limiter ignores stale 429s)
+        self.operation = operation  # "GET /v1/customers/{customer_id}": limits are keyed per API
 
 
 def _looks_done_already(error: PartnerCenterError) -> bool:
@@ -188,15 +224,13 @@ class Retrier:
         *,
         clock: Clock,
         sleep: Sleep,
-        limiter: RateLimiter | None = None,
-        pause_all_on_throttle: bool = True,
+        on_throttle: Callable[[Failure, float], None] | None = None,
         on_retry: Callable[[Kind, float], None] | None = None,
     ) -> None:
         self.policy = policy
         self._clock = clock
         self._sleep = sleep
-        self._limiter = limiter
-        self._pause_all = pause_all_on_throttle
+        self._on_throttle = on_throttle
         self._on_retry = on_retry
 
     def call(
@@ -228,8 +262,8 @@ class Retrier:
             failures = rcs.attempt_number
             if isinstance(exc, Failure) and exc.kind is Kind.THROTTLED:
                 seconds = policy.throttle_wait(failures, exc.retry_after)
-                if self._limiter is not None and self._pause_all:
-                    self._limiter.pause(seconds)
+                if self._on_throttle is not None:
+                    self._on_throttle(exc, seconds)
                 return seconds
             return policy.backoff(failures)
 

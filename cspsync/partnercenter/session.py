@@ -10,11 +10,14 @@ Never headers (the bearer token) and never bodies (a create-customer response ho
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
+from datetime import datetime
+from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -26,7 +29,8 @@ from cspsync.errors import PartnerCenterError
 from .auth import TokenProvider
 from .calls import CallRecord, ClientStats, record
 from .errormap import NOT_SENT, decode_json, error_for_response, error_for_transport
-from .retry import Clock, Failure, Kind, Limits, RateLimiter, Retrier, RetryPolicy, Sleep, parse_retry_after
+from .retry import Clock, Failure, Kind, Limits, Retrier, RetryPolicy, Sleep, parse_retry_after
+from .throttle import AdaptiveLimiter
 
 log = logging.getLogger("cspsync.partnercenter")
 
@@ -81,14 +85,15 @@ class Session:
         self._locale = locale
         self._clock = clock
         self._stats = stats
-        self._limiter = RateLimiter(limits.requests_per_second, limits.burst, clock=clock, sleep=sleep)
+        self.limiter = AdaptiveLimiter(limits, clock=clock, sleep=sleep)
+        #: the service's clock from the last answer's ``Date`` header (audit record windows use it)
+        self.server_date: datetime | None = None
         self._slots = threading.BoundedSemaphore(limits.max_concurrency)
         self._retrier = Retrier(
             policy,
             clock=clock,
             sleep=sleep,
-            limiter=self._limiter,
-            pause_all_on_throttle=limits.pause_all_on_throttle,
+            on_throttle=self._throttled,
             on_retry=lambda kind, wait: stats.count_retry(wait),
         )
 
@@ -115,6 +120,7 @@ class Session:
         ``landed`` see :class:`Retrier`. ``tokens`` and ``service`` are for an API of another audience
         (Microsoft Graph) called with the same limiter, retries and request ids."""
         operation = f"{method} {template}"
+        customer = (path_params or {}).get("customer_id")
         path = url if url is not None else expand(template, path_params or {})
         request_id = str(uuid.uuid4())
         self._stats.count_call(operation)
@@ -129,7 +135,7 @@ class Session:
                 json=json,
                 headers=self._headers(request_id, user, headers, tokens),
             )
-            limiter_wait = self._limiter.acquire()
+            limiter_wait = self.limiter.acquire(customer)
             self._stats.count_request(limiter_wait)
             started = self._clock()
             try:
@@ -151,7 +157,9 @@ class Session:
                 method, request.url.path, response.status_code, (self._clock() - started) * 1000,
                 request_id, state["attempts"],
             )  # fmt: skip
-            return self._outcome(response, request_id, operation, ok, parse, service)
+            return self._outcome(
+                response, request_id, operation, ok, parse, service, customer=customer, sent_at=started
+            )
 
         error_code: str | None = None
         try:
@@ -194,7 +202,8 @@ class Session:
             state["attempts"] += 1
             sent = self._headers(request_id, user, headers, tokens)
             request = self._http.build_request(method, url, headers=sent)
-            self._stats.count_request(self._limiter.acquire())
+            self._stats.count_request(self.limiter.acquire())
+            sent_at = self._clock()
             try:
                 with self._slots:
                     response = self._http.send(request, stream=True)
@@ -202,6 +211,8 @@ class Session:
                 kind = Kind.NOT_SENT if isinstance(exc, NOT_SENT) else Kind.AMBIGUOUS
                 raise Failure(error_for_transport(exc, request_id=request_id, operation=operation), kind) from None
             state["status"] = response.status_code
+            if response.status_code != 429:
+                self.limiter.accepted(sent_at)
             if response.status_code == 200:
                 return response
             try:
@@ -219,7 +230,9 @@ class Session:
             if status == 429:
                 self._stats.count_throttle()
             kind = Kind.THROTTLED if status == 429 else (Kind.AMBIGUOUS if status >= 500 else Kind.FINAL)
-            raise Failure(error, kind, retry_after=getattr(error, "retry_after", None))
+            raise Failure(
+                error, kind, retry_after=getattr(error, "retry_after", None), sent_at=sent_at, operation=operation
+            )
 
         error_code: str | None = None
         try:
@@ -238,6 +251,11 @@ class Session:
                     error_code=error_code,
                 )
             )
+
+    def _throttled(self, failure: Failure, seconds: float) -> None:
+        """A 429: the limiter pauses whose limit it is and learns the rate (cspsync/partnercenter/throttle.py)."""
+        self.limiter.throttled(seconds, customer=failure.customer, operation=failure.operation, sent_at=failure.sent_at)
+        self._stats.set_rate(self.limiter.rate)
 
     def _headers(
         self, request_id: str, user: bool, extra: Mapping[str, str] | None, tokens: TokenProvider | None = None
@@ -264,8 +282,17 @@ class Session:
         ok: Collection[int],
         parse: Callable[[Reply], T],
         service: str = "Partner Center",
+        *,
+        customer: str | None = None,
+        sent_at: float | None = None,
     ) -> T:
         status = response.status_code
+        if status != 429 and sent_at is not None:
+            self.limiter.accepted(sent_at)
+        stated = response.headers.get("Date")
+        if stated:
+            with contextlib.suppress(TypeError, ValueError):
+                self.server_date = parsedate_to_datetime(stated)
         if status in ok:
             try:
                 body = decode_json(response.content)
@@ -295,4 +322,11 @@ class Session:
             kind = Kind.AMBIGUOUS
         else:
             kind = Kind.FINAL
-        raise Failure(error, kind, retry_after=getattr(error, "retry_after", None))
+        raise Failure(
+            error,
+            kind,
+            retry_after=getattr(error, "retry_after", None),
+            customer=customer,
+            sent_at=sent_at,
+            operation=operation,
+        )

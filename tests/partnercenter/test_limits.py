@@ -67,7 +67,7 @@ def test_one_concurrency_bound_is_shared_by_all_threads_of_a_client() -> None:
     assert state["most"] == bound
 
 
-def test_a_429_pauses_the_other_threads_too() -> None:
+def test_a_429_pauses_the_other_threads_too_at_a_fixed_rate() -> None:
     clock = FakeClock()
     calls = {"n": 0}
 
@@ -77,7 +77,8 @@ def test_a_429_pauses_the_other_threads_too() -> None:
             return reply(429, headers={"Retry-After": "20"})
         return reply(200, customer_item("t", "t.onmicrosoft.com"))
 
-    with make_client(App(handler), clock=clock) as client:
+    fixed = Limits(requests_per_second=1000, burst=1000, adaptive=False)
+    with make_client(App(handler), clock=clock, limits=fixed) as client:
         client.get_customer("t1")  # throttled once, sleeps 20 s
         assert clock.sleeps == [20]
         clock.now -= 20  # another thread asking "at the same moment" as the 429
@@ -88,3 +89,21 @@ def test_a_429_pauses_the_other_threads_too() -> None:
 def test_limits_must_be_positive() -> None:
     with pytest.raises(ValueError, match="limits must be positive"):
         Limits(requests_per_second=0)
+
+
+def test_a_caller_whose_wait_a_pause_overtook_queues_again_behind_it() -> None:
+    clock = FakeClock()
+    limiter = RateLimiter(rate=1, burst=1, clock=clock, sleep=clock.sleep)
+    assert limiter.acquire() == 0
+    paused = {"done": False}
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if not paused["done"]:  # a 429 arrives while this caller waits for its token
+            paused["done"] = True
+            limiter.pause(5)
+
+    limiter._sleep = sleep
+    assert limiter.acquire() == pytest.approx(6.0)  # its slot at +1 s is gone: it leaves when the pause ends
+    assert clock.sleeps == [1.0, pytest.approx(5.0)]
+    assert limiter.acquire() == pytest.approx(1.0)  # and the next one a token later, not with it
