@@ -28,7 +28,7 @@ sys.path.insert(0, str(BENCH))
 import portfolio  # noqa: E402
 
 from cspsync.apply.run import Applier  # noqa: E402
-from cspsync.emulator import EmulatorApp, Faults, transport  # noqa: E402
+from cspsync.emulator import Faults, transport  # noqa: E402
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken  # noqa: E402
 from cspsync.pipeline import observe_and_plan  # noqa: E402
 from cspsync.workspace import Workspace  # noqa: E402

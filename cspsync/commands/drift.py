@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from pathlib import Path
 from typing import Literal
@@ -29,18 +30,37 @@ from cspsync.workspace import Workspace
     show_default=True,
     help="text for a terminal, markdown for an issue or job summary, json for machines.",
 )
+@click.option(
+    "--full-read",
+    is_flag=True,
+    help="Read every customer, not only those the audit records name since the last drift.",
+)
+@click.option(
+    "--full-read-every",
+    "full_read_every",
+    type=click.FloatRange(min=0),
+    default=24.0,
+    show_default=True,
+    metavar="HOURS",
+    help="Read every customer when the last full read is older than this (0: always).",
+)
 def drift(
     paths: tuple[Path, ...],
     config_path: Path | None,
     target: Target | None,
     fmt: Literal["text", "markdown", "json"],
+    full_read: bool,
+    full_read_every: float,
 ) -> int:
     """Compare Partner Center with the customer files in PATHS (default: .) and report every difference.
 
     Each customer is in sync, drifted, or unknown (a read failed: never reported as either). Partner
     relationships that lack your company or the customer's reseller, and incumbent partners still
-    related to a tenant, are reported too; cspsync never changes them. Exit 0 in sync, 2 drift found (or a
-    relationship to fix, or an incumbent partner to review), 1 when part of the state is unknown or on error.
+    related to a tenant, are reported too; cspsync never changes them. A second drift re-reads only the
+    customers Partner Center's audit records name since the last one (the state folder remembers what was
+    read, and when); the report says which customers a read confirmed now and which earlier. Exit 0 in
+    sync, 2 drift found (or a relationship to fix, or an incumbent partner to review), 1 when part of the
+    state is unknown or on error.
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
@@ -55,6 +75,8 @@ def drift(
             sent_invitations=sent_invitations(workspace),
             sent_approvals=sent_approvals(workspace),
             workspace=workspace,
+            full_read=full_read,
+            full_read_every=dt.timedelta(hours=full_read_every),
         )
     finally:
         connection.close()

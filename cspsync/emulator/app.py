@@ -15,6 +15,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email.utils import format_datetime
 from typing import Any
 
 import httpx
@@ -62,6 +63,7 @@ class EmulatorApp:
         self.page_size = page_size
         self.max_page_size = max_page_size
         self.clock = clock
+        self.store.clock = clock  # audit records are dated by the emulator's now
         self.rules = rules if rules is not None else Rules()
         #: how long Graph's GDAP status changes take (approval -> active, assignment pending -> active)
         self.gdap_timing = gdap_timing or GdapTiming()
@@ -99,6 +101,7 @@ class EmulatorApp:
             "MS-CorrelationId": request.headers.get("MS-CorrelationId") or str(uuid.uuid4()),
             "MS-CV": secrets.token_urlsafe(12) + ".0",
             "MS-ServerId": "cspsync-emulator",
+            "Date": format_datetime(self.clock().astimezone(UTC), usegmt=True),
         }
         if _is_signin(request.url.path):
             return self._sign_in(method, request)

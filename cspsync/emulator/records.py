@@ -75,6 +75,12 @@ CREATE TABLE IF NOT EXISTS subscriptions (
     doc TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS subscriptions_customer ON subscriptions (customer_id, seq);
+CREATE TABLE IF NOT EXISTS audit_records (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    operation_date TEXT NOT NULL,
+    doc TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS audit_records_date ON audit_records (operation_date);
 CREATE TABLE IF NOT EXISTS customer_records (
     tenant_id TEXT PRIMARY KEY,
     created_at TEXT,

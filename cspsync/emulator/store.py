@@ -12,8 +12,9 @@ import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -62,6 +63,8 @@ class Store:
             self._conn.execute("PRAGMA synchronous=NORMAL")
         self._conn.executescript(SCHEMA)
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
+        #: the emulator's now for audit records (EmulatorApp sets its own clock here)
+        self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
 
     # ------------------------------------------------------------------------------------- plumbing
 
@@ -270,6 +273,10 @@ class Store:
             raise DuplicateError(f"domain {domain} is taken") from None
         tenant = self.tenant_by_id(tenant_id)
         assert tenant is not None
+        self.record_audit(
+            tenant_id, "add_customer", "customer", customer_name=company_name,
+            data={"PrimaryDomainName": domain.lower(), "Relationship": "Reseller"},
+        )  # fmt: skip
         return tenant
 
     def add_customer(
@@ -352,6 +359,7 @@ class Store:
             "UPDATE tenants SET billing = ?, billing_etag = ? WHERE id = ?",
             (dumps(dict(billing)), etag, tenant_id.lower()),
         )
+        self.record_audit(tenant_id, "update_customer_billing_profile", "customer")
         return etag
 
     def accept_invitation(
@@ -418,6 +426,7 @@ class Store:
             "ON CONFLICT (tenant_id) DO UPDATE SET qualifications = excluded.qualifications",
             (tenant_id.lower(), dumps(qualifications)),
         )
+        self.record_audit(tenant_id, "update_customer_qualification", "customer")
 
     # -------------------------------------------------------------------------------------- linking
 
@@ -447,6 +456,7 @@ class Store:
             )
         except sqlite3.IntegrityError:
             raise DuplicateError("the agreement exists already") from None
+        self.record_audit(customer_id, "create_agreement", "customer", data={"AgreementType": str(agreement["type"])})
 
     def agreements(self, customer_id: str, agreement_type: str | None = None) -> list[dict[str, Any]]:
         sql, args = "SELECT doc FROM agreements WHERE customer_id = ?", [customer_id.lower()]
@@ -472,6 +482,7 @@ class Store:
             "INSERT OR REPLACE INTO orders (id, customer_id, doc) VALUES (?, ?, ?)",
             (order["id"], customer_id.lower(), dumps(dict(order))),
         )
+        self.record_audit(customer_id, "create_order", "order", data={"OrderId": str(order["id"])})
 
     # -------------------------------------------------------------------------------- subscriptions
 
@@ -480,8 +491,9 @@ class Store:
         rows = self._all("SELECT doc FROM orders WHERE customer_id = ? ORDER BY rowid", (customer_id.lower(),))
         return [json.loads(row[0]) for row in rows]
 
-    def put_subscription(self, customer_id: str, subscription: Mapping[str, Any]) -> None:
-        """Insert or replace a subscription document (keyed by its ``id``)."""
+    def put_subscription(self, customer_id: str, subscription: Mapping[str, Any], *, audit: str | None = None) -> None:
+        """Insert or replace a subscription document (keyed by its ``id``); ``audit`` names the partner
+        operation that changed it (``update_subscription``), None for the service's own changes (a renewal)."""
         self._write(
             "INSERT INTO subscriptions (id, customer_id, friendly_name, doc) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (id) DO UPDATE SET friendly_name = excluded.friendly_name, doc = excluded.doc",
@@ -492,6 +504,8 @@ class Store:
                 dumps(dict(subscription)),
             ),
         )
+        if audit is not None:
+            self.record_audit(customer_id, audit, "subscription", data={"SubscriptionId": str(subscription["id"])})
 
     def subscription(self, customer_id: str, subscription_id: str) -> dict[str, Any] | None:
         row = self._one(
@@ -524,6 +538,7 @@ class Store:
                 "DELETE FROM tenants WHERE id = ?",
             ):
                 self._write(statement, (key,))
+            self.record_audit(key, "delete_customer", "customer")
 
     def set_subscription_fields(self, customer_id: str, friendly_name: str, **fields: Any) -> dict[str, Any]:
         """Change a subscription behind cspsync's back (drift for tests and benchmarks).
@@ -541,7 +556,7 @@ class Store:
             subscription = json.loads(row[0])
             subscription.update(fields)
             subscription.setdefault("attributes", {})["etag"] = new_etag()
-            self.put_subscription(customer_id, subscription)
+            self.put_subscription(customer_id, subscription, audit="update_subscription")
         return dict(subscription)
 
     # ------------------------------------------------------------------------------- customer users
@@ -549,6 +564,55 @@ class Store:
     # Each customer tenant has its global admin ``admin@<domain>`` (Partner Center: "Create a customer"
     # returns it). A password reset keeps only a sha256 of the password, so a test can check that what
     # cspsync stored encrypted is what was set; no password itself is ever kept.
+
+    # ------------------------------------------------------------------------------------ audit
+
+    def record_audit(
+        self,
+        customer_id: str | None,
+        operation_type: str,
+        resource_type: str,
+        *,
+        customer_name: str | None = None,
+        data: Mapping[str, str] | None = None,
+    ) -> None:
+        """One audit record of a partner operation, dated by ``clock`` (Partner Center: "Auditing
+        resources", AuditRecord). No old or new resource values: a created customer's would hold the
+        user name, and Partner Center blanks the password there anyway."""
+        when = self.clock().astimezone(UTC)
+        stamp = when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond:06d}0Z"
+        record: dict[str, Any] = {
+            "id": f"{customer_id or 'partner'}_{operation_type.replace('_', '')}_{uuid.uuid4().hex[:12]}",
+            "partnerId": self._partner_id(),
+            "customerId": customer_id.lower() if customer_id else None,
+            "customerName": customer_name,
+            "userPrincipalName": "cspsync@emulator",
+            "applicationId": "cspsync-emulator",
+            "resourceType": resource_type,
+            "operationType": operation_type,
+            "operationDate": stamp,
+            "operationStatus": "succeeded",
+            "customizedData": [{"key": k, "value": v} for k, v in (data or {}).items()],
+            "attributes": {"objectType": "AuditRecord"},
+        }
+        self._write("INSERT INTO audit_records (operation_date, doc) VALUES (?, ?)", (stamp, dumps(record)))
+
+    def _partner_id(self) -> str | None:
+        row = self._one("SELECT json_extract(value, '$.partner.tenantId') FROM meta WHERE key = 'world'")
+        return str(row[0]) if row is not None and row[0] is not None else None
+
+    def audit_records(
+        self, start: str, end: str, *, before: int | None, limit: int
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """Records dated in [start, end) (ISO strings as stored), newest first, below sequence ``before``."""
+        sql = "SELECT seq, doc FROM audit_records WHERE operation_date >= ? AND operation_date < ?"
+        args: list[Any] = [start, end]
+        if before is not None:
+            sql += " AND seq < ?"
+            args.append(before)
+        sql += " ORDER BY seq DESC LIMIT ?"
+        args.append(limit)
+        return [(int(seq), json.loads(doc)) for seq, doc in self._all(sql, tuple(args))]
 
     def _password_resets_table(self) -> None:
         self._conn.execute(

@@ -14,16 +14,18 @@ and never acts on them.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import LIVE_ADMIN_STATUSES
 from cspsync.observe.applied import remember
 from cspsync.observe.association import Finding, findings_for
+from cspsync.observe.memory import FULL_READ_EVERY, Memory, load_memory, save_memory
 from cspsync.observe.read import observe
-from cspsync.observe.state import Observation, SentApproval, SentInvitation
+from cspsync.observe.state import Observation, ReadNote, SentApproval, SentInvitation
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Action, Kind, Plan
@@ -40,6 +42,7 @@ class CustomerDrift:
     state: DriftState
     differences: tuple[Action, ...] = ()  # actions not waiting for a person
     note: str | None = None  # why unknown, or what the customer waits for
+    confirmed_at: str | None = None  # when a read confirmed its state (None: no memory kept, or unknown)
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class DriftReport:
     plan: Plan
     customers: tuple[CustomerDrift, ...]
     findings: tuple[Finding, ...] = ()
+    #: full or incremental read, and why (None: the observation kept no memory)
+    read_note: ReadNote | None = None
+    confirmed_at: Mapping[str, str] = field(default_factory=dict)
 
     def of_state(self, state: DriftState) -> list[CustomerDrift]:
         return [c for c in self.customers if c.state == state]
@@ -122,12 +128,19 @@ def detect(
     sent_invitations: dict[str, SentInvitation] | None = None,
     sent_approvals: dict[str, SentApproval] | None = None,
     workspace: Workspace | None = None,
+    full_read: bool = False,
+    full_read_every: dt.timedelta = FULL_READ_EVERY,
 ) -> DriftReport:
     """Observe every customer in ``declared`` (one pass over the customer list), plan, and classify.
 
     ``workspace``: its apply records prove which customers this repository created or adopted; without
     them a created customer shows as a conflict (identity is evidence, :mod:`cspsync.plan.identity`).
+    Its memory of the last observation lets this one re-read only what the audit records name
+    (:mod:`cspsync.observe.memory`); ``full_read`` reads everything regardless.
     """
+    memory = None
+    if workspace is not None:
+        memory = Memory(target, forced="a full read was asked for") if full_read else load_memory(workspace, target)
     observation = observe(
         client,
         declared,
@@ -136,8 +149,12 @@ def detect(
         config=repo.config,
         associations="linked",
         admin_access="all",
+        memory=memory,
+        full_read_every=full_read_every,
     )
     if workspace is not None:
+        if memory is not None and observation.read_note is not None:
+            save_memory(workspace, memory)
         remember(observation, repo, workspace, target)
     if sent_invitations is not None:
         observation.sent_invitations = dict(sent_invitations)
@@ -150,7 +167,11 @@ def detect(
     failed = observation.relationship_failures
     unknown = plan.unknown + tuple(f"{name}: {reason}" for name, reason in sorted(failed.items()))
     plan = plan.model_copy(update={"unknown": unknown})
-    return DriftReport(plan, tuple(classify(plan, failed)), tuple(findings))
+    confirmed = observation.confirmed_at
+    customers = tuple(
+        c if c.state == "unknown" else replace(c, confirmed_at=confirmed.get(c.name)) for c in classify(plan, failed)
+    )
+    return DriftReport(plan, customers, tuple(findings), observation.read_note, dict(confirmed))
 
 
 def admin_access_findings(observation: Observation, declared: Sequence[Declared], repo: Repository) -> list[Finding]:

@@ -116,8 +116,9 @@ def read_associations(
     workers: int = 8,
 ) -> None:
     """Read the relationships of ``names`` (customer name -> tenant id) into ``observation``, then the
-    relationship-request links the findings need (one call per reseller, however many tenants miss it)."""
-    if not names:
+    relationship-request links the findings need (one call per reseller, however many tenants miss it).
+    Relationships already in ``observation`` (remembered from an earlier read) count for the findings."""
+    if not names and not observation.relationships:
         return
 
     def read(item: tuple[str, str]) -> tuple[str, list[ObservedRelationship] | PartnerCenterError]:
@@ -128,8 +129,10 @@ def read_associations(
             return name, err
         return name, [ObservedRelationship(id=r.id, name=r.name, mpn_id=r.mpn_id) for r in got]
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(names)))) as pool:
-        results = list(pool.map(read, sorted(names.items())))
+    results: list[tuple[str, list[ObservedRelationship] | PartnerCenterError]] = []
+    if names:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(names)))) as pool:
+            results = list(pool.map(read, sorted(names.items())))
     for name, got in results:
         if isinstance(got, PartnerCenterError):
             observation.relationship_failures[name] = f"partner relationships could not be read: {got.message}"

@@ -20,6 +20,7 @@ customer unknown: never in sync, never drifted.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -32,7 +33,15 @@ from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
 from cspsync.observe.gdap import read_admin_access
-from cspsync.observe.state import NextTerm, Observation, ObservedAgreement, ObservedCustomer, ObservedSubscription
+from cspsync.observe.memory import FULL_READ_EVERY, Memory, Remembered, Reuse, plan_reuse, usable
+from cspsync.observe.state import (
+    NextTerm,
+    Observation,
+    ObservedAgreement,
+    ObservedCustomer,
+    ObservedSubscription,
+    ReadNote,
+)
 from cspsync.observe.transitions import read_offer_changes
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import (
@@ -348,10 +357,16 @@ def observe(
     config: Config | None = None,
     associations: Associations = "none",
     admin_access: AdminAccessScope = "declared",
+    memory: Memory | None = None,
+    full_read_every: dt.timedelta = FULL_READ_EVERY,
 ) -> Observation:
-    """Everything the planner needs about ``declared`` from Partner Center, read once, before planning."""
+    """Everything the planner needs about ``declared`` from Partner Center, read once, before planning.
+
+    ``memory`` (list strategy only): re-read only the customers the audit records name since the last
+    observation (:mod:`cspsync.observe.memory`); ``memory`` is updated in place for the caller to save."""
     observation = Observation()
     found: dict[str, CustomerSummary] = {}
+    reuse: Reuse | None = None
     if strategy == "list":
         try:
             found = _find_by_list(client, declared, observation, full_scope)
@@ -359,6 +374,9 @@ def observe(
             for item in declared:
                 observation.unknown[item.customer.metadata.name] = f"customer list could not be read: {err.message}"
             return observation
+        if memory is not None:
+            now = client.server_time() or dt.datetime.now(dt.UTC)
+            reuse = plan_reuse(client, memory, now=now, full_read_every=full_read_every)
     else:
         lookups = [Read(d.customer.metadata.name, "find", partial(_find_one, client, d)) for d in declared]
         for read, result in _run(lookups, workers):
@@ -367,12 +385,25 @@ def observe(
             elif result is not None:
                 found[read.customer] = result
 
-    reads = [
-        read
-        for item in declared
-        if item.customer.metadata.name not in observation.unknown
-        for read in _reads_for(client, item, found.get(item.customer.metadata.name))
-    ]
+    wants_relationships = _relationship_names(declared, associations) if config is not None else set()
+    reads: list[Read] = []
+    kinds_needed: dict[str, frozenset[str]] = {}
+    reused: dict[str, Remembered] = {}
+    for item in declared:
+        name = item.customer.metadata.name
+        if name in observation.unknown:
+            continue
+        summary = found.get(name)
+        wanted = _reads_for(client, item, summary)
+        if summary is not None:
+            kinds = frozenset({r.kind for r in wanted} | ({"relationships"} if name in wants_relationships else set()))
+            kinds_needed[name] = kinds
+            if reuse is not None:
+                entry = usable(reuse, summary.id, kinds, _found(summary, {}, item), _parse_time(reuse.started_at))
+                if entry is not None:
+                    reused[name] = entry
+                    continue
+        reads.extend(wanted)
     if config is not None and any(item.customer.spec.reseller for item in declared):
         reads.append(Read("", "resellers", client.indirect_resellers))
     results: dict[str, dict[str, Any]] = {}
@@ -389,7 +420,11 @@ def observe(
         if name in observation.unknown:
             continue
         summary = found.get(name)
-        if summary is None:
+        if name in reused:
+            observation.customers[name] = reused[name].customer
+            if reused[name].relationships is not None and name in wants_relationships:
+                observation.relationships[name] = reused[name].relationships or ()
+        elif summary is None:
             _record_missing(observation, name, results.get(name, {}))
         else:
             observation.customers[name] = _found(summary, results.get(name, {}), item)
@@ -399,10 +434,63 @@ def observe(
             item.customer.metadata.name: customer.id
             for item in declared
             if (customer := observation.customers.get(item.customer.metadata.name)) is not None
-            and (
-                associations == "linked" or (item.customer.spec.tenant.mode == "invite" and item.customer.spec.reseller)
-            )
+            and item.customer.metadata.name in wants_relationships
+            and item.customer.metadata.name not in reused
         }
         read_associations(client, observation, declared, config, names=names, workers=workers)
     read_admin_access(client, observation, declared, everyone=admin_access == "all", workers=workers)
+    if reuse is not None and memory is not None:
+        _remember(memory, observation, reuse, reused, kinds_needed)
     return observation
+
+
+def _relationship_names(declared: Sequence[Declared], associations: Associations) -> set[str]:
+    """Declared customers whose partner relationships the observation reads once they are found."""
+    if associations == "none":
+        return set()
+    return {
+        item.customer.metadata.name
+        for item in declared
+        if associations == "linked" or (item.customer.spec.tenant.mode == "invite" and item.customer.spec.reseller)
+    }
+
+
+def _parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _remember(
+    memory: Memory,
+    observation: Observation,
+    reuse: Reuse,
+    reused: dict[str, Remembered],
+    kinds_needed: dict[str, frozenset[str]],
+) -> None:
+    """Record what this observation confirmed (and when) in ``observation`` and in ``memory``. A customer
+    whose read failed, or whose relationships could not be read, is left out: the next pass reads it."""
+    customers: dict[str, Remembered] = {}
+    for name, customer in observation.customers.items():
+        if customer is None or name in observation.unknown:
+            continue
+        if name in reused:
+            entry = reused[name]
+        else:
+            kinds = kinds_needed.get(name, frozenset())
+            if "relationships" in kinds and name not in observation.relationships:
+                continue
+            entry = Remembered(reuse.started_at, kinds, customer, observation.relationships.get(name))
+        observation.confirmed_at[name] = entry.read_at
+        customers[customer.id.lower()] = entry
+    memory.customers = customers
+    memory.observed_at = reuse.started_at
+    memory.full_read_at = reuse.started_at if reuse.mode == "full" else reuse.full_read_at
+    oldest = min((e.read_at for e in reused.values()), default=None)
+    observation.read_note = ReadNote(
+        mode=reuse.mode,
+        reason=reuse.reason,
+        started_at=reuse.started_at,
+        read_now=len(observation.confirmed_at) - len(reused),
+        remembered=len(reused),
+        records=reuse.records,
+        oldest_read=oldest,
+    )

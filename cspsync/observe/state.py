@@ -139,6 +139,20 @@ class SentApproval:
     delivery: str = "outbox"
 
 
+@dataclass(frozen=True)
+class ReadNote:
+    """How this observation read Partner Center: everything, or only what the audit records named since the
+    last one (cspsync/observe/memory.py); the reports say it so "in sync" never claims more than was seen."""
+
+    mode: str  # "full" | "incremental"
+    reason: str
+    started_at: str  # the service's time when this observation began
+    read_now: int = 0  # customers confirmed by a read in this observation
+    remembered: int = 0  # customers taken from an earlier read the audit records show unchanged
+    records: int = 0  # audit records read
+    oldest_read: str | None = None  # the oldest confirming read among the remembered ones
+
+
 @dataclass
 class Observation:
     """What one observe pass found for the customers in scope, keyed by declared ``metadata.name``."""
@@ -171,6 +185,11 @@ class Observation:
     sent_invitations: dict[str, SentInvitation] = field(default_factory=dict)
     #: local state: what this repository's applies created, adopted, started and lost (apply records)
     applied: AppliedIdentities = field(default_factory=AppliedIdentities)
+    #: when a read confirmed each customer's state (this observation's start, or an earlier read the audit
+    #: records show unchanged since), by name; empty when the observation kept no memory
+    confirmed_at: dict[str, str] = field(default_factory=dict)
+    #: full or incremental, and why (None: no memory was used)
+    read_note: ReadNote | None = None
     #: local state: tenant ids with an encrypted credentials file, by customer (proof cspsync created them)
     stored_credentials: dict[str, frozenset[str]] = field(default_factory=dict)
     #: GDAP relationships of each customer (its tenant's, and those named like its declared ones), when read

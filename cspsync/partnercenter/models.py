@@ -257,6 +257,24 @@ class PartnerRelationship(ApiModel):
     location: str | None = None
 
 
+class AuditData(ApiModel):
+    key: str
+    value: str | None = None
+
+
+class AuditRecord(ApiModel):
+    """One partner operation (Partner Center: "Auditing resources", AuditRecord)."""
+
+    id: str | None = None
+    customer_id: str | None = None
+    customer_name: str | None = None
+    resource_type: str | None = None
+    operation_type: str | None = None
+    operation_date: dt.datetime | None = None
+    operation_status: str | None = None  # succeeded | failed | progress
+    customized_data: list[AuditData] = Field(default_factory=list)
+
+
 class AgreementTemplate(ApiModel):
     template_id: str
     agreement_type: str | None = None

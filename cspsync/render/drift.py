@@ -32,6 +32,22 @@ def summary_line(report: DriftReport) -> str:
     return text + "."
 
 
+def read_line(report: DriftReport) -> str | None:
+    """How Partner Center was read, so "in sync" never claims more than was seen."""
+    note = report.read_note
+    if note is None:
+        return None
+    if note.mode == "full":
+        return f"Read: every customer read now ({note.started_at}; full read: {note.reason})."
+    text = f"Read: {note.read_now} customer(s) read now ({note.started_at})"
+    if note.remembered:
+        text += (
+            f"; {note.remembered} confirmed by an earlier read (oldest {note.oldest_read}) and unchanged since "
+            f"per {note.records} {note.reason}"
+        )
+    return text + "."
+
+
 def _action_lines(action: Action, indent: str) -> list[str]:
     lines = [f"{indent}{action.symbol.value} {action.summary}" + ("  [DESTRUCTIVE]" if action.destructive else "")]
     lines += [f"{indent}    {change_line(c)}" for c in action.changes]
@@ -41,7 +57,8 @@ def _action_lines(action: Action, indent: str) -> list[str]:
 
 
 def render_drift_text(report: DriftReport) -> str:
-    lines = [headline(report.plan)]
+    read = read_line(report)
+    lines = [headline(report.plan), *([read] if read else [])]
     for customer in report.customers:
         if customer.state == "in-sync":
             continue
@@ -75,6 +92,9 @@ def _safe_link(url: str | None) -> str | None:
 
 def render_drift_markdown(report: DriftReport) -> str:
     head = [MARKER, "### cspsync drift", "", f"`{headline(report.plan)}`", "", f"**{summary_line(report)}**", ""]
+    read = read_line(report)
+    if read:
+        head += [md(read), ""]
     unknown = report.of_state("unknown")
     if unknown:
         head += ["> [!WARNING]", "> Some reads failed, so these customers are unknown (neither in sync nor drifted):"]
@@ -152,6 +172,7 @@ def render_drift_json(report: DriftReport) -> str:
                 "company": c.company,
                 "state": c.state,
                 "note": c.note,
+                "confirmed_at": c.confirmed_at,
                 "differences": [a.model_dump(mode="json", exclude={"payload"}) for a in c.differences],
             }
             for c in report.customers
@@ -168,6 +189,19 @@ def render_drift_json(report: DriftReport) -> str:
             for f in report.findings
         ],
         "unknown": list(report.plan.unknown),
+        "read": (
+            None
+            if report.read_note is None
+            else {
+                "mode": report.read_note.mode,
+                "reason": report.read_note.reason,
+                "started_at": report.read_note.started_at,
+                "read_now": report.read_note.read_now,
+                "remembered": report.read_note.remembered,
+                "audit_records": report.read_note.records,
+                "oldest_read": report.read_note.oldest_read,
+            }
+        ),
         "unmanaged": [u.model_dump(mode="json") for u in report.plan.unmanaged],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -148,9 +148,7 @@ def test_the_client_learns_from_a_429_and_reports_its_rate() -> None:
 
 def test_a_fixed_rate_never_changes() -> None:
     clock = FakeClock()
-    limiter = AdaptiveLimiter(
-        Limits(requests_per_second=10, burst=10, adaptive=False), clock=clock, sleep=clock.sleep
-    )
+    limiter = AdaptiveLimiter(Limits(requests_per_second=10, burst=10, adaptive=False), clock=clock, sleep=clock.sleep)
     limiter.throttled(1.0, customer=None, operation=OP, sent_at=clock())
     assert limiter.rate == 10
     assert limiter.partner.paused_until() == pytest.approx(clock() + 1.0)

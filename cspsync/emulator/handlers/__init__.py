@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cspsync.emulator.handlers import (
     agreements,
+    audit,
     carts,
     customers,
     gdap,
@@ -43,6 +44,7 @@ def partner_center_router() -> Router:
     add("PATCH", _C + "/users/{userId}", users.reset_password)
     add("GET", _C + "/relationships", linking.customer_relationships)
     add("GET", "/v1/relationships", linking.partner_relationships)
+    add("GET", "/v1/auditrecords", audit.list_audit_records)
     add("GET", "/v1/agreements", agreements.agreement_templates)
     add("GET", _C + "/agreements", agreements.list_agreements)
     add("POST", _C + "/agreements", agreements.create_agreement)

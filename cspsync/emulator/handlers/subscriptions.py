@@ -460,7 +460,7 @@ def update_subscription(call: Call) -> httpx.Response:
         if subscription != original:
             subscription["_updates"] = int(subscription.get("_updates", 0)) + 1
             subscription["attributes"]["etag"] = new_etag()
-        call.store.put_subscription(tenant.id, subscription)
+        call.store.put_subscription(tenant.id, subscription, audit="update_subscription")
     if call.rules.accept_patches:
         location = f"/customers/{tenant.id}/subscriptions/{subscription['id']}"
         return respond(202, headers={"Location": location})
