@@ -86,7 +86,10 @@ def test_a_second_drift_with_nothing_changed_reads_only_the_list_and_the_audit_r
     assert _per_customer_reads(first_counts) > 10
     assert second.read_note is not None and second.read_note.mode == "incremental"
     assert _per_customer_reads(counts) == 0
-    assert counts == {"GET /v1/auditrecords": 1, "GET /v1/customers": 1, "GET /v1/relationships": 1}
+    partner_center = {key: n for key, n in counts.items() if key.split(" ")[1].startswith("/v1/")}
+    assert partner_center == {"GET /v1/auditrecords": 1, "GET /v1/customers": 1, "GET /v1/relationships": 1}
+    # admin access (GDAP) lives in Microsoft Graph, which Partner Center's activity log does not cover:
+    # it is read on every drift, as before
     assert _states(second) == _states(first)
     assert second.exit_code == first.exit_code
     # every linked customer is confirmed by the first run's read, and says so
