@@ -1,0 +1,61 @@
+"""``cspsync emulator seed --price-sheet``: the partner's own catalog and prices, then a plan whose money
+is those prices (cost from the sheet, the customer's price from the pricebook over it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.cli import Run
+
+CONTOSO = "examples/customers/contoso-bikes.yaml"
+HEADER = (
+    '"ProductTitle","ProductId","SkuId","SkuTitle","Publisher","SkuDescription","UnitOfMeasure","TermDuration",'
+    '"BillingPlan","Market","Currency","UnitPrice","PricingTierRangeMin","PricingTierRangeMax",'
+    '"EffectiveStartDate","EffectiveEndDate","Tags","ERP Price"\n'
+)
+
+
+def _row(product: str, sku: str, title: str, plan: str, price: str) -> str:
+    return (
+        f'"{title}","{product}","{sku}","{title}","Microsoft Corporation","{title}","1 License","P1Y","{plan}",'
+        f'"GB","GBP","{price}","","","11/1/2026 12:00:00 AM","","License","0"\n'
+    )
+
+
+def test_a_plan_after_seeding_a_price_sheet_costs_what_the_sheet_says(cspsync: Run, workdir: Path) -> None:
+    sheet = workdir / "gb.csv"
+    sheet.write_text(
+        HEADER
+        + _row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "Monthly", "19.75")
+        + _row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "Annual", "237.00")
+    )
+    seeded = cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--price-sheet", str(sheet))
+    assert seeded.code == 0, seeded.err
+    assert "Catalog from 1 price sheet(s): 2 offer(s) in GB." in seeded.out  # and the Azure plan
+
+    plan = cspsync("plan", CONTOSO)
+    assert plan.code == 0, plan.out + plan.err
+    # 12 seats × GBP 19.75 = 237.00 a month at cost; the pricebook's promised price stays GBP 21.50 a seat
+    assert "  + order fabrikam-contosobikes-m365bp: 12 × CFQ7TTC0LCHC:0002 (P1Y, billed monthly" in plan.out
+    assert "money: GBP 258.00/month to the customer (retail-gbp), cost GBP 237.00, margin GBP 21.00 (8.1%)" in (
+        plan.out
+    )
+
+    applied = cspsync("apply", CONTOSO, "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    assert "fabrikam-contosobikes-m365bp: done" in applied.out
+
+
+def test_an_offer_the_sheet_does_not_sell_is_named_in_the_plan_and_refused_by_partner_center(
+    cspsync: Run, workdir: Path
+) -> None:
+    """The emulator then sells only the sheet's offers, as Partner Center sells only its catalog (400013)."""
+    sheet = workdir / "gb.csv"
+    sheet.write_text(HEADER + _row("CFQ7TTC0LFLX", "0001", "Microsoft 365 E3", "Monthly", "30.00"))
+    assert cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--price-sheet", str(sheet)).code == 0
+    plan = cspsync("plan", CONTOSO)
+    assert "(CFQ7TTC0LCHC:0002 P1Y monthly is not in the market's price sheet)" in plan.out
+    applied = cspsync("apply", CONTOSO, "--yes")
+    assert applied.code == 1
+    assert "fabrikam-contosobikes-m365bp: failed" in applied.out
+    assert "error 400013: Product was not found." in applied.out
