@@ -160,7 +160,8 @@ class Observation:
     customers: dict[str, ObservedCustomer | None] = field(default_factory=dict)
     #: create-mode customers not found yet: is their <prefix>.onmicrosoft.com still available?
     domain_available: dict[str, bool] = field(default_factory=dict)
-    #: create-mode customers not found yet: Partner Center's address validation status and message
+    #: Partner Center's address validation status and message: for create-mode customers not found yet, and
+    #: for found customers whose declared address differs from their billing profile's
     address_status: dict[str, tuple[str, str | None]] = field(default_factory=dict)
     #: the addresses Partner Center suggested instead, in words, when it did not verify the declared one
     address_suggestions: dict[str, tuple[str, ...]] = field(default_factory=dict)

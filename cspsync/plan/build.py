@@ -37,7 +37,7 @@ from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
 from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_plan
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
-from cspsync.plan.tenant import plan_tenant
+from cspsync.plan.tenant import address_refusal, plan_tenant
 from cspsync.secrets import recovery_steps
 
 __all__ = ["WAITS_FOR_ACCEPTANCE", "DeletedDeclaration", "declarations_fingerprint", "make_plan", "plan_customer"]
@@ -59,7 +59,7 @@ def declarations_fingerprint(declared: Sequence[Declared]) -> str:
     return "sha256:" + digest.hexdigest()
 
 
-def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None:
+def _billing(b: Builder, declared: Declared, observed: ObservedCustomer, observation: Observation) -> None:
     spec = declared.customer.spec
     if observed.billing is None:
         return
@@ -81,11 +81,17 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer) -> None
             changes=[country],
         )
     elif changes:
+        # "Validate an address" is for prevalidating profile updates: a new address it does not verify
+        # blocks the update with its suggestions, as it blocks a create
+        moved = any(c.field.startswith("defaultAddress.") and c.field != "defaultAddress.phoneNumber" for c in changes)
+        refusal = address_refusal(observation, b.name) if moved else None
         b.add(
             Kind.UPDATE_BILLING_PROFILE,
             f"update billing profile of {spec.company.name}",
             payloads.UpdateBillingProfile(billing_profile=wanted),
             changes=changes,
+            status="blocked" if refusal else "ready",
+            reason=refusal,
         )
 
 
@@ -202,7 +208,7 @@ def plan_customer(
         elif admin is not None:
             admin.requests(tenant_deps)
     if observed is not None:
-        _billing(b, declared, observed)
+        _billing(b, declared, observed, observation)
     order_deps = list(tenant_deps) + _agreement(b, declared, observed, tenant_deps)
     observed_subs = observed.subscriptions if observed is not None else None
     others = unclaimed(declared, observed)
