@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -141,20 +142,8 @@ class Baseline:
 def last_successful_apply(folder: Path, *, target: str, partner_tenant_id: str | None = None) -> Baseline | None:
     """The newest record that succeeded (exit 0) from a clean commit and covered every change up to it: a
     full apply or a ``--since-last-apply`` one. ``apply --since-last-apply`` plans the files changed since."""
-    if not folder.is_dir():
-        return None
-    for path in sorted(folder.glob("*.json"), reverse=True):
-        try:
-            record: Any = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError):
-            continue
-        if not isinstance(record, dict):
-            continue
-        record = snake_keys(record)
-        if record.get("target") != target:
-            continue
-        partner = record.get("partner_tenant_id")
-        if partner_tenant_id and partner and tenant_key(partner) != tenant_key(partner_tenant_id):
+    for path, record in _records(folder, target=target, partner_tenant_id=partner_tenant_id, newest_first=True):
+        if record is None:
             continue
         commit = record.get("git_commit")
         if record.get("succeeded") is True and record.get("baseline") is True and isinstance(commit, str) and commit:
@@ -171,15 +160,33 @@ def last_successful_apply(folder: Path, *, target: str, partner_tenant_id: str |
 def applied_identities(folder: Path, *, target: str, partner_tenant_id: str | None = None) -> AppliedIdentities:
     """Read every apply record under ``folder`` (oldest first) for ``target`` and the partner tenant."""
     found = AppliedIdentities()
+    for path, record in _records(folder, target=target, partner_tenant_id=partner_tenant_id):
+        if record is None:
+            found.problems.append(f"{path} cannot be read as JSON")
+            continue
+        actions = record.get("actions")
+        if not isinstance(actions, list):
+            continue
+        for action in actions:
+            if isinstance(action, dict):
+                _remember(found, action, str(path), str(record.get("started_at") or ""))
+    return found
+
+
+def _records(
+    folder: Path, *, target: str, partner_tenant_id: str | None, newest_first: bool = False
+) -> Iterator[tuple[Path, dict[str, Any] | None]]:
+    """The apply records under ``folder`` of ``target`` and the partner tenant, keys in snake_case; ``None`` for
+    a file that is not JSON (the caller decides whether that is a problem)."""
     if not folder.is_dir():
-        return found
-    for path in sorted(folder.glob("*.json")):
+        return
+    for path in sorted(folder.glob("*.json"), reverse=newest_first):
         try:
             record: Any = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError, ValueError):
-            found.problems.append(f"{path} cannot be read as JSON")
+            yield path, None
             continue
-        if not isinstance(record, dict) or not isinstance(record.get("actions"), list):
+        if not isinstance(record, dict):
             continue
         record = snake_keys(record)
         if record.get("target") != target:
@@ -187,10 +194,7 @@ def applied_identities(folder: Path, *, target: str, partner_tenant_id: str | No
         partner = record.get("partner_tenant_id")
         if partner_tenant_id and partner and tenant_key(partner) != tenant_key(partner_tenant_id):
             continue
-        for action in record["actions"]:
-            if isinstance(action, dict):
-                _remember(found, action, str(path), str(record.get("started_at") or ""))
-    return found
+        yield path, record
 
 
 def remember(observation: Observation, repo: Repository, workspace: Workspace, target: str) -> None:
