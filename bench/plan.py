@@ -63,6 +63,7 @@ BOUND_ENDPOINTS = {
     "GET /v1/customers/{customer_id}/profiles/billing",
     "GET /v1/customers/{customer_id}/agreements",
     "GET /v1/customers/{customer_id}/subscriptions",
+    "GET /v1/customers/{customer_id}/subscriptions/{subscription_id}/azureEntitlements",
 }
 UNLIMITED = Limits(requests_per_second=1_000_000.0, burst=1_000_000, max_concurrency=8)
 
@@ -79,6 +80,8 @@ def lower_bound(declared: tuple[Declared, ...] | list[Declared], customers_in_wo
         reads += 1  # billing profile: every declaration has a company
         reads += 1 if spec.agreement is not None else 0
         reads += 1 if spec.subscriptions else 0
+        # the Azure subscriptions under a declared Azure plan that lists some (read once the plan exists)
+        reads += 1 if any(s.offer == "azure-plan" and s.azureSubscriptions for s in spec.subscriptions) else 0
     return math.ceil(customers_in_world / PAGE) + reads
 
 

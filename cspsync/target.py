@@ -32,6 +32,7 @@ import httpx
 from cspsync.declarations import Repository
 from cspsync.errors import ConfigError
 from cspsync.partnercenter.auth import (
+    ARM_AUDIENCE,
     GRAPH_AUDIENCE,
     PRICING_AUDIENCE,
     AppCredentials,
@@ -146,6 +147,7 @@ def connect(
         pricing_tokens=tokens.for_audience(PRICING_AUDIENCE),
         correlation_id=correlation_id,
         graph_tokens=tokens.for_audience(GRAPH_AUDIENCE),  # GDAP: app-only Graph tokens of the same app
+        arm_tokens=tokens.for_audience(ARM_AUDIENCE),  # Azure subscriptions under the Azure plan
     )
     return Connection(target, client)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from pydantic import SecretStr
 
 from cspsync import secrets
-from cspsync.apply import gdap
+from cspsync.apply import azure, gdap
 from cspsync.declarations.keys import contact_key, find_subscription, folded, live_offer_key, offer_key
 from cspsync.errors import ApplyStopped, CredentialsError, CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
@@ -466,6 +466,8 @@ HANDLERS: dict[Kind, Handler] = {
     Kind.UPGRADE_SUBSCRIPTION: upgrade_subscription,
     Kind.SUSPEND_SUBSCRIPTION: patch_subscription,
     Kind.CANCEL_SUBSCRIPTION: patch_subscription,
+    Kind.CREATE_AZURE_SUBSCRIPTION: azure.create_azure_subscription,
+    Kind.RENAME_AZURE_SUBSCRIPTION: azure.rename_azure_subscription,
     Kind.CREATE_ADMIN_RELATIONSHIP: gdap.create_admin_relationship,
     Kind.REQUEST_ADMIN_APPROVAL: gdap.request_admin_approval,
     Kind.CREATE_ACCESS_ASSIGNMENT: gdap.create_access_assignment,

@@ -191,6 +191,15 @@ class ExistingSubscription(Strict):
     subscriptionId: Guid
 
 
+class AzureSubscription(Strict):
+    """An Azure subscription under the customer's Azure plan (Partner Center: an Azure entitlement; created
+    and renamed in Azure Resource Manager)."""
+
+    friendlyName: Text100
+    #: its Azure subscription id, when known (import writes it, apply records it): a new friendly name is a rename
+    subscriptionId: Guid | None = None
+
+
 class Subscription(Strict):
     friendlyName: Text100
     #: its Partner Center id, when known (import writes it): the identity that makes a new friendly name a rename
@@ -203,6 +212,8 @@ class Subscription(Strict):
     status: Literal["active", "suspended", "cancelled"] = "active"
     protected: bool = True  # True: cspsync never suspends or cancels it, whatever else is declared
     existing: ExistingSubscription | None = None
+    #: only on the Azure plan: the Azure subscriptions under it
+    azureSubscriptions: list[AzureSubscription] = Field(default_factory=list)
 
 
 class AccessAssignment(Strict):

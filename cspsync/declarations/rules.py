@@ -21,7 +21,7 @@ from email_validator import SPECIAL_USE_DOMAIN_NAMES, EmailNotValidError, valida
 
 from cspsync.declarations.access import MAX_DURATION_DAYS, duration_days, group_id, resolve_relationship
 from cspsync.declarations.keys import customer_domain, folded, relationship_key, subscription_key, tenant_key
-from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer
+from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer, Subscription
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
 from cspsync.declarations.roles import DEFAULT_GDAP_ROLES, GLOBAL_ADMINISTRATOR, known_role_names, role_id, role_name
 
@@ -321,7 +321,7 @@ def _agreement_findings(customer: CustomerFile, today: dt.date) -> Iterator[Find
 def _subscription_findings(customer: CustomerFile, config: Config | None) -> Iterator[Finding]:
     spec = customer.spec
     pattern = compiled_pattern(config.naming.subscriptionPattern) if config is not None else None
-    first_use: dict[str, int] = {}
+    first_use: dict[str, str] = {}  # name -> where it was first declared
     azure_plan: int | None = None
     for index, sub in enumerate(spec.subscriptions):
         base: JsonPath = ("spec", "subscriptions", index)
@@ -350,10 +350,10 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
         if key in first_use:
             yield Finding(
                 (*base, "friendlyName"),
-                f"is already the name of spec.subscriptions[{first_use[key]}]; friendly names are unique per customer",
+                f"is already the name of {first_use[key]}; friendly names are unique per customer",
             )
         else:
-            first_use[key] = index
+            first_use[key] = f"spec.subscriptions[{index}]"
         if isinstance(sub.offer, LicenseOffer):
             if sub.term is None:
                 yield Finding(base, 'missing required field "term" for a license offer (P1M, P1Y or P3Y)', at_key=True)
@@ -377,6 +377,49 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
                 f"is {sub.status}, but the subscription is protected; set protected: "
                 "false to allow cspsync to change it",
             )
+        yield from _azure_subscription_findings(sub, base, pattern, config, first_use)
+
+
+def _azure_subscription_findings(
+    sub: Subscription,
+    base: JsonPath,
+    pattern: re.Pattern[str] | None,
+    config: Config | None,
+    first_use: dict[str, str],
+) -> Iterator[Finding]:
+    """Azure subscriptions live under the Azure plan only; their names share the customer's friendly names."""
+    if sub.azureSubscriptions and sub.offer != "azure-plan":
+        yield Finding(
+            (*base, "azureSubscriptions"),
+            "Azure subscriptions live under the Azure plan: move them to the subscription with offer: azure-plan",
+        )
+        return
+    ids: dict[str, int] = {}
+    for index, azure in enumerate(sub.azureSubscriptions):
+        path: JsonPath = (*base, "azureSubscriptions", index)
+        if pattern is not None and config is not None and not pattern.fullmatch(azure.friendlyName):
+            yield Finding(
+                (*path, "friendlyName"),
+                f"does not follow the naming policy in cspsync.yaml "
+                f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
+            )
+        key = subscription_key(azure.friendlyName)
+        if key in first_use:
+            yield Finding(
+                (*path, "friendlyName"),
+                f"is already the name of {first_use[key]}; friendly names are unique per customer",
+            )
+        else:
+            first_use[key] = f"spec.subscriptions[{base[-1]}].azureSubscriptions[{index}]"
+        if azure.subscriptionId:
+            wanted = azure.subscriptionId.casefold()
+            if wanted in ids:
+                yield Finding(
+                    (*path, "subscriptionId"),
+                    f"is already the id of azureSubscriptions[{ids[wanted]}]; each Azure subscription is declared once",
+                )
+            else:
+                ids[wanted] = index
 
 
 # ------------------------------------------------------------------------------------ admin access

@@ -176,6 +176,9 @@ def _subscription(doc: dict[str, Any]) -> ObservedSubscription:
     }
     values["scheduled"] = NextTerm(**scheduled) if isinstance(scheduled, dict) else None
     values["refundable"] = tuple((int(q), str(u)) for q, u in refundable) if refundable is not None else None
+    # Azure subscriptions change in Azure Resource Manager, which Partner Center's activity log does not show:
+    # never remembered, read afresh by every observation that needs them (cspsync/observe/azure.py)
+    values["azure_subscriptions"] = None
     return ObservedSubscription(**values)
 
 

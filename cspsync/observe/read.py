@@ -32,6 +32,7 @@ from cspsync.declarations.keys import customer_domain, domain_key, live_offer_ke
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
+from cspsync.observe.azure import read_azure_subscriptions
 from cspsync.observe.gdap import read_admin_access
 from cspsync.observe.memory import FULL_READ_EVERY, Memory, Remembered, Reuse, plan_reuse, usable
 from cspsync.observe.state import (
@@ -429,6 +430,7 @@ def observe(
         else:
             observation.customers[name] = _found(summary, results.get(name, {}), item)
     read_offer_changes(client, observation, declared, workers)
+    read_azure_subscriptions(client, observation, declared, workers)
     if config is not None and associations != "none":
         names = {
             item.customer.metadata.name: customer.id

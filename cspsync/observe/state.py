@@ -27,6 +27,16 @@ class NextTerm:
 
 
 @dataclass(frozen=True)
+class ObservedAzureSubscription:
+    """An Azure subscription under an Azure plan (Partner Center: AzureEntitlement ``id``, ``friendlyName``,
+    ``status``; "Get a list of Azure entitlements for a subscription")."""
+
+    id: str
+    friendly_name: str
+    status: str
+
+
+@dataclass(frozen=True)
 class ObservedSubscription:
     id: str
     friendly_name: str
@@ -47,6 +57,8 @@ class ObservedSubscription:
     #: at renewal (scheduled); None when not read (only read when a declaration names another offer)
     upgrades: tuple[str, ...] | None = None
     renewal_offers: tuple[str, ...] | None = None
+    #: an Azure plan's Azure subscriptions; None when not read (only read when the plan declares some)
+    azure_subscriptions: tuple[ObservedAzureSubscription, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -40,6 +40,8 @@ R = TypeVar("R")
 PARTNER_CENTER_AUDIENCE = "https://api.partnercenter.microsoft.com"
 PRICING_AUDIENCE = "https://api.partner.microsoft.com"
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
+#: Azure Resource Manager: the Azure subscriptions under an Azure plan are created and renamed there
+ARM_AUDIENCE = "https://management.azure.com"
 APP_SCOPE = PARTNER_CENTER_AUDIENCE + "/.default"
 USER_SCOPE = PARTNER_CENTER_AUDIENCE + "/user_impersonation"
 AUTHORITY_HOST = "https://login.microsoftonline.com"

@@ -26,6 +26,7 @@ from pydantic import SecretStr
 
 from cspsync.errors import NotFoundError, PartnerCenterError
 
+from .arm import ARM_URL, ArmClient
 from .auth import TokenProvider
 from .calls import CallLog, ClientStats, recording
 from .errormap import error_for_transport
@@ -38,6 +39,7 @@ from .models import (
     ApiModel,
     AuditRecord,
     Availability,
+    AzureEntitlement,
     BillingProfile,
     Cart,
     CartLineItem,
@@ -126,6 +128,8 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         timeout: float = 30.0,
         graph_base_url: str | None = None,
         graph_tokens: TokenProvider | None = None,
+        arm_base_url: str | None = None,
+        arm_tokens: TokenProvider | None = None,
     ) -> None:
         limits = limits or Limits()
         self.limits = limits
@@ -160,6 +164,9 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
         graph_url = graph_base_url or (GRAPH_URL if self.base_url == DEFAULT_BASE_URL else self.base_url)
         #: GDAP calls (Microsoft Graph) with this client's limiter, retries and request ids
         self.gdap = GdapClient(self._session, base_url=graph_url, tokens=graph_tokens)
+        # Azure Resource Manager for the Azure subscriptions under an Azure plan: the same, on its own host
+        arm_url = arm_base_url or (ARM_URL if self.base_url == DEFAULT_BASE_URL else self.base_url)
+        self.arm = ArmClient(self._session, base_url=arm_url, tokens=arm_tokens)
 
     # ------------------------------------------------------------------------------------ lifecycle
 
@@ -597,6 +604,17 @@ class PartnerCenterClient(AbstractContextManager["PartnerCenterClient"]):
 
     def set_auto_renew(self, customer_id: str, subscription: Subscription, enabled: bool) -> Subscription:
         return self.update_subscription(customer_id, subscription.model_copy(update={"auto_renew_enabled": enabled}))
+
+    def azure_entitlements(self, customer_id: str, azure_plan_id: str) -> list[AzureEntitlement]:
+        """The Azure subscriptions under an Azure plan ("Get a list of Azure entitlements for a subscription":
+        ``GET …/subscriptions/{azure-plan-id}/azureEntitlements``)."""
+        return list(
+            self._pages(
+                "/v1/customers/{customer_id}/subscriptions/{subscription_id}/azureEntitlements",
+                AzureEntitlement,
+                path_params={"customer_id": customer_id, "subscription_id": azure_plan_id},
+            )
+        )
 
     def transition_eligibilities(
         self, customer_id: str, subscription_id: str, eligibility_type: str = "immediate"

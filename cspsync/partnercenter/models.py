@@ -494,6 +494,16 @@ class Subscription(ApiModel):
         return self.attributes.etag if self.attributes else None
 
 
+class AzureEntitlement(ApiModel):
+    """An Azure subscription under an Azure plan ("Subscription resources": AzureEntitlement ``id``,
+    ``friendlyName``, ``status``, ``subscriptionId`` of the plan it belongs to)."""
+
+    id: str
+    friendly_name: str | None = None
+    status: str | None = None
+    subscription_id: str | None = None
+
+
 class TransitionEligibilityDetail(ApiModel):
     is_eligible: bool | None = None
     transition_type: str | None = None

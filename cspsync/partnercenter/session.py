@@ -85,6 +85,8 @@ class Session:
         self._locale = locale
         self._clock = clock
         self._stats = stats
+        #: how a caller that polls a long-running operation waits (injected: tests never sleep for real)
+        self.sleep = sleep
         self.limiter = AdaptiveLimiter(limits, clock=clock, sleep=sleep)
         #: the service's clock from the last answer's ``Date`` header (audit record windows use it)
         self.server_date: datetime | None = None

@@ -42,6 +42,8 @@ class Kind(StrEnum):
     UPGRADE_SUBSCRIPTION = "upgrade-subscription"
     SUSPEND_SUBSCRIPTION = "suspend-subscription"
     CANCEL_SUBSCRIPTION = "cancel-subscription"
+    CREATE_AZURE_SUBSCRIPTION = "create-azure-subscription"
+    RENAME_AZURE_SUBSCRIPTION = "rename-azure-subscription"
     CREATE_ADMIN_RELATIONSHIP = "create-admin-relationship"
     REQUEST_ADMIN_APPROVAL = "request-admin-approval"
     AWAIT_ADMIN_ACCESS = "await-admin-access"
@@ -73,6 +75,8 @@ SYMBOLS: dict[Kind, Symbol] = {
     Kind.UPGRADE_SUBSCRIPTION: Symbol.UPDATE,
     Kind.SUSPEND_SUBSCRIPTION: Symbol.REMOVE,
     Kind.CANCEL_SUBSCRIPTION: Symbol.REMOVE,
+    Kind.CREATE_AZURE_SUBSCRIPTION: Symbol.CREATE,
+    Kind.RENAME_AZURE_SUBSCRIPTION: Symbol.UPDATE,
     Kind.CREATE_ADMIN_RELATIONSHIP: Symbol.CREATE,
     Kind.REQUEST_ADMIN_APPROVAL: Symbol.HUMAN,
     Kind.AWAIT_ADMIN_ACCESS: Symbol.HUMAN,
@@ -257,6 +261,16 @@ class CancelSubscriptionAction(_Action):
     payload: payloads.CancelSubscription
 
 
+class CreateAzureSubscriptionAction(_Action):
+    kind: Literal[Kind.CREATE_AZURE_SUBSCRIPTION]
+    payload: payloads.CreateAzureSubscription
+
+
+class RenameAzureSubscriptionAction(_Action):
+    kind: Literal[Kind.RENAME_AZURE_SUBSCRIPTION]
+    payload: payloads.RenameAzureSubscription
+
+
 class CreateAdminRelationshipAction(_Action):
     kind: Literal[Kind.CREATE_ADMIN_RELATIONSHIP]
     payload: payloads.CreateAdminRelationship
@@ -305,6 +319,8 @@ Action = Annotated[
     | UpgradeSubscriptionAction
     | SuspendSubscriptionAction
     | CancelSubscriptionAction
+    | CreateAzureSubscriptionAction
+    | RenameAzureSubscriptionAction
     | CreateAdminRelationshipAction
     | RequestAdminApprovalAction
     | AwaitAdminAccessAction
@@ -327,6 +343,8 @@ ACTION_TYPES: dict[Kind, type[_Action]] = {
     Kind.UPGRADE_SUBSCRIPTION: UpgradeSubscriptionAction,
     Kind.SUSPEND_SUBSCRIPTION: SuspendSubscriptionAction,
     Kind.CANCEL_SUBSCRIPTION: CancelSubscriptionAction,
+    Kind.CREATE_AZURE_SUBSCRIPTION: CreateAzureSubscriptionAction,
+    Kind.RENAME_AZURE_SUBSCRIPTION: RenameAzureSubscriptionAction,
     Kind.CREATE_ADMIN_RELATIONSHIP: CreateAdminRelationshipAction,
     Kind.REQUEST_ADMIN_APPROVAL: RequestAdminApprovalAction,
     Kind.AWAIT_ADMIN_ACCESS: AwaitAdminAccessAction,
@@ -371,7 +389,7 @@ class Unmanaged(Frozen):
     """Something in Partner Center no declaration claims: reported, never touched."""
 
     customer: str
-    kind: Literal["customer", "subscription", "access-assignment"]
+    kind: Literal["customer", "subscription", "azure-subscription", "access-assignment"]
     name: str
     detail: str | None = None
 

@@ -262,3 +262,22 @@ class SuspendSubscription(Payload):
 class CancelSubscription(Payload):
     subscription_id: str
     friendly_name: str
+
+
+class CreateAzureSubscription(Payload):
+    """A new Azure subscription under the customer's Azure plan, made in Azure Resource Manager (Subscription
+    alias API, "Programmatically create Azure subscriptions for a Microsoft Partner Agreement")."""
+
+    friendly_name: str
+    #: the Azure plan it goes under: its friendly name, and its id once it exists (None: ordered in this apply)
+    azure_plan: str
+    azure_plan_id: str | None = None
+
+
+class RenameAzureSubscription(Payload):
+    """A new name for an Azure subscription under the Azure plan ("Subscription - Rename")."""
+
+    subscription_id: str
+    friendly_name: str
+    azure_plan: str
+    azure_plan_id: str

@@ -23,6 +23,7 @@ from cspsync.declarations.keys import (
 from cspsync.declarations.models import Config, LicenseOffer, Subscription
 from cspsync.observe.state import ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
+from cspsync.plan.azure import plan_azure_subscriptions, unmanaged_azure
 from cspsync.plan.builder import Builder
 from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
 from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
@@ -54,7 +55,8 @@ def unclaimed(declared: Declared, observed: ObservedCustomer | None) -> list[Obs
 
 
 def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unmanaged]:
-    """Live subscriptions of a declared customer that no declaration names: reported, never touched."""
+    """Live subscriptions (and Azure subscriptions under a declared Azure plan) of a declared customer that no
+    declaration names: reported, never touched."""
     return [
         Unmanaged(
             customer=declared.customer.metadata.name,
@@ -63,7 +65,7 @@ def unmanaged(declared: Declared, observed: ObservedCustomer | None) -> list[Unm
             detail=f"{s.quantity} × {s.offer_id}, {s.status}",
         )
         for s in unclaimed(declared, observed)
-    ]
+    ] + unmanaged_azure(declared, observed)
 
 
 def plan_subscription(
@@ -80,8 +82,10 @@ def plan_subscription(
     if actual is None:
         if sub.status != "cancelled":  # declared cancelled and nothing live: nothing to do
             twin = None if sub.subscriptionId else next((o for o in others if same_offer(sub, o.offer_id)), None)
-            _order(b, sub, deps, country, twin)
+            ordered = _order(b, sub, deps, country, twin)
+            plan_azure_subscriptions(b, sub, None, [*deps, ordered])  # they wait for the Azure plan
         return
+    plan_azure_subscriptions(b, sub, actual, deps)
     base = payloads.UpdateSubscription(subscription_id=actual.id, friendly_name=sub.friendlyName)
     azure_plan = sub.offer == "azure-plan"
     later = [] if azure_plan else _next_term_changes(sub, actual)
@@ -288,7 +292,7 @@ def _upgrade(
 
 def _order(
     b: Builder, sub: Subscription, deps: list[str], country: str, twin: ObservedSubscription | None = None
-) -> None:
+) -> str:
     product, sku = declared_offer(sub)
     azure_plan = sub.offer == "azure-plan"
     status, reason = b.status_after(deps)
@@ -305,7 +309,7 @@ def _order(
         renew = "on" if sub.autoRenew else "off"
         terms = f" ({sub.term}, billed {BILLED[sub.billingCycle]}, auto-renew {renew})"
         quantity = f"{sub.quantity} × "
-    b.add(
+    return b.add(
         Kind.ORDER_SUBSCRIPTION,
         f"order {sub.friendlyName}: {quantity}{offer_label(sub)}{terms}",
         payloads.OrderSubscription(

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cspsync.emulator.handlers import (
     agreements,
     audit,
+    azure,
     carts,
     customers,
     gdap,
@@ -67,6 +68,8 @@ def partner_center_router() -> Router:
     add("GET", _C + "/subscriptions/{subscriptionId}/provisioningstatus", subscriptions.provisioning_status)
     add("GET", _C + "/subscriptions/{subscriptionId}/transitionEligibilities", transitions.transition_eligibilities)
     add("POST", _C + "/subscriptions/{subscriptionId}/transitions", transitions.create_transition)
+    for method, template, handler in azure.routes():  # Azure entitlements, and Azure Resource Manager's aliases
+        add(method, template, handler)
     add("POST", "/v1.0/users/{mailbox}/sendMail", graph.send_mail)  # Microsoft Graph, for invitations
     for method, template, handler in gdap.routes():  # Microsoft Graph, granular delegated admin (GDAP)
         add(method, template, handler)

@@ -37,14 +37,15 @@ from urllib.parse import parse_qsl
 
 import httpx
 
-from cspsync.emulator.handlers import gdap
+from cspsync.emulator.handlers import azure, gdap
 from cspsync.emulator.routing import Router
 from cspsync.emulator.wire import respond
 
 PARTNER_CENTER_AUDIENCE = "https://api.partnercenter.microsoft.com"
 PRICING_AUDIENCE = "https://api.partner.microsoft.com"
 GRAPH_AUDIENCE = "https://graph.microsoft.com"
-AUDIENCES = (PARTNER_CENTER_AUDIENCE, PRICING_AUDIENCE, GRAPH_AUDIENCE)
+ARM_AUDIENCE = "https://management.azure.com"
+AUDIENCES = (PARTNER_CENTER_AUDIENCE, PRICING_AUDIENCE, GRAPH_AUDIENCE, ARM_AUDIENCE)
 AUTHORITY_HOST = "https://login.microsoftonline.com"
 DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 REFRESH_TOKEN_LIFETIME = timedelta(days=90)
@@ -393,6 +394,7 @@ ROUTE_AUDIENCE = {
     "POST /v1.0/users/{mailbox}/sendMail": GRAPH_AUDIENCE,
     **{f"{method} {template}": GRAPH_AUDIENCE for method, template, _ in gdap.routes()},
     "GET /v1.0/sales/pricesheets(Market='{market}',PricesheetView='{view}')/$value": PRICING_AUDIENCE,
+    **dict.fromkeys(azure.ARM_ROUTES, ARM_AUDIENCE),
 }
 
 
