@@ -29,6 +29,7 @@ from cspsync.declarations.keys import (
     domain_key,
     is_default_relationship,
     is_gone,
+    live_offer_key,
     onmicrosoft_domain,
     subscription_key,
     tenant_key,
@@ -41,7 +42,14 @@ from cspsync.declarations.roles import BUILT_IN_ROLES
 from cspsync.errors import PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.gdap import AccessAssignment, AdminRelationship
-from cspsync.partnercenter.models import BillingProfile, Customer, CustomerAgreement, CustomerSummary, Subscription
+from cspsync.partnercenter.models import (
+    AzureEntitlement,
+    BillingProfile,
+    Customer,
+    CustomerAgreement,
+    CustomerSummary,
+    Subscription,
+)
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
@@ -210,9 +218,35 @@ def agreement_of(agreements: Sequence[CustomerAgreement]) -> dict[str, Any] | No
     }
 
 
-def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[str, Any]], list[str]]:
+def azure_subscriptions_of(
+    plan: str, entitlements: Sequence[AzureEntitlement], taken: set[str]
+) -> tuple[list[dict[str, Any]], list[str]]:
+    """The live Azure subscriptions under an Azure plan as declarations, with their ids (so a later rename in
+    the file is a rename), and a warning for each left out; ``taken`` holds the customer's names so far."""
+    declared: list[dict[str, Any]] = []
+    warnings: list[str] = []
+    for azure in sorted(entitlements, key=lambda e: (subscription_key(e.friendly_name), e.id)):
+        name = text(azure.friendly_name) or ""
+        label = f"Azure subscription {name or azure.id} under {plan}"
+        if is_gone(azure.status):
+            continue
+        if not name:
+            warnings.append(f"{label} has no name; name it in Azure and import it again")
+            continue
+        if subscription_key(name) in taken:
+            warnings.append(f"{label}: another subscription has the same name; rename one and import it again")
+            continue
+        taken.add(subscription_key(name))
+        declared.append({"friendlyName": name, "subscriptionId": azure.id.lower()})
+    return declared, warnings
+
+
+def subscriptions_of(
+    subscriptions: Sequence[Subscription], azure: Mapping[str, Sequence[AzureEntitlement]] | None = None
+) -> tuple[list[dict[str, Any]], list[str]]:
     """Live subscriptions as declarations (by friendly name: the same file for the same state, however the
-    orders raced) and a warning for each left out."""
+    orders raced) and a warning for each left out; ``azure``: the Azure subscriptions under each Azure plan
+    (by the plan's id), declared under it."""
     declared: list[dict[str, Any]] = []
     warnings: list[str] = []
     seen: set[str] = set()
@@ -243,6 +277,12 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
         item: dict[str, Any] = {"friendlyName": name, "subscriptionId": sub.id.lower()}
         if product == AZURE_PLAN_PRODUCT:
             item["offer"] = "azure-plan"
+            under, left_out = azure_subscriptions_of(
+                name, (azure or {}).get(sub.id, ()), seen | {subscription_key(name)}
+            )
+            warnings += left_out
+            if under:
+                item["azureSubscriptions"] = under
         else:
             term, cycle = sub.term_duration, (sub.billing_cycle or "").lower()
             if term not in TERMS or cycle not in CYCLES or not sub.quantity:
@@ -262,6 +302,11 @@ def subscriptions_of(subscriptions: Sequence[Subscription]) -> tuple[list[dict[s
         seen.add(subscription_key(name))
         declared.append(item)
     return declared, warnings
+
+
+def _is_live_azure_plan(sub: Subscription) -> bool:
+    """An Azure plan whose Azure subscriptions the import reads ("Get a list of Azure entitlements")."""
+    return live_offer_key(sub.offer_id).startswith(AZURE_PLAN_PRODUCT) and (sub.status or "").lower() == "active"
 
 
 #: (relationship, its assignments when it is active) as read from Graph, or why they could not be read
@@ -319,6 +364,7 @@ def declaration(
     config: Config,
     reseller_id: str | None = None,
     admin: AdminRecords | None = None,
+    azure: Mapping[str, Sequence[AzureEntitlement]] | None = None,
 ) -> ImportedCustomer:
     """The declaration of one customer from its Partner Center records; ``reseller_id`` is the tenant id
     of the indirect reseller it was found under (see :func:`resellers_of`)."""
@@ -340,7 +386,7 @@ def declaration(
     agreement = agreement_of(agreements)
     if agreement is not None:
         spec["agreement"] = agreement
-    declared, left_out = subscriptions_of(subscriptions)
+    declared, left_out = subscriptions_of(subscriptions, azure)
     warnings += left_out
     if declared:
         spec["subscriptions"] = declared
@@ -413,12 +459,15 @@ def read_customers(
     def read(summary: CustomerSummary) -> tuple[CustomerSummary, Any]:
         try:
             cid = summary.id
+            subscriptions = client.list_subscriptions(cid)
+            plans = [s for s in subscriptions if _is_live_azure_plan(s)]
             return summary, (
                 client.get_customer(cid),
                 client.get_billing_profile(cid),
                 client.list_agreements(cid),
-                client.list_subscriptions(cid),
+                subscriptions,
                 admin(cid),
+                {plan.id: client.azure_entitlements(cid, plan.id) for plan in plans},
             )
         except PartnerCenterError as err:
             return summary, err
@@ -431,7 +480,7 @@ def read_customers(
         if isinstance(record, PartnerCenterError):
             result.failed.append(Skipped(summary.domain or summary.id, f"could not be read: {record.message}"))
             continue
-        customer, billing, agreements, subscriptions, admin_records = record
+        customer, billing, agreements, subscriptions, admin_records, azure = record
         profile = customer.company_profile
         name = unique_name(
             slug_candidates(customer.domain, profile.company_name if profile else None, customer.id), taken
@@ -440,7 +489,15 @@ def read_customers(
         reseller_id = reseller_of.get(tenant_key(customer.id) or "")
         result.customers.append(
             declaration(
-                name, customer, billing, agreements, subscriptions, config, reseller_id=reseller_id, admin=admin_records
+                name,
+                customer,
+                billing,
+                agreements,
+                subscriptions,
+                config,
+                reseller_id=reseller_id,
+                admin=admin_records,
+                azure=azure,
             )
         )
     result.customers.sort(key=lambda c: c.name)

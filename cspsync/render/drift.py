@@ -7,7 +7,7 @@ import re
 from typing import Literal
 
 from cspsync.gitops.drift import DriftReport
-from cspsync.plan.model import Action
+from cspsync.plan.model import Action, Unmanaged
 from cspsync.render import escape
 from cspsync.render.escape import markdown_inline as md
 from cspsync.render.markdown import BUDGET, LIMIT
@@ -56,6 +56,14 @@ def _action_lines(action: Action, indent: str) -> list[str]:
     return lines
 
 
+_WHAT = {"subscription": "subscription", "azure-subscription": "Azure subscription"}
+
+
+def _undeclared(report: DriftReport) -> list[Unmanaged]:
+    """A declared customer's subscriptions and Azure subscriptions that no declaration names."""
+    return [u for u in report.plan.unmanaged if u.kind in _WHAT]
+
+
 def render_drift_text(report: DriftReport) -> str:
     read = read_line(report)
     lines = [headline(report.plan), *([read] if read else [])]
@@ -75,6 +83,10 @@ def render_drift_text(report: DriftReport) -> str:
             lines.append(f"  {mark} {finding.customer}: {finding.message}")
             if finding.link:
                 lines.append(f"      relationship request: {finding.link}")
+    undeclared = _undeclared(report)
+    if undeclared:
+        lines += ["", "not declared (reported, never changed by cspsync):"]
+        lines += [f"  ? {u.customer}: {_WHAT[u.kind]} {u.name} ({u.detail})" for u in undeclared]
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "customer"]
     if unmanaged:
         lines += ["", f"{len(unmanaged)} customer(s) in Partner Center have no file; `cspsync import` writes them."]
@@ -122,6 +134,18 @@ def render_drift_markdown(report: DriftReport) -> str:
             link = _safe_link(finding.link)
             fix = f"[relationship request]({link})" if link else md(finding.link or "review")
             tail.append(f"| {md(finding.customer)} | {md(finding.message)} | {fix} |")
+        tail.append("")
+    undeclared = _undeclared(report)
+    if undeclared:
+        tail += [
+            "#### Not declared",
+            "",
+            "Reported, never changed by cspsync.",
+            "",
+            "| customer | what | name | detail |",
+        ]
+        tail.append("|---|---|---|---|")
+        tail += [f"| {md(u.customer)} | {_WHAT[u.kind]} | {md(u.name)} | {md(u.detail or '')} |" for u in undeclared]
         tail.append("")
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "customer"]
     if unmanaged:
