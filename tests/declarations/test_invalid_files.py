@@ -272,6 +272,60 @@ CASES = [
         id="azure-plan-quantity",
     ),
     pytest.param(
+        "      offer: azure-plan\n",
+        "      offer: azure-plan\n      azureSubscriptions:\n        - friendlyName: fabrikam-contosobikes-m365bp\n",
+        [
+            "35:21: spec.subscriptions[1].friendlyName: is already the name of spec.subscriptions[0].azureSubscriptions[0]; friendly names are unique per customer"
+        ],
+        id="azure-subscription-name-taken",
+    ),
+    pytest.param(
+        "      offer: azure-plan\n",
+        "      offer: azure-plan\n      azureSubscriptions:\n        - friendlyName: fabrikam-contosobikes-prod\n"
+        "        - friendlyName: fabrikam-contosobikes-prod\n",
+        [
+            "35:25: spec.subscriptions[0].azureSubscriptions[1].friendlyName: is already the name of spec.subscriptions[0].azureSubscriptions[0]; friendly names are unique per customer"
+        ],
+        id="azure-subscription-names-unique",
+    ),
+    pytest.param(
+        "      offer: azure-plan\n",
+        "      offer: azure-plan\n      azureSubscriptions:\n        - friendlyName: fabrikam-contosobikes-prod\n"
+        "          subscriptionId: not-a-guid\n",
+        [
+            '35:27: spec.subscriptions[0].azureSubscriptions[0].subscriptionId: must be a GUID like "3c9d7a10-2b4e-4f6a-8c1d-5e7f9a0b1c2d" (got "not-a-guid")'
+        ],
+        id="azure-subscription-id-guid",
+    ),
+    pytest.param(
+        "      offer: azure-plan\n",
+        "      offer: azure-plan\n      azureSubscriptions:\n        - friendlyName: fabrikam-contosobikes-prod\n"
+        "          subscriptionId: 0b6d2f4e-1a3c-4e5f-8a7b-9c0d1e2f3a4b\n"
+        "        - friendlyName: fabrikam-contosobikes-dev\n"
+        "          subscriptionId: 0B6D2F4E-1A3C-4E5F-8A7B-9C0D1E2F3A4B\n",
+        [
+            "37:27: spec.subscriptions[0].azureSubscriptions[1].subscriptionId: is already the id of azureSubscriptions[0]; each Azure subscription is declared once"
+        ],
+        id="azure-subscription-id-twice",
+    ),
+    pytest.param(
+        "      term: P1Y\n",
+        "      term: P1Y\n      azureSubscriptions:\n        - friendlyName: fabrikam-contosobikes-prod\n",
+        [
+            "40:9: spec.subscriptions[1].azureSubscriptions: Azure subscriptions live under the Azure plan: move them to the subscription with offer: azure-plan"
+        ],
+        id="azure-subscriptions-under-a-licence",
+    ),
+    pytest.param(
+        "      offer: azure-plan\n",
+        "      offer: azure-plan\n      azureSubscriptions:\n        - name: fabrikam-contosobikes-prod\n",
+        [
+            '34:11: spec.subscriptions[0].azureSubscriptions[0]: missing required field "friendlyName"',
+            '34:11: spec.subscriptions[0].azureSubscriptions[0].name: unknown field "name" (allowed here: friendlyName, subscriptionId)',
+        ],
+        id="azure-subscription-unknown-key",
+    ),
+    pytest.param(
         "      term: P1Y\n",
         "",
         ['33:7: spec.subscriptions[1]: missing required field "term" for a license offer (P1M, P1Y or P3Y)'],

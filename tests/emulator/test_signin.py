@@ -147,3 +147,13 @@ def test_sign_in_on_loopback_through_msal(clock: FakeClock) -> None:
             assert client.get("/v1/customers", headers={"Authorization": f"Bearer {token}"}).status_code == 200
         loopback.close()
     app.close()
+
+
+def test_azure_resource_manager_wants_its_own_audience(app: EmulatorApp, http: MsalHttpClient) -> None:
+    """The alias and rename operations are Azure Resource Manager's: a Partner Center token is refused."""
+    accounts = "/providers/Microsoft.Billing/billingAccounts?api-version=2020-05-01"
+    partner_center = confidential(http).acquire_token_for_client([APP_SCOPE])["access_token"]
+    wrong = call(app, partner_center, accounts)
+    assert wrong.status_code == 401 and "management.azure.com" in wrong.json()["description"]
+    arm = confidential(http).acquire_token_for_client(["https://management.azure.com/.default"])["access_token"]
+    assert call(app, arm, accounts).status_code == 200
