@@ -66,9 +66,9 @@ def test_a_201_that_succeeded_is_not_polled_and_a_failed_alias_is_an_error() -> 
     clock = FakeClock()
     with _client(lambda r: httpx.Response(201, json=_alias("Succeeded", "sub-2")), clock) as client:
         assert client.arm.create_subscription("alias-2", "prod", SCOPE) == "sub-2"
-    with _client(lambda r: httpx.Response(200, json=_alias("Failed", None)), clock) as client:
-        with pytest.raises(PartnerCenterError, match="did not create Azure subscription 'prod': failed"):
-            client.arm.create_subscription("alias-3", "prod", SCOPE)
+    failing = _client(lambda r: httpx.Response(200, json=_alias("Failed", None)), clock)
+    with failing as client, pytest.raises(PartnerCenterError, match="did not create Azure subscription 'prod': failed"):
+        client.arm.create_subscription("alias-3", "prod", SCOPE)
 
 
 def test_the_alias_name_is_the_same_for_the_same_customer_and_name() -> None:

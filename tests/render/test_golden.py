@@ -18,6 +18,7 @@ import pytest
 from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory
 
+from cspsync.emulator.handlers.azure import add_azure_subscription, azure_subscriptions
 from cspsync.target import open_emulator
 from cspsync.workspace import Workspace
 from tests.cli import Run, examples_workdir, runner
@@ -92,6 +93,40 @@ def test_plan_after_changes(golden: Golden, run: Run, clock: FrozenDateTimeFacto
         "    - friendlyName: northwind-alpineski-azure2\n",
     )
     check_formats(golden, run, "plan-changed", "plan", CUSTOMERS, code=1)  # refused and blocked steps: exit 1
+
+
+def _azure_subscriptions(entries: str) -> None:
+    """Adatum's Azure plan with these ``azureSubscriptions`` lines under it."""
+    change(
+        f"{CUSTOMERS}/adatum.yaml",
+        "    - friendlyName: fabrikam-adatum-azure\n      offer: azure-plan\n",
+        "    - friendlyName: fabrikam-adatum-azure\n      offer: azure-plan\n      azureSubscriptions:\n" + entries,
+    )
+
+
+def test_plans_of_azure_subscriptions(golden: Golden, run: Run, clock: FrozenDateTimeFactory) -> None:
+    """An Azure subscription to create under Adatum's Azure plan; after it exists and one is made in the
+    portal: a rename by id, a create blocked next to the undeclared one, and that one reported (plan, drift)."""
+    apply_examples(run)
+    _azure_subscriptions("        - friendlyName: fabrikam-adatum-azure-prod\n")
+    check_formats(golden, run, "plan-azure-create", "plan", f"{CUSTOMERS}/adatum.yaml")
+    assert run("apply", f"{CUSTOMERS}/adatum.yaml", "--yes", "--workers", "1").code == 0
+    emulator = open_emulator(Workspace.from_environment(), None)
+    try:
+        (created,) = azure_subscriptions(emulator.store, ADATUM)
+        plan_id = next(s["id"] for s in emulator.store.subscriptions(ADATUM) if s["offerId"].startswith("DZH318Z0BPS6"))
+        add_azure_subscription(emulator.store, ADATUM, plan_id, "adatum-dev-portal")
+    finally:
+        emulator.close()
+    change(
+        f"{CUSTOMERS}/adatum.yaml",
+        "        - friendlyName: fabrikam-adatum-azure-prod\n",
+        f"        - friendlyName: fabrikam-adatum-azure-production\n          subscriptionId: {created['id']}\n"
+        "        - friendlyName: fabrikam-adatum-azure-dev\n",
+    )
+    check_formats(golden, run, "plan-azure", "plan", f"{CUSTOMERS}/adatum.yaml", code=1)  # a blocked step: exit 1
+    drift = run("drift", f"{CUSTOMERS}/adatum.yaml")
+    golden.check("drift-azure.txt", drift.out)
 
 
 # ------------------------------------------------------------------------------------------------ drift
