@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from cspsync.emulator import Store
 from cspsync.emulator.handlers.azure import add_azure_subscription, azure_subscriptions
@@ -49,7 +50,7 @@ def _plan_id(workdir: Path) -> str:
         store.close()
 
 
-def _records(workdir: Path) -> list[dict[str, object]]:
+def _records(workdir: Path) -> list[dict[str, Any]]:
     folder = workdir / ".cspsync" / "applies"
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
 

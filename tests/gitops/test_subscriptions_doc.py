@@ -17,6 +17,7 @@ GOLDEN = REPO / "tests" / "render" / "golden"
 
 def test_the_documented_azure_subscriptions_are_the_schemas() -> None:
     block = yaml_rs.loads(re.findall(r"```yaml\n(.*?)```", DOC, re.DOTALL)[0])
+    assert isinstance(block, dict)
     plan = block["spec"]["subscriptions"][0]
     keys = load_schema("customer")["$defs"]["azureSubscription"]["properties"]
     assert all(set(entry) <= set(keys) for entry in plan["azureSubscriptions"])
