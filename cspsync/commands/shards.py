@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,9 +12,10 @@ import click
 from cspsync.commands._options import format_option
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
-from cspsync.gitops.shards import merge_plans
+from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
 from cspsync.pipeline import load_saved_plan
 from cspsync.render import Format, render
+from cspsync.render.fitted import COMMENT_LIMIT, MIN_LIMIT, WHOLE, Budget, Elsewhere, render_fitted, summary_budget
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -57,16 +59,70 @@ def refuse_with_saved_plan(changed_since: str | None, shard: Shard | None) -> No
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @format_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the merged plan as JSON.")
-def merge_plans_command(plans: tuple[Path, ...], fmt: Format, out: Path | None) -> int:
+@click.option(
+    "--markdown-out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Also save the whole merged plan as Markdown (no size limit: for the artifact).",
+)
+@click.option(
+    "--job-summary",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Append the merged plan to this file within GitHub's 1 MiB per step (give it $GITHUB_STEP_SUMMARY).",
+)
+@click.option(
+    "--artifact",
+    default=None,
+    metavar="NAME",
+    help="The artifact the workflow uploads the whole plan in (--out, --markdown-out): named where the comment "
+    "and job summary say what they leave out.",
+)
+@click.option(
+    "--comment-limit",
+    type=click.IntRange(min=MIN_LIMIT, max=COMMENT_LIMIT),
+    default=COMMENT_LIMIT,
+    show_default=True,
+    help="Characters the Markdown comment may take (GitHub refuses more than 65,536).",
+)
+def merge_plans_command(
+    plans: tuple[Path, ...],
+    fmt: Format,
+    out: Path | None,
+    markdown_out: Path | None,
+    job_summary: Path | None,
+    artifact: str | None,
+    comment_limit: int,
+) -> int:
     """Merge the shard plans PLANS (from `plan --shard I/N --out FILE`) into one plan to review.
 
     The merged plan is for reading (one pull-request comment); apply the shard plans, or apply afresh.
     Refused (exit 1) unless PLANS are shards 1 to N of one N, each once, planned from one commit, the same
     declarations and one CI run. Exit 1 also when a shard could not read part of Partner Center's state.
+    With --format markdown the comment stays within --comment-limit: the summary, blocked actions, adoptions,
+    cancellations and money first, then as many folded customer sections as fit, and a line saying what was
+    left out and where the whole plan is.
     """
+    if artifact is not None and not ARTIFACT_NAME.fullmatch(artifact):
+        raise ConfigError(
+            f"--artifact {artifact!r}: an artifact name of letters, digits, '.', '_' and '-' (as the workflow "
+            "uploads it)"
+        )
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
+    run = run_url(os.environ)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(merged.to_json(), encoding="utf-8")
-    click.echo(render(merged, fmt), nl=False)
+    if markdown_out is not None:
+        markdown_out.parent.mkdir(parents=True, exist_ok=True)
+        markdown_out.write_text(render_fitted(merged, WHOLE), encoding="utf-8")
+    if job_summary is not None:
+        used = job_summary.stat().st_size if job_summary.is_file() else 0
+        text = render_fitted(merged, summary_budget(used), Elsewhere(artifact=artifact, run_url=run))
+        with job_summary.open("a", encoding="utf-8") as summary:
+            summary.write(text)
+    if fmt == "markdown":
+        budget = Budget(comment_limit, "characters", "comment")
+        elsewhere = Elsewhere(artifact=artifact, run_url=run, job_summary=job_summary is not None)
+        click.echo(render_fitted(merged, budget, elsewhere), nl=False)
+    else:
+        click.echo(render(merged, fmt), nl=False)
     return 1 if merged.unknown else 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 from collections.abc import Mapping, Sequence
 
@@ -13,6 +14,9 @@ from cspsync.plan.build import declarations_fingerprint
 from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardOf, Unmanaged
 from cspsync.plan.totals import by_currency, counted
 
+#: what an artifact name may be here (it is shown in the comment): letters, digits, '.', '_', '-'
+ARTIFACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+_RUN_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+/actions/runs/[0-9]+")
 REMAKE = "plan every shard again from one commit in one run: cspsync plan PATHS --shard I/N --out plan-I.json"
 
 
@@ -31,6 +35,16 @@ def shard_record(repo: Repository, shard: Shard, env: Mapping[str, str]) -> Shar
         commit=_head(repo),
         run=run,
     )
+
+
+def run_url(env: Mapping[str, str]) -> str | None:
+    """The web address of this GitHub Actions run (GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID), or None
+    outside Actions or when the variables do not make an https address of a run."""
+    if env.get("GITHUB_ACTIONS") != "true":
+        return None
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    url = f"{server}/{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env.get('GITHUB_RUN_ID', '')}"
+    return url if _RUN_URL.fullmatch(url) else None
 
 
 def _head(repo: Repository) -> str | None:
