@@ -71,7 +71,10 @@ class Elsewhere:
     def words(self) -> str:
         run = f"[run {self.run_url.rsplit('/', 1)[-1]}]({self.run_url})" if self.run_url else "this run"
         if self.artifact and self.job_summary:
-            return f"more of it is in the job summary of {run}, and all of it in its artifact `{self.artifact}` ({ARTIFACT_FILES})"
+            return (
+                f"more of it is in the job summary of {run}, and all of it in its artifact `{self.artifact}` "
+                f"({ARTIFACT_FILES})"
+            )
         if self.artifact:
             return f"the whole plan is in the artifact `{self.artifact}` of {run} ({ARTIFACT_FILES})"
         return "the whole plan: `cspsync merge-plans PLANS --markdown-out plan.md --out plan.json`"
