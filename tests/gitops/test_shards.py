@@ -156,3 +156,50 @@ def test_a_shard_record_edited_to_pass_still_cannot_overlap(cspsync: Run, declar
 
     assert result.code == 1
     assert "is in both a.json and b.json: the shards overlap" in result.err
+
+
+def test_the_merge_job_writes_one_comment_the_job_summary_and_the_whole_plan(
+    cspsync: Run, declarations: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the workflow's merge job runs it: the comment on stdout within --comment-limit, the job summary
+    appended to $GITHUB_STEP_SUMMARY, the whole plan in Markdown and JSON for the artifact."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_SERVER_URL", "https://github.com")
+    monkeypatch.setenv("GITHUB_REPOSITORY", "fabrikam/declarations")
+    monkeypatch.setenv("GITHUB_RUN_ID", "101")
+    for index in (1, 2, 3):
+        _shard(cspsync, f"{index}/3", f"plan-{index}.json")
+    summary = Path("step-summary.md")
+    summary.write_text("## an earlier step's summary\n", encoding="utf-8")
+
+    result = cspsync(
+        "merge-plans", "plan-1.json", "plan-2.json", "plan-3.json", "--format", "markdown",
+        "--out", "merged/plan.json", "--markdown-out", "merged/plan.md", "--job-summary", str(summary),
+        "--artifact", "cspsync-plan-merged", "--comment-limit", "4096",
+    )  # fmt: skip
+
+    assert result.code == 0, result.err
+    comment, whole = result.out, Path("merged/plan.md").read_text(encoding="utf-8")
+    assert len(comment) <= 4096 < len(whole)
+    assert comment.startswith("<!-- cspsync-plan -->\n### cspsync plan\n")
+    assert "_Merged from the shard plans of one CI matrix: for review; apply the shard plans, not this._" in comment
+    last = comment.rstrip("\n").splitlines()[-1]
+    assert last.endswith(
+        "More of it is in the job summary of [run 101](https://github.com/fabrikam/declarations/actions/runs/101), "
+        "and all of it in its artifact `cspsync-plan-merged` (plan.md and plan.json)._"
+    )
+    assert "Not in this" not in whole and whole.count("<details><summary>") == 7  # the seven examples
+    written = summary.read_text(encoding="utf-8")
+    assert written == "## an earlier step's summary\n" + whole  # appended; the whole plan fits in 1 MiB
+    merged = json.loads(Path("merged/plan.json").read_text())
+    assert len(merged["customers"]) == 7 and merged["observed_fingerprint"].startswith("merged:")
+
+
+def test_an_artifact_name_that_could_carry_markdown_is_refused(cspsync: Run, declarations: Path) -> None:
+    _shard(cspsync, "1/1", "plan-1.json")
+
+    result = cspsync("merge-plans", "plan-1.json", "--format", "markdown", "--artifact", "x`](https://evil.example)")
+
+    assert result.code == 1 and result.out == ""
+    assert result.err.startswith("Error: --artifact 'x`](https://evil.example)': an artifact name of letters, digits")
+    assert "Traceback" not in result.err
