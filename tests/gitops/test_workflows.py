@@ -29,6 +29,7 @@ PINNED = {
     "actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683",  # v4.2.2
     "actions/setup-python@0b93645e9fea7318ecaed2b359559ac225c90a2b",  # v5.3.0
     "actions/upload-artifact@ea165f8d65b6e75b540449e92b4886f43607fa02",  # v4.6.2
+    "actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093",  # v4.3.0 (the shard plans of one run)
 }
 SECRETS = ("CSPSYNC_TENANT_ID", "CSPSYNC_CLIENT_ID", "CSPSYNC_CLIENT_SECRET", "CSPSYNC_REFRESH_TOKEN")
 #: names of variables that hold (or point at) a credential, in any job
@@ -58,12 +59,13 @@ def holds_credentials(job: dict[str, Any]) -> bool:
     return "secrets." in text or "environment" in job or "id-token" in json.dumps(job.get("permissions", {}))
 
 
-def test_the_five_workflows_exist() -> None:
+def test_the_six_workflows_exist() -> None:
     assert [f.name for f in FILES] == [
         "ci.yml",
         "cspsync-apply.yml",
         "cspsync-drift.yml",
         "cspsync-plan-comment.yml",
+        "cspsync-plan-shards.yml",
         "cspsync-plan.yml",
     ]
 
@@ -139,8 +141,9 @@ def test_zizmor_finds_nothing_offline() -> None:
     assert "No findings to report" in done.stdout
 
 
-def test_zizmors_exceptions_are_only_the_two_of_the_trusted_plan_workflow() -> None:
-    """workflow_run is the privileged half by design; its environment files get constant paths only."""
+def test_zizmors_exceptions_are_only_the_two_of_the_trusted_plan_workflows() -> None:
+    """workflow_run is the privileged half by design; its environment files get constant paths only (the sharded
+    plan installs cspsync in both of its jobs)."""
     ignores = {path.name: re.findall(r"zizmor: ignore\[([\w-]+)\]", path.read_text(encoding="utf-8")) for path in FILES}
 
     assert ignores == {
@@ -148,6 +151,7 @@ def test_zizmors_exceptions_are_only_the_two_of_the_trusted_plan_workflow() -> N
         "cspsync-apply.yml": [],
         "cspsync-drift.yml": [],
         "cspsync-plan-comment.yml": ["dangerous-triggers", "github-env"],
+        "cspsync-plan-shards.yml": ["dangerous-triggers", "github-env", "github-env"],
         "cspsync-plan.yml": [],
     }
 
