@@ -55,6 +55,7 @@ def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
     for job in (
         "cspsync-plan.yml  · job `declarations`",
         "cspsync-plan-comment.yml · job `plan`",
+        "cspsync-plan-shards.yml (instead of the above, sharded)",
         "cspsync-apply.yml · job `apply`",
         "cspsync-drift.yml · job `drift`",
         "cspsync-drift.yml · job `reminders`",
@@ -71,7 +72,7 @@ def test_the_trust_boundary_shows_every_job_with_its_credential() -> None:
             continue
         for job in load(path.name)["jobs"]:
             assert f"| `{path.name}` · `{job}` |" in drawing, (path.name, job)
-    assert drawing.count("env cspsync-plan") == 2 and drawing.count("env cspsync-apply") == 2
+    assert drawing.count("env cspsync-plan") == 3 and drawing.count("env cspsync-apply") == 2
 
 
 def test_the_docs_say_that_github_cancels_a_pending_run_and_what_makes_it_harmless() -> None:
