@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Protocol
 
 from cspsync.currency import market_currency
@@ -26,7 +27,14 @@ from cspsync.plan.costs import SeatChange, consumption, money_for
 from cspsync.plan.model import Action, CustomerPlan, Kind, Money, Plan, PlanMoney, Totals
 from cspsync.plan.payloads import CancelSubscription, OrderSubscription, UpdateSubscription, UpgradeSubscription
 from cspsync.plan.totals import budget_checks, by_currency, counted, totals
-from cspsync.plan.windows import Window, cancellation_window, parse_instant, reduction_window, show_instant
+from cspsync.plan.windows import (
+    Window,
+    cancellation_window,
+    parse_instant,
+    reduction_window,
+    renews_on,
+    show_instant,
+)
 from cspsync.pricing.pricesheet import PriceSheetIndex
 
 
@@ -46,6 +54,8 @@ class _Item:
     observed: ObservedSubscription | None = None
     #: an upgrade: the old offer's seats it gives up
     replaces: SeatChange | None = None
+    #: an offer change scheduled for renewal: the day it takes effect (nothing is invoiced or committed now)
+    from_renewal: dt.date | None = None
 
 
 def _declared_terms(customer: CustomerFile, friendly_name: str) -> tuple[str | None, str | None]:
@@ -74,6 +84,8 @@ def _item(action: Action, customer: CustomerFile, observation: Observation) -> _
         return _Item(customer, market, SeatChange(key, payload.quantity, payload.quantity, new_subscription=True))
     if isinstance(payload, UpgradeSubscription):
         return _upgrade_item(payload, customer, market, observation, action.customer)
+    if isinstance(payload, UpdateSubscription) and payload.set.next_term is not None:
+        return _renewal_offer_item(payload, customer, market, observation, action.customer)
     seats = payload.set.quantity if isinstance(payload, UpdateSubscription) else None
     if not isinstance(payload, UpdateSubscription | CancelSubscription) or (
         seats is None and not isinstance(payload, CancelSubscription)
@@ -110,6 +122,27 @@ def _upgrade_item(
     new = SeatChange(OfferKey(payload.product_id, payload.sku_id, term, billing), q, q, False, term_end=ends)
     old = SeatChange(OfferKey(payload.from_product_id, payload.from_sku_id, term, billing), -q, 0, False, term_end=ends)
     return _Item(customer, market, new, sub, replaces=old)
+
+
+def _renewal_offer_item(
+    payload: UpdateSubscription, customer: CustomerFile, market: str, observation: Observation, name: str
+) -> _Item | None:
+    """Both sides of an offer change scheduled for renewal: the new offer's seats of the next term and the old
+    offer's seats they replace, per month from the renewal on. Other changes at renewal carry no money here."""
+    wanted = payload.set.next_term
+    sub = _observed(observation, name, payload.subscription_id)
+    if wanted is None or not (wanted.product_id and wanted.sku_id) or sub is None:
+        return None
+    product, _, rest = sub.offer_id.partition(":")
+    scheduled = sub.scheduled
+    q = wanted.quantity or (scheduled.quantity if scheduled is not None else None) or sub.quantity
+    term = wanted.term_duration or (scheduled.term if scheduled is not None else None) or sub.term or "P1M"
+    cycle = wanted.billing_cycle or (scheduled.billing_cycle if scheduled is not None else None)
+    cycle = cycle or sub.billing_cycle or "monthly"
+    old_key = OfferKey(product, rest.partition(":")[0], sub.term or "P1M", sub.billing_cycle or "monthly")
+    new = SeatChange(OfferKey(wanted.product_id, wanted.sku_id, term, cycle), q, q, False)
+    old = SeatChange(old_key, -sub.quantity, 0, False)
+    return _Item(customer, market, new, sub, replaces=old, from_renewal=renews_on(sub))
 
 
 def _window(action: Action, item: _Item, now: dt.datetime) -> Window | None:
@@ -253,7 +286,17 @@ def _money(
         money = money.model_copy(
             update={"replaces": _seat_money(item, item.replaces, currency, book, index, missing, now)}
         )
-    return money
+    return _at_renewal(money, item.from_renewal) if item.from_renewal is not None else money
+
+
+def _at_renewal(money: Money, day: dt.date) -> Money:
+    """Money of a change at renewal: per month from ``day`` on; no commitment, term figure or up-front invoice
+    comes from it now (the renewal's own invoice is the next term's)."""
+    zero = Decimal(0)
+    quiet = {"commitment": None, "term_cost": zero, "term_price": zero, "billing_cycle": None}
+    note = "; ".join(filter(None, [f"from the renewal on {day.isoformat()}", money.note]))
+    replaced = money.replaces.model_copy(update=quiet) if money.replaces is not None else None
+    return money.model_copy(update={**quiet, "note": note, "replaces": replaced})
 
 
 def _seat_money(

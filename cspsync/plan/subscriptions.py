@@ -27,7 +27,7 @@ from cspsync.plan.azure import plan_azure_subscriptions, unmanaged_azure
 from cspsync.plan.builder import Builder
 from cspsync.plan.diff import changes_between, observed_subscription_fields, subscription_fields
 from cspsync.plan.model import Change, Kind, Status, Symbol, Unmanaged
-from cspsync.plan.windows import cancellation_window, parse_instant, reduction_window
+from cspsync.plan.windows import cancellation_window, reduction_window, renews_on
 
 BILLED = {"monthly": "monthly", "annual": "annually", "triennial": "every three years"}
 
@@ -125,13 +125,6 @@ def _now_possible(actual: ObservedSubscription, decrease: Change, now: dt.dateti
     return reduction_window(actual, decrease.before - decrease.after, now).possible
 
 
-def _renews_on(actual: ObservedSubscription) -> dt.date | None:
-    """Renewal starts at 00:00 UTC the day after the term's last day ("Schedule changes for a new commerce
-    subscription")."""
-    end = parse_instant(actual.commitment_end)
-    return end.date() + dt.timedelta(days=1) if end is not None else None
-
-
 def _next_term_changes(sub: Subscription, actual: ObservedSubscription) -> list[Change]:
     """Billing cycle and term: Partner Center changes them only at renewal (error 2054 in place), through
     scheduledNextTermInstructions; nothing to do when that is already scheduled."""
@@ -161,7 +154,7 @@ def _schedule(
 ) -> str:
     """A change at renewal (scheduledNextTermInstructions), after this plan's mid-term steps of the same
     subscription, which would otherwise wipe it."""
-    renews = _renews_on(actual)
+    renews = renews_on(actual)
     when = f"at renewal on {renews.isoformat()}" if renews is not None else "at renewal"
     status, reason = b.status_after(deps)
     symbol = None
@@ -217,7 +210,7 @@ def _wipes(actual: ObservedSubscription, change: Change) -> list[str]:
         )
         if value is not None
     )
-    renews = _renews_on(actual)
+    renews = renews_on(actual)
     on = f" on {renews.isoformat()}" if renews is not None else ""
     return [
         f"this mid-term change wipes the change scheduled for renewal{on} ({pending}); the next plan schedules "

@@ -97,3 +97,10 @@ def cancellation_window(sub: ObservedSubscription, now: dt.datetime) -> Window:
         f"impossible: {_RULE_CANCEL}; the window closed on {show_instant(until)}; set autoRenew: false to let "
         f"it end with its term{_renewal(sub)}",
     )
+
+
+def renews_on(actual: ObservedSubscription) -> dt.date | None:
+    """Renewal starts at 00:00 UTC the day after the term's last day ("Schedule changes for a new commerce
+    subscription"): when a change scheduled for renewal takes effect."""
+    end = parse_instant(actual.commitment_end)
+    return end.date() + dt.timedelta(days=1) if end is not None else None

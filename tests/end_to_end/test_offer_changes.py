@@ -101,3 +101,29 @@ def test_an_offer_change_partner_center_does_not_offer_is_blocked_with_the_reaso
     applied = cspsync("apply", CUSTOMERS, "--yes")
     assert len(_live(workdir)) == count, applied.out
     assert all(not str(s["offerId"]).startswith("CFQ7TTC0LF8Q") for s in _live(workdir))
+
+
+def test_an_offer_change_at_renewal_shows_both_sides_of_the_money_from_the_renewal_on(
+    cspsync: Run, workdir: Path
+) -> None:
+    """The new offer, the old one it replaces at renewal, and the net; nothing is invoiced or committed now."""
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    before = next(s for s in _live(workdir) if s["friendlyName"] == NAME)
+    renews = dt.datetime.fromisoformat(str(before["commitmentEndDate"]).replace("Z", "+00:00")).date()
+    renews += dt.timedelta(days=1)
+    _declare(workdir, "CFQ7TTC0LDPB", "0001")
+
+    plan = cspsync("plan", CUSTOMERS)
+    day = renews.isoformat()
+    assert (
+        f"  ~ update subscription {NAME} at renewal on {day} (Partner Center offers this change of offer at "
+        'renewal, not as an upgrade now)\n      offer: "CFQ7TTC0LCHC:0002" → "CFQ7TTC0LDPB:0001"\n'
+        "      money: +GBP 148.32/month to the customer (retail-gbp), cost +GBP 123.60, margin +GBP 24.72 (16.7%) "
+        f"(from the renewal on {day})\n"
+        "      replaces: -GBP 258.00/month to the customer (retail-gbp), cost -GBP 217.20, margin -GBP 40.80 (15.8%)\n"
+        "      net: -GBP 109.68/month to the customer, cost -GBP 93.60, margin -GBP 16.08 (14.7%)\n"
+    ) in plan.out, plan.out
+    assert (
+        "    total: -GBP 109.68/month to the customer, cost -GBP 93.60, margin -GBP 16.08 (14.7%); commitments "
+        "GBP 0.00 to the customer, cost GBP 0.00\n"  # nothing is committed or invoiced up front now
+    ) in plan.out
