@@ -300,6 +300,24 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "reveals_secrets(reason): the command under test shows a secret by design; streams are not checked"
     )
+    _import_every_module()
+
+
+def _import_every_module() -> None:
+    """Import all of cspsync before any test freezes the clock.
+
+    cspsync imports its models lazily (start-up time of ``cspsync validate``), and a pydantic model whose
+    module is first imported under ``freezegun.freeze_time`` is built with freezegun's ``FakeDate`` and
+    fails. Whether a test passes must not depend on which test imported a module first.
+    """
+    import importlib
+    import pkgutil
+
+    import cspsync
+
+    for module in pkgutil.walk_packages(cspsync.__path__, "cspsync."):
+        if not module.name.endswith(".__main__"):  # running the command is not importing it
+            importlib.import_module(module.name)
 
 
 @pytest.hookimpl(wrapper=True)
