@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
 import threading
 import time
 from collections.abc import Callable
@@ -31,6 +30,7 @@ from cspsync.errors import (
     NotFoundError,
     PartnerCenterError,
 )
+from cspsync.git import git_output
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.partnercenter.client import PartnerCenterClient
@@ -47,11 +47,7 @@ def git_commit(cwd: Path) -> str | None:
 
 
 def _git(args: list[str], cwd: Path) -> str | None:
-    try:
-        done = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, timeout=30, check=False)
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+    return git_output(args, cwd, timeout=30)
 
 
 def uncommitted(cwd: Path, paths: list[Path]) -> list[str]:
@@ -235,7 +231,9 @@ class Applier:
                     pending.clear()
                     break
                 done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
+                # in the order they were started, not the set's: the record (and history) must not
+                # depend on the memory addresses of futures that finished together
+                for future in [f for f in running if f in done]:
                     action = running.pop(future)
                     if action.kind is Kind.CREATE_CUSTOMER:
                         self._creating = False
