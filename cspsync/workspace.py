@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import subprocess
 import tempfile
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from cspsync.errors import ConfigError, CspsyncError
+from cspsync.git import git_output
 
 STATE_FOLDER = ".cspsync"
 CONFIG_NAMES = ("cspsync.yaml", "cspsync.yml")
@@ -58,18 +58,8 @@ class Workspace:
         root = self.root if self.root.is_dir() else self.root.parent
         if not root.is_dir():
             return
-        try:
-            done = subprocess.run(
-                ["git", "ls-files", "-z", "--full-name", "--", str(self.root.resolve())],
-                cwd=root,
-                capture_output=True,
-                text=True,
-                timeout=30,
-                check=False,
-            )
-        except (OSError, subprocess.SubprocessError):
-            return  # no git: nothing can be committed
-        tracked = [name for name in done.stdout.split("\0") if name] if done.returncode == 0 else []
+        listed = git_output(["ls-files", "-z", "--full-name", "--", str(self.root.resolve())], root, timeout=30)
+        tracked = [name for name in (listed or "").split("\0") if name]  # no git: nothing can be committed
         if tracked:
             shown = ", ".join(tracked[:3]) + (f" and {len(tracked) - 3} more" if len(tracked) > 3 else "")
             raise ConfigError(

@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +22,7 @@ from typing import Any
 from cspsync.declarations.load import read_values
 from cspsync.declarations.repository import customer_files
 from cspsync.errors import ConfigError
+from cspsync.git import git_output
 from cspsync.observe.applied import snake_keys
 
 _SQUASH = re.compile(r"\(#(\d+)\)\s*$")
@@ -82,20 +82,7 @@ def _utc(text: str) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
-def _git(args: Sequence[str], cwd: Path) -> str | None:
-    """git's output, or None when git is missing or the folder is not a work tree."""
-    try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return None
-    return done.stdout if done.returncode == 0 else None
+_git = git_output  # None when git is missing or the folder is not a work tree
 
 
 # ------------------------------------------------------------------------------------------ the file

@@ -15,7 +15,6 @@ once. :func:`cspsync.gitops.shards.merge_plans` joins the shard plans into one f
 from __future__ import annotations
 
 import hashlib
-import subprocess
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +22,7 @@ from pathlib import Path
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.load import read_values
 from cspsync.errors import ConfigError
+from cspsync.git import GitUnavailable, run_git
 from cspsync.observe.read import Strategy
 from cspsync.plan.build import DeletedDeclaration
 
@@ -83,18 +83,9 @@ class Changes:
 
 def _git(args: Sequence[str], cwd: Path) -> str:
     try:
-        done = subprocess.run(
-            ["git", "-c", "core.quotepath=off", *args],
-            cwd=cwd,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-    except FileNotFoundError:
-        raise ConfigError("git is not installed, and --changed-since needs it") from None
-    except subprocess.TimeoutExpired:
-        raise ConfigError(f"git {' '.join(args)} did not finish in 120 s") from None
+        done = run_git(args, cwd)
+    except GitUnavailable as err:
+        raise ConfigError(f"{err}, and --changed-since needs git") from None
     if done.returncode != 0:
         raise ConfigError(f"git {args[0]} failed: {done.stderr.strip() or f'exit {done.returncode}'}")
     return done.stdout

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import hashlib
 import re
-import subprocess
 from collections.abc import Mapping, Sequence
 
 from cspsync.declarations import Repository
 from cspsync.errors import PlanError
+from cspsync.git import git_output
 from cspsync.gitops.scope import Shard
 from cspsync.plan.build import declarations_fingerprint
 from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardOf, Unmanaged
@@ -49,19 +49,8 @@ def run_url(env: Mapping[str, str]) -> str | None:
 
 def _head(repo: Repository) -> str | None:
     """The commit checked out in the declarations' work tree, or None outside git."""
-    try:
-        done = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", "HEAD"],
-            cwd=repo.root,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    head = done.stdout.strip()
-    return head if done.returncode == 0 and head else None
+    head = (git_output(["rev-parse", "--verify", "--quiet", "HEAD"], repo.root, timeout=60) or "").strip()
+    return head or None
 
 
 def check_shard_set(plans: Sequence[tuple[str, Plan]]) -> None:

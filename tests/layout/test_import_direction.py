@@ -15,7 +15,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "cspsync"
 
 LAYERS: list[set[str]] = [
-    {"__init__", "errors", "workspace", "secrets", "currency", "declarations"},
+    {"__init__", "errors", "git", "workspace", "secrets", "currency", "declarations"},
     {"partnercenter", "mail", "emulator", "templates", "target", "pricing"},
     {"observe", "invitations"},
     {"plan"},
