@@ -15,6 +15,7 @@ import json
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cspsync.errors import CspsyncError
@@ -84,23 +85,36 @@ def _entry(customer: str, raw: dict[str, Any]) -> LedgerEntry:
     )
 
 
-def load_ledger(workspace: Workspace) -> dict[str, dict[str, Any]]:
-    """The raw ledger by customer name; empty when no invitation was ever sent from this workspace."""
-    path = workspace.invitations_ledger
+_INVITATIONS = ("invitations", "the invitations ledger", "it is what stops cspsync from sending an invitation twice")
+_APPROVALS = ("approvals", "the admin approvals ledger", "it stops cspsync from sending an approval link twice")
+
+
+def _read(path: Path, ledger: tuple[str, str, str]) -> dict[str, dict[str, Any]]:
+    """A ledger file's entries by key; empty when the file does not exist yet. Anything else that is not a
+    mapping of mappings is an error, never "nothing was sent": a dropped entry would be sent again, and
+    the next write would lose it for good."""
+    key, what, why = ledger
+    hint = f"restore it ({why}); deleting it makes cspsync send them all again"
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
     except (OSError, ValueError) as err:
-        raise CspsyncError(
-            f"the invitations ledger {path} cannot be read ({type(err).__name__}: {err})",
-            hint="restore it (it is what stops cspsync from sending an invitation twice); deleting it makes "
-            "cspsync send every waiting invitation again",
-        ) from None
-    invitations = document.get("invitations", {}) if isinstance(document, dict) else None
-    if not isinstance(invitations, dict):
-        raise CspsyncError(f"the invitations ledger {path} has no invitations mapping")
-    return {str(k): v for k, v in invitations.items() if isinstance(v, dict)}
+        raise CspsyncError(f"{what} {path} cannot be read ({type(err).__name__}: {err})", hint=hint) from None
+    entries = document.get(key, {}) if isinstance(document, dict) else None
+    if not isinstance(entries, dict):
+        raise CspsyncError(f"{what} {path} has no {key} mapping", hint=hint)
+    for name, entry in entries.items():
+        if not isinstance(entry, dict):
+            raise CspsyncError(
+                f"{what} {path}: the entry {name!r} is a {type(entry).__name__}, not a mapping", hint=hint
+            )
+    return {str(name): entry for name, entry in entries.items()}
+
+
+def load_ledger(workspace: Workspace) -> dict[str, dict[str, Any]]:
+    """The raw ledger by customer name; empty when no invitation was ever sent from this workspace."""
+    return _read(workspace.invitations_ledger, _INVITATIONS)
 
 
 def ledger_entries(workspace: Workspace) -> dict[str, LedgerEntry]:
@@ -177,20 +191,9 @@ def record_reminder(workspace: Workspace, customer: str, *, delivery: Delivery, 
 def sent_approvals(workspace: Workspace) -> dict[str, SentApproval]:
     """Approval links already sent, by relationship id (``.cspsync/admin-approvals.json``); an unreadable
     file is an error, never "nothing was sent"."""
-    path = workspace.approvals_ledger
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        return {}
-    except (OSError, ValueError) as err:
-        raise CspsyncError(
-            f"the admin approvals ledger {path} cannot be read ({type(err).__name__}: {err})",
-            hint="restore it (it stops cspsync from sending an approval link twice); deleting it sends them again",
-        ) from None
-    entries = document.get("approvals", {}) if isinstance(document, dict) else {}
     found: dict[str, SentApproval] = {}
-    for relationship_id, raw in (entries if isinstance(entries, dict) else {}).items():
-        if isinstance(raw, dict) and "to" in raw and "sentAt" in raw:
+    for relationship_id, raw in _read(workspace.approvals_ledger, _APPROVALS).items():
+        if "to" in raw and "sentAt" in raw:
             found[str(relationship_id)] = SentApproval(
                 relationship=str(raw.get("relationship") or ""),
                 to=str(raw["to"]),
@@ -214,11 +217,7 @@ def record_approvals(
     with _THREAD_LOCK, lock_path.open("a", encoding="utf-8") as handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         path = workspace.approvals_ledger
-        try:
-            document = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            document = {}
-        entries = dict(document.get("approvals", {})) if isinstance(document, dict) else {}
+        entries: dict[str, Any] = dict(_read(path, _APPROVALS))
         for name, relationship_id in approvals:
             entries[relationship_id] = {
                 "customer": customer,
