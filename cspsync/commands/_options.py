@@ -5,12 +5,14 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
 from cspsync.errors import BlockedError
-from cspsync.plan.model import Plan
+
+if TYPE_CHECKING:  # the plan's models (pydantic, payloads) stay out of `cspsync validate`
+    from cspsync.plan.model import Plan
 
 F = TypeVar("F", bound=Callable[..., Any])
 
