@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any, Protocol
-
-import yaml
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cspsync.declarations.problems import JsonPath
 
-_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+if TYPE_CHECKING:
+    import yaml
+
+
+@cache
+def _loader() -> type[yaml.SafeLoader]:
+    """PyYAML's C loader. PyYAML is imported where it is used: a valid block-style file never needs it."""
+    import yaml
+
+    loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return loader
+
 
 # The YAML 1.2 core schema's tags: they only say what the value already looks like, or that it is text.
 CORE_TAGS = frozenset(f"tag:yaml.org,2002:{name}" for name in ("str", "int", "float", "bool", "null", "map", "seq"))
@@ -68,6 +78,8 @@ def scan_events(text: str, *, alias_budget: int) -> list[Spot]:
     ``alias_budget`` bounds the nodes that aliases may replay in total (the "billion laughs" guard): each
     alias costs the size of the node it repeats, aliases inside it included.
     """
+    import yaml
+
     spots: list[Spot] = []
     sizes: dict[str, int] = {}  # anchor -> nodes its alias replays
     open_nodes: list[tuple[str | None, int]] = []  # collections being read: (anchor, weight at start)
@@ -75,7 +87,7 @@ def scan_events(text: str, *, alias_budget: int) -> list[Spot]:
     replayed = 0
     documents = 0
     try:
-        for event in yaml.parse(text, Loader=_Loader):
+        for event in yaml.parse(text, Loader=_loader()):
             if isinstance(event, yaml.DocumentStartEvent):
                 documents += 1
                 if documents == 2:
@@ -148,10 +160,12 @@ class Locator:
         self._composed = False
 
     def _tree(self) -> yaml.Node | None:
+        import yaml
+
         if not self._composed:
             self._composed = True
             try:
-                for node in yaml.compose_all(self._text, Loader=_Loader):
+                for node in yaml.compose_all(self._text, Loader=_loader()):
                     self._root = node
                     break
             except yaml.YAMLError:
@@ -160,6 +174,8 @@ class Locator:
 
     def _walk(self, path: JsonPath) -> tuple[yaml.Node | None, yaml.Node | None]:
         """The deepest (key node, value node) on ``path`` that exists."""
+        import yaml
+
         node = self._tree()
         key: yaml.Node | None = None
         for part in path:
@@ -184,6 +200,8 @@ class Locator:
 
     def plain_scalar(self, path: JsonPath) -> str | None:
         """The text of the value at ``path`` as written, when it is an unquoted scalar."""
+        import yaml
+
         _, node = self._walk(path)
         if isinstance(node, yaml.ScalarNode) and not node.style:  # plain: None (Python) or "" (libyaml)
             return str(node.value)
@@ -204,6 +222,8 @@ class Locator:
 
     def duplicate_keys(self) -> list[Spot]:
         """Every key that repeats a key of the same mapping, with where it was first written."""
+        import yaml
+
         spots: list[Spot] = []
         seen_nodes: set[int] = set()
         stack: list[tuple[yaml.Node | None, JsonPath]] = [(self._tree(), ())]
@@ -232,6 +252,8 @@ class Locator:
 
 
 def _mismatch(node: yaml.Node, value: Any, path: JsonPath) -> Spot | None:
+    import yaml
+
     line, column = _position(node.start_mark)
     differs = Spot(line, column, "YAML parsers read this differently; write it in plain block style", path)
     if isinstance(node, yaml.MappingNode):

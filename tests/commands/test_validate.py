@@ -118,6 +118,41 @@ def test_validate_does_not_import_network_or_terminal_libraries() -> None:
     assert done.stdout.splitlines()[-1] == "[]"
 
 
+BLOCK_STYLE_CONFIG = """\
+apiVersion: cspsync.io/v1
+kind: Config
+partner:
+  name: Fabrikam Cloud Distribution
+  tenantId: 6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b
+markets:
+  - GB
+credentials:
+  ageRecipients:
+    - age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf
+"""
+
+
+def test_validating_valid_block_style_files_imports_only_what_they_need(tmp_path: Path) -> None:
+    """Start-up is part of every pre-commit run: no plan models, no PyYAML (only for files with flow, tags,
+    anchors or a problem to place), no email-validator (only for addresses the shortcut cannot judge)."""
+    (tmp_path / "cspsync.yaml").write_text(BLOCK_STYLE_CONFIG, encoding="utf-8")
+    (tmp_path / "customers").mkdir()
+    (tmp_path / "customers" / "contoso-bikes.yaml").write_text(CUSTOMER, encoding="utf-8")
+    code = (
+        "import sys\n"
+        "from cspsync.cli import main\n"
+        "try:\n"
+        "    main(['validate', 'customers'])\n"
+        "except SystemExit as done:\n"
+        "    print(done.code)\n"
+        "names = ('yaml', 'email_validator', 'cspsync.plan', 'cspsync.pricing', 'cspsync.partnercenter')\n"
+        "print(sorted(n for n in names if n in sys.modules))\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert done.stdout.splitlines()[-3:] == ["1 customer file valid", "0", "[]"], done.stdout + done.stderr
+
+
 def test_validating_the_repository_root_skips_pricebooks_and_the_emulator_seed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

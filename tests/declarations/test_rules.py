@@ -6,6 +6,7 @@ import datetime as dt
 import string
 from pathlib import Path
 
+import email_validator
 from email_validator import validate_email
 from freezegun import freeze_time
 from hypothesis import given, settings
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 from cspsync.declarations import validate
 from cspsync.declarations.rules import (
     _PLAIN_EMAIL,
+    SPECIAL_USE_DOMAINS,
     culture_language,
     email_problem,
     phone_problem,
@@ -249,6 +251,13 @@ def test_the_email_shortcut_leaves_the_rest_to_email_validator() -> None:
         "is not a valid email address: The part after the @-sign is a special-use or reserved name that cannot be "
         "used with email."
     )
+
+
+def test_the_email_shortcut_knows_every_name_email_validator_reserves() -> None:
+    assert list(SPECIAL_USE_DOMAINS) == email_validator.SPECIAL_USE_DOMAIN_NAMES
+    assert not plain_email("it@printer.onion")
+    assert not plain_email("root@localhost.test")
+    assert plain_email("it@testing.co.uk")  # a suffix of a label is not the name
 
 
 def test_a_second_azure_plan_is_an_error(repo: Repo) -> None:
