@@ -175,12 +175,19 @@ def load_config(path: Path) -> Config:
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """Checking makes many small objects and no reference cycles; without this the cyclic garbage collector
-    rescans the growing heap again and again (a third of the time of 10,000 files)."""
+    rescans the growing heap again and again (a third of the time of 10,000 files).
+
+    What is alive at the end (documents, models) is frozen before the collector runs again: re-enabled, its
+    first collection would otherwise walk every object made meanwhile (0.4 s at 10,000 files), and so would
+    the one at interpreter exit. Frozen objects are still freed when their last reference goes; only cycles
+    among them would stay, and checking makes none.
+    """
     enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
+        gc.freeze()
         if enabled:
             gc.enable()
 
