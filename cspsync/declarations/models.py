@@ -116,7 +116,7 @@ GdapDuration = Annotated[str, _text(None, pattern=GDAP_DURATION)]
 class Strict(BaseModel):
     """Base: unknown keys are errors (the schema says ``additionalProperties: false``), types are exact."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, defer_build=True)
 
 
 # ----------------------------------------------------------------------------------------- customer
