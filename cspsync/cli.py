@@ -11,8 +11,6 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-import tempfile
-import traceback
 from typing import Any
 
 import click
@@ -66,6 +64,9 @@ def cli() -> None:
 
 
 def _write_crash_log() -> str:
+    import tempfile  # only after a crash: kept out of every command's start-up
+    import traceback
+
     fd, path = tempfile.mkstemp(prefix="cspsync-crash-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(traceback.format_exc())

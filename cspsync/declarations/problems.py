@@ -6,7 +6,6 @@ turns them into :class:`Problem` by looking the path up in its YAML (see ``locat
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from collections.abc import Iterable
@@ -72,5 +71,7 @@ def did_you_mean(word: str, choices: Iterable[str]) -> str | None:
     for option in options:
         if option.casefold() == word.casefold() and option != word:
             return option
+    import difflib  # only for a problem: 10 ms of start-up otherwise
+
     close = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
     return close[0] if close and close[0] != word else None

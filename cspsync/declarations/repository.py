@@ -99,14 +99,17 @@ NOT_CUSTOMERS_DIRS = ("pricebooks",)
 NOT_CUSTOMERS_FILES = (*CONFIG_NAMES, "emulator-seed.yaml", "emulator-seed.yml")
 
 
-def _walk(folder: Path) -> Iterator[Path]:
+def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
     """YAML files under ``folder``, skipping hidden folders (.git, .github, .cspsync), config files and the
-    repository's other YAML (pricebooks/, emulator-seed.yaml), so ``cspsync validate .`` works at the root."""
+    repository's other YAML (pricebooks/, emulator-seed.yaml), so ``cspsync validate .`` works at the root.
+
+    Each comes with its absolute path, made once per folder rather than once per file."""
     for directory, subdirs, names in os.walk(folder):
         subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in NOT_CUSTOMERS_DIRS)
+        parent, absolute = Path(directory), os.path.abspath(directory)
         for name in sorted(names):
             if name.endswith(SUFFIXES) and not name.startswith(".") and name not in NOT_CUSTOMERS_FILES:
-                yield Path(directory) / name
+                yield parent / name, os.path.join(absolute, name)
 
 
 def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> list[Path]:
@@ -116,13 +119,12 @@ def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> li
     files: list[Path] = []
     for path in paths:
         if path.is_dir():
-            candidates: list[Path] = list(_walk(path))
+            candidates: list[tuple[Path, str]] = list(_walk(path))
         elif path.exists():
-            candidates = [path]
+            candidates = [(path, os.path.abspath(path))]  # no system call per file, unlike resolve()
         else:
             raise ConfigError(f"{path} does not exist")
-        for candidate in candidates:
-            key = os.path.abspath(candidate)  # no system call per file, unlike resolve()
+        for candidate, key in candidates:
             if key != skip and key not in seen:
                 seen.add(key)
                 files.append(candidate)
