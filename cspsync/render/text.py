@@ -1,11 +1,8 @@
-"""Terminal rendering with rich: symbols ``+ ~ - !``, colour only when the caller asks (a TTY)."""
+"""Terminal rendering: symbols ``+ ~ - !``, colour (with rich) only when the caller asks (a TTY)."""
 
 from __future__ import annotations
 
 import io
-
-from rich.console import Console
-from rich.text import Text
 
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
@@ -28,104 +25,114 @@ STYLES: dict[Symbol, str] = {
 }
 
 
-def _action_lines(action: Action) -> list[Text]:
+#: the control characters rich removes from text (``rich.control.strip_control_codes``); the plain form
+#: removes them too, so output with and without colour says the same
+_RICH_STRIPS = dict.fromkeys((7, 8, 11, 12, 13))
+#: one line of output: its pieces, each with its rich style ("" for none)
+Line = list[tuple[str, str]]
+
+
+def _line(text: str = "", style: str = "") -> Line:
+    return [(text, style)]
+
+
+def _action_lines(action: Action) -> list[Line]:
     style = STYLES[action.symbol]
-    first = Text("  ")
-    first.append(action.symbol.value, style=f"bold {style}")
-    first.append(" ")
-    first.append(t(action.summary))
+    first: Line = [("  ", ""), (action.symbol.value, f"bold {style}"), (" ", ""), (t(action.summary), "")]
     if action.destructive:
-        first.append("  [DESTRUCTIVE]", style="bold red")
+        first.append(("  [DESTRUCTIVE]", "bold red"))
     if action.symbol is Symbol.ADOPT and action.status == "ready":
-        first.append(f"  {ADOPT_TAG}", style="bold magenta")
+        first.append((f"  {ADOPT_TAG}", "bold magenta"))
     lines = [first]
     for change in action.changes:
-        lines.append(Text(f"      {t(change_line(change))}", style=style))
-    lines += [Text(f"      {t(line)}", style="cyan") for line in money.action_lines(action)]
+        lines.append(_line(f"      {t(change_line(change))}", style))
+    lines += [_line(f"      {t(line)}", "cyan") for line in money.action_lines(action)]
     if action.status != "ready" and action.reason:
         style = "dim" if action.status == "waiting" else "red"
-        lines.append(Text(f"      {action.status}: {t(action.reason)}", style=style))
+        lines.append(_line(f"      {action.status}: {t(action.reason)}", style))
     for warning in action.warnings:
-        lines.append(Text(f"      warning: {t(warning)}", style="yellow"))
+        lines.append(_line(f"      warning: {t(warning)}", "yellow"))
     return lines
 
 
-def _flush(console: Console, buffer: io.StringIO, lines: list[Text]) -> str:
-    """One print for the whole plan (rich's per-call overhead made 30,000 lines take seconds); without
-    colour rich adds nothing to soft-wrapped text, so its plain form is the output."""
-    if console.no_color:
-        return "".join(f"{line.plain}\n" for line in lines)
-    console.print(Text("\n").join(lines))
-    return buffer.getvalue()
+def _flush(lines: list[Line], color: bool) -> str:
+    """The whole plan at once. Without colour the pieces are joined as they are (rich adds nothing to
+    soft-wrapped text without styles, and building its Text objects was most of the rendering time); with
+    colour one rich print styles them (a print per line made 30,000 lines take seconds)."""
+    if not color:
+        return "".join("".join(text for text, _ in line) + "\n" for line in lines).translate(_RICH_STRIPS)
+    from rich.console import Console
+    from rich.text import Text
 
-
-def render_text(plan: Plan, *, color: bool = False) -> str:
     buffer = io.StringIO()
     console = Console(
         file=buffer,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
+        force_terminal=True,
+        color_system="standard",
         width=120,
         soft_wrap=True,
         highlight=False,
         emoji=False,
         markup=False,
     )
-    out: list[Text] = [Text(headline(plan), style="dim")]
+    console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+    return buffer.getvalue()
+
+
+def render_text(plan: Plan, *, color: bool = False) -> str:
+    out: list[Line] = [_line(headline(plan), "dim")]
     if plan.adoptions:
-        out.append(Text())
+        out.append(_line())
         out.append(
-            Text(
+            _line(
                 f"ADOPT: this plan brings {len(plan.adoptions)} customer(s) that cspsync did not create under "
                 "management; check each is the declared customer:",
-                style="bold magenta",
+                "bold magenta",
             )
         )
-        out += [Text(f"  @ {t(adoption_line(a))}", style="magenta") for a in plan.adoptions]
-    by_id = {a.id: a for a in plan.actions}
+        out += [_line(f"  @ {t(adoption_line(a))}", "magenta") for a in plan.adoptions]
     for customer in plan.customers:
         if not customer.actions and customer.note is None and not customer.attention:
             continue
-        out.append(Text())
-        head = Text(t(customer.name), style="bold")
-        head.append(f"  ({t(customer.file)})", style="dim")
+        out.append(_line())
         where = customer.domain or customer.tenant_id or ""
-        head.append(t(f"  {customer.mode} {where} · {customer.state}"))
-        out.append(head)
+        out.append(
+            [
+                (t(customer.name), "bold"),
+                (f"  ({t(customer.file)})", "dim"),
+                (t(f"  {customer.mode} {where} · {customer.state}"), ""),
+            ]
+        )
         if customer.note:
-            out.append(Text(f"    {t(customer.note)}", style="dim"))
+            out.append(_line(f"    {t(customer.note)}", "dim"))
         for attention in customer.attention:
-            out.append(Text(f"    ! {t(attention)}", style="bold yellow"))
+            out.append(_line(f"    ! {t(attention)}", "bold yellow"))
         for action_id in customer.actions:
-            for line in _action_lines(by_id[action_id]):
-                out.append(line)
+            out += _action_lines(plan.action(action_id))
         total = money.customer_line(customer)
         if total:
-            out.append(Text(f"    {t(total)}", style="bold cyan"))
+            out.append(_line(f"    {t(total)}", "bold cyan"))
     for item in plan.unmanaged:
         out.append(
-            Text(
+            _line(
                 "\n" + t(f"unmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})"),
-                style="dim",
+                "dim",
             )
         )
     for problem in plan.unknown:
-        out.append(Text("\nunknown: " + t(problem), style="bold red"))
-    out.append(Text())
+        out.append(_line("\nunknown: " + t(problem), "bold red"))
+    out.append(_line())
     if not plan.customers and not plan.unknown:
         # a scope of no file (nothing changed since REF or since the last apply) compared nothing
-        out.append(Text(NOTHING_IN_SCOPE, style="bold green"))
-        return _flush(console, buffer, out)
+        out.append(_line(NOTHING_IN_SCOPE, "bold green"))
+        return _flush(out, color)
     if not plan.actions and not plan.unknown:
-        out.append(Text("No changes. Partner Center matches the declarations.", style="bold green"))
-        return _flush(console, buffer, out)
+        out.append(_line("No changes. Partner Center matches the declarations.", "bold green"))
+        return _flush(out, color)
     if not plan.has_changes and not plan.unknown:
-        out.append(
-            Text("No changes to apply now; the steps above wait for a person or are blocked.", style="bold green")
-        )
+        out.append(_line("No changes to apply now; the steps above wait for a person or are blocked.", "bold green"))
     for words in money.plan_lines(plan):
         over = words.startswith(("OVER BUDGET", "apply refuses"))
-        out.append(Text(t(words), style="bold red" if over else "cyan"))
-    out.append(Text(summary_line(plan.summary), style="bold"))
-    return _flush(console, buffer, out)
+        out.append(_line(t(words), "bold red" if over else "cyan"))
+    out.append(_line(summary_line(plan.summary), "bold"))
+    return _flush(out, color)
