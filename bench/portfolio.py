@@ -28,7 +28,7 @@ from validate import generate  # noqa: E402  (bench/validate.py, the validate be
 from cspsync.declarations import Declared, Repository, load_repository  # noqa: E402
 from cspsync.emulator import EmulatorApp, Faults, Store  # noqa: E402
 from cspsync.plan.build import customer_domain  # noqa: E402
-from cspsync.plan.diff import billing_fields  # noqa: E402
+from cspsync.plan.diff import declared_billing  # noqa: E402
 
 NORTHWIND = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
 
@@ -57,11 +57,12 @@ def load(folder: Path) -> Repository:
 
 
 def tenant_record(item: Declared) -> dict[str, Any]:
-    """The emulator's tenant for one declaration, billing as declared."""
+    """The emulator's tenant for one declaration, billing as the file writes it (not in normal form: an
+    address Partner Center holds otherwise, even by case, is validated before it is updated)."""
     spec = item.customer.spec
     tenant = spec.tenant
     domain = customer_domain(item.customer) or f"{item.customer.metadata.name}.onmicrosoft.com"
-    billing = billing_fields(spec)
+    billing = declared_billing(spec)
     address = {k: v for k, v in billing["defaultAddress"].items() if v is not None}
     record: dict[str, Any] = {
         "domain": domain,
