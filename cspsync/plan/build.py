@@ -31,6 +31,7 @@ from cspsync.plan.diff import (
     declared_billing,
     normalise_billing,
 )
+from cspsync.plan.collector import collector_paused
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
@@ -249,6 +250,7 @@ def _association_notes(observation: Observation, declared: Sequence[Declared], c
     return notes
 
 
+@collector_paused
 def make_plan(
     repo: Repository,
     declared: Sequence[Declared],
