@@ -216,16 +216,24 @@ class Observation:
     def fingerprint(self) -> str:
         """sha256 over the state the plan depends on; stable across runs when nothing changed."""
         document = {
-            "customers": {name: _plain(c) for name, c in sorted(self.customers.items())},
+            "customers": dict(sorted(self.customers.items())),
             "domain_available": dict(sorted(self.domain_available.items())),
             "resellers": dict(sorted(self.resellers.items())) if self.resellers is not None else None,
             "unknown": sorted(self.unknown),
         }
         if self.admin_relationships or self.entra_tenants:
-            document["admin"] = {name: _plain(r) for name, r in sorted(self.admin_relationships.items())}
-            document["entra"] = {name: _plain(t) for name, t in sorted(self.entra_tenants.items())}
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=str)
+            document["admin"] = dict(sorted(self.admin_relationships.items()))
+            document["entra"] = dict(sorted(self.entra_tenants.items()))
+        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_encoded)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def _encoded(value: Any) -> Any:
+    """What the JSON encoder does not know: a dataclass as its fields (the encoder walks them, so nothing is
+    copied in Python first, as ``_plain`` does), else text."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: getattr(value, f.name) for f in fields(value)}
+    return str(value)
 
 
 def _plain(value: Any) -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
@@ -27,7 +28,7 @@ STYLES: dict[Symbol, str] = {
 
 #: the control characters rich removes from text (``rich.control.strip_control_codes``); the plain form
 #: removes them too, so output with and without colour says the same
-_RICH_STRIPS = dict.fromkeys((7, 8, 11, 12, 13))
+_RICH_STRIPS = re.compile("[\x07\x08\x0b-\x0d]")
 #: one line of output: its pieces, each with its rich style ("" for none)
 Line = list[tuple[str, str]]
 
@@ -60,7 +61,8 @@ def _flush(lines: list[Line], color: bool) -> str:
     soft-wrapped text without styles, and building its Text objects was most of the rendering time); with
     colour one rich print styles them (a print per line made 30,000 lines take seconds)."""
     if not color:
-        return "".join("".join(text for text, _ in line) + "\n" for line in lines).translate(_RICH_STRIPS)
+        plain = "".join("".join(text for text, _ in line) + "\n" for line in lines)
+        return _RICH_STRIPS.sub("", plain)
     from rich.console import Console
     from rich.text import Text
 
