@@ -156,14 +156,6 @@ def _identity(
     return action, "linked"
 
 
-def _after(actions: list[Action], first: str) -> list[Action]:
-    """Every action but ``first`` waits for it: nothing runs on a customer before its adoption."""
-    return [
-        a if a.id == first or first in a.depends_on else a.model_copy(update={"depends_on": (first, *a.depends_on)})
-        for a in actions
-    ]
-
-
 def plan_customer(
     declared: Declared,
     observed: ObservedCustomer | None,
@@ -184,6 +176,8 @@ def plan_customer(
     if observed is not None:
         adoption, state = _identity(b, declared, observed, observation)
         tenant_deps = [adoption] if adoption else []
+        if adoption and state != "conflict":
+            b.adoption = adoption  # every action from here on waits for it
         if state == "conflict":
             observed = None  # not proven to be this customer: nothing of it is read as the declared one's
         elif spec.adminAccess:  # proven, or adopted first (every action waits for the adoption, below)
@@ -222,7 +216,7 @@ def plan_customer(
         if unmanaged_found is not None:
             unmanaged_found += found
         notes += admin.default_notes()
-    actions = _after(b.actions, adoption) if adoption and state != "conflict" else b.actions
+    actions = b.actions
     plan = CustomerPlan(
         name=name,
         file=str(declared.path),

@@ -17,6 +17,9 @@ class Builder:
 
     name: str
     actions: list[Action] = field(default_factory=list)
+    #: the adoption every later action of the customer waits for: nothing runs on a customer before it is
+    #: adopted (set once the adopt-customer action is added; each action is made with it, never copied later)
+    adoption: str | None = None
 
     def add(
         self,
@@ -34,6 +37,8 @@ class Builder:
         symbol: Symbol | None = None,
     ) -> str:
         action_id = f"{self.name}/{kind.value}" + (f"/{subject}" if subject else "")
+        if self.adoption is not None and self.adoption not in depends_on:
+            depends_on = (self.adoption, *depends_on)
         self.actions.append(
             make_action(
                 kind,
