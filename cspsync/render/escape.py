@@ -47,6 +47,8 @@ def _visible(match: re.Match[str]) -> str:
 
 def terminal(text: str) -> str:
     """One value on one line of a terminal: every control character shown escaped."""
+    if text.isascii() and text.isprintable():  # the common case, checked in C: no control character
+        return text
     return _CONTROL.sub(_visible, text)
 
 
