@@ -23,6 +23,7 @@ from cspsync.observe.association import findings_for
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
 from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
+from cspsync.plan.collector import collector_paused
 from cspsync.plan.diff import (
     agreement_matches,
     as_written,
@@ -31,7 +32,6 @@ from cspsync.plan.diff import (
     declared_billing,
     normalise_billing,
 )
-from cspsync.plan.collector import collector_paused
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
