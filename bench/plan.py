@@ -143,14 +143,13 @@ def planning_against(app: EmulatorApp, client: PartnerCenterClient, timers: Time
         (observe_read, "read_associations", "association"),
     ]
     saved = [(module, name, getattr(module, name)) for module, name, _ in timed]
-    pipeline_connect = pipeline.connect
-    pipeline.connect = lambda *a, **k: Connection("emulator", client, emulator=app)  # type: ignore[assignment]
-    for (module, name, step), (_, _, fn) in zip(timed, saved, strict=True):
+    saved.append((pipeline, "connect", getattr(pipeline, "connect")))  # noqa: B009 (not exported)
+    for (module, name, step), (_, _, fn) in zip(timed, saved, strict=False):
         setattr(module, name, timers.wrap(step, fn))
+    setattr(pipeline, "connect", lambda *a, **k: Connection("emulator", client, emulator=app))  # noqa: B010
     try:
         yield
     finally:
-        pipeline.connect = pipeline_connect  # type: ignore[assignment]
         for module, name, fn in saved:
             setattr(module, name, fn)
 

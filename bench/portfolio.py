@@ -26,8 +26,8 @@ if str(BENCH) not in sys.path:
 from validate import generate  # noqa: E402  (bench/validate.py, the validate benchmark)
 
 from cspsync.declarations import Declared, Repository, load_repository  # noqa: E402
+from cspsync.declarations.keys import customer_domain  # noqa: E402
 from cspsync.emulator import EmulatorApp, Faults, Store  # noqa: E402
-from cspsync.plan.build import customer_domain  # noqa: E402
 from cspsync.plan.diff import declared_billing  # noqa: E402
 
 NORTHWIND = "9b8a7c6d-5e4f-4a3b-9c2d-1e0f9a8b7c6d"
