@@ -317,9 +317,8 @@ def _seat_money(
     resolution = book.resolve(change.key) if book is not None else None
     if book is None and spec.pricebook:
         note = note or f"pricebook {spec.pricebook} was not found"
-    money = money_for(
+    if book is None and not spec.pricebook and note is None and row is not None:  # else money_for says why
+        note = "no pricebook: the customer's price is not set"
+    return money_for(
         change, currency=currency, row=row, resolution=resolution, pricebook=spec.pricebook, now=now, note=note
     )
-    if book is None and not spec.pricebook and money.note is None:
-        money = money.model_copy(update={"note": "no pricebook: the customer's price is not set"})
-    return money
