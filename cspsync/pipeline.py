@@ -3,10 +3,16 @@
 :func:`plan_for` connects, observes everything the planner needs (Partner Center, the invitations ledger,
 what this repository's applies created, adopted and started: the identity evidence), reads the price sheets,
 and plans in one pass. Commands call it and only decide how to print; nothing here knows about click.
+
+A full plan (the customer list strategy, no shard) starts from the memory of the last plan and re-reads only
+the customers Partner Center's audit records name since then (:mod:`cspsync.observe.memory`). A plan for
+apply (``acting``) never acts on remembered state: every remembered customer it would change is read again
+and the plan is made again from that read, before anything is shown or applied.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
 from collections.abc import Sequence
@@ -18,10 +24,12 @@ from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import shard_record
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.observe.applied import remember
+from cspsync.observe.memory import FULL_READ_EVERY, Memory, keep, recall
 from cspsync.observe.read import Strategy, observe
+from cspsync.observe.state import Observation
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
-from cspsync.plan.model import Plan, Target
+from cspsync.plan.model import Plan, PlanRead, Target
 from cspsync.plan.money import CostSource
 from cspsync.plan.saved import check_saved_plan, load_saved_plan
 from cspsync.pricing import price_sheets
@@ -64,14 +72,23 @@ def plan_for(
     resend: bool = False,
     deleted: Sequence[DeletedDeclaration] = (),
     shard: Shard | None = None,
+    acting: bool = False,
+    full_read: bool = False,
+    full_read_every: dt.timedelta = FULL_READ_EVERY,
 ) -> Planned:
     """Observe the customers in ``declared`` and plan them; the connection stays open for apply.
 
     ``resend`` plans the invitations of waiting customers again (``apply --resend``); ``shard`` (the
-    customers of ``--shard I/N``) is recorded in the plan, for ``merge-plans`` to check the set.
+    customers of ``--shard I/N``) is recorded in the plan, for ``merge-plans`` to check the set. ``acting``:
+    the plan is for apply (remembered customers it changes are read again). ``full_read`` ignores the memory.
     """
     chosen: Target = target or repo.config.target
     connection = connect(repo, chosen, workspace, correlation_id=correlation_id or str(uuid.uuid4()))
+    chosen_strategy = strategy or ("list" if full_scope else "lookup")
+    # a shard's customers are a slice of the memory's, so a shard keeps none (each would overwrite the other's)
+    memory = (
+        recall(workspace, chosen, "plan", full_read=full_read) if chosen_strategy == "list" and shard is None else None
+    )
     try:
         plan = observe_and_plan(
             repo,
@@ -84,6 +101,9 @@ def plan_for(
             resend=resend,
             deleted=deleted,
             costs=price_sheets(connection, workspace),
+            memory=memory,
+            full_read_every=full_read_every,
+            acting=acting,
         )
         if shard is not None:
             plan = plan.model_copy(update={"shard": shard_record(repo, shard, os.environ)})
@@ -105,25 +125,80 @@ def observe_and_plan(
     resend: bool = False,
     deleted: Sequence[DeletedDeclaration] = (),
     costs: CostSource | None = None,
+    memory: Memory | None = None,
+    full_read_every: dt.timedelta = FULL_READ_EVERY,
+    acting: bool = False,
 ) -> Plan:
-    """One observation (Partner Center and the local state) and the plan made from it, in one pass."""
-    observation = observe(
-        client,
-        declared,
-        strategy=strategy or ("list" if full_scope else "lookup"),
-        full_scope=full_scope,
-        config=repo.config,
-        associations="invited",
+    """One observation (Partner Center and the local state) and the plan made from it.
+
+    With a ``memory``, remembered customers are not read again unless the audit records name them; when
+    ``acting`` (apply), every remembered customer the plan would change is read now and the plan made again,
+    until the plan changes only what this pass read. The memory is saved when the state folder allows.
+    """
+    fresh: frozenset[str] = frozenset()
+    while True:
+        observation = observe(
+            client,
+            declared,
+            strategy=strategy or ("list" if full_scope else "lookup"),
+            full_scope=full_scope,
+            config=repo.config,
+            associations="invited",
+            memory=memory,
+            full_read_every=full_read_every,
+            fresh=fresh,
+        )
+        observation.sent_invitations = sent_invitations(workspace, resend=resend)
+        observation.sent_approvals = sent_approvals(workspace)
+        remember(observation, repo, workspace, target)
+        plan = make_plan(
+            repo,
+            declared,
+            observation,
+            target=target,
+            correlation_id=client.correlation_id,
+            costs=costs,
+            deleted=deleted,
+        )
+        stale = remembered_and_changed(plan, observation) - fresh if acting else frozenset()
+        if not stale:
+            break
+        fresh |= stale
+    if memory is not None and observation.read_note is not None:
+        keep(workspace, memory)
+    return with_read(plan, observation)
+
+
+def remembered_and_changed(plan: Plan, observation: Observation) -> frozenset[str]:
+    """Customers the plan would change (a ready action) whose state comes from an earlier read."""
+    note = observation.read_note
+    if note is None or not note.remembered:
+        return frozenset()
+    ready = {action.id for action in plan.actions if action.status == "ready"}
+    return frozenset(
+        customer.name
+        for customer in plan.customers
+        if observation.confirmed_at.get(customer.name, note.started_at) != note.started_at
+        and any(action in ready for action in customer.actions)
     )
-    observation.sent_invitations = sent_invitations(workspace, resend=resend)
-    observation.sent_approvals = sent_approvals(workspace)
-    remember(observation, repo, workspace, target)
-    return make_plan(
-        repo,
-        declared,
-        observation,
-        target=target,
-        correlation_id=client.correlation_id,
-        costs=costs,
-        deleted=deleted,
+
+
+def with_read(plan: Plan, observation: Observation) -> Plan:
+    """The plan with how Partner Center was read and when each customer was confirmed (for the reports)."""
+    note = observation.read_note
+    if note is None:
+        return plan
+    confirmed = observation.confirmed_at
+    read = PlanRead(
+        mode="incremental" if note.mode == "incremental" else "full",
+        reason=note.reason,
+        started_at=note.started_at,
+        read_now=note.read_now,
+        remembered=note.remembered,
+        records=note.records,
+        oldest_read=note.oldest_read,
     )
+    customers = tuple(
+        c.model_copy(update={"confirmed_at": confirmed[c.name]}) if c.name in confirmed else c for c in plan.customers
+    )
+    return plan.model_copy(update={"read": read, "customers": customers})

@@ -48,6 +48,24 @@ def format_option(fn: F) -> F:
     )(fn)
 
 
+def full_read_options(fn: F) -> F:
+    """``--full-read`` and ``--full-read-every``: when the memory of the last observation is not used."""
+    fn = click.option(
+        "--full-read-every",
+        "full_read_every",
+        type=click.FloatRange(min=0),
+        default=24.0,
+        show_default=True,
+        metavar="HOURS",
+        help="Read every customer when the last full read is older than this (0: always).",
+    )(fn)
+    return click.option(
+        "--full-read",
+        is_flag=True,
+        help="Read every customer, not only those Partner Center's audit records name since the last run.",
+    )(fn)
+
+
 def paths_argument(fn: F) -> F:
     return click.argument("paths", nargs=-1, type=click.Path(path_type=Path, exists=True))(fn)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from cspsync.apply.run import ActionResult, Applier, ApplyRecord
 from cspsync.commands._options import (
     blocked_error,
     config_option,
+    full_read_options,
     refuse_another_partner,
     stdout_is_tty,
     target_option,
@@ -207,6 +209,7 @@ def _nothing_to_apply(plan: Plan) -> None:
     "records): what the merged pull requests were reviewed for. Other differences stay drift.",
 )
 @scope_options
+@full_read_options
 def apply(
     paths: tuple[Path, ...],
     config_path: Path | None,
@@ -219,8 +222,13 @@ def apply(
     since_last_apply: bool,
     changed_since: str | None,
     shard: Shard | None,
+    full_read: bool,
+    full_read_every: float,
 ) -> int:
     """Apply the customer files in PATHS (default: .), or exactly the saved plan PLAN.json.
+
+    A full apply plans from the memory of the last plan like `cspsync plan`, but reads again every remembered
+    customer it would change before it shows the plan: it never acts on state it did not read itself.
 
     The apply lock is taken before planning, so an apply that waited for another one plans what is left.
     Exit 0 when everything declared is applied (or waits for a customer), 1 when an action failed, was
@@ -303,6 +311,9 @@ def apply(
             resend=resend,
             deleted=scope.deleted_declarations,
             shard=shard,
+            acting=True,
+            full_read=full_read,
+            full_read_every=dt.timedelta(hours=full_read_every),
         )
         if since_last_apply:
             click.echo(f"scope: the files changed since the last successful apply ({scope_words})")

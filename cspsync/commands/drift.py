@@ -9,7 +9,7 @@ from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.commands._options import config_option, full_read_options, paths_argument, target_option
 from cspsync.gitops.drift import detect
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.pipeline import Target, load
@@ -30,20 +30,7 @@ from cspsync.workspace import Workspace
     show_default=True,
     help="text for a terminal, markdown for an issue or job summary, json for machines.",
 )
-@click.option(
-    "--full-read",
-    is_flag=True,
-    help="Read every customer, not only those the audit records name since the last drift.",
-)
-@click.option(
-    "--full-read-every",
-    "full_read_every",
-    type=click.FloatRange(min=0),
-    default=24.0,
-    show_default=True,
-    metavar="HOURS",
-    help="Read every customer when the last full read is older than this (0: always).",
-)
+@full_read_options
 def drift(
     paths: tuple[Path, ...],
     config_path: Path | None,

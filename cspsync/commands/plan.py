@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import click
@@ -10,6 +11,7 @@ from cspsync.commands._options import (
     blocked_error,
     config_option,
     format_option,
+    full_read_options,
     paths_argument,
     stdout_is_tty,
     target_option,
@@ -34,6 +36,7 @@ from cspsync.workspace import Workspace
     help="Exit 0 when there are no changes, 2 when there are (1 is always an error, or blocked actions).",
 )
 @scope_options
+@full_read_options
 def plan(
     paths: tuple[Path, ...],
     config_path: Path | None,
@@ -43,8 +46,15 @@ def plan(
     detailed_exitcode: bool,
     changed_since: str | None,
     shard: Shard | None,
+    full_read: bool,
+    full_read_every: float,
 ) -> int:
-    """Show what `cspsync apply` would do for the customer files in PATHS (default: .)."""
+    """Show what `cspsync apply` would do for the customer files in PATHS (default: .).
+
+    A full plan re-reads only the customers Partner Center's audit records name since the last full plan (the
+    state folder remembers what was read, and when); the plan says which customers a read confirmed now and
+    which earlier. Apply never acts on a remembered customer: it reads again what it would change.
+    """
     repo = load(list(paths) or [Path(".")], config_path)
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(
@@ -56,6 +66,8 @@ def plan(
         strategy=scope.strategy,
         deleted=scope.deleted_declarations,
         shard=shard,
+        full_read=full_read,
+        full_read_every=dt.timedelta(hours=full_read_every),
     )
     planned.connection.close()
     result = planned.plan

@@ -23,7 +23,7 @@ from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import LIVE_ADMIN_STATUSES
 from cspsync.observe.applied import remember
 from cspsync.observe.association import Finding, findings_for
-from cspsync.observe.memory import FULL_READ_EVERY, Memory, load_memory, save_memory
+from cspsync.observe.memory import FULL_READ_EVERY, keep, recall
 from cspsync.observe.read import observe
 from cspsync.observe.state import Observation, ReadNote, SentApproval, SentInvitation
 from cspsync.partnercenter.client import PartnerCenterClient
@@ -138,9 +138,7 @@ def detect(
     Its memory of the last observation lets this one re-read only what the audit records name
     (:mod:`cspsync.observe.memory`); ``full_read`` reads everything regardless.
     """
-    memory = None
-    if workspace is not None:
-        memory = Memory(target, forced="a full read was asked for") if full_read else load_memory(workspace, target)
+    memory = recall(workspace, target, "drift", full_read=full_read) if workspace is not None else None
     observation = observe(
         client,
         declared,
@@ -154,7 +152,7 @@ def detect(
     )
     if workspace is not None:
         if memory is not None and observation.read_note is not None:
-            save_memory(workspace, memory)
+            keep(workspace, memory)
         remember(observation, repo, workspace, target)
     if sent_invitations is not None:
         observation.sent_invitations = dict(sent_invitations)

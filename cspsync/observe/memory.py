@@ -20,8 +20,16 @@ configured interval, when the audit records cannot be read or reach back less fa
 keeps 90 days), and when a record has an operation type this module does not know (it cannot tell whether
 it changed something). A customer whose read failed is not remembered: the next observation reads it.
 
-The memory is only a shortcut for reads: apply never uses it (it observes afresh and refuses a plan whose
-state changed), so a stale or tampered memory can at worst hide drift until the next full read.
+Drift and plan each keep their own memory (``observed-<target>.json``, ``observed-<target>-plan.json``): drift
+reads every linked customer's partner relationships, a plan only those it needs, so one memory would make
+each re-read what the other left out. A memory that cannot be saved (a read-only state folder) costs only
+reads: the observation stands, and the next one reads in full.
+
+The memory is only a shortcut for reads, never for writes: before apply acts on a customer, that customer's
+state comes from a read made by that apply (:func:`cspsync.pipeline.observe_and_plan` reads again every
+remembered customer the plan would change, and plans again), and ``apply PLAN.json`` reads every customer
+afresh by lookup and refuses a plan whose state changed. So a stale or tampered memory can at worst hide
+drift, or a change to plan, until the next full read; it never makes apply act on what it did not read.
 """
 
 from __future__ import annotations
@@ -31,7 +39,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import (
@@ -132,6 +140,10 @@ class Remembered:
     relationships: tuple[ObservedRelationship, ...] | None = None
 
 
+#: which observation a memory serves (each reads different things, so each keeps its own)
+View = Literal["drift", "plan"]
+
+
 @dataclass
 class Memory:
     """The state folder's record of the last observation of one target."""
@@ -142,6 +154,7 @@ class Memory:
     customers: dict[str, Remembered] = field(default_factory=dict)  # by tenant id, lower case
     #: a full read was asked for (``--full-read``): why, for the report
     forced: str | None = None
+    view: View = "drift"
 
 
 @dataclass
@@ -160,8 +173,26 @@ class Reuse:
     full_read_at: str | None = None  # kept from the memory on an incremental pass
 
 
-def memory_path(workspace: Workspace, target: str) -> Path:
-    return workspace.root / f"observed-{target}.json"
+def memory_path(workspace: Workspace, target: str, view: View = "drift") -> Path:
+    assert view in get_args(View)
+    return workspace.root / (f"observed-{target}.json" if view == "drift" else f"observed-{target}-{view}.json")
+
+
+def recall(workspace: Workspace, target: str, view: View, *, full_read: bool) -> Memory:
+    """The memory this observation starts from: the saved one, or none when a full read was asked for."""
+    if full_read:
+        return Memory(target, forced="a full read was asked for", view=view)
+    return load_memory(workspace, target, view)
+
+
+def keep(workspace: Workspace, memory: Memory) -> str | None:
+    """Save ``memory`` if the state folder can be written; otherwise why not (the observation still stands:
+    the plan job of a pull request may have a read-only state, and the next observation then reads in full)."""
+    try:
+        save_memory(workspace, memory)
+    except OSError as err:
+        return f"the memory of this observation could not be saved ({err.strerror or err}): the next one reads in full"
+    return None
 
 
 # ------------------------------------------------------------------------------------ (de)serialise
@@ -197,13 +228,13 @@ def _customer(doc: dict[str, Any]) -> ObservedCustomer:
     )
 
 
-def load_memory(workspace: Workspace, target: str) -> Memory:
+def load_memory(workspace: Workspace, target: str, view: View = "drift") -> Memory:
     """The memory of ``target``; an empty one when there is none or it cannot be read (then: a full read)."""
-    path = memory_path(workspace, target)
+    path = memory_path(workspace, target, view)
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         if doc.get("format") != FORMAT or doc.get("target") != target:
-            return Memory(target)
+            return Memory(target, view=view)
         customers = {
             tenant: Remembered(
                 read_at=entry["read_at"],
@@ -217,9 +248,9 @@ def load_memory(workspace: Workspace, target: str) -> Memory:
             )
             for tenant, entry in doc["customers"].items()
         }
-        return Memory(target, doc.get("observed_at"), doc.get("full_read_at"), customers)
+        return Memory(target, doc.get("observed_at"), doc.get("full_read_at"), customers, view=view)
     except (OSError, ValueError, KeyError, TypeError):
-        return Memory(target)
+        return Memory(target, view=view)
 
 
 def save_memory(workspace: Workspace, memory: Memory) -> None:
@@ -239,7 +270,7 @@ def save_memory(workspace: Workspace, memory: Memory) -> None:
             for tenant, entry in sorted(memory.customers.items())
         },
     }
-    write_json_atomic(memory_path(workspace, memory.target), document)
+    write_json_atomic(memory_path(workspace, memory.target, memory.view), document)
 
 
 # ------------------------------------------------------------------------------------------ deciding

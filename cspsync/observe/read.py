@@ -360,11 +360,13 @@ def observe(
     admin_access: AdminAccessScope = "declared",
     memory: Memory | None = None,
     full_read_every: dt.timedelta = FULL_READ_EVERY,
+    fresh: frozenset[str] = frozenset(),
 ) -> Observation:
     """Everything the planner needs about ``declared`` from Partner Center, read once, before planning.
 
     ``memory`` (list strategy only): re-read only the customers the audit records name since the last
-    observation (:mod:`cspsync.observe.memory`); ``memory`` is updated in place for the caller to save."""
+    observation (:mod:`cspsync.observe.memory`); ``memory`` is updated in place for the caller to save.
+    ``fresh``: names read now even when remembered (what apply is about to act on)."""
     observation = Observation()
     found: dict[str, CustomerSummary] = {}
     reuse: Reuse | None = None
@@ -399,7 +401,7 @@ def observe(
         if summary is not None:
             kinds = frozenset({r.kind for r in wanted} | ({"relationships"} if name in wants_relationships else set()))
             kinds_needed[name] = kinds
-            if reuse is not None:
+            if reuse is not None and name not in fresh:
                 entry = usable(reuse, summary.id, kinds, _found(summary, {}, item), _parse_time(reuse.started_at))
                 if entry is not None:
                     reused[name] = entry

@@ -383,6 +383,22 @@ class CustomerPlan(Frozen):
     attention: tuple[str, ...] = ()
     actions: tuple[str, ...] = ()
     money: Totals | None = None
+    #: when a read confirmed the state this customer was planned from: this plan's read, or an earlier one
+    #: the audit records show unchanged since (None: the plan kept no memory, or nothing was found)
+    confirmed_at: str | None = None
+
+
+class PlanRead(Frozen):
+    """How the plan read Partner Center (:class:`cspsync.observe.state.ReadNote`): everything, or only what the
+    audit records named since the last plan, so "no changes" never claims more than was seen."""
+
+    mode: Literal["full", "incremental"]
+    reason: str
+    started_at: str  # the service's time when the observation began
+    read_now: int = 0
+    remembered: int = 0
+    records: int = 0
+    oldest_read: str | None = None
 
 
 class Unmanaged(Frozen):
@@ -452,6 +468,8 @@ class Plan(Frozen):
     money: PlanMoney | None = None
     #: the shard this plan is (``plan --shard I/N``); None for a plan of the whole scope or a merged plan
     shard: ShardOf | None = None
+    #: full or incremental read, and why; None when the plan kept no memory (a plan of some files)
+    read: PlanRead | None = None
 
     @property
     def over_budget(self) -> bool:

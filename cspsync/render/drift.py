@@ -12,6 +12,7 @@ from cspsync.render import escape
 from cspsync.render.escape import markdown_inline as md
 from cspsync.render.markdown import BUDGET, LIMIT
 from cspsync.render.words import change_line, headline
+from cspsync.render.words import read_line as words_read_line
 
 #: the hidden marker that finds the drift issue again
 MARKER = "<!-- cspsync-drift -->"
@@ -34,18 +35,7 @@ def summary_line(report: DriftReport) -> str:
 
 def read_line(report: DriftReport) -> str | None:
     """How Partner Center was read, so "in sync" never claims more than was seen."""
-    note = report.read_note
-    if note is None:
-        return None
-    if note.mode == "full":
-        return f"Read: every customer read now ({note.started_at}; full read: {note.reason})."
-    text = f"Read: {note.read_now} customer(s) read now ({note.started_at})"
-    if note.remembered:
-        text += (
-            f"; {note.remembered} confirmed by an earlier read (oldest {note.oldest_read}) and unchanged since "
-            f"per {note.records} {note.reason}"
-        )
-    return text + "."
+    return words_read_line(report.read_note) if report.read_note is not None else None
 
 
 def _action_lines(action: Action, indent: str) -> list[str]:

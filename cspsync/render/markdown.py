@@ -20,6 +20,7 @@ from cspsync.render.words import (
     adoption_line,
     change_line,
     headline,
+    read_line,
     summary_line,
 )
 
@@ -145,6 +146,8 @@ def money_section(plan: Plan) -> list[str]:
 
 def render_markdown(plan: Plan) -> str:
     head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
+    if plan.read is not None:
+        head += [escape_inline(read_line(plan.read)), ""]
     if not plan.customers and not plan.unknown:
         head.append("**No changes.** " + NOTHING_IN_SCOPE.removeprefix("No changes. "))
         return "\n".join(head) + "\n"

@@ -14,6 +14,7 @@ from cspsync.render.words import (
     adoption_line,
     change_line,
     headline,
+    read_line,
     summary_line,
 )
 
@@ -77,12 +78,15 @@ def _flush(lines: list[Line], color: bool) -> str:
         emoji=False,
         markup=False,
     )
-    console.print(Text("\n").join(Text.assemble(*line) for line in lines))
+    console.print(Text("
+").join(Text.assemble(*line) for line in lines))
     return buffer.getvalue()
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:
     out: list[Line] = [_line(headline(plan), "dim")]
+    if plan.read is not None:
+        out.append(_line(t(read_line(plan.read)), "dim"))
     if plan.adoptions:
         out.append(_line())
         out.append(

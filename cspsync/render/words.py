@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from cspsync.observe.state import ReadNote
 from cspsync.plan import payloads
-from cspsync.plan.model import Action, Change, Plan, Summary
+from cspsync.plan.model import Action, Change, Plan, PlanRead, Summary
 
 
 def summary_line(summary: Summary) -> str:
@@ -17,6 +18,20 @@ def summary_line(summary: Summary) -> str:
     )
     if summary.blocked:
         text += f", {summary.blocked} blocked"
+    return text + "."
+
+
+def read_line(note: ReadNote | PlanRead) -> str:
+    """How Partner Center was read (drift and plan say it alike), so "in sync" or "no changes" never claims
+    more than was seen."""
+    if note.mode == "full":
+        return f"Read: every customer read now ({note.started_at}; full read: {note.reason})."
+    text = f"Read: {note.read_now} customer(s) read now ({note.started_at})"
+    if note.remembered:
+        text += (
+            f"; {note.remembered} confirmed by an earlier read (oldest {note.oldest_read}) and unchanged since "
+            f"per {note.records} {note.reason}"
+        )
     return text + "."
 
 
