@@ -171,15 +171,13 @@ def observe_and_plan(
 
 def remembered_and_changed(plan: Plan, observation: Observation) -> frozenset[str]:
     """Customers the plan would change (a ready action) whose state comes from an earlier read."""
-    note = observation.read_note
-    if note is None or not note.remembered:
+    if not observation.remembered:
         return frozenset()
     ready = {action.id for action in plan.actions if action.status == "ready"}
     return frozenset(
         customer.name
         for customer in plan.customers
-        if observation.confirmed_at.get(customer.name, note.started_at) != note.started_at
-        and any(action in ready for action in customer.actions)
+        if customer.name in observation.remembered and any(action in ready for action in customer.actions)
     )
 
 

@@ -487,6 +487,7 @@ def _remember(
         observation.confirmed_at[name] = entry.read_at
         customers[customer.id.lower()] = entry
     memory.customers = customers
+    observation.remembered = frozenset(name for name in reused if name in observation.confirmed_at)
     memory.observed_at = reuse.started_at
     memory.full_read_at = reuse.started_at if reuse.mode == "full" else reuse.full_read_at
     oldest = min((e.read_at for e in reused.values()), default=None)

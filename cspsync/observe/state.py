@@ -201,6 +201,8 @@ class Observation:
     #: when a read confirmed each customer's state (this observation's start, or an earlier read the audit
     #: records show unchanged since), by name; empty when the observation kept no memory
     confirmed_at: dict[str, str] = field(default_factory=dict)
+    #: names whose state this observation took from the memory instead of reading it
+    remembered: frozenset[str] = frozenset()
     #: full or incremental, and why (None: no memory was used)
     read_note: ReadNote | None = None
     #: local state: tenant ids with an encrypted credentials file, by customer (proof cspsync created them)
