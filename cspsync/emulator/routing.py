@@ -104,6 +104,10 @@ class Router:
     def add(self, method: str, template: str, handler: Handler) -> None:
         self._routes.append(Route(method.upper(), template, handler, _compile(template)))
 
+    def routes(self) -> tuple[Route, ...]:
+        """Every route in match order (a test walks the mutating ones: each must leave an audit record)."""
+        return tuple(self._routes)
+
     def match(self, method: str, path: str) -> tuple[Route, dict[str, str]]:
         """The route and path parameters; ApiError 404 for an unknown path, 405 for a wrong method."""
         path_matched = False

@@ -11,11 +11,17 @@ the documented example lists them. A date-only ``endDate`` includes that whole d
 asks ``startDate=2020-09-02&endDate=2020-09-02`` for that day's records). Page size: the example asks
 ``size=50``; the maximum is not documented (the emulator caps at 500, as the customer list).
 
-Every change the emulator applies for the partner (a customer created, a billing profile replaced, an
-agreement confirmed, an order placed, a subscription patched, a qualification added, a sandbox customer
-deleted) is recorded by the store (:meth:`~cspsync.emulator.store.Store.record_audit`). A customer
-accepting an invitation is the customer's act, not a partner operation: it is not recorded (it shows as the
-customer appearing in ``GET /v1/customers``).
+Every change the emulator applies for the partner is recorded by the store
+(:meth:`~cspsync.emulator.store.Store.record_audit`) with the operation type "Auditing resources" documents
+for it: ``add_customer``, ``update_customer_billing_profile``, ``update_customer_qualification``,
+``reset_customer_user_password``, ``create_agreement``, ``create_order`` (a cart's checkout),
+``update_subscription`` (seats, status, auto-renew, name, next-term instructions), ``upgrade_subscription``
+(a transition) and ``delete_customer`` (sandbox). tests/emulator/test_audit_every_change.py walks every
+mutating route and fails for one that records nothing without saying why. Not recorded, as in Partner Center:
+an address validation (a check), a cart created or updated (no operation type names a cart: its checkout is
+the order), a customer accepting an invitation (the customer's act, not a partner operation: it shows as the
+customer appearing in ``GET /v1/customers``), a renewal or expiry (the service's own change), and Microsoft
+Graph calls (mail, GDAP: no documented operation type names them, so cspsync reads GDAP on every observation).
 """
 
 from __future__ import annotations

@@ -12,6 +12,10 @@ transition-resources for the fields):
   fromSubscriptionId?, toSubscriptionId?, termDuration?, billingCycle?}`` answers the Transition with
   its ``events`` (``Conversion``, ``Started``).
 
+A transition is recorded in the activity log as ``upgrade_subscription`` of the source subscription ("Auditing
+resources" lists it among the operation types; none names a transition otherwise): one partner operation, one
+record, whose customer a later observation reads again.
+
 Which offer moves to which is the emulator's own (:mod:`cspsync.emulator.upgrades`). Unconfirmed, so
 chosen and written down here: a transition of all seats leaves the source subscription ``expired`` and
 creates the target subscription (the offer's title as its friendly name, the source's term end date,
@@ -109,7 +113,7 @@ def create_transition(call: Call) -> httpx.Response:
             source["status"] = "expired"
         source.pop("scheduledNextTermInstructions", None)
         source["attributes"]["etag"] = new_etag()
-        call.store.put_subscription(customer_id, source)
+        call.store.put_subscription(customer_id, source, audit="upgrade_subscription")
     transition = {
         "fromCatalogItemId": source["offerId"],
         "fromSubscriptionId": source["id"],

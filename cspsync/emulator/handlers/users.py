@@ -54,6 +54,10 @@ def reset_password(call: Call) -> httpx.Response:
         raise codes.INVALID_PROPERTY.error("passwordProfile.password must be a password of at least 8 characters.")
     digest = hashlib.sha256(password.encode()).hexdigest()
     call.store.record_password_reset(tenant.id, admin_id(tenant), timestamp(call.now), digest)
+    # "Auditing resources": reset_customer_user_password, resource type customer_user (never the password)
+    call.store.record_audit(
+        tenant.id, "reset_customer_user_password", "customer_user", data={"UserId": admin_id(tenant)}
+    )
     user = _user(tenant)
     user["passwordProfile"] = {"forceChangePassword": bool(profile.get("forceChangePassword")), "password": password}
     return respond(200, user)
