@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Protocol, TypeVar
 
 from cspsync.declarations.models import Config, CustomerFile, LicenseOffer, Reseller, Subscription
@@ -38,6 +38,19 @@ def folded(value: Any) -> str | None:
     """:func:`text`, case-folded: how e-mail addresses, domains and names compare."""
     t = text(value)
     return t.casefold() if t is not None else None
+
+
+def address_form(address: Mapping[str, Any]) -> dict[str, str | None]:
+    """A postal address (``addressLine1``… ``country``) in the normal form plan and observation compare: the
+    plan's billing diff, and the check whether a declared address moved so it must be prevalidated."""
+    return {
+        "addressLine1": text(address.get("addressLine1")),
+        "addressLine2": text(address.get("addressLine2")),
+        "city": text(address.get("city")),
+        "state": text(address.get("state")),
+        "postalCode": folded(address.get("postalCode")),
+        "country": (text(address.get("country")) or "").upper() or None,
+    }
 
 
 def phone(value: Any) -> str | None:

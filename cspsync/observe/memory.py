@@ -281,6 +281,7 @@ def plan_reuse(
 ) -> Reuse:
     """Full or incremental, and for an incremental pass the customers the audit records name since the
     last observation. ``now`` is the service's time (its ``Date`` header) when this observation began."""
+    now = now if now.tzinfo else now.replace(tzinfo=dt.UTC)  # a Date header of "-0000" parses naive (RFC 5322: UTC)
     started = _iso(now)
     if memory.forced:
         return Reuse("full", memory.forced, started_at=started)

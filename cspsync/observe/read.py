@@ -28,7 +28,7 @@ from functools import partial
 from typing import Any, Literal
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import customer_domain, domain_key, live_offer_key, offer_key, tenant_key
+from cspsync.declarations.keys import address_form, customer_domain, domain_key, live_offer_key, offer_key, tenant_key
 from cspsync.declarations.models import Config
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
@@ -502,16 +502,14 @@ def _remember(
     )
 
 
-_ADDRESS_FIELDS = ("addressLine1", "addressLine2", "city", "state", "postalCode", "country")
-
-
 def _address_differs(item: Declared, customer: ObservedCustomer) -> bool:
-    """The declared address is not the one Partner Center holds (strictly: any difference is validated)."""
+    """The declared address is not the one Partner Center holds, in the normal form the plan's billing diff
+    compares (:func:`~cspsync.declarations.keys.address_form`): only an address the plan would change is
+    prevalidated."""
     if customer.billing is None:
         return False
-    held = customer.billing.get("defaultAddress") or {}
-    declared = item.customer.spec.company.address.model_dump()
-    return any((declared.get(f) or "").strip() != (held.get(f) or "").strip() for f in _ADDRESS_FIELDS)
+    held = address_form(customer.billing.get("defaultAddress") or {})
+    return held != address_form(item.customer.spec.company.address.model_dump())
 
 
 def _validate_new_addresses(

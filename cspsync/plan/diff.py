@@ -13,7 +13,7 @@ from typing import Any
 
 from deepdiff import DeepDiff
 
-from cspsync.declarations.keys import contact_key, folded, phone, text
+from cspsync.declarations.keys import address_form, contact_key, folded, phone, text
 from cspsync.declarations.models import Agreement, CustomerSpec, Subscription
 from cspsync.observe.state import ObservedAgreement, ObservedSubscription
 from cspsync.plan.model import Change
@@ -60,15 +60,7 @@ def normalise_billing(profile: dict[str, Any]) -> dict[str, Any]:
         "language": folded(profile.get("language")),
         "firstName": text(profile.get("firstName")),
         "lastName": text(profile.get("lastName")),
-        "defaultAddress": {
-            "addressLine1": text(address.get("addressLine1")),
-            "addressLine2": text(address.get("addressLine2")),
-            "city": text(address.get("city")),
-            "state": text(address.get("state")),
-            "postalCode": folded(address.get("postalCode")),
-            "country": (text(address.get("country")) or "").upper() or None,
-            "phoneNumber": phone(address.get("phoneNumber")),
-        },
+        "defaultAddress": {**address_form(address), "phoneNumber": phone(address.get("phoneNumber"))},
     }
 
 

@@ -236,3 +236,18 @@ def test_the_plan_reports_say_how_partner_center_was_read(later: EmulatorApp, cs
     assert scheduled["read"]["reason"].startswith("the last full read was at ")
     scoped = json.loads(cspsync("plan", "customers/adatum.yaml", "--format", "json").out)
     assert scoped["read"] is None  # a plan of some files looks each one up: nothing remembered, nothing claimed
+
+
+def test_an_address_the_plan_would_not_change_is_not_validated_again(later: EmulatorApp) -> None:
+    """A file that writes the postcode in another case asks for no billing update (the diff folds it), so a
+    second plan of a remembered customer costs no address validation either: one rule for "the address moved"."""
+    path = Path("customers/alpine-ski-house.yaml")
+    path.write_text(path.read_text(encoding="utf-8").replace("postalCode: EH1 1DF", "postalCode: eh1 1df"))
+    _plan(later)
+
+    plan, counts = _plan(later)
+
+    assert "POST /v1/validations/address" not in counts
+    assert not [
+        a for a in plan.actions if a.customer == "alpine-ski-house" and a.kind.value == "update-billing-profile"
+    ]
