@@ -313,7 +313,8 @@ def test_state_comes_only_from_default_branch_runs_past_cancelled_and_failed_one
     _state_artifact(gh, 29, "cspsync-state-29-1", {"invitations.json": poisoned}, expired=True)
     _state_artifact(gh, 42, "cspsync-state-28-1", {"invitations.json": poisoned})  # another run's name
     _state_artifact(gh, 28, "cspsync-state-28-1", {"invitations.json": "{}"})
-    _state_artifact(gh, 28, "cspsync-state-28-2", {"invitations.json": LEDGER, "applies/r1.json": "{}"})
+    kept = {"invitations.json": LEDGER, "applies/r1.json": "{}", "observed-partner-center-plan.json": '{"format": 1}'}
+    _state_artifact(gh, 28, "cspsync-state-28-2", kept)
     _state_artifact(gh, 27, "cspsync-state-27-1", {"invitations.json": "{}"})
 
     done = _restore(gh, work)
@@ -324,6 +325,8 @@ def test_state_comes_only_from_default_branch_runs_past_cancelled_and_failed_one
     state = gh.temp / "cspsync-state"
     assert (state / "invitations.json").read_text() == LEDGER
     assert (state / "applies" / "r1.json").read_text() == "{}"
+    # the memory of the last full plan goes along, so the next full plan re-reads only what changed
+    assert (state / "observed-partner-center-plan.json").read_text() == '{"format": 1}'
     downloads = [c for c in gh.calls() if c.startswith("run download")]
     assert downloads == [
         f"run download 28 --repo {REPOSITORY} --name cspsync-state-28-2 --dir {gh.temp}/cspsync-previous-state"
