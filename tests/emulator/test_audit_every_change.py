@@ -36,6 +36,10 @@ NOT_RECORDED = {
     "POST /v1/customers/{customerId}/carts": "a cart is not a purchase: no operation type names it; its checkout "
     "is create_order",
     "PUT /v1/customers/{customerId}/carts/{cartId}": "likewise: the cart changes, nothing the customer has",
+    # Azure Resource Manager, not Partner Center: its calls go to the Azure activity log, not Partner Center's
+    "PUT /providers/Microsoft.Subscription/aliases/{aliasName}": "Azure Resource Manager, not Partner Center",
+    "POST /subscriptions/{azureSubscriptionId}/providers/Microsoft.Subscription/rename": "Azure Resource "
+    "Manager, not Partner Center",
 }
 #: Microsoft Graph, not Partner Center: its activity log does not cover them (the documented operation types name
 #: no mail and no GDAP operation), so cspsync reads GDAP on every observation
