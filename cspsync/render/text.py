@@ -78,8 +78,7 @@ def _flush(lines: list[Line], color: bool) -> str:
         emoji=False,
         markup=False,
     )
-    console.print(Text("
-").join(Text.assemble(*line) for line in lines))
+    console.print(Text("\n").join(Text.assemble(*line) for line in lines))
     return buffer.getvalue()
 
 
