@@ -11,11 +11,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from cspsync.declarations import Declared
 from cspsync.declarations.keys import find_subscription
-from cspsync.errors import PartnerCenterError
+from cspsync.observe.per_subscription import Wanted, read_per_subscription
 from cspsync.observe.state import Observation, ObservedAzureSubscription, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 
@@ -24,7 +23,7 @@ def read_azure_subscriptions(
     client: PartnerCenterClient, observation: Observation, declared: Sequence[Declared], workers: int = 8
 ) -> None:
     """Fill ``azure_subscriptions`` of each live Azure plan whose declaration lists Azure subscriptions."""
-    wanted: list[tuple[str, str, ObservedSubscription]] = []
+    wanted: list[Wanted] = []
     for item in declared:
         name = item.customer.metadata.name
         customer = observation.customers.get(name)
@@ -36,15 +35,9 @@ def read_azure_subscriptions(
             live = find_subscription(sub.subscriptionId, sub.friendlyName, customer.subscriptions)
             if live is not None:
                 wanted.append((name, customer.id, live))
-    if not wanted:
-        return
 
-    def one(job: tuple[str, str, ObservedSubscription]) -> tuple[str, ObservedSubscription, object]:
-        name, customer_id, live = job
-        try:
-            found = client.azure_entitlements(customer_id, live.id)
-        except PartnerCenterError as err:
-            return name, live, err
+    def entitlements(customer_id: str, live: ObservedSubscription) -> ObservedSubscription:
+        found = client.azure_entitlements(customer_id, live.id)
         azure = tuple(
             sorted(
                 (
@@ -56,20 +49,6 @@ def read_azure_subscriptions(
                 key=lambda a: a.id,
             )
         )
-        return name, live, dataclasses.replace(live, azure_subscriptions=azure)
+        return dataclasses.replace(live, azure_subscriptions=azure)
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-        results = list(pool.map(one, wanted))
-    for name, live, result in results:
-        if isinstance(result, PartnerCenterError):
-            observation.unknown[name] = (
-                f"the Azure subscriptions of {live.friendly_name} could not be read: {result.message}"
-            )
-            observation.customers.pop(name, None)
-            continue
-        assert isinstance(result, ObservedSubscription)
-        customer = observation.customers.get(name)
-        if customer is None or customer.subscriptions is None:
-            continue
-        subs = tuple(result if s.id == live.id else s for s in customer.subscriptions)
-        observation.customers[name] = dataclasses.replace(customer, subscriptions=subs)
+    read_per_subscription(observation, wanted, entitlements, "the Azure subscriptions", workers)

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from cspsync.declarations import Declared
 from cspsync.declarations.keys import find_subscription, live_offer_key, same_offer
 from cspsync.declarations.models import LicenseOffer
-from cspsync.errors import PartnerCenterError
+from cspsync.observe.per_subscription import Wanted, read_per_subscription
 from cspsync.observe.state import Observation, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import TransitionEligibility
@@ -28,7 +27,7 @@ def read_offer_changes(
     client: PartnerCenterClient, observation: Observation, declared: Sequence[Declared], workers: int = 8
 ) -> None:
     """Fill ``upgrades`` and ``renewal_offers`` of each live subscription a declaration moves to another offer."""
-    wanted: list[tuple[str, str, ObservedSubscription]] = []
+    wanted: list[Wanted] = []
     for item in declared:
         name = item.customer.metadata.name
         customer = observation.customers.get(name)
@@ -40,30 +39,10 @@ def read_offer_changes(
             live = find_subscription(sub.subscriptionId, sub.friendlyName, customer.subscriptions)
             if live is not None and not same_offer(sub, live.offer_id):
                 wanted.append((name, customer.id, live))
-    if not wanted:
-        return
 
-    def one(job: tuple[str, str, ObservedSubscription]) -> tuple[str, ObservedSubscription, object]:
-        name, customer_id, live = job
-        try:
-            now = client.transition_eligibilities(customer_id, live.id, "immediate")
-            later = client.transition_eligibilities(customer_id, live.id, "scheduled")
-        except PartnerCenterError as err:
-            return name, live, err
-        return name, live, dataclasses.replace(live, upgrades=_eligible(now), renewal_offers=_eligible(later))
+    def eligibilities(customer_id: str, live: ObservedSubscription) -> ObservedSubscription:
+        now = client.transition_eligibilities(customer_id, live.id, "immediate")
+        later = client.transition_eligibilities(customer_id, live.id, "scheduled")
+        return dataclasses.replace(live, upgrades=_eligible(now), renewal_offers=_eligible(later))
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-        results = list(pool.map(one, wanted))
-    for name, live, result in results:
-        if isinstance(result, PartnerCenterError):
-            observation.unknown[name] = (
-                f"transition eligibilities of {live.friendly_name} could not be read: {result.message}"
-            )
-            observation.customers.pop(name, None)
-            continue
-        assert isinstance(result, ObservedSubscription)
-        customer = observation.customers.get(name)
-        if customer is None or customer.subscriptions is None:
-            continue
-        subs = tuple(result if s.id == live.id else s for s in customer.subscriptions)
-        observation.customers[name] = dataclasses.replace(customer, subscriptions=subs)
+    read_per_subscription(observation, wanted, eligibilities, "transition eligibilities", workers)

@@ -1,0 +1,51 @@
+"""Reads made for some live subscriptions after the subscriptions themselves, all in the same way.
+
+Each is one or two calls per subscription (Azure entitlements, transition eligibilities), run in parallel,
+and its answer replaces the subscription in the observation. A failed read makes the customer unknown,
+like every other read: it is never planned from half of what was seen.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+
+from cspsync.errors import PartnerCenterError
+from cspsync.observe.state import Observation, ObservedSubscription
+
+#: (customer name, customer id, the live subscription to read more of)
+Wanted = tuple[str, str, ObservedSubscription]
+
+
+def read_per_subscription(
+    observation: Observation,
+    wanted: Sequence[Wanted],
+    read: Callable[[str, ObservedSubscription], ObservedSubscription],
+    what: str,
+    workers: int,
+) -> None:
+    """``read(customer_id, live)`` for each wanted subscription; its result takes the subscription's place.
+    ``what`` names the read in the unknown customer's reason ("transition eligibilities")."""
+    if not wanted:
+        return
+
+    def one(job: Wanted) -> tuple[str, ObservedSubscription, ObservedSubscription | PartnerCenterError]:
+        name, customer_id, live = job
+        try:
+            return name, live, read(customer_id, live)
+        except PartnerCenterError as err:
+            return name, live, err
+
+    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
+        results = list(pool.map(one, wanted))
+    for name, live, result in results:
+        if isinstance(result, PartnerCenterError):
+            observation.unknown[name] = f"{what} of {live.friendly_name} could not be read: {result.message}"
+            observation.customers.pop(name, None)
+            continue
+        customer = observation.customers.get(name)
+        if customer is None or customer.subscriptions is None:
+            continue
+        subs = tuple(result if s.id == live.id else s for s in customer.subscriptions)
+        observation.customers[name] = dataclasses.replace(customer, subscriptions=subs)
