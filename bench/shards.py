@@ -23,15 +23,13 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import math
 import os
-import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,61 +38,17 @@ from typing import Any
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
 import portfolio  # noqa: E402
+from plan import BOUND_ENDPOINTS, Timers, lower_bound, maxrss_mib  # noqa: E402  (the one bound and timer, bench/plan.py)
 
 from cspsync import pipeline  # noqa: E402
-from cspsync.declarations import Declared, check  # noqa: E402
+from cspsync.declarations import check  # noqa: E402
 from cspsync.emulator import Store  # noqa: E402
 from cspsync.gitops.scope import Shard, scope_of  # noqa: E402
 from cspsync.render import render  # noqa: E402
 from cspsync.workspace import Workspace  # noqa: E402
 
-PAGE = 500  # customers per page of GET /v1/customers (Partner Center's maximum, the client asks for it)
 COMMENT_LIMIT = 65_536
 SUMMARY_LIMIT = 1024 * 1024
-#: the endpoints of the lower bound: the customer list and one read per declared resource kind
-BOUND_ENDPOINTS = {
-    "GET /v1/customers",
-    "GET /v1/customers (next page)",
-    "GET /v1/customers/{customer_id}/profiles/billing",
-    "GET /v1/customers/{customer_id}/agreements",
-    "GET /v1/customers/{customer_id}/subscriptions",
-}
-
-
-def maxrss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-
-
-def lower_bound(declared: tuple[Declared, ...] | list[Declared], customers_in_world: int) -> int:
-    """Customer-list pages plus, per declared customer, one read per resource kind it declares
-    (bench/plan.py's bound, for the customers of one shard)."""
-    reads = 0
-    for item in declared:
-        spec = item.customer.spec
-        reads += 1  # billing profile: every declaration has a company
-        reads += 1 if spec.agreement is not None else 0
-        reads += 1 if spec.subscriptions else 0
-    return math.ceil(customers_in_world / PAGE) + reads
-
-
-class Timers:
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-
-    @contextmanager
-    def step(self, name: str) -> Iterator[None]:
-        start = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[name] = self.seconds.get(name, 0.0) + time.perf_counter() - start
-
-    def wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
-        def timed(*args: Any, **kwargs: Any) -> Any:
-            with self.step(name):
-                return fn(*args, **kwargs)
-
-        return timed
 
 
 @contextmanager
