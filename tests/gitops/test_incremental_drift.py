@@ -219,3 +219,25 @@ def test_a_read_that_fails_leaves_the_customer_unknown_not_remembered(later: Emu
     assert _states(report)["adatum"] == "drifted"
     assert report.confirmed_at["adatum"] == report.read_note.started_at if report.read_note else False
     assert counts["GET /v1/customers/{customerId}/subscriptions"] == 1
+
+
+def test_a_drift_in_a_new_ci_job_is_incremental_from_the_memory_alone(
+    later: EmulatorApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """cspsync-drift.yml keeps only observed-<target>.json between runs (beside the apply records it restores):
+    a fresh state folder holding just those is enough for the next drift to read incrementally."""
+    emulator = later
+    first, _ = _drift(emulator)
+    kept = memory_path(Workspace.from_environment(), "emulator", "drift")
+    next_job = tmp_path / "next-job-state"
+    (next_job / "applies").mkdir(parents=True)
+    (next_job / kept.name).write_bytes(kept.read_bytes())
+    for record in (kept.parent / "applies").glob("*.json"):
+        (next_job / "applies" / record.name).write_bytes(record.read_bytes())
+    monkeypatch.setenv("CSPSYNC_STATE_DIR", str(next_job))
+
+    second, counts = _drift(emulator)
+
+    assert second.read_note is not None and second.read_note.mode == "incremental"
+    assert _per_customer_reads(counts) == 0
+    assert _states(second) == _states(first)

@@ -641,3 +641,106 @@ def test_drift_closes_the_issue_when_in_sync_again(gh: Runner, work: Path) -> No
     gh.ok(script("cspsync-drift.yml", "Close the drift issue when in sync again"), work)
 
     assert gh.calls()[-1] == f"issue close 12 --repo {REPOSITORY} --comment In sync again (run 99)."
+
+
+# ------------------------------------------------------------------------------------------ drift memory
+
+MEMORY_RESTORE = "Restore the memory of the previous drift"
+DRIFT_MEMORY = '{"format": 1, "observed_at": "2026-11-25T06:17:00Z"}'
+
+
+def _restore_memory(gh: Runner, work: Path) -> Any:
+    return gh.run(
+        script("cspsync-drift.yml", MEMORY_RESTORE, "drift"),
+        work,
+        {"BRANCH": "main", "RUN_ID": "50", "CSPSYNC_STATE_DIR": str(gh.temp / "cspsync-state")},
+    )
+
+
+def test_a_drift_starts_from_the_memory_of_the_last_scheduled_drift_and_nothing_else(gh: Runner, work: Path) -> None:
+    """Only drift's own memory of a default-branch run that a pull request cannot start: never the plan memory, the
+    ledger or the apply records (the drift job is not a writer of the apply's state)."""
+    _state_runs(
+        gh,
+        apply=[],
+        drift=[
+            _run(50, "26T06:17:00", event="schedule", status="in_progress", conclusion=None),  # this run
+            _run(49, "26T05:00:00", event="workflow_dispatch", branch="unreviewed"),
+            _run(48, "26T04:00:00", event="schedule", repository="mallory/declarations"),
+            _run(47, "26T03:00:00", event="schedule", conclusion="failure"),  # failed before it kept any
+            _run(46, "25T06:17:00", event="workflow_dispatch"),
+            _run(45, "24T06:17:00", event="schedule"),
+        ],
+    )
+    poisoned = {"observed-partner-center.json": '{"poisoned": true}'}
+    for run in (49, 48):
+        _state_artifact(gh, run, f"cspsync-drift-memory-{run}-1", poisoned)
+    _state_artifact(gh, 47, "cspsync-drift-memory-47-1", poisoned, expired=True)
+    _state_artifact(gh, 46, "cspsync-drift-memory-45-1", poisoned)  # another run's name
+    _state_artifact(
+        gh,
+        46,
+        "cspsync-drift-memory-46-1",
+        {
+            "observed-partner-center.json": DRIFT_MEMORY,
+            "observed-partner-center-plan.json": '{"plan": true}',
+            "invitations.json": "{}",
+        },
+    )
+    _state_artifact(gh, 45, "cspsync-drift-memory-45-1", poisoned)
+
+    done = _restore_memory(gh, work)
+
+    assert done.returncode == 0, done.stderr
+    assert "Restored the drift memory of run 46: observed-partner-center.json" in done.stdout
+    state = gh.temp / "cspsync-state"
+    assert sorted(p.name for p in state.iterdir()) == ["observed-partner-center.json"]
+    assert (state / "observed-partner-center.json").read_text() == DRIFT_MEMORY
+    downloads = [c for c in gh.calls() if c.startswith("run download")]
+    assert downloads == [
+        f"run download 46 --repo {REPOSITORY} --name cspsync-drift-memory-46-1 --dir {gh.temp}/cspsync-previous-drift"
+    ]
+
+
+def test_without_a_drift_memory_the_drift_reads_everything(gh: Runner, work: Path) -> None:
+    _state_runs(gh, apply=[], drift=[_run(47, "26T03:00:00", event="schedule", conclusion="cancelled")])
+
+    done = _restore_memory(gh, work)
+
+    assert done.returncode == 0, done.stderr
+    assert "No drift memory of an earlier run on main: this drift reads every customer" in done.stdout
+    assert list((gh.temp / "cspsync-state").iterdir()) == []
+
+
+def test_a_failing_github_api_fails_the_drift_memory_restore(gh: Runner, work: Path) -> None:
+    _state_runs(gh, apply=[], drift=[])
+    del gh.fixtures["api"][RUNS.format("cspsync-drift.yml")]
+
+    done = _restore_memory(gh, work)
+
+    assert done.returncode != 0
+
+
+@pytest.mark.parametrize(
+    ("full_read", "expected"),
+    [("", "--full-read-every 168"), ("false", "--full-read-every 168"), ("true", "--full-read")],
+)
+def test_the_scheduled_drift_reads_in_full_once_a_week_or_when_asked(
+    gh: Runner, work: Path, full_read: str, expected: str
+) -> None:
+    gh.command("cspsync", 'echo "$@" > "$RUNNER_TEMP/args"; echo "<!-- cspsync-drift -->"\n')
+    workflow = load("cspsync-drift.yml")
+
+    gh.ok(
+        script("cspsync-drift.yml", "Detect drift", "drift"),
+        work,
+        {
+            "FULL_READ": full_read,
+            "CSPSYNC_DRIFT_FULL_READ_EVERY": workflow["env"]["CSPSYNC_DRIFT_FULL_READ_EVERY"],
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_RUN_ID": "50",
+        },
+    )
+
+    assert (gh.temp / "args").read_text().strip() == f"drift customers --format markdown {expected}"

