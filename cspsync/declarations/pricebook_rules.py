@@ -7,7 +7,7 @@ its market in, and every license offer the customer declares must be priced by a
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -26,11 +26,27 @@ class _Book:
     path: Path
 
 
-def pricing_problems(root: Path, customers: Sequence[tuple[Document, CustomerFile]]) -> list[Problem]:
-    """Problems in ``root/pricebooks/*.yaml`` and in the money fields of ``customers``."""
+@dataclass(frozen=True)
+class Pricing:
+    """A repository's valid pricebooks, which customer files are checked against one by one."""
+
+    root: Path
+    books: dict[str, _Book]
+    broken: frozenset[str]  # names of pricebooks whose file has problems of its own
+
+    def findings(self, customer: CustomerFile) -> list[Finding]:
+        """What ``customer`` says about money that is wrong (nothing more when its pricebook is broken: the
+        pricebook's own problems say what to fix)."""
+        if customer.spec.pricebook in self.broken:
+            return []
+        return list(_customer_findings(customer, self.books, self.root))
+
+
+def load_pricing(root: Path) -> tuple[Pricing, list[Problem]]:
+    """The pricebooks of ``root/pricebooks/*.yaml`` and the problems in those files."""
     problems: list[Problem] = []
     books: dict[str, _Book] = {}
-    broken: set[str] = set()  # names of pricebooks whose file has problems of its own
+    broken: set[str] = set()
     claimed: dict[str, Document] = {}  # name -> the first file that has it
     for path in pricebook_files(root):
         document, model, found = parse_pricebook(path, str(path))
@@ -48,11 +64,7 @@ def pricing_problems(root: Path, customers: Sequence[tuple[Document, CustomerFil
         else:
             books[model.name] = _Book(document, model, path)
         problems += [document.problem(f) for f in findings]
-    for document, customer in customers:
-        if customer.spec.pricebook in broken:
-            continue  # the pricebook's own problems say what to fix
-        problems += [document.problem(f) for f in _customer_findings(customer, books, root)]
-    return problems
+    return Pricing(root, books, frozenset(broken)), problems
 
 
 def _pricebook_findings(book: PricebookFile) -> Iterator[Finding]:

@@ -13,18 +13,24 @@ import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cspsync.declarations import parallel
+from cspsync.declarations.keys import Claim, claims_of
 from cspsync.declarations.load import Document, read_document
 from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.problems import Finding, Problem, sort_problems
 from cspsync.declarations.rules import config_findings, cross_file_findings, customer_findings, raw_findings
-from cspsync.declarations.sandbox_rules import sandbox_findings
-from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
+from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
+from cspsync.declarations.schema import SchemaName, compile_schema, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
+
+if TYPE_CHECKING:
+    from cspsync.declarations.pricebook_rules import Pricing
 
 CONFIG_NAMES = ("cspsync.yaml", "cspsync.yml")
 SUFFIXES = (".yaml", ".yml")
@@ -194,45 +200,107 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def check(paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None) -> Report:
-    """Check the config and every customer file under ``paths``; see :func:`validate`."""
+#: from this many customer files on, ``check(..., models=False)`` uses a second core (see parallel.py); below
+#: it, the fork and the pickling cost more than they save
+PARALLEL_FROM = 2_000
+
+
+def check(
+    paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None, models: bool = True
+) -> Report:
+    """Check the config and every customer file under ``paths``; see :func:`validate`.
+
+    ``models=False`` asks only for the problems (``cspsync validate``): the report then has no repository,
+    and a large set of files is checked in two processes, which keep no models.
+    """
     with _collector_paused():
-        return _check(paths, config_path=config_path, today=today)
+        return _check(paths, config_path=config_path, today=today, models=models)
 
 
-def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | None) -> Report:
+@dataclass(frozen=True)
+class _Context:
+    """What every customer file is checked against, set up once (and before a fork)."""
+
+    config: Config | None
+    today: dt.date
+    pricing: Pricing
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """What checking one customer file found; ``claims`` is None when it is not a valid customer.
+
+    ``declared`` and ``document`` are kept only by a check that keeps models; without them the result is
+    small enough to come back from another process.
+    """
+
+    problems: list[Problem]
+    claims: list[Claim] | None
+    declared: Declared | None = None
+    document: Document | None = None
+
+
+def _check_customer(path: Path, context: _Context, *, keep: bool) -> _Checked:
+    """Every rule about one customer file: the one definition both the single and the two-process check run."""
+    document = read_document(path, str(path))
+    if isinstance(document, list):
+        return _Checked(document, None)
+    problems = [document.problem(f) for f in raw_findings(document.data)]
+    customer, schema_problems = _validated(document, "customer", CustomerFile)
+    problems += schema_problems
+    if customer is None:
+        return _Checked(problems, None)
+    findings = [
+        *customer_findings(customer, context.config, today=context.today),
+        *sandbox_file_findings(context.config, customer),
+        *context.pricing.findings(customer),
+    ]
+    problems += [document.problem(f) for f in findings]
+    if keep:
+        return _Checked(problems, claims_of(customer), Declared(path, customer), document)
+    return _Checked(problems, claims_of(customer))
+
+
+def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | None, models: bool) -> Report:
     paths = list(paths) or [Path(".")]
-    today = today or dt.date.today()
     config_file = config_path if config_path is not None else find_config(paths)
     config, problems = _check_config(config_file)
     files = customer_files(paths, config_file)
-    parsed: list[tuple[Path, Document, CustomerFile]] = []
-    for path in files:
-        document = read_document(path, str(path))
-        if isinstance(document, list):
-            problems.extend(document)
-            continue
-        problems.extend(document.problem(f) for f in raw_findings(document.data))
-        customer, schema_problems = _validated(document, "customer", CustomerFile)
-        problems.extend(schema_problems)
-        if customer is not None:
-            problems.extend(document.problem(f) for f in customer_findings(customer, config, today=today))
-            parsed.append((path, document, customer))
-    documents = [(document, customer) for _, document, customer in parsed]
-    for index, finding in cross_file_findings(documents):
-        problems.append(documents[index][0].problem(finding))
-    for index, finding in sandbox_findings(config, documents):
-        problems.append(documents[index][0].problem(finding))
-    from cspsync.declarations.pricebook_rules import pricing_problems  # pricing builds on declarations: imported late
+    from cspsync.declarations.pricebook_rules import load_pricing  # pricing builds on declarations: imported late
 
-    problems.extend(pricing_problems(config_file.parent, documents))
+    pricing, pricing_problems = load_pricing(config_file.parent)
+    problems += pricing_problems
+    context = _Context(config, today or dt.date.today(), pricing)
+    if not models and len(files) >= PARALLEL_FROM and parallel.can_fork():
+        compile_schema("customer")  # once, before the fork, not once in each process
+        checked = parallel.map_in_two(
+            partial(_check_customer, context=context, keep=False), files, what="checking customer files"
+        )
+    else:
+        checked = [_check_customer(path, context, keep=models) for path in files]
+    valid = [(path, result) for path, result in zip(files, checked, strict=True) if result.claims is not None]
+    for result in checked:
+        problems += result.problems
+
+    def document(index: int) -> Document:
+        """A valid file's document, read again when it was not kept (only to place a rare problem)."""
+        path, result = valid[index]
+        if result.document is not None:
+            return result.document
+        again = read_document(path, str(path))
+        return again if isinstance(again, Document) else Document(str(path), "", {})  # changed meanwhile
+
+    placed = cross_file_findings([result.claims or [] for _, result in valid], lambda i, p: document(i).where(p))
+    too_many = sandbox_count_finding(config, len(valid))
+    for index, finding in [*placed, *([too_many] if too_many else [])]:
+        problems.append(document(index).problem(finding))
     repository = None
-    if not problems and config is not None:
+    if models and not problems and config is not None:
         repository = Repository(
             root=config_file.parent,
             config_path=config_file,
             config=config,
-            customers=tuple(Declared(path, customer) for path, _, customer in parsed),
+            customers=tuple(result.declared for _, result in valid if result.declared is not None),
         )
     return Report(repository, tuple(sort_problems(problems)), tuple(str(p) for p in files))
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
-from typing import Any, Protocol
+from typing import Any
 
 import phonenumbers
 import pycountry
@@ -19,7 +19,7 @@ import pyrage
 from babel import Locale, UnknownLocaleError
 
 from cspsync.declarations.access import MAX_DURATION_DAYS, duration_days, group_id, resolve_relationship
-from cspsync.declarations.keys import customer_domain, folded, relationship_key, subscription_key, tenant_key
+from cspsync.declarations.keys import Claim, relationship_key, subscription_key
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer, Subscription
 from cspsync.declarations.problems import Finding, JsonPath, did_you_mean
 from cspsync.declarations.roles import DEFAULT_GDAP_ROLES, GLOBAL_ADMINISTRATOR, known_role_names, role_id, role_name
@@ -70,12 +70,6 @@ _ANY_TRANSFER = (
     "ownership (Partner Center: Customers > Transfer subscriptions), PayGo and EA ones by an Azure billing "
     "ownership transfer"
 )
-
-
-class Located(Protocol):
-    """A parsed file that can say where a field is (``load.Document``)."""
-
-    def where(self, path: JsonPath) -> str: ...
 
 
 # ------------------------------------------------------------------------------- checks of one value
@@ -585,54 +579,26 @@ def _admin_access_findings(customer: CustomerFile, config: Config | None) -> Ite
 # ---------------------------------------------------------------------------------------- all files
 
 
-def cross_file_findings(items: Sequence[tuple[Located, CustomerFile]]) -> list[tuple[int, Finding]]:
-    """Names, companies, domains and tenant ids that two files claim; the later file gets the problem.
+def cross_file_findings(
+    claims: Sequence[Sequence[Claim]], where: Callable[[int, JsonPath], str]
+) -> list[tuple[int, Finding]]:
+    """Names, companies, domains and tenant ids that two files claim (``claims[i]`` is the
+    :func:`~cspsync.declarations.keys.claims_of` of file ``i``); the later file gets the problem.
 
-    Returns (index into ``items``, finding) pairs.
+    Returns (index into ``claims``, finding) pairs. ``where(i, path)`` places the earlier file's field
+    (``FILE:LINE:COL``); it is asked only for a conflict, so files need not be kept to be placed.
     """
-    claims: dict[tuple[str, str], tuple[int, JsonPath]] = {}
+    first: dict[tuple[str, str], tuple[int, JsonPath]] = {}
     findings: list[tuple[int, Finding]] = []
-    for index, (_, customer) in enumerate(items):
-        spec = customer.spec
-        tenant = spec.tenant
-        domain_path: JsonPath = ("spec", "tenant", "domainPrefix" if tenant.mode == "create" else "domain")
-        keys: list[tuple[str, str | None, JsonPath, str]] = [
-            ("name", customer.metadata.name, ("metadata", "name"), "metadata.name"),
-            ("company", folded(spec.company.name), ("spec", "company", "name"), "company"),
-            ("domain", customer_domain(customer), domain_path, f"domain {customer_domain(customer)}"),
-            (
-                "tenant",
-                tenant_key(tenant.tenantId) if tenant.mode == "existing" else None,
-                ("spec", "tenant", "tenantId"),
-                "tenant id",
-            ),
-        ]
-        access = spec.adminAccess
-        for index_r, relationship in enumerate(access.relationships if access is not None else []):
-            if relationship.name is not None:
-                keys.append(
-                    (
-                        "relationship",
-                        relationship_key(relationship.name),
-                        ("spec", "adminAccess", "relationships", index_r, "name"),
-                        f"admin relationship name {relationship.name!r}",
-                    )
+    for index, claimed in enumerate(claims):
+        for claim in claimed:
+            earlier, path = first.setdefault((claim.kind, claim.value), (index, claim.path))
+            if earlier != index:
+                message = (
+                    f"{claim.label} is already declared in {where(earlier, path)}; each customer (and tenant) has "
+                    "exactly one file"
                 )
-        for kind, value, path, label in keys:
-            if value is None:
-                continue
-            first = claims.setdefault((kind, value), (index, path))
-            if first[0] != index:
-                other = items[first[0]][0].where(first[1])
-                findings.append(
-                    (
-                        index,
-                        Finding(
-                            path,
-                            f"{label} is already declared in {other}; each customer (and tenant) has exactly one file",
-                        ),
-                    )
-                )
+                findings.append((index, Finding(claim.path, message)))
     return findings
 
 

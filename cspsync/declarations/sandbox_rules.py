@@ -8,11 +8,10 @@ sandbox-scenario).
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 
 from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.problems import Finding
-from cspsync.declarations.rules import Located
 
 SANDBOX = "partner-center-sandbox"
 MAX_CUSTOMERS = 75
@@ -20,23 +19,25 @@ MAX_SUBSCRIPTIONS = 5
 MAX_LICENCES = 25
 
 
-def sandbox_findings(config: Config | None, items: Sequence[tuple[Located, CustomerFile]]) -> list[tuple[int, Finding]]:
-    """(index into ``items``, finding) pairs; none unless the target is the sandbox."""
+def sandbox_file_findings(config: Config | None, customer: CustomerFile) -> list[Finding]:
+    """The limits one customer file must keep; none unless the target is the sandbox."""
     if config is None or config.target != SANDBOX:
         return []
-    found = [(index, finding) for index, (_, customer) in enumerate(items) for finding in _per_file(customer)]
-    if len(items) > MAX_CUSTOMERS:
-        found.append(
-            (
-                MAX_CUSTOMERS,
-                Finding(
-                    ("metadata", "name"),
-                    f"the integration sandbox holds at most {MAX_CUSTOMERS} customers and {len(items)} files are "
-                    "declared; this is customer 76 and later: plan fewer against the sandbox",
-                ),
-            )
-        )
-    return found
+    return list(_per_file(customer))
+
+
+def sandbox_count_finding(config: Config | None, count: int) -> tuple[int, Finding] | None:
+    """(index among the ``count`` valid customer files, finding) when there are more than the sandbox holds."""
+    if config is None or config.target != SANDBOX or count <= MAX_CUSTOMERS:
+        return None
+    return (
+        MAX_CUSTOMERS,
+        Finding(
+            ("metadata", "name"),
+            f"the integration sandbox holds at most {MAX_CUSTOMERS} customers and {count} files are "
+            "declared; this is customer 76 and later: plan fewer against the sandbox",
+        ),
+    )
 
 
 def _per_file(customer: CustomerFile) -> Iterator[Finding]:

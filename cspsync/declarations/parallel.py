@@ -1,0 +1,118 @@
+"""One function over many items on two cores: a forked child takes the second half, the caller the first.
+
+``cspsync validate`` of thousands of files is CPU-bound Python (parsing, schema, models, rules), so on a
+machine with a second core the work halves. A fork after the imports and the shared set-up (config,
+pricebooks, compiled schemas) costs a few milliseconds and copies nothing; threads would not help (the
+GIL) and a process pool would import everything again. The child sends its results back pickled over a
+pipe and leaves with ``os._exit``: it never runs atexit handlers, click's teardown or buffered output of
+the parent. A child that dies, fails or sends anything but its results is an error, never a silent pass.
+
+Only where ``os.fork`` is safe: POSIX, at least two usable CPUs, and no other thread alive in this process
+(a lock held by another thread would stay held in the child). Elsewhere the caller works alone.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+from cspsync.errors import CspsyncError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_FAILED = 70  # the child's exit status when its function raised (EX_SOFTWARE)
+
+
+class WorkerError(CspsyncError):
+    """The second process did not bring back its results."""
+
+
+def usable_cpus() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
+def can_fork() -> bool:
+    """True where a fork now is safe and buys a second core."""
+    return hasattr(os, "fork") and usable_cpus() > 1 and threading.active_count() == 1
+
+
+def map_in_two(function: Callable[[T], R], items: Sequence[T], *, what: str) -> list[R]:
+    """``[function(item) for item in items]``, the second half computed in a forked child.
+
+    Results must pickle. ``what`` names the work in the error raised when the child fails.
+    """
+    split = (len(items) + 1) // 2
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: compute, send, leave without any of the parent's clean-up
+        status = _FAILED
+        try:
+            os.close(read_end)
+            results: object = [function(item) for item in items[split:]]
+            _send(write_end, results)
+            status = 0
+        except BaseException as err:  # whatever happens, the child must not return into the caller
+            _send(write_end, _Failure(f"{type(err).__name__}: {err}"), quiet=True)
+        finally:
+            os._exit(status)
+    os.close(write_end)
+    reaped = False
+    try:
+        mine = [function(item) for item in items[:split]]
+        with os.fdopen(read_end, "rb") as pipe:
+            data = pipe.read()
+        _, status = os.waitpid(pid, 0)
+        reaped = True
+    finally:
+        if not reaped:  # the caller failed or was interrupted: the child's work is of no use
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    theirs: list[R] = _received(data, status, len(items) - split, what)
+    return [*mine, *theirs]
+
+
+class _Failure:
+    """What a child whose function raised sends instead of results."""
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def _send(descriptor: int, value: object, *, quiet: bool = False) -> None:
+    try:
+        with os.fdopen(descriptor, "wb") as pipe:
+            pipe.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    except Exception:
+        if not quiet:
+            raise
+
+
+def _received(data: bytes, status: int, expected: int, what: str) -> list[Any]:
+    """The child's results, or WorkerError saying why there are none."""
+    hint = "this is a bug in cspsync; please report it (the files were not all checked, so nothing is valid)"
+    if os.WIFSIGNALED(status):
+        reason = f"was killed by signal {os.WTERMSIG(status)}"
+    elif os.waitstatus_to_exitcode(status) != 0:
+        reason = f"exited with status {os.waitstatus_to_exitcode(status)}"
+    else:
+        reason = ""
+    try:
+        value = pickle.loads(data) if data else None  # noqa: S301 - from the child this process forked
+    except Exception:
+        value = None
+    if isinstance(value, _Failure):
+        reason = f"failed: {value.reason}"
+    elif not reason and not (isinstance(value, list) and len(value) == expected):
+        reason = "sent back something other than its results"
+    if reason:
+        raise WorkerError(f"the second process {what} {reason}", hint=hint)
+    assert isinstance(value, list)
+    return value

@@ -1,0 +1,188 @@
+"""A large `cspsync validate` checks half of the files in a forked child: it must report exactly what one
+process reports, and a child that fails must fail the validation loudly."""
+
+from __future__ import annotations
+
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from cspsync.declarations import check, parallel, repository
+from cspsync.declarations.problems import format_path
+from cspsync.render.validation import format_json, format_text
+from tests.cli import runner
+
+from .support import CUSTOMER, TODAY, Repo, edit
+
+
+def _customer(number: int) -> str:
+    """CUSTOMER made unique: its own name, company and domain."""
+    text = edit(CUSTOMER, "name: contoso-bikes", f"name: customer-{number:03d}")
+    text = edit(text, "name: Contoso Bikes Ltd", f"name: Contoso Bikes {number:03d} Ltd")
+    return edit(text, "domainPrefix: contosobikes", f"domainPrefix: contosobikes{number:03d}")
+
+
+@pytest.fixture
+def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Every check of two or more files forks (whatever threads the test process has); the list counts the
+    forks, so a test knows the second process really ran."""
+    calls: list[int] = []
+    real = parallel.map_in_two
+
+    def counted(function: Callable[[Any], Any], items: Any, *, what: str) -> list[Any]:
+        calls.append(len(items))
+        return real(function, items, what=what)
+
+    monkeypatch.setattr(repository, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "map_in_two", counted)
+    return calls
+
+
+def _both(repo: Repo, forks: list[int]) -> tuple[repository.Report, repository.Report]:
+    """The report of one process and the report of two, on the same files."""
+    alone = check([Path("customers")], today=TODAY)
+    assert forks == []
+    in_two = check([Path("customers")], today=TODAY, models=False)
+    assert forks == [len(alone.files)]
+    return alone, in_two
+
+
+@pytest.fixture
+def portfolio(repo: Repo) -> Repo:
+    """Eight files: c000-c003 are checked by the parent, c004-c007 by the child; problems in both halves."""
+    for number in range(8):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    repo.write("customers/c000.yaml", edit(_customer(0), 'dateAgreed: "2026-10-01"', 'dateAgreed: "2027-10-01"'))
+    repo.write("customers/c001.yaml", edit(_customer(1), "quantity: 12", "quantity: 0"))
+    repo.write("customers/c005.yaml", "spec: [unclosed\n")
+    # the company of c002 (parent's half) again in c006 (child's half)
+    repo.write("customers/c006.yaml", edit(_customer(6), "Contoso Bikes 006 Ltd", "Contoso Bikes 002 Ltd"))
+    # the domain of c006 again in c007 (both in the child's half), and money the pricing rules refuse
+    c007 = edit(_customer(7), "domainPrefix: contosobikes007", "domainPrefix: contosobikes006")
+    repo.write("customers/c007.yaml", edit(c007, "  tenant:\n", "  currency: USD\n  pricebook: retail\n  tenant:\n"))
+    return repo
+
+
+def test_two_processes_report_exactly_what_one_does(portfolio: Repo, forks: list[int]) -> None:
+    alone, in_two = _both(portfolio, forks)
+    assert in_two.problems == alone.problems
+    assert in_two.files == alone.files
+    assert (format_text(in_two), format_json(in_two)) == (format_text(alone), format_json(alone))
+    assert in_two.repository is None
+    lines = [str(p) for p in in_two.problems]
+    files = sorted({p.file for p in in_two.problems})
+    assert files == [f"customers/c00{n}.yaml" for n in (0, 1, 5, 6, 7)]
+    assert (
+        "customers/c006.yaml:7:11: spec.company.name: company is already declared in customers/c002.yaml:7:11; "
+        "each customer (and tenant) has exactly one file" in lines
+    )
+    assert (
+        "customers/c007.yaml:25:19: spec.tenant.domainPrefix: domain contosobikes006.onmicrosoft.com is already "
+        "declared in customers/c006.yaml:23:19; each customer (and tenant) has exactly one file" in lines
+    )
+    assert any(line.startswith("customers/c007.yaml:") and "bills customers in GB in GBP" in line for line in lines)
+    assert any(line.startswith("customers/c000.yaml:") and "is in the future" in line for line in lines)
+    assert any(line.startswith("customers/c001.yaml:") and "quantity" in line for line in lines)
+    assert any(line.startswith("customers/c005.yaml:") and "invalid YAML" in line for line in lines)
+
+
+def test_two_processes_keep_the_sandbox_limits(repo: Repo, forks: list[int]) -> None:
+    """The per-file limits in the child's half and the count of customers across both halves."""
+    config = (repo.root / "cspsync.yaml").read_text(encoding="utf-8")
+    repo.write("cspsync.yaml", config.replace("target: emulator", "target: partner-center-sandbox"))
+    for number in range(80):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    repo.write("customers/c070.yaml", edit(_customer(70), "quantity: 12", "quantity: 30"))
+    alone, in_two = _both(repo, forks)
+    assert in_two.problems == alone.problems
+    lines = [str(p) for p in in_two.problems]
+    assert lines == [
+        "customers/c070.yaml:37:17: spec.subscriptions[1].quantity: the integration sandbox allows 25 licences per "
+        "subscription, not 30",
+        "customers/c075.yaml:4:9: metadata.name: the integration sandbox holds at most 75 customers and 80 files are "
+        "declared; this is customer 76 and later: plan fewer against the sandbox",
+    ]
+
+
+def test_a_valid_portfolio_in_two_processes(repo: Repo, forks: list[int]) -> None:
+    for number in range(5):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    alone, in_two = _both(repo, forks)
+    assert (in_two.valid, in_two.summary()) == (True, "5 customer files valid")
+    assert alone.repository is not None and len(alone.repository.customers) == 5
+
+
+def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) -> None:
+    """Checking a file does ``act()`` in the child process only; the parent checks as always."""
+    parent = os.getpid()
+    real = repository._check_customer
+
+    def checked(path: Path, context: Any, *, keep: bool) -> Any:
+        if os.getpid() != parent:
+            act()
+        return real(path, context, keep=keep)
+
+    monkeypatch.setattr(repository, "_check_customer", checked)
+
+
+def _raise() -> None:
+    raise RuntimeError("disk on fire")
+
+
+def _killed() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+def _garbage(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    def send(descriptor: int, value: object, *, quiet: bool = False) -> None:
+        os.write(descriptor, b"not a pickle")
+        os.close(descriptor)
+
+    monkeypatch.setattr(parallel, "_send", send)
+    return lambda: None
+
+
+def _short(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
+    real = parallel._send
+    monkeypatch.setattr(parallel, "_send", lambda descriptor, value, quiet=False: real(descriptor, [], quiet=quiet))
+    return lambda: None
+
+
+@pytest.mark.parametrize(
+    ("failure", "reason"),
+    [
+        (lambda _: _raise, "failed: RuntimeError: disk on fire"),
+        (lambda _: _killed, f"was killed by signal {signal.SIGKILL.value}"),
+        (_garbage, "sent back something other than its results"),
+        (_short, "sent back something other than its results"),
+    ],
+    ids=["raises", "killed", "garbage", "too-few-results"],
+)
+def test_a_failing_child_fails_validate(
+    portfolio: Repo,
+    forks: list[int],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    failure: Callable[[pytest.MonkeyPatch], Callable[[], object]],
+    reason: str,
+) -> None:
+    _in_the_child(monkeypatch, failure(monkeypatch))
+    result = runner(capsys)("validate", "customers")
+    assert forks == [8]
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err.startswith(f"Error: the second process checking customer files {reason}\n")
+    assert "Traceback" not in result.err
+    assert "nothing is valid" in result.err
+
+
+def test_cross_file_problems_place_a_file_that_was_not_kept(portfolio: Repo, forks: list[int]) -> None:
+    """The earlier file of a duplicate is read again to place it: the place is the field, not the file's top."""
+    _, in_two = _both(portfolio, forks)
+    duplicate = next(p for p in in_two.problems if p.file == "customers/c006.yaml")
+    assert (duplicate.line, duplicate.column, duplicate.path) == (7, 11, format_path(("spec", "company", "name")))
