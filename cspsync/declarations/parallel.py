@@ -49,7 +49,7 @@ def map_in_two(function: Callable[[T], R], items: Sequence[T], *, what: str) -> 
 
     Results must pickle. ``what`` names the work in the error raised when the child fails.
     """
-    split = (len(items) + 1) // 2
+    split = len(items) // 2  # the child takes the odd item: the caller has the results to read afterwards
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # the child: compute, send, leave without any of the parent's clean-up

@@ -26,7 +26,7 @@ from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.problems import Finding, Problem, sort_problems
 from cspsync.declarations.rules import config_findings, cross_file_findings, customer_findings, raw_findings
 from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
-from cspsync.declarations.schema import SchemaName, compile_schema, is_valid, schema_findings
+from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
 
 if TYPE_CHECKING:
@@ -272,10 +272,10 @@ def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | 
     problems += pricing_problems
     context = _Context(config, today or dt.date.today(), pricing)
     if not models and len(files) >= PARALLEL_FROM and parallel.can_fork():
-        compile_schema("customer")  # once, before the fork, not once in each process
-        checked = parallel.map_in_two(
-            partial(_check_customer, context=context, keep=False), files, what="checking customer files"
-        )
+        # the first file before the fork: what checking it compiles and imports (the schema's validator, phone
+        # numbers' metadata) is then done once for both processes
+        one = partial(_check_customer, context=context, keep=False)
+        checked = [one(files[0]), *parallel.map_in_two(one, files[1:], what="checking customer files")]
     else:
         checked = [_check_customer(path, context, keep=models) for path in files]
     valid = [(path, result) for path, result in zip(files, checked, strict=True) if result.claims is not None]

@@ -13,11 +13,6 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
-import phonenumbers
-import pycountry
-import pyrage
-from babel import Locale, UnknownLocaleError
-
 from cspsync.declarations.access import MAX_DURATION_DAYS, duration_days, group_id, resolve_relationship
 from cspsync.declarations.keys import Claim, relationship_key, subscription_key
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer, Subscription
@@ -115,6 +110,8 @@ def email_problem(address: str) -> str | None:
 @lru_cache(maxsize=8192)
 def phone_problem(number: str, country: str | None) -> str | None:
     """A real number (libphonenumber's metadata) of the country of the company's address, if it is known."""
+    import phonenumbers  # 20 ms of start-up, paid only when a file has a phone number
+
     try:
         parsed = phonenumbers.parse(number, None)
     except phonenumbers.NumberParseException:
@@ -131,6 +128,8 @@ def phone_problem(number: str, country: str | None) -> str | None:
 
 @cache
 def country_problem(code: str) -> str | None:
+    import pycountry  # imported when the first country is checked (its import reads package metadata)
+
     if pycountry.countries.get(alpha_2=code) is not None:
         return None
     if code in COUNTRY_ALIASES:
@@ -141,6 +140,8 @@ def country_problem(code: str) -> str | None:
 @cache
 def culture_language(culture: str) -> str | None:
     """The language of a known culture (``en-GB`` -> ``en``), None when babel does not know it."""
+    from babel import Locale, UnknownLocaleError
+
     try:
         locale = Locale.parse(culture, sep="-")
     except (UnknownLocaleError, ValueError):
@@ -160,6 +161,8 @@ def compiled_pattern(pattern: str) -> re.Pattern[str] | None:
 
 def recipient_problem(recipient: str) -> str | None:
     """age (``age1...``) or SSH public keys, as pyrage reads them; the value itself is never repeated."""
+    import pyrage  # only when cspsync.yaml lists recipients
+
     if recipient.upper().startswith("AGE-SECRET-KEY-"):
         return "is an age secret key: list the public key (age1...) and keep the secret key out of the repository"
     try:

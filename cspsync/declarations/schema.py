@@ -58,11 +58,6 @@ def _validator(name: SchemaName) -> jsonschema_rs.Validator:
     return jsonschema_rs.validator_for(load_schema(name), validate_formats=True)
 
 
-def compile_schema(name: SchemaName) -> None:
-    """Compile a schema's validator now (before a fork: once for both processes) rather than on first use."""
-    _validator(name)
-
-
 def is_valid(name: SchemaName, data: object) -> bool:
     """The fast path: one call into Rust. False also for values JSON has no word for (a set, a number key)."""
     try:
