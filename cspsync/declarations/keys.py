@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple, Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from cspsync.declarations.models import Config, CustomerFile, LicenseOffer, Reseller, Subscription
 from cspsync.declarations.problems import JsonPath
@@ -76,14 +76,11 @@ def customer_domain(customer: CustomerFile) -> str | None:
     return tenant.domain.lower() if tenant.domain else None
 
 
-class Claim(NamedTuple):
-    """A natural key one customer file claims, which no other file may claim: where it is and how a message
-    names it. Small and plain, so a validating child process can send it back (see repository.py)."""
-
-    kind: str  # name, company, domain, tenant, relationship
-    value: str
-    path: JsonPath
-    label: str
+#: a natural key one customer file claims, which no other file may claim: (kind, value, path, label) -
+#: ``("domain", "contoso.onmicrosoft.com", ("spec", "tenant", "domainPrefix"), "domain contoso...")``: where
+#: it is and how a message names it. A plain tuple, so a validating child process sends it back cheaply
+#: (a named tuple costs a Python call per claim to unpickle; see repository.py)
+Claim = tuple[str, str, JsonPath, str]
 
 
 def claims_of(customer: CustomerFile) -> list[Claim]:
@@ -91,23 +88,23 @@ def claims_of(customer: CustomerFile) -> list[Claim]:
     tenant domain and declared tenant id, and its GDAP relationships' names (unique across the partner)."""
     spec = customer.spec
     tenant = spec.tenant
-    claims = [Claim("name", customer.metadata.name, ("metadata", "name"), "metadata.name")]
+    claims: list[Claim] = [("name", customer.metadata.name, ("metadata", "name"), "metadata.name")]
     company = folded(spec.company.name)
     if company is not None:
-        claims.append(Claim("company", company, ("spec", "company", "name"), "company"))
+        claims.append(("company", company, ("spec", "company", "name"), "company"))
     domain = customer_domain(customer)
     if domain is not None:
         field = "domainPrefix" if tenant.mode == "create" else "domain"
-        claims.append(Claim("domain", domain, ("spec", "tenant", field), f"domain {domain}"))
+        claims.append(("domain", domain, ("spec", "tenant", field), f"domain {domain}"))
     tenant_id = tenant_key(tenant.tenantId) if tenant.mode == "existing" else None
     if tenant_id is not None:
-        claims.append(Claim("tenant", tenant_id, ("spec", "tenant", "tenantId"), "tenant id"))
+        claims.append(("tenant", tenant_id, ("spec", "tenant", "tenantId"), "tenant id"))
     access = spec.adminAccess
     for index, relationship in enumerate(access.relationships if access is not None else []):
         if relationship.name is not None:
             path: JsonPath = ("spec", "adminAccess", "relationships", index, "name")
             label = f"admin relationship name {relationship.name!r}"
-            claims.append(Claim("relationship", relationship_key(relationship.name), path, label))
+            claims.append(("relationship", relationship_key(relationship.name), path, label))
     return claims
 
 

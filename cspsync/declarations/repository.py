@@ -261,6 +261,13 @@ def _check_customer(path: Path, context: _Context, *, keep: bool) -> _Checked:
     return _Checked(problems, claims_of(customer))
 
 
+def _check_plainly(path: Path, context: _Context) -> tuple[list[Problem], list[Claim] | None]:
+    """:func:`_check_customer` as a child process sends it back: in plain tuples and lists, which unpickle
+    in a twentieth of the time of dataclasses (0.15 s for 5,000 files)."""
+    result = _check_customer(path, context, keep=False)
+    return result.problems, result.claims
+
+
 def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | None, models: bool) -> Report:
     paths = list(paths) or [Path(".")]
     config_file = config_path if config_path is not None else find_config(paths)
@@ -274,8 +281,9 @@ def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | 
     if not models and len(files) >= PARALLEL_FROM and parallel.can_fork():
         # the first file before the fork: what checking it compiles and imports (the schema's validator, phone
         # numbers' metadata) is then done once for both processes
-        one = partial(_check_customer, context=context, keep=False)
-        checked = [one(files[0]), *parallel.map_in_two(one, files[1:], what="checking customer files")]
+        one = partial(_check_plainly, context=context)
+        plain = [one(files[0]), *parallel.map_in_two(one, files[1:], what="checking customer files")]
+        checked = [_Checked(problems, claims) for problems, claims in plain]
     else:
         checked = [_check_customer(path, context, keep=models) for path in files]
     valid = [(path, result) for path, result in zip(files, checked, strict=True) if result.claims is not None]

@@ -594,14 +594,14 @@ def cross_file_findings(
     first: dict[tuple[str, str], tuple[int, JsonPath]] = {}
     findings: list[tuple[int, Finding]] = []
     for index, claimed in enumerate(claims):
-        for claim in claimed:
-            earlier, path = first.setdefault((claim.kind, claim.value), (index, claim.path))
+        for kind, value, path, label in claimed:
+            earlier, earlier_path = first.setdefault((kind, value), (index, path))
             if earlier != index:
                 message = (
-                    f"{claim.label} is already declared in {where(earlier, path)}; each customer (and tenant) has "
+                    f"{label} is already declared in {where(earlier, earlier_path)}; each customer (and tenant) has "
                     "exactly one file"
                 )
-                findings.append((index, Finding(claim.path, message)))
+                findings.append((index, Finding(path, message)))
     return findings
 
 
