@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from cspsync.declarations import Declared, Repository, load_repository
+from cspsync.gitops.portfolio import Portfolio, ShardFiles
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import shard_record
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
@@ -42,6 +43,7 @@ __all__ = [
     "check_saved_plan",
     "load",
     "load_saved_plan",
+    "load_scoped",
     "observe_and_plan",
     "plan_for",
     "remember",
@@ -60,6 +62,18 @@ def load(paths: Sequence[Path], config_path: Path | None) -> Repository:
     return load_repository(paths, config_path=config_path)
 
 
+def load_scoped(
+    paths: Sequence[Path], config_path: Path | None, shard: Shard | None
+) -> tuple[Repository, ShardFiles | None]:
+    """The declarations under ``paths``; with a ``shard``, only the customer files of that shard are read and
+    validated (chosen by path, :mod:`cspsync.gitops.portfolio`), with the fingerprint of all of them."""
+    if shard is None:
+        return load(paths, config_path), None
+    portfolio = Portfolio.find(paths, config_path)
+    part = portfolio.shard(shard.index, shard.count)
+    return load_repository(paths, config_path=portfolio.config_path, files=part.files), part
+
+
 def plan_for(
     repo: Repository,
     declared: Sequence[Declared],
@@ -71,16 +85,17 @@ def plan_for(
     correlation_id: str | None = None,
     resend: bool = False,
     deleted: Sequence[DeletedDeclaration] = (),
-    shard: Shard | None = None,
+    shard: ShardFiles | None = None,
     acting: bool = False,
     full_read: bool = False,
     full_read_every: dt.timedelta = FULL_READ_EVERY,
 ) -> Planned:
     """Observe the customers in ``declared`` and plan them; the connection stays open for apply.
 
-    ``resend`` plans the invitations of waiting customers again (``apply --resend``); ``shard`` (the
-    customers of ``--shard I/N``) is recorded in the plan, for ``merge-plans`` to check the set. ``acting``:
-    the plan is for apply (remembered customers it changes are read again). ``full_read`` ignores the memory.
+    ``resend`` plans the invitations of waiting customers again (``apply --resend``); ``shard`` (the files
+    of ``--shard I/N``, :func:`load_scoped`) is recorded in the plan, for ``merge-plans`` to check the set.
+    ``acting``: the plan is for apply (remembered customers it changes are read again). ``full_read`` ignores
+    the memory.
     """
     chosen: Target = target or repo.config.target
     connection = connect(repo, chosen, workspace, correlation_id=correlation_id or str(uuid.uuid4()))

@@ -25,7 +25,7 @@ from cspsync.gitops.scope import Shard, scope_of, with_waiting
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.observe.applied import Baseline, last_successful_apply
-from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, plan_for
+from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, load_scoped, plan_for
 from cspsync.plan.model import Kind, Plan
 from cspsync.plan.totals import refuse_over_budget
 from cspsync.render import escape, render
@@ -272,7 +272,7 @@ def apply(
                 raise
             # equal to the saved one, action by action: what was reviewed
             return _confirm_and_apply(planned, planned.plan, repo, workspace, yes, workers, allow_over_budget, False)
-    repo = load(list(paths) or [Path(".")], config_path)
+    repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
     chosen: Target = target or repo.config.target
     refuse_another_partner(repo.config.partner.tenantId)
     workspace = Workspace.from_environment(repository=repo.root)
@@ -310,7 +310,7 @@ def apply(
             strategy=scope.strategy,
             resend=resend,
             deleted=scope.deleted_declarations,
-            shard=shard,
+            shard=shard_files,
             acting=True,
             full_read=full_read,
             full_read_every=dt.timedelta(hours=full_read_every),

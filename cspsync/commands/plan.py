@@ -18,7 +18,7 @@ from cspsync.commands._options import (
 )
 from cspsync.commands.shards import scope_options
 from cspsync.gitops.scope import Shard, scope_of
-from cspsync.pipeline import Target, load, plan_for
+from cspsync.pipeline import Target, load_scoped, plan_for
 from cspsync.render import Format, render
 from cspsync.render.scope import render_scope_notes
 from cspsync.workspace import Workspace
@@ -55,7 +55,7 @@ def plan(
     state folder remembers what was read, and when); the plan says which customers a read confirmed now and
     which earlier. Apply never acts on a remembered customer: it reads again what it would change.
     """
-    repo = load(list(paths) or [Path(".")], config_path)
+    repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(
         repo,
@@ -65,7 +65,7 @@ def plan(
         full_scope=scope.full_scope,
         strategy=scope.strategy,
         deleted=scope.deleted_declarations,
-        shard=shard,
+        shard=shard_files,
         full_read=full_read,
         full_read_every=dt.timedelta(hours=full_read_every),
     )

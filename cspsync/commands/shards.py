@@ -36,7 +36,8 @@ def scope_options(fn: F) -> F:
         default=None,
         metavar="I/N",
         callback=_shard,
-        help="Only the customers of shard I of N (stable hash of metadata.name), for a CI matrix.",
+        help="Only the customer files of shard I of N (stable hash of the path relative to cspsync.yaml's folder; "
+        "only they are read), for a CI matrix.",
     )(fn)
     return click.option(
         "--changed-since",

@@ -206,15 +206,21 @@ PARALLEL_FROM = 2_000
 
 
 def check(
-    paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None, models: bool = True
+    paths: Sequence[Path],
+    *,
+    config_path: Path | None = None,
+    today: dt.date | None = None,
+    models: bool = True,
+    files: Sequence[Path] | None = None,
 ) -> Report:
-    """Check the config and every customer file under ``paths``; see :func:`validate`.
+    """Check the config and every customer file under ``paths`` (or exactly ``files``, found under them
+    already: a shard's); see :func:`validate`.
 
     ``models=False`` asks only for the problems (``cspsync validate``): the report then has no repository,
     and a large set of files is checked in two processes, which keep no models.
     """
     with _collector_paused():
-        return _check(paths, config_path=config_path, today=today, models=models)
+        return _check(paths, config_path=config_path, today=today, models=models, files=files)
 
 
 @dataclass(frozen=True)
@@ -268,11 +274,18 @@ def _check_plainly(path: Path, context: _Context) -> tuple[list[Problem], list[C
     return result.problems, result.claims
 
 
-def _check(paths: Sequence[Path], *, config_path: Path | None, today: dt.date | None, models: bool) -> Report:
+def _check(
+    paths: Sequence[Path],
+    *,
+    config_path: Path | None,
+    today: dt.date | None,
+    models: bool,
+    files: Sequence[Path] | None = None,
+) -> Report:
     paths = list(paths) or [Path(".")]
     config_file = config_path if config_path is not None else find_config(paths)
     config, problems = _check_config(config_file)
-    files = customer_files(paths, config_file)
+    files = list(files) if files is not None else customer_files(paths, config_file)
     from cspsync.declarations.pricebook_rules import load_pricing  # pricing builds on declarations: imported late
 
     pricing, pricing_problems = load_pricing(config_file.parent)
@@ -326,10 +339,14 @@ def validate(
 
 
 def load_repository(
-    paths: Sequence[Path], *, config_path: Path | None = None, today: dt.date | None = None
+    paths: Sequence[Path],
+    *,
+    config_path: Path | None = None,
+    today: dt.date | None = None,
+    files: Sequence[Path] | None = None,
 ) -> Repository:
-    """The valid repository, or DeclarationError carrying every problem."""
-    report = check(paths, config_path=config_path, today=today)
+    """The valid repository (of exactly ``files`` when given), or DeclarationError carrying every problem."""
+    report = check(paths, config_path=config_path, today=today, files=files)
     if report.repository is None:
         raise _error(report.problems)
     return report.repository

@@ -7,14 +7,15 @@ deleted file is reported as "no longer managed", never planned: deleting a decla
 Partner Center. A change to cspsync.yaml can change the plan of any customer, so it widens the scope to
 all of them.
 
-``--shard I/N`` keeps the customers whose ``sha256(metadata.name) mod N`` is ``I - 1``: stable across
-runs and machines, independent of file order, so a CI matrix of N jobs covers every customer exactly
-once. :func:`cspsync.gitops.shards.merge_plans` joins the shard plans into one for a single review comment.
+``--shard I/N`` keeps the customer files whose ``sha256(path relative to cspsync.yaml's folder) mod N`` is
+``I - 1`` (:mod:`cspsync.gitops.portfolio`): stable across runs, machines and checkout folders, decided
+without reading a file, so a CI matrix of N jobs covers every file exactly once and each job reads only its
+own. :func:`cspsync.gitops.shards.merge_plans` joins the shard plans into one for a single review comment.
 """
 
 from __future__ import annotations
 
-import hashlib
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ from cspsync.declarations import Declared, Repository
 from cspsync.declarations.load import read_values
 from cspsync.errors import ConfigError
 from cspsync.git import GitUnavailable, run_git
+from cspsync.gitops.portfolio import relative_name, shard_of
 from cspsync.observe.read import Strategy
 from cspsync.plan.build import DeletedDeclaration
 
@@ -30,11 +32,6 @@ SUFFIXES = (".yaml", ".yml")
 
 
 # ----------------------------------------------------------------------------------------------- shards
-
-
-def shard_of(name: str, count: int) -> int:
-    """The 1-based shard of the customer ``name`` among ``count`` shards."""
-    return int(hashlib.sha256(name.encode("utf-8")).hexdigest(), 16) % count + 1
 
 
 @dataclass(frozen=True)
@@ -52,8 +49,9 @@ class Shard:
             raise ConfigError(f"--shard {text}: I must be between 1 and N, and N at least 1")
         return shard
 
-    def holds(self, name: str) -> bool:
-        return shard_of(name, self.count) == self.index
+    def holds(self, relative: str) -> bool:
+        """Whether the customer file at ``relative`` (:func:`relative_name`) is in this shard."""
+        return shard_of(relative, self.count) == self.index
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
@@ -190,6 +188,7 @@ def select(
 ) -> Scope:
     """The scope for the customers of ``repo`` (loaded from ``paths``) narrowed by ``changes`` and ``shard``."""
     declared: tuple[Declared, ...] = repo.customers
+    root = os.path.abspath(repo.root)
     notes: list[str] = []
     deleted: tuple[DeletedFile, ...] = ()
     narrowed = False
@@ -204,7 +203,11 @@ def select(
             narrowed = True
             notes.append(f"scope: {len(declared)} of {total} customer file(s), changed since {changes.ref}")
     if shard is not None:
-        declared = tuple(d for d in declared if shard.holds(d.customer.metadata.name))
+        # loaded for the shard, the files all hold already (pipeline.load_scoped); a whole repository is narrowed
+        declared = tuple(d for d in declared if shard.holds(relative_name(d.path, root)))
+        if changes is not None:  # a deleted file is reported by the shard its path was in
+            real = str(repo.root.resolve())
+            deleted = tuple(d for d in deleted if shard.holds(relative_name((changes.top / d.path).resolve(), real)))
         notes.append(f"shard {shard}: {len(declared)} customer file(s)")
     if narrowed:
         # k lookups for the k changed files, however large the portfolio

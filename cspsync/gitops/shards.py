@@ -7,11 +7,11 @@ import re
 from collections.abc import Mapping, Sequence
 
 from cspsync.declarations import Repository
+from cspsync.declarations.keys import claims_of
 from cspsync.errors import PlanError
 from cspsync.git import git_output
-from cspsync.gitops.scope import Shard
-from cspsync.plan.build import declarations_fingerprint
-from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardOf, Unmanaged
+from cspsync.gitops.portfolio import ShardFiles
+from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardClaims, ShardOf, Unmanaged
 from cspsync.plan.totals import by_currency, counted
 
 #: what an artifact name may be here (it is shown in the comment): letters, digits, '.', '_', '-'
@@ -20,20 +20,33 @@ _RUN_URL = re.compile(r"https://[A-Za-z0-9.-]+(?::[0-9]+)?/[A-Za-z0-9_.-]+/[A-Za
 REMAKE = "plan every shard again from one commit in one run: cspsync plan PATHS --shard I/N --out plan-I.json"
 
 
-def shard_record(repo: Repository, shard: Shard, env: Mapping[str, str]) -> ShardOf:
-    """What a shard plan records so that ``merge-plans`` can tell a whole set of shards from a mixed one."""
-    portfolio = hashlib.sha256()
-    portfolio.update(repo.config.model_dump_json().encode())
-    portfolio.update(declarations_fingerprint(repo.customers).encode())
+#: how a refusal names each kind of natural key of :func:`claims_of`
+_KEY_WORDS = {
+    "name": "metadata.name",
+    "company": "company",
+    "domain": "tenant domain",
+    "tenant": "tenant id",
+    "relationship": "admin relationship name",
+}
+
+
+def shard_record(repo: Repository, shard: ShardFiles, env: Mapping[str, str]) -> ShardOf:
+    """What a shard plan records so that ``merge-plans`` can tell a whole set of shards from a mixed one, and
+    check across shards the keys that validation could only check within this shard's files."""
     run = None
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_RUN_ID"):
         run = f"{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
+    claims = tuple(
+        ShardClaims(file=str(item.path), keys=tuple((kind, key) for kind, key, _, _ in claims_of(item.customer)))
+        for item in repo.customers
+    )
     return ShardOf(
         index=shard.index,
         count=shard.count,
-        portfolio="sha256:" + portfolio.hexdigest(),
+        portfolio=shard.portfolio,
         commit=_head(repo),
         run=run,
+        claims=claims,
     )
 
 
@@ -107,6 +120,41 @@ def check_shard_set(plans: Sequence[tuple[str, Plan]]) -> None:
         )
 
 
+def check_claims(plans: Sequence[tuple[str, Plan]]) -> None:
+    """Refuse shard plans whose customer files claim one natural key twice (two files for one customer, domain,
+    tenant or admin relationship): each shard validated only its own files, so this is the cross-file rule of
+    validation across shards. A shard plan must list the keys of every customer it plans."""
+    first: dict[tuple[str, str], tuple[str, str]] = {}  # (kind, key) -> (file, shard plan)
+    problems: list[str] = []
+    for source, plan in plans:
+        shard = plan.shard
+        claimed = {c.file for c in shard.claims} if shard is not None else set()
+        unlisted = [c.file for c in plan.customers if c.file not in claimed]
+        if unlisted:
+            raise PlanError(
+                f"{source} does not list the natural keys of {unlisted[0]}"
+                + (f" and {len(unlisted) - 1} more customer file(s)" if len(unlisted) > 1 else "")
+                + ", so merge-plans cannot check that no other shard's file claims the same customer",
+                hint=REMAKE,
+            )
+        for claims in shard.claims if shard is not None else ():
+            for kind, key in claims.keys:
+                owner = first.setdefault((kind, key), (claims.file, source))
+                if owner != (claims.file, source):
+                    problems.append(
+                        f"{_KEY_WORDS.get(kind, kind)} {key!r} is declared in {owner[0]} ({owner[1]}) and in "
+                        f"{claims.file} ({source})"
+                    )
+    if problems:
+        shown = problems[:20] + ([f"... and {len(problems) - 20} more"] if len(problems) > 20 else [])
+        raise PlanError(
+            "merge-plans refuses these shard plans: two customer files claim one customer (each customer, and "
+            "tenant, has exactly one file):\n" + "\n".join(f"  {line}" for line in shown),
+            hint="remove or change one file of each pair (`cspsync validate` over every file lists them all), "
+            "then plan every shard again",
+        )
+
+
 def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
     """One plan from the shard plans ``(source name, plan)``: for one review, not for ``apply``.
 
@@ -138,6 +186,7 @@ def merge_plans(plans: Sequence[tuple[str, Plan]]) -> Plan:
                     hint="make every shard with the same N (--shard I/N) from the same commit",
                 )
             owner[customer.name] = source
+    check_claims(plans)
     customers = sorted((c for _, p in plans for c in p.customers), key=lambda c: c.file)
     by_customer: dict[str, list[Action]] = {}
     for _, plan in plans:

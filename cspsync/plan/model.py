@@ -426,6 +426,15 @@ class Summary(Frozen):
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
 
+class ShardClaims(Frozen):
+    """The natural keys one customer file of a shard claims (``cspsync.declarations.keys.claims_of``): a shard
+    validates only its own files, so ``merge-plans`` refuses two shards whose files claim the same key."""
+
+    file: str
+    #: (kind, key in normal form): name, company, domain, tenant, relationship
+    keys: tuple[tuple[str, str], ...]
+
+
 class ShardOf(Frozen):
     """Which shard of a CI matrix a plan is (``plan --shard I/N``), and what every shard of one set shares:
     ``merge-plans`` refuses a set that is incomplete, duplicated or mixed, so a merged comment never hides
@@ -433,12 +442,14 @@ class ShardOf(Frozen):
 
     index: int = Field(ge=1)
     count: int = Field(ge=1)
-    #: sha256 of cspsync.yaml and every customer file loaded (all shards, not only this one's)
+    #: sha256 of cspsync.yaml and the path and bytes of every customer file (all shards, not only this one's)
     portfolio: str
     #: git HEAD of the declarations when planned; None outside a git work tree
     commit: str | None = None
     #: the CI run that made it (GitHub Actions: ``OWNER/REPO/actions/runs/ID``); None outside CI
     run: str | None = None
+    #: the natural keys of every customer file this shard read (older shard plans have none)
+    claims: tuple[ShardClaims, ...] = ()
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"

@@ -27,6 +27,7 @@ from cspsync.plan.model import (
     Money,
     Plan,
     PlanMoney,
+    ShardClaims,
     ShardOf,
     make_action,
 )
@@ -96,6 +97,8 @@ def _customer(i: int, company: str) -> tuple[CustomerPlan, list[Action]]:
 
 def _shard(index: int, count: int, customers: range, company: str, **money: Any) -> Plan:
     planned = [_customer(i, company) for i in customers]
+    # the natural keys a shard plan lists for every file it read (merge-plans checks them across shards)
+    claims = tuple(ShardClaims(file=c.file, keys=(("name", c.name), ("domain", c.domain or ""))) for c, _ in planned)
     return Plan(
         cspsync_version="0.1.0",
         created_at=dt.datetime(2026, 12, 2, tzinfo=dt.UTC),
@@ -107,7 +110,7 @@ def _shard(index: int, count: int, customers: range, company: str, **money: Any)
         declarations_fingerprint=f"sha256:declared-{index}",
         customers=tuple(c for c, _ in planned),
         actions=tuple(a for _, acts in planned for a in acts),
-        shard=ShardOf(index=index, count=count, portfolio="sha256:portfolio", commit="a" * 40),
+        shard=ShardOf(index=index, count=count, portfolio="sha256:portfolio", commit="a" * 40, claims=claims),
         **money,
     )
 

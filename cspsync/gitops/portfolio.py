@@ -1,0 +1,85 @@
+"""A portfolio's customer files by path: the shard of each, decided without reading it, and one fingerprint.
+
+``plan --shard I/N`` reads and validates only its own files (every shard parsing all 100,000 files was most
+of each CI job's time and memory), so the shard of a file is decided by its path alone: ``sha256`` of the
+path relative to the folder of cspsync.yaml, with ``/`` separators, mod N. Every job of a CI matrix agrees,
+whatever folder it checked out into. Moving or renaming a file may move it to another shard: harmless, each
+run plans from scratch.
+
+What every shard of one set must share is checked without parsing: :meth:`Portfolio.fingerprint` hashes the
+bytes of cspsync.yaml and of every customer file with its path (reading bytes costs little next to parsing
+them), so ``merge-plans`` refuses shards that saw different declarations or a different set of files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from cspsync.declarations.repository import customer_files, find_config
+
+
+def relative_name(path: Path | str, root: str) -> str:
+    """``path`` relative to the absolute folder ``root``, with ``/`` separators: the same in every checkout."""
+    absolute = os.path.abspath(path)
+    inside = absolute.startswith(root + os.sep)
+    # outside the folder of cspsync.yaml (a --config elsewhere): relpath, the same for the same layout
+    relative = absolute[len(root) + 1 :] if inside else os.path.relpath(absolute, root)
+    return relative.replace(os.sep, "/")
+
+
+def shard_of(relative: str, count: int) -> int:
+    """The 1-based shard, among ``count``, of the customer file at ``relative`` (see :func:`relative_name`)."""
+    return int(hashlib.sha256(relative.encode("utf-8", "surrogateescape")).hexdigest(), 16) % count + 1
+
+
+@dataclass(frozen=True)
+class ShardFiles:
+    """The customer files of shard ``index``/``count``, and the fingerprint of the portfolio they are part of."""
+
+    index: int
+    count: int
+    files: tuple[Path, ...]
+    portfolio: str
+
+
+@dataclass(frozen=True)
+class Portfolio:
+    """Every customer file under the paths given, found (not read) as validation finds them."""
+
+    config_path: Path
+    root: str  # the absolute folder of cspsync.yaml
+    files: tuple[Path, ...]  # named as :func:`customer_files` names them (as the user named the folders)
+    names: tuple[str, ...]  # each file's :func:`relative_name`
+
+    @classmethod
+    def find(cls, paths: Sequence[Path], config_path: Path | None) -> Portfolio:
+        paths = list(paths) or [Path(".")]
+        config = config_path if config_path is not None else find_config(paths)
+        root = os.path.abspath(config.parent)
+        files = tuple(customer_files(paths, config))
+        return cls(config, root, files, tuple(relative_name(path, root) for path in files))
+
+    def shard(self, index: int, count: int) -> ShardFiles:
+        """The files of shard ``index`` of ``count``; the others are not opened (only hashed, for the fingerprint)."""
+        mine = tuple(path for path, name in zip(self.files, self.names, strict=True) if shard_of(name, count) == index)
+        return ShardFiles(index, count, mine, self.fingerprint())
+
+    def fingerprint(self) -> str:
+        """sha256 over cspsync.yaml's bytes and every customer file's path and bytes, in path order."""
+        digest = hashlib.sha256(b"cspsync.yaml\0" + _content_digest(self.config_path))
+        for name, path in sorted(zip(self.names, self.files, strict=True)):
+            digest.update(os.fsencode(name) + b"\0" + _content_digest(path))
+        return "sha256:" + digest.hexdigest()
+
+
+def _content_digest(path: Path) -> bytes:
+    try:
+        with open(path, "rb", buffering=0) as handle:
+            content = handle.read()
+    except OSError as err:  # gone or unreadable since it was found: loading the shard reports it, if it is its own
+        content = f"unreadable: {err.strerror}".encode()
+    return hashlib.sha256(content).digest()
