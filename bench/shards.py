@@ -10,7 +10,8 @@ customers --shard I/N --out plan-I.json`` runs it against the in-process emulato
 - calls against the shard's lower bound (every customer-list page, since a shard reads the whole list, plus
   one read per declared resource kind per customer of the shard);
 - local work (load + scope + diff/plan + pricing + render + writing plan-I.json) against ``validate`` of
-  the shard's own files and of the whole portfolio (the shard loads every file: cross-file rules need them);
+  the shard's own files and of the whole portfolio (a shard reads and validates only its own files, chosen
+  by path, and hashes the bytes of every file for the portfolio fingerprint);
 - peak memory (ru_maxrss).
 
 Then ``cspsync merge-plans plan-*.json`` in a fresh process (the real command, as the workflow's merge job
@@ -100,7 +101,7 @@ def task_shard(folder: Path, state: Path, shard: Shard, out: Path) -> dict[str, 
     os.environ["CSPSYNC_EMULATOR_UNPACED"] = "1"
     timers = Timers()
     with timers.step("load"):
-        repo = pipeline.load([folder / "customers"], folder / "cspsync.yaml")
+        repo, shard_files = pipeline.load_scoped([folder / "customers"], folder / "cspsync.yaml", shard)
     with timers.step("scope"):
         scope = scope_of(repo, [folder / "customers"], shard=shard)
     with timed_pipeline(timers), timers.step("plan_for"):
@@ -111,7 +112,7 @@ def task_shard(folder: Path, state: Path, shard: Shard, out: Path) -> dict[str, 
             workspace=Workspace.from_environment(repository=repo.root),
             full_scope=scope.full_scope,
             strategy=scope.strategy,
-            shard=shard,
+            shard=shard_files,
         )
     client = planned.connection.client
     stats = client.stats.snapshot()
