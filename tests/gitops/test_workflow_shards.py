@@ -80,6 +80,18 @@ def test_the_shard_jobs_keep_every_rule_of_the_plan_comment_job() -> None:
     )
 
 
+def test_every_shard_job_validates_every_file_unsharded_before_its_plan_is_trusted() -> None:
+    """A shard reads and validates only its own files, so the rules across files (two files for one customer)
+    hold for the portfolio only because each job validates all of them first, and plans only when that passed."""
+    workflow = load(SHARDED)
+    validate = step(workflow, "Validate the declarations", "plan")
+    assert "cspsync validate customers --format json" in validate["run"] and "--shard" not in validate["run"]
+    names = [s.get("name", s.get("uses", "")) for s in workflow["jobs"]["plan"]["steps"]]
+    shard = "Plan this shard of what the pull request changed"
+    assert names.index("Validate the declarations") < names.index(shard)
+    assert step(workflow, shard, "plan")["if"] == "steps.validate.outputs.exit-code == '0'"
+
+
 def _shards(gh: Runner, declarations: Path, count: int, *, skip: int | None = None) -> Path:
     """What the comment job downloads: each shard's plan and status, as the shard jobs' scripts make them (a
     pull request that changes cspsync.yaml, so every customer is planned)."""
