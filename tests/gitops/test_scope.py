@@ -9,7 +9,8 @@ import pytest
 
 from cspsync.declarations import load_repository
 from cspsync.errors import ConfigError
-from cspsync.gitops.scope import Shard, changed_since, select, shard_of
+from cspsync.gitops.portfolio import shard_of
+from cspsync.gitops.scope import Shard, changed_since, select
 from tests.cli import Run
 
 from .conftest import git

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -25,11 +26,11 @@ def _other_name(stem: str, count: int, avoid: int) -> str:
     )  # fmt: skip
 
 
-def _plan(cspsync: Run, shard: str, out: str, *more: str) -> dict[str, object]:
+def _plan(cspsync: Run, shard: str, out: str, *more: str) -> dict[str, Any]:
     result = cspsync("plan", "customers", "--shard", shard, "--out", out, *more)
     assert result.code in (0, 1), result.err  # 1: blocked actions, the plan is saved all the same
     assert "Traceback" not in result.err
-    document: dict[str, object] = json.loads(Path(out).read_text())
+    document: dict[str, Any] = json.loads(Path(out).read_text())
     return document
 
 
@@ -150,10 +151,8 @@ def test_a_deleted_file_is_reported_by_the_one_shard_its_path_was_in(cspsync: Ru
     git(declarations, "checkout", "-q", "-b", "offboard")
     git(declarations, "rm", "-q", "customers/woodgrove-bank.yaml")
     git(declarations, "commit", "-q", "-m", "Woodgrove Bank leaves")
-    gone = [
-        [u for u in _plan(cspsync, f"{i}/2", f"plan-{i}.json", "--changed-since", "main")["unmanaged"]]  # type: ignore[union-attr]
-        for i in (1, 2)
-    ]
+    plans = [_plan(cspsync, f"{i}/2", f"plan-{i}.json", "--changed-since", "main") for i in (1, 2)]
+    gone = [plan["unmanaged"] for plan in plans]
     holder = shard_of("customers/woodgrove-bank.yaml", 2)
 
     assert [len(g) for g in gone] == [1 if i == holder else 0 for i in (1, 2)]
