@@ -7,7 +7,7 @@ GIL) and a process pool would import everything again. The child sends its resul
 pipe and leaves with ``os._exit``: it never runs atexit handlers, click's teardown or buffered output of
 the parent. A child that dies, fails or sends anything but its results is an error, never a silent pass.
 
-Only where ``os.fork`` is safe: POSIX, at least two usable CPUs, and no other thread alive in this process
+Only where ``os.fork`` is safe: Linux, at least two usable CPUs, and no other thread alive in this process
 (a lock held by another thread would stay held in the child). Elsewhere the caller works alone.
 """
 
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 import pickle
 import signal
+import sys
 import threading
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
@@ -32,16 +33,12 @@ class WorkerError(CspsyncError):
     """The second process did not bring back its results."""
 
 
-def usable_cpus() -> int:
-    try:
-        return len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        return os.cpu_count() or 1
-
-
 def can_fork() -> bool:
-    """True where a fork now is safe and buys a second core."""
-    return hasattr(os, "fork") and usable_cpus() > 1 and threading.active_count() == 1
+    """True where a fork now is safe and buys a second core: Linux (macOS's system libraries are not safe to
+    use in a forked child that does not exec), two CPUs this process may run on, no other thread."""
+    if not sys.platform.startswith("linux"):
+        return False
+    return len(os.sched_getaffinity(0)) > 1 and threading.active_count() == 1
 
 
 def map_in_two(function: Callable[[T], R], items: Sequence[T], *, what: str) -> list[R]:

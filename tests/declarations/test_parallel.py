@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,3 +187,20 @@ def test_cross_file_problems_place_a_file_that_was_not_kept(portfolio: Repo, for
     _, in_two = _both(portfolio, forks)
     duplicate = next(p for p in in_two.problems if p.file == "customers/c006.yaml")
     assert (duplicate.line, duplicate.column, duplicate.path) == (7, 11, format_path(("spec", "company", "name")))
+
+
+def test_no_fork_while_another_thread_runs(portfolio: Repo, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A lock another thread holds at the fork would stay held in the child: then one process checks all."""
+    monkeypatch.setattr(repository, "PARALLEL_FROM", 2)
+    forked: list[int] = []
+    monkeypatch.setattr(parallel, "map_in_two", lambda *args, **kwargs: forked.append(1))
+    release = threading.Event()
+    other = threading.Thread(target=release.wait)
+    other.start()
+    try:
+        report = check([Path("customers")], today=TODAY, models=False)
+    finally:
+        release.set()
+        other.join()
+    assert forked == []
+    assert report.problems == check([Path("customers")], today=TODAY).problems
