@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from cspsync.declarations import load_repository
-from cspsync.gitops.portfolio import Portfolio, shard_of
+from cspsync.gitops.portfolio import Portfolio, _relative_names, relative_name, shard_of
 from cspsync.gitops.scope import Shard, select
 from tests.cli import Run
 
@@ -42,6 +42,21 @@ def test_every_customer_file_lands_in_exactly_one_shard(declarations: Path) -> N
         parts = [portfolio.shard(index, count) for index in range(1, count + 1)]
         assert sorted(str(f) for part in parts for f in part.files) == every, count  # no gap, no overlap
         assert len({part.portfolio for part in parts}) == 1  # one fingerprint of the whole portfolio
+
+
+def test_names_are_relative_to_the_folder_of_cspsync_yaml_however_the_files_were_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "repo"
+    monkeypatch.chdir(tmp_path)
+    files = [Path("repo/customers/a.yaml"), Path("repo/customers/eu/b.yaml"), root / "c.yaml",
+             Path("repo/customers/../d.yaml"), tmp_path / "outside" / "e.yaml", Path("f.yaml"),
+             Path("/g.yaml")]  # fmt: skip
+
+    names = _relative_names(files, str(root))
+
+    assert names == tuple(relative_name(path, str(root)) for path in files)
+    assert names[:5] == ("customers/a.yaml", "customers/eu/b.yaml", "c.yaml", "d.yaml", "../outside/e.yaml")
 
 
 def test_shards_partition_many_paths_evenly() -> None:
