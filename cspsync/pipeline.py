@@ -63,15 +63,20 @@ def load(paths: Sequence[Path], config_path: Path | None) -> Repository:
 
 
 def load_scoped(
-    paths: Sequence[Path], config_path: Path | None, shard: Shard | None
+    paths: Sequence[Path], config_path: Path | None, shard: Shard | None, *, every_file: bool = False
 ) -> tuple[Repository, ShardFiles | None]:
     """The declarations under ``paths``; with a ``shard``, only the customer files of that shard are read and
-    validated (chosen by path, :mod:`cspsync.gitops.portfolio`), with the fingerprint of all of them."""
+    validated (chosen by path, :mod:`cspsync.gitops.portfolio`), with the fingerprint of all of them.
+
+    ``every_file`` (apply, which acts): every file is still read and validated, so the rules across files hold
+    for the whole portfolio before anything is done; :func:`cspsync.gitops.scope.select` keeps the shard's.
+    """
     if shard is None:
         return load(paths, config_path), None
     portfolio = Portfolio.find(paths, config_path)
     part = portfolio.shard(shard.index, shard.count)
-    return load_repository(paths, config_path=portfolio.config_path, files=part.files), part
+    files = portfolio.files if every_file else part.files
+    return load_repository(paths, config_path=portfolio.config_path, files=files), part
 
 
 def plan_for(

@@ -272,7 +272,9 @@ def apply(
                 raise
             # equal to the saved one, action by action: what was reviewed
             return _confirm_and_apply(planned, planned.plan, repo, workspace, yes, workers, allow_over_budget, False)
-    repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
+    # an apply acts, so it validates every file even for --shard: two files claiming one customer in two shards
+    # must stop it before anything is done (a plan leaves that to the unsharded validate and merge-plans)
+    repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard, every_file=True)
     chosen: Target = target or repo.config.target
     refuse_another_partner(repo.config.partner.tenantId)
     workspace = Workspace.from_environment(repository=repo.root)

@@ -36,9 +36,11 @@ def shard_record(repo: Repository, shard: ShardFiles, env: Mapping[str, str]) ->
     run = None
     if env.get("GITHUB_ACTIONS") == "true" and env.get("GITHUB_RUN_ID"):
         run = f"{env.get('GITHUB_REPOSITORY', '')}/actions/runs/{env['GITHUB_RUN_ID']}"
+    mine = {str(path) for path in shard.files}  # an apply's repository holds every file: list the shard's
     claims = tuple(
         ShardClaims(file=str(item.path), keys=tuple((kind, key) for kind, key, _, _ in claims_of(item.customer)))
         for item in repo.customers
+        if str(item.path) in mine
     )
     return ShardOf(
         index=shard.index,

@@ -148,6 +148,22 @@ def test_merge_plans_refuses_two_shards_whose_files_claim_one_customer(cspsync: 
     ) in validated.out
 
 
+def test_apply_of_a_shard_validates_every_file_before_it_acts(cspsync: Run, declarations: Path) -> None:
+    """An apply acts, so ``apply --shard`` still reads every file: a second file for Contoso Bikes' tenant in the
+    other shard stops the apply of either shard, and nothing is done."""
+    contoso = declarations / "customers" / "contoso-bikes.yaml"
+    holder = shard_of("customers/contoso-bikes.yaml", 2)
+    again = _other_name("contoso-again", 2, avoid=holder)
+    text = contoso.read_text().replace("name: contoso-bikes", "name: contoso-again")
+    (declarations / "customers" / again).write_text(text.replace("Contoso Bikes Ltd", "Contoso Again Ltd"))
+
+    for index in (1, 2):
+        result = cspsync("apply", "customers", "--shard", f"{index}/2", "--yes")
+        assert result.code == 1 and "Traceback" not in result.err
+        assert "domain contosobikes.onmicrosoft.com is already declared in" in result.err, result.err
+        assert "Applied" not in result.out
+
+
 def test_merge_plans_refuses_a_shard_plan_without_the_keys_of_its_customers(cspsync: Run, declarations: Path) -> None:
     for index in (1, 2):
         _plan(cspsync, f"{index}/2", f"plan-{index}.json")
