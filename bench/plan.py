@@ -17,12 +17,21 @@ world where those customers exist with the billing profiles they declare, then p
    100 whatever N;
 5. peak memory (ru_maxrss) of each step, each measured in its own fresh process.
 
+``--emulator served`` (the default) runs the emulator world of the plan and scoped steps in a process of
+its own, served on loopback HTTP (``cspsync.emulator.server``, as ``cspsync emulator serve``), so the
+peak memory printed is the cspsync process's alone, as a plan against Partner Center would use;
+``--emulator in-process`` hands requests to the emulator in the same process (no HTTP, its store counted
+in the memory). ``--memory-profile FILE`` (with served) writes, per size, where the plan step's memory
+goes: tracemalloc's largest allocation sites (file:line) at the end of each stage, and the sizes of the big
+structures (declarations, observation, plan, rendered text, JSON).
+
 Times are medians of --repeat runs. Nothing here is a test: it prints figures (see bench/README.md).
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -33,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import tracemalloc
+import types
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -46,8 +57,10 @@ from cspsync import pipeline  # noqa: E402
 from cspsync.apply.run import Applier  # noqa: E402
 from cspsync.declarations import Declared, Repository, check  # noqa: E402
 from cspsync.emulator import EmulatorApp, Faults, transport  # noqa: E402
+from cspsync.emulator.server import serve  # noqa: E402
 from cspsync.observe import read as observe_read  # noqa: E402
 from cspsync.partnercenter import Limits, PartnerCenterClient, StaticToken  # noqa: E402
+from cspsync.partnercenter.msalhttp import LoopbackTransport  # noqa: E402
 from cspsync.plan import build as plan_build  # noqa: E402
 from cspsync.render import render  # noqa: E402
 from cspsync.target import Connection  # noqa: E402
@@ -130,8 +143,88 @@ def client_for(app: EmulatorApp, limits: Limits = UNLIMITED) -> PartnerCenterCli
     return PartnerCenterClient(base_url=BASE_URL, transport=transport(app), tokens=StaticToken(), limits=limits)
 
 
+class InProcessWorld:
+    """The emulator store in this process; each run gets a fresh app (and request log)."""
+
+    def __init__(self, repo: Repository) -> None:
+        self.store = portfolio.world_for(repo)
+        self.customers = self.store.customer_count()
+        self.app: EmulatorApp | None = None
+
+    def client(self) -> PartnerCenterClient:
+        self.app = EmulatorApp(self.store, page_size=PAGE)
+        return client_for(self.app)
+
+    def served(self) -> dict[str, int]:
+        assert self.app is not None
+        return self.app.request_counts()
+
+    def close(self) -> None:
+        self.store.close()
+
+
+class ServedWorld:
+    """The emulator world in a process of its own (``--worker emulator``), served on loopback HTTP: this
+    process's peak memory is then cspsync's alone."""
+
+    def __init__(self, folder: Path) -> None:
+        command = [sys.executable, __file__, "--worker", "emulator", "--folder", str(folder)]
+        self._process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert self._process.stdout is not None
+        line = self._process.stdout.readline()
+        if not line:
+            raise SystemExit("the emulator worker did not start")
+        started = json.loads(line)
+        self.url: str = started["url"]
+        self.customers: int = started["customers"]
+        self.app = None
+
+    def client(self) -> PartnerCenterClient:
+        """A client of the served world; the world's request log starts again with it."""
+        self._control_request("POST", "reset-log")
+        return PartnerCenterClient(
+            base_url=BASE_URL, transport=LoopbackTransport(self.url), tokens=StaticToken(), limits=UNLIMITED
+        )
+
+    def served(self) -> dict[str, int]:
+        counts: dict[str, int] = self._control_request("GET", "requests").json()["counts"]
+        return counts
+
+    def _control_request(self, method: str, name: str) -> Any:
+        import httpx
+
+        with httpx.Client(transport=LoopbackTransport(self.url), timeout=60) as http:
+            response = http.request(method, f"{BASE_URL}/_emulator/{name}")
+        response.raise_for_status()
+        return response
+
+    def close(self) -> None:
+        assert self._process.stdin is not None
+        self._process.stdin.close()  # the worker stops when its stdin closes
+        self._process.wait(timeout=60)
+
+
+def task_emulator(folder: Path) -> dict[str, Any]:
+    """Serve the portfolio's world on loopback until stdin closes (the plan worker's side of ServedWorld)."""
+    repo = portfolio.load(folder)
+    store = portfolio.world_for(repo)
+    del repo
+    server = serve(EmulatorApp(store, page_size=PAGE))
+    print(json.dumps({"url": server.url, "customers": store.customer_count()}), flush=True)
+    sys.stdin.read()
+    server.shutdown()
+    return {"maxrss_mib": maxrss_mib()}
+
+
+World = InProcessWorld | ServedWorld
+
+
+def open_world(kind: str, folder: Path, repo: Repository) -> World:
+    return ServedWorld(folder) if kind == "served" else InProcessWorld(repo)
+
+
 @contextmanager
-def planning_against(app: EmulatorApp, client: PartnerCenterClient, timers: Timers) -> Iterator[None]:
+def planning_against(app: EmulatorApp | None, client: PartnerCenterClient, timers: Timers) -> Iterator[None]:
     """``pipeline.plan_for`` as ``cspsync plan`` runs it, connected to ``client``; its steps timed.
 
     ``diff+plan`` is make_plan without its pricing (``price_plan`` is timed on its own, inside it) and
@@ -167,44 +260,53 @@ def task_validate(folder: Path, repeat: int) -> dict[str, Any]:
     return {"validate_s": statistics.median(runs), "runs": runs, "maxrss_mib": maxrss_mib()}
 
 
-def warm_price_sheets(store: Any, repo: Repository, workspace: Workspace) -> int:
+def warm_price_sheets(world: World, repo: Repository, workspace: Workspace) -> int:
     """Plan one customer per market first, so the price-sheet cache holds every market's sheet (Partner
     Center's are downloaded once per market and month); returns the calls that took."""
     first: dict[str, Declared] = {}
     for item in repo.customers:
         first.setdefault(item.customer.spec.company.address.country.upper(), item)
-    app = EmulatorApp(store, page_size=PAGE)
-    client = client_for(app)
-    with planning_against(app, client, Timers()):
+    client = world.client()
+    with planning_against(world.app, client, Timers()):
         pipeline.plan_for(repo, list(first.values()), target="emulator", workspace=workspace, full_scope=False)
     calls: int = client.stats.snapshot()["calls"].get(PRICE_SHEETS, 0)
     client.close()
     return calls
 
 
-def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
+def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None) -> dict[str, Any]:
     repo: Repository | None = portfolio.load(folder)
     assert repo is not None
-    store = portfolio.world_for(repo)
-    in_world = store.customer_count()
+    world = open_world(emulator, folder, repo)
+    in_world = world.customers
     bound = lower_bound(repo.customers, in_world)
     workspace = Workspace(folder / ".cspsync-plan")
-    downloads = warm_price_sheets(store, repo, workspace)
+    downloads = warm_price_sheets(world, repo, workspace)
     repo = None  # each run loads the files again, as ``cspsync plan`` does
+    gc.collect()
+    profiler = MemoryProfile() if profile is not None else None
     results: list[dict[str, Any]] = []
     for _ in range(repeat):
-        app = EmulatorApp(store, page_size=PAGE)
-        client = client_for(app)
+        client = world.client()
         timers = Timers()
+        if profiler is not None:
+            profiler.start()
         with timers.step("load"):
             repo = portfolio.load(folder)
-        with planning_against(app, client, timers), timers.step("plan_for"):
+        if profiler is not None:
+            profiler.stage("load", declarations=repo)
+        with planning_against(world.app, client, timers), profiled(profiler), timers.step("plan_for"):
             planned = pipeline.plan_for(repo, repo.customers, target="emulator", workspace=workspace, full_scope=True)
+        if profiler is not None:
+            profiler.stage("plan_for", plan=planned.plan)
         with timers.step("render"):
             text = render(planned.plan, "text")
             markdown = render(planned.plan, "markdown")
+        if profiler is not None:
+            profiler.stage("render", text=text, markdown=markdown)
+            profiler.stop()
         stats = client.stats.snapshot()
-        served = app.request_counts()
+        served = world.served()
         client.close()
         results.append(
             {
@@ -218,6 +320,10 @@ def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
             }
         )
         del planned, repo, text, markdown  # the next run's peak memory is its own
+    world.close()
+    if profiler is not None and profile is not None:
+        profile.parent.mkdir(parents=True, exist_ok=True)
+        profile.write_text(json.dumps(profiler.stages, indent=1), encoding="utf-8")
     steps = {name: statistics.median(r["seconds"][name] for r in results) for name in results[-1]["seconds"]}
     steps["diff+plan"] = steps.pop("diff+plan+pricing") - steps["pricing"]
     # everything plan_for does but observe and make_plan: connect, the invitations ledger, the apply records
@@ -229,6 +335,7 @@ def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
     ]
     last = results[-1]
     return {
+        "emulator": emulator,
         "customers_in_world": in_world,
         "lower_bound": bound,
         "calls": last["calls"],
@@ -245,21 +352,98 @@ def task_plan(folder: Path, repeat: int) -> dict[str, Any]:
     }
 
 
-def task_scoped(folder: Path, repeat: int, ks: list[int]) -> dict[str, Any]:
+class MemoryProfile:
+    """tracemalloc's view of a plan run: after each stage, the traced total and peak, the largest
+    allocation sites still alive (file:line) and the deep sizes of the named structures."""
+
+    TOP = 25
+
+    def __init__(self) -> None:
+        self.stages: list[dict[str, Any]] = []
+
+    def start(self) -> None:
+        self.stages = []
+        tracemalloc.start(1)
+
+    def stage(self, name: str, **structures: Any) -> None:
+        current, peak = tracemalloc.get_traced_memory()
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+        top = snapshot.statistics("lineno")[: self.TOP]
+        self.stages.append(
+            {
+                "stage": name,
+                "traced_mib": current / 2**20,
+                "traced_peak_mib": peak / 2**20,
+                "maxrss_mib": maxrss_mib(),
+                "structures_mib": {key: deep_size(value) / 2**20 for key, value in structures.items()},
+                "top": [
+                    {"site": f"{s.traceback[0].filename}:{s.traceback[0].lineno}", "mib": s.size / 2**20, "n": s.count}
+                    for s in top
+                ],
+            }
+        )
+
+    def stop(self) -> None:
+        tracemalloc.stop()
+
+
+@contextmanager
+def profiled(profiler: MemoryProfile | None) -> Iterator[None]:
+    """Inside plan_for: a stage after observe (its observation) and after make_plan (observation and plan
+    both alive: the peak)."""
+    if profiler is None:
+        yield
+        return
+    observe, make_plan = pipeline.observe, pipeline.make_plan
+
+    def observed(*args: Any, **kwargs: Any) -> Any:
+        observation = observe(*args, **kwargs)
+        profiler.stage("observe", observation=observation)
+        return observation
+
+    def planned(*args: Any, **kwargs: Any) -> Any:
+        plan = make_plan(*args, **kwargs)
+        profiler.stage("make_plan", plan=plan)
+        return plan
+
+    setattr(pipeline, "observe", observed)  # noqa: B010
+    setattr(pipeline, "make_plan", planned)  # noqa: B010
+    try:
+        yield
+    finally:
+        setattr(pipeline, "observe", observe)  # noqa: B010
+        setattr(pipeline, "make_plan", make_plan)  # noqa: B010
+
+
+def deep_size(root: Any) -> int:
+    """Bytes of ``root`` and everything it reaches (objects counted once; classes and modules left out)."""
+    seen: set[int] = set()
+    stack = [root]
+    total = 0
+    while stack:
+        item = stack.pop()
+        if id(item) in seen or isinstance(item, type | types.ModuleType | types.FunctionType):
+            continue
+        seen.add(id(item))
+        total += sys.getsizeof(item)
+        stack.extend(gc.get_referents(item))
+    return total
+
+
+def task_scoped(folder: Path, repeat: int, ks: list[int], emulator: str) -> dict[str, Any]:
     repo = portfolio.load(folder)
-    store = portfolio.world_for(repo)
+    world = open_world(emulator, folder, repo)
     workspace = Workspace(folder / ".cspsync-scoped")
     out: dict[str, Any] = {}
-    warm_price_sheets(store, repo, workspace)
+    warm_price_sheets(world, repo, workspace)
     for k in ks:
         step = max(1, len(repo.customers) // k)
         changed = list(repo.customers[::step][:k])  # changed files spread over the portfolio
         runs, calls = [], 0
         for _ in range(repeat):
-            app = EmulatorApp(store, page_size=PAGE)
-            client = client_for(app)
+            client = world.client()
             start = time.perf_counter()
-            with planning_against(app, client, Timers()):
+            with planning_against(world.app, client, Timers()):
                 pipeline.plan_for(
                     repo, changed, target="emulator", workspace=workspace, full_scope=False, strategy="lookup"
                 )
@@ -267,6 +451,7 @@ def task_scoped(folder: Path, repeat: int, ks: list[int]) -> dict[str, Any]:
             calls = client.stats.snapshot()["total_calls"]
             client.close()
         out[str(k)] = {"calls": calls, "bound": k + lower_bound(changed, 0), "seconds": statistics.median(runs)}
+    world.close()
     out["maxrss_mib"] = maxrss_mib()
     return out
 
@@ -309,12 +494,15 @@ def task_apply(folder: Path, rate: float, burst: int, latency: tuple[float, floa
 
 def worker(args: argparse.Namespace) -> int:
     folder = Path(args.folder)
-    if args.worker == "validate":
+    if args.worker == "emulator":
+        result = task_emulator(folder)
+    elif args.worker == "validate":
         result = task_validate(folder, args.repeat)
     elif args.worker == "plan":
-        result = task_plan(folder, args.repeat)
+        profile = None if args.memory_profile is None else args.memory_profile.with_suffix(f".{folder.name}.json")
+        result = task_plan(folder, args.repeat, args.emulator, profile)
     elif args.worker == "scoped":
-        result = task_scoped(folder, args.repeat, [int(k) for k in args.scoped.split(",")])
+        result = task_scoped(folder, args.repeat, [int(k) for k in args.scoped.split(",")], args.emulator)
     else:
         low, high = (float(x) for x in args.latency.split("-"))
         result = task_apply(folder, args.rate, args.burst, (low, high), args.workers)
@@ -342,7 +530,11 @@ def run_worker(task: str, folder: Path, args: argparse.Namespace) -> dict[str, A
         args.latency,
         "--workers",
         str(args.workers),
+        "--emulator",
+        args.emulator,
     ]
+    if args.memory_profile is not None:
+        command += ["--memory-profile", str(args.memory_profile.resolve())]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker {task} failed:\n{done.stderr[-4000:]}")
@@ -448,6 +640,19 @@ def main() -> int:
         help="steps per size, comma-separated: validate, plan, scoped; 'local' = validate,plan (the local "
         "work and memory figures, e.g. --sizes 100000 --only local --apply-size 0)",
     )
+    parser.add_argument(
+        "--emulator",
+        choices=("served", "in-process"),
+        default="served",
+        help="served: the emulator world in its own process on loopback HTTP, so a step's peak memory is "
+        "cspsync's alone (default); in-process: no HTTP, the emulator's store counted in the memory",
+    )
+    parser.add_argument(
+        "--memory-profile",
+        type=Path,
+        help="FILE: write where the plan step's memory goes (tracemalloc sites, structure sizes) to "
+        "FILE.nN.json per size; slows the plan step several times (its times are then not figures)",
+    )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--save", type=Path, help="write the raw figures (JSON) here after every step")
     parser.add_argument("--report", type=Path, help="print the report of figures saved with --save, run nothing")
@@ -469,7 +674,7 @@ def main() -> int:
     tasks = [t for t in ("validate", "plan", "scoped") if t in args.only.replace("local", "validate,plan").split(",")]
     header = (
         f"cspsync plan benchmark: {os.cpu_count()} CPUs, Python {sys.version.split()[0]}, "
-        f"medians of {args.repeat} runs, each step in a fresh process"
+        f"medians of {args.repeat} runs, each step in a fresh process, emulator {args.emulator}"
     )
     print(header)
     results: dict[int, dict[str, Any]] = {}
