@@ -7,11 +7,10 @@ saved plan carries to detect that Partner Center changed after the plan was made
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass, field, fields, is_dataclass
 from typing import Any
 
+from cspsync.canonical import canonical_sha256
 from cspsync.observe.applied import AppliedIdentities
 
 
@@ -226,8 +225,7 @@ class Observation:
         if self.admin_relationships or self.entra_tenants:
             document["admin"] = dict(sorted(self.admin_relationships.items()))
             document["entra"] = dict(sorted(self.entra_tenants.items()))
-        canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), default=_encoded)
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        return canonical_sha256(document, default=_encoded)
 
 
 def _encoded(value: Any) -> Any:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Sequence
 from typing import Any
 
+from cspsync.canonical import canonical_sha256_of_items
 from cspsync.plan.model import Action
 
 
@@ -22,6 +21,6 @@ def reviewed_form(action: Action) -> dict[str, Any]:
 
 
 def actions_digest(actions: Sequence[Action]) -> str:
-    """sha256 of the reviewed form of the actions, in plan order: the apply record names what it applied."""
-    canonical = json.dumps([reviewed_form(a) for a in actions], sort_keys=True, separators=(",", ":"))
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+    """sha256 of the reviewed form of the actions, in plan order: the apply record names what it applied
+    (each action's form made and hashed in turn: a list of them all was the plan's peak memory)."""
+    return canonical_sha256_of_items(reviewed_form(a) for a in actions)
