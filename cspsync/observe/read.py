@@ -21,7 +21,7 @@ customer unknown: never in sync, never drifted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
@@ -247,8 +247,10 @@ class Read:
     call: Callable[[], Any]
 
 
-def _run(reads: Sequence[Read], workers: int) -> list[tuple[Read, Any]]:
-    """Each read's result, or the PartnerCenterError it raised (one failed read never stops the others)."""
+def _run(reads: Sequence[Read], workers: int) -> Iterator[tuple[Read, Any]]:
+    """Each read's result, or the PartnerCenterError it raised (one failed read never stops the others), in
+    the order of ``reads``, as they arrive: the caller can turn a customer's responses into its observed
+    state and let them go before the last read is in."""
 
     def one(read: Read) -> tuple[Read, Any]:
         try:
@@ -257,9 +259,9 @@ def _run(reads: Sequence[Read], workers: int) -> list[tuple[Read, Any]]:
             return read, err
 
     if not reads:
-        return []
+        return
     with ThreadPoolExecutor(max_workers=max(1, min(workers, len(reads)))) as pool:
-        return list(pool.map(one, reads))
+        yield from pool.map(one, reads)
 
 
 def _declared_address(item: Declared) -> Address:
@@ -409,14 +411,7 @@ def observe(
         reads.extend(wanted)
     if config is not None and any(item.customer.spec.reseller for item in declared):
         reads.append(Read("", "resellers", client.indirect_resellers))
-    results: dict[str, dict[str, Any]] = {}
-    for read, result in _run(reads, workers):
-        if read.kind == "resellers":
-            _record_resellers(observation, declared, found, result)
-        elif isinstance(result, PartnerCenterError):
-            observation.unknown[read.customer] = f"{read.kind} could not be read: {result.message}"
-        else:
-            results.setdefault(read.customer, {})[read.kind] = result
+    results = _read_found(reads, workers, observation, declared, found)
 
     for item in declared:
         name = item.customer.metadata.name
@@ -430,7 +425,8 @@ def observe(
         elif summary is None:
             _record_missing(observation, name, results.get(name, {}))
         else:
-            observation.customers[name] = _found(summary, results.get(name, {}), item)
+            got = results.get(name, {})
+            observation.customers[name] = got.get("observed") or _found(summary, got, item)
     read_offer_changes(client, observation, declared, workers)
     read_azure_subscriptions(client, observation, declared, workers)
     if config is not None and associations != "none":
@@ -447,6 +443,37 @@ def observe(
     if reuse is not None and memory is not None:
         _remember(memory, observation, reuse, reused, kinds_needed)
     return observation
+
+
+def _read_found(
+    reads: Sequence[Read],
+    workers: int,
+    observation: Observation,
+    declared: Sequence[Declared],
+    found: dict[str, CustomerSummary],
+) -> dict[str, dict[str, Any]]:
+    """The results of ``reads`` by customer and kind; a found customer's are made into its observed state
+    (kind ``observed``) as soon as its last read is in, and its responses dropped: holding every customer's
+    parsed responses until the last read was most of a full plan's memory while it observed."""
+    items = {item.customer.metadata.name: item for item in declared}
+    left: dict[str, int] = {}
+    for read in reads:
+        left[read.customer] = left.get(read.customer, 0) + 1
+    results: dict[str, dict[str, Any]] = {}
+    for read, result in _run(reads, workers):
+        if read.kind == "resellers":
+            _record_resellers(observation, declared, found, result)
+            continue
+        if isinstance(result, PartnerCenterError):
+            observation.unknown[read.customer] = f"{read.kind} could not be read: {result.message}"
+        else:
+            results.setdefault(read.customer, {})[read.kind] = result
+        left[read.customer] -= 1
+        summary = found.get(read.customer)
+        if left[read.customer] == 0 and summary is not None and read.customer not in observation.unknown:
+            got = results.get(read.customer, {})
+            results[read.customer] = {"observed": _found(summary, got, items[read.customer])}
+    return results
 
 
 def _relationship_names(declared: Sequence[Declared], associations: Associations) -> set[str]:
