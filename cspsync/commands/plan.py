@@ -19,7 +19,7 @@ from cspsync.commands._options import (
 from cspsync.commands.shards import scope_options
 from cspsync.gitops.scope import Shard, scope_of
 from cspsync.pipeline import Target, load_scoped, plan_for
-from cspsync.render import Format, render
+from cspsync.render import Format, render_pieces
 from cspsync.render.scope import render_scope_notes
 from cspsync.workspace import Workspace
 
@@ -73,8 +73,9 @@ def plan(
     result = planned.plan
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(result.to_json(), encoding="utf-8")
-    click.echo(render(result, fmt, color=stdout_is_tty() and fmt == "text"), nl=False)
+        result.write_json(out)
+    for piece in render_pieces(result, fmt, color=stdout_is_tty() and fmt == "text"):
+        click.echo(piece, nl=False)
     click.echo(render_scope_notes(scope, fmt), nl=False)
     if out is not None and fmt == "text":
         click.echo(f"Saved the plan to {out}; apply exactly it with: cspsync apply {out}")

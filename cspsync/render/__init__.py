@@ -7,6 +7,7 @@ package loads no renderer: ``cspsync validate`` must start without rich.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
@@ -31,6 +32,17 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     return render_text(plan, color=color)
 
 
+def render_pieces(plan: Plan, fmt: Format, *, color: bool = False) -> Iterator[str]:
+    """:func:`render` in pieces for a command to write one after the other: the plain text of a large plan
+    is made as it is written rather than held whole (other formats come in one piece)."""
+    if fmt == "text":
+        from cspsync.render.text import text_pieces
+
+        yield from text_pieces(plan, color=color)
+        return
+    yield render(plan, fmt, color=color)
+
+
 def __getattr__(name: str) -> Any:
     if name == "render_markdown":
         from cspsync.render.markdown import render_markdown
@@ -43,4 +55,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["FORMATS", "Format", "render", "render_markdown", "render_text"]
+__all__ = ["FORMATS", "Format", "render", "render_markdown", "render_pieces", "render_text"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import re
+from collections.abc import Iterable, Iterator
 
 from cspsync.plan.model import Action, Plan, Symbol
 from cspsync.render import money
@@ -62,8 +63,7 @@ def _flush(lines: list[Line], color: bool) -> str:
     soft-wrapped text without styles, and building its Text objects was most of the rendering time); with
     colour one rich print styles them (a print per line made 30,000 lines take seconds)."""
     if not color:
-        plain = "".join("".join(text for text, _ in line) + "\n" for line in lines)
-        return _RICH_STRIPS.sub("", plain)
+        return "".join(_plain(lines))
     from rich.console import Console
     from rich.text import Text
 
@@ -82,26 +82,59 @@ def _flush(lines: list[Line], color: bool) -> str:
     return buffer.getvalue()
 
 
+#: lines joined into one piece of the streamed plain text (a write per line would be slow, the whole plan
+#: at once was most of a 100,000-customer plan's memory while it printed)
+_LINES_PER_PIECE = 2000
+
+
+def _plain(lines: Iterable[Line]) -> Iterator[str]:
+    """The plain text of ``lines`` in pieces of whole lines; the control characters rich strips are never a
+    newline, so stripping them piece by piece is stripping the whole text."""
+    batch: list[str] = []
+    for line in lines:
+        batch.append("".join(text for text, _ in line) + "\n")
+        if len(batch) == _LINES_PER_PIECE:
+            yield _RICH_STRIPS.sub("", "".join(batch))
+            batch = []
+    if batch:
+        yield _RICH_STRIPS.sub("", "".join(batch))
+
+
 def render_text(plan: Plan, *, color: bool = False) -> str:
-    out: list[Line] = [_line(headline(plan), "dim")]
+    if color:
+        return _flush(list(_lines(plan)), color)
+    return "".join(_plain(_lines(plan)))
+
+
+def text_pieces(plan: Plan, *, color: bool = False) -> Iterator[str]:
+    """:func:`render_text` in pieces, made as they are written: the same text without holding all of it."""
+    if color:
+        yield render_text(plan, color=True)
+        return
+    yield from _plain(_lines(plan))
+
+
+def _lines(plan: Plan) -> Iterator[Line]:
+    """The plan's lines, one at a time."""
+    yield _line(headline(plan), "dim")
     if plan.read is not None:
-        out.append(_line(t(read_line(plan.read)), "dim"))
+        yield _line(t(read_line(plan.read)), "dim")
     if plan.adoptions:
-        out.append(_line())
-        out.append(
+        yield _line()
+        yield (
             _line(
                 f"ADOPT: this plan brings {len(plan.adoptions)} customer(s) that cspsync did not create under "
                 "management; check each is the declared customer:",
                 "bold magenta",
             )
         )
-        out += [_line(f"  @ {t(adoption_line(a))}", "magenta") for a in plan.adoptions]
+        yield from (_line(f"  @ {t(adoption_line(a))}", "magenta") for a in plan.adoptions)
     for customer in plan.customers:
         if not customer.actions and customer.note is None and not customer.attention:
             continue
-        out.append(_line())
+        yield _line()
         where = customer.domain or customer.tenant_id or ""
-        out.append(
+        yield (
             [
                 (t(customer.name), "bold"),
                 (f"  ({t(customer.file)})", "dim"),
@@ -109,35 +142,34 @@ def render_text(plan: Plan, *, color: bool = False) -> str:
             ]
         )
         if customer.note:
-            out.append(_line(f"    {t(customer.note)}", "dim"))
+            yield _line(f"    {t(customer.note)}", "dim")
         for attention in customer.attention:
-            out.append(_line(f"    ! {t(attention)}", "bold yellow"))
+            yield _line(f"    ! {t(attention)}", "bold yellow")
         for action_id in customer.actions:
-            out += _action_lines(plan.action(action_id))
+            yield from _action_lines(plan.action(action_id))
         total = money.customer_line(customer)
         if total:
-            out.append(_line(f"    {t(total)}", "bold cyan"))
+            yield _line(f"    {t(total)}", "bold cyan")
     for item in plan.unmanaged:
-        out.append(
+        yield (
             _line(
                 "\n" + t(f"unmanaged {item.kind}: {item.customer} {item.name} ({item.detail or 'not declared'})"),
                 "dim",
             )
         )
     for problem in plan.unknown:
-        out.append(_line("\nunknown: " + t(problem), "bold red"))
-    out.append(_line())
+        yield _line("\nunknown: " + t(problem), "bold red")
+    yield _line()
     if not plan.customers and not plan.unknown:
         # a scope of no file (nothing changed since REF or since the last apply) compared nothing
-        out.append(_line(NOTHING_IN_SCOPE, "bold green"))
-        return _flush(out, color)
+        yield _line(NOTHING_IN_SCOPE, "bold green")
+        return
     if not plan.actions and not plan.unknown:
-        out.append(_line("No changes. Partner Center matches the declarations.", "bold green"))
-        return _flush(out, color)
+        yield _line("No changes. Partner Center matches the declarations.", "bold green")
+        return
     if not plan.has_changes and not plan.unknown:
-        out.append(_line("No changes to apply now; the steps above wait for a person or are blocked.", "bold green"))
+        yield _line("No changes to apply now; the steps above wait for a person or are blocked.", "bold green")
     for words in money.plan_lines(plan):
         over = words.startswith(("OVER BUDGET", "apply refuses"))
-        out.append(_line(t(words), "bold red" if over else "cyan"))
-    out.append(_line(summary_line(plan.summary), "bold"))
-    return _flush(out, color)
+        yield _line(t(words), "bold red" if over else "cyan")
+    yield _line(summary_line(plan.summary), "bold")

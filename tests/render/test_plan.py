@@ -146,3 +146,24 @@ def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
 def test_urls_in_user_text_do_not_become_links() -> None:
     html = cmarkgfm.github_flavored_markdown_to_html(escape_inline("see http://evil.example/x and www.evil.example"))
     assert "<a " not in html
+
+
+def test_the_plain_text_written_in_pieces_is_the_plan_text() -> None:
+    """``cspsync plan`` writes the text piece by piece (a 100,000-customer plan is not held whole): the pieces
+    end at line ends and make exactly the text, control characters stripped in every piece."""
+    from cspsync.render import render_pieces
+
+    plan = _plan(customers=800, name="Contoso\x07 Bikes\x0d Ltd")
+    pieces = list(render_pieces(plan, "text"))
+    whole = render(plan, "text")
+    assert len(pieces) > 1 and all(piece.endswith("\n") for piece in pieces)
+    assert "".join(pieces) == whole
+    assert "\x07" not in whole and "\x0d" not in whole
+    assert list(render_pieces(plan, "markdown")) == [render(plan, "markdown")]
+
+
+def test_the_plan_file_written_as_bytes_is_the_plan_json(tmp_path: Path) -> None:
+    plan = _plan(customers=3, name="Contoso Bikes Ltd · Zürich")
+    plan.write_json(tmp_path / "plan.json")
+    assert (tmp_path / "plan.json").read_bytes() == plan.to_json().encode("utf-8")
+    assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
