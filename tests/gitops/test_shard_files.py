@@ -201,3 +201,28 @@ def test_a_shard_is_not_the_whole_portfolio_so_it_reports_no_unmanaged_customer(
         scope = select(repo, [Path("customers")], shard=Shard(index, 2))
         assert (scope.full_scope, scope.strategy) == (False, "list")
     assert select(repo, [Path("customers")]).full_scope is True
+
+
+def test_the_portfolio_fingerprint_changes_with_any_file_name_or_byte(tmp_path: Path) -> None:
+    """merge-plans trusts one fingerprint for "the shards saw the same declarations": a renamed file, an edited
+    byte, or bytes moved from one file to the next (names and contents are length-prefixed) all change it."""
+    root = tmp_path / "repo"
+    (root / "customers").mkdir(parents=True)
+    (root / "cspsync.yaml").write_text("target: emulator\n")
+
+    def fingerprint(files: dict[str, bytes]) -> str:
+        for old in (root / "customers").iterdir():
+            old.unlink()
+        for name, content in files.items():
+            (root / "customers" / name).write_bytes(content)
+        return Portfolio.find([root / "customers"], None).fingerprint()
+
+    base = fingerprint({"a.yaml": b"name: ab\n", "b.yaml": b"name: c\n"})
+    assert fingerprint({"a.yaml": b"name: ab\n", "b.yaml": b"name: c\n"}) == base
+    variants = [
+        {"a.yaml": b"name: ab\n", "c.yaml": b"name: c\n"},  # renamed
+        {"a.yaml": b"name: ab\n", "b.yaml": b"name: d\n"},  # edited
+        {"a.yaml": b"name: a", "b.yaml": b"b\nname: c\n"},  # bytes moved across the boundary
+        {"a.yaml": b"name: ab\n"},  # removed
+    ]
+    assert len({base, *(fingerprint(files) for files in variants)}) == 1 + len(variants)
