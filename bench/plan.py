@@ -228,12 +228,12 @@ def open_world(kind: str, folder: Path, repo: Repository) -> World:
 def planning_against(app: EmulatorApp | None, client: PartnerCenterClient, timers: Timers) -> Iterator[None]:
     """``pipeline.plan_for`` as ``cspsync plan`` runs it, connected to ``client``; its steps timed.
 
-    ``diff+plan`` is make_plan without its pricing (``price_plan`` is timed on its own, inside it) and
+    ``diff+plan`` is make_plan without its pricing (``price_actions`` is timed on its own, inside it) and
     ``association`` is the relationships read inside observe."""
     timed: list[tuple[Any, str, str]] = [
         (pipeline, "observe", "observe"),
         (pipeline, "make_plan", "diff+plan+pricing"),
-        (plan_build, "price_plan", "pricing"),
+        (plan_build, "price_actions", "pricing"),
         (observe_read, "read_associations", "association"),
     ]
     saved = [(module, name, getattr(module, name)) for module, name, _ in timed]

@@ -36,7 +36,7 @@ from cspsync.plan.digest import actions_digest
 from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
 from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
-from cspsync.plan.money import CostSource, price_plan
+from cspsync.plan.money import CostSource, price_actions
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import address_refusal, plan_tenant
 from cspsync.secrets import recovery_steps
@@ -299,6 +299,11 @@ def make_plan(
                 detail=f"no longer managed: its file was deleted since {gone.ref}; nothing is deleted",
             )
         )
+    priced_customers, money = (
+        price_actions(actions, customers, repo, declared, observation, costs, now=now, pricebooks=pricebooks)
+        if priced
+        else (tuple(customers), None)
+    )
     result = Plan(
         cspsync_version=__version__,
         created_at=now,
@@ -308,11 +313,10 @@ def make_plan(
         scope=tuple(sorted(str(d.path) for d in declared)),
         observed_fingerprint=observation.fingerprint(),
         declarations_fingerprint=declarations_fingerprint(declared),
-        customers=tuple(customers),
+        customers=priced_customers,
         actions=tuple(actions),
         unmanaged=tuple(found_unmanaged),
         unknown=tuple(unknown),
+        **({"money": money} if money is not None else {}),
     )
-    if priced:
-        result = price_plan(result, repo, declared, observation, costs, pricebooks=pricebooks)
     return result.model_copy(update={"actions_digest": actions_digest(result.actions)})

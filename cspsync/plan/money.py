@@ -204,51 +204,68 @@ def price_plan(
     pricebooks: Mapping[str, Pricebook] | None = None,
 ) -> Plan:
     """``plan`` with money on its orders, seat changes and cancellations, totals and budget checks."""
-    now = plan.created_at
+    actions = list(plan.actions)
+    customers, summary = price_actions(
+        actions, plan.customers, repo, declared, observation, costs, now=plan.created_at, pricebooks=pricebooks
+    )
+    return plan.model_copy(update={"actions": tuple(actions), "customers": customers, "money": summary})
+
+
+def price_actions(
+    actions: list[Action],
+    customer_plans: Sequence[CustomerPlan],
+    repo: Repository,
+    declared: Sequence[Declared],
+    observation: Observation,
+    costs: CostSource | None,
+    *,
+    now: dt.datetime,
+    pricebooks: Mapping[str, Pricebook] | None = None,
+) -> tuple[tuple[CustomerPlan, ...], PlanMoney]:
+    """Money on ``actions``, in place: each priced action replaces its unpriced one in the list, so a plan
+    being made never holds both forms of every action (they were a tenth of its peak memory); the customers
+    with their totals, and the plan's money."""
     books = load_pricebooks(repo.root) if pricebooks is None else pricebooks
     customers = {d.customer.metadata.name: d.customer for d in declared}
     items: dict[str, _Item] = {}
-    for action in plan.actions:
+    for action in actions:
         customer = customers.get(action.customer)
         item = _item(action, customer, observation) if customer is not None else None
         if item is not None:
             items[action.id] = item
     indexes, missing, unknown = _indexes(items, costs)
 
-    actions: list[Action] = []
-    for action in plan.actions:
+    for index, action in enumerate(actions):
         item = items.get(action.id)
         if item is None:
-            actions.append(action)
             continue
         window = _window(action, item, now)
         if window is not None and not window.possible:
-            actions.append(action)  # the planner blocked it: it will not happen, so it costs nothing
-            continue
+            continue  # the planner blocked it: it will not happen, so it costs nothing
         money = _money(item, books, indexes, missing, now)
         if window is not None and window.until is not None:
             verb = "cancelled" if action.kind is Kind.CANCEL_SUBSCRIPTION else "reduced"
             note = "; ".join(filter(None, [f"can still be {verb} until {show_instant(window.until)}", money.note]))
             money = money.model_copy(update={"note": note})
-        actions.append(action.model_copy(update={"money": money}))
+        actions[index] = action.model_copy(update={"money": money})
 
     by_id = {a.id: a for a in actions}
-    customer_plans: list[CustomerPlan] = []
+    priced: list[CustomerPlan] = []
     customer_totals: dict[str, Totals] = {}
-    for customer_plan in plan.customers:
+    for customer_plan in customer_plans:
         monies = [m for a in customer_plan.actions if counted(by_id[a]) and (m := by_id[a].money) is not None]
         if monies:
             total = totals(monies[0].currency, monies)
             customer_totals[customer_plan.name] = total
             customer_plan = customer_plan.model_copy(update={"money": total})
-        customer_plans.append(customer_plan)
+        priced.append(customer_plan)
     plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
     summary = PlanMoney(
         totals=plan_totals,
         budget=budget_checks(repo.config.budget, plan_totals, customer_totals),
         unknown=tuple(unknown),
     )
-    return plan.model_copy(update={"actions": tuple(actions), "customers": tuple(customer_plans), "money": summary})
+    return tuple(priced), summary
 
 
 def price_seats(
