@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Literal
 
 from cspsync.gitops.drift import DriftReport
 from cspsync.plan.model import Action, Unmanaged
 from cspsync.render import escape
 from cspsync.render.escape import markdown_inline as md
-from cspsync.render.markdown import BUDGET, LIMIT
+from cspsync.render.markdown import ALERT_SHARE, BUDGET, LIMIT, bounded
 from cspsync.render.words import change_line, headline
 from cspsync.render.words import read_line as words_read_line
 
@@ -92,6 +93,17 @@ def _safe_link(url: str | None) -> str | None:
     return None
 
 
+#: shares of the issue body (GitHub refuses one over 65,536 characters whole, and the drift job fails): the
+#: customer table, and each of the two tables of partner relationships and undeclared items
+TABLE_SHARE = BUDGET // 3
+TAIL_SHARE = BUDGET // 8
+PRINTS_ALL = "`cspsync drift` prints them all"
+
+
+def _more(what: str) -> Callable[[int], str]:
+    return lambda left: f"> - … and {left:,} more {what}: {PRINTS_ALL}"
+
+
 def render_drift_markdown(report: DriftReport) -> str:
     head = [MARKER, "### cspsync drift", "", f"`{headline(report.plan)}`", "", f"**{summary_line(report)}**", ""]
     read = read_line(report)
@@ -100,12 +112,13 @@ def render_drift_markdown(report: DriftReport) -> str:
     unknown = report.of_state("unknown")
     if unknown:
         head += ["> [!WARNING]", "> Some reads failed, so these customers are unknown (neither in sync nor drifted):"]
-        head += [f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown]
+        head += bounded([f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown], ALERT_SHARE, _more("customer(s)"))
         head.append("")
     shown = [c for c in report.customers if c.state != "in-sync"]
     if shown:
         head += ["| customer | file | state | differences |", "|---|---|---|---:|"]
-        head += [f"| {md(c.name)} | {md(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |" for c in shown]
+        rows = [f"| {md(c.name)} | {md(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |" for c in shown]
+        head += bounded(rows, TABLE_SHARE, lambda left: f"| … and {left:,} more customer(s) | | | |")
         head.append("")
     if any(c.differences for c in shown):
         head += ["Each change reads *Partner Center → declaration*: what `cspsync apply` would set.", ""]
@@ -120,10 +133,12 @@ def render_drift_markdown(report: DriftReport) -> str:
             "| customer | finding | fix |",
             "|---|---|---|",
         ]
+        rows = []
         for finding in report.findings:
             link = _safe_link(finding.link)
             fix = f"[relationship request]({link})" if link else md(finding.link or "review")
-            tail.append(f"| {md(finding.customer)} | {md(finding.message)} | {fix} |")
+            rows.append(f"| {md(finding.customer)} | {md(finding.message)} | {fix} |")
+        tail += bounded(rows, TAIL_SHARE, lambda left: f"| … and {left:,} more finding(s): {PRINTS_ALL} | | |")
         tail.append("")
     undeclared = _undeclared(report)
     if undeclared:
@@ -135,7 +150,8 @@ def render_drift_markdown(report: DriftReport) -> str:
             "| customer | what | name | detail |",
         ]
         tail.append("|---|---|---|---|")
-        tail += [f"| {md(u.customer)} | {_WHAT[u.kind]} | {md(u.name)} | {md(u.detail or '')} |" for u in undeclared]
+        rows = [f"| {md(u.customer)} | {_WHAT[u.kind]} | {md(u.name)} | {md(u.detail or '')} |" for u in undeclared]
+        tail += bounded(rows, TAIL_SHARE, lambda left: f"| … and {left:,} more: {PRINTS_ALL} | | | |")
         tail.append("")
     unmanaged = [u for u in report.plan.unmanaged if u.kind == "customer"]
     if unmanaged:

@@ -9,6 +9,7 @@ many, and the summary table always survives.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cspsync.currency import format_money
@@ -32,6 +33,31 @@ BUDGET = LIMIT - 1_024
 
 #: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
 escape_inline = escape.markdown_inline
+#: the most of the budget one alert's list (adoptions, failed reads, over-budget checks, unknown costs) takes
+ALERT_SHARE = BUDGET // 5
+MONEY_SHARE = BUDGET // 10
+
+
+def bounded(lines: Sequence[str], room: int, more: Callable[[int], str]) -> list[str]:
+    """As many of ``lines`` as fit in ``room`` characters (each with its newline), then ``more(K)`` for the K
+    left out: a list of thousands (adoptions, failed reads) must not push a comment or an issue body over
+    GitHub's 65,536 characters, which GitHub refuses whole."""
+    kept: list[str] = []
+    used = 0
+    for index, line in enumerate(lines):
+        if used + len(line) + 1 > room:
+            return [*kept, more(len(lines) - index)]
+        kept.append(line)
+        used += len(line) + 1
+    return kept
+
+
+def _more(what: str, where: str) -> Callable[[int], str]:
+    return lambda left: f"> - … and {left:,} more {what}: {where}"
+
+
+#: where the whole plan is, for a line that leaves some of it out
+WHOLE_PLAN = "the whole plan is in `cspsync plan` output and plan.json"
 
 
 def _diff_line(action: Action) -> list[str]:
@@ -111,11 +137,17 @@ def money_section(plan: Plan) -> list[str]:
     if plan.money.over_budget:
         lines += ["> [!CAUTION]", "> **Over budget.**"]
         over = [money.budget_line(check) for check in plan.money.budget if check.over]
-        lines += [f"> - {escape_inline(line)}" for line in over]
+        lines += bounded(
+            [f"> - {escape_inline(line)}" for line in over], MONEY_SHARE, _more("over-budget check(s)", WHOLE_PLAN)
+        )
         lines += ["> `cspsync apply` refuses this plan unless `--allow-over-budget` is given.", ""]
     if plan.money.unknown:
         lines += ["> [!WARNING]", "> Some costs are unknown (not zero):"]
-        lines += [f"> - {escape_inline(reason)}" for reason in plan.money.unknown]
+        lines += bounded(
+            [f"> - {escape_inline(reason)}" for reason in plan.money.unknown],
+            MONEY_SHARE,
+            _more("unknown cost(s)", WHOLE_PLAN),
+        )
         lines.append("")
     if plan.money.totals:
         lines += [
@@ -159,7 +191,9 @@ def render_markdown(plan: Plan) -> str:
     if plan.unknown:
         head.append("> [!WARNING]")
         head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
-        head += [f"> - {escape_inline(u)}" for u in plan.unknown]
+        head += bounded(
+            [f"> - {escape_inline(u)}" for u in plan.unknown], ALERT_SHARE, _more("failed read(s)", WHOLE_PLAN)
+        )
         head.append("")
     if plan.adoptions:
         head.append("> [!IMPORTANT]")
@@ -167,7 +201,11 @@ def render_markdown(plan: Plan) -> str:
             f"> **Adopts {len(plan.adoptions)} customer(s) that cspsync did not create.** Check that each is the "
             "declared customer before you approve:"
         )
-        head += [f"> - {escape_inline(adoption_line(a))}" for a in plan.adoptions]
+        head += bounded(
+            [f"> - {escape_inline(adoption_line(a))}" for a in plan.adoptions],
+            ALERT_SHARE,
+            _more("adoption(s)", WHOLE_PLAN),
+        )
         head.append("")
     stuck = plan.stuck
     if stuck:

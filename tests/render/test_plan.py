@@ -167,3 +167,38 @@ def test_the_plan_file_written_as_bytes_is_the_plan_json(tmp_path: Path) -> None
     plan.write_json(tmp_path / "plan.json")
     assert (tmp_path / "plan.json").read_bytes() == plan.to_json().encode("utf-8")
     assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
+
+
+def test_thousands_of_adoptions_and_failed_reads_keep_the_comment_under_githubs_limit() -> None:
+    """GitHub refuses a comment over 65,536 characters whole (422), and the plan job fails: a first plan of a
+    portfolio that adopts 5,000 existing customers listed every adoption at the top (~1 MB at 10,000)."""
+    base = _plan(customers=50)
+    adoptions = tuple(
+        make_action(
+            Kind.ADOPT_CUSTOMER,
+            payloads.AdoptCustomer(
+                tenant_id=f"00000000-0000-4000-8000-{i:012d}",
+                company_name=f"Company {i} Ltd",
+                domains=(f"c{i}.onmicrosoft.com",),
+                found_by="domain",
+                evidence="accepted-invitation",
+            ),
+            id=f"adopted-{i}/adopt-customer",
+            customer=f"adopted-{i}",
+            summary=f"adopt customer Company {i} Ltd",
+        )
+        for i in range(5_000)
+    )
+    failures = tuple(f"customer-{i}: read failed" for i in range(3_000))
+    plan = base.model_copy(update={"actions": base.actions + adoptions, "unknown": failures})
+
+    markdown = render(plan, "markdown")
+
+    assert len(markdown) <= LIMIT
+    shown = markdown.count("> - adopted\\-")  # as escaped for Markdown
+    assert 0 < shown < 5_000
+    assert f"> - … and {5_000 - shown:,} more adoption(s): the whole plan is in `cspsync plan` output" in markdown
+    failed = markdown.count("> - customer\\-")
+    assert 0 < failed < 3_000
+    assert f"> - … and {3_000 - failed:,} more failed read(s)" in markdown
+    assert "| customer\\-0 |" in markdown  # the customer table still starts
