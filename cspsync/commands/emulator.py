@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from types import FrameType
 from typing import Any, TypeVar
 
 import click
@@ -216,23 +220,45 @@ def serve(
         accept_patches=accept_patches,
     )
     app = EmulatorApp(store, faults=faults, page_size=page_size, rules=rules, gdap_timing=timing_from_environment())
-    try:
-        server = serve_app(app, host, port)
-        click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
-        sandbox = "; the integration sandbox's limits" if profile == "sandbox" else ""
-        click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s){sandbox}")
-        click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")
-        click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
-        click.echo("Press Ctrl-C to stop")
+    with _until_stopped() as stop:
         try:
-            while not server.wait(0.5):
-                pass
-        except KeyboardInterrupt:
-            click.echo("Stopping.")
+            server = serve_app(app, host, port)
+            click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
+            sandbox = "; the integration sandbox's limits" if profile == "sandbox" else ""
+            click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s){sandbox}")
+            click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")
+            click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
+            click.echo("Press Ctrl-C to stop")
+            try:
+                while not stop.wait(0.5) and not server.wait(0):
+                    pass
+                if stop.is_set():
+                    click.echo("Stopping.")
+            finally:
+                server.shutdown()
         finally:
-            server.shutdown()
+            app.close()
+
+
+@contextmanager
+def _until_stopped() -> Iterator[threading.Event]:
+    """An event that Ctrl-C (SIGINT) or SIGTERM sets, for as long as the server runs.
+
+    A KeyboardInterrupt raised wherever the main thread happens to be (inside the server's shutdown, a thread
+    join or the store's close) left the process running after Ctrl-C now and then; a handler that only sets
+    the event lets the loop above stop the server in order, every time.
+    """
+    stop = threading.Event()
+
+    def _set(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {number: signal.signal(number, _set) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield stop
     finally:
-        app.close()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _sheet_rows(paths: tuple[Path, ...]) -> list[dict[str, str]]:

@@ -192,3 +192,26 @@ def test_seed_with_a_price_sheet_sells_the_partners_own_catalog(runner: CliRunne
         assert '"CFQ7TTC0LFLZ","0002","Microsoft 365 E5","Microsoft Corporation"' in sheet.text
         assert '"GB","GBP","493.20"' in sheet.text
     app.close()
+
+
+@pytest.mark.parametrize("number", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_serve_stops_in_order_on_a_signal_at_any_moment_after_start(tmp_path: Path, number: int) -> None:
+    """Ctrl-C or a container's SIGTERM, even the moment the first line is out (before the server loop runs):
+    the server stops, says so and exits 0, never left running (a KeyboardInterrupt raised inside the
+    shutdown used to leave it serving now and then)."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    command = [sys.executable, "-m", "cspsync", "emulator", "serve", "--db", str(tmp_path / "e.db")]
+    for attempt in range(3):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+        try:
+            assert process.stdout is not None
+            assert process.stdout.readline().startswith("Partner Center emulator listening on")
+            if attempt:
+                for _ in range(4):
+                    process.stdout.readline()
+            process.send_signal(number)
+            out, err = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+        assert (process.returncode, out.splitlines()[-1], err) == (0, "Stopping.", ""), attempt
