@@ -298,7 +298,7 @@ def apply(
             scope_words = f"since-last-apply {baseline.commit} ({baseline.record})"
         scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
         if last is not None:
-            scope = with_waiting(scope, repo, last.waiting, last.commit)
+            scope = with_waiting(scope, repo, last.waiting, last.commit, shard=shard)
         if scope_words is None and (changed_since or shard):
             scope_words = f"changed-since {changed_since}" if changed_since else f"shard {shard}"
         elif scope_words is None and not scope.full_scope:

@@ -234,12 +234,22 @@ def scope_of(
     return select(repo, paths, changes=changes, shard=shard)
 
 
-def with_waiting(scope: Scope, repo: Repository, names: Sequence[str], since: str) -> Scope:
+def with_waiting(
+    scope: Scope, repo: Repository, names: Sequence[str], since: str, *, shard: Shard | None = None
+) -> Scope:
     """``scope`` plus the declared customers ``names`` that waited (for an acceptance) in the apply ``since``:
-    their remaining actions were reviewed with their file, so ``--since-last-apply`` keeps applying them."""
+    their remaining actions were reviewed with their file, so ``--since-last-apply`` keeps applying them.
+
+    With ``shard``, only those whose file is in it: every shard of a matrix adding every waiting customer would
+    have N applies act on one customer at the same time."""
     have = {d.customer.metadata.name for d in scope.declared}
+    root = os.path.abspath(repo.root)
     extra = tuple(
-        d for d in repo.customers if d.customer.metadata.name in names and d.customer.metadata.name not in have
+        d
+        for d in repo.customers
+        if d.customer.metadata.name in names
+        and d.customer.metadata.name not in have
+        and (shard is None or shard.holds(relative_name(d.path, root)))
     )
     if not extra:
         return scope

@@ -125,3 +125,30 @@ def test_a_customer_that_was_waiting_for_acceptance_is_applied_by_the_next_merge
     assert "✓ litware/order-subscription/" in applied.out
     assert "✓ alpine-ski-house/update-subscription/northwind-alpineski-m365e3/quantity: done" in applied.out
     assert "contoso-bikes" not in applied.out
+
+
+def test_a_sharded_apply_takes_only_the_waiting_customers_of_its_own_shard(cspsync: Run, declarations: Path) -> None:
+    """Every shard of a matrix adding every waiting customer had N applies act on one customer: each waiting
+    customer is added by the one shard its file is in, and litware's subscription is ordered once."""
+    from cspsync.emulator import Store
+    from cspsync.gitops.portfolio import shard_of
+
+    first = cspsync("apply", "customers", "--yes")
+    assert first.code == 0, first.out + first.err
+    store = Store(_state(declarations) / "emulator.db")
+    store.accept_invitation("litware.ie")
+    store.close()
+    git(declarations, "commit", "-q", "--allow-empty", "-m", "nothing changed (#2)")
+
+    outputs = {}
+    for index in (1, 2):
+        applied = cspsync("apply", "customers", "--yes", "--since-last-apply", "--shard", f"{index}/2")
+        assert applied.code == 0, applied.out + applied.err
+        outputs[index] = applied.out
+
+    for name in ("litware", "woodgrove-bank"):
+        holder = shard_of(f"customers/{name}.yaml", 2)
+        assert f"{name} " in outputs[holder] or f"{name}," in outputs[holder], name
+        assert name not in outputs[3 - holder], name
+    ordered = [line for out in outputs.values() for line in out.splitlines() if "✓ litware/order-subscription/" in line]
+    assert len(ordered) == 1, ordered
