@@ -411,7 +411,7 @@ def observe(
         reads.extend(wanted)
     if config is not None and any(item.customer.spec.reseller for item in declared):
         reads.append(Read("", "resellers", client.indirect_resellers))
-    results = _read_found(reads, workers, observation, declared, found)
+    observed, results = _read_found(reads, workers, observation, declared, found)
 
     for item in declared:
         name = item.customer.metadata.name
@@ -425,8 +425,8 @@ def observe(
         elif summary is None:
             _record_missing(observation, name, results.get(name, {}))
         else:
-            got = results.get(name, {})
-            observation.customers[name] = got.get("observed") or _found(summary, got, item)
+            made = observed.get(name)
+            observation.customers[name] = made if made is not None else _found(summary, results.get(name, {}), item)
     read_offer_changes(client, observation, declared, workers)
     read_azure_subscriptions(client, observation, declared, workers)
     if config is not None and associations != "none":
@@ -451,14 +451,15 @@ def _read_found(
     observation: Observation,
     declared: Sequence[Declared],
     found: dict[str, CustomerSummary],
-) -> dict[str, dict[str, Any]]:
-    """The results of ``reads`` by customer and kind; a found customer's are made into its observed state
-    (kind ``observed``) as soon as its last read is in, and its responses dropped: holding every customer's
-    parsed responses until the last read was most of a full plan's memory while it observed."""
+) -> tuple[dict[str, ObservedCustomer], dict[str, dict[str, Any]]]:
+    """The observed state of each found customer, made as soon as its last read is in (its responses are then
+    dropped: holding every customer's parsed responses until the last read was most of a full plan's memory
+    while it observed), and the results by customer and kind of the others (those not found)."""
     items = {item.customer.metadata.name: item for item in declared}
     left: dict[str, int] = {}
     for read in reads:
         left[read.customer] = left.get(read.customer, 0) + 1
+    observed: dict[str, ObservedCustomer] = {}
     results: dict[str, dict[str, Any]] = {}
     for read, result in _run(reads, workers):
         if read.kind == "resellers":
@@ -471,9 +472,8 @@ def _read_found(
         left[read.customer] -= 1
         summary = found.get(read.customer)
         if left[read.customer] == 0 and summary is not None and read.customer not in observation.unknown:
-            got = results.get(read.customer, {})
-            results[read.customer] = {"observed": _found(summary, got, items[read.customer])}
-    return results
+            observed[read.customer] = _found(summary, results.pop(read.customer, {}), items[read.customer])
+    return observed, results
 
 
 def _relationship_names(declared: Sequence[Declared], associations: Associations) -> set[str]:
