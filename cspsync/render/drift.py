@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
 from typing import Literal
 
 from cspsync.gitops.drift import DriftReport
 from cspsync.plan.model import Action, Unmanaged
 from cspsync.render import escape
 from cspsync.render.escape import markdown_inline as md
-from cspsync.render.markdown import ALERT_SHARE, BUDGET, LIMIT, bounded
+from cspsync.render.markdown import ALERT_ROOM, BUDGET, LIMIT, bounded, more_items
 from cspsync.render.words import change_line, headline
 from cspsync.render.words import read_line as words_read_line
 
@@ -100,10 +99,6 @@ TAIL_SHARE = BUDGET // 8
 PRINTS_ALL = "`cspsync drift` prints them all"
 
 
-def _more(what: str) -> Callable[[int], str]:
-    return lambda left: f"> - … and {left:,} more {what}: {PRINTS_ALL}"
-
-
 def render_drift_markdown(report: DriftReport) -> str:
     head = [MARKER, "### cspsync drift", "", f"`{headline(report.plan)}`", "", f"**{summary_line(report)}**", ""]
     read = read_line(report)
@@ -112,7 +107,8 @@ def render_drift_markdown(report: DriftReport) -> str:
     unknown = report.of_state("unknown")
     if unknown:
         head += ["> [!WARNING]", "> Some reads failed, so these customers are unknown (neither in sync nor drifted):"]
-        head += bounded([f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown], ALERT_SHARE, _more("customer(s)"))
+        failed = [f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown]
+        head += bounded(failed, ALERT_ROOM, more_items("customer(s)", PRINTS_ALL))
         head.append("")
     shown = [c for c in report.customers if c.state != "in-sync"]
     if shown:

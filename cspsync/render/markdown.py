@@ -33,9 +33,10 @@ BUDGET = LIMIT - 1_024
 
 #: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
 escape_inline = escape.markdown_inline
-#: the most of the budget one alert's list (adoptions, failed reads, over-budget checks, unknown costs) takes
-ALERT_SHARE = BUDGET // 5
-MONEY_SHARE = BUDGET // 10
+#: the most characters one alert's list (adoptions, failed reads; over-budget checks, unknown costs) takes
+#: (render/fitted.py's ALERT_SHARE is the divisor of its own layout, not a count of characters)
+ALERT_ROOM = BUDGET // 5
+MONEY_ROOM = BUDGET // 10
 
 
 def bounded(lines: Sequence[str], room: int, more: Callable[[int], str]) -> list[str]:
@@ -52,7 +53,8 @@ def bounded(lines: Sequence[str], room: int, more: Callable[[int], str]) -> list
     return kept
 
 
-def _more(what: str, where: str) -> Callable[[int], str]:
+def more_items(what: str, where: str) -> Callable[[int], str]:
+    """The last item of an alert list :func:`bounded` shortened: how many were left out, and where they are."""
     return lambda left: f"> - … and {left:,} more {what}: {where}"
 
 
@@ -138,15 +140,15 @@ def money_section(plan: Plan) -> list[str]:
         lines += ["> [!CAUTION]", "> **Over budget.**"]
         over = [money.budget_line(check) for check in plan.money.budget if check.over]
         lines += bounded(
-            [f"> - {escape_inline(line)}" for line in over], MONEY_SHARE, _more("over-budget check(s)", WHOLE_PLAN)
+            [f"> - {escape_inline(line)}" for line in over], MONEY_ROOM, more_items("over-budget check(s)", WHOLE_PLAN)
         )
         lines += ["> `cspsync apply` refuses this plan unless `--allow-over-budget` is given.", ""]
     if plan.money.unknown:
         lines += ["> [!WARNING]", "> Some costs are unknown (not zero):"]
         lines += bounded(
             [f"> - {escape_inline(reason)}" for reason in plan.money.unknown],
-            MONEY_SHARE,
-            _more("unknown cost(s)", WHOLE_PLAN),
+            MONEY_ROOM,
+            more_items("unknown cost(s)", WHOLE_PLAN),
         )
         lines.append("")
     if plan.money.totals:
@@ -192,7 +194,7 @@ def render_markdown(plan: Plan) -> str:
         head.append("> [!WARNING]")
         head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
         head += bounded(
-            [f"> - {escape_inline(u)}" for u in plan.unknown], ALERT_SHARE, _more("failed read(s)", WHOLE_PLAN)
+            [f"> - {escape_inline(u)}" for u in plan.unknown], ALERT_ROOM, more_items("failed read(s)", WHOLE_PLAN)
         )
         head.append("")
     if plan.adoptions:
@@ -203,8 +205,8 @@ def render_markdown(plan: Plan) -> str:
         )
         head += bounded(
             [f"> - {escape_inline(adoption_line(a))}" for a in plan.adoptions],
-            ALERT_SHARE,
-            _more("adoption(s)", WHOLE_PLAN),
+            ALERT_ROOM,
+            more_items("adoption(s)", WHOLE_PLAN),
         )
         head.append("")
     stuck = plan.stuck
