@@ -111,7 +111,7 @@ def merge_plans_command(
     run = run_url(os.environ)
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(merged.to_json(), encoding="utf-8")
+        merged.write_json(out)
     if markdown_out is not None:
         markdown_out.parent.mkdir(parents=True, exist_ok=True)
         markdown_out.write_text(render_fitted(merged, WHOLE), encoding="utf-8")
