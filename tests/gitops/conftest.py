@@ -7,6 +7,7 @@ examples takes well under a second that way); the commands under test run throug
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import shutil
 import subprocess
@@ -18,6 +19,7 @@ import pytest
 from cspsync.apply.run import Applier, ApplyRecord
 from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
+from cspsync.observe.memory import View, memory_path
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED
@@ -113,3 +115,20 @@ def applied(emulator: EmulatorApp) -> ApplyRecord:
     record = apply_now(emulator)
     assert record.counts() == {"waiting": 9, "done": 23}
     return record
+
+
+# ------------------------------------------------------------------------------ incremental observation
+
+
+def per_customer_reads(counts: dict[str, int]) -> int:
+    """Reads of one customer's resources among the emulator's request counts (what a full read pays per customer)."""
+    return sum(n for key, n in counts.items() if key.startswith("GET /v1/customers/{customerId}/"))
+
+
+def observed_long_ago(view: View, days: int = 100) -> None:
+    """Date the saved memory of ``view`` (emulator target) ``days`` back: the activity log keeps 90 days, so
+    what happened since is not all there (a gap)."""
+    path = memory_path(Workspace.from_environment(), "emulator", view)
+    memory = json.loads(path.read_text(encoding="utf-8"))
+    memory["observed_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(days=days)).isoformat()
+    path.write_text(json.dumps(memory), encoding="utf-8")

@@ -25,7 +25,7 @@ from cspsync.target import EMULATOR_BASE_URL
 from cspsync.workspace import Workspace
 from tests.cli import Run
 
-from .conftest import ADATUM
+from .conftest import ADATUM, observed_long_ago, per_customer_reads
 
 Handler = Callable[[httpx.Request], httpx.Response]
 PER_CUSTOMER = ("/profiles/billing", "/agreements", "/subscriptions", "/relationships")
@@ -67,10 +67,6 @@ def later(applied: ApplyRecord, emulator: EmulatorApp) -> EmulatorApp:
     return emulator
 
 
-def _per_customer_reads(counts: dict[str, int]) -> int:
-    return sum(n for key, n in counts.items() if key.startswith("GET /v1/customers/{customerId}/"))
-
-
 def _states(report: DriftReport) -> dict[str, str]:
     return {c.name: c.state for c in report.customers}
 
@@ -83,9 +79,9 @@ def test_a_second_drift_with_nothing_changed_reads_only_the_list_and_the_audit_r
     second, counts = _drift(emulator)
 
     assert first.read_note is not None and first.read_note.mode == "full"
-    assert _per_customer_reads(first_counts) > 10
+    assert per_customer_reads(first_counts) > 10
     assert second.read_note is not None and second.read_note.mode == "incremental"
-    assert _per_customer_reads(counts) == 0
+    assert per_customer_reads(counts) == 0
     partner_center = {key: n for key, n in counts.items() if key.split(" ")[1].startswith("/v1/")}
     assert partner_center == {"GET /v1/auditrecords": 1, "GET /v1/customers": 1, "GET /v1/relationships": 1}
     # admin access (GDAP) lives in Microsoft Graph, which Partner Center's activity log does not cover:
@@ -149,7 +145,7 @@ def test_an_audit_record_of_an_unknown_operation_type_makes_a_full_read(later: E
         report.read_note.reason
         == "an audit record has an operation type cspsync does not know: 'transmogrify_customer'"
     )
-    assert _per_customer_reads(counts) > 10
+    assert per_customer_reads(counts) > 10
 
 
 def test_records_that_change_nothing_read_are_skipped_and_partner_level_ones_too(
@@ -164,24 +160,20 @@ def test_records_that_change_nothing_read_are_skipped_and_partner_level_ones_too
 
     assert report.read_note is not None and report.read_note.mode == "incremental"
     assert report.read_note.records >= 2
-    assert _per_customer_reads(counts) == 0
+    assert per_customer_reads(counts) == 0
 
 
 def test_a_gap_in_the_audit_trail_makes_a_full_read(later: EmulatorApp) -> None:
     emulator = later
     _drift(emulator)
-    path = memory_path(Workspace.from_environment(), "emulator")
-    memory = json.loads(path.read_text(encoding="utf-8"))
-    long_ago = (dt.datetime.now(dt.UTC) - dt.timedelta(days=100)).isoformat()
-    memory["observed_at"] = long_ago  # the activity log keeps 90 days: what happened since is not all there
-    path.write_text(json.dumps(memory), encoding="utf-8")
+    observed_long_ago("drift")
 
     report, counts = _drift(emulator, full_read_every=dt.timedelta(days=365))
 
     assert report.read_note is not None and report.read_note.mode == "full"
     assert report.read_note.reason.startswith("the activity log keeps 90 days")
     assert "GET /v1/auditrecords" not in counts
-    assert _per_customer_reads(counts) > 10
+    assert per_customer_reads(counts) > 10
 
 
 def test_unreadable_audit_records_make_a_full_read(later: EmulatorApp) -> None:
@@ -197,7 +189,7 @@ def test_unreadable_audit_records_make_a_full_read(later: EmulatorApp) -> None:
 
     assert report.read_note is not None and report.read_note.mode == "full"
     assert report.read_note.reason.startswith("the audit records could not be read")
-    assert _per_customer_reads(counts) > 10
+    assert per_customer_reads(counts) > 10
 
 
 def test_a_read_that_fails_leaves_the_customer_unknown_not_remembered(later: EmulatorApp, store: Store) -> None:
@@ -239,5 +231,5 @@ def test_a_drift_in_a_new_ci_job_is_incremental_from_the_memory_alone(
     second, counts = _drift(emulator)
 
     assert second.read_note is not None and second.read_note.mode == "incremental"
-    assert _per_customer_reads(counts) == 0
+    assert per_customer_reads(counts) == 0
     assert _states(second) == _states(first)

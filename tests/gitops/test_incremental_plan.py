@@ -26,7 +26,7 @@ from cspsync.target import EMULATOR_BASE_URL
 from cspsync.workspace import Workspace
 from tests.cli import Run
 
-from .conftest import ADATUM
+from .conftest import ADATUM, observed_long_ago, per_customer_reads
 
 Handler = Callable[[httpx.Request], httpx.Response]
 O365 = "fabrikam-adatum-o365e3"
@@ -80,10 +80,6 @@ def later(applied: ApplyRecord, emulator: EmulatorApp) -> EmulatorApp:
     return emulator
 
 
-def _per_customer_reads(counts: dict[str, int]) -> int:
-    return sum(n for key, n in counts.items() if key.startswith("GET /v1/customers/{customerId}/"))
-
-
 def _ready(plan: Plan, customer: str) -> list[str]:
     return [a.id for a in plan.actions if a.customer == customer and a.status == "ready"]
 
@@ -103,9 +99,9 @@ def test_a_second_plan_with_nothing_changed_reads_only_the_list_and_the_audit_re
     second, counts = _plan(later)
 
     assert first.read is not None and first.read.mode == "full"
-    assert _per_customer_reads(first_counts) > 10
+    assert per_customer_reads(first_counts) > 10
     assert second.read is not None and second.read.mode == "incremental"
-    assert _per_customer_reads(counts) == 0
+    assert per_customer_reads(counts) == 0
     assert counts["GET /v1/auditrecords"] == 1 and counts["GET /v1/customers"] == 1
     assert sum(counts.values()) < sum(first_counts.values()) / 2
     # the same plan, from the same state
@@ -139,22 +135,19 @@ def test_an_audit_record_of_an_unknown_operation_type_makes_a_full_read(later: E
 
     assert plan.read is not None and plan.read.mode == "full"
     assert plan.read.reason == "an audit record has an operation type cspsync does not know: 'transmogrify_customer'"
-    assert _per_customer_reads(counts) > 10
+    assert per_customer_reads(counts) > 10
 
 
 def test_a_gap_in_the_audit_trail_makes_a_full_read(later: EmulatorApp) -> None:
     _plan(later)
-    path = memory_path(Workspace.from_environment(), "emulator", "plan")
-    memory = json.loads(path.read_text(encoding="utf-8"))
-    memory["observed_at"] = (dt.datetime.now(dt.UTC) - dt.timedelta(days=100)).isoformat()
-    path.write_text(json.dumps(memory), encoding="utf-8")
+    observed_long_ago("plan")
 
     plan, counts = _plan(later, full_read_every=dt.timedelta(days=365))
 
     assert plan.read is not None and plan.read.mode == "full"
     assert plan.read.reason.startswith("the activity log keeps 90 days")
     assert "GET /v1/auditrecords" not in counts
-    assert _per_customer_reads(counts) > 10
+    assert per_customer_reads(counts) > 10
 
 
 def test_a_read_that_fails_stays_unknown_and_is_never_planned_from_the_memory(later: EmulatorApp, store: Store) -> None:
