@@ -39,6 +39,12 @@ def canonical_sha256_of_items(items: Iterable[Any], *, default: Default = None) 
     return "sha256:" + digest.hexdigest()
 
 
+def canonical_pieces(value: Any, *, default: Default = None, depth: int = 2) -> Iterable[str]:
+    """``value``'s canonical JSON text in pieces (as :func:`canonical_sha256` hashes it), for a writer that
+    streams a large document to a file: each piece below ``depth`` is one call of the C encoder."""
+    return _pieces(value, default, depth)
+
+
 def _dumps(value: Any, default: Default) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
 

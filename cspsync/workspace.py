@@ -20,7 +20,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -143,11 +143,18 @@ def fsync_directory(directory: Path) -> None:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON so a reader (or a crash) never sees half a file."""
+    write_text_atomic(path, json.JSONEncoder(indent=2, default=str).iterencode(document))
+
+
+def write_text_atomic(path: Path, pieces: Iterable[str]) -> None:
+    """Write the text made of ``pieces`` (and a final newline) so a reader (or a crash) never sees half a
+    file; the pieces are written as they come, so a large document is never one string."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(document, handle, indent=2, sort_keys=False, default=str)
+            for piece in pieces:
+                handle.write(piece)
             handle.write("\n")
             handle.flush()
             os.fsync(handle.fileno())

@@ -225,23 +225,12 @@ class Observation:
         if self.admin_relationships or self.entra_tenants:
             document["admin"] = dict(sorted(self.admin_relationships.items()))
             document["entra"] = dict(sorted(self.entra_tenants.items()))
-        return canonical_sha256(document, default=_encoded)
+        return canonical_sha256(document, default=json_default)
 
 
-def _encoded(value: Any) -> Any:
+def json_default(value: Any) -> Any:
     """What the JSON encoder does not know: a dataclass as its fields (the encoder walks them, so nothing is
-    copied in Python first, as ``_plain`` does), else text."""
+    copied in Python first; ``dataclasses.asdict`` deep-copies every leaf), else text."""
     if is_dataclass(value) and not isinstance(value, type):
         return {f.name: getattr(value, f.name) for f in fields(value)}
     return str(value)
-
-
-def _plain(value: Any) -> Any:
-    """JSON-ready copy of observed data; ``dataclasses.asdict`` deep-copies every leaf and was half a plan."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
