@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -200,8 +200,8 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-#: from this many customer files on, ``check(..., models=False)`` uses a second core (see parallel.py); below
-#: it, the fork and the pickling cost more than they save
+#: from this many customer files on, a check uses a second core (see parallel.py); below it, the fork and the
+#: pickling cost more than they save
 PARALLEL_FROM = 2_000
 
 
@@ -216,8 +216,9 @@ def check(
     """Check the config and every customer file under ``paths`` (or exactly ``files``, found under them
     already: a shard's); see :func:`validate`.
 
-    ``models=False`` asks only for the problems (``cspsync validate``): the report then has no repository,
-    and a large set of files is checked in two processes, which keep no models.
+    ``models=False`` asks only for the problems (``cspsync validate``): the report then has no repository.
+    A large set of files is checked in two processes; with models, the second process sends back each valid
+    file's data and its model is built here.
     """
     with _collector_paused():
         return _check(paths, config_path=config_path, today=today, models=models, files=files)
@@ -236,8 +237,8 @@ class _Context:
 class _Checked:
     """What checking one customer file found; ``claims`` is None when it is not a valid customer.
 
-    ``declared`` and ``document`` are kept only by a check that keeps models; without them the result is
-    small enough to come back from another process.
+    ``declared`` and ``document`` are kept only by a check that keeps models; what comes back from another
+    process is :func:`_portable`.
     """
 
     problems: list[Problem]
@@ -267,11 +268,22 @@ def _check_customer(path: Path, context: _Context, *, keep: bool) -> _Checked:
     return _Checked(problems, claims_of(customer))
 
 
-def _check_plainly(path: Path, context: _Context) -> tuple[list[Problem], list[Claim] | None]:
-    """:func:`_check_customer` as a child process sends it back: in plain tuples and lists, which unpickle
-    in a twentieth of the time of dataclasses (0.15 s for 5,000 files)."""
-    result = _check_customer(path, context, keep=False)
-    return result.problems, result.claims
+def _portable(result: _Checked) -> tuple[list[Problem], list[Claim] | None, Any]:
+    """What a child process sends back of :func:`_check_customer`'s result: plain tuples, lists and the
+    file's data (the parsed YAML), which unpickle in a twentieth of the time of dataclasses and models
+    (0.15 s for 5,000 files); no document, which is read again only to place a rare problem."""
+    return (
+        result.problems,
+        result.claims,
+        result.document.data if result.declared is not None and result.document is not None else None,
+    )
+
+
+def _restored(path: Path, sent: tuple[list[Problem], list[Claim] | None, Any]) -> _Checked:
+    """The result again, its model built here from the data the schema accepted in the child."""
+    problems, claims, data = sent
+    declared = Declared(path, CustomerFile.model_validate(data)) if data is not None else None
+    return _Checked(problems, claims, declared)
 
 
 def _check(
@@ -291,14 +303,15 @@ def _check(
     pricing, pricing_problems = load_pricing(config_file.parent)
     problems += pricing_problems
     context = _Context(config, today or dt.date.today(), pricing)
-    if not models and len(files) >= PARALLEL_FROM and parallel.can_fork():
+    one = partial(_check_customer, context=context, keep=models)
+    if len(files) >= PARALLEL_FROM and parallel.can_fork():
         # the first file before the fork: what checking it compiles and imports (the schema's validator, phone
         # numbers' metadata) is then done once for both processes
-        one = partial(_check_plainly, context=context)
-        plain = [one(files[0]), *parallel.map_in_two(one, files[1:], what="checking customer files")]
-        checked = [_Checked(problems, claims) for problems, claims in plain]
+        first = one(files[0])
+        rest = parallel.map_in_two(one, files[1:], what="checking customer files", sent=_portable, restored=_restored)
+        checked = [first, *rest]
     else:
-        checked = [_check_customer(path, context, keep=models) for path in files]
+        checked = [one(path) for path in files]
     valid = [(path, result) for path, result in zip(files, checked, strict=True) if result.claims is not None]
     for result in checked:
         problems += result.problems

@@ -34,21 +34,33 @@ def forks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     real = parallel.map_in_two
 
-    def counted(function: Callable[[Any], Any], items: Any, *, what: str) -> list[Any]:
+    def counted(function: Callable[[Any], Any], items: Any, **kwargs: Any) -> list[Any]:
         calls.append(len(items))
-        return real(function, items, what=what)
+        return real(function, items, **kwargs)
 
     monkeypatch.setattr(repository, "PARALLEL_FROM", 2)
-    monkeypatch.setattr(parallel, "can_fork", lambda: True)
+    monkeypatch.setattr(parallel, "can_fork", lambda: ALONE[0] is False)
     monkeypatch.setattr(parallel, "map_in_two", counted)
     return calls
 
 
-def _both(repo: Repo, forks: list[int]) -> tuple[repository.Report, repository.Report]:
-    """The report of one process and the report of two, on the same files."""
-    alone = check([Path("customers")], today=TODAY)
+#: ``[True]`` while a check must run in one process (the forks fixture's ``can_fork`` then says no)
+ALONE = [False]
+
+
+def _alone(*args: Any, **kwargs: Any) -> repository.Report:
+    ALONE[0] = True
+    try:
+        return check(*args, **kwargs)
+    finally:
+        ALONE[0] = False
+
+
+def _both(repo: Repo, forks: list[int], *, models: bool = False) -> tuple[repository.Report, repository.Report]:
+    """The report of one process and the report of two, on the same files (``models``: both keep them)."""
+    alone = _alone([Path("customers")], today=TODAY, models=models)
     assert forks == []
-    in_two = check([Path("customers")], today=TODAY, models=False)
+    in_two = check([Path("customers")], today=TODAY, models=models)
     assert forks == [len(alone.files) - 1]  # the first file is checked before the fork
     return alone, in_two
 
@@ -115,7 +127,24 @@ def test_a_valid_portfolio_in_two_processes(repo: Repo, forks: list[int]) -> Non
         repo.write(f"customers/c{number:03d}.yaml", _customer(number))
     alone, in_two = _both(repo, forks)
     assert (in_two.valid, in_two.summary()) == (True, "5 customer files valid")
-    assert alone.repository is not None and len(alone.repository.customers) == 5
+    assert alone.repository is None and in_two.repository is None
+
+
+def test_a_plan_loads_the_same_declarations_in_two_processes(repo: Repo, forks: list[int]) -> None:
+    """A plan's load keeps models: the child's half comes back as data and is made into the same models, in
+    file order, as one process makes them."""
+    for number in range(7):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    alone, in_two = _both(repo, forks, models=True)
+    assert alone.repository is not None and in_two.repository is not None
+    assert in_two.repository.customers == alone.repository.customers
+    assert [d.customer.metadata.name for d in in_two.repository.customers] == [f"customer-{n:03d}" for n in range(7)]
+
+
+def test_a_plan_load_in_two_processes_places_problems_as_one_does(portfolio: Repo, forks: list[int]) -> None:
+    alone, in_two = _both(portfolio, forks, models=True)
+    assert in_two.problems == alone.problems and in_two.problems
+    assert in_two.repository is None and alone.repository is None
 
 
 def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) -> None:
@@ -199,8 +228,9 @@ def test_no_fork_while_another_thread_runs(portfolio: Repo, monkeypatch: pytest.
     other.start()
     try:
         report = check([Path("customers")], today=TODAY, models=False)
+        with_models = check([Path("customers")], today=TODAY)
     finally:
         release.set()
         other.join()
     assert forked == []
-    assert report.problems == check([Path("customers")], today=TODAY).problems
+    assert report.problems == with_models.problems and report.problems
