@@ -6,6 +6,14 @@ the plan's peak only to be hashed. Here the outer containers (a dict with text k
 written by hand and each of their values is encoded on its own, so at most one value's text is alive at a
 time. The bytes hashed are exactly ``json.dumps(value, sort_keys=True, separators=(",", ":"),
 default=default)``: the digests stay what they were.
+
+Each value is encoded by orjson (sorted keys, compact: five to ten times faster than the standard encoder,
+which was a tenth of a plan's local work) when its text is printable ASCII, where the two encoders write
+the same bytes; a text with anything else (``json.dumps`` escapes non-ASCII and DEL, orjson does not), a
+value orjson refuses (an integer beyond 64 bits, a key that is not text) goes through ``json.dumps``. Dates
+and dataclasses are handed to ``default`` as ``json.dumps`` hands them. Floats are the one difference left
+(their exponents are written differently): nothing hashed here holds one (the plan's and the observation's
+models have none, money is Decimal text).
 """
 
 from __future__ import annotations
@@ -15,7 +23,11 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import orjson
+
 Default = Callable[[Any], Any] | None
+
+_OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
 
 
 def canonical_sha256(value: Any, *, default: Default = None, depth: int = 2) -> str:
@@ -23,7 +35,7 @@ def canonical_sha256(value: Any, *, default: Default = None, depth: int = 2) -> 
     streamed, what is below them is encoded in one call each."""
     digest = hashlib.sha256()
     for piece in _pieces(value, default, depth):
-        digest.update(piece.encode())
+        digest.update(piece)
     return "sha256:" + digest.hexdigest()
 
 
@@ -34,34 +46,46 @@ def canonical_sha256_of_items(items: Iterable[Any], *, default: Default = None) 
     for index, item in enumerate(items):
         if index:
             digest.update(b",")
-        digest.update(_dumps(item, default).encode())
+        digest.update(_dumps(item, default))
     digest.update(b"]")
     return "sha256:" + digest.hexdigest()
 
 
-def canonical_pieces(value: Any, *, default: Default = None, depth: int = 2) -> Iterable[str]:
+def canonical_pieces(value: Any, *, default: Default = None, depth: int = 2) -> Iterable[bytes]:
     """``value``'s canonical JSON text in pieces (as :func:`canonical_sha256` hashes it), for a writer that
     streams a large document to a file: each piece below ``depth`` is one call of the C encoder."""
     return _pieces(value, default, depth)
 
 
-def _dumps(value: Any, default: Default) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)
+def canonical_json(value: Any, default: Default = None) -> bytes:
+    """``json.dumps(value, sort_keys=True, separators=(",", ":"), default=default)``, encoded, in one call."""
+    return _dumps(value, default)
 
 
-def _pieces(value: Any, default: Default, depth: int) -> Iterable[str]:
+def _dumps(value: Any, default: Default) -> bytes:
+    try:
+        text = orjson.dumps(value, default=default, option=_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError: what the standard encoder may still write (big integers)
+        pass
+    else:
+        if text.isascii() and b"\x7f" not in text:
+            return text
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default).encode()
+
+
+def _pieces(value: Any, default: Default, depth: int) -> Iterable[bytes]:
     if depth > 0 and isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        yield "{"
+        yield b"{"
         for index, key in enumerate(sorted(value)):
-            yield ("," if index else "") + _dumps(key, None) + ":"
+            yield (b"," if index else b"") + _dumps(key, None) + b":"
             yield from _pieces(value[key], default, depth - 1)
-        yield "}"
+        yield b"}"
     elif depth > 0 and isinstance(value, list | tuple):
-        yield "["
+        yield b"["
         for index, item in enumerate(value):
             if index:
-                yield ","
+                yield b","
             yield from _pieces(item, default, depth - 1)
-        yield "]"
+        yield b"]"
     else:
         yield _dumps(value, default)

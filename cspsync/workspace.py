@@ -143,19 +143,20 @@ def fsync_directory(directory: Path) -> None:
 
 def write_json_atomic(path: Path, document: Any) -> None:
     """Write JSON so a reader (or a crash) never sees half a file."""
-    write_text_atomic(path, json.JSONEncoder(indent=2, default=str).iterencode(document))
+    text = json.JSONEncoder(indent=2, default=str).iterencode(document)
+    write_bytes_atomic(path, (piece.encode() for piece in text))
 
 
-def write_text_atomic(path: Path, pieces: Iterable[str]) -> None:
-    """Write the text made of ``pieces`` (and a final newline) so a reader (or a crash) never sees half a
-    file; the pieces are written as they come, so a large document is never one string."""
+def write_bytes_atomic(path: Path, pieces: Iterable[bytes]) -> None:
+    """Write the text made of ``pieces`` (UTF-8, and a final newline) so a reader (or a crash) never sees half
+    a file; the pieces are written as they come, so a large document is never one string."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        with os.fdopen(fd, "wb") as handle:
             for piece in pieces:
                 handle.write(piece)
-            handle.write("\n")
+            handle.write(b"\n")
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import enum
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass, fields
 from typing import Any
 
 import pytest
 
-from cspsync.canonical import canonical_sha256, canonical_sha256_of_items
+from cspsync.canonical import canonical_json, canonical_sha256, canonical_sha256_of_items
 
 
 @dataclass
@@ -50,3 +53,33 @@ def test_the_digest_of_items_made_one_at_a_time_is_the_digest_of_their_list() ->
     items = [{"id": "a-1", "money": {"total": "1.00"}}, {"id": "a-2", "payload": ["x", "y"]}]
     assert canonical_sha256_of_items(iter(items)) == one_call(items)
     assert canonical_sha256_of_items(iter([])) == one_call([])
+
+
+class Kind(enum.StrEnum):
+    ORDER = "order-subscription"
+
+
+class Level(enum.IntEnum):
+    HIGH = 3
+
+
+#: values where orjson and the standard encoder could part: every ASCII character (control characters, DEL,
+#: quotes, slashes), text beyond ASCII, integers beyond 64 bits, keys that are not text, enums, dates and
+#: dataclasses (handed to ``default``), a UUID, text subclasses
+AWKWARD: list[Any] = [
+    {"".join(map(chr, range(128))): "".join(map(chr, range(128)))},
+    {"é": "ü", "a": "\u2028", "z": "😀"},
+    {"big": 2**64, "small": -(2**63) - 1, "edge": 2**63 - 1},
+    {1: "int key", 2: "another"},
+    {"kind": Kind.ORDER, "level": Level.HIGH, "flag": True, "none": None},
+    {"day": dt.date(2026, 12, 2), "at": dt.datetime(2026, 12, 2, 10, 30, tzinfo=dt.UTC), "point": Point(1, "p")},
+    {"id": uuid.UUID(int=7), "sub": type("Text", (str,), {})("subclass")},
+    [[[[{"b": [], "a": {}}]]]],
+]
+
+
+@pytest.mark.parametrize("value", AWKWARD)
+def test_the_fast_encoder_writes_what_json_dumps_writes(value: Any) -> None:
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), default=encoded).encode()
+    assert canonical_json(value, encoded) == expected
+    assert canonical_sha256(value, default=encoded) == one_call(value)

@@ -52,7 +52,7 @@ from cspsync.observe.state import (
     json_default,
 )
 from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.workspace import Workspace, write_text_atomic
+from cspsync.workspace import Workspace, write_bytes_atomic
 
 FORMAT = 1
 #: audit records are asked from this long before the last observation began (records that arrive late)
@@ -274,7 +274,7 @@ def save_memory(workspace: Workspace, memory: Memory) -> None:
         },
     }
     pieces = canonical_pieces(document, default=json_default, depth=2)
-    write_text_atomic(memory_path(workspace, memory.target, memory.view), pieces)
+    write_bytes_atomic(memory_path(workspace, memory.target, memory.view), pieces)
 
 
 # ------------------------------------------------------------------------------------------ deciding
