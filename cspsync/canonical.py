@@ -8,8 +8,8 @@ time. The bytes hashed are exactly ``json.dumps(value, sort_keys=True, separator
 default=default)``: the digests stay what they were.
 
 Each value is encoded by orjson (sorted keys, compact: five to ten times faster than the standard encoder,
-which was a tenth of a plan's local work) when its text is printable ASCII, where the two encoders write
-the same bytes; a text with anything else (``json.dumps`` escapes non-ASCII and DEL, orjson does not), a
+which was a tenth of a plan's local work); where its text has DEL or anything beyond ASCII, which
+``json.dumps`` escapes and orjson does not, those characters are escaped as ``json.dumps`` escapes them. A
 value orjson refuses (an integer beyond 64 bits, a key that is not text) goes through ``json.dumps``. Dates
 and dataclasses are handed to ``default`` as ``json.dumps`` hands them. Floats are the one difference left
 (their exponents are written differently): nothing hashed here holds one (the plan's and the observation's
@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -70,7 +71,22 @@ def _dumps(value: Any, default: Default) -> bytes:
     else:
         if text.isascii() and b"\x7f" not in text:
             return text
+        # outside its strings the text is ASCII: escaping every other character anywhere is escaping in them
+        return _BEYOND_ASCII.sub(_escaped, text.decode()).encode()
     return json.dumps(value, sort_keys=True, separators=(",", ":"), default=default).encode()
+
+
+#: what ``json.dumps`` (``ensure_ascii``) writes as ``\uXXXX``: DEL and everything beyond ASCII
+_BEYOND_ASCII = re.compile("[\x7f-\U0010ffff]")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    """One character as ``json.dumps`` escapes it: lowercase hex, a surrogate pair beyond the first plane."""
+    code = ord(match.group())
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 | code >> 10:04x}\\u{0xDC00 | code & 0x3FF:04x}"
 
 
 def _pieces(value: Any, default: Default, depth: int) -> Iterable[bytes]:

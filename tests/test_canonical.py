@@ -68,7 +68,8 @@ class Level(enum.IntEnum):
 #: dataclasses (handed to ``default``), a UUID, text subclasses
 AWKWARD: list[Any] = [
     {"".join(map(chr, range(128))): "".join(map(chr, range(128)))},
-    {"é": "ü", "a": "\u2028", "z": "😀"},
+    {"é": "ü", "a": "\u2028", "z": "😀", "ä": "\x7f", "\uffff": "\U0010ffff", "😀": "Grüße — «x»"},
+    {"lone surrogate": "\ud800"},
     {"big": 2**64, "small": -(2**63) - 1, "edge": 2**63 - 1},
     {1: "int key", 2: "another"},
     {"kind": Kind.ORDER, "level": Level.HIGH, "flag": True, "none": None},
