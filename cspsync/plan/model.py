@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
@@ -456,6 +457,10 @@ class ShardOf(Frozen):
         return f"{self.index}/{self.count}"
 
 
+#: what a plan works out from its fields once (renderers ask per line); a copy works it out again
+_WORKED_OUT = ("adoptions", "stuck", "_by_id")
+
+
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     cspsync_version: str
@@ -512,12 +517,12 @@ class Plan(Frozen):
         """True when applying would change something now; waiting and blocked actions are not changes."""
         return any(a.status == "ready" for a in self.actions)
 
-    @property
+    @functools.cached_property
     def adoptions(self) -> tuple[Action, ...]:
         """Customers cspsync did not create that this plan brings under management (ready to apply)."""
         return tuple(a for a in self.actions if a.kind is Kind.ADOPT_CUSTOMER and a.status == "ready")
 
-    @property
+    @functools.cached_property
     def stuck(self) -> tuple[Action, ...]:
         """Actions that can never succeed as declared (blocked or refused): plan and apply exit 1."""
         return tuple(a for a in self.actions if a.status in ("blocked", "refused"))
@@ -525,6 +530,14 @@ class Plan(Frozen):
     @functools.cached_property
     def _by_id(self) -> dict[str, Action]:
         return {action.id: action for action in self.actions}
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """A copy, without what was worked out from this plan's fields: pydantic copies an instance's
+        ``__dict__``, cached properties too, so a copy with other actions found this plan's by id."""
+        copied = super().model_copy(update=update, deep=deep)
+        for name in _WORKED_OUT:
+            copied.__dict__.pop(name, None)
+        return copied
 
     def action(self, action_id: str) -> Action:
         """The action with this id (KeyError when there is none); O(1), renderers call it per line."""

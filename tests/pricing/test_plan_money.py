@@ -19,6 +19,7 @@ from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.money import price_plan
 from cspsync.plan.subscriptions import plan_subscription
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
+from cspsync.render import render
 
 from .conftest import row, sheet_text
 
@@ -121,6 +122,19 @@ def test_an_order_shows_monthly_and_term_totals_at_price_and_cost_and_its_commit
     azure = priced.action(AZURE.id).money
     assert azure is not None and azure.consumption and azure.monthly_cost is None
     assert sheet.asked == [("GB", {OfferKey("CFQ7TTC0LCHC", "0002", "P1Y", "monthly")})]
+
+
+def test_a_plan_read_before_it_was_priced_shows_the_priced_actions(repo: Repository) -> None:
+    """Renderers look actions up by id; a plan looked up before the money pass (or any copy with other
+    actions) answered with the actions it was copied from, so the priced plan printed no money."""
+    unpriced = _plan(ORDER)
+    assert unpriced.action(ORDER.id).money is None and unpriced.adoptions == () and unpriced.stuck == ()
+    priced = price_plan(unpriced, repo, repo.customers, Observation(), Sheet())
+    money = priced.action(ORDER.id).money
+    assert money is not None and money.monthly_price == Decimal("258.00")
+    assert "258.00" in render(priced, "text")
+    blocked = priced.model_copy(update={"actions": (ORDER.model_copy(update={"status": "blocked", "reason": "x"}),)})
+    assert [a.id for a in blocked.stuck] == [ORDER.id] and blocked.action(ORDER.id).status == "blocked"
 
 
 def test_added_seats_cost_what_is_left_of_the_term(repo: Repository) -> None:
