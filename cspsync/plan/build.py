@@ -64,12 +64,10 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer, observa
     spec = declared.customer.spec
     if observed.billing is None:
         return
-    wanted = payloads.BillingDetails.declared(spec)
-    changes = as_written(
-        changes_between(normalise_billing(observed.billing), billing_fields(spec)),
-        observed.billing,
-        declared_billing(spec),
-    )
+    changes = changes_between(normalise_billing(observed.billing), billing_fields(spec))
+    if not changes:  # in sync, as most customers are: nothing more to build
+        return
+    changes = as_written(changes, observed.billing, declared_billing(spec))
     country = next((c for c in changes if c.field == "defaultAddress.country"), None)
     if country is not None:
         b.add(
@@ -89,7 +87,7 @@ def _billing(b: Builder, declared: Declared, observed: ObservedCustomer, observa
         b.add(
             Kind.UPDATE_BILLING_PROFILE,
             f"update billing profile of {spec.company.name}",
-            payloads.UpdateBillingProfile(billing_profile=wanted),
+            payloads.UpdateBillingProfile(billing_profile=payloads.BillingDetails.declared(spec)),
             changes=changes,
             status="blocked" if refusal else "ready",
             reason=refusal,
