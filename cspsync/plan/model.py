@@ -457,10 +457,6 @@ class ShardOf(Frozen):
         return f"{self.index}/{self.count}"
 
 
-#: what a plan works out from its fields once (renderers ask per line); a copy works it out again
-_WORKED_OUT = ("adoptions", "stuck", "_by_id")
-
-
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     cspsync_version: str
@@ -560,3 +556,8 @@ class Plan(Frozen):
     @classmethod
     def from_json(cls, text: str) -> Plan:
         return cls.model_validate_json(text)
+
+
+#: what a plan works out from its fields once (its cached properties: renderers ask per line); a copy works it
+#: out again
+_WORKED_OUT = tuple(name for name, value in vars(Plan).items() if isinstance(value, functools.cached_property))
