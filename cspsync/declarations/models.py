@@ -17,7 +17,9 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+
+from cspsync.frozen import FrozenModel
 
 # Patterns are copied from the schemas and use only what ECMA-262 (JSON Schema) and Rust's regex crate
 # (pydantic) read alike: no \d, \s, \w, no look-around; ``$`` is the end of the text in both.
@@ -113,7 +115,7 @@ Ceiling = Annotated[Decimal, BeforeValidator(_json_number), Field(ge=0)]
 GdapDuration = Annotated[str, _text(None, pattern=GDAP_DURATION)]
 
 
-class Strict(BaseModel):
+class Strict(FrozenModel):
     """Base: unknown keys are errors (the schema says ``additionalProperties: false``), types are exact."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, defer_build=True)

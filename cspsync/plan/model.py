@@ -23,8 +23,9 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import Field, TypeAdapter
 
+from cspsync.frozen import FrozenModel
 from cspsync.plan import payloads
 
 FORMAT_VERSION = "1.0"
@@ -94,8 +95,8 @@ SYMBOLS: dict[Kind, Symbol] = {
 Status = Literal["ready", "waiting", "blocked", "refused"]
 
 
-class Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Frozen(FrozenModel):
+    """The plan's models (see :mod:`cspsync.frozen`)."""
 
 
 class Change(Frozen):

@@ -11,13 +11,12 @@ from __future__ import annotations
 import datetime as dt
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
-
 from cspsync.declarations.models import CustomerSpec
+from cspsync.frozen import FrozenModel
 
 
-class Payload(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+class Payload(FrozenModel):
+    """What an action runs with (see :mod:`cspsync.frozen`)."""
 
 
 class AddressDetails(Payload):

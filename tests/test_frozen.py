@@ -1,0 +1,49 @@
+"""Frozen models share their set of given fields, and each still answers for its own fields."""
+
+from __future__ import annotations
+
+import pickle
+from decimal import Decimal
+
+from cspsync.declarations.models import Contact, Invitations
+from cspsync.plan.model import Money
+
+
+def _money(**fields: object) -> Money:
+    return Money.model_validate({"currency": "EUR", **fields})
+
+
+def test_instances_given_the_same_fields_share_one_set() -> None:
+    first, second = _money(seats=2, unit_cost=Decimal("1.5")), _money(seats=3, unit_cost=Decimal("2"))
+    assert first.model_fields_set == {"currency", "seats", "unit_cost"}
+    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
+
+
+def test_instances_given_other_fields_keep_their_own_answer() -> None:
+    priced, bare = _money(seats=2, unit_cost=Decimal("1.5")), _money()
+    assert bare.model_fields_set == {"currency"}
+    assert priced.model_fields_set == {"currency", "seats", "unit_cost"}
+
+
+def test_a_copy_with_changes_names_them_and_leaves_the_original_as_it_was() -> None:
+    original, sibling = _money(seats=2), _money(seats=5)
+    copied = original.model_copy(update={"note": "from the renewal on 2027-01-01"})
+    assert copied.model_fields_set == {"currency", "seats", "note"}
+    assert original.model_fields_set == sibling.model_fields_set == {"currency", "seats"}
+    assert copied.note == "from the renewal on 2027-01-01" and original.note is None
+    assert copied.__pydantic_fields_set__ is _money(seats=1, note="x").__pydantic_fields_set__
+
+
+def test_declarations_share_too_and_still_tell_a_default_from_a_written_value() -> None:
+    written = Invitations.model_validate({"reminderAfterDays": 7})
+    defaulted = Invitations.model_validate({})
+    assert "reminderAfterDays" in written.model_fields_set
+    assert "reminderAfterDays" not in defaulted.model_fields_set
+    people = [Contact(firstName=n, lastName="Berg", email=f"{n}@example.no") for n in ("Maja", "Ingrid")]
+    assert people[0].__pydantic_fields_set__ is people[1].__pydantic_fields_set__
+
+
+def test_a_model_survives_pickling_with_its_fields() -> None:
+    money = _money(seats=2)
+    again = pickle.loads(pickle.dumps(money))  # noqa: S301 - made here
+    assert again == money and again.model_fields_set == {"currency", "seats"}
