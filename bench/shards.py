@@ -9,7 +9,8 @@ customers --shard I/N --out plan-I.json`` runs it against the in-process emulato
 
 - calls against the shard's lower bound (every customer-list page, since a shard reads the whole list, plus
   one read per declared resource kind per customer of the shard);
-- local work (load + scope + diff/plan + pricing + render + writing plan-I.json) against ``validate`` of
+- local work (load + scope + diff/plan + pricing + render + writing plan-I.json) against ``validate`` (the
+  check ``cspsync validate`` runs, without models; before 2026-12-02 21:10 UTC the check keeping them) of
   the shard's own files and of the whole portfolio (a shard reads and validates only its own files, chosen
   by path, and hashes the bytes of every file for the portfolio fingerprint);
 - peak memory (ru_maxrss).
@@ -89,7 +90,7 @@ def task_world(folder: Path, state: Path) -> dict[str, Any]:
 def task_validate(folder: Path, files: list[str] | None) -> dict[str, Any]:
     paths = [Path(f) for f in files] if files else [folder / "customers"]
     start = time.perf_counter()
-    report = check(paths, config_path=folder / "cspsync.yaml")
+    report = check(paths, config_path=folder / "cspsync.yaml", models=False)  # as ``cspsync validate`` checks
     seconds = time.perf_counter() - start
     assert report.valid, report.problems[:3]
     return {"validate_s": seconds, "files": len(files) if files else None, "maxrss_mib": maxrss_mib()}

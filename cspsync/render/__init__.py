@@ -34,7 +34,13 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
 
 def render_pieces(plan: Plan, fmt: Format, *, color: bool = False) -> Iterator[str]:
     """:func:`render` in pieces for a command to write one after the other: the plain text of a large plan
-    is made as it is written rather than held whole (other formats come in one piece)."""
+    is made as it is written rather than held whole, and so is the JSON, an action at a time (Markdown comes
+    in one piece: a comment is bounded)."""
+    if fmt == "json":
+        for piece in plan.json_pieces():
+            yield piece.decode()
+        yield "\n"
+        return
     if fmt == "text":
         from cspsync.render.text import text_pieces
 

@@ -1,8 +1,8 @@
 """The package reads as the pipeline: imports only run down it, and nothing imports in a circle.
 
 Layers, lowest first (a module may import its own layer and the ones below):
-declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base) -> integrations (Partner Center,
-mail, emulator, price sheets) ->
+declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base) ->
+integrations (Partner Center, mail, emulator, price sheets) ->
 observe, invitations -> plan -> apply -> gitops -> render -> pipeline -> commands.
 """
 

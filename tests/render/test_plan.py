@@ -9,11 +9,12 @@ from typing import Any
 
 import cmarkgfm
 import jsonschema
+import pytest
 
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.schema import plan_schema, plan_schema_text
-from cspsync.render import Format, render
+from cspsync.render import Format, render, render_pieces
 from cspsync.render.markdown import LIMIT, escape_inline
 from tests.golden import Golden
 
@@ -151,8 +152,6 @@ def test_urls_in_user_text_do_not_become_links() -> None:
 def test_the_plain_text_written_in_pieces_is_the_plan_text() -> None:
     """``cspsync plan`` writes the text piece by piece (a 100,000-customer plan is not held whole): the pieces
     end at line ends and make exactly the text, control characters stripped in every piece."""
-    from cspsync.render import render_pieces
-
     plan = _plan(customers=800, name="Contoso\x07 Bikes\x0d Ltd")
     pieces = list(render_pieces(plan, "text"))
     whole = render(plan, "text")
@@ -202,3 +201,20 @@ def test_thousands_of_adoptions_and_failed_reads_keep_the_comment_under_githubs_
     assert 0 < failed < 3_000
     assert f"> - … and {3_000 - failed:,} more failed read(s)" in markdown
     assert "| customer\\-0 |" in markdown  # the customer table still starts
+
+
+@pytest.mark.parametrize("golden_name", ["plan-examples.json", "plan-changed.json", "plan-azure.json"])
+def test_the_plan_json_written_an_action_at_a_time_is_the_serializers_whole(golden_name: str) -> None:
+    """Priced actions, changes, money and text beyond ASCII: the pieces join to what pydantic writes in one."""
+    plan = Plan.from_json((Path(__file__).parent / "golden" / golden_name).read_text(encoding="utf-8"))
+    assert plan.actions
+    whole = plan.model_dump_json(indent=2)
+    assert b"".join(plan.json_pieces()) == whole.encode("utf-8")
+    assert "".join(render_pieces(plan, "json")) == whole + "\n" == render(plan, "json")
+
+
+def test_a_plan_without_actions_is_written_whole() -> None:
+    plan = _plan(customers=0)
+    assert not plan.actions
+    assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
+    assert "".join(render_pieces(plan, "json")) == plan.to_json()
