@@ -19,7 +19,6 @@ import fcntl
 import json
 import os
 import re
-import tempfile
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -147,11 +146,17 @@ def write_json_atomic(path: Path, document: Any) -> None:
     write_bytes_atomic(path, (piece.encode() for piece in text))
 
 
-def write_bytes_atomic(path: Path, pieces: Iterable[bytes]) -> None:
+def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = True) -> None:
     """Write the text made of ``pieces`` (UTF-8, and a final newline) so a reader (or a crash) never sees half
-    a file; the pieces are written as they come, so a large document is never one string."""
+    a file, and a failure leaves the old file as it was; the pieces are written as they come, so a large
+    document is never one string.
+
+    ``private`` files (state: records, ledgers, the observation's memory) are the owner's alone (0600); the
+    others (a saved plan, which a workflow uploads and a reviewer opens) get the mode a new file gets
+    (0666 less the umask).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".json")
+    fd, tmp = _temporary(path.parent, 0o600 if private else 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             for piece in pieces:
@@ -163,6 +168,17 @@ def write_bytes_atomic(path: Path, pieces: Iterable[bytes]) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def _temporary(folder: Path, mode: int) -> tuple[int, str]:
+    """A new file of a name no one else has in ``folder``, created with ``mode`` less the umask (as
+    ``tempfile.mkstemp`` does for 0600); it lives next to its final name so the rename stays on one disk."""
+    while True:
+        name = os.path.join(folder, f".tmp-{os.urandom(8).hex()}.json")
+        try:
+            return os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, mode), name
+        except FileExistsError:
+            continue
 
 
 def _repository_root(start: Path) -> Path:

@@ -1,5 +1,5 @@
 """What must survive a power cut is fsynced before it takes its final name: apply records, the invitations
-ledger (both through ``write_json_atomic``) and a new tenant's encrypted credentials.
+ledger (both through ``write_json_atomic``), a saved plan and a new tenant's encrypted credentials.
 
 The rest of the suite runs with ``os.fsync`` a no-op (tests/conftest.py); these tests get the real one
 and watch every call.
@@ -15,7 +15,10 @@ import pytest
 from pydantic import SecretStr
 
 from cspsync import secrets
+from cspsync.plan.model import Plan
 from cspsync.workspace import write_json_atomic
+
+GOLDEN = Path(__file__).parent / "render" / "golden"
 
 
 @pytest.fixture
@@ -43,6 +46,19 @@ def test_a_json_document_is_fsynced_in_full_before_it_replaces_the_old_one(
     assert [(Path(name).parent, size) for name, size in synced] == [(target.parent, target.stat().st_size)]
     assert Path(synced[0][0]).name.startswith(".tmp-")
     assert not Path(synced[0][0]).exists()  # renamed onto apply.json
+
+
+@pytest.mark.fsync
+def test_a_saved_plan_is_fsynced_in_full_before_it_replaces_the_one_saved_before(
+    tmp_path: Path, synced: list[tuple[str, int]]
+) -> None:
+    """``plan --out`` / ``merge-plans --out``: the reviewed plan that apply will run is durable, whole."""
+    plan = Plan.from_json((GOLDEN / "plan-examples.json").read_text(encoding="utf-8"))
+    target = tmp_path / "plan.json"
+    target.write_text("the plan saved before\n", encoding="utf-8")
+    plan.write_json(target)
+    assert [(Path(name).parent, size) for name, size in synced] == [(tmp_path, target.stat().st_size)]
+    assert target.read_text(encoding="utf-8") == plan.to_json()
 
 
 @pytest.mark.fsync

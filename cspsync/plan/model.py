@@ -27,6 +27,7 @@ from pydantic import Field, TypeAdapter
 
 from cspsync.frozen import FrozenModel
 from cspsync.plan import payloads
+from cspsync.workspace import write_bytes_atomic
 
 FORMAT_VERSION = "1.0"
 
@@ -567,11 +568,9 @@ class Plan(Frozen):
         yield b"\n  ]" + tail
 
     def write_json(self, path: Path) -> None:
-        """:meth:`to_json` into ``path``, written an action at a time (:meth:`json_pieces`)."""
-        with path.open("wb") as out:
-            for piece in self.json_pieces():
-                out.write(piece)
-            out.write(b"\n")
+        """:meth:`to_json` into ``path``, written an action at a time (:meth:`json_pieces`) and whole or not at
+        all: a full disk or a crash mid-write leaves the plan saved before, never half a plan."""
+        write_bytes_atomic(path, self.json_pieces(), private=False)
 
     @classmethod
     def from_json(cls, text: str) -> Plan:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import errno
 import json
+import os
+import stat
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +20,7 @@ from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_ac
 from cspsync.plan.schema import plan_schema, plan_schema_text
 from cspsync.render import Format, render, render_pieces
 from cspsync.render.markdown import LIMIT, escape_inline
+from cspsync.workspace import write_json_atomic
 from tests.golden import Golden
 
 REPO = Path(__file__).resolve().parents[2]
@@ -166,6 +171,40 @@ def test_the_plan_file_written_as_bytes_is_the_plan_json(tmp_path: Path) -> None
     plan.write_json(tmp_path / "plan.json")
     assert (tmp_path / "plan.json").read_bytes() == plan.to_json().encode("utf-8")
     assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
+
+
+def test_a_plan_that_cannot_be_written_whole_leaves_the_plan_saved_before(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``plan --out`` over a reviewed plan: a full disk mid-write used to leave half a plan where the reviewed
+    one was. The old file must stay byte for byte, and no temporary file may be left beside it."""
+    saved = tmp_path / "plan.json"
+    before = _plan(customers=2)
+    before.write_json(saved)
+    reviewed = saved.read_bytes()
+
+    def disk_full(self: Plan) -> Iterator[bytes]:
+        yield b"{\n"
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(Plan, "json_pieces", disk_full)
+    with pytest.raises(OSError, match="No space left"):
+        _plan(customers=5).write_json(saved)
+    assert saved.read_bytes() == reviewed
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.json"]
+
+
+def test_a_saved_plan_gets_the_mode_of_a_new_file_not_the_state_folders(tmp_path: Path) -> None:
+    """A plan is uploaded by the workflow and opened by reviewers: 0666 less the umask, as before it was written
+    through the atomic writer (the state folder's files stay the owner's alone)."""
+    old = os.umask(0o022)
+    try:
+        _plan().write_json(tmp_path / "plan.json")
+        write_json_atomic(tmp_path / "record.json", {"state": True})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "plan.json").stat().st_mode) == 0o644
+    assert stat.S_IMODE((tmp_path / "record.json").stat().st_mode) == 0o600
 
 
 def test_thousands_of_adoptions_and_failed_reads_keep_the_comment_under_githubs_limit() -> None:
