@@ -578,6 +578,18 @@ def row(label: str, values: list[str], width: int = 26) -> str:
 def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) -> None:
     print()
     print(row("", [f"N = {n:,}" for n in sizes]))
+    validated = all("validate" in results[n] for n in sizes)  # --only plan runs no validate
+    if validated:
+        report_validate(sizes, results)
+    if not all("plan" in results[n] for n in sizes):
+        return
+    report_plan(sizes, results, validated)
+    if not all("scoped" in results[n] for n in sizes):
+        return
+    report_scoped(sizes, results, ks)
+
+
+def report_validate(sizes: list[int], results: dict[int, dict[str, Any]]) -> None:
     print(
         row(
             "validate (as cspsync validate, in process)",
@@ -590,8 +602,9 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) 
     ]
     print(row("  the same check keeping the models (a load)", kept))
     print(row("  peak memory", [f"{results[n]['validate']['maxrss_mib']:.0f} MiB" for n in sizes]))
-    if not all("plan" in results[n] for n in sizes):
-        return
+
+
+def report_plan(sizes: list[int], results: dict[int, dict[str, Any]], validated: bool) -> None:
     plans = {n: results[n]["plan"] for n in sizes}
     print(row("full plan: API calls (lower bound)", [f"{p['calls']:,} ({p['lower_bound']:,})" for p in plans.values()]))
     print(row("  calls / lower bound  [target 1.00]", [f"{p['calls'] / p['lower_bound']:.3f}" for p in plans.values()]))
@@ -612,7 +625,7 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) 
     print(
         row(
             "  local / validate  [target <= 2.0]",
-            [f"{plans[n]['local_s'] / results[n]['validate']['validate_s']:.2f}" for n in sizes],
+            [f"{plans[n]['local_s'] / results[n]['validate']['validate_s']:.2f}" if validated else "-" for n in sizes],
         )
     )
     print(
@@ -622,8 +635,9 @@ def report(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) 
         )
     )
     print(row("  peak memory  [target < 1,024 MiB at 100,000]", [f"{p['maxrss_mib']:.0f} MiB" for p in plans.values()]))
-    if not all("scoped" in results[n] for n in sizes):
-        return
+
+
+def report_scoped(sizes: list[int], results: dict[int, dict[str, Any]], ks: list[int]) -> None:
     for k in ks:
         print(
             row(
