@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -37,15 +37,21 @@ def target_option(fn: F) -> F:
     )(fn)
 
 
-def format_option(fn: F) -> F:
-    return click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["text", "markdown", "json"]),
-        default="text",
-        show_default=True,
-        help="How to print the plan: terminal text, Markdown for a pull request, or JSON.",
-    )(fn)
+def format_option(choices: Sequence[str], described: str) -> Callable[[F], F]:
+    """``--format`` (as ``fmt``), text by default: the one definition of the option every report takes."""
+
+    def decorate(fn: F) -> F:
+        return click.option(
+            "--format", "fmt", type=click.Choice(list(choices)), default="text", show_default=True, help=described
+        )(fn)
+
+    return decorate
+
+
+#: ``plan`` and ``merge-plans``
+plan_format_option = format_option(
+    ("text", "markdown", "json"), "How to print the plan: terminal text, Markdown for a pull request, or JSON."
+)
 
 
 def full_read_options(fn: F) -> F:

@@ -9,7 +9,13 @@ from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, full_read_options, paths_argument, target_option
+from cspsync.commands._options import (
+    config_option,
+    format_option,
+    full_read_options,
+    paths_argument,
+    target_option,
+)
 from cspsync.gitops.drift import detect
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.pipeline import Target, load
@@ -22,13 +28,8 @@ from cspsync.workspace import Workspace
 @paths_argument
 @config_option
 @target_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "markdown", "json"]),
-    default="text",
-    show_default=True,
-    help="text for a terminal, markdown for an issue or job summary, json for machines.",
+@format_option(
+    ("text", "markdown", "json"), "text for a terminal, markdown for an issue or job summary, json for machines."
 )
 @full_read_options
 def drift(

@@ -7,6 +7,7 @@ from typing import Literal
 
 import click
 
+from cspsync.commands._options import format_option
 from cspsync.gitops.history import history as build_history
 from cspsync.render.history import render_history_json, render_history_text
 from cspsync.workspace import Workspace
@@ -21,14 +22,7 @@ from cspsync.workspace import Workspace
     default=None,
     help="Folder of apply records, searched recursively (default: .cspsync/applies; or downloaded CI artifacts).",
 )
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text for people, json for machines.",
-)
+@format_option(("text", "json"), "text for people, json for machines.")
 def history(customer: str, paths: tuple[Path, ...], applies: Path | None, fmt: Literal["text", "json"]) -> int:
     """The audit trail of CUSTOMER (its metadata.name or its file), searched for in PATHS (default: .).
 

@@ -10,9 +10,9 @@ import click
 from cspsync.commands._options import (
     blocked_error,
     config_option,
-    format_option,
     full_read_options,
     paths_argument,
+    plan_format_option,
     stdout_is_tty,
     target_option,
 )
@@ -28,7 +28,7 @@ from cspsync.workspace import Workspace
 @paths_argument
 @config_option
 @target_option
-@format_option
+@plan_format_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the plan as JSON for `apply`.")
 @click.option(
     "--detailed-exitcode",

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cspsync.commands._options import format_option
+from cspsync.commands._options import plan_format_option
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
@@ -58,7 +58,7 @@ def refuse_with_saved_plan(changed_since: str | None, shard: Shard | None) -> No
 
 @click.command("merge-plans")
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
-@format_option
+@plan_format_option
 @click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the merged plan as JSON.")
 @click.option(
     "--markdown-out",

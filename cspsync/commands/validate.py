@@ -11,7 +11,7 @@ from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, paths_argument
+from cspsync.commands._options import config_option, format_option, paths_argument
 from cspsync.declarations import check
 from cspsync.render import escape
 from cspsync.render.validation import format_json, format_text, github_annotation
@@ -20,13 +20,8 @@ from cspsync.render.validation import format_json, format_text, github_annotatio
 @click.command("validate")
 @paths_argument
 @config_option
-@click.option(
-    "--format",
-    "fmt",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    show_default=True,
-    help="text: one `file:line:col: path: message` line per problem and a summary; json: for machines.",
+@format_option(
+    ("text", "json"), "text: one `file:line:col: path: message` line per problem and a summary; json: for machines."
 )
 @click.pass_context
 def validate(
