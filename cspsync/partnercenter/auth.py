@@ -22,7 +22,7 @@ import re
 import sys
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol, TypeVar, cast
@@ -52,6 +52,19 @@ ROTATED_WARNING = (
     "die after 90 days unused). cspsync does not print the new one. Replace the stored secret before it "
     "expires: run `cspsync login` where you can complete MFA and update the {name} secret."
 )
+
+
+#: what a token failure names: the service the token was for
+SERVICES = {
+    PARTNER_CENTER_AUDIENCE: "Partner Center",
+    PRICING_AUDIENCE: "Partner Center pricing",
+    GRAPH_AUDIENCE: "Microsoft Graph",
+    ARM_AUDIENCE: "Azure Resource Manager",
+}
+
+
+#: the token a partner user's sign-in (device code) gives
+PARTNER_USER_TOKEN = "Partner Center App+User"  # noqa: S105 (the name of a kind of token)
 
 
 def app_scope(audience: str) -> str:
@@ -159,7 +172,7 @@ def _token_from(result: dict[str, Any] | None, what: str, secrets: list[str]) ->
     description = str(result.get("error_description") or "msal returned no access token")
     first_line = _scrub(description.strip().splitlines()[0], secrets) if description.strip() else ""
     correlation = result.get("correlation_id")
-    message = f"Could not get a Partner Center {what} token: {error}: {first_line}"
+    message = f"Could not get a {what} token: {error}: {first_line}"
     if correlation:
         message += f" (correlation id {correlation})"
     raise AuthenticationError(message, hint=_auth_hint(error))
@@ -182,7 +195,7 @@ def _msal_call(call: Callable[[], R], what: str, secrets: list[str]) -> R:
     except Exception as exc:  # msal raises ValueError, requests errors, … at the edge
         detail = _scrub(str(exc).splitlines()[0] if str(exc) else "", secrets)
         raise AuthenticationError(
-            f"Could not get a Partner Center {what} token: {type(exc).__name__}: {detail}",
+            f"Could not get a {what} token: {type(exc).__name__}: {detail}",
             hint="check the network to login.microsoftonline.com and the app's credentials",
         ) from None
 
@@ -325,6 +338,10 @@ class AppCredentials:
         sibling._user_token = None
         return sibling
 
+    def _what(self, kind: str) -> str:
+        """The token's name in a failure: ``Microsoft Graph app``, ``Partner Center App+User``."""
+        return f"{SERVICES.get(self.audience, self.audience)} {kind}"
+
     @property
     def has_user(self) -> bool:
         if self.refresh is not None and self.refresh.value is not None:
@@ -367,7 +384,7 @@ class AppCredentials:
                     http_client=self._http_client,
                     token_cache=self._token_cache,
                 ),
-                "app",
+                self._what("app"),
                 self._secrets(),
             )
         assert self._app is not None
@@ -380,7 +397,7 @@ class AppCredentials:
     def _app_only(self) -> str:
         app = self._msal_app()  # msal serves its in-memory cache until the token nears expiry
         scope = app_scope(self.audience)
-        result = _guard(lambda: app.acquire_token_for_client(scopes=[scope]), "app", self._secrets())
+        result = _guard(lambda: app.acquire_token_for_client(scopes=[scope]), self._what("app"), self._secrets())
         return str(result["access_token"])
 
     def _user(self) -> str:
@@ -392,7 +409,9 @@ class AppCredentials:
         if self.refresh is not None and self.refresh.value is not None:
             refresh = self.refresh.value.get_secret_value()
             result = _guard(
-                lambda: app.acquire_token_by_refresh_token(refresh, scopes=[scope]), "App+User", self._secrets()
+                lambda: app.acquire_token_by_refresh_token(refresh, scopes=[scope]),
+                self._what("App+User"),
+                self._secrets(),
             )
             if result.get("refresh_token"):
                 self.refresh.replace(str(result["refresh_token"]))  # rotated by Entra ID
@@ -406,7 +425,9 @@ class AppCredentials:
                 )
             silent = cast(Any, app)
             result = _guard(
-                lambda: silent.acquire_token_silent_with_error([scope], account=account), "App+User", self._secrets()
+                lambda: silent.acquire_token_silent_with_error([scope], account=account),
+                self._what("App+User"),
+                self._secrets(),
             )
         self._user_token = (str(result["access_token"]), now + float(result.get("expires_in", 3600)))
         return self._user_token[0]
@@ -489,7 +510,7 @@ class DeviceCodeLogin:
             authority = f"{AUTHORITY_HOST}/{self.tenant_id}"
             self._app = _msal_call(
                 lambda: msal.PublicClientApplication(self.client_id, authority=authority, token_cache=cache),
-                "App+User",
+                PARTNER_USER_TOKEN,
                 [],
             )
         assert self._app is not None
@@ -498,17 +519,19 @@ class DeviceCodeLogin:
     def token(self, user: bool = False) -> str:
         with self._lock:
             app = self._public_app()
-            accounts = _msal_call(app.get_accounts, "App+User", [])
+            accounts = _msal_call(app.get_accounts, PARTNER_USER_TOKEN, [])
             if accounts:
                 first = accounts[0]
-                silent = _msal_call(lambda: app.acquire_token_silent([USER_SCOPE], account=first), "App+User", [])
+                silent = _msal_call(
+                    lambda: app.acquire_token_silent([USER_SCOPE], account=first), PARTNER_USER_TOKEN, []
+                )
                 if silent and silent.get("access_token"):
                     return str(silent["access_token"])
-            flow = _msal_call(lambda: app.initiate_device_flow(scopes=[USER_SCOPE]), "App+User", [])
+            flow = _msal_call(lambda: app.initiate_device_flow(scopes=[USER_SCOPE]), PARTNER_USER_TOKEN, [])
             if "user_code" not in flow:
-                _token_from(flow, "App+User", [])
+                _token_from(flow, PARTNER_USER_TOKEN, [])
             self._prompt(str(flow.get("message", "")))
-            result = _guard(lambda: app.acquire_token_by_device_flow(flow), "App+User", [])
+            result = _guard(lambda: app.acquire_token_by_device_flow(flow), PARTNER_USER_TOKEN, [])
             return str(result["access_token"])
 
 
@@ -519,13 +542,21 @@ def from_environment(
     http_client: Any = None,
     authority_host: str = AUTHORITY_HOST,
     token_cache: Any = None,
+    audience: str = PARTNER_CENTER_AUDIENCE,
+    tenant_from: Sequence[str] = (),
+    named: str = "Partner Center credentials",
+    docs: str = "docs/partner-center.md",
 ) -> AppCredentials:
     """App credentials from {prefix}TENANT_ID, {prefix}CLIENT_ID, and {prefix}CLIENT_SECRET or
     {prefix}CLIENT_CERTIFICATE (PEM text) / {prefix}CLIENT_CERTIFICATE_PATH (+ optional
     {prefix}CLIENT_CERTIFICATE_THUMBPRINT) or {prefix}CLIENT_ASSERTION_FILE (OIDC federation: a file the CI
     keeps a fresh token in); {prefix}REFRESH_TOKEN, or the account ``cspsync login`` left in
     ``token_cache``, enables App+User calls. The prefix is CSPSYNC_ for Partner Center and
-    CSPSYNC_SANDBOX_ for the integration sandbox (its own account, app and tokens)."""
+    CSPSYNC_SANDBOX_ for the integration sandbox (its own account, app and tokens).
+
+    ``tenant_from`` names the variables read for the tenant, the first set wins (a missing tenant is
+    reported as the last); ``named`` and ``docs`` say whose credentials are incomplete and where to read.
+    """
 
     def name(short: str) -> str:
         return prefix + short
@@ -534,11 +565,13 @@ def from_environment(
         value = env.get(name(short), "").strip()
         return value or None
 
-    tenant, client = get("TENANT_ID"), get("CLIENT_ID")
+    tenant_variables = tuple(tenant_from) or (name("TENANT_ID"),)
+    tenant = next((value for v in tenant_variables if (value := env.get(v, "").strip())), None)
+    client = get("CLIENT_ID")
     secret = get("CLIENT_SECRET")
     cert_text, cert_path = get("CLIENT_CERTIFICATE"), get("CLIENT_CERTIFICATE_PATH")
     assertion = get("CLIENT_ASSERTION_FILE")
-    missing = [name(n) for n, value in (("TENANT_ID", tenant), ("CLIENT_ID", client)) if not value]
+    missing = [n for n, value in ((tenant_variables[-1], tenant), (name("CLIENT_ID"), client)) if not value]
     if not (secret or cert_text or cert_path or assertion):
         missing.append(
             f"{name('CLIENT_SECRET')}, {name('CLIENT_CERTIFICATE')}(_PATH) or {name('CLIENT_ASSERTION_FILE')}"
@@ -547,8 +580,8 @@ def from_environment(
         raise ConfigError(f"set either {name('CLIENT_ASSERTION_FILE')} (OIDC) or a client secret/certificate, not both")
     if missing:
         raise ConfigError(
-            "Partner Center credentials are incomplete: missing " + ", ".join(missing),
-            hint="set them in the environment (in CI, from the repository's secrets); see docs/partner-center.md",
+            f"{named} are incomplete: missing " + ", ".join(missing),
+            hint=f"set them in the environment (in CI, from the repository's secrets); see {docs}",
         )
     if secret and (cert_text or cert_path):
         raise ConfigError(f"set either {name('CLIENT_SECRET')} or a client certificate, not both")
@@ -582,4 +615,5 @@ def from_environment(
         http_client=http_client,
         authority_host=authority_host,
         token_cache=token_cache,
+        audience=audience,
     )

@@ -23,7 +23,7 @@ from pydantic import SecretStr
 
 from cspsync.errors import AuthenticationError
 
-from .auth import AUTHORITY_HOST, USER_SCOPE, _guard, _msal_call, _token_from
+from .auth import AUTHORITY_HOST, PARTNER_USER_TOKEN, USER_SCOPE, _guard, _msal_call, _token_from
 
 #: Where the date of each sign-in is kept, next to the token cache (no secret in it): auth status reads it.
 SIGN_INS_SUFFIX = ".sign-ins.json"
@@ -72,21 +72,21 @@ def device_code_sign_in(
         lambda: msal.PublicClientApplication(
             client_id, authority=f"{authority_host}/{tenant_id}", token_cache=token_cache, http_client=http_client
         ),
-        "App+User",
+        PARTNER_USER_TOKEN,
         [],
     )
-    flow = _msal_call(lambda: app.initiate_device_flow(scopes=[USER_SCOPE]), "App+User", [])
+    flow = _msal_call(lambda: app.initiate_device_flow(scopes=[USER_SCOPE]), PARTNER_USER_TOKEN, [])
     if "user_code" not in flow:
-        _token_from(flow, "App+User", [])
+        _token_from(flow, PARTNER_USER_TOKEN, [])
     prompt(str(flow.get("message", "")))
-    result = _guard(lambda: app.acquire_token_by_device_flow(flow), "App+User", [])
+    result = _guard(lambda: app.acquire_token_by_device_flow(flow), PARTNER_USER_TOKEN, [])
     claims = token_claims(str(result["access_token"]))
     id_claims = result.get("id_token_claims") or {}
     user = str(id_claims.get("preferred_username") or claims.get("upn") or "(unknown user)")
     refresh = result.get("refresh_token")
     mfa = has_mfa(claims)
     if not mfa:  # keep no MFA-less account in the cache: later runs would get 900421 from it
-        for account in _msal_call(app.get_accounts, "App+User", []):
+        for account in _msal_call(app.get_accounts, PARTNER_USER_TOKEN, []):
             if account.get("username") == user:
                 app.remove_account(account)
     return SignedIn(user, tenant_id, mfa, SecretStr(str(refresh)) if refresh else None)

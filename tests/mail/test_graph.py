@@ -13,8 +13,8 @@ from cspsync.emulator import EmulatorApp, transport
 from cspsync.emulator.handlers.graph import sent_mail
 from cspsync.errors import ConfigError
 from cspsync.mail import DeliveryError, Outgoing
-from cspsync.mail.graph import GRAPH_SCOPE, GraphAppToken, GraphTransport, graph_tokens_from_environment
-from cspsync.partnercenter.auth import StaticToken
+from cspsync.mail.graph import GraphTransport, graph_tokens_from_environment
+from cspsync.partnercenter.auth import GRAPH_AUDIENCE, AppCredentials, StaticToken
 from tests.invitations.conftest import MAILBOX
 
 
@@ -57,23 +57,33 @@ class FakeMsal:
 
 
 def test_the_graph_token_is_app_only_with_the_graph_scope() -> None:
+    """Microsoft Graph sendMail with application permissions: client credentials for ``.default``
+    (learn.microsoft.com/graph/auth-v2-service), never the partner user's refresh token."""
     app = FakeMsal({"access_token": "tok", "expires_in": 3600})
-    tokens = GraphAppToken(tenant_id="t", client_id="c", app=app)
+    tokens = AppCredentials(tenant_id="t", client_id="c", app=app, audience=GRAPH_AUDIENCE)
     assert tokens.token() == "tok"
-    assert app.scopes == [[GRAPH_SCOPE]]
+    assert app.scopes == [["https://graph.microsoft.com/.default"]]
 
 
-def test_a_token_failure_never_shows_the_secret(secret_registry: Any) -> None:
+def test_a_token_failure_fails_the_delivery_and_never_shows_the_secret(secret_registry: Any) -> None:
     secret = "graph-Client-secret-42"
     secret_registry.add(secret)
     failing = FakeMsal({"error": "invalid_client", "error_description": f"AADSTS7000215: bad secret {secret}\nTrace"})
-    tokens = GraphAppToken(tenant_id="t", client_id="c", client_secret=SecretStr(secret), app=failing)
-    with pytest.raises(DeliveryError) as caught:
-        tokens.token()
-    assert str(caught.value).splitlines()[0] == (
-        "Could not get a Microsoft Graph token to send mail: invalid_client: AADSTS7000215: bad secret ***"
+    tokens = AppCredentials(
+        tenant_id="t", client_id="c", client_secret=SecretStr(secret), app=failing, audience=GRAPH_AUDIENCE
     )
-    assert secret not in repr(tokens)
+    app = EmulatorApp()
+    graph = GraphTransport(mailbox=MAILBOX, tokens=tokens, transport=transport(app))
+    with pytest.raises(DeliveryError) as caught:
+        graph.send(_outgoing())
+    assert str(caught.value).splitlines() == [
+        "Could not get a Microsoft Graph app token: invalid_client: AADSTS7000215: bad secret *** (to send mail "
+        f"from {MAILBOX})",
+        "  hint: the app needs the Mail.Send application permission with admin consent; check its id and secret "
+        "or certificate",
+    ]
+    assert secret not in repr(tokens) and secret not in repr(graph)
+    assert sent_mail(app.store) == []
 
 
 def test_graph_credentials_come_from_the_partner_center_variables_or_a_mail_app_of_their_own() -> None:
@@ -87,12 +97,15 @@ def test_graph_credentials_come_from_the_partner_center_variables_or_a_mail_app_
             "CSPSYNC_CLIENT_SECRET": "s",
             "CSPSYNC_GRAPH_CLIENT_ID": "mail-app",
             "CSPSYNC_GRAPH_CLIENT_SECRET": "m",
+            "CSPSYNC_GRAPH_TENANT_ID": "mail-tenant",
         }
     )
     assert (shared.client_id, own.client_id) == ("pc-app", "mail-app")
+    assert (shared.tenant_id, own.tenant_id) == ("tenant", "mail-tenant")
+    assert shared.audience == own.audience == GRAPH_AUDIENCE
     with pytest.raises(ConfigError) as caught:
         graph_tokens_from_environment({"CSPSYNC_GRAPH_CLIENT_ID": "mail-app"})
     assert str(caught.value).splitlines()[0] == (
         "Microsoft Graph credentials for invitations.transport graph are incomplete: missing CSPSYNC_TENANT_ID, "
-        "CSPSYNC_GRAPH_CLIENT_SECRET or CSPSYNC_GRAPH_CLIENT_CERTIFICATE(_PATH)"
+        "CSPSYNC_GRAPH_CLIENT_SECRET, CSPSYNC_GRAPH_CLIENT_CERTIFICATE(_PATH) or CSPSYNC_GRAPH_CLIENT_ASSERTION_FILE"
     )
