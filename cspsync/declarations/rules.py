@@ -340,20 +340,9 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
                 "needs the customer's Microsoft Customer Agreement first: add spec.agreement "
                 "(Partner Center refuses purchases without it, error 13605)",
             )
-        if pattern is not None and config is not None and not pattern.fullmatch(sub.friendlyName):
-            yield Finding(
-                (*base, "friendlyName"),
-                f"does not follow the naming policy in cspsync.yaml "
-                f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
-            )
-        key = subscription_key(sub.friendlyName)
-        if key in first_use:
-            yield Finding(
-                (*base, "friendlyName"),
-                f"is already the name of {first_use[key]}; friendly names are unique per customer",
-            )
-        else:
-            first_use[key] = f"spec.subscriptions[{index}]"
+        yield from _friendly_name_findings(
+            sub.friendlyName, base, f"spec.subscriptions[{index}]", pattern, config, first_use
+        )
         if isinstance(sub.offer, LicenseOffer):
             if sub.term is None:
                 yield Finding(base, 'missing required field "term" for a license offer (P1M, P1Y or P3Y)', at_key=True)
@@ -380,6 +369,31 @@ def _subscription_findings(customer: CustomerFile, config: Config | None) -> Ite
         yield from _azure_subscription_findings(sub, base, pattern, config, first_use)
 
 
+def _friendly_name_findings(
+    name: str,
+    path: JsonPath,
+    where: str,
+    pattern: re.Pattern[str] | None,
+    config: Config | None,
+    first_use: dict[str, str],
+) -> Iterator[Finding]:
+    """A subscription's or an Azure subscription's friendly name: the naming policy, and unique among all of
+    the customer's (``first_use``: each name's first place, ``where`` this one's)."""
+    if pattern is not None and config is not None and not pattern.fullmatch(name):
+        yield Finding(
+            (*path, "friendlyName"),
+            f"does not follow the naming policy in cspsync.yaml "
+            f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
+        )
+    key = subscription_key(name)
+    if key in first_use:
+        yield Finding(
+            (*path, "friendlyName"), f"is already the name of {first_use[key]}; friendly names are unique per customer"
+        )
+    else:
+        first_use[key] = where
+
+
 def _azure_subscription_findings(
     sub: Subscription,
     base: JsonPath,
@@ -397,20 +411,8 @@ def _azure_subscription_findings(
     ids: dict[str, int] = {}
     for index, azure in enumerate(sub.azureSubscriptions):
         path: JsonPath = (*base, "azureSubscriptions", index)
-        if pattern is not None and config is not None and not pattern.fullmatch(azure.friendlyName):
-            yield Finding(
-                (*path, "friendlyName"),
-                f"does not follow the naming policy in cspsync.yaml "
-                f"(naming.subscriptionPattern: {config.naming.subscriptionPattern})",
-            )
-        key = subscription_key(azure.friendlyName)
-        if key in first_use:
-            yield Finding(
-                (*path, "friendlyName"),
-                f"is already the name of {first_use[key]}; friendly names are unique per customer",
-            )
-        else:
-            first_use[key] = f"spec.subscriptions[{base[-1]}].azureSubscriptions[{index}]"
+        where = f"spec.subscriptions[{base[-1]}].azureSubscriptions[{index}]"
+        yield from _friendly_name_findings(azure.friendlyName, path, where, pattern, config, first_use)
         if azure.subscriptionId:
             wanted = azure.subscriptionId.casefold()
             if wanted in ids:
