@@ -51,6 +51,10 @@ class ConfigError(CspsyncError):
     """The repository config, the environment or the command line is wrong."""
 
 
+class OutputError(CspsyncError):
+    """A file the user named for output (``--out``, ``--db``, a folder to import into) cannot be written."""
+
+
 class PlanError(CspsyncError):
     """A saved plan cannot be applied as it is."""
 

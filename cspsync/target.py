@@ -77,7 +77,7 @@ def open_emulator(workspace: Workspace, seed_file: Path | None) -> Any:
     from cspsync.emulator.handlers.gdap import timing_from_environment
     from cspsync.emulator.rules import rules_from_environment
 
-    workspace.ensure()
+    workspace.required()
     new = not workspace.emulator_db.exists()
     store = Store(workspace.emulator_db)
     if new and seed_file is not None and seed_file.is_file():

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cspsync.errors import ConfigError, CspsyncError
+from cspsync.errors import ConfigError, CspsyncError, OutputError
 from cspsync.git import git_output
 
 STATE_FOLDER = ".cspsync"
@@ -89,10 +89,23 @@ class Workspace:
         return self.root / "admin-approvals.json"
 
     def ensure(self) -> None:
+        """The folder and its .gitignore; OSError when they cannot be made (callers that can do without the
+        state, like a plan saving its memory, go on without it)."""
         self.root.mkdir(parents=True, exist_ok=True)
         gitignore = self.root / ".gitignore"
         if not gitignore.exists():
             gitignore.write_text("# cspsync working state: never commit\n*\n", encoding="utf-8")
+
+    def required(self) -> None:
+        """:meth:`ensure` for work that cannot go on without the state (the emulator's database, apply's lock):
+        a folder that cannot be made or written is the user's to fix, said as such."""
+        try:
+            self.ensure()
+        except OSError as err:
+            raise OutputError(
+                f"cannot use the state folder {self.root}: {err.strerror or type(err).__name__}",
+                hint="set CSPSYNC_STATE_DIR to a folder you can write to",
+            ) from None
 
     def lock_path(self, target: str, partner_tenant: str, env: Mapping[str, str] | None = None) -> Path:
         """The emulator's lock is its state folder's; Partner Center's one per partner tenant, machine-wide."""
@@ -107,7 +120,7 @@ class Workspace:
     @contextlib.contextmanager
     def apply_lock(self, target: str, *, partner_tenant: str, wait: bool = False) -> Iterator[None]:
         """One apply per partner tenant at a time, from any folder; the second refuses (or waits with ``wait``)."""
-        self.ensure()
+        self.required()
         path = self.lock_path(target, partner_tenant)
         path.parent.mkdir(parents=True, exist_ok=True)
         handle = path.open("a+", encoding="utf-8")

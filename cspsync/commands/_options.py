@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import sys
-from collections.abc import Callable, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cspsync.errors import BlockedError
+from cspsync.errors import BlockedError, ConfigError, OutputError
 
 if TYPE_CHECKING:  # the plan's models (pydantic, payloads) stay out of `cspsync validate`
     from cspsync.plan.model import Plan
@@ -88,6 +91,35 @@ def blocked_error(plan: Plan) -> BlockedError | None:
     )
 
 
+@contextmanager
+def writing(path: Path, what: str) -> Iterator[None]:
+    """Writing ``what`` to the user's ``path``: a folder that does not exist and cannot be made, no permission
+    or a full disk is the user's to fix (exit 1, the path and the reason), not a crash."""
+    try:
+        yield
+    except OSError as err:
+        raise _unwritable(path, what, err.strerror or type(err).__name__) from None
+
+
+def _unwritable(path: Path, what: str, reason: str) -> OutputError:
+    return OutputError(f"cannot write {what} to {path}: {reason}", hint="name a file in a folder you can write to")
+
+
+def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
+    """Before the work, not after it: the folder of ``path`` (``path`` itself when ``folder``) exists (made
+    when missing) and takes a new file. A plan of thousands of customers takes minutes to read; it must not
+    end in "cannot write"."""
+    where = path if folder else path.parent
+    blocking = next((f for f in (where, *where.parents) if f.exists() and not f.is_dir()), None)
+    if blocking is not None:
+        raise _unwritable(path, what, f"{blocking} is a file, not a folder")
+    with writing(path, what):
+        where.mkdir(parents=True, exist_ok=True)
+        descriptor, probe = tempfile.mkstemp(dir=where, prefix=".cspsync-probe-")
+        os.close(descriptor)
+        os.unlink(probe)
+
+
 def stdout_is_tty() -> bool:
     return sys.stdout.isatty()
 
@@ -95,9 +127,6 @@ def stdout_is_tty() -> bool:
 def refuse_another_partner(partner_tenant: str) -> None:
     """CI names the partner tenant it serialises on (CSPSYNC_PARTNER_TENANT_ID, the workflows' concurrency
     group): writing for another partner from that job would run beside that partner's own applies."""
-    import os
-
-    from cspsync.errors import ConfigError
 
     named = os.environ.get("CSPSYNC_PARTNER_TENANT_ID")
     if named and named.lower() != partner_tenant.lower():

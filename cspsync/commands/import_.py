@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from cspsync.commands._options import config_option, target_option
+from cspsync.commands._options import check_writable, config_option, target_option
 from cspsync.declarations import Repository, check, find_config, load_config
 from cspsync.gitops.importer import Claimed, read_customers, write_files
 from cspsync.pipeline import Target
@@ -57,6 +57,7 @@ def import_(
     repo = Repository(root=config_path.parent, config_path=config_path, config=config, customers=())
     folders = [config_path.parent] + ([out_dir] if out_dir.is_dir() else [])
     claimed = Claimed.scan(folders, config_path)
+    check_writable(out_dir, "customer files", folder=True)
     chosen: Target = target or config.target
     workspace = Workspace.from_environment(repository=repo.root)
     connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))

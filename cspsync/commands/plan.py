@@ -9,12 +9,14 @@ import click
 
 from cspsync.commands._options import (
     blocked_error,
+    check_writable,
     config_option,
     full_read_options,
     paths_argument,
     plan_format_option,
     stdout_is_tty,
     target_option,
+    writing,
 )
 from cspsync.commands.shards import scope_options
 from cspsync.gitops.scope import Shard, scope_of
@@ -56,6 +58,8 @@ def plan(
     which earlier. Apply never acts on a remembered customer: it reads again what it would change.
     """
     repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
+    if out is not None:
+        check_writable(out, "the plan")
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(
         repo,
@@ -72,8 +76,8 @@ def plan(
     planned.connection.close()
     result = planned.plan
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        result.write_json(out)
+        with writing(out, "the plan"):
+            result.write_json(out)
     for piece in render_pieces(result, fmt, color=stdout_is_tty() and fmt == "text"):
         click.echo(piece, nl=False)
     click.echo(render_scope_notes(scope, fmt), nl=False)

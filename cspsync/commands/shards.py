@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cspsync.commands._options import plan_format_option
+from cspsync.commands._options import check_writable, plan_format_option, writing
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
@@ -107,19 +107,24 @@ def merge_plans_command(
             f"--artifact {artifact!r}: an artifact name of letters, digits, '.', '_' and '-' (as the workflow "
             "uploads it)"
         )
+    outputs = ((out, "the merged plan"), (markdown_out, "the merged plan's Markdown"), (job_summary, "the job summary"))
+    for path, what in outputs:
+        if path is not None:
+            check_writable(path, what)
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
     run = run_url(os.environ)
     if out is not None:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        merged.write_json(out)
+        with writing(out, "the merged plan"):
+            merged.write_json(out)
     if markdown_out is not None:
-        markdown_out.parent.mkdir(parents=True, exist_ok=True)
-        markdown_out.write_text(render_fitted(merged, WHOLE), encoding="utf-8")
+        with writing(markdown_out, "the merged plan's Markdown"):
+            markdown_out.write_text(render_fitted(merged, WHOLE), encoding="utf-8")
     if job_summary is not None:
-        used = job_summary.stat().st_size if job_summary.is_file() else 0
-        text = render_fitted(merged, summary_budget(used), Elsewhere(artifact=artifact, run_url=run))
-        with job_summary.open("a", encoding="utf-8") as summary:
-            summary.write(text)
+        with writing(job_summary, "the job summary"):
+            used = job_summary.stat().st_size if job_summary.is_file() else 0
+            text = render_fitted(merged, summary_budget(used), Elsewhere(artifact=artifact, run_url=run))
+            with job_summary.open("a", encoding="utf-8") as summary:
+                summary.write(text)
     if fmt == "markdown":
         budget = Budget(comment_limit, "characters", "comment")
         elsewhere = Elsewhere(artifact=artifact, run_url=run, job_summary=job_summary is not None)

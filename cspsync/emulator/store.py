@@ -36,7 +36,7 @@ from cspsync.emulator.records import (
     tenant_from_row,
 )
 from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_tenant, parse_world
-from cspsync.errors import ConfigError
+from cspsync.errors import ConfigError, OutputError
 
 __all__ = ["CustomerSummary", "DuplicateError", "Store", "Tenant"]
 
@@ -47,20 +47,27 @@ class Store:
     def __init__(self, path: str | Path | None = None) -> None:
         in_memory = path is None or str(path) == ":memory:"
         self.path: Path | None = None if in_memory else Path(path)  # type: ignore[arg-type]
-        if self.path is not None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
         self._depth = 0
         self._catalog: tuple[str, Catalog] | None = None  # (version, catalog) of a seeded catalog
-        self._conn = sqlite3.connect(
-            ":memory:" if self.path is None else str(self.path),
-            check_same_thread=False,
-            isolation_level=None,
-            timeout=10.0,
-        )
-        if self.path is not None:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
+        try:
+            if self.path is not None:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._conn = sqlite3.connect(
+                ":memory:" if self.path is None else str(self.path),
+                check_same_thread=False,
+                isolation_level=None,
+                timeout=10.0,
+            )
+            if self.path is not None:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+        except (OSError, sqlite3.OperationalError) as err:  # the user's --db or state folder, not a bug
+            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            raise OutputError(
+                f"cannot open the emulator's database {self.path}: {reason}",
+                hint="name a file in a folder you can write to (--db, or CSPSYNC_STATE_DIR for the state folder)",
+            ) from None
         self._conn.executescript(SCHEMA)
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         #: the emulator's now for audit records (EmulatorApp sets its own clock here)

@@ -50,6 +50,7 @@ from cspsync.partnercenter.models import (
     CustomerSummary,
     Subscription,
 )
+from cspsync.workspace import write_bytes_atomic
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
 _SLUG_PART = re.compile(r"[^a-z0-9]+")
@@ -584,7 +585,10 @@ def write_files(
     force: bool,
     today: dt.date | None = None,
 ) -> tuple[list[Written], list[Skipped]]:
-    """Write ``<name>.yaml`` per customer; an existing file is kept (and reported) unless ``force``."""
+    """Write ``<name>.yaml`` per customer; an existing file is kept (and reported) unless ``force``.
+
+    Each file is written whole or not at all (an overwritten one is never left half-written); one that cannot
+    be written (no permission, a full disk) is reported with the reason, and the others are still written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     schema = schema_reference(out_dir)
     written: list[Written] = []
@@ -595,6 +599,11 @@ def write_files(
         if present and not force:
             refused.append(Skipped(str(path), "exists; pass --force to overwrite it"))
             continue
-        path.write_text(to_yaml(customer, schema, today=today), encoding="utf-8")
+        text = to_yaml(customer, schema, today=today)
+        try:  # the writer ends the file with its newline
+            write_bytes_atomic(path, [text.removesuffix("\n").encode("utf-8")], private=False)
+        except OSError as err:
+            refused.append(Skipped(str(path), f"cannot be written: {err.strerror or type(err).__name__}"))
+            continue
         written.append(Written(path, customer, present))
     return written, refused

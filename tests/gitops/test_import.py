@@ -255,3 +255,33 @@ def test_import_writes_the_admin_relationships_and_their_groups(
     assert plan.code == 2, plan.out
     assert "admin relationship" not in plan.out and "assign" not in plan.out
     assert "Plan: 1 to adopt, 0 to create, 0 to update, 0 to cancel, 0 waiting." in plan.out
+
+
+def test_a_file_that_cannot_be_written_is_reported_and_the_others_are_written(
+    cspsync: Run, applied: ApplyRecord, fresh: Path
+) -> None:
+    """One customer's file cannot be written (here a folder stands at its name): it is reported with the
+    reason, exit 1, and the other customers' files are still written whole (this used to crash, after the
+    files before it were written and before any of them was reported)."""
+    (fresh / "customers/adatum.yaml").mkdir(parents=True)
+
+    result = cspsync("import", "--domain", "adatum.de", "--domain", "tailspintoys.onmicrosoft.com", "--force")
+
+    assert result.code == 1
+    assert "not imported: customers/adatum.yaml cannot be written: Is a directory\n" in result.err
+    assert f"wrote customers/tailspintoys.yaml (tailspintoys.onmicrosoft.com, tenant {TAILSPIN})\n" in result.out
+    assert "kind: Customer\n" in (fresh / "customers/tailspintoys.yaml").read_text()
+    assert sorted(p.name for p in (fresh / "customers").iterdir()) == ["adatum.yaml", "tailspintoys.yaml"]
+
+
+def test_an_import_folder_that_cannot_be_made_is_refused_before_reading_partner_center(
+    cspsync: Run, applied: ApplyRecord, fresh: Path
+) -> None:
+    (fresh / "notes.txt").write_text("not a folder\n")
+    result = cspsync("import", "--out", "notes.txt/customers")
+    assert result.code == 1
+    assert result.err == (
+        "Error: cannot write customer files to notes.txt/customers: notes.txt is a file, not a folder\n"
+        "  hint: name a file in a folder you can write to\n"
+    )
+    assert result.out == ""

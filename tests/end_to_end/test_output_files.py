@@ -1,0 +1,64 @@
+"""Files the user names for output (``--out``, ``--markdown-out``, ``--job-summary``, ``--db``, the state
+folder) that cannot be written: exit 1 with the path and the reason, before any work, never "Internal
+error ... this is a bug" (they used to crash, after the whole plan had been read)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli import Run
+
+HINT = "  hint: name a file in a folder you can write to\n"
+
+
+@pytest.fixture
+def a_file(workdir: Path) -> Path:
+    """A regular file where the output's folder would be: unwritable for every user, root included."""
+    path = workdir / "notes.txt"
+    path.write_text("not a folder\n", encoding="utf-8")
+    return path
+
+
+def test_plan_out_in_a_folder_that_cannot_be_made_is_refused_before_reading_partner_center(
+    cspsync: Run, a_file: Path
+) -> None:
+    result = cspsync("plan", "examples/customers", "--out", "notes.txt/plan.json")
+    assert result.code == 1
+    assert result.err == (
+        "Error: cannot write the plan to notes.txt/plan.json: notes.txt is a file, not a folder\n" + HINT
+    )
+    assert result.out == ""  # refused first: nothing was planned, nothing was printed
+
+
+def test_merge_plans_outputs_that_cannot_be_written_are_refused_before_merging(
+    cspsync: Run, workdir: Path, a_file: Path
+) -> None:
+    shard = cspsync("plan", "examples/customers", "--shard", "1/1", "--out", "plan-1.json")
+    assert shard.code in (0, 1), shard.err
+    for option, what in (
+        ("--out", "the merged plan"),
+        ("--markdown-out", "the merged plan's Markdown"),
+        ("--job-summary", "the job summary"),
+    ):
+        result = cspsync("merge-plans", "plan-1.json", option, "notes.txt/out")
+        assert result.code == 1, option
+        assert result.err == f"Error: cannot write {what} to notes.txt/out: notes.txt is a file, not a folder\n" + HINT
+        assert result.out == ""
+
+
+def test_an_unusable_state_folder_is_said_so(cspsync: Run, a_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CSPSYNC_STATE_DIR", str(a_file / "state"))
+    result = cspsync("plan", "examples/customers")
+    assert result.code == 1
+    assert result.err.startswith(f"Error: cannot use the state folder {a_file / 'state'}: ")
+    assert result.err.endswith("  hint: set CSPSYNC_STATE_DIR to a folder you can write to\n")
+    assert "Internal error" not in result.err
+
+
+def test_an_emulator_database_that_cannot_be_opened_is_said_so(cspsync: Run, a_file: Path) -> None:
+    result = cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--db", "notes.txt/emulator.db")
+    assert result.code == 1
+    assert result.err.startswith("Error: cannot open the emulator's database notes.txt/emulator.db: ")
+    assert "Internal error" not in result.err
