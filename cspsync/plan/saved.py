@@ -9,9 +9,12 @@ on the clock (until when a new order could still be cancelled) are left out of t
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
+
+from pydantic import ValidationError
 
 from cspsync.declarations import Declared
 from cspsync.errors import PlanError
@@ -29,10 +32,9 @@ def load_saved_plan(path: Path) -> Plan:
         raise PlanError(f"cannot read saved plan {path}: {err.strerror}") from None
     try:
         plan = Plan.from_json(text)
-    except ValueError as err:
-        first = str(err).splitlines()[0]
+    except ValidationError as err:
         raise PlanError(
-            f"{path} is not a cspsync plan ({first})", hint="make one with `cspsync plan --out FILE`"
+            f"{path} is not a cspsync plan: {_why_not(text, err)}", hint="make one with `cspsync plan --out FILE`"
         ) from None
     if plan.observed_fingerprint.startswith("merged:"):
         raise PlanError(
@@ -47,6 +49,28 @@ def load_saved_plan(path: Path) -> Plan:
             hint=REPLAN,
         )
     return plan
+
+
+def _why_not(text: str, err: ValidationError) -> str:
+    """What is wrong with a file that is no plan, said for a person: cut-off JSON, a plan of another format,
+    or the first field that is missing or wrong (pydantic's own first line only counts the errors)."""
+    first = err.errors(include_url=False)[0]
+    if first["type"] == "json_invalid":
+        detail = first["msg"].removeprefix("Invalid JSON: ")
+        return (
+            f"it ends before its JSON does ({detail}): cut off?" if detail.startswith("EOF") else f"not JSON ({detail})"
+        )
+    try:
+        document = json.loads(text)
+    except ValueError:
+        document = None
+    version = document.get("format_version") if isinstance(document, dict) else None
+    if isinstance(version, str) and version.split(".")[0] != FORMAT_VERSION.split(".")[0]:
+        made_by = document.get("cspsync_version") if isinstance(document, dict) else None
+        return f"plan format {version}{f' (cspsync {made_by})' if made_by else ''}; this cspsync reads {FORMAT_VERSION}"
+    where = ".".join(str(part) for part in first["loc"]) or "the file"
+    more = f" (and {err.error_count() - 1} more)" if err.error_count() > 1 else ""
+    return f"{where}: {first['msg']}{more}"
 
 
 def _differences(saved: Sequence[Action], fresh: Sequence[Action]) -> list[str]:
