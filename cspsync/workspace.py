@@ -122,8 +122,14 @@ class Workspace:
         """One apply per partner tenant at a time, from any folder; the second refuses (or waits with ``wait``)."""
         self.required()
         path = self.lock_path(target, partner_tenant)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+", encoding="utf-8")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = path.open("a+", encoding="utf-8")
+        except OSError as err:  # Partner Center's lock is in the user's cache folder, not the state folder
+            raise OutputError(
+                f"cannot open the apply lock {path}: {err.strerror or type(err).__name__}",
+                hint="set XDG_CACHE_HOME to a folder you can write to (the lock is one per partner tenant there)",
+            ) from None
         try:
             flags = fcntl.LOCK_EX if wait else fcntl.LOCK_EX | fcntl.LOCK_NB
             try:

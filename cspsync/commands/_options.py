@@ -127,7 +127,6 @@ def stdout_is_tty() -> bool:
 def refuse_another_partner(partner_tenant: str) -> None:
     """CI names the partner tenant it serialises on (CSPSYNC_PARTNER_TENANT_ID, the workflows' concurrency
     group): writing for another partner from that job would run beside that partner's own applies."""
-
     named = os.environ.get("CSPSYNC_PARTNER_TENANT_ID")
     if named and named.lower() != partner_tenant.lower():
         raise ConfigError(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from cspsync.errors import OutputError
 from cspsync.workspace import LockedError, Workspace
 from tests.cli import Run
 
@@ -85,4 +86,23 @@ def test_one_partner_center_lock_per_partner_tenant_across_state_folders(
             pass  # another partner tenant applies meanwhile
     assert first.lock_path("partner-center", FABRIKAM) == (
         tmp_path / "cache" / "cspsync" / "locks" / f"apply-partner-center-{FABRIKAM}.lock"
+    )
+
+
+def test_a_partner_center_lock_that_cannot_be_made_is_the_users_to_fix(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The lock of applies against Partner Center lives in the user's cache folder; one that cannot be made
+    is said with its path and what to set, never a crash (it was an 'Internal error')."""
+    (tmp_path / "cache").write_text("a file where the cache folder would be\n")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    lock = tmp_path / "cache" / "cspsync" / "locks" / f"apply-partner-center-{FABRIKAM}.lock"
+    with (
+        pytest.raises(OutputError) as caught,
+        Workspace(tmp_path / ".cspsync").apply_lock("partner-center", partner_tenant=FABRIKAM),
+    ):
+        pass  # pragma: no cover
+    assert caught.value.message.startswith(f"cannot open the apply lock {lock}: ")
+    assert caught.value.hint == (
+        "set XDG_CACHE_HOME to a folder you can write to (the lock is one per partner tenant there)"
     )
