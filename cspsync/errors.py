@@ -22,6 +22,8 @@ one place that turns them into a message and an exit code::
 
 from __future__ import annotations
 
+from pathlib import Path
+
 
 class CspsyncError(Exception):
     """Base of every error a user can cause or act on. The CLI prints ``str(err)`` and exits 1."""
@@ -138,3 +140,12 @@ class ConflictError(PartnerCenterError):
 
 class RequestRejectedError(PartnerCenterError):
     """400/403 and other refusals that retrying cannot fix."""
+
+
+def unwritable_reason(folder: Path, err: OSError) -> str:
+    """Why a file cannot be made in ``folder``, for a person: a file standing where a folder of the path
+    should be is named (the system says only "File exists" or "Not a directory")."""
+    blocking = next((f for f in (folder, *folder.parents) if f.exists() and not f.is_dir()), None)
+    if blocking is not None:
+        return f"{blocking} is a file, not a folder"
+    return err.strerror or type(err).__name__

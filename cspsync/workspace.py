@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cspsync.errors import ConfigError, CspsyncError, OutputError
+from cspsync.errors import ConfigError, CspsyncError, OutputError, unwritable_reason
 from cspsync.git import git_output
 
 STATE_FOLDER = ".cspsync"
@@ -103,7 +103,7 @@ class Workspace:
             self.ensure()
         except OSError as err:
             raise OutputError(
-                f"cannot use the state folder {self.root}: {err.strerror or type(err).__name__}",
+                f"cannot use the state folder {self.root}: {unwritable_reason(self.root, err)}",
                 hint="set CSPSYNC_STATE_DIR to a folder you can write to",
             ) from None
 
@@ -127,7 +127,7 @@ class Workspace:
             handle = path.open("a+", encoding="utf-8")
         except OSError as err:  # Partner Center's lock is in the user's cache folder, not the state folder
             raise OutputError(
-                f"cannot open the apply lock {path}: {err.strerror or type(err).__name__}",
+                f"cannot open the apply lock {path}: {unwritable_reason(path.parent, err)}",
                 hint="set XDG_CACHE_HOME to a folder you can write to (the lock is one per partner tenant there)",
             ) from None
         try:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from cspsync.errors import BlockedError, ConfigError, OutputError
+from cspsync.errors import BlockedError, ConfigError, OutputError, unwritable_reason
 
 if TYPE_CHECKING:  # the plan's models (pydantic, payloads) stay out of `cspsync validate`
     from cspsync.plan.model import Plan
@@ -92,17 +92,17 @@ def blocked_error(plan: Plan) -> BlockedError | None:
 
 
 @contextmanager
-def writing(path: Path, what: str) -> Iterator[None]:
-    """Writing ``what`` to the user's ``path``: a folder that does not exist and cannot be made, no permission
-    or a full disk is the user's to fix (exit 1, the path and the reason), not a crash."""
+def writing(path: Path, what: str, *, folder: bool = False) -> Iterator[None]:
+    """Writing ``what`` to the user's ``path`` (a file, or a ``folder`` of files): a folder that does not exist
+    and cannot be made, no permission or a full disk is the user's to fix (exit 1, the path and the reason),
+    not a crash."""
     try:
         yield
     except OSError as err:
-        raise _unwritable(path, what, err.strerror or type(err).__name__) from None
-
-
-def _unwritable(path: Path, what: str, reason: str) -> OutputError:
-    return OutputError(f"cannot write {what} to {path}: {reason}", hint="name a file in a folder you can write to")
+        reason = unwritable_reason(path if folder else path.parent, err)
+        raise OutputError(
+            f"cannot write {what} to {path}: {reason}", hint="name a file in a folder you can write to"
+        ) from None
 
 
 def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
@@ -110,10 +110,7 @@ def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
     when missing) and takes a new file. A plan of thousands of customers takes minutes to read; it must not
     end in "cannot write"."""
     where = path if folder else path.parent
-    blocking = next((f for f in (where, *where.parents) if f.exists() and not f.is_dir()), None)
-    if blocking is not None:
-        raise _unwritable(path, what, f"{blocking} is a file, not a folder")
-    with writing(path, what):
+    with writing(path, what, folder=folder):
         where.mkdir(parents=True, exist_ok=True)
         descriptor, probe = tempfile.mkstemp(dir=where, prefix=".cspsync-probe-")
         os.close(descriptor)

@@ -9,6 +9,7 @@ from typing import Literal
 
 import click
 
+from cspsync.commands._options import check_writable, writing
 from cspsync.errors import ConfigError
 
 
@@ -61,6 +62,8 @@ def login(
         )
     if refresh_token_file is not None and refresh_token_file.exists():
         raise ConfigError(f"{refresh_token_file} exists; give a new file for the refresh token")
+    if refresh_token_file is not None:  # known before the sign-in, not after the user has signed in
+        check_writable(refresh_token_file, "the refresh token")
     cache_path = default_token_cache(env)
     cache = open_token_cache(cache_path, allow_plaintext=allow_plaintext_cache or plaintext_cache_opted_in(env))
     rehearsal = env.get(REHEARSAL_ENV, "").strip()
@@ -79,7 +82,8 @@ def login(
     click.echo(f"Signed in to {target} as {signed.user} (tenant {tenant}), with MFA.")
     click.echo(f"Refresh token kept in the token cache at {cache_path}; plan and apply here use it.")
     if refresh_token_file is not None and signed.refresh_token is not None:
-        write_private(refresh_token_file, signed.refresh_token)
+        with writing(refresh_token_file, "the refresh token"):
+            write_private(refresh_token_file, signed.refresh_token)
         name = prefix + "REFRESH_TOKEN"
         click.echo(f"Refresh token written to {refresh_token_file} (mode 600, not shown). For CI:")
         click.echo(f"  gh secret set {name} < {refresh_token_file} && rm {refresh_token_file}")

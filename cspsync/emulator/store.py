@@ -36,7 +36,7 @@ from cspsync.emulator.records import (
     tenant_from_row,
 )
 from cspsync.emulator.world import DEFAULT_WORLD, TenantSeed, WorldSeed, parse_tenant, parse_world
-from cspsync.errors import ConfigError, OutputError
+from cspsync.errors import ConfigError, OutputError, unwritable_reason
 
 __all__ = ["CustomerSummary", "DuplicateError", "Store", "Tenant"]
 
@@ -63,7 +63,8 @@ class Store:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
         except (OSError, sqlite3.OperationalError) as err:  # the user's --db or state folder, not a bug
-            reason = err.strerror if isinstance(err, OSError) and err.strerror else str(err)
+            assert self.path is not None  # an in-memory database opens
+            reason = unwritable_reason(self.path.parent, err) if isinstance(err, OSError) else str(err)
             raise OutputError(
                 f"cannot open the emulator's database {self.path}: {reason}",
                 hint="name a file in a folder you can write to (--db, or CSPSYNC_STATE_DIR for the state folder)",

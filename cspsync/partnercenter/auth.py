@@ -29,7 +29,7 @@ from typing import Any, Protocol, TypeVar, cast
 
 from pydantic import SecretStr
 
-from cspsync.errors import AuthenticationError, ConfigError
+from cspsync.errors import AuthenticationError, ConfigError, unwritable_reason
 
 log = logging.getLogger("cspsync.partnercenter")
 R = TypeVar("R")
@@ -452,7 +452,10 @@ def open_token_cache(
     import msal_extensions
 
     build = build_encrypted or msal_extensions.build_encrypted_persistence
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise _cache_unusable(path, err) from None
     try:
         persistence = build(str(path))
     except Exception as exc:  # ImportError (no gi), RuntimeError, PersistenceError, …
@@ -464,9 +467,19 @@ def open_token_cache(
             ) from None
         log.warning("token cache at %s is NOT encrypted (opted in with %s)", path, PLAINTEXT_CACHE_ENV)
         if not path.exists():
-            os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            try:
+                os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+            except OSError as err:
+                raise _cache_unusable(path, err) from None
         persistence = msal_extensions.FilePersistence(str(path))
     return msal_extensions.PersistedTokenCache(persistence)
+
+
+def _cache_unusable(path: Path, err: OSError) -> ConfigError:
+    return ConfigError(
+        f"cannot keep the sign-in cache at {path}: {unwritable_reason(path.parent, err)}",
+        hint=f"set {TOKEN_CACHE_ENV} to a file in a folder you can write to",
+    )
 
 
 class DeviceCodeLogin:

@@ -52,13 +52,38 @@ def test_an_unusable_state_folder_is_said_so(cspsync: Run, a_file: Path, monkeyp
     monkeypatch.setenv("CSPSYNC_STATE_DIR", str(a_file / "state"))
     result = cspsync("plan", "examples/customers")
     assert result.code == 1
-    assert result.err.startswith(f"Error: cannot use the state folder {a_file / 'state'}: ")
-    assert result.err.endswith("  hint: set CSPSYNC_STATE_DIR to a folder you can write to\n")
-    assert "Internal error" not in result.err
+    assert result.err == (
+        f"Error: cannot use the state folder {a_file / 'state'}: {a_file} is a file, not a folder\n"
+        "  hint: set CSPSYNC_STATE_DIR to a folder you can write to\n"
+    )
 
 
 def test_an_emulator_database_that_cannot_be_opened_is_said_so(cspsync: Run, a_file: Path) -> None:
     result = cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--db", "notes.txt/emulator.db")
     assert result.code == 1
-    assert result.err.startswith("Error: cannot open the emulator's database notes.txt/emulator.db: ")
-    assert "Internal error" not in result.err
+    assert result.err == (
+        "Error: cannot open the emulator's database notes.txt/emulator.db: notes.txt is a file, not a folder\n"
+        "  hint: name a file in a folder you can write to (--db, or CSPSYNC_STATE_DIR for the state folder)\n"
+    )
+
+
+def test_login_says_before_the_sign_in_that_its_files_cannot_be_written(
+    cspsync: Run, a_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresh-token file and the sign-in cache are checked before the device code is asked for: a user
+    who has signed in with MFA must not then meet a crash (both were 'Internal error')."""
+    monkeypatch.setenv("CSPSYNC_TENANT_ID", "6f1d2a3b-4c5d-4e6f-8a9b-0c1d2e3f4a5b")
+    monkeypatch.setenv("CSPSYNC_CLIENT_ID", "11111111-2222-3333-4444-555555555555")
+    monkeypatch.setenv("CSPSYNC_TOKEN_CACHE", str(a_file / "token-cache.bin"))
+    token_file = cspsync("login", "--refresh-token-file", "notes.txt/refresh-token")
+    assert token_file.code == 1
+    assert token_file.err == (
+        "Error: cannot write the refresh token to notes.txt/refresh-token: notes.txt is a file, not a folder\n" + HINT
+    )
+    cache = cspsync("login", "--allow-plaintext-cache")
+    assert cache.code == 1
+    assert cache.err == (
+        f"Error: cannot keep the sign-in cache at {a_file / 'token-cache.bin'}: {a_file} is a file, not a folder\n"
+        "  hint: set CSPSYNC_TOKEN_CACHE to a file in a folder you can write to\n"
+    )
+    assert cache.out == token_file.out == ""
