@@ -88,6 +88,7 @@ def _as_given(path: Path) -> Path:
 
 def find_config(paths: Sequence[Path]) -> Path:
     """cspsync.yaml in the first path's folder (or the path itself if a folder) or any folder above."""
+    _refuse_json(paths)
     start = paths[0] if paths else Path(".")
     folder = (start if start.is_dir() else start.parent).resolve()
     for candidate in (folder, *folder.parents):
@@ -98,6 +99,15 @@ def find_config(paths: Sequence[Path]) -> Path:
         f"no cspsync.yaml in {_as_given(folder)} or any folder above it",
         hint="create one (see examples/cspsync.yaml) or name it with --config FILE",
     )
+
+
+def _refuse_json(paths: Sequence[Path]) -> None:
+    for path in paths:
+        if path.suffix == ".json" and path.is_file():
+            raise ConfigError(
+                f"{path} is JSON, not a customer file (customer files are YAML, *.yaml or *.yml)",
+                hint=f"a saved plan is applied alone, with no other paths: cspsync apply {path}",
+            )
 
 
 #: what a repository holds besides customer files, skipped when a folder is scanned (named files are not)
@@ -119,7 +129,10 @@ def _walk(folder: Path) -> Iterator[tuple[Path, str]]:
 
 
 def customer_files(paths: Sequence[Path], config_path: Path | None = None) -> list[Path]:
-    """Files named, and ``*.yaml``/``*.yml`` under folders named, once each, in the order given."""
+    """Files named, and ``*.yaml``/``*.yml`` under folders named, once each, in the order given. A JSON file
+    named is refused whole (it is most likely a saved plan, given with other paths): read as a declaration it
+    made one finding per key of the plan."""
+    _refuse_json(paths)
     skip = os.path.abspath(config_path) if config_path is not None else None
     seen: set[str] = set()
     files: list[Path] = []

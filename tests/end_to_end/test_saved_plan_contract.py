@@ -217,3 +217,20 @@ def test_destructive_opt_ins_are_checked_again_at_apply(cspsync: Run, workdir: P
     assert result.code == 1, result.out + result.err
     assert "contoso-bikes/suspend-subscription/fabrikam-contosobikes-m365bp: status differs" in result.err
     assert emulator_state(workdir) == before
+
+
+@pytest.mark.parametrize("first", [True, False], ids=["plan-first", "plan-after-paths"])
+def test_a_saved_plan_given_with_other_paths_is_refused_whole(cspsync: Run, workdir: Path, first: bool) -> None:
+    """`apply plan.json examples/customers` read the plan as a customer file: one finding per key of the plan,
+    or "no cspsync.yaml" for the plan's folder. It is refused with what to type, and nothing is applied."""
+    assert cspsync("plan", CONTOSO, "--out", "plan.json").code == 0
+    before = emulator_state(workdir)
+    paths = ("plan.json", "examples/customers") if first else ("examples/customers", "plan.json")
+    for command in ("apply", "plan", "validate"):
+        result = cspsync(command, *paths, *(("--yes",) if command == "apply" else ()))
+        assert result.code == 1, result.err
+        assert result.err == (
+            "Error: plan.json is JSON, not a customer file (customer files are YAML, *.yaml or *.yml)\n"
+            "  hint: a saved plan is applied alone, with no other paths: cspsync apply plan.json\n"
+        )
+    assert emulator_state(workdir) == before
