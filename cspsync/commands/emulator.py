@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import signal
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
@@ -230,9 +229,9 @@ def serve(
             click.echo(f"Rehearse a real target:    export CSPSYNC_REHEARSAL_URL={server.url}  (sign-in included)")
             click.echo("Press Ctrl-C to stop")
             try:
-                while not stop.wait(0.5) and not server.wait(0):
+                while not stop.requested and not server.wait(0.1):
                     pass
-                if stop.is_set():
+                if stop.requested:
                     click.echo("Stopping.")
             finally:
                 server.shutdown()
@@ -240,18 +239,26 @@ def serve(
             app.close()
 
 
+class _StopRequest:
+    """Set by the signal handler, read by the serving loop: a plain attribute, no lock."""
+
+    requested = False
+
+
 @contextmanager
-def _until_stopped() -> Iterator[threading.Event]:
-    """An event that Ctrl-C (SIGINT) or SIGTERM sets, for as long as the server runs.
+def _until_stopped() -> Iterator[_StopRequest]:
+    """A flag that Ctrl-C (SIGINT) or SIGTERM sets, for as long as the server runs.
 
     A KeyboardInterrupt raised wherever the main thread happens to be (inside the server's shutdown, a thread
     join or the store's close) left the process running after Ctrl-C now and then; a handler that only sets
-    the event lets the loop above stop the server in order, every time.
+    a flag lets the loop above stop the server in order, every time. The handler takes no lock: Python runs it
+    in the main thread between two bytecodes, so one that set a ``threading.Event`` deadlocked when the signal
+    came while the loop's own ``Event.wait`` held the event's lock (the server then never stopped).
     """
-    stop = threading.Event()
+    stop = _StopRequest()
 
     def _set(signum: int, frame: FrameType | None) -> None:
-        stop.set()
+        stop.requested = True
 
     previous = {number: signal.signal(number, _set) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
