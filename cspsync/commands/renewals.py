@@ -33,7 +33,7 @@ def renewals(paths: tuple[Path, ...], config_path: Path | None, target: Target |
     """
     repo = load(list(paths) or [Path(".")], config_path)
     chosen: Target = target or repo.config.target
-    workspace = Workspace.from_environment()
+    workspace = Workspace.from_environment(repository=repo.root)  # the emulator and price sheets apply used
     connection = connect(repo, chosen, workspace, correlation_id=str(uuid.uuid4()))
     try:
         observation = observe(connection.client, repo.customers, strategy="list", config=repo.config)

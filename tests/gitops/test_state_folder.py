@@ -106,3 +106,24 @@ def test_a_partner_center_lock_that_cannot_be_made_is_the_users_to_fix(
     assert caught.value.hint == (
         "set XDG_CACHE_HOME to a folder you can write to (the lock is one per partner tenant there)"
     )
+
+
+def test_renewals_and_history_read_the_state_apply_wrote_from_above_the_repository(
+    cspsync: Run, declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both used the working folder's .cspsync/: from above the repository (the README's layout, with
+    cspsync.yaml in examples/), renewals read a new, empty emulator and said "nothing renews", and history
+    found none of the apply records."""
+    monkeypatch.chdir(declarations.parent)
+    assert cspsync("apply", "declarations/customers", "--yes").code == 0
+
+    renewals = cspsync("renewals", "declarations/customers", "--days", "400")
+    history = cspsync("history", "contoso-bikes", "declarations/customers")
+
+    assert renewals.code == 0, renewals.err
+    assert "contoso-bikes/fabrikam-contosobikes-m365bp: renews; 12 × " in renewals.out
+    assert "nothing renews" not in renewals.out
+    assert history.code == 0, history.err
+    assert "apply  contoso-bikes/create-customer: done" in history.out
+    assert "(nothing recorded yet)" not in history.out
+    assert not (declarations.parent / ".cspsync").exists()
