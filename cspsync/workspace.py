@@ -19,6 +19,7 @@ import fcntl
 import json
 import os
 import re
+import stat
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -174,6 +175,12 @@ def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = T
     others (a saved plan, which a workflow uploads and a reviewer opens) get the mode a new file gets
     (0666 less the umask).
     """
+    if is_stream(path):
+        with path.open("wb") as stream:
+            stream.writelines(pieces)
+            stream.write(b"\n")
+        return
+    path = Path(os.path.realpath(path))  # a symlink to a file stays a symlink: its file is replaced
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = _temporary(path.parent, 0o600 if private else 0o666)
     try:
@@ -187,6 +194,17 @@ def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = T
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def is_stream(path: Path) -> bool:
+    """A device, pipe or socket (``--out /dev/stdout``, a FIFO) is written straight, as ``> FILE`` would: a
+    rename over it replaced the device node or the symlink with a regular file (as root, /dev/full became
+    one)."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
 
 
 def _temporary(folder: Path, mode: int) -> tuple[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import tempfile
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import click
 
 from cspsync.errors import BlockedError, ConfigError, OutputError, unwritable_reason
+from cspsync.workspace import is_stream
 
 if TYPE_CHECKING:  # the plan's models (pydantic, payloads) stay out of `cspsync validate`
     from cspsync.plan.model import Plan
@@ -57,12 +59,23 @@ plan_format_option = format_option(
 )
 
 
+class FiniteRange(click.FloatRange):
+    """A number between ``min`` and ``max``: click's range lets "nan" through (it compares false with both
+    ends), which then crashed as a bug where a time span was made of it."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number", param, ctx)
+        return number
+
+
 def full_read_options(fn: F) -> F:
     """``--full-read`` and ``--full-read-every``: when the memory of the last observation is not used."""
     fn = click.option(
         "--full-read-every",
         "full_read_every",
-        type=click.FloatRange(min=0),
+        type=FiniteRange(min=0, max=87_600),  # ten years: any more is "never" and overflows a time span
         default=24.0,
         show_default=True,
         metavar="HOURS",
@@ -109,7 +122,11 @@ def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
     """Before the work, not after it: the folder of ``path`` (``path`` itself when ``folder``) exists (made
     when missing) and takes a new file. A plan of thousands of customers takes minutes to read; it must not
     end in "cannot write"."""
-    where = path if folder else path.parent
+    if not folder and is_stream(path):
+        if not os.access(path, os.W_OK):
+            raise OutputError(f"cannot write {what} to {path}: Permission denied", hint="name a file you can write to")
+        return
+    where = path if folder else Path(os.path.realpath(path)).parent  # where the file's replacement is made
     with writing(path, what, folder=folder):
         where.mkdir(parents=True, exist_ok=True)
         descriptor, probe = tempfile.mkstemp(dir=where, prefix=".cspsync-probe-")

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import click
 
+from cspsync.commands._options import FiniteRange
 from cspsync.errors import ConfigError
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -166,7 +167,7 @@ def emulator() -> None:
 )
 @click.option(
     "--order-delay-seconds",
-    type=click.FloatRange(min=0),
+    type=FiniteRange(min=0, max=86_400),
     default=0.0,
     show_default=True,
     help="How long a new order stays pending and out of the lists (Partner Center: up to 15 minutes).",

@@ -90,10 +90,13 @@ class Faults:
         if self.error_rate + self.drop_rate + self.timeout_rate > 1.0:
             raise ConfigError("The error, drop and timeout rates together must not exceed 1.")
         low, high = self._latency_range()
-        if low < 0 or high < low:
-            raise ConfigError(f"Latency must be a non-negative number of milliseconds, not {self.latency_ms}.")
-        if self.throttle_rate is not None and self.throttle_rate <= 0:
-            raise ConfigError("The throttle rate must be a positive number of requests per second.")
+        if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high < low:
+            given = f"{low:g}-{high:g}" if isinstance(self.latency_ms, tuple) else f"{low:g}"
+            raise ConfigError(f"Latency must be a non-negative number of milliseconds, not {given}.")
+        if self.throttle_rate is not None and not (0 < self.throttle_rate < math.inf):
+            raise ConfigError(
+                f"The throttle rate must be a positive number of requests per second, not {self.throttle_rate}."
+            )
         if self.throttle_burst < 1:
             raise ConfigError("The throttle burst must be at least 1.")
         self._random = random.Random(self.seed)

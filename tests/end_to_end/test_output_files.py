@@ -4,6 +4,9 @@ error ... this is a bug" (they used to crash, after the whole plan had been read
 
 from __future__ import annotations
 
+import os
+import stat
+import threading
 from pathlib import Path
 
 import pytest
@@ -87,3 +90,65 @@ def test_login_says_before_the_sign_in_that_its_files_cannot_be_written(
         "  hint: set CSPSYNC_TOKEN_CACHE to a file in a folder you can write to\n"
     )
     assert cache.out == token_file.out == ""
+
+
+def test_plan_out_to_a_symlink_replaces_its_file_and_keeps_the_link(cspsync: Run, workdir: Path) -> None:
+    """The atomic rename replaced the symlink itself with a regular file, so the file it pointed to kept the
+    old plan."""
+    (workdir / "plans").mkdir()
+    target = workdir / "plans" / "latest.json"
+    target.write_text("{}\n")
+    (workdir / "plan.json").symlink_to(target)
+
+    result = cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", "plan.json")
+
+    assert result.code == 0, result.err
+    assert (workdir / "plan.json").is_symlink()
+    assert '"actions_digest"' in target.read_text()
+    assert sorted(p.name for p in target.parent.iterdir()) == ["latest.json"]  # no temporary file left
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+def test_plan_out_to_a_pipe_or_device_writes_into_it(cspsync: Run, workdir: Path) -> None:
+    """`--out /dev/stdout` or a FIFO is written straight: the rename over it replaced the device node or the
+    pipe with a regular file (as root, `--out /dev/full` turned /dev/full into a file; not tried here, so a
+    regression cannot break the machine's /dev)."""
+    fifo = workdir / "plan.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+
+    result = cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", str(fifo))
+    reader.join(timeout=30)
+
+    assert result.code == 0, result.err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert b'"actions_digest"' in received[0]
+    assert [p.name for p in workdir.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "examples/customers", "--full-read-every", "nan"),
+        ("plan", "examples/customers", "--full-read-every", "inf"),
+        ("drift", "examples/customers", "--full-read-every", "nan"),
+        ("emulator", "serve", "--order-delay-seconds", "nan"),
+        ("emulator", "serve", "--order-delay-seconds", "inf"),
+        ("emulator", "serve", "--latency-ms", "nan"),
+        ("emulator", "serve", "--latency-ms", "5-inf"),
+        ("emulator", "serve", "--throttle-rate", "nan"),
+        ("emulator", "serve", "--throttle-rate", "inf"),
+    ],
+    ids=lambda a: "-".join(a[0:1] + a[2:]),
+)
+def test_a_number_that_is_not_one_is_refused(cspsync: Run, args: tuple[str, ...]) -> None:
+    """'nan' and 'inf' passed click's ranges and crashed as bugs where a time span was made of them, or served
+    an emulator throttled at NaN requests a second."""
+    result = cspsync(*args)
+
+    assert result.code in (1, 2), result.err
+    assert "Internal error" not in result.err
+    assert args[-1] in result.err
+    assert "listening" not in result.out
