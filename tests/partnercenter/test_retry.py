@@ -412,3 +412,9 @@ def test_a_conflict_without_an_earlier_failure_is_the_users_error(clock: FakeClo
         client.create_agreement("c1", _agreement("ada@contoso.example"))
     assert info.value.code == "600061"
     assert len(app.requests) == 1
+
+
+def test_a_retry_after_that_is_no_number_of_seconds_is_ignored() -> None:
+    """RFC 9110 section 10.2.3: delta-seconds are digits; "inf" or "nan" (which float() reads) is no wait a server
+    asked for: "inf" made every throttled call wait the longest pause (120 s) and said so in its error."""
+    assert [parse_retry_after(text) for text in ("inf", "nan", "-inf", "Infinity")] == [None, None, None, None]
