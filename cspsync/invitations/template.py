@@ -137,7 +137,8 @@ def template_folder(repo: Repository, setting: str = "template") -> Path | None:
         return folder
     if setting in invitations.model_fields_set:
         raise ConfigError(
-            f"{repo.config_path}: invitations.{setting}: the folder {folder} does not exist",
+            f"{repo.config_path}: invitations.{setting}: "
+            + (f"{folder} is a file, not a folder" if folder.exists() else f"the folder {folder} does not exist"),
             hint="create it with subject.txt, body.txt and body.html, or remove the setting to use cspsync's",
         )
     return None

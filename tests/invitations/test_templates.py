@@ -70,6 +70,17 @@ def test_a_named_template_folder_that_does_not_exist_is_an_error(cspsync: Run, w
     )
 
 
+def test_a_named_template_folder_that_is_a_file_is_said_so(cspsync: Run, workdir: Path) -> None:
+    """It said "the folder examples/cspsync.yaml does not exist" of a file that is there."""
+    config = workdir / "examples" / "cspsync.yaml"
+    config.write_text(config.read_text().replace("template: templates/invitation", "template: cspsync.yaml"))
+    result = cspsync("invitations", "preview", "litware", "examples/customers")
+    assert result.code == 1
+    assert result.err.startswith(
+        "Error: examples/cspsync.yaml: invitations.template: examples/cspsync.yaml is a file, not a folder\n"
+    )
+
+
 def test_customer_names_cannot_inject_markup_into_the_html_part(cspsync: Run, workdir: Path) -> None:
     path = workdir / LITWARE
     hostile = '<script>alert("x")</script> & [Accept here](https://evil.example) Ltd'
