@@ -244,3 +244,15 @@ def test_files_found_in_a_folder_are_named_as_the_folder_was_given(declarations:
         assert names[0] == first, given
         assert [str(path) for path in customer_files([given])] == names
         assert names == [str(Path(text)) for text in names]  # no "./" and no doubled separator
+
+
+def test_the_fingerprint_reads_files_larger_than_one_read(tmp_path: Path) -> None:
+    """Files are read 64 KiB at a time: a byte changed beyond the first read, or at its edge, changes it."""
+    root = tmp_path / "repo"
+    (root / "customers").mkdir(parents=True)
+    (root / "cspsync.yaml").write_text("target: emulator\n")
+    prints = set()
+    for content in (b"#" * 65_536, b"#" * 65_535 + b"!", b"#" * 65_536 + b"!", b"#" * 200_000, b"#" * 199_999 + b"!"):
+        (root / "customers" / "big.yaml").write_bytes(content)
+        prints.add(Portfolio.find([root / "customers"], None).fingerprint())
+    assert len(prints) == 5
