@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import sys
@@ -122,12 +123,12 @@ def check_writable(path: Path, what: str, *, folder: bool = False) -> None:
     """Before the work, not after it: the folder of ``path`` (``path`` itself when ``folder``) exists (made
     when missing) and takes a new file. A plan of thousands of customers takes minutes to read; it must not
     end in "cannot write"."""
-    if not folder and is_stream(path):
-        if not os.access(path, os.W_OK):
-            raise OutputError(f"cannot write {what} to {path}: Permission denied", hint="name a file you can write to")
-        return
-    where = path if folder else Path(os.path.realpath(path)).parent  # where the file's replacement is made
     with writing(path, what, folder=folder):
+        if not folder and is_stream(path):  # written straight, not replaced: it only has to take writes
+            if not os.access(path, os.W_OK):
+                raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+            return
+        where = path if folder else Path(os.path.realpath(path)).parent  # where the file's replacement is made
         where.mkdir(parents=True, exist_ok=True)
         descriptor, probe = tempfile.mkstemp(dir=where, prefix=".cspsync-probe-")
         os.close(descriptor)
