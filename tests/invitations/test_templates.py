@@ -60,25 +60,23 @@ def test_the_sandbox_refuses_to_reach_python_internals(cspsync: Run, workdir: Pa
     )
 
 
-def test_a_named_template_folder_that_does_not_exist_is_an_error(cspsync: Run, workdir: Path) -> None:
+@pytest.mark.parametrize(
+    ("setting", "said"),
+    [
+        ("templates/invite", "the folder examples/templates/invite does not exist"),
+        # it said "the folder examples/cspsync.yaml does not exist" of a file that is there
+        ("cspsync.yaml", "examples/cspsync.yaml is a file, not a folder\n"),
+    ],
+    ids=["missing", "a-file"],
+)
+def test_a_named_template_folder_that_is_not_one_is_an_error(
+    cspsync: Run, workdir: Path, setting: str, said: str
+) -> None:
     config = workdir / "examples" / "cspsync.yaml"
-    config.write_text(config.read_text().replace("template: templates/invitation", "template: templates/invite"))
+    config.write_text(config.read_text().replace("template: templates/invitation", f"template: {setting}"))
     result = cspsync("invitations", "preview", "litware", "examples/customers")
     assert result.code == 1
-    assert result.err.startswith(
-        "Error: examples/cspsync.yaml: invitations.template: the folder examples/templates/invite does not exist"
-    )
-
-
-def test_a_named_template_folder_that_is_a_file_is_said_so(cspsync: Run, workdir: Path) -> None:
-    """It said "the folder examples/cspsync.yaml does not exist" of a file that is there."""
-    config = workdir / "examples" / "cspsync.yaml"
-    config.write_text(config.read_text().replace("template: templates/invitation", "template: cspsync.yaml"))
-    result = cspsync("invitations", "preview", "litware", "examples/customers")
-    assert result.code == 1
-    assert result.err.startswith(
-        "Error: examples/cspsync.yaml: invitations.template: examples/cspsync.yaml is a file, not a folder\n"
-    )
+    assert result.err.startswith(f"Error: examples/cspsync.yaml: invitations.template: {said}")
 
 
 def test_customer_names_cannot_inject_markup_into_the_html_part(cspsync: Run, workdir: Path) -> None:
