@@ -71,6 +71,25 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+class OutputFile(click.Path):
+    """A file the command writes beside what it prints: ``-`` is refused, not taken as a file named "-" in
+    the working folder (where a user who meant stdout would never look); stdout already carries the
+    rendering, whose form ``--format`` chooses."""
+
+    def __init__(self) -> None:
+        super().__init__(path_type=Path, dir_okay=False)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if value == "-":
+            self.fail(
+                "'-' is not taken for stdout here: stdout already shows the rendering (--format chooses "
+                "text, markdown or json); name a file, or ./- for a file called '-'",
+                param,
+                ctx,
+            )
+        return super().convert(value, param, ctx)
+
+
 def full_read_options(fn: F) -> F:
     """``--full-read`` and ``--full-read-every``: when the memory of the last observation is not used."""
     fn = click.option(

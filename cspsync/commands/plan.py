@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from cspsync.commands._options import (
+    OutputFile,
     blocked_error,
     check_writable,
     config_option,
@@ -31,7 +32,7 @@ from cspsync.workspace import Workspace
 @config_option
 @target_option
 @plan_format_option
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the plan as JSON for `apply`.")
+@click.option("--out", type=OutputFile(), help="Also save the plan as JSON for `apply`.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,

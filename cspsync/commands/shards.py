@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cspsync.commands._options import check_writable, plan_format_option, writing
+from cspsync.commands._options import OutputFile, check_writable, plan_format_option, writing
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
@@ -59,15 +59,15 @@ def refuse_with_saved_plan(changed_since: str | None, shard: Shard | None) -> No
 @click.command("merge-plans")
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @plan_format_option
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Also save the merged plan as JSON.")
+@click.option("--out", type=OutputFile(), help="Also save the merged plan as JSON.")
 @click.option(
     "--markdown-out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Also save the whole merged plan as Markdown (no size limit: for the artifact).",
 )
 @click.option(
     "--job-summary",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=OutputFile(),
     help="Append the merged plan to this file within GitHub's 1 MiB per step (give it $GITHUB_STEP_SUMMARY).",
 )
 @click.option(

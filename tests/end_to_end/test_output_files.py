@@ -152,3 +152,23 @@ def test_a_number_that_is_not_one_is_refused(cspsync: Run, args: tuple[str, ...]
     assert "Internal error" not in result.err
     assert args[-1] in result.err
     assert "listening" not in result.out
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("plan", "examples/customers", "--out", "-"),
+        ("merge-plans", "plan-1.json", "--out", "-"),
+        ("merge-plans", "plan-1.json", "--markdown-out", "-"),
+        ("merge-plans", "plan-1.json", "--job-summary", "-"),
+    ],
+)
+def test_a_dash_is_not_a_file_named_dash(cspsync: Run, workdir: Path, args: tuple[str, ...]) -> None:
+    """``--out -`` wrote a file called "-" in the working folder, where someone who meant stdout never looks."""
+    (workdir / "plan-1.json").write_text("{}", encoding="utf-8")
+    result = cspsync(*args)
+    assert result.code == 1
+    assert "'-' is not taken for stdout here" in result.err
+    assert "name a file, or ./- for a file called '-'" in result.err
+    assert not (workdir / "-").exists()
+    assert result.out == ""
