@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import signal
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from contextlib import contextmanager, suppress
+from functools import partial
 from pathlib import Path
+from types import FrameType
 
 from cspsync import secrets
 from cspsync.apply.handlers import HANDLERS
@@ -75,6 +79,38 @@ def declaring_commits(cwd: Path, files: list[str]) -> dict[str, str]:
     return found
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during an apply (a cancelled CI job, a stopped service): stops it as Ctrl-C does."""
+
+
+@contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM's default ends the process at once, leaving the record without what the calls in flight
+    did; raised as an interrupt instead, it stops the apply the way Ctrl-C does. Only the main thread may
+    set a handler; elsewhere SIGTERM keeps its own."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(number: int, frame: FrameType | None) -> None:
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, terminated)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def stop_reason(err: BaseException) -> str:
+    """What the record says stopped the apply: a person or the system, or (anything else) a bug."""
+    if isinstance(err, Terminated):
+        return "interrupted (SIGTERM)"
+    if isinstance(err, KeyboardInterrupt):
+        return "interrupted (Ctrl-C)"
+    return f"internal error ({type(err).__name__})"
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -106,6 +142,8 @@ class Applier:
         self.workspace = workspace
         self.workers = max(1, workers)
         self.on_progress = on_progress
+        #: told how many actions' calls are still in flight when a Ctrl-C stops the apply (it waits for them)
+        self.on_stopping: Callable[[int], None] | None = None
         self.clock = clock
         self._lock = threading.Lock()
         adopting = {a.customer for a in plan.actions if a.kind is Kind.ADOPT_CUSTOMER}
@@ -159,25 +197,11 @@ class Applier:
         """Run every ready action; whatever happens, the record is completed and written last."""
         pending: dict[str, Action] = {}
         try:
-            for action in self.plan.actions:
-                if action.status != "ready" or action.kind not in HANDLERS:  # waits (acceptance, approval)
-                    status: ResultStatus = (
-                        "blocked"
-                        if action.status == "blocked"
-                        else ("refused" if action.status == "refused" else "waiting")
-                    )
-                    self._finish(
-                        ActionResult(
-                            action.id, action.customer, action.kind.value, status, action.reason or "waits for a person"
-                        )
-                    )
-                else:
-                    pending[action.id] = action
-            if self._preflight(pending):
-                self._schedule(pending)
+            with _terminate_as_interrupt():
+                self._run(pending)
         except BaseException as err:  # a bug, Ctrl-C: stop, but never lose what was done
             if self.record.stopped is None:
-                self.record.stopped = f"internal error ({type(err).__name__})"
+                self.record.stopped = stop_reason(err)
             raise
         finally:
             for action_id, action in list(pending.items()):
@@ -186,6 +210,25 @@ class Applier:
             self.record.finished_at = self.clock().isoformat()
             self._save(final=True)
         return self.record
+
+    def _run(self, pending: dict[str, Action]) -> None:
+        """Sort the plan's actions into recorded (waiting, blocked, refused) and ``pending``, then run these."""
+        for action in self.plan.actions:
+            if action.status != "ready" or action.kind not in HANDLERS:  # waits (acceptance, approval)
+                status: ResultStatus = (
+                    "blocked"
+                    if action.status == "blocked"
+                    else ("refused" if action.status == "refused" else "waiting")
+                )
+                self._finish(
+                    ActionResult(
+                        action.id, action.customer, action.kind.value, status, action.reason or "waits for a person"
+                    )
+                )
+            else:
+                pending[action.id] = action
+        if self._preflight(pending):
+            self._schedule(pending)
 
     def _preflight(self, pending: dict[str, Action]) -> bool:
         """Before any action: if a tenant will be created, its password must be storable. False: stopped."""
@@ -201,54 +244,116 @@ class Applier:
     def _schedule(self, pending: dict[str, Action]) -> None:
         actions = {a.id for a in self.plan.actions}
         running: dict[Future[ActionResult], Action] = {}
-        with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="apply") as pool:
-            while pending or running:
-                if self.record.stopped is None:
-                    for action_id in list(pending):
-                        action = pending[action_id]
-                        deps = [self.record.results.get(d) for d in action.depends_on if d in actions]
-                        if any(d is None or d.status == "started" for d in deps):
-                            continue
-                        bad = [d for d in deps if d is not None and d.status not in ("done", "already-done")]
-                        if bad:
-                            del pending[action_id]
-                            self._finish(self._skipped(action, f"not run: {bad[0].id} is {bad[0].status}"))
-                            continue
-                        if action.kind is Kind.CREATE_CUSTOMER:
-                            if self._creating:
-                                continue
-                            self._creating = True
+        pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="apply")
+        try:
+            self._dispatch(pool, pending, running, actions)
+        except BaseException as err:  # Ctrl-C, SIGTERM or a bug: what was sent must still be recorded
+            self._interrupted(err, running)
+            raise
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+    def _dispatch(
+        self,
+        pool: ThreadPoolExecutor,
+        pending: dict[str, Action],
+        running: dict[Future[ActionResult], Action],
+        actions: set[str],
+    ) -> None:
+        """Start each action once its dependencies are done, until none is left to start or running."""
+        while pending or running:
+            if self.record.stopped is None:
+                for action_id in list(pending):
+                    action = pending[action_id]
+                    deps = [self.record.results.get(d) for d in action.depends_on if d in actions]
+                    if any(d is None or d.status == "started" for d in deps):
+                        continue
+                    bad = [d for d in deps if d is not None and d.status not in ("done", "already-done")]
+                    if bad:
                         del pending[action_id]
-                        running[pool.submit(self._run_one, action)] = action
-                if not running:
-                    for action in list(pending.values()):  # dependencies outside the ready set never finish
-                        reason = (
-                            f"not run: the apply stopped ({self.record.stopped})"
-                            if self.record.stopped
-                            else "not run: a dependency was not run"
-                        )
-                        self._finish(self._skipped(action, reason))
-                    pending.clear()
-                    break
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                # in the order they were started, not the set's: the record (and history) must not
-                # depend on the memory addresses of futures that finished together
-                for future in [f for f in running if f in done]:
-                    action = running.pop(future)
+                        self._finish(self._skipped(action, f"not run: {bad[0].id} is {bad[0].status}"))
+                        continue
                     if action.kind is Kind.CREATE_CUSTOMER:
-                        self._creating = False
-                    self._finish(future.result())
+                        if self._creating:
+                            continue
+                        self._creating = True
+                    del pending[action_id]
+                    running[pool.submit(self._run_one, action)] = action
+            if not running:
+                for action in list(pending.values()):  # dependencies outside the ready set never finish
+                    reason = (
+                        f"not run: the apply stopped ({self.record.stopped})"
+                        if self.record.stopped
+                        else "not run: a dependency was not run"
+                    )
+                    self._finish(self._skipped(action, reason))
+                pending.clear()
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            # in the order they were started, not the set's: the record (and history) must not
+            # depend on the memory addresses of futures that finished together
+            for future in [f for f in running if f in done]:
+                action = running.pop(future)
+                if action.kind is Kind.CREATE_CUSTOMER:
+                    self._creating = False
+                self._finish(future.result())
+
+    def _interrupted(self, err: BaseException, running: dict[Future[ActionResult], Action]) -> None:
+        """No action starts after a stop, and every one already sent ends up in the record.
+
+        A call in flight cannot be taken back (an order may be placed), so the running actions are waited
+        for and their results recorded; a second Ctrl-C (or SIGTERM) ends the wait. An action still running
+        then stays "started" (its outcome unknown: the next plan reads Partner Center again); if its calls
+        then succeed before the process exits (the interpreter waits for the pool's threads), it records that.
+        """
+        if self.record.stopped is None:
+            self.record.stopped = stop_reason(err)
+        for future, action in list(running.items()):
+            if future.cancel():  # queued, never started
+                del running[future]
+                self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
+        in_flight = sum(1 for future in running if not future.done())
+        if in_flight and self.on_stopping is not None:
+            self.on_stopping(in_flight)
+        with suppress(KeyboardInterrupt):  # a second Ctrl-C, or SIGTERM: stop waiting
+            wait(running)
+        for future, action in running.items():
+            if future.done():
+                self._finish(future.result())
+                continue
+            if action.id not in self.record.results:  # a create's "started" keeps its intent
+                self._finish(self._in_flight(action))
+            future.add_done_callback(partial(self._ended_late, action))
+        running.clear()
+
+    def _in_flight(self, action: Action) -> ActionResult:
+        message = (
+            f"its calls were in flight when the apply stopped ({self.record.stopped}): its outcome is not known; "
+            "the next plan reads Partner Center again and shows whether it happened"
+        )
+        return ActionResult(
+            action.id, action.customer, action.kind.value, "started", message, started_at=self.clock().isoformat()
+        )
+
+    def _ended_late(self, action: Action, future: Future[ActionResult]) -> None:
+        """An action whose calls outlived the wait: only a success replaces its "started" entry (a failure
+        after the stop may be the connection being closed under it, which says nothing of the call)."""
+        if future.cancelled() or future.exception() is not None:
+            return
+        result = future.result()
+        if result.status in ("done", "already-done"):
+            self._finish(result, progress=False)
 
     @staticmethod
     def _skipped(action: Action, reason: str) -> ActionResult:
         return ActionResult(action.id, action.customer, action.kind.value, "skipped", reason)
 
-    def _finish(self, result: ActionResult) -> None:
+    def _finish(self, result: ActionResult, *, progress: bool = True) -> None:
         result.declared_in = self._declared_in.get(result.customer)
         with self._lock:
             self.record.results[result.id] = result
             self._save()
-        if self.on_progress is not None:
+        if progress and self.on_progress is not None:
             self.on_progress(result)
 
     def _save(self, *, final: bool = False) -> None:

@@ -99,6 +99,7 @@ def _run(
         scope=scope,
         baseline=baseline,
     )
+    applier.on_stopping = _say_stopping
     if show_progress:
         from rich.progress import Progress
 
@@ -333,6 +334,14 @@ def apply(
             scope=scope_words,
             baseline=(scope.full_scope or since_last_apply) and shard is None,
         )
+
+
+def _say_stopping(in_flight: int) -> None:
+    click.echo(
+        f"Stopping: no new action starts; waiting for {in_flight} action(s) whose calls were already sent, so "
+        "the apply record says what they did (Ctrl-C again stops waiting; their outcome is then unknown)",
+        err=True,
+    )
 
 
 def _confirm_and_apply(
