@@ -90,20 +90,20 @@ def approval_links(
         )
         if relationship_id is None:
             raise CspsyncError(f"admin relationship {approval.display_name} was not created, so it has no link")
-        links.append(
-            (
-                ApprovalLink(
-                    name=approval.display_name,
-                    link=approval_link(relationship_id),
-                    roles=tuple(role_names(approval.roles)),
-                    days=duration_days(approval.duration) or 0,
-                    replaces=approval.replaces,
-                    replaces_ends_on=approval.replaces_ends_on.isoformat() if approval.replaces_ends_on else None,
-                ),
-                relationship_id,
-            )
-        )
+        links.append((approval_link_of(approval, approval_link(relationship_id)), relationship_id))
     return tuple(links)
+
+
+def approval_link_of(approval: payloads.AdminApproval, link: str) -> ApprovalLink:
+    """What a message says of one relationship to approve: the one definition apply and the preview use."""
+    return ApprovalLink(
+        name=approval.display_name,
+        link=link,
+        roles=tuple(role_names(approval.roles)),
+        days=duration_days(approval.duration) or 0,
+        replaces=approval.replaces,
+        replaces_ends_on=approval.replaces_ends_on.isoformat() if approval.replaces_ends_on else None,
+    )
 
 
 def request_admin_approval(applier: Applier, action: Action, result: ActionResult) -> None:

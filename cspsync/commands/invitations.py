@@ -17,14 +17,18 @@ from pathlib import Path
 
 import click
 
+from cspsync.apply.gdap import approval_link_of
 from cspsync.commands._options import config_option, paths_argument, refuse_another_partner, target_option
 from cspsync.declarations import Declared, Repository
 from cspsync.errors import ConfigError
 from cspsync.invitations.followup import FollowUp, follow_up
 from cspsync.invitations.sending import compose
+from cspsync.invitations.template import ApprovalLink
 from cspsync.mail import DeliveryError
 from cspsync.mail.configured import transport_for
-from cspsync.pipeline import Target, load
+from cspsync.partnercenter.gdap import approval_link
+from cspsync.pipeline import Target, load, observe_and_plan
+from cspsync.plan.payloads import RequestInvitation
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
@@ -65,6 +69,36 @@ def _connected(repo: Repository, target: Target | None, workspace: Workspace) ->
         connection.close()
 
 
+#: in a preview, the id of an admin relationship that does not exist yet (apply requests it, then sends its link)
+NEW_RELATIONSHIP_ID = "NEW-RELATIONSHIP-ID"
+
+
+def _approvals(
+    repo: Repository, declared: Declared, connection: Connection, workspace: Workspace
+) -> tuple[ApprovalLink, ...]:
+    """The admin relationships whose approval links the invitation would carry now: those the plan of this
+    customer puts in its invitation action, sent again if it was sent (a read of Partner Center; nothing is
+    written)."""
+    plan = observe_and_plan(
+        repo,
+        [declared],
+        connection.client,
+        target=connection.target,
+        workspace=workspace,
+        full_scope=False,
+        resend=True,
+    )
+    name = declared.customer.metadata.name
+    invitation = next(
+        (a.payload for a in plan.actions if a.customer == name and isinstance(a.payload, RequestInvitation)), None
+    )
+    if invitation is None:
+        return ()
+    return tuple(
+        approval_link_of(a, approval_link(a.relationship_id or NEW_RELATIONSHIP_ID)) for a in invitation.admin_approvals
+    )
+
+
 def _delivery_words(repo: Repository, name: str) -> str:
     settings = repo.config.invitations
     if settings.transport == "smtp" and settings.smtp is not None:
@@ -99,7 +133,8 @@ def invitations() -> None:
 def preview(
     customer: str, paths: tuple[Path, ...], config_path: Path | None, target: Target | None, show_html: bool
 ) -> None:
-    """Show the invitation of CUSTOMER (metadata.name or file) exactly as it will be sent: headers and text.
+    """Show the invitation of CUSTOMER (metadata.name or file) exactly as the next apply sends it (as --resend
+    would, once it was sent): headers and text, with the admin access requests it carries.
 
     The link is the real one from Partner Center (or the emulator): a read, nothing is sent or recorded.
     """
@@ -115,13 +150,20 @@ def preview(
     workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         link = connection.client.relationship_request_link(reseller.tenantId if reseller else None)
-        outgoing = compose(repo, declared, link=link, when=_now())
+        approvals = _approvals(repo, declared, connection, workspace)
+        outgoing = compose(repo, declared, link=link, when=_now(), approvals=approvals)
     name = declared.customer.metadata.name
     click.echo(
         f"Invitation of {name} ({connection.target}); delivery: {_delivery_words(repo, name)}. "
         "Date and Message-ID are set anew when it is sent.",
         err=True,
     )
+    if any(NEW_RELATIONSHIP_ID in a.link for a in approvals):
+        click.echo(
+            f"{NEW_RELATIONSHIP_ID} stands for the id of an admin relationship apply requests with the invitation: "
+            "its approval link is known once the relationship exists.",
+            err=True,
+        )
     mail = outgoing.mail
     for header in ("From", "To", "Subject", "Date", "Message-ID"):
         click.echo(f"{header}: {mail[header]}")

@@ -3,6 +3,9 @@ reminded), and the association check once an invite customer is linked (seed 003
 
 from __future__ import annotations
 
+import email
+import email.message
+import email.policy
 from collections.abc import Callable
 from pathlib import Path
 
@@ -50,10 +53,33 @@ def test_preview_shows_headers_and_text_with_the_real_link_and_sends_nothing(
     assert result.err == (
         f"Invitation of litware (emulator); delivery: SMTP through 127.0.0.1:{server.port}. Date and Message-ID are "
         "set anew when it is sent.\n"
+        "NEW-RELATIONSHIP-ID stands for the id of an admin relationship apply requests with the invitation: its "
+        "approval link is known once the relationship exists.\n"
     )
     assert html.code == 0 and f'<a href="{LINK.replace("&", "&amp;")}">' in html.out
     assert server.inbox.messages == []
     assert not (workdir / ".cspsync" / "invitations.json").exists()
+
+
+def test_preview_shows_the_admin_access_request_the_invitation_carries(cspsync: Run, workdir: Path) -> None:
+    """The GDAP part (roles, duration, approval link) was missing from the preview, though apply sends it."""
+    preview = cspsync("invitations", "preview", "litware", CUSTOMERS)
+    assert preview.code == 0, preview.err
+    assert "also asks for admin access to your tenant (granular delegated admin privileges, GDAP)" in preview.out
+    assert "- fabrikam-litware-support: Cloud Application Administrator, Directory Readers" in preview.out
+    placeholder = "granularAdminRelationships/NEW-RELATIONSHIP-ID"
+    assert placeholder in preview.out
+
+    applied = cspsync("apply", "examples/customers/litware.yaml", "--yes")
+    assert applied.code == 0, applied.out + applied.err
+    sent = email.message_from_bytes((workdir / ".cspsync/outbox/litware.eml").read_bytes(), policy=email.policy.default)
+    assert isinstance(sent, email.message.EmailMessage)
+    body = sent.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    relationship = text.split("granularAdminRelationships/")[1].split()[0]
+    shown = preview.out.split("\n\n", 1)[1]  # the text after the headers
+    assert shown == text.replace(f"granularAdminRelationships/{relationship}", placeholder)  # exactly what was sent
 
 
 def test_preview_names_what_it_cannot_preview(cspsync: Run) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -97,7 +98,14 @@ def test_customer_names_cannot_inject_markup_into_the_html_part(cspsync: Run, wo
     )
     assert "<p>Dear &lt;b&gt;Siobhan&lt;/b&gt; Murphy,</p>" in body
     assert "<script>" not in body and 'href="https://evil' not in body and "<b>" not in body
-    assert body.count("<a href=") == 1
+    links = re.findall(r'<a href="([^"]*)"', body)
+    # the invitation's link and its admin access request's approval link, no other
+    assert len(links) == body.count("<a ") == 2
+    assert links[0].startswith("https://admin.microsoft.com/Adminportal/Home?invType=ResellerRelationship&amp;")
+    assert (
+        links[1]
+        == "https://admin.microsoft.com/AdminPortal/Home#/partners/invitation/granularAdminRelationships/NEW-RELATIONSHIP-ID"
+    )
     assert f"Provider for {hostile} (litware.ie)" in text.out  # the text part is text: shown as written
 
 
