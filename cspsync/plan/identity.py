@@ -100,9 +100,9 @@ def identify(declared: Declared, observed: ObservedCustomer, observation: Observ
                     "company name and billing e-mail match what it sent"
                 ),
             )
-        known = _known_as(observed, observation, name)
-        if known:
-            return Identity("conflict", found, _renamed(observed, known, name), known_as=tuple(sorted(known)))
+        others = _known_as(observed, observation, name)
+        if others:
+            return Identity("conflict", found, _renamed(observed, others, name), known_as=tuple(sorted(others)))
         why = (
             "an interrupted create of this repository names another company or billing e-mail"
             if intent is not None
