@@ -83,6 +83,14 @@ class AppliedIdentities:
     def tenant_of(self, customer: str) -> str | None:
         return self.adopted.get(customer) or self.created.get(customer)
 
+    def customers_of(self, tenant_id: str) -> dict[str, str]:
+        """The customers (by metadata.name) an apply created or adopted ``tenant_id`` for, with the verb: a
+        file whose metadata.name changed is found here under its old name."""
+        wanted = tenant_key(tenant_id)
+        found = {c: "adopted" for c, t in self.adopted.items() if tenant_key(t) == wanted}
+        found.update({c: "created" for c, t in self.created.items() if tenant_key(t) == wanted})
+        return found
+
 
 def _intent(customer: str, details: dict[str, Any], when: str, record: str) -> CreateIntent | None:
     intent = details.get("intent")

@@ -142,7 +142,11 @@ def _identity(
         return None, "linked"
     if identity.verdict == "conflict":
         action = b.add(
-            Kind.ADOPT_CUSTOMER, adopt_summary(identity.found), identity.found, status="blocked", reason=identity.reason
+            Kind.ADOPT_CUSTOMER,
+            adopt_summary(identity.found, identity.known_as),
+            identity.found,
+            status="blocked",
+            reason=identity.reason,
         )
         return action, "conflict"
     action = b.add(

@@ -133,8 +133,17 @@ def observed_subscription_fields(actual: ObservedSubscription, *, azure_plan: bo
 
 
 def agreement_matches(declared: Agreement, actual: ObservedAgreement) -> bool:
-    """Partner Center keeps one record per contact: the same names, e-mail and phone are the same record."""
+    """Is ``actual`` the declared acceptance already recorded? An acceptance is who (names, e-mail) and when.
+
+    The same contact with the same phone is one record whatever its date: Partner Center keeps one record
+    per names, e-mail and phone and refuses another (409 600061, partner-center-api.md §6). The same person
+    on the same date with another phone is the same acceptance, its phone corrected: a new record would
+    attest a second, backdated acceptance. Another person, or a new phone on another date, is a new one."""
     contact = declared.acceptedBy
-    return actual.type == declared.type and contact_key(
-        actual.first_name, actual.last_name, actual.email, actual.phone
-    ) == contact_key(contact.firstName, contact.lastName, contact.email, contact.phone)
+    if actual.type != declared.type:
+        return False
+    person = contact_key(actual.first_name, actual.last_name, actual.email, None)
+    if person != contact_key(contact.firstName, contact.lastName, contact.email, None):
+        return False
+    same_date = (actual.date_agreed or "")[:10] == declared.dateAgreed.isoformat()
+    return same_date or phone(actual.phone) == phone(contact.phone)

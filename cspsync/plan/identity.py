@@ -5,6 +5,8 @@ A customer found by domain or tenant id is only acted on with evidence that cann
 - ``create``: the apply records (or a credentials file) say this repository created that tenant for this
   file; or this repository's own interrupted create explains it (an intent recorded before the create call)
   *and* the company name and billing e-mail match what that create sent. That is an adoption, shown loudly.
+  A tenant the applies created or adopted under another metadata.name stays a conflict (the file was
+  renamed: metadata.name is the identity, so the reason says to put the old name back).
 - ``existing``: the declared domain, when given, is one of the tenant's domains. The first plan after that
   adopts it (a reviewer sees who it is); later plans know it from the apply records.
 - ``invite``: the tenant was found by the customer's own domain: its global admin accepted the
@@ -37,6 +39,8 @@ class Identity:
     reason: str | None = None
     #: what the adoption rests on, in words (``adopt``)
     evidence: str | None = None
+    #: the other metadata.name(s) this repository's applies know the tenant under (``conflict``)
+    known_as: tuple[str, ...] = ()
 
 
 def _found(observed: ObservedCustomer, found_by: Literal["domain", "tenant-id"]) -> payloads.AdoptCustomer:
@@ -96,6 +100,9 @@ def identify(declared: Declared, observed: ObservedCustomer, observation: Observ
                     "company name and billing e-mail match what it sent"
                 ),
             )
+        others = _known_as(observed, observation, name)
+        if others:
+            return Identity("conflict", found, _renamed(observed, others, name), known_as=tuple(sorted(others)))
         why = (
             "an interrupted create of this repository names another company or billing e-mail"
             if intent is not None
@@ -130,7 +137,33 @@ def identify(declared: Declared, observed: ObservedCustomer, observation: Observ
     )
 
 
-def adopt_summary(found: payloads.AdoptCustomer) -> str:
+def _known_as(observed: ObservedCustomer, observation: Observation, name: str) -> dict[str, str]:
+    """The other metadata.names whose applies created or adopted ``observed`` (or whose stored credentials
+    hold it), each with its verb: a file whose metadata.name changed finds its tenant here under the old one."""
+    known = observation.applied.customers_of(observed.id)
+    tenant = observed.id.lower()
+    for other, tenants in observation.stored_credentials.items():
+        if tenant in tenants:
+            known.setdefault(other, "created")
+    known.pop(name, None)
+    return known
+
+
+def _renamed(observed: ObservedCustomer, known: dict[str, str], name: str) -> str:
+    """metadata.name is the customer's identity here (apply records and credentials are kept under it), so a
+    tenant is never taken over under a new name: the reason says what was found and to put the old name back."""
+    then = " and ".join(f'{verb} it for the customer then named "{other}"' for other, verb in sorted(known.items()))
+    back = " or ".join(f"metadata.name: {other}" for other in sorted(known))
+    return (
+        f"{observed.domain} belongs to {describe(_found(observed, 'domain'))}; an apply of this repository {then}, "
+        f'not for "{name}": nothing is applied to it. metadata.name is a customer\'s identity in this repository '
+        f"(its apply records and credentials are kept under it): if this file is that customer, put {back} back"
+    )
+
+
+def adopt_summary(found: payloads.AdoptCustomer, known_as: tuple[str, ...] = ()) -> str:
+    if known_as:
+        return f"adopt {describe(found)}: a customer this repository knows as {', '.join(known_as)}"
     return f"adopt {describe(found)}: a customer cspsync did not create"
 
 

@@ -369,14 +369,29 @@ def test_billing_profile_update_with_etag(client: httpx.Client) -> None:
     )
 
 
-def test_billing_profile_keeps_company_name_and_country(client: httpx.Client) -> None:
+def test_billing_profile_renames_the_company_and_keeps_the_country(client: httpx.Client) -> None:
+    """update-customer-account-info: the billing information's company name is a "friendly" name the partner
+    changes; the tenant's original name stays in the company details (the company profile)."""
     customer_id = create_customer(client)
     profile = client.get(f"/v1/customers/{customer_id}/profiles/billing").json()
+    original = profile["companyName"]
     guard = {"If-Match": profile.pop("attributes")["etag"]}
     renamed = client.put(
-        f"/v1/customers/{customer_id}/profiles/billing", json={**profile, "companyName": "Other"}, headers=guard
+        f"/v1/customers/{customer_id}/profiles/billing", json={**profile, "companyName": "Other Name"}, headers=guard
     )
-    assert renamed.json()["description"] == "companyName cannot be changed through the billing profile."
+    assert renamed.status_code == 200, renamed.json()
+    assert renamed.json()["companyName"] == "Other Name"
+    body = client.get(f"/v1/customers/{customer_id}").json()
+    assert body["billingProfile"]["companyName"] == "Other Name"
+    assert body["companyProfile"]["companyName"] == original
+    profile = renamed.json()
+    guard = {"If-Match": profile.pop("attributes")["etag"]}
+    nameless = client.put(
+        f"/v1/customers/{customer_id}/profiles/billing", json={**profile, "companyName": "--"}, headers=guard
+    )
+    assert nameless.json()["description"] == (
+        "billingProfile.companyName must be 2 to 255 characters and contain letters or digits."
+    )
     moved = {**profile, "defaultAddress": {**profile["defaultAddress"], "country": "IE", "postalCode": "D02 X285"}}
     assert client.put(f"/v1/customers/{customer_id}/profiles/billing", json=moved, headers=guard).json()[
         "description"

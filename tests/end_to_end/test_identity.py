@@ -286,3 +286,33 @@ def test_apply_never_adopts_a_customer_found_at_the_domain_without_proof(cspsync
     assert "nothing was written to it" in create.message
     assert record.results["contoso-bikes/create-agreement"].status == "skipped"
     assert emulator_state(workdir)[CONTOSO_DOMAIN] == before
+
+
+def test_a_renamed_metadata_name_is_blocked_and_told_to_put_the_old_name_back(cspsync: Run, workdir: Path) -> None:
+    """metadata.name is a customer's identity in the repository: the tenant an apply created under the old
+    name is never taken over under the new one, and the plan says what was found and what to change."""
+    contoso = "examples/customers/contoso-bikes.yaml"
+    assert cspsync("apply", contoso, "--yes").code == 0
+    domain = "contosobikes.onmicrosoft.com"
+    before = emulator_state(workdir)[domain]
+    path = workdir / contoso
+    path.write_text(path.read_text().replace("name: contoso-bikes", "name: contoso"))
+
+    plan = cspsync("plan", contoso)
+    assert plan.code == 1, plan.out + plan.err
+    assert f"contoso  ({contoso})  create {domain} · conflict" in plan.out
+    assert ": a customer this repository knows as contoso-bikes" in plan.out
+    assert (
+        'an apply of this repository created it for the customer then named "contoso-bikes", not for "contoso": '
+        "nothing is applied to it. metadata.name is a customer's identity in this repository (its apply records "
+        "and credentials are kept under it): if this file is that customer, put metadata.name: contoso-bikes back"
+    ) in plan.out
+    assert "no apply of this repository created it" not in plan.out
+    assert "domainPrefix" not in plan.out  # the prefix is not the problem: choosing another would be a new tenant
+
+    applied = cspsync("apply", contoso, "--yes")
+    assert applied.code == 1, applied.out + applied.err
+    assert emulator_state(workdir)[domain] == before
+    path.write_text(path.read_text().replace("name: contoso", "name: contoso-bikes"))
+    back = cspsync("plan", contoso)  # the old name back: the same customer again, in sync
+    assert (back.code, "No changes. Partner Center matches the declarations.") == (0, back.out.splitlines()[-1])

@@ -72,7 +72,7 @@ def billing_profile(tenant: Tenant) -> dict[str, Any]:
     """CustomerBillingProfile as get-all-of-a-customer-s-billing-profiles shows it (with its etag)."""
     profile: dict[str, Any] = {"id": str(uuid.uuid5(uuid.NAMESPACE_URL, f"billing:{tenant.id}"))}
     profile.update(tenant.billing)
-    profile["companyName"] = tenant.company_name
+    profile.setdefault("companyName", tenant.company_name)
     profile["links"] = {"self": link(f"/v1/customers/{tenant.id}/profiles/billing")}
     profile["attributes"] = {"etag": tenant.billing_etag, "objectType": "CustomerBillingProfile"}
     return profile
@@ -334,20 +334,24 @@ def get_billing_profile(call: Call) -> httpx.Response:
 
 def put_billing_profile(call: Call) -> httpx.Response:
     """``PUT /v1/customers/{id}/profiles/billing`` (update-a-customer-s-billing-profile): the full profile
-    with ``If-Match`` (required by the page; the body's ``attributes.etag`` is taken in its place)."""
+    with ``If-Match`` (required by the page; the body's ``attributes.etag`` is taken in its place).
+
+    The company name changes with it: Microsoft's feature sample for that page (UpdateCustomerBillingProfile.cs)
+    appends to ``CompanyName`` and updates, and "Update customer account information"
+    (learn.microsoft.com/partner-center/customers/update-customer-account-info, "Update customer name") has
+    the partner change it under Billing information > Company name, a "friendly" name: the tenant's original
+    name stays in the company details, so the company profile keeps it here."""
     body = call.json()
     with call.store.atomic():
         tenant = customer(call)
         check_etag(call, tenant.billing_etag, body, required=True)
-        name = body.get("companyName")
-        if name is not None and name != tenant.company_name:
-            raise codes.INVALID_PROPERTY.error("companyName cannot be changed through the billing profile.")
+        name = _company_name(body) if body.get("companyName") is not None else None
         billing = checked_billing(body, "billingProfile")
         if billing["defaultAddress"]["country"] != tenant.country:
             raise codes.INVALID_PROPERTY.error(
                 f"billingProfile.defaultAddress.country cannot change from {tenant.country}."
             )
-        billing["companyName"] = tenant.company_name
+        billing["companyName"] = name or billing_profile(tenant)["companyName"]
         call.store.update_billing(tenant.id, billing)
         updated = call.store.tenant_by_id(tenant.id)
     assert updated is not None
