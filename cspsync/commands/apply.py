@@ -25,7 +25,16 @@ from cspsync.gitops.scope import Shard, scope_of, with_waiting
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.observe.applied import Baseline, last_successful_apply
-from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, load_scoped, plan_for
+from cspsync.pipeline import (
+    Planned,
+    Target,
+    check_saved_plan,
+    load,
+    load_saved_plan,
+    load_scoped,
+    plan_for,
+    saved_declarations,
+)
 from cspsync.plan.model import Kind, Plan
 from cspsync.plan.totals import refuse_over_budget
 from cspsync.render import escape, render
@@ -251,7 +260,7 @@ def apply(
             click.echo(f"{paths[0]} has no changes to apply.")
             _nothing_to_apply(saved)
             return 0
-        repo = load([Path(p) for p in saved.scope], config_path)
+        repo = load(saved_declarations(saved, paths[0]), config_path)
         if target is not None and target != saved.target:
             raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
         refuse_another_partner(repo.config.partner.tenantId)
