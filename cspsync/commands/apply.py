@@ -21,7 +21,7 @@ from cspsync.commands._options import (
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError, InternalApplyError
-from cspsync.gitops.scope import Shard, scope_of, with_waiting
+from cspsync.gitops.scope import Shard, head_commit, scope_of, with_waiting
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.observe.applied import Baseline, last_successful_apply
@@ -293,6 +293,13 @@ def apply(
         if since_last_apply:
             if changed_since is not None:
                 raise ConfigError("--since-last-apply and --changed-since both choose the files: give one")
+            if head_commit(repo.root) is None:
+                raise ConfigError(
+                    f"--since-last-apply plans the files changed since the commit of the last successful apply, "
+                    f"and {repo.root} is not in a git work tree with a commit, so there is nothing to compare with",
+                    hint="run it in the repository's git checkout (as the apply workflow does); outside git, apply "
+                    "PATHS without it, after reviewing the plan it shows",
+                )
             baseline = last_successful_apply(
                 workspace.applies, target=chosen, partner_tenant_id=repo.config.partner.tenantId
             )
