@@ -32,7 +32,7 @@ from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
 from cspsync.plan.model import Plan, PlanRead, Target
 from cspsync.plan.money import CostSource
-from cspsync.plan.saved import check_saved_plan, load_saved_plan
+from cspsync.plan.saved import check_saved_plan, load_saved_plan, saved_declarations
 from cspsync.pricing import price_sheets
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
@@ -47,6 +47,7 @@ __all__ = [
     "observe_and_plan",
     "plan_for",
     "remember",
+    "saved_declarations",
 ]
 
 

@@ -7,7 +7,7 @@ import math
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -71,13 +71,20 @@ class FiniteRange(click.FloatRange):
         return number
 
 
+#: how declarations are named (customer files, cspsync.yaml): never a name for what a command writes
+DECLARATION_SUFFIXES = (".yaml", ".yml")
+
+
 class OutputFile(click.Path):
     """A file the command writes beside what it prints: ``-`` is refused, not taken as a file named "-" in
     the working folder (where a user who meant stdout would never look); stdout already carries the
-    rendering, whose form ``--format`` chooses."""
+    rendering, whose form ``--format`` chooses. A YAML name is refused too: it is how declarations are named,
+    and writing the output over a customer file or cspsync.yaml replaced it without a word."""
 
-    def __init__(self) -> None:
+    def __init__(self, example: str) -> None:
+        """``example``: a file name of the kind written (``plan.json``), offered instead of a YAML one."""
         super().__init__(path_type=Path, dir_okay=False)
+        self.example = example
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if value == "-":
@@ -87,7 +94,27 @@ class OutputFile(click.Path):
                 param,
                 ctx,
             )
+        if str(value).lower().endswith(DECLARATION_SUFFIXES):
+            self.fail(
+                f"{value} is named like a declaration (customer files and cspsync.yaml are YAML), and writing "
+                f"there would replace it; name a {Path(self.example).suffix} file, such as {self.example}",
+                param,
+                ctx,
+            )
         return super().convert(value, param, ctx)
+
+
+def refuse_overwriting(output: Path, option: str, inputs: Iterable[Path], what: str) -> None:
+    """Refuse an output file that is one of the command's own inputs (a customer file planned, a plan merged),
+    whatever its name: it would be replaced by what is made from it."""
+    target = os.path.realpath(output)
+    for given in inputs:
+        if os.path.realpath(given) == target:
+            named = "" if str(given) == str(output) else f" ({given})"
+            raise ConfigError(
+                f"{option} {output} is one of the {what} this command reads{named}: writing there would replace it",
+                hint=f"name another file for {option}",
+            )
 
 
 def full_read_options(fn: F) -> F:

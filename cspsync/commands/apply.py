@@ -21,11 +21,20 @@ from cspsync.commands._options import (
 from cspsync.commands.shards import refuse_with_saved_plan, scope_options
 from cspsync.declarations import Repository
 from cspsync.errors import ApplyError, ConfigError, InternalApplyError
-from cspsync.gitops.scope import Shard, scope_of, with_waiting
+from cspsync.gitops.scope import Shard, head_commit, scope_of, with_waiting
 from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.observe.applied import Baseline, last_successful_apply
-from cspsync.pipeline import Planned, Target, check_saved_plan, load, load_saved_plan, load_scoped, plan_for
+from cspsync.pipeline import (
+    Planned,
+    Target,
+    check_saved_plan,
+    load,
+    load_saved_plan,
+    load_scoped,
+    plan_for,
+    saved_declarations,
+)
 from cspsync.plan.model import Kind, Plan
 from cspsync.plan.totals import refuse_over_budget
 from cspsync.render import escape, render
@@ -252,7 +261,7 @@ def apply(
             click.echo(f"{paths[0]} has no changes to apply.")
             _nothing_to_apply(saved)
             return 0
-        repo = load([Path(p) for p in saved.scope], config_path)
+        repo = load(saved_declarations(saved, paths[0]), config_path)
         if target is not None and target != saved.target:
             raise ConfigError(f"the saved plan is for the {saved.target}; --target {target} does not match")
         refuse_another_partner(repo.config.partner.tenantId)
@@ -285,6 +294,13 @@ def apply(
         if since_last_apply:
             if changed_since is not None:
                 raise ConfigError("--since-last-apply and --changed-since both choose the files: give one")
+            if head_commit(repo.root) is None:
+                raise ConfigError(
+                    f"--since-last-apply plans the files changed since the commit of the last successful apply, "
+                    f"and {repo.root} is not in a git work tree with a commit, so there is nothing to compare with",
+                    hint="run it in the repository's git checkout (as the apply workflow does); outside git, apply "
+                    "PATHS without it, after reviewing the plan it shows",
+                )
             baseline = last_successful_apply(
                 workspace.applies, target=chosen, partner_tenant_id=repo.config.partner.tenantId
             )

@@ -31,10 +31,12 @@ def _default_db(config_path: Path | None = None, *, ensure: bool = True) -> Path
 
 
 def _existing_db(db: Path | None, config_path: Path | None) -> Path:
-    """The emulator file a command that plays a customer acts on: the one plan and apply use.
+    """The emulator file a command that acts on the existing world (plays a customer, resets it) uses: the one
+    plan and apply use.
 
     With no cspsync.yaml at or above the working folder (and no --config or $CSPSYNC_STATE_DIR) the
-    folder is a guess: a world made there would be one no apply reads, so the approval would go nowhere.
+    folder is a guess: a world made there would be one no apply reads, so the approval would go nowhere, and a
+    reset there would say there is nothing to delete while the world plan and apply use lives on.
     A missing file there is an error that names the cspsync.yaml files nearby.
     """
     import os
@@ -435,7 +437,7 @@ def reset(db: Path | None, config_path: Path | None) -> None:
     """
     from cspsync.workspace import Workspace
 
-    db = db or _default_db(config_path)
+    db = _existing_db(db, config_path)  # the working folder's .cspsync/ was a guess: "nothing to delete", exit 0
     files = [db, db.with_name(db.name + "-wal"), db.with_name(db.name + "-shm")]
     existing = [path for path in files if path.exists()]
     for path in existing:

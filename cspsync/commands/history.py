@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -10,6 +11,7 @@ import click
 from cspsync.commands._options import format_option
 from cspsync.declarations.repository import find_config
 from cspsync.errors import ConfigError
+from cspsync.gitops.history import customer_files_declaring
 from cspsync.gitops.history import history as build_history
 from cspsync.render.history import render_history_json, render_history_text
 from cspsync.workspace import Workspace
@@ -35,16 +37,28 @@ def history(customer: str, paths: tuple[Path, ...], applies: Path | None, fmt: L
     actions applied to it (result, request ids, correlation id) in time order.
     """
     searched = list(paths) or [Path(".")]
-    folder = applies if applies is not None else Workspace.from_environment(repository=_root(searched)).applies
-    timeline = build_history(customer, paths=searched, applies=folder)
+    found = customer_files_declaring(customer, searched)
+    if len(found) > 1:
+        listed = "\n".join(f"  {path}" for path in found)
+        raise ConfigError(
+            f"{len(found)} customer files declare {customer}:\n{listed}",
+            hint=f"name the folder of the one you mean: cspsync history {customer} {found[0].parent}",
+        )
+    folder = applies if applies is not None else _applies(found or searched)
+    timeline = build_history(customer, paths=found or searched, applies=folder)
     click.echo(render_history_json(timeline) if fmt == "json" else render_history_text(timeline), nl=False)
     return 0
 
 
-def _root(paths: list[Path]) -> Path | None:
-    """The folder of the declarations' cspsync.yaml, whose .cspsync/applies apply wrote (it was the working
-    folder's, so `cspsync history NAME examples/customers` from above the repository found no record)."""
+def _applies(paths: list[Path]) -> Path:
+    """The apply records of the customer's repository: the .cspsync/applies next to the cspsync.yaml of its
+    file (the working folder's was read before, so history from above the repository showed nothing)."""
+    if os.environ.get("CSPSYNC_STATE_DIR"):  # the state is kept elsewhere (CI): that is where apply wrote
+        return Workspace.from_environment().applies
     try:
-        return find_config(paths).parent
-    except ConfigError:  # no cspsync.yaml: records may still be named with --applies or CSPSYNC_STATE_DIR
-        return None
+        config = find_config(paths)
+    except ConfigError as err:
+        raise ConfigError(
+            err.message, hint="name the repository's customer files in PATHS, or the records' folder with --applies"
+        ) from None
+    return Workspace.from_environment(repository=config.parent).applies

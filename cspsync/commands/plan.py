@@ -15,6 +15,7 @@ from cspsync.commands._options import (
     full_read_options,
     paths_argument,
     plan_format_option,
+    refuse_overwriting,
     stdout_is_tty,
     target_option,
     writing,
@@ -32,7 +33,7 @@ from cspsync.workspace import Workspace
 @config_option
 @target_option
 @plan_format_option
-@click.option("--out", type=OutputFile(), help="Also save the plan as JSON for `apply`.")
+@click.option("--out", type=OutputFile("plan.json"), help="Also save the plan as JSON for `apply`.")
 @click.option(
     "--detailed-exitcode",
     is_flag=True,
@@ -60,6 +61,7 @@ def plan(
     """
     repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
     if out is not None:
+        refuse_overwriting(out, "--out", [d.path for d in repo.customers], "customer files")
         check_writable(out, "the plan")
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import click
 
-from cspsync.commands._options import OutputFile, check_writable, plan_format_option, writing
+from cspsync.commands._options import OutputFile, check_writable, plan_format_option, refuse_overwriting, writing
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
@@ -59,15 +59,15 @@ def refuse_with_saved_plan(changed_since: str | None, shard: Shard | None) -> No
 @click.command("merge-plans")
 @click.argument("plans", nargs=-1, required=True, type=click.Path(path_type=Path, exists=True, dir_okay=False))
 @plan_format_option
-@click.option("--out", type=OutputFile(), help="Also save the merged plan as JSON.")
+@click.option("--out", type=OutputFile("merged-plan.json"), help="Also save the merged plan as JSON.")
 @click.option(
     "--markdown-out",
-    type=OutputFile(),
+    type=OutputFile("merged-plan.md"),
     help="Also save the whole merged plan as Markdown (no size limit: for the artifact).",
 )
 @click.option(
     "--job-summary",
-    type=OutputFile(),
+    type=OutputFile("summary.md"),
     help="Append the merged plan to this file within GitHub's 1 MiB per step (give it $GITHUB_STEP_SUMMARY).",
 )
 @click.option(
@@ -107,9 +107,14 @@ def merge_plans_command(
             f"--artifact {artifact!r}: an artifact name of letters, digits, '.', '_' and '-' (as the workflow "
             "uploads it)"
         )
-    outputs = ((out, "the merged plan"), (markdown_out, "the merged plan's Markdown"), (job_summary, "the job summary"))
-    for path, what in outputs:
+    outputs = (
+        ("--out", out, "the merged plan"),
+        ("--markdown-out", markdown_out, "the merged plan's Markdown"),
+        ("--job-summary", job_summary, "the job summary"),
+    )
+    for option, path, what in outputs:
         if path is not None:
+            refuse_overwriting(path, option, plans, "plans")
             check_writable(path, what)
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
     run = run_url(os.environ)

@@ -90,9 +90,17 @@ _git = git_output  # None when git is missing or the folder is not a work tree
 
 def find_customer_file(customer: str, paths: Sequence[Path]) -> Path | None:
     """The customer file whose ``metadata.name`` is ``customer`` (or ``customer`` itself when it is a file)."""
+    found = customer_files_declaring(customer, paths)
+    return found[0] if found else None
+
+
+def customer_files_declaring(customer: str, paths: Sequence[Path]) -> list[Path]:
+    """Every customer file under ``paths`` whose ``metadata.name`` is ``customer`` (``customer`` itself when it
+    is a file): more than one when ``paths`` hold several repositories (copies, forks) of one partner."""
     given = Path(customer)
     if given.suffix in (".yaml", ".yml") and given.is_file():
-        return given
+        return [given]
+    found: list[Path] = []
     for path in customer_files([p for p in paths if p.exists()]):
         try:
             document = read_values(path.read_text(encoding="utf-8"))
@@ -101,8 +109,8 @@ def find_customer_file(customer: str, paths: Sequence[Path]) -> Path | None:
         if isinstance(document, dict) and document.get("kind") == "Customer":
             metadata = document.get("metadata")
             if isinstance(metadata, dict) and metadata.get("name") == customer:
-                return path
-    return None
+                found.append(path)
+    return found
 
 
 def customer_name(path: Path) -> str | None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.load import read_values
 from cspsync.errors import ConfigError
-from cspsync.git import GitUnavailable, run_git
+from cspsync.git import GitUnavailable, git_output, run_git
 from cspsync.gitops.portfolio import relative_name, shard_of
 from cspsync.observe.read import Strategy
 from cspsync.plan.build import DeletedDeclaration
@@ -113,6 +113,13 @@ def _customer_name(text: str) -> str | None:
     metadata = document.get("metadata")
     name = metadata.get("name") if isinstance(metadata, dict) else None
     return name if isinstance(name, str) else None
+
+
+def head_commit(folder: Path) -> str | None:
+    """The commit checked out in the git work tree of ``folder``; None outside git or before the first commit
+    (there is then nothing to compare files with, whatever the apply records say)."""
+    head = git_output(["rev-parse", "--verify", "--quiet", "HEAD^{commit}"], folder, timeout=30)
+    return (head.strip() or None) if head is not None else None
 
 
 def changed_since(ref: str, cwd: Path | None = None) -> Changes:

@@ -10,6 +10,7 @@ on the clock (until when a new order could still be cancelled) are left out of t
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,25 @@ def load_saved_plan(path: Path) -> Plan:
             hint=REPLAN,
         )
     return plan
+
+
+def saved_declarations(saved: Plan, plan_path: Path) -> list[Path]:
+    """The customer files ``saved`` was made from. It names them relative to the folder it was made in, which it
+    does not record: they are looked for from the working folder and each folder above it, then from the plan
+    file's folder and each above it (a plan saved in the repository), and the nearest folder that holds all of
+    them is taken. Which files they are proves nothing: apply still refuses the plan unless their declarations
+    are those it was made from (the fingerprint)."""
+    here = Path.cwd()
+    there = plan_path.resolve().parent
+    for base in dict.fromkeys((here, *here.parents, there, *there.parents)):
+        if all((base / name).is_file() for name in saved.scope):
+            return [Path(os.path.relpath(base / name)) if base != here else Path(name) for name in saved.scope]
+    missing = next(name for name in saved.scope if not Path(name).is_file())
+    raise PlanError(
+        f"the saved plan names its customer files from the folder it was made in (such as {missing}), and no "
+        f"folder holds them all: not the working folder, {there}, nor any folder above either",
+        hint="apply it from the folder the plan was made in (or a folder below it)",
+    )
 
 
 def _why_not(text: str, err: ValidationError) -> str:

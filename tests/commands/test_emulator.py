@@ -215,3 +215,37 @@ def test_serve_stops_in_order_on_a_signal_at_any_moment_after_start(tmp_path: Pa
             if process.poll() is None:
                 process.kill()
         assert (process.returncode, out.splitlines()[-1], err) == (0, "Stopping.", ""), attempt
+
+
+def test_reset_from_a_folder_with_no_cspsync_yaml_is_an_error_not_nothing_to_delete(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """From above the repository, reset said "No emulator state at .cspsync/emulator.db." and exited 0, while
+    the world plan and apply use (examples/.cspsync) lived on."""
+    world = tmp_path / "examples" / ".cspsync" / "emulator.db"
+    world.parent.mkdir(parents=True)
+    (tmp_path / "examples" / "cspsync.yaml").write_text((REPO / "examples" / "cspsync.yaml").read_text())
+    world.write_bytes(b"the world")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CSPSYNC_STATE_DIR", raising=False)
+
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "reset"])
+
+    assert exited.value.code == 1
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert captured.err == (
+        "Error: No emulator state at .cspsync/emulator.db: nothing has been planned or applied against it.\n"
+        "  hint: plan and apply keep it next to their cspsync.yaml: pass --config examples/cspsync.yaml, or --db "
+        "with the file\n"
+    )
+    assert world.read_bytes() == b"the world"
+    assert not (tmp_path / ".cspsync").exists()
+
+    with pytest.raises(SystemExit) as exited:
+        main(["emulator", "reset", "--config", "examples/cspsync.yaml"])
+
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"Deleted the emulator state in {world}.\n")
+    assert not world.exists()

@@ -172,3 +172,64 @@ def test_a_dash_is_not_a_file_named_dash(cspsync: Run, workdir: Path, args: tupl
     assert "name a file, or ./- for a file called '-'" in result.err
     assert not (workdir / "-").exists()
     assert result.out == ""
+
+
+@pytest.mark.parametrize(
+    ("args", "named"),
+    [
+        (("plan", "examples/customers/contoso-bikes.yaml", "--out", "examples/customers/adatum.yaml"), "plan.json"),
+        (("plan", "examples/customers", "--out", "examples/cspsync.yaml"), "plan.json"),
+        (("plan", "examples/customers", "--out", "notes.YML"), "plan.json"),
+        (("merge-plans", "plan-1.json", "--out", "examples/customers/adatum.yaml"), "merged-plan.json"),
+        (("merge-plans", "plan-1.json", "--markdown-out", "examples/cspsync.yaml"), "merged-plan.md"),
+        (("merge-plans", "plan-1.json", "--job-summary", "examples/customers/litware.yml"), "summary.md"),
+    ],
+)
+def test_an_output_named_like_a_declaration_is_refused_before_any_work(
+    cspsync: Run, workdir: Path, args: tuple[str, ...], named: str
+) -> None:
+    """``plan --out examples/customers/adatum.yaml`` said "Saved the plan to ..." and the customer file was JSON."""
+    (workdir / "plan-1.json").write_text("{}", encoding="utf-8")
+    before = {path: path.read_bytes() for path in (workdir / "examples").rglob("*.y*ml")}
+
+    result = cspsync(*args)
+
+    assert result.code == 1
+    assert f"{args[-1]} is named like a declaration (customer files and cspsync.yaml are YAML)" in result.err
+    assert f"name a {Path(named).suffix} file, such as {named}" in result.err
+    assert result.out == ""
+    assert {path: path.read_bytes() for path in (workdir / "examples").rglob("*.y*ml")} == before
+    assert not (workdir / "notes.YML").exists()
+
+
+def test_plan_out_over_a_customer_file_it_plans_is_refused_whatever_its_name(cspsync: Run, workdir: Path) -> None:
+    """A customer file named on the command line is read whatever its suffix; --out there would replace it."""
+    customer = workdir / "examples/customers/adatum.txt"
+    customer.write_bytes((workdir / "examples/customers/adatum.yaml").read_bytes())
+    before = customer.read_bytes()
+
+    result = cspsync("plan", "examples/customers/adatum.txt", "--out", str(customer))
+
+    assert result.code == 1
+    assert result.err == (
+        f"Error: --out {customer} is one of the customer files this command reads "
+        "(examples/customers/adatum.txt): writing there would replace it\n"
+        "  hint: name another file for --out\n"
+    )
+    assert result.out == ""
+    assert customer.read_bytes() == before
+
+
+def test_merge_plans_output_over_a_plan_it_merges_is_refused(cspsync: Run, workdir: Path) -> None:
+    shard = cspsync("plan", "examples/customers", "--shard", "1/1", "--out", "plan-1.json")
+    assert shard.code in (0, 1), shard.err
+    before = (workdir / "plan-1.json").read_bytes()
+
+    result = cspsync("merge-plans", "plan-1.json", "--markdown-out", "plan-1.json")
+
+    assert result.code == 1
+    assert result.err == (
+        "Error: --markdown-out plan-1.json is one of the plans this command reads: writing there would replace it\n"
+        "  hint: name another file for --markdown-out\n"
+    )
+    assert (workdir / "plan-1.json").read_bytes() == before

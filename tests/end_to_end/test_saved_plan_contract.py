@@ -234,3 +234,70 @@ def test_a_saved_plan_given_with_other_paths_is_refused_whole(cspsync: Run, work
             "  hint: a saved plan is applied alone, with no other paths: cspsync apply plan.json\n"
         )
     assert emulator_state(workdir) == before
+
+
+def test_a_saved_plan_applies_from_a_folder_below_the_one_it_was_made_in(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From examples/customers, ``apply ../../plan.json`` said "examples/customers/contoso-bikes.yaml does not
+    exist": the plan names its files from the folder it was made in, and they were looked for from the working
+    folder only."""
+    assert cspsync("plan", CONTOSO, "--out", "plan.json").code == 0
+    monkeypatch.chdir(workdir / "examples" / "customers")
+
+    result = cspsync("apply", "../../plan.json", "--yes")
+
+    assert result.code == 0, result.err
+    assert "does not exist" not in result.err
+    assert "✓ contoso-bikes/create-customer: done" in result.out
+
+
+def test_a_saved_plan_kept_in_its_folder_applies_from_any_working_folder(
+    cspsync: Run, workdir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cspsync("plan", CONTOSO, "--out", "plan.json").code == 0
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    monkeypatch.chdir(elsewhere)
+
+    result = cspsync("apply", str(workdir / "plan.json"), "--yes")
+
+    assert result.code == 0, result.err
+    assert "✓ contoso-bikes/create-customer: done" in result.out
+
+
+def test_a_saved_plan_whose_files_cannot_be_found_says_where_to_apply_it(
+    cspsync: Run, workdir: Path, tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = emulator_state(workdir)
+    elsewhere = tmp_path_factory.mktemp("elsewhere")
+    assert cspsync("plan", CONTOSO, "--out", str(elsewhere / "plan.json")).code == 0
+    monkeypatch.chdir(elsewhere)
+
+    result = cspsync("apply", "plan.json", "--yes")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "Error: the saved plan names its customer files from the folder it was made in (such as "
+        f"{CONTOSO}), and no folder holds them all: not the working folder, {elsewhere}, nor any folder above "
+        "either\n"
+        "  hint: apply it from the folder the plan was made in (or a folder below it)\n"
+    )
+    assert emulator_state(workdir) == before
+
+
+def test_a_saved_plan_found_from_another_folder_still_applies_only_to_its_declarations(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The files found by name from below are held to the plan's fingerprint like any others."""
+    assert cspsync("plan", CONTOSO, "--out", "plan.json").code == 0
+    contoso = workdir / CONTOSO
+    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 13"))
+    before = emulator_state(workdir)
+    monkeypatch.chdir(workdir / "examples")
+
+    result = cspsync("apply", "../plan.json", "--yes")
+
+    assert result.code == 1
+    assert "the declarations changed since the plan was made" in result.err
+    assert emulator_state(workdir) == before

@@ -5,8 +5,11 @@ History attributes each action to the commit that declared it; a dirty tree says
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from tests.cli import Run
 
@@ -152,3 +155,24 @@ def test_a_sharded_apply_takes_only_the_waiting_customers_of_its_own_shard(cspsy
         assert name not in outputs[3 - holder], name
     ordered = [line for out in outputs.values() for line in out.splitlines() if "✓ litware/order-subscription/" in line]
     assert len(ordered) == 1, ordered
+
+
+def test_since_last_apply_outside_git_says_there_is_no_commit_to_compare_with(
+    cspsync: Run, declarations: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside git it said "no successful apply against the emulator is recorded in ...", after several."""
+    plain = tmp_path / "no-git"
+    shutil.copytree(declarations, plain, ignore=shutil.ignore_patterns(".git"))
+    monkeypatch.chdir(plain)
+    assert cspsync("apply", "customers", "--yes").code == 0
+
+    result = cspsync("apply", "customers", "--yes", "--since-last-apply")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "Error: --since-last-apply plans the files changed since the commit of the last successful apply, and . "
+        "is not in a git work tree with a commit, so there is nothing to compare with\n"
+        "  hint: run it in the repository's git checkout (as the apply workflow does); outside git, apply PATHS "
+        "without it, after reviewing the plan it shows\n"
+    )

@@ -6,6 +6,7 @@ tests/faults/test_concurrent_apply.py.)
 
 from __future__ import annotations
 
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -127,3 +128,53 @@ def test_renewals_and_history_read_the_state_apply_wrote_from_above_the_reposito
     assert "apply  contoso-bikes/create-customer: done" in history.out
     assert "(nothing recorded yet)" not in history.out
     assert not (declarations.parent / ".cspsync").exists()
+
+
+def test_history_with_no_paths_from_above_the_repository_reads_the_records_of_the_file_it_found(
+    cspsync: Run, declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With PATHS ``.`` there is no cspsync.yaml in or above it: history read ./.cspsync/applies and said
+    "(nothing recorded yet)", exit 0, after an apply had created the customer."""
+    monkeypatch.chdir(declarations.parent)
+    assert cspsync("apply", "declarations/customers", "--yes").code == 0
+
+    history = cspsync("history", "contoso-bikes")
+
+    assert history.code == 0, history.err
+    assert history.out.startswith("History of contoso-bikes (declarations/customers/contoso-bikes.yaml)\n")
+    assert "apply  contoso-bikes/create-customer: done" in history.out
+    assert "(nothing recorded yet)" not in history.out
+
+
+def test_history_refuses_to_choose_between_repositories_declaring_one_customer(
+    cspsync: Run, declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shutil.copytree(declarations, declarations.parent / "fork", ignore=shutil.ignore_patterns(".git", ".cspsync"))
+    monkeypatch.chdir(declarations.parent)
+
+    result = cspsync("history", "contoso-bikes")
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "Error: 2 customer files declare contoso-bikes:\n"
+        "  declarations/customers/contoso-bikes.yaml\n"
+        "  fork/customers/contoso-bikes.yaml\n"
+        "  hint: name the folder of the one you mean: cspsync history contoso-bikes declarations/customers\n"
+    )
+    assert cspsync("history", "contoso-bikes", "fork/customers").code == 0
+
+
+def test_history_with_no_cspsync_yaml_to_find_its_records_is_an_error(
+    cspsync: Run, declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A customer no file declares, searched where no cspsync.yaml is: there is no state folder to read."""
+    monkeypatch.chdir(declarations.parent)
+
+    result = cspsync("history", "nobody")
+
+    assert result.code == 1
+    assert result.err == (
+        "Error: no cspsync.yaml in . or any folder above it\n"
+        "  hint: name the repository's customer files in PATHS, or the records' folder with --applies\n"
+    )
