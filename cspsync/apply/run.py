@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 
 from cspsync import secrets
-from cspsync.apply.handlers import HANDLERS
+from cspsync.apply.handlers import HANDLERS, subscription_of
 from cspsync.apply.record import ActionResult, ApplyRecord, LostPasswordNote, ResultStatus
 from cspsync.declarations import Repository
 from cspsync.declarations.keys import subscription_key, tenant_key
@@ -214,6 +214,8 @@ class Applier:
                             del pending[action_id]
                             self._finish(self._skipped(action, f"not run: {bad[0].id} is {bad[0].status}"))
                             continue
+                        if self._subscription_busy(action, running):
+                            continue
                         if action.kind is Kind.CREATE_CUSTOMER:
                             if self._creating:
                                 continue
@@ -238,6 +240,12 @@ class Applier:
                     if action.kind is Kind.CREATE_CUSTOMER:
                         self._creating = False
                     self._finish(future.result())
+
+    @staticmethod
+    def _subscription_busy(action: Action, running: dict[Future[ActionResult], Action]) -> bool:
+        """Another action on the same subscription is running: they go one at a time, in plan order."""
+        key = subscription_of(action)
+        return key is not None and any(subscription_of(other) == key for other in running.values())
 
     @staticmethod
     def _skipped(action: Action, reason: str) -> ActionResult:
