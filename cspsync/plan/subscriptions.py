@@ -181,6 +181,13 @@ def _schedule(
             f"quantity decrease {change.before} → {change.after} (at renewal) needs "
             "destructive.allowQuantityDecrease: true in cspsync.yaml",
         )
+    elif sub.status == "cancelled":  # after the cancellation Partner Center changes nothing (error 2011)
+        status, reason, symbol = (
+            "blocked",
+            f"{sub.friendlyName} is declared cancelled: a cancelled subscription has no renewal to change; remove "
+            "this change from the declaration, or the status: cancelled",
+            Symbol.HUMAN,
+        )
     elif not sub.autoRenew:
         status, reason, symbol = (
             "blocked",

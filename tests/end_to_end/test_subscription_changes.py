@@ -240,3 +240,20 @@ def test_seats_of_a_subscription_that_stays_suspended_are_blocked_in_the_plan_wi
         f"{NAME} is suspended and stays suspended: Partner Center changes no seats of a suspended subscription "
         "(error 800091); declare status: active to reactivate it first, or keep quantity: 8"
     ) in plan.out
+
+
+def test_a_change_at_renewal_of_a_subscription_declared_cancelled_is_blocked_in_the_plan(
+    cspsync: Run, workdir: Path
+) -> None:
+    """The cancellation comes before it and Partner Center changes nothing of a cancelled subscription."""
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    _edit(workdir / CONFIG, "allowCancel: false", "allowCancel: true")
+    _declare(workdir, quantity=8, status="cancelled", auto_renew=True)
+    _edit(workdir / CUSTOMERS / "fourth-coffee.yaml", "term: P1M", "term: P1Y")
+
+    plan = cspsync("plan", CUSTOMERS)
+    assert plan.code == 1, plan.out + plan.err
+    assert (
+        f"{NAME} is declared cancelled: a cancelled subscription has no renewal to change; remove this change "
+        "from the declaration, or the status: cancelled"
+    ) in plan.out
