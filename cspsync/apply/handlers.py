@@ -20,6 +20,7 @@ from cspsync.declarations.keys import contact_key, find_subscription, folded, li
 from cspsync.errors import ApplyStopped, CredentialsError, CspsyncError, ThrottledError, TransientError
 from cspsync.invitations.ledger import ledger_entries
 from cspsync.invitations.sending import send_invitation
+from cspsync.observe.read import observed_subscription
 from cspsync.partnercenter.models import (
     Address,
     BillingProfile,
@@ -33,6 +34,7 @@ from cspsync.partnercenter.models import (
     Transition,
 )
 from cspsync.plan import payloads
+from cspsync.plan.diff import observed_subscription_fields
 from cspsync.plan.model import Action, Kind
 
 if TYPE_CHECKING:
@@ -393,6 +395,9 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
         raise TypeError(f"{action.kind} is not a subscription change")
     customer_id = applier.customer_id(action)
     sub = applier.client.get_subscription(customer_id, subscription_id)
+    result.details["subscriptionId"] = subscription_id
+    if "next_term" not in update and _already_done(action, sub, p.friendly_name, result):
+        return
     if "next_term" in update:
         wanted = payloads.NextTermFields(**update.pop("next_term"))
         availability = None
@@ -406,7 +411,6 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
         applier.client.rename(customer_id, sub, update["friendly_name"])
     else:
         applier.client.update_subscription(customer_id, sub.model_copy(update=update))
-    result.details["subscriptionId"] = subscription_id
     if isinstance(p, payloads.UpdateSubscription) and p.set.next_term is not None:
         scheduled = p.set.next_term.model_dump(exclude_none=True)
         result.message = f"{p.friendly_name}: at renewal " + ", ".join(
@@ -414,6 +418,41 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
         )
         return
     result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
+
+
+def _already_done(action: Action, fresh: Subscription, name: str, result: ActionResult) -> bool:
+    """Whether the subscription as read now already has what ``action`` changes (a resumed apply); raises when
+    a field it changes is neither as the plan saw it nor as the plan wants it: only what was reviewed is sent.
+
+    The fields are compared in the plan's own normal form (:func:`cspsync.plan.diff.observed_subscription_fields`).
+    """
+    now = observed_subscription_fields(observed_subscription(fresh), azure_plan=False)
+    moved = [c for c in action.changes if now.get(c.field) not in (c.before, c.after)]
+    if moved:
+        found = ", ".join(f"{c.field} is now {now.get(c.field)!r}, the plan saw {c.before!r}" for c in moved)
+        raise CspsyncError(
+            f"{name} changed since the plan: {found}; nothing was written to it",
+            hint="run plan again and review the change against what Partner Center has now",
+        )
+    if not all(now.get(c.field) == c.after for c in action.changes):
+        return False
+    result.status = "already-done"
+    result.message = f"{name}: already " + ", ".join(f"{c.field} {c.after}" for c in action.changes)
+    return True
+
+
+def subscription_of(action: Action) -> tuple[str, str] | None:
+    """(customer, subscription id) of an action that writes to a Partner Center subscription, else None:
+    apply runs such actions one at a time, since each PATCH needs the etag of the state the last one left."""
+    subscription_id = getattr(action.payload, "subscription_id", None)
+    if action.kind not in _ONE_AT_A_TIME or not subscription_id:
+        return None
+    return action.customer, str(subscription_id).lower()
+
+
+_ONE_AT_A_TIME = frozenset(
+    {Kind.UPDATE_SUBSCRIPTION, Kind.UPGRADE_SUBSCRIPTION, Kind.SUSPEND_SUBSCRIPTION, Kind.CANCEL_SUBSCRIPTION}
+)
 
 
 def _schedule(sub: Subscription, wanted: payloads.NextTermFields, availability: str | None = None) -> Subscription:

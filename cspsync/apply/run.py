@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType
 
 from cspsync import secrets
-from cspsync.apply.handlers import HANDLERS
+from cspsync.apply.handlers import HANDLERS, subscription_of
 from cspsync.apply.record import ActionResult, ApplyRecord, LostPasswordNote, ResultStatus
 from cspsync.declarations import Repository
 from cspsync.declarations.keys import subscription_key, tenant_key
@@ -273,6 +273,8 @@ class Applier:
                         del pending[action_id]
                         self._finish(self._skipped(action, f"not run: {bad[0].id} is {bad[0].status}"))
                         continue
+                    if self._subscription_busy(action, running):
+                        continue
                     if action.kind is Kind.CREATE_CUSTOMER:
                         if self._creating:
                             continue
@@ -343,6 +345,12 @@ class Applier:
         result = future.result()
         if result.status in ("done", "already-done"):
             self._finish(result, progress=False)
+
+    @staticmethod
+    def _subscription_busy(action: Action, running: dict[Future[ActionResult], Action]) -> bool:
+        """Another action on the same subscription is running: they go one at a time, in plan order."""
+        key = subscription_of(action)
+        return key is not None and any(subscription_of(other) == key for other in running.values())
 
     @staticmethod
     def _skipped(action: Action, reason: str) -> ActionResult:

@@ -109,16 +109,32 @@ def plan_subscription(
             )
     changes = changes_between(observed_subscription_fields(actual, azure_plan=azure_plan), subscription_fields(sub))
     mid_term: list[str] = []
-    for change in changes:  # one step per field, each with its own readiness
+    for change in sorted(changes, key=_step):  # one step per field, each with its own readiness
+        after = _ready(b, mid_term)  # one PATCH at a time, each on the state the one before left
         if change.field == "status":
-            mid_term.append(_status_change(b, sub, actual, change, config, now))
+            mid_term.append(_status_change(b, sub, actual, change, config, now, after))
         elif change.field == "quantity" and change.after < change.before and not _now_possible(actual, change, now):
             if actual.scheduled is None or actual.scheduled.quantity != change.after:
                 later.insert(0, change)  # outside its 7-day window: at renewal
         else:
-            mid_term.append(_update(b, sub, actual, change, deps, config, base, now))
+            mid_term.append(_update(b, sub, actual, change, deps, config, base, now, after))
     for change in later:
         _schedule(b, sub, actual, change, config, base, [*deps, *mid_term], country)
+
+
+def _step(change: Change) -> int:
+    """The order of a subscription's mid-term steps: a reactivation first and a suspension or cancellation
+    last, because Partner Center changes no seats of a suspended subscription (error 800091) and nothing of
+    a cancelled one (error 2011); the other fields in between, in the order the plan lists them."""
+    if change.field != "status":
+        return 1
+    return 0 if change.after == "active" else 2
+
+
+def _ready(b: Builder, ids: list[str]) -> list[str]:
+    """The actions among ``ids`` that apply runs: the ones a later step of the same subscription follows
+    (a refused or blocked step does not run, so it holds nothing back)."""
+    return [a.id for a in b.actions if a.id in ids and a.status == "ready"]
 
 
 def _now_possible(actual: ObservedSubscription, decrease: Change, now: dt.datetime) -> bool:
@@ -164,6 +180,13 @@ def _schedule(
             "refused",
             f"quantity decrease {change.before} → {change.after} (at renewal) needs "
             "destructive.allowQuantityDecrease: true in cspsync.yaml",
+        )
+    elif sub.status == "cancelled":  # after the cancellation Partner Center changes nothing (error 2011)
+        status, reason, symbol = (
+            "blocked",
+            f"{sub.friendlyName} is declared cancelled: a cancelled subscription has no renewal to change; remove "
+            "this change from the declaration, or the status: cancelled",
+            Symbol.HUMAN,
         )
     elif not sub.autoRenew:
         status, reason, symbol = (
@@ -344,8 +367,10 @@ def _update(
     config: Config,
     base: payloads.UpdateSubscription,
     now: dt.datetime,
+    after: list[str],
 ) -> str:
-    """One field of one subscription, now: a seat change, the auto-renew flag or a rename."""
+    """One field of one subscription, now: a seat change, the auto-renew flag or a rename; ``after``: the
+    steps of the same subscription it follows."""
     status: Status = "ready"
     reason = None
     symbol = None
@@ -363,6 +388,14 @@ def _update(
         window = reduction_window(actual, change.before - change.after, now)
         if not window.possible:
             status, reason, symbol = "blocked", window.reason, Symbol.HUMAN
+    if change.field == "quantity" and actual.status == "suspended" and sub.status == "suspended":
+        status, reason, symbol = (
+            "blocked",
+            f"{sub.friendlyName} is suspended and stays suspended: Partner Center changes no seats of a suspended "
+            f"subscription (error 800091); declare status: active to reactivate it first, or keep "
+            f"quantity: {change.before}",
+            Symbol.HUMAN,
+        )
     return b.add(
         Kind.UPDATE_SUBSCRIPTION,
         f"rename subscription {change.before} → {change.after}"
@@ -372,6 +405,7 @@ def _update(
         subject=f"{sub.friendlyName}/{change.field}",
         status=status,
         reason=reason,
+        depends_on=after,
         changes=[change],
         warnings=_wipes(actual, change),
         destructive=decrease,
@@ -380,8 +414,15 @@ def _update(
 
 
 def _status_change(
-    b: Builder, sub: Subscription, actual: ObservedSubscription, change: Change, config: Config, now: dt.datetime
+    b: Builder,
+    sub: Subscription,
+    actual: ObservedSubscription,
+    change: Change,
+    config: Config,
+    now: dt.datetime,
+    after: list[str],
 ) -> str:
+    """Reactivate, suspend or cancel; ``after``: the steps of the same subscription it follows."""
     target = change.after
     if target == "active":
         return b.add(
@@ -393,6 +434,7 @@ def _status_change(
                 set=payloads.SubscriptionFields(status="active"),
             ),
             subject=f"{sub.friendlyName}/status",
+            depends_on=after,
             changes=[change],
             warnings=_wipes(actual, change),
         )
@@ -426,6 +468,7 @@ def _status_change(
         subject=sub.friendlyName,
         status=status,
         reason=reason,
+        depends_on=after,
         changes=[change],
         warnings=warnings,
         destructive=True,
