@@ -56,9 +56,7 @@ def test_an_offer_the_sheet_does_not_sell_is_named_in_the_plan_and_blocked_with_
     assert cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--price-sheet", str(sheet)).code == 0
     plan = cspsync("plan", CONTOSO)
     assert "(CFQ7TTC0LCHC:0002 P1Y monthly is not in the market's price sheet)" in plan.out
-    assert "declares offer CFQ7TTC0LCHC:0002, which Partner Center does not have (Product was not found.)" in (
-        plan.out
-    )
+    assert "declares offer CFQ7TTC0LCHC:0002, which Partner Center does not have (Product was not found.)" in (plan.out)
     applied = cspsync("apply", CONTOSO, "--yes")
     assert applied.code == 1
     assert "failed" not in applied.out
