@@ -107,7 +107,9 @@ def lower_bound(declared: tuple[Declared, ...] | list[Declared], customers_in_wo
 
     Reads the observed state calls for are not in the bound and show as "beyond the bound" (none in this
     world): the create checks of a create-mode customer not found, the custom domains of an existing-mode
-    file naming another domain, an address validation per changed address, GDAP for declared admin access.
+    file naming another domain, an address validation per changed address, GDAP for declared admin access,
+    and one availabilities read per distinct (product, SKU, market) among the plan's ready orders (none
+    when nothing is to be ordered).
     """
     reads = 0
     for item in declared:

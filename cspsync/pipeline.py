@@ -17,6 +17,7 @@ import os
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from cspsync.declarations import Declared, Repository, load_repository
@@ -26,6 +27,7 @@ from cspsync.gitops.shards import shard_record
 from cspsync.invitations.ledger import sent_approvals, sent_invitations
 from cspsync.observe.applied import remember
 from cspsync.observe.memory import FULL_READ_EVERY, Memory, keep, recall
+from cspsync.observe.offers import read_availabilities
 from cspsync.observe.read import Strategy, observe
 from cspsync.observe.state import Observation
 from cspsync.partnercenter.client import PartnerCenterClient
@@ -179,6 +181,7 @@ def observe_and_plan(
             target=target,
             correlation_id=client.correlation_id,
             costs=costs,
+            offers=partial(read_availabilities, client),
             deleted=deleted,
         )
         stale = remembered_and_changed(plan, observation) - fresh if acting else frozenset()

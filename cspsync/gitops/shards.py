@@ -12,7 +12,7 @@ from cspsync.errors import PlanError
 from cspsync.git import git_output
 from cspsync.gitops.portfolio import ShardFiles
 from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardClaims, ShardOf, Unmanaged
-from cspsync.plan.totals import by_currency, counted
+from cspsync.plan.totals import budget_check, by_currency, counted
 
 #: what an artifact name may be here (it is shown in the comment): letters, digits, '.', '_', '-'
 ARTIFACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -228,20 +228,18 @@ def _merged_money(plans: Sequence[Plan], actions: Sequence[Action]) -> PlanMoney
         return None
     plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
     ceilings = {c.currency: c.ceiling for m in priced for c in m.budget if c.scope == "plan"}
-    checks: list[BudgetCheck] = []
-    for total in plan_totals:
-        if total.currency in ceilings:
-            added = total.added_monthly_cost if total.unknown == 0 else None
-            ceiling = ceilings[total.currency]
-            checks.append(
-                BudgetCheck(
-                    scope="plan",
-                    currency=total.currency,
-                    ceiling=ceiling,
-                    added=added,
-                    over=added is None or added > ceiling,
-                )
-            )
+    counted_actions = [a for a in actions if counted(a) and a.money is not None]
+    checks: list[BudgetCheck] = [
+        budget_check(
+            "plan",
+            None,
+            ceilings[total.currency],
+            total,
+            [a for a in counted_actions if a.money is not None and a.money.currency == total.currency],
+        )
+        for total in plan_totals
+        if total.currency in ceilings
+    ]
     checks += sorted(
         (c for m in priced for c in m.budget if c.scope == "customer"), key=lambda c: (c.customer or "", c.currency)
     )

@@ -3,8 +3,9 @@
 Per customer the chain is: tenant (create / invite and wait / existing) -> billing profile updates ->
 Microsoft Customer Agreement -> subscription orders and updates. An action that depends on a tenant
 waiting for its invitation to be accepted waits too (``!``), so the plan shows the whole road ahead.
-Nothing here reads the network or a file: observation has read everything before, and renderers and
-apply only read the plan this returns.
+Nothing here reads the network or a file but through the readers the caller passes (``costs``: price
+sheets; ``offers``: the availabilities of the new orders' offers, read once the orders are known):
+observation has read everything else before, and renderers and apply only read the plan this returns.
 """
 
 from __future__ import annotations
@@ -37,6 +38,7 @@ from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
 from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_actions
+from cspsync.plan.offers import OfferReader, check_orders
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import address_refusal, plan_tenant
 from cspsync.secrets import recovery_steps
@@ -255,12 +257,14 @@ def make_plan(
     target: Target,
     correlation_id: str,
     costs: CostSource | None = None,
+    offers: OfferReader | None = None,
     pricebooks: Mapping[str, Pricebook] | None = None,
     deleted: Sequence[DeletedDeclaration] = (),
     priced: bool = True,
     now: dt.datetime | None = None,
 ) -> Plan:
-    """The whole plan for ``declared`` (the customers in scope) against ``observation``, with its money."""
+    """The whole plan for ``declared`` (the customers in scope) against ``observation``, with its money;
+    ``offers`` reads what Partner Center sells of the new orders' offers (none read without it)."""
     now = now or dt.datetime.now(dt.UTC)
     association_notes = _association_notes(observation, declared, repo.config)
     customers: list[CustomerPlan] = []
@@ -301,6 +305,8 @@ def make_plan(
                 detail=f"no longer managed: its file was deleted since {gone.ref}; nothing is deleted",
             )
         )
+    if offers is not None:
+        check_orders(actions, offers, {c.name: c.file for c in customers})
     priced_customers, money = (
         price_actions(actions, customers, repo, declared, observation, costs, now=now, pricebooks=pricebooks)
         if priced

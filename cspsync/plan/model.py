@@ -169,6 +169,13 @@ class Totals(Frozen):
     unlisted: int = 0  # items not in their market's price sheet, not in the figures
 
 
+class UnknownCost(Frozen):
+    """An order or seat increase whose monthly cost is not known, and why (its money's note)."""
+
+    action: str
+    reason: str
+
+
 class BudgetCheck(Frozen):
     """One ceiling of cspsync.yaml's ``budget`` against what the plan adds."""
 
@@ -177,6 +184,8 @@ class BudgetCheck(Frozen):
     currency: str
     ceiling: Decimal
     added: Decimal | None = None  # None: some cost is unknown, so the ceiling cannot be checked
+    #: what makes ``added`` unknown: the ceiling cannot be shown kept, so ``over`` is true
+    unknown: tuple[UnknownCost, ...] = ()
     over: bool
     #: the first up-front invoices of annual and triennial billing the plan adds, at cost (shown, not compared)
     upfront: Decimal | None = None

@@ -262,7 +262,7 @@ def price_actions(
     plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
     summary = PlanMoney(
         totals=plan_totals,
-        budget=budget_checks(repo.config.budget, plan_totals, customer_totals),
+        budget=budget_checks(repo.config.budget, plan_totals, customer_totals, [a for a in actions if counted(a)]),
         unknown=tuple(unknown),
     )
     return tuple(priced), summary

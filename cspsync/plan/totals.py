@@ -2,10 +2,11 @@
 
 Only actions that will happen count: ready ones, and waiting ones (they run once a person acts); blocked
 and refused ones do not. Amounts are added per currency, never converted. A ceiling compares the monthly
-cost a plan *adds* (orders and seat increases; a decrease elsewhere makes no room), and a ceiling whose
-currency has an item of unknown cost (its price sheet could not be read) counts as exceeded: the plan
-cannot show it is under. An offer missing from a price sheet that was read is not sold in that market as
-declared (Partner Center refuses the order), so it is shown but does not count.
+cost a plan *adds* (orders and seat increases; a decrease elsewhere makes no room). One rule for every
+unknown cost (:func:`unknown_cost`): an order or seat increase whose cost is not known, whatever the
+reason (the offer is not in the price sheet, the sheet could not be read, it is in another currency),
+makes each ceiling it falls under exceeded, naming it: the plan cannot show it stays under. The Azure
+plan is billed by consumption: it is not an unknown cost.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from decimal import Decimal
 from cspsync.currency import round_money
 from cspsync.declarations.models import Budget
 from cspsync.errors import ApplyError
-from cspsync.plan.model import Action, BudgetCheck, Money, Plan, Totals
+from cspsync.plan.model import Action, BudgetCheck, Money, Plan, Totals, UnknownCost
 
 COUNTED = ("ready", "waiting")
 
@@ -93,30 +94,57 @@ def by_currency(monies: Iterable[Money]) -> tuple[Totals, ...]:
     return tuple(totals(currency, items) for currency, items in sorted(groups.items()))
 
 
-def _check(scope: str, customer: str | None, ceiling: Decimal, total: Totals) -> BudgetCheck:
-    added = total.added_monthly_cost if total.unknown == 0 else None
+def unknown_cost(action: Action) -> UnknownCost | None:
+    """The action, when it adds seats (an order, a seat increase, the new side of an offer change) at a monthly
+    cost nobody knows: a ceiling cannot be shown kept with it in. A decrease of unknown cost only makes the
+    known sum an upper bound, so it is not one."""
+    money = action.money
+    if money is None or money.consumption or money.seats <= 0 or money.monthly_cost is not None:
+        return None
+    return UnknownCost(action=action.id, reason=money.note or "the cost is unknown")
+
+
+def budget_check(
+    scope: str, customer: str | None, ceiling: Decimal, total: Totals, actions: Iterable[Action]
+) -> BudgetCheck:
+    """``total`` (of ``actions``, the counted ones in its currency and scope) against ``ceiling``."""
+    unknown = tuple(u for a in actions if a.money is not None and (u := unknown_cost(a)) is not None)
+    added = total.added_monthly_cost if not unknown else None
     return BudgetCheck(
         scope="plan" if scope == "plan" else "customer",
         customer=customer,
         currency=total.currency,
         ceiling=ceiling,
         added=added,
+        unknown=unknown,
         over=added is None or added > ceiling,
         upfront=total.upfront_cost if added is not None else None,
     )
 
 
 def budget_checks(
-    budget: Budget, plan_totals: Sequence[Totals], customer_totals: Mapping[str, Totals]
+    budget: Budget,
+    plan_totals: Sequence[Totals],
+    customer_totals: Mapping[str, Totals],
+    actions: Sequence[Action],
 ) -> tuple[BudgetCheck, ...]:
-    """Every ceiling that applies: per plan for each currency the plan spends, per customer likewise."""
+    """Every ceiling that applies: per plan for each currency the plan spends, per customer likewise;
+    ``actions``: the counted ones the totals were made of."""
+
+    def of(currency: str, customer: str | None = None) -> list[Action]:
+        return [
+            a
+            for a in actions
+            if a.money is not None and a.money.currency == currency and customer in (None, a.customer)
+        ]
+
     checks = [
-        _check("plan", None, budget.perPlan[total.currency], total)
+        budget_check("plan", None, budget.perPlan[total.currency], total, of(total.currency))
         for total in plan_totals
         if total.currency in budget.perPlan
     ]
     checks += [
-        _check("customer", name, budget.perCustomer[total.currency], total)
+        budget_check("customer", name, budget.perCustomer[total.currency], total, of(total.currency, name))
         for name, total in sorted(customer_totals.items())
         if total.currency in budget.perCustomer
     ]

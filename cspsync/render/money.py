@@ -175,10 +175,10 @@ def budget_line(check: BudgetCheck) -> str:
     field = "budget.perPlan" if check.scope == "plan" else "budget.perCustomer"
     ceiling = format_money(check.ceiling, check.currency)
     if check.added is None:
-        return (
-            f"OVER BUDGET: {who} has items of unknown cost in {check.currency}, so it cannot be shown to stay under "
-            f"{ceiling}/month ({field} in cspsync.yaml)"
-        )
+        head = f"OVER BUDGET: {who} cannot be shown to stay under {ceiling}/month ({field} in cspsync.yaml): "
+        if not check.unknown:  # a plan saved before the checks named them
+            return head + f"it has items of unknown cost in {check.currency}"
+        return head + "; ".join(f"the cost of {u.action} is unknown ({u.reason})" for u in check.unknown)
     added = format_money(check.added, check.currency)
     return (
         f"OVER BUDGET: {who} adds {added}/month at cost, above its ceiling of {ceiling}/month ({field} in cspsync.yaml)"

@@ -76,6 +76,8 @@ def test_product_sku_and_availabilities(client: httpx.Client) -> None:
     }
     missing = client.get("/v1/products/CFQ7TTC0LCHC/skus/0001/availabilities", params={"country": "GB"})
     assert missing.status_code == 404
+    typo = client.get("/v1/products/CFQ7TTC0LH19/skus/0001/availabilities", params={"country": "FR"})
+    assert (typo.status_code, str(typo.json()["code"])) == (404, "400013")
 
 
 def test_customer_scoped_availabilities_use_the_customer_country(client: httpx.Client) -> None:

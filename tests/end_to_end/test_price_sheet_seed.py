@@ -46,16 +46,21 @@ def test_a_plan_after_seeding_a_price_sheet_costs_what_the_sheet_says(cspsync: R
     assert "fabrikam-contosobikes-m365bp: done" in applied.out
 
 
-def test_an_offer_the_sheet_does_not_sell_is_named_in_the_plan_and_refused_by_partner_center(
+def test_an_offer_the_sheet_does_not_sell_is_named_in_the_plan_and_blocked_with_partner_centers_answer(
     cspsync: Run, workdir: Path
 ) -> None:
-    """The emulator then sells only the sheet's offers, as Partner Center sells only its catalog (400013)."""
+    """The emulator then sells only the sheet's offers, as Partner Center sells only its catalog (400013): the
+    plan reads the offer's availabilities and blocks the order, so apply never sends it."""
     sheet = workdir / "gb.csv"
     sheet.write_text(HEADER + _row("CFQ7TTC0LFLX", "0001", "Microsoft 365 E3", "Monthly", "30.00"))
     assert cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--price-sheet", str(sheet)).code == 0
     plan = cspsync("plan", CONTOSO)
     assert "(CFQ7TTC0LCHC:0002 P1Y monthly is not in the market's price sheet)" in plan.out
+    assert "declares offer CFQ7TTC0LCHC:0002, which Partner Center does not have (Product was not found.)" in (plan.out)
     applied = cspsync("apply", CONTOSO, "--yes")
     assert applied.code == 1
-    assert "fabrikam-contosobikes-m365bp: failed" in applied.out
-    assert "error 400013: Product was not found." in applied.out
+    assert "failed" not in applied.out
+    assert (
+        "1 action(s) are blocked or refused, so they cannot be applied as declared: "
+        "contoso-bikes/order-subscription/fabrikam-contosobikes-m365bp"
+    ) in applied.err

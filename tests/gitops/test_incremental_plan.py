@@ -21,7 +21,7 @@ from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED
 from cspsync.pipeline import observe_and_plan
-from cspsync.plan.model import Plan
+from cspsync.plan.model import Kind, Plan
 from cspsync.target import EMULATOR_BASE_URL
 from cspsync.workspace import Workspace
 from tests.cli import Run
@@ -244,3 +244,11 @@ def test_an_address_the_plan_would_not_change_is_not_validated_again(later: Emul
     assert not [
         a for a in plan.actions if a.customer == "alpine-ski-house" and a.kind.value == "update-billing-profile"
     ]
+
+
+def test_a_full_plan_without_new_orders_reads_no_availabilities(later: EmulatorApp) -> None:
+    """Availabilities are read for the offers of new orders only: a portfolio in sync costs no catalog call."""
+    plan, counts = _plan(later)
+    assert not any(a.kind is Kind.ORDER_SUBSCRIPTION and a.status == "ready" for a in plan.actions)
+    assert "GET /v1/products/{productId}/skus/{skuId}/availabilities" not in counts
+    assert counts["GET /v1/customers"] == 1

@@ -11,13 +11,14 @@ import pytest
 
 from cspsync.declarations import Repository
 from cspsync.declarations.pricebooks import OfferKey
-from cspsync.errors import RequestRejectedError
+from cspsync.errors import ApplyError, RequestRejectedError
 from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.money import price_plan
 from cspsync.plan.subscriptions import plan_subscription
+from cspsync.plan.totals import refuse_over_budget
 from cspsync.pricing.pricesheet import PriceSheetIndex, parse_rows
 from cspsync.render import render
 
@@ -234,3 +235,41 @@ def test_an_unreadable_price_sheet_leaves_costs_unknown_never_zero(repo: Reposit
     assert priced.money.totals[0].unknown == 1
     # cspsync.yaml of the examples has a GBP ceiling: a plan whose cost is unknown cannot show it is under
     assert priced.over_budget
+
+
+MONTHLY_ORDER = _action(
+    Kind.ORDER_SUBSCRIPTION,
+    "fabrikam-contosobikes-m365bp",
+    payloads.OrderSubscription(
+        friendly_name="fabrikam-contosobikes-m365bp", product_id="CFQ7TTC0LCHC", sku_id="0002", quantity=5000,
+        term_duration="P1M", billing_cycle="monthly", auto_renew=True, country="GB", azure_plan=False,
+    ),
+)  # fmt: skip
+
+
+def test_an_order_missing_from_a_price_sheet_that_was_read_cannot_be_shown_under_budget(repo: Repository) -> None:
+    """5000 seats of a way of buying the sheet does not list: its cost is unknown, never GBP 0.00 under the ceiling."""
+    priced = price_plan(_plan(MONTHLY_ORDER), repo, repo.customers, Observation(), Sheet())
+    assert priced.money is not None and priced.over_budget
+    checks = {(check.scope, check.customer): check for check in priced.money.budget}
+    for check in (checks["plan", None], checks["customer", "contoso-bikes"]):
+        assert (check.over, check.added) == (True, None)
+        assert [(u.action, u.reason) for u in check.unknown] == [
+            (MONTHLY_ORDER.id, "CFQ7TTC0LCHC:0002 P1M monthly is not in the market's price sheet")
+        ]
+    text = render(priced, "text")
+    assert (
+        "OVER BUDGET: the plan cannot be shown to stay under GBP 2,000.00/month (budget.perPlan in cspsync.yaml): "
+        f"the cost of {MONTHLY_ORDER.id} is unknown (CFQ7TTC0LCHC:0002 P1M monthly is not in the market's price "
+        "sheet)"
+    ) in text
+    assert "within budget" not in text
+    with pytest.raises(ApplyError, match="over budget"):
+        refuse_over_budget(priced, allowed=False)
+
+
+def test_an_azure_plan_is_billed_by_consumption_and_stays_within_budget(repo: Repository) -> None:
+    priced = price_plan(_plan(AZURE), repo, repo.customers, Observation(), Sheet())
+    assert priced.money is not None and not priced.over_budget
+    assert all(not check.unknown for check in priced.money.budget)
+    refuse_over_budget(priced, allowed=False)

@@ -182,6 +182,10 @@ def _availabilities(item: Offer, country: str, catalog: Catalog) -> list[dict[st
 
 
 def list_availabilities(call: Call) -> httpx.Response:
+    """``GET /v1/products/{p}/skus/{s}/availabilities?country=`` ("Get a list of availabilities for a SKU (by
+    country)"): the SKU's availabilities in the market, an empty collection where it is not sold there; a
+    product or SKU that does not exist is 404 400013 / 400018, as "Get a product by ID" and "Get a SKU by ID"
+    document."""
     catalog = call.store.catalog()
     country = _country(call, catalog)
     return respond(200, collection(_availabilities(_offer(call, catalog), country, catalog)))

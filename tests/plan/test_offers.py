@@ -1,0 +1,69 @@
+"""New orders against Partner Center's availabilities: one read per offer and market, unknown is not available."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping
+
+from cspsync.observe.offers import OfferAt, Offered
+from cspsync.plan import payloads
+from cspsync.plan.model import Action, Kind, make_action
+from cspsync.plan.offers import check_orders
+
+SOLD = Offered(terms=(("P1M", "monthly"), ("P1Y", "monthly")), sold=True)
+
+
+def _order(customer: str, country: str, term: str = "P1M") -> Action:
+    payload = payloads.OrderSubscription(
+        friendly_name=f"{customer}-m365bb", product_id="CFQ7TTC0LH18", sku_id="0001", quantity=3,
+        term_duration=term, billing_cycle="monthly", auto_renew=True, country=country,
+    )  # fmt: skip
+    return make_action(
+        Kind.ORDER_SUBSCRIPTION, payload, id=f"{customer}/order-subscription/{customer}-m365bb", customer=customer,
+        summary="order",
+    )  # fmt: skip
+
+
+class Reader:
+    def __init__(self, answers: Mapping[str, Offered]) -> None:
+        self.answers = answers
+        self.asked: list[OfferAt] = []
+
+    def __call__(self, wanted: Collection[OfferAt]) -> dict[OfferAt, Offered]:
+        self.asked += wanted
+        return {offer: self.answers[offer.country] for offer in wanted}
+
+
+def test_a_thousand_customers_in_two_markets_cost_two_reads() -> None:
+    actions = [_order(f"c{n}", "FR" if n % 2 else "gb") for n in range(1000)]
+    reader = Reader({"FR": SOLD, "GB": SOLD})
+    check_orders(actions, reader, {})
+    assert sorted(reader.asked) == [OfferAt("CFQ7TTC0LH18", "0001", "FR"), OfferAt("CFQ7TTC0LH18", "0001", "GB")]
+    assert all(a.status == "ready" and not a.warnings for a in actions)
+
+
+def test_no_new_order_reads_nothing() -> None:
+    reader = Reader({})
+    check_orders([_order("c1", "FR").model_copy(update={"status": "blocked"})], reader, {})
+    assert reader.asked == []
+
+
+def test_a_failed_read_is_not_confirmed_and_a_market_without_the_offer_blocks_what_waits_for_the_order() -> None:
+    unknown, absent = _order("c1", "FR"), _order("c2", "NO")
+    after = make_action(
+        Kind.UPDATE_SUBSCRIPTION,
+        payloads.UpdateSubscription(subscription_id="s", friendly_name="x", set=payloads.SubscriptionFields()),
+        id="c2/update-subscription/x", customer="c2", summary="then", depends_on=(absent.id,),
+    )  # fmt: skip
+    actions = [unknown, absent, after]
+    check_orders(actions, Reader({"FR": Offered(failure="HTTP 503"), "NO": Offered()}), {"c2": "customers/c2.yaml"})
+    assert actions[0].status == "ready"
+    assert actions[0].warnings == (
+        "availability of CFQ7TTC0LH18:0001 in FR was not confirmed (the catalog could not be read: HTTP 503); "
+        "apply reads it again before ordering",
+    )
+    assert (actions[1].status, actions[1].symbol.value) == ("blocked", "!")
+    assert actions[1].reason is not None and actions[1].reason.startswith(
+        "customers/c2.yaml: subscription c2-m365bb declares offer CFQ7TTC0LH18:0001, which Partner Center does not "
+        "sell in NO (no availability there); declare an offer sold in NO."
+    )
+    assert (actions[2].status, actions[2].reason) == ("blocked", f"blocked by {absent.id}")
