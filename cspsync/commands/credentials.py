@@ -83,14 +83,22 @@ def show(customer: str, identity: Path, config_path: Path | None) -> None:
             "cspsync-credentials-* artifact (download it into that folder). For a tenant cspsync did not create, "
             f"cspsync credentials reset {customer} sets a new admin password and stores it",
         )
-    for path in files:
-        creds = decrypt(path, identity)
+    stored = sorted((decrypt(path, identity) for path in files), key=lambda c: c.created_at)
+    current = {creds.tenant_id: creds for creds in stored}  # per tenant, the newest: a reset replaced the rest
+    for index, creds in enumerate(current.values()):
+        if index:
+            click.echo()
         click.echo(f"customer:  {creds.customer}")
         click.echo(f"tenant:    {creds.domain} ({creds.tenant_id})")
         click.echo(f"created:   {creds.created_at.isoformat()}")
         click.echo(f"user name: {creds.user_name}")
         click.echo(f"password:  {creds.password.get_secret_value()}")
         click.echo("sign in:   https://portal.azure.com (the password must be changed at first sign-in)")
+        for older in (c for c in stored if c.tenant_id == creds.tenant_id and c is not creds):
+            click.echo(
+                f"replaced:  the password stored {older.created_at.isoformat()} no longer works: a reset on "
+                f"{creds.created_at.isoformat()} replaced it (not shown)"
+            )
 
 
 @credentials.command("directory")

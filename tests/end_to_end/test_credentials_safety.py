@@ -231,3 +231,27 @@ def test_an_apply_record_that_cannot_be_written_is_printed_and_fails_the_apply(
     printed = json.loads(result.err.split("keep it:\n", 1)[1].split("\nError:", 1)[0])
     assert {a["id"]: a["status"] for a in printed["actions"]}["adatum/create-agreement"] == "done"
     assert "the apply record could not be written" in result.err
+
+
+def test_credentials_show_after_a_reset_shows_the_current_password_and_not_the_replaced_one(
+    cspsync: Run, workdir: Path
+) -> None:
+    """Both passwords were printed, unmarked, though the reset had made the first one useless."""
+    assert cspsync("apply", "examples/customers/contoso-bikes.yaml", "--yes").code == 0
+    assert cspsync("credentials", "reset", "contoso-bikes", "--config", CONFIG, "--yes").code == 0
+    key = workdir / "examples/keys/demo-identity.agekey"
+    files = sorted((workdir / CREDENTIALS).glob("contoso-bikes.*.age"))
+    stored = sorted((secrets.decrypt(f, key) for f in files), key=lambda c: c.created_at)
+    assert len(stored) == 2
+    first, current = (c.password.get_secret_value() for c in stored)
+
+    shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(key), "--config", CONFIG)
+
+    assert shown.code == 0, shown.err
+    assert shown.out.count("password:  ") == 1
+    assert f"password:  {current}\n" in shown.out
+    assert first not in shown.out
+    assert (
+        f"replaced:  the password stored {stored[0].created_at.isoformat()} no longer works: a reset on "
+        f"{stored[1].created_at.isoformat()} replaced it (not shown)\n"
+    ) in shown.out
