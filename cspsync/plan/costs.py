@@ -55,17 +55,27 @@ def commitment(change: SeatChange, now: dt.datetime) -> Commitment | None:
     return Commitment(term=change.key.term, months=left, ends_on=change.term_end, cancellable_until=cancellable)
 
 
-def remaining_months(today: dt.date, last_day: dt.date) -> Decimal:
-    """Months from ``today`` to the end of ``last_day``, by day (a month is 365/12 days), never negative."""
+def remaining_months(today: dt.date, last_day: dt.date, term: str | None = None) -> Decimal:
+    """Months from ``today`` to the end of ``last_day``, by day, never negative: the share of the days left
+    in a term (P1M, P1Y, P3Y) that ends on ``last_day``, times its months; without a term a month is 365/12
+    days. By the term's own days, seats added the day a monthly subscription was bought cost its month, as
+    the subscription did (a 31-day month counted 1.02 months by 365/12)."""
     days = max(0, (last_day - today).days + 1)
-    return Decimal(days) * 12 / 365
+    months = TERM_MONTHS.get(term or "")
+    if months is None:
+        return Decimal(days) * 12 / 365
+    started = add_months(last_day + dt.timedelta(days=1), -months)
+    term_days = (last_day - started).days + 1
+    return Decimal(months) * min(days, term_days) / term_days
 
 
 def _months(change: SeatChange, now: dt.datetime) -> Decimal:
     """Months the seats are paid for: the whole term of a new subscription, else what is left of it."""
     if change.new_subscription:
         return Decimal(TERM_MONTHS.get(change.key.term, 1))
-    return remaining_months(now.date(), change.term_end) if change.term_end is not None else Decimal(0)
+    if change.term_end is None:
+        return Decimal(0)
+    return remaining_months(now.date(), change.term_end, change.key.term)
 
 
 def money_for(

@@ -15,6 +15,7 @@ from cspsync.errors import ApplyError, RequestRejectedError
 from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscription
 from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
+from cspsync.plan.costs import SeatChange, commitment
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.money import price_plan
 from cspsync.plan.subscriptions import plan_subscription
@@ -273,3 +274,17 @@ def test_an_azure_plan_is_billed_by_consumption_and_stays_within_budget(repo: Re
     assert priced.money is not None and not priced.over_budget
     assert all(not check.unknown for check in priced.money.budget)
     refuse_over_budget(priced, allowed=False)
+
+
+def test_seats_added_the_day_a_monthly_subscription_was_bought_cost_its_month() -> None:
+    """A month is the term's own days: by 365/12 days, one seat added minutes after a P1M order of 3 December
+    (its term ends 2 January, 31 days) committed 1.02 months, more than the order's whole month."""
+    key = OfferKey("CFQ7TTC0LH18", "0001", "P1M", "monthly")
+    now = dt.datetime(2026, 12, 3, 9, 16, tzinfo=dt.UTC)
+    bought = commitment(SeatChange(key, 8, 8, True), now)
+    assert bought is not None and bought.ends_on == dt.date(2027, 1, 2)
+    added = commitment(SeatChange(key, 1, 9, False, term_end=bought.ends_on), now)
+    assert added is not None and bought.months == added.months == Decimal(1)
+    # 16 days left (3 to 18 December) of a term of 30 (19 November to 18 December)
+    late = commitment(SeatChange(key, 1, 9, False, term_end=dt.date(2026, 12, 18)), now)
+    assert late is not None and late.months == Decimal("0.53")
