@@ -346,8 +346,23 @@ def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> No
             click.echo(f"Warning: the sheets price nothing in {', '.join(unpriced)}, where the partner sells.")
 
 
+def _domain(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    """A domain as customer files declare it (the schema's pattern): a tenant made here is read back by
+    ``import``, which must not write a file ``validate`` refuses."""
+    import re
+
+    from cspsync.declarations.models import DOMAIN
+
+    if len(value) > 253 or not re.fullmatch(DOMAIN, value):
+        raise click.BadParameter(
+            f"{value!r} is not a domain name (labels of 1 to 63 letters, digits or hyphens, dot-separated, "
+            "ending in a top-level domain), such as litware.ie"
+        )
+    return value
+
+
 @emulator.command("accept-invitation")
-@click.argument("domain")
+@click.argument("domain", callback=_domain)
 @state_options
 @click.option(
     "--reseller",

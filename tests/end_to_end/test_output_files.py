@@ -233,3 +233,11 @@ def test_merge_plans_output_over_a_plan_it_merges_is_refused(cspsync: Run, workd
         "  hint: name another file for --markdown-out\n"
     )
     assert (workdir / "plan-1.json").read_bytes() == before
+
+
+@pytest.mark.parametrize("domain", ["a" * 64 + ".com", "x" * 250 + ".com", "bad_domain", "litware"])
+def test_accept_invitation_refuses_what_is_not_a_domain(cspsync: Run, domain: str) -> None:
+    """A 300-character label made a tenant, and `import` then wrote a customer file `validate` refuses."""
+    result = cspsync("emulator", "accept-invitation", domain, "--config", "examples/cspsync.yaml")
+    assert result.code == 1
+    assert f"Invalid value for 'DOMAIN': {domain!r} is not a domain name" in result.err
