@@ -17,7 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from functools import partial
 from pathlib import Path
 from types import FrameType
@@ -100,6 +100,32 @@ def _terminate_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+class _Flag:
+    """Set by a signal handler, read by the waiting loop: a plain attribute, no lock (a handler runs in the
+    main thread between two bytecodes, so one that took a lock the loop held would deadlock)."""
+
+    raised = False
+
+
+@contextmanager
+def _stops_end_the_wait(flag: _Flag) -> Iterator[None]:
+    """While a stopped apply records what it sent: Ctrl-C or SIGTERM again only sets ``flag`` (the wait for
+    calls in flight ends), never an exception in the middle of writing the record."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(number: int, frame: FrameType | None) -> None:
+        flag.raised = True
+
+    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def stop_reason(err: BaseException) -> str:
@@ -310,22 +336,24 @@ class Applier:
         """
         if self.record.stopped is None:
             self.record.stopped = stop_reason(err)
-        for future, action in list(running.items()):
-            if future.cancel():  # queued, never started
-                del running[future]
-                self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
-        in_flight = sum(1 for future in running if not future.done())
-        if in_flight and self.on_stopping is not None:
-            self.on_stopping(in_flight)
-        with suppress(KeyboardInterrupt):  # a second Ctrl-C, or SIGTERM: stop waiting
-            wait(running)
-        for future, action in running.items():
-            if future.done():
-                self._finish(future.result())
-                continue
-            if action.id not in self.record.results:  # a create's "started" keeps its intent
-                self._finish(self._in_flight(action))
-            future.add_done_callback(partial(self._ended_late, action))
+        given_up = _Flag()
+        with _stops_end_the_wait(given_up):  # from here a Ctrl-C cannot break the recording, only the wait
+            for future, action in list(running.items()):
+                if future.cancel():  # queued, never started
+                    del running[future]
+                    self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
+            in_flight = sum(1 for future in running if not future.done())
+            if in_flight and self.on_stopping is not None:
+                self.on_stopping(in_flight)
+            while not given_up.raised and not all(future.done() for future in running):
+                wait(running, timeout=0.1)
+            for future, action in running.items():
+                if future.done():
+                    self._finish(future.result())
+                    continue
+                if action.id not in self.record.results:  # a create's "started" keeps its intent
+                    self._finish(self._in_flight(action))
+                future.add_done_callback(partial(self._ended_late, action))
         running.clear()
 
     def _in_flight(self, action: Action) -> ActionResult:
