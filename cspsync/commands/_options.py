@@ -117,6 +117,24 @@ def refuse_overwriting(output: Path, option: str, inputs: Iterable[Path], what: 
             )
 
 
+def refuse_replacing(output: Path, option: str, *, state: Path | None = None, json_only: bool = False) -> None:
+    """Refuse an output that would replace what cspsync keeps: anything in the state folder (apply records,
+    the invitations ledger, the emulator, price sheets) and, for a JSON output, an existing file that is not
+    JSON (an encrypted credentials file, an age key, a template). Both were replaced without a word."""
+    target = Path(os.path.realpath(output))
+    if state is not None and target.is_relative_to(os.path.realpath(state)):
+        raise ConfigError(
+            f"{option} {output} is in the state folder {state}, which holds the apply records, credentials, the "
+            "invitations ledger and the emulator: writing there could replace one of them",
+            hint=f"name a file outside {state}",
+        )
+    if json_only and target.is_file() and target.suffix.lower() != ".json":
+        raise ConfigError(
+            f"{option} {output} exists and is not a .json file: writing JSON there would replace it",
+            hint="name a new file, or a .json file to replace",
+        )
+
+
 def full_read_options(fn: F) -> F:
     """``--full-read`` and ``--full-read-every``: when the memory of the last observation is not used."""
     fn = click.option(

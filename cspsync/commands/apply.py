@@ -49,6 +49,7 @@ SYMBOL = {
     "waiting": "!",
     "blocked": "!",
     "refused": "!",
+    "started": "?",  # its calls were in flight when the apply stopped: outcome not known
 }
 
 
@@ -58,7 +59,8 @@ def _is_saved_plan(paths: tuple[Path, ...]) -> bool:
 
 def _summary(record: ApplyRecord) -> str:
     counts = record.counts()
-    parts = [f"{counts.get(k, 0)} {k}" for k in ("done", "already-done", "failed", "skipped") if counts.get(k)]
+    shown = ("done", "already-done", "failed", "skipped", "started")
+    parts = [f"{counts.get(k, 0)} {k}" for k in shown if counts.get(k)]
     waiting = sum(counts.get(k, 0) for k in ("waiting", "blocked", "refused"))
     if waiting:
         parts.append(f"{waiting} waiting or blocked")
@@ -122,9 +124,9 @@ def _run(
                     progress.advance(task)
 
             applier.on_progress = advance
-            record = applier.run()
+            record = _run_recorded(applier)
     else:
-        record = applier.run()
+        record = _run_recorded(applier)
     click.echo()
     for warning in record.warnings:
         click.echo(f"! {escape.terminal(warning)}", err=False)
@@ -350,6 +352,18 @@ def apply(
             scope=scope_words,
             baseline=(scope.full_scope or since_last_apply) and shard is None,
         )
+
+
+def _run_recorded(applier: Applier) -> ApplyRecord:
+    """The apply; stopped by Ctrl-C or SIGTERM, it still says where its record is before exiting 130."""
+    try:
+        return applier.run()
+    except KeyboardInterrupt:
+        record = applier.record
+        stopped = "Apply stopped" + (f" ({record.stopped})" if record.stopped else "")
+        click.echo(_summary(record).replace("Apply complete", stopped, 1), err=True)
+        click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})", err=True)
+        raise
 
 
 def _say_stopping(in_flight: int) -> None:

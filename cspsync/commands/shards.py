@@ -9,7 +9,14 @@ from typing import Any, TypeVar
 
 import click
 
-from cspsync.commands._options import OutputFile, check_writable, plan_format_option, refuse_overwriting, writing
+from cspsync.commands._options import (
+    OutputFile,
+    check_writable,
+    plan_format_option,
+    refuse_overwriting,
+    refuse_replacing,
+    writing,
+)
 from cspsync.errors import ConfigError
 from cspsync.gitops.scope import Shard
 from cspsync.gitops.shards import ARTIFACT_NAME, merge_plans, run_url
@@ -115,6 +122,7 @@ def merge_plans_command(
     for option, path, what in outputs:
         if path is not None:
             refuse_overwriting(path, option, plans, "plans")
+            refuse_replacing(path, option, json_only=option == "--out")
             check_writable(path, what)
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
     run = run_url(os.environ)

@@ -81,6 +81,8 @@ def test_a_stop_while_an_order_is_in_flight_keeps_every_purchase_in_the_record(
 
     assert stopped.code == 130
     assert "Stopping: no new action starts; waiting for " in stopped.err
+    assert f"Apply stopped (interrupted ({reason})): " in stopped.err  # and where the record is
+    assert f"Apply record: {sorted((workdir / '.cspsync/applies').glob('*.json'))[-1]}" in stopped.err
     record = _record(workdir)
     assert record["stopped"] == f"interrupted ({reason})"  # a person or the system stopped it: not "internal error"
     assert record["finished_at"] is not None

@@ -241,3 +241,26 @@ def test_accept_invitation_refuses_what_is_not_a_domain(cspsync: Run, domain: st
     result = cspsync("emulator", "accept-invitation", domain, "--config", "examples/cspsync.yaml")
     assert result.code == 1
     assert f"Invalid value for 'DOMAIN': {domain!r} is not a domain name" in result.err
+
+
+def test_plan_out_never_replaces_what_cspsync_keeps(cspsync: Run, workdir: Path) -> None:
+    """`--out` took an encrypted credentials file (the only copy of a one-time password), the age key, an
+    apply record, the invitations ledger and the emulator's database, and replaced each with plan JSON."""
+    assert cspsync("apply", "examples/customers/contoso-bikes.yaml", "--yes").code == 0
+    state = workdir / ".cspsync"
+    kept = [
+        *sorted((workdir / "examples/.cspsync/credentials").glob("*.age")),
+        workdir / "examples/keys/demo-identity.agekey",
+        workdir / "examples/templates/invitation/body.txt",
+        *sorted((state / "applies").glob("*.json")),
+        state / "emulator.db",
+    ]
+    for path in kept:
+        before = path.read_bytes()
+        result = cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", str(path))
+        assert result.code == 1, path
+        assert result.out == ""
+        assert "writing there could replace" in result.err or "writing JSON there would replace it" in result.err
+        assert path.read_bytes() == before
+    assert cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", "plan.json").code == 0
+    assert cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", "plan.json").code == 0  # a plan again
