@@ -18,6 +18,10 @@ from dataclasses import dataclass
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
 
+#: partner-center-api.md's error list: "800070 offer not in country", as Partner Center answers an offer (or a
+#: whole catalog) that is not sold in the market asked
+NOT_IN_COUNTRY = "800070"
+
 
 @dataclass(frozen=True, order=True)
 class OfferAt:
@@ -51,6 +55,8 @@ def _read(client: PartnerCenterClient, offer: OfferAt) -> Offered:
     except NotFoundError as err:
         return Offered(not_found=err.description or err.message)
     except PartnerCenterError as err:
+        if err.code == NOT_IN_COUNTRY:  # a definite answer: nothing of it is sold in that market
+            return Offered(sold=False)
         return Offered(failure=err.message)
     terms = tuple(
         (term.duration, term.billing_cycle.lower() if term.billing_cycle else None) for a in found for term in a.terms

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
+from typing import cast
 
-from cspsync.observe.offers import OfferAt, Offered
+from cspsync.errors import RequestRejectedError
+from cspsync.observe.offers import OfferAt, Offered, read_availabilities
+from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan import payloads
 from cspsync.plan.model import Action, Kind, make_action
 from cspsync.plan.offers import check_orders
@@ -67,3 +70,25 @@ def test_a_failed_read_is_not_confirmed_and_a_market_without_the_offer_blocks_wh
         "sell in NO (no availability there); declare an offer sold in NO."
     )
     assert (actions[2].status, actions[2].reason) == ("blocked", f"blocked by {absent.id}")
+
+
+class _NotInCountry:
+    """A client whose catalog read answers as Partner Center does for a market it does not sell in."""
+
+    def availabilities(self, product_id: str, sku_id: str, country: str) -> list[object]:
+        raise RequestRejectedError(
+            "GET availabilities: HTTP 400, error 800070", status=400, code="800070",
+            description=f"The catalog is not available in country '{country}'",
+        )  # fmt: skip
+
+
+def test_a_market_whose_catalog_is_not_available_blocks_the_order_not_only_warns() -> None:
+    """Error 800070 is a definite "not sold there": the order was only warned about, then failed at apply
+    after the customer had been created."""
+    offer = OfferAt("CFQ7TTC0LH18", "0001", "FR")
+    found = read_availabilities(cast(PartnerCenterClient, _NotInCountry()), [offer])
+    assert found == {offer: Offered(sold=False)}
+    actions = [_order("c1", "FR")]
+    check_orders(actions, lambda wanted: found, {"c1": "customers/c1.yaml"})
+    assert actions[0].status == "blocked" and actions[0].warnings == ()
+    assert actions[0].reason is not None and "does not sell in FR (no availability there)" in actions[0].reason
