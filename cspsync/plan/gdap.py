@@ -175,6 +175,12 @@ class AdminPlan:
 
     # --------------------------------------------------------------------------------- phase 1: ask
 
+    def _resending(self) -> bool:
+        """``apply --resend`` of a reseller invitation: the links of relationships still waiting for approval go
+        in it again (a customer who asked for the mail again must be able to approve from it)."""
+        sent = self.observation.sent_invitations.get(self.declared.customer.metadata.name)
+        return sent is not None and sent.resend
+
     def requests(self, tenant_deps: Sequence[str]) -> None:
         """Relationships to create (or lock), and the approval links of those waiting for one."""
         for index, (resolved, found) in enumerate(zip(self.resolved, self.situations, strict=True)):
@@ -182,7 +188,7 @@ class AdminPlan:
                 continue
             pending = found.pending
             if pending is not None and pending.status == "approvalPending":
-                if pending.id not in self.observation.sent_approvals:
+                if pending.id not in self.observation.sent_approvals or self._resending():
                     self.approvals.append(self._approval(resolved, pending.display_name, pending.id, found))
                 continue
             if pending is not None and pending.status != "created":

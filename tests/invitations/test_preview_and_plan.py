@@ -174,3 +174,32 @@ def test_a_linked_invite_customer_with_every_association_gets_no_note(cspsync: R
         "  ~ update billing profile of Woodgrove Bank NV\n" in plan.out
     )
     assert "partner relationships" not in plan.out
+
+
+def test_a_resent_invitation_still_carries_the_approval_link_of_a_relationship_waiting_for_approval(
+    cspsync: Run, workdir: Path
+) -> None:
+    """`apply --resend` sent the invitation without the GDAP part while the relationship still waited for its
+    approval: the customer who asked for the mail again could not approve from it."""
+    assert cspsync("apply", "examples/customers/litware.yaml", "--yes").code == 0
+    first = _outbox_text(workdir)
+    link = "granularAdminRelationships/" + first.split("granularAdminRelationships/")[1].split()[0]
+
+    preview = cspsync("invitations", "preview", "litware", CUSTOMERS)
+    resent = cspsync("apply", "examples/customers/litware.yaml", "--yes", "--resend")
+
+    assert resent.code == 0, resent.out + resent.err
+    assert "(again: --resend; first sent on " in resent.out
+    assert "with the approval link of admin relationship fabrikam-litware-support" in resent.out
+    assert link in _outbox_text(workdir)
+    assert link in preview.out  # the preview shows it too: what --resend sends
+
+
+def _outbox_text(workdir: Path) -> str:
+    """The text part of Litware's message in the outbox, decoded."""
+    sent = email.message_from_bytes((workdir / ".cspsync/outbox/litware.eml").read_bytes(), policy=email.policy.default)
+    assert isinstance(sent, email.message.EmailMessage)
+    body = sent.get_body(preferencelist=("plain",))
+    assert body is not None
+    text: str = body.get_content()
+    return text
