@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 import uuid
+from itertools import pairwise
 from pathlib import Path
 
 import click
@@ -94,10 +95,11 @@ def show(customer: str, identity: Path, config_path: Path | None) -> None:
         click.echo(f"user name: {creds.user_name}")
         click.echo(f"password:  {creds.password.get_secret_value()}")
         click.echo("sign in:   https://portal.azure.com (the password must be changed at first sign-in)")
-        for older in (c for c in stored if c.tenant_id == creds.tenant_id and c is not creds):
+        history = [c for c in stored if c.tenant_id == creds.tenant_id]
+        for older, newer in pairwise(history):
             click.echo(
                 f"replaced:  the password stored {older.created_at.isoformat()} no longer works: a reset on "
-                f"{creds.created_at.isoformat()} replaced it (not shown)"
+                f"{newer.created_at.isoformat()} replaced it (not shown)"
             )
 
 

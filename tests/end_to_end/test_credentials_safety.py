@@ -10,6 +10,7 @@ import hashlib
 import json
 import os
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 
@@ -238,20 +239,23 @@ def test_credentials_show_after_a_reset_shows_the_current_password_and_not_the_r
 ) -> None:
     """Both passwords were printed, unmarked, though the reset had made the first one useless."""
     assert cspsync("apply", "examples/customers/contoso-bikes.yaml", "--yes").code == 0
-    assert cspsync("credentials", "reset", "contoso-bikes", "--config", CONFIG, "--yes").code == 0
+    for _ in range(2):
+        time.sleep(1.05)  # a reset's file is named to the second
+        assert cspsync("credentials", "reset", "contoso-bikes", "--config", CONFIG, "--yes").code == 0
     key = workdir / "examples/keys/demo-identity.agekey"
     files = sorted((workdir / CREDENTIALS).glob("contoso-bikes.*.age"))
     stored = sorted((secrets.decrypt(f, key) for f in files), key=lambda c: c.created_at)
-    assert len(stored) == 2
-    first, current = (c.password.get_secret_value() for c in stored)
+    assert len(stored) == 3
+    first, second, current = (c.password.get_secret_value() for c in stored)
 
     shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(key), "--config", CONFIG)
 
     assert shown.code == 0, shown.err
     assert shown.out.count("password:  ") == 1
     assert f"password:  {current}\n" in shown.out
-    assert first not in shown.out
-    assert (
-        f"replaced:  the password stored {stored[0].created_at.isoformat()} no longer works: a reset on "
-        f"{stored[1].created_at.isoformat()} replaced it (not shown)\n"
-    ) in shown.out
+    assert first not in shown.out and second not in shown.out
+    for older, newer in ((0, 1), (1, 2)):  # each replaced by the reset after it, not all by the last
+        assert (
+            f"replaced:  the password stored {stored[older].created_at.isoformat()} no longer works: a reset on "
+            f"{stored[newer].created_at.isoformat()} replaced it (not shown)\n"
+        ) in shown.out
