@@ -380,6 +380,11 @@ def upgrade_subscription(applier: Applier, action: Action, result: ActionResult)
     result.message = f"{p.friendly_name}: {p.quantity} × {wanted} ({target.id}, upgraded from {p.subscription_id})"
 
 
+def _wire_value(value: object) -> str:
+    """A field's new value as Partner Center writes it (``autoRenewEnabled → false``, not Python's False)."""
+    return ("true" if value else "false") if isinstance(value, bool) else str(value)
+
+
 def patch_subscription(applier: Applier, action: Action, result: ActionResult) -> None:
     """Update, suspend and cancel are one PATCH of the whole subscription with the changed fields."""
     p = action.payload
@@ -414,10 +419,10 @@ def patch_subscription(applier: Applier, action: Action, result: ActionResult) -
     if isinstance(p, payloads.UpdateSubscription) and p.set.next_term is not None:
         scheduled = p.set.next_term.model_dump(exclude_none=True)
         result.message = f"{p.friendly_name}: at renewal " + ", ".join(
-            f"{_WIRE[k]} → {v}" for k, v in scheduled.items()
+            f"{_WIRE[k]} → {_wire_value(v)}" for k, v in scheduled.items()
         )
         return
-    result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {v}" for k, v in update.items())
+    result.message = f"{p.friendly_name}: " + ", ".join(f"{_WIRE[k]} → {_wire_value(v)}" for k, v in update.items())
 
 
 def _already_done(action: Action, fresh: Subscription, name: str, result: ActionResult) -> bool:

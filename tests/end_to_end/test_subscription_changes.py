@@ -104,7 +104,7 @@ def test_seats_auto_renew_and_a_suspension_of_one_subscription_all_land_in_one_a
     lines = [line for line in applied.out.splitlines() if NAME in line and line[:1] in "✓✗"]
     assert lines == [
         f"✓ {SUB}/quantity: done — {NAME}: quantity → 7",
-        f"✓ {SUB}/autoRenewEnabled: done — {NAME}: autoRenewEnabled → False",
+        f"✓ {SUB}/autoRenewEnabled: done — {NAME}: autoRenewEnabled → false",
         f"✓ {SUSPEND}: done — {NAME}: status → suspended",
     ], applied.out
     live = _live(workdir)
