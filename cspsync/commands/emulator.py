@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 import signal
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -39,30 +40,56 @@ def _existing_db(db: Path | None, config_path: Path | None) -> Path:
     reset there would say there is nothing to delete while the world plan and apply use lives on.
     A missing file there is an error that names the cspsync.yaml files nearby.
     """
+    if db is not None:
+        return db
+    found = _default_db(config_path, ensure=False)
+    if found.exists() or _state_is_known(config_path):
+        return _default_db(config_path)
+    hint = (
+        _nearby_hint(config_path)
+        or "run plan or apply first (they create it from the seed), or pass --db with the file"
+    )
+    raise ConfigError(f"No emulator state at {found}: nothing has been planned or applied against it.", hint=hint)
+
+
+def _new_db(db: Path | None, config_path: Path | None) -> Path:
+    """Where ``seed`` makes a world: the state folder plan and apply read, never a guess (a world seeded in
+    a folder without cspsync.yaml was one no plan read, so its prices were silently not used)."""
+    if db is not None:
+        return db
+    if _state_is_known(config_path):
+        return _default_db(config_path)
+    raise ConfigError(
+        "no cspsync.yaml in . or any folder above it, so the emulator state plan and apply read is not known",
+        hint=_nearby_hint(config_path) or "run it in the repository (next to or below cspsync.yaml), or pass --db",
+    )
+
+
+def _state_is_known(config_path: Path | None) -> bool:
+    """A state folder was named (--config, $CSPSYNC_STATE_DIR) or a cspsync.yaml is at or above this folder."""
     import os
 
     from cspsync.workspace import CONFIG_NAMES
 
-    if db is not None:
-        return db
-    found = _default_db(config_path, ensure=False)
     here = Path(".").resolve()
-    known = (
+    return (
         config_path is not None
         or bool(os.environ.get("CSPSYNC_STATE_DIR"))
         or any((folder / name).is_file() for folder in (here, *here.parents) for name in CONFIG_NAMES)
     )
-    if found.exists() or known:
-        return _default_db(config_path)
+
+
+def _nearby_hint(config_path: Path | None) -> str | None:
+    from cspsync.workspace import CONFIG_NAMES
+
     nearby = sorted(str(p) for name in CONFIG_NAMES for p in Path(".").glob(f"*/{name}"))
-    hint = (
+    if not nearby or config_path is not None:
+        return None
+    return (
         "plan and apply keep it next to their cspsync.yaml: pass --config "
         + " or --config ".join(nearby[:3])
         + ", or --db with the file"
-        if nearby and config_path is None
-        else "run plan or apply first (they create it from the seed), or pass --db with the file"
     )
-    raise ConfigError(f"No emulator state at {found}: nothing has been planned or applied against it.", hint=hint)
 
 
 def state_options(fn: F) -> F:
@@ -301,7 +328,7 @@ def _sheet_rows(paths: tuple[Path, ...]) -> list[dict[str, str]]:
 
 @emulator.command()
 @click.argument("seed_file", metavar="FILE", type=click.Path(path_type=Path, dir_okay=False, exists=True))
-@db_option
+@state_options
 @click.option(
     "--price-sheet",
     "price_sheets",
@@ -310,7 +337,7 @@ def _sheet_rows(paths: tuple[Path, ...]) -> list[dict[str, str]]:
     help="A Partner Center license-based price sheet (CSV or zip); repeat for more markets. Its offers and "
     "prices replace the built-in catalog.",
 )
-def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> None:
+def seed(seed_file: Path, db: Path | None, config_path: Path | None, price_sheets: tuple[Path, ...]) -> None:
     """Load the world from FILE: partner, resellers and tenants (listed tenants are overwritten).
 
     With --price-sheet, the emulator sells the partner's own catalog at the sheet's prices, so plans and
@@ -325,12 +352,14 @@ def seed(seed_file: Path, db: Path | None, price_sheets: tuple[Path, ...]) -> No
             catalog = catalog_from_price_rows(_sheet_rows(price_sheets))
         except ValueError as err:
             raise ConfigError(f"--price-sheet: {err}") from None
-    db = db or _default_db()
+    db = _new_db(db, config_path)
     with Store(db) as store:
         counts = store.seed(load_seed(seed_file))
         if catalog is not None:
             store.set_catalog(catalog)
         partner = store.world().partner
+    if catalog is not None:  # the month's sheets cached from the old catalog would keep its prices
+        shutil.rmtree(db.parent / "pricesheets" / "emulator", ignore_errors=True)
     click.echo(
         f"Seeded {db} from {seed_file}: partner {partner.name}, {counts['resellers']} reseller(s), "
         f"{counts['tenants']} tenant(s) of which {counts['customers']} already customers."

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tests.cli import Run
 
 CONTOSO = "examples/customers/contoso-bikes.yaml"
@@ -64,3 +66,29 @@ def test_an_offer_the_sheet_does_not_sell_is_named_in_the_plan_and_blocked_with_
         "1 action(s) are blocked or refused, so they cannot be applied as declared: "
         "contoso-bikes/order-subscription/fabrikam-contosobikes-m365bp"
     ) in applied.err
+
+
+def test_seeding_new_prices_after_a_plan_drops_the_sheets_cached_from_the_old_ones(cspsync: Run, workdir: Path) -> None:
+    """The month's price sheets cached by an earlier plan kept the old catalog's costs after a new seed."""
+    assert cspsync("plan", CONTOSO).code == 0  # caches the built-in catalog's sheets
+    sheet = workdir / "gb.csv"
+    sheet.write_text(
+        HEADER
+        + _row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "Monthly", "19.75")
+        + _row("CFQ7TTC0LCHC", "0002", "Microsoft 365 Business Premium", "Annual", "237.00")
+    )
+    assert cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--price-sheet", str(sheet)).code == 0
+    plan = cspsync("plan", CONTOSO)
+    assert "cost GBP 237.00, margin GBP 21.00 (8.1%)" in plan.out
+
+
+def test_seed_from_a_folder_with_no_cspsync_yaml_is_an_error_not_a_world_no_plan_reads(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CSPSYNC_STATE_DIR", raising=False)
+    result = cspsync("emulator", "seed", "examples/emulator-seed.yaml")
+    assert result.code == 1
+    assert "no cspsync.yaml in . or any folder above it" in result.err
+    assert "pass --config examples/cspsync.yaml" in result.err
+    assert cspsync("emulator", "seed", "examples/emulator-seed.yaml", "--config", "examples/cspsync.yaml").code == 0
+    assert (workdir / "examples" / ".cspsync" / "emulator.db").exists()
