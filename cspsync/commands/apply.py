@@ -260,6 +260,8 @@ def apply(
             )
         saved = load_saved_plan(paths[0])
         if not saved.has_changes:
+            if saved.stuck:  # the error below points to each one's reason: show them
+                click.echo(render(saved, "text", color=stdout_is_tty()), nl=False)
             click.echo(f"{paths[0]} has no changes to apply.")
             _nothing_to_apply(saved)
             return 0

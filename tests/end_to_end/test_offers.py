@@ -58,3 +58,19 @@ def test_a_product_id_typo_is_blocked_with_partner_centers_answer(cspsync: Run, 
     ) in plan.out
     # blocked, so not counted: no unknown cost holds the budget back
     assert "OVER BUDGET" not in plan.out
+
+
+def test_a_saved_plan_with_only_blocked_actions_shows_why_before_it_refuses(cspsync: Run, workdir: Path) -> None:
+    """`apply plan.json` said "each one says above why", with nothing above."""
+    fourth = f"{CUSTOMERS}/fourth-coffee.yaml"
+    assert cspsync("apply", fourth, "--yes").code == 0
+    _declare(workdir, "term: P1M", "term: P3Y")
+    _declare(workdir, "friendlyName: northwind-fourthcoffee-m365bb", "friendlyName: northwind-fourthcoffee-p3y")
+    assert cspsync("plan", fourth, "--out", "plan.json").code == 1
+
+    applied = cspsync("apply", "plan.json", "--yes")
+
+    assert applied.code == 1
+    # the reason, above the error (here: a new name for a live subscription of the same offer is not an order)
+    assert "blocked: the live subscription 'northwind-fourthcoffee-m365bb'" in applied.out
+    assert "hint: each one says above why" in applied.err
