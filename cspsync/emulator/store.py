@@ -62,17 +62,29 @@ class Store:
             if self.path is not None:
                 self._conn.execute("PRAGMA journal_mode=WAL")
                 self._conn.execute("PRAGMA synchronous=NORMAL")
-        except (OSError, sqlite3.OperationalError) as err:  # the user's --db or state folder, not a bug
-            assert self.path is not None  # an in-memory database opens
-            reason = unwritable_reason(self.path.parent, err) if isinstance(err, OSError) else str(err)
-            raise OutputError(
-                f"cannot open the emulator's database {self.path}: {reason}",
-                hint="name a file in a folder you can write to (--db, or CSPSYNC_STATE_DIR for the state folder)",
+        except sqlite3.DatabaseError as err:
+            if isinstance(err, sqlite3.OperationalError):
+                raise self._unusable(err) from None
+            raise OutputError(  # a file written over it (a plan, a copy gone wrong): the user's to move aside
+                f"the emulator's database {self.path} is not an emulator database ({err})",
+                hint="move it aside and run again, or start a new emulator world from the seed with "
+                "`cspsync emulator reset`",
             ) from None
+        except OSError as err:  # the user's --db or state folder, not a bug
+            raise self._unusable(err) from None
         self._conn.executescript(SCHEMA)
         self._conn.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
         #: the emulator's now for audit records (EmulatorApp sets its own clock here)
         self.clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+
+    def _unusable(self, err: OSError | sqlite3.OperationalError) -> OutputError:
+        """The user's --db or state folder cannot be opened: not a bug."""
+        assert self.path is not None  # an in-memory database opens
+        reason = unwritable_reason(self.path.parent, err) if isinstance(err, OSError) else str(err)
+        return OutputError(
+            f"cannot open the emulator's database {self.path}: {reason}",
+            hint="name a file in a folder you can write to (--db, or CSPSYNC_STATE_DIR for the state folder)",
+        )
 
     # ------------------------------------------------------------------------------------- plumbing
 

@@ -264,3 +264,21 @@ def test_plan_out_never_replaces_what_cspsync_keeps(cspsync: Run, workdir: Path)
         assert path.read_bytes() == before
     assert cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", "plan.json").code == 0
     assert cspsync("plan", "examples/customers/contoso-bikes.yaml", "--out", "plan.json").code == 0  # a plan again
+
+
+def test_an_emulator_database_that_is_not_one_is_said_so_not_a_crash(cspsync: Run, workdir: Path) -> None:
+    """A file written over the emulator's database (a plan, a copy gone wrong) was an internal error, exit 3."""
+    assert cspsync("plan", "examples/customers/contoso-bikes.yaml").code == 0
+    db = workdir / ".cspsync" / "emulator.db"
+    for extra in (db.with_name("emulator.db-wal"), db.with_name("emulator.db-shm")):
+        extra.unlink(missing_ok=True)
+    db.write_text('{"format_version": "1.0"}\n')
+
+    result = cspsync("plan", "examples/customers/contoso-bikes.yaml")
+
+    assert result.code == 1
+    assert result.err == (
+        f"Error: the emulator's database {db} is not an emulator database (file is not a database)\n"
+        "  hint: move it aside and run again, or start a new emulator world from the seed with "
+        "`cspsync emulator reset`\n"
+    )
