@@ -72,11 +72,7 @@ def test_preview_shows_the_admin_access_request_the_invitation_carries(cspsync: 
 
     applied = cspsync("apply", "examples/customers/litware.yaml", "--yes")
     assert applied.code == 0, applied.out + applied.err
-    sent = email.message_from_bytes((workdir / ".cspsync/outbox/litware.eml").read_bytes(), policy=email.policy.default)
-    assert isinstance(sent, email.message.EmailMessage)
-    body = sent.get_body(preferencelist=("plain",))
-    assert body is not None
-    text = body.get_content()
+    text = _outbox_text(workdir)
     relationship = text.split("granularAdminRelationships/")[1].split()[0]
     shown = preview.out.split("\n\n", 1)[1]  # the text after the headers
     assert shown == text.replace(f"granularAdminRelationships/{relationship}", placeholder)  # exactly what was sent
