@@ -39,6 +39,7 @@ from cspsync.mail import Transport
 from cspsync.mail.configured import transport_for
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.model import Action, Kind, Plan
+from cspsync.signals import handling, stop_requests
 from cspsync.workspace import Workspace, fsync_directory, write_json_atomic
 
 __all__ = ["ActionResult", "Applier", "ApplyRecord", "git_commit"]
@@ -86,46 +87,13 @@ class Terminated(KeyboardInterrupt):
 @contextmanager
 def _terminate_as_interrupt() -> Iterator[None]:
     """SIGTERM's default ends the process at once, leaving the record without what the calls in flight
-    did; raised as an interrupt instead, it stops the apply the way Ctrl-C does. Only the main thread may
-    set a handler; elsewhere SIGTERM keeps its own."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+    did; raised as an interrupt instead, it stops the apply the way Ctrl-C does."""
 
     def terminated(number: int, frame: FrameType | None) -> None:
         raise Terminated
 
-    previous = signal.signal(signal.SIGTERM, terminated)
-    try:
+    with handling([signal.SIGTERM], terminated):
         yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
-class _Flag:
-    """Set by a signal handler, read by the waiting loop: a plain attribute, no lock (a handler runs in the
-    main thread between two bytecodes, so one that took a lock the loop held would deadlock)."""
-
-    raised = False
-
-
-@contextmanager
-def _stops_end_the_wait(flag: _Flag) -> Iterator[None]:
-    """While a stopped apply records what it sent: Ctrl-C or SIGTERM again only sets ``flag`` (the wait for
-    calls in flight ends), never an exception in the middle of writing the record."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-
-    def stop(number: int, frame: FrameType | None) -> None:
-        flag.raised = True
-
-    previous = {number: signal.signal(number, stop) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def stop_reason(err: BaseException) -> str:
@@ -232,7 +200,7 @@ class Applier:
         finally:
             for action_id, action in list(pending.items()):
                 if action_id not in self.record.results:  # a "started" create keeps its intent: outcome unknown
-                    self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
+                    self._finish(self._not_run(action))
             self.record.finished_at = self.clock().isoformat()
             self._save(final=True)
         return self.record
@@ -309,12 +277,10 @@ class Applier:
                     running[pool.submit(self._run_one, action)] = action
             if not running:
                 for action in list(pending.values()):  # dependencies outside the ready set never finish
-                    reason = (
-                        f"not run: the apply stopped ({self.record.stopped})"
-                        if self.record.stopped
-                        else "not run: a dependency was not run"
-                    )
-                    self._finish(self._skipped(action, reason))
+                    if self.record.stopped is not None:
+                        self._finish(self._not_run(action))
+                    else:
+                        self._finish(self._skipped(action, "not run: a dependency was not run"))
                 pending.clear()
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
@@ -336,16 +302,15 @@ class Applier:
         """
         if self.record.stopped is None:
             self.record.stopped = stop_reason(err)
-        given_up = _Flag()
-        with _stops_end_the_wait(given_up):  # from here a Ctrl-C cannot break the recording, only the wait
+        with stop_requests() as given_up:  # from here a Ctrl-C cannot break the recording, only the wait
             for future, action in list(running.items()):
                 if future.cancel():  # queued, never started
                     del running[future]
-                    self._finish(self._skipped(action, f"not run: the apply stopped ({self.record.stopped})"))
+                    self._finish(self._not_run(action))
             in_flight = sum(1 for future in running if not future.done())
             if in_flight and self.on_stopping is not None:
                 self.on_stopping(in_flight)
-            while not given_up.raised and not all(future.done() for future in running):
+            while not given_up.requested and not all(future.done() for future in running):
                 wait(running, timeout=0.1)
             for future, action in running.items():
                 if future.done():
@@ -383,6 +348,10 @@ class Applier:
     @staticmethod
     def _skipped(action: Action, reason: str) -> ActionResult:
         return ActionResult(action.id, action.customer, action.kind.value, "skipped", reason)
+
+    def _not_run(self, action: Action) -> ActionResult:
+        """An action that did not start because the apply stopped first, and why it stopped."""
+        return self._skipped(action, f"not run: the apply stopped ({self.record.stopped})")
 
     def _finish(self, result: ActionResult, *, progress: bool = True) -> None:
         result.declared_in = self._declared_in.get(result.customer)
@@ -433,7 +402,7 @@ class Applier:
 
     def _run_one(self, action: Action) -> ActionResult:
         if self.record.stopped is not None:  # queued before the stop: it must not start after it
-            return self._skipped(action, f"not run: the apply stopped ({self.record.stopped})")
+            return self._not_run(action)
         result = ActionResult(
             action.id, action.customer, action.kind.value, "done", started_at=self.clock().isoformat()
         )

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
-import signal
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
-from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
 from cspsync.commands._options import FiniteRange
 from cspsync.errors import ConfigError
+from cspsync.signals import stop_requests
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -249,7 +247,9 @@ def serve(
         accept_patches=accept_patches,
     )
     app = EmulatorApp(store, faults=faults, page_size=page_size, rules=rules, gdap_timing=timing_from_environment())
-    with _until_stopped() as stop:
+    # a flag the loop below reads, not a KeyboardInterrupt raised wherever the main thread is: one raised inside
+    # the server's shutdown, a thread join or the store's close left the process running after Ctrl-C now and then
+    with stop_requests() as stop:
         try:
             server = serve_app(app, host, port)
             click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
@@ -267,35 +267,6 @@ def serve(
                 server.shutdown()
         finally:
             app.close()
-
-
-class _StopRequest:
-    """Set by the signal handler, read by the serving loop: a plain attribute, no lock."""
-
-    requested = False
-
-
-@contextmanager
-def _until_stopped() -> Iterator[_StopRequest]:
-    """A flag that Ctrl-C (SIGINT) or SIGTERM sets, for as long as the server runs.
-
-    A KeyboardInterrupt raised wherever the main thread happens to be (inside the server's shutdown, a thread
-    join or the store's close) left the process running after Ctrl-C now and then; a handler that only sets
-    a flag lets the loop above stop the server in order, every time. The handler takes no lock: Python runs it
-    in the main thread between two bytecodes, so one that set a ``threading.Event`` deadlocked when the signal
-    came while the loop's own ``Event.wait`` held the event's lock (the server then never stopped).
-    """
-    stop = _StopRequest()
-
-    def _set(signum: int, frame: FrameType | None) -> None:
-        stop.requested = True
-
-    previous = {number: signal.signal(number, _set) for number in (signal.SIGINT, signal.SIGTERM)}
-    try:
-        yield stop
-    finally:
-        for number, handler in previous.items():
-            signal.signal(number, handler)
 
 
 def _sheet_rows(paths: tuple[Path, ...]) -> list[dict[str, str]]:

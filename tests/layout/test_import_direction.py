@@ -1,7 +1,8 @@
 """The package reads as the pipeline: imports only run down it, and nothing imports in a circle.
 
 Layers, lowest first (a module may import its own layer and the ones below):
-declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base) ->
+declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base;
+signals: handlers for a span of the main thread) ->
 integrations (Partner Center, mail, emulator, price sheets) ->
 observe, invitations -> plan -> apply -> gitops -> render -> pipeline -> commands.
 """
@@ -16,7 +17,7 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "cspsync"
 
 LAYERS: list[set[str]] = [
-    {"__init__", "errors", "git", "workspace", "secrets", "currency", "canonical", "frozen", "declarations"},
+    {"__init__", "errors", "git", "workspace", "secrets", "currency", "canonical", "frozen", "signals", "declarations"},
     {"partnercenter", "mail", "emulator", "templates", "target", "pricing"},
     {"observe", "invitations"},
     {"plan"},
