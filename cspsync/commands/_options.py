@@ -104,24 +104,29 @@ class OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
-def refuse_overwriting(output: Path, option: str, inputs: Iterable[Path], what: str) -> None:
-    """Refuse an output file that is one of the command's own inputs (a customer file planned, a plan merged),
-    whatever its name: it would be replaced by what is made from it."""
-    target = os.path.realpath(output)
+def refuse_replacing(
+    output: Path,
+    option: str,
+    *,
+    inputs: Iterable[Path] = (),
+    inputs_are: str = "files",
+    state: Path | None = None,
+    json_only: bool = False,
+) -> None:
+    """Before the work, refuse an output that would replace something, all of which was replaced without a
+    word: one of the command's own ``inputs`` whatever its name (a customer file planned, a plan merged);
+    anything in the ``state`` folder (apply records, the invitations ledger, the emulator, price sheets);
+    and, for a JSON output, an existing file that is not JSON (an encrypted credentials file, an age key, a
+    template)."""
+    target = Path(os.path.realpath(output))
     for given in inputs:
-        if os.path.realpath(given) == target:
+        if Path(os.path.realpath(given)) == target:
             named = "" if str(given) == str(output) else f" ({given})"
             raise ConfigError(
-                f"{option} {output} is one of the {what} this command reads{named}: writing there would replace it",
+                f"{option} {output} is one of the {inputs_are} this command reads{named}: writing there would "
+                "replace it",
                 hint=f"name another file for {option}",
             )
-
-
-def refuse_replacing(output: Path, option: str, *, state: Path | None = None, json_only: bool = False) -> None:
-    """Refuse an output that would replace what cspsync keeps: anything in the state folder (apply records,
-    the invitations ledger, the emulator, price sheets) and, for a JSON output, an existing file that is not
-    JSON (an encrypted credentials file, an age key, a template). Both were replaced without a word."""
-    target = Path(os.path.realpath(output))
     if state is not None and target.is_relative_to(os.path.realpath(state)):
         raise ConfigError(
             f"{option} {output} is in the state folder {state}, which holds the apply records, credentials, the "

@@ -15,7 +15,6 @@ from cspsync.commands._options import (
     full_read_options,
     paths_argument,
     plan_format_option,
-    refuse_overwriting,
     refuse_replacing,
     stdout_is_tty,
     target_option,
@@ -62,8 +61,14 @@ def plan(
     """
     repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
     if out is not None:
-        refuse_overwriting(out, "--out", [d.path for d in repo.customers], "customer files")
-        refuse_replacing(out, "--out", state=Workspace.from_environment(repository=repo.root).root, json_only=True)
+        refuse_replacing(
+            out,
+            "--out",
+            inputs=[d.path for d in repo.customers],
+            inputs_are="customer files",
+            state=Workspace.from_environment(repository=repo.root).root,
+            json_only=True,
+        )
         check_writable(out, "the plan")
     scope = scope_of(repo, list(paths), changed_since_ref=changed_since, shard=shard)
     planned = plan_for(

@@ -13,7 +13,6 @@ from cspsync.commands._options import (
     OutputFile,
     check_writable,
     plan_format_option,
-    refuse_overwriting,
     refuse_replacing,
     writing,
 )
@@ -121,8 +120,7 @@ def merge_plans_command(
     )
     for option, path, what in outputs:
         if path is not None:
-            refuse_overwriting(path, option, plans, "plans")
-            refuse_replacing(path, option, json_only=option == "--out")
+            refuse_replacing(path, option, inputs=plans, inputs_are="plans", json_only=option == "--out")
             check_writable(path, what)
     merged = merge_plans([(str(path), load_saved_plan(path)) for path in plans])
     run = run_url(os.environ)
