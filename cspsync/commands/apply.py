@@ -57,14 +57,14 @@ def _is_saved_plan(paths: tuple[Path, ...]) -> bool:
     return len(paths) == 1 and paths[0].is_file() and paths[0].suffix == ".json"
 
 
-def _summary(record: ApplyRecord) -> str:
+def _summary(record: ApplyRecord, heading: str = "Apply complete") -> str:
     counts = record.counts()
     shown = ("done", "already-done", "failed", "skipped", "started")
     parts = [f"{counts.get(k, 0)} {k}" for k in shown if counts.get(k)]
     waiting = sum(counts.get(k, 0) for k in ("waiting", "blocked", "refused"))
     if waiting:
         parts.append(f"{waiting} waiting or blocked")
-    return "Apply complete: " + (", ".join(parts) if parts else "nothing to do") + "."
+    return f"{heading}: " + (", ".join(parts) if parts else "nothing to do") + "."
 
 
 def _mailer(plan: Plan, repo: Repository, planned: Planned, workspace: Workspace) -> Transport | None:
@@ -362,8 +362,8 @@ def _run_recorded(applier: Applier) -> ApplyRecord:
         return applier.run()
     except KeyboardInterrupt:
         record = applier.record
-        stopped = "Apply stopped" + (f" ({record.stopped})" if record.stopped else "")
-        click.echo(_summary(record).replace("Apply complete", stopped, 1), err=True)
+        heading = "Apply stopped" + (f" ({record.stopped})" if record.stopped else "")
+        click.echo(_summary(record, heading), err=True)
         click.echo(f"Apply record: {record.path} (correlation id {record.correlation_id})", err=True)
         raise
 
