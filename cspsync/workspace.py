@@ -76,6 +76,10 @@ class Workspace:
     def applies(self) -> Path:
         return self.root / "applies"
 
+    def price_sheets(self, target: str) -> Path:
+        """The month's price sheets downloaded from ``target``, one file per market."""
+        return self.root / "pricesheets" / target
+
     @property
     def outbox(self) -> Path:
         return self.root / "outbox"

@@ -330,7 +330,9 @@ def seed(seed_file: Path, db: Path | None, config_path: Path | None, price_sheet
             store.set_catalog(catalog)
         partner = store.world().partner
     if catalog is not None:  # the month's sheets cached from the old catalog would keep its prices
-        shutil.rmtree(db.parent / "pricesheets" / "emulator", ignore_errors=True)
+        from cspsync.workspace import Workspace
+
+        shutil.rmtree(Workspace(db.parent).price_sheets("emulator"), ignore_errors=True)
     click.echo(
         f"Seeded {db} from {seed_file}: partner {partner.name}, {counts['resellers']} reseller(s), "
         f"{counts['tenants']} tenant(s) of which {counts['customers']} already customers."

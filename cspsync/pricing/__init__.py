@@ -20,7 +20,7 @@ def price_sheets(connection: Connection, workspace: Workspace) -> PriceSheetCach
 
     client = connection.client
     return PriceSheetCache(
-        workspace.root / "pricesheets" / connection.target,
+        workspace.price_sheets(connection.target),
         lambda market, view: client.price_sheet(market, view),
     )
 
