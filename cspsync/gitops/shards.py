@@ -12,7 +12,7 @@ from cspsync.errors import PlanError
 from cspsync.git import git_output
 from cspsync.gitops.portfolio import ShardFiles
 from cspsync.plan.model import FORMAT_VERSION, Action, BudgetCheck, Plan, PlanMoney, ShardClaims, ShardOf, Unmanaged
-from cspsync.plan.totals import budget_check, by_currency, counted
+from cspsync.plan.totals import budget_check, by_currency, counted, priced_in
 
 #: what an artifact name may be here (it is shown in the comment): letters, digits, '.', '_', '-'
 ARTIFACT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
@@ -226,17 +226,11 @@ def _merged_money(plans: Sequence[Plan], actions: Sequence[Action]) -> PlanMoney
     priced = [p.money for p in plans if p.money is not None]
     if not priced:
         return None
-    plan_totals = by_currency(a.money for a in actions if counted(a) and a.money is not None)
+    counted_actions = [a for a in actions if counted(a)]
+    plan_totals = by_currency(a.money for a in counted_actions if a.money is not None)
     ceilings = {c.currency: c.ceiling for m in priced for c in m.budget if c.scope == "plan"}
-    counted_actions = [a for a in actions if counted(a) and a.money is not None]
     checks: list[BudgetCheck] = [
-        budget_check(
-            "plan",
-            None,
-            ceilings[total.currency],
-            total,
-            [a for a in counted_actions if a.money is not None and a.money.currency == total.currency],
-        )
+        budget_check("plan", None, ceilings[total.currency], total, priced_in(counted_actions, total.currency))
         for total in plan_totals
         if total.currency in ceilings
     ]

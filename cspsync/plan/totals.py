@@ -104,6 +104,13 @@ def unknown_cost(action: Action) -> UnknownCost | None:
     return UnknownCost(action=action.id, reason=money.note or "the cost is unknown")
 
 
+def priced_in(actions: Iterable[Action], currency: str, customer: str | None = None) -> list[Action]:
+    """The actions priced in ``currency`` (of ``customer`` only, when given): what one ceiling is checked on."""
+    return [
+        a for a in actions if a.money is not None and a.money.currency == currency and customer in (None, a.customer)
+    ]
+
+
 def budget_check(
     scope: str, customer: str | None, ceiling: Decimal, total: Totals, actions: Iterable[Action]
 ) -> BudgetCheck:
@@ -130,21 +137,15 @@ def budget_checks(
 ) -> tuple[BudgetCheck, ...]:
     """Every ceiling that applies: per plan for each currency the plan spends, per customer likewise;
     ``actions``: the counted ones the totals were made of."""
-
-    def of(currency: str, customer: str | None = None) -> list[Action]:
-        return [
-            a
-            for a in actions
-            if a.money is not None and a.money.currency == currency and customer in (None, a.customer)
-        ]
-
     checks = [
-        budget_check("plan", None, budget.perPlan[total.currency], total, of(total.currency))
+        budget_check("plan", None, budget.perPlan[total.currency], total, priced_in(actions, total.currency))
         for total in plan_totals
         if total.currency in budget.perPlan
     ]
     checks += [
-        budget_check("customer", name, budget.perCustomer[total.currency], total, of(total.currency, name))
+        budget_check(
+            "customer", name, budget.perCustomer[total.currency], total, priced_in(actions, total.currency, name)
+        )
         for name, total in sorted(customer_totals.items())
         if total.currency in budget.perCustomer
     ]
