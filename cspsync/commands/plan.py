@@ -60,13 +60,14 @@ def plan(
     which earlier. Apply never acts on a remembered customer: it reads again what it would change.
     """
     repo, shard_files = load_scoped(list(paths) or [Path(".")], config_path, shard)
+    workspace = Workspace.from_environment(repository=repo.root)
     if out is not None:
         refuse_replacing(
             out,
             "--out",
             inputs=[d.path for d in repo.customers],
             inputs_are="customer files",
-            state=Workspace.from_environment(repository=repo.root).root,
+            state=workspace.root,
             json_only=True,
         )
         check_writable(out, "the plan")
@@ -75,7 +76,7 @@ def plan(
         repo,
         scope.declared,
         target=target,
-        workspace=Workspace.from_environment(repository=repo.root),
+        workspace=workspace,
         full_scope=scope.full_scope,
         strategy=scope.strategy,
         deleted=scope.deleted_declarations,
