@@ -10,6 +10,12 @@ bench/README.md), at no cost in time (fewer large allocations outweigh the looku
 Only a model that can never be changed may share: pydantic changes the set in place only on assignment
 (refused here: ``frozen``), and ``model_copy`` gives the copy a set of its own before it adds the updated
 names, which is then shared again.
+
+When the sharing happens depends on how instances are made. The plan's models are made one at a time in
+Python, so :class:`SharedModel` shares in ``model_post_init``. A customer file's tree of ~10 models is made
+in one ``model_validate`` call, where that hook costs a call back into Python per instance (~6 us of a
+file's ~18 us, bench/README.md): ``cspsync validate`` never keeps the models, so only the checks that keep
+them share, once per tree, with :func:`share_fields_sets`.
 """
 
 from __future__ import annotations
@@ -32,15 +38,35 @@ def share_fields_set(model: BaseModel) -> None:
         object.__setattr__(model, "__pydantic_fields_set__", shared)
 
 
+def share_fields_sets(model: BaseModel) -> None:
+    """Share the sets of ``model`` and of every model under it (in fields, lists and mappings)."""
+    share_fields_set(model)
+    for value in model.__dict__.values():
+        if isinstance(value, BaseModel):
+            share_fields_sets(value)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                if isinstance(item, BaseModel):
+                    share_fields_sets(item)
+        elif isinstance(value, dict):
+            for item in value.values():
+                if isinstance(item, BaseModel):
+                    share_fields_sets(item)
+
+
 class FrozenModel(BaseModel):
-    """A model no one can change, unknown fields refused; instances share their set of given fields."""
+    """A model no one can change, unknown fields refused; copies share their set of given fields."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-    def model_post_init(self, context: Any, /) -> None:
-        share_fields_set(self)
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         copied = super().model_copy(update=update, deep=deep)
         share_fields_set(copied)
         return copied
+
+
+class SharedModel(FrozenModel):
+    """A frozen model whose instances share their set of given fields as soon as they are made."""
+
+    def model_post_init(self, context: Any, /) -> None:
+        share_fields_set(self)

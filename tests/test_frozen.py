@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import pickle
 from decimal import Decimal
+from pathlib import Path
 
 from cspsync.declarations.models import Contact, Invitations
+from cspsync.declarations.repository import load_repository
+from cspsync.frozen import share_fields_sets
 from cspsync.plan.model import Money
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _money(**fields: object) -> Money:
@@ -34,13 +39,24 @@ def test_a_copy_with_changes_names_them_and_leaves_the_original_as_it_was() -> N
     assert copied.__pydantic_fields_set__ is _money(seats=1, note="x").__pydantic_fields_set__
 
 
-def test_declarations_share_too_and_still_tell_a_default_from_a_written_value() -> None:
+def test_declarations_share_once_kept_and_still_tell_a_default_from_a_written_value() -> None:
     written = Invitations.model_validate({"reminderAfterDays": 7})
     defaulted = Invitations.model_validate({})
     assert "reminderAfterDays" in written.model_fields_set
     assert "reminderAfterDays" not in defaulted.model_fields_set
     people = [Contact(firstName=n, lastName="Berg", email=f"{n}@example.no") for n in ("Maja", "Ingrid")]
+    for person in people:
+        share_fields_sets(person)
     assert people[0].__pydantic_fields_set__ is people[1].__pydantic_fields_set__
+    assert people[0].model_fields_set == {"firstName", "lastName", "email"}
+
+
+def test_a_loaded_repository_shares_the_sets_of_every_customer_tree() -> None:
+    repository = load_repository([EXAMPLES / "customers"], config_path=EXAMPLES / "cspsync.yaml")
+    addresses = [declared.customer.spec.company.address for declared in repository.customers]
+    contacts = [declared.customer.spec.company.primaryContact for declared in repository.customers]
+    assert len({id(address.__pydantic_fields_set__) for address in addresses}) < len(addresses)
+    assert len({id(contact.__pydantic_fields_set__) for contact in contacts}) < len(contacts)
 
 
 def test_a_model_survives_pickling_with_its_fields() -> None:

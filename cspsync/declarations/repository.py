@@ -28,6 +28,7 @@ from cspsync.declarations.rules import config_findings, cross_file_findings, cus
 from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
 from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
+from cspsync.frozen import share_fields_sets
 
 if TYPE_CHECKING:
     from cspsync.declarations.pricebook_rules import Pricing
@@ -284,6 +285,7 @@ def _check_customer(path: Path, context: _Context, *, keep: bool) -> _Checked:
     ]
     problems += [document.problem(f) for f in findings]
     if keep:
+        share_fields_sets(customer)
         return _Checked(problems, claims_of(customer), Declared(path, customer), document)
     return _Checked(problems, claims_of(customer))
 
@@ -302,8 +304,11 @@ def _portable(result: _Checked) -> tuple[list[Problem], list[Claim] | None, Any]
 def _restored(path: Path, sent: tuple[list[Problem], list[Claim] | None, Any]) -> _Checked:
     """The result again, its model built here from the data the schema accepted in the child."""
     problems, claims, data = sent
-    declared = Declared(path, CustomerFile.model_validate(data)) if data is not None else None
-    return _Checked(problems, claims, declared)
+    if data is None:
+        return _Checked(problems, claims, None)
+    customer = CustomerFile.model_validate(data)
+    share_fields_sets(customer)
+    return _Checked(problems, claims, Declared(path, customer))
 
 
 def _check(

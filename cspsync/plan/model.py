@@ -25,7 +25,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, TypeAdapter
 
-from cspsync.frozen import FrozenModel
+from cspsync.frozen import SharedModel
 from cspsync.plan import payloads
 from cspsync.workspace import write_bytes_atomic
 
@@ -96,7 +96,7 @@ SYMBOLS: dict[Kind, Symbol] = {
 Status = Literal["ready", "waiting", "blocked", "refused"]
 
 
-class Frozen(FrozenModel):
+class Frozen(SharedModel):
     """The plan's models (see :mod:`cspsync.frozen`)."""
 
 

@@ -12,10 +12,10 @@ import datetime as dt
 from typing import Literal
 
 from cspsync.declarations.models import CustomerSpec
-from cspsync.frozen import FrozenModel
+from cspsync.frozen import SharedModel
 
 
-class Payload(FrozenModel):
+class Payload(SharedModel):
     """What an action runs with (see :mod:`cspsync.frozen`)."""
 
 
