@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cspsync.declarations import Problem, check, load_repository
-from cspsync.declarations.load import MAX_BYTES, Document, parse_document
+from cspsync.declarations.load import MAX_BYTES, Document, _needs_second_reading, parse_document
 
 from .support import CONFIG, CUSTOMER, TODAY, Repo, edit
 
@@ -373,3 +373,17 @@ def test_what_the_loader_accepts_both_parsers_read_alike(text: str) -> None:
     node = yaml.compose(text, Loader=yaml.CSafeLoader)
     assert node is not None
     assert _node_shape(node) == _shape(result.data)
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet=st.sampled_from("ab: %\t\n-"), max_size=60))
+def test_the_quick_look_for_indicator_lines_misses_none_the_search_finds(text: str) -> None:
+    searched = text.lstrip(" \t")[:1] in ("%", ":") or re.search(r"\n[ \t]*[%:]", text) is not None
+    if searched:
+        assert _needs_second_reading(text), repr(text)
+
+
+def test_a_line_starting_with_a_colon_or_a_directive_is_read_twice() -> None:
+    assert _needs_second_reading("a: 1\n  : b\n")
+    assert _needs_second_reading("a: 1\n\t%YAML\n")
+    assert not _needs_second_reading("a: 1\nb: 10 %\n")

@@ -152,10 +152,10 @@ def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) ->
     parent = os.getpid()
     real = repository._check_customer
 
-    def checked(path: Path, context: Any, *, keep: bool) -> Any:
+    def checked(name: str, context: Any, *, keep: bool) -> Any:
         if os.getpid() != parent:
             act()
-        return real(path, context, keep=keep)
+        return real(name, context, keep=keep)
 
     monkeypatch.setattr(repository, "_check_customer", checked)
 
