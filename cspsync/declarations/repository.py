@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
@@ -268,7 +268,12 @@ class _Checked:
     document: Document | None = None
 
 
-def _check_customer(name: str, context: _Context, *, keep: bool) -> _Checked:
+#: what a check keeps of a valid customer file besides its problems and claims: nothing (``cspsync
+#: validate``), its parsed data (the second process of a load, which sends it back) or its model
+Keep = Literal["nothing", "data", "model"]
+
+
+def _check_customer(name: str, context: _Context, *, keep: Keep) -> _Checked:
     """Every rule about one customer file: the one definition both the single and the two-process check run.
 
     The file comes by name: a ``Path`` is made only for a kept model (a ``Path`` per file was 15-25 ms of
@@ -287,26 +292,28 @@ def _check_customer(name: str, context: _Context, *, keep: bool) -> _Checked:
         *context.pricing.findings(customer),
     ]
     problems += [document.problem(f) for f in findings]
-    if keep:
+    if keep == "model":
         share_fields_sets(customer)
         return _Checked(problems, claims_of(customer), Declared(Path(name), customer), document)
-    return _Checked(problems, claims_of(customer))
+    return _Checked(problems, claims_of(customer), document=document if keep == "data" else None)
 
 
-def _portable(result: _Checked) -> tuple[list[Problem], list[Claim] | None, Any]:
+def _portable(result: _Checked) -> tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, Any]:
     """What a child process sends back of :func:`_check_customer`'s result: plain tuples, lists and the
-    file's data (the parsed YAML), which unpickle in a twentieth of the time of dataclasses and models
-    (0.15 s for 5,000 files); no document, which is read again only to place a rare problem."""
+    file's data (the parsed YAML), which marshal writes and reads many times faster than pickle does
+    dataclasses and models (pickled models took 0.15 s to read back for 5,000 files); no document, which is
+    read again only to place a rare problem."""
     return (
-        result.problems,
+        [(p.file, p.line, p.column, p.path, p.message) for p in result.problems],
         result.claims,
-        result.document.data if result.declared is not None and result.document is not None else None,
+        result.document.data if result.claims is not None and result.document is not None else None,
     )
 
 
-def _restored(name: str, sent: tuple[list[Problem], list[Claim] | None, Any]) -> _Checked:
+def _restored(name: str, sent: tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, Any]) -> _Checked:
     """The result again, its model built here from the data the schema accepted in the child."""
-    problems, claims, data = sent
+    located, claims, data = sent
+    problems = [Problem(*fields) for fields in located]
     if data is None:
         return _Checked(problems, claims, None)
     customer = CustomerFile.model_validate(data)
@@ -331,12 +338,21 @@ def _check(
     pricing, pricing_problems = load_pricing(config_file.parent)
     problems += pricing_problems
     context = _Context(config, today or dt.date.today(), pricing)
-    one = partial(_check_customer, context=context, keep=models)
+    one = partial(_check_customer, context=context, keep="model" if models else "nothing")
     if len(names) >= PARALLEL_FROM and parallel.can_fork():
         # the first file before the fork: what checking it compiles and imports (the schema's validator, phone
         # numbers' metadata) is then done once for both processes
         first = one(names[0])
-        rest = parallel.map_in_two(one, names[1:], what="checking customer files", sent=_portable, restored=_restored)
+        # the child sends the data of valid files, and this process builds their models
+        in_child = partial(_check_customer, context=context, keep="data" if models else "nothing")
+        rest = parallel.map_in_two(
+            one,
+            names[1:],
+            what="checking customer files",
+            sent=_portable,
+            restored=_restored,
+            in_child=in_child,
+        )
         checked = [first, *rest]
     else:
         checked = [one(name) for name in names]

@@ -52,6 +52,8 @@ _PLACEHOLDERS = frozenset(
         "contact",
     }
 )
+#: a character for which str.isalnum() is true: re's \w is exactly those and the underscore (re's documentation)
+_ALPHANUMERIC = re.compile(r"[^\W_]")
 _LEGAL_FORMS_ONLY = frozenset({"llc", "ltd", "inc", "plc", "gmbh", "ag", "bv", "nv", "as", "sa", "sas", "sarl"})
 _TRANSFER = {
     "csp": "an existing CSP subscription cannot be linked: request a transfer of billing ownership "
@@ -234,7 +236,7 @@ def _company_findings(customer: CustomerFile, config: Config | None) -> Iterator
     company = customer.spec.company
     base: JsonPath = ("spec", "company")
     country = company.address.country
-    if not any(ch.isalnum() for ch in company.name):
+    if not _ALPHANUMERIC.search(company.name):
         yield Finding((*base, "name"), "must contain letters or digits, not only punctuation")
     elif company.name.strip().rstrip(".").casefold() in _LEGAL_FORMS_ONLY:
         yield Finding((*base, "name"), f"{company.name!r} is only a legal form; write the full company name")

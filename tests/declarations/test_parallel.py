@@ -152,7 +152,7 @@ def _in_the_child(monkeypatch: pytest.MonkeyPatch, act: Callable[[], object]) ->
     parent = os.getpid()
     real = repository._check_customer
 
-    def checked(name: str, context: Any, *, keep: bool) -> Any:
+    def checked(name: str, context: Any, *, keep: Any) -> Any:
         if os.getpid() != parent:
             act()
         return real(name, context, keep=keep)
@@ -234,3 +234,17 @@ def test_no_fork_while_another_thread_runs(portfolio: Repo, monkeypatch: pytest.
         other.join()
     assert forked == []
     assert report.problems == with_models.problems and report.problems
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs a fork and two CPUs")
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda i: {"name": f"c{i:03d}", "seats": i, "labels": {"tier": "gold"}, "ids": (i, None, True)},
+        lambda i: format_path(("spec", "subscriptions", i)),
+        lambda i: Path(f"customers/c{i:03d}.yaml"),  # no plain data: pickled instead
+    ],
+    ids=["plain data", "text", "objects"],
+)
+def test_the_childs_results_come_back_as_they_were(make: Callable[[int], object]) -> None:
+    assert parallel.map_in_two(make, list(range(9)), what="testing") == [make(i) for i in range(9)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import string
+import sys
 from pathlib import Path
 
 import email_validator
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from cspsync.declarations import validate
 from cspsync.declarations.rules import (
+    _ALPHANUMERIC,
     _PLAIN_EMAIL,
     SPECIAL_USE_DOMAINS,
     culture_language,
@@ -267,3 +269,8 @@ def test_a_second_azure_plan_is_an_error(repo: Repo) -> None:
         "customers/c.yaml:34:14: spec.subscriptions[1].offer: is a second Azure plan (spec.subscriptions[0] is one): "
         "Partner Center allows one Azure plan per customer; further Azure subscriptions are created under that plan",
     ]
+
+
+def test_a_name_has_a_letter_or_digit_exactly_when_python_says_so() -> None:
+    differ = [c for c in map(chr, range(sys.maxunicode + 1)) if (_ALPHANUMERIC.match(c) is not None) != c.isalnum()]
+    assert differ == []
