@@ -80,6 +80,14 @@ def main(argv: list[str] | None = None) -> Any:
     sys.stdout, sys.stderr = escape.guard(sys.stdout), escape.guard(sys.stderr)
     try:
         _main(argv)
+    except SystemExit as exit_:
+        options = sys.modules.get("cspsync.commands._options")  # loaded by every command that can say so
+        skippable = options is not None and options.Teardown.skippable
+        if argv is None and skippable and isinstance(exit_.code, int):  # the console script only
+            sys.stdout.flush()
+            sys.stderr.flush()
+            os._exit(exit_.code)
+        raise
     finally:
         sys.stdout.flush()
         sys.stderr.flush()

@@ -11,7 +11,7 @@ from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, format_option, paths_argument
+from cspsync.commands._options import config_option, format_option, nothing_to_tear_down, paths_argument
 from cspsync.declarations import check
 from cspsync.render import escape
 from cspsync.render.validation import format_json, format_text, github_annotation
@@ -37,4 +37,5 @@ def validate(
     if os.environ.get("GITHUB_ACTIONS") == "true":
         for problem in report.problems:
             escape.workflow_command(github_annotation(problem), err=fmt == "json")
+    nothing_to_tear_down()
     ctx.exit(0 if report.valid else 1)
