@@ -24,7 +24,13 @@ from cspsync.declarations.keys import Claim, claims_of
 from cspsync.declarations.load import Document, read_document
 from cspsync.declarations.models import Config, CustomerFile
 from cspsync.declarations.problems import Finding, Problem, sort_problems
-from cspsync.declarations.rules import config_findings, cross_file_findings, customer_findings, raw_findings
+from cspsync.declarations.rules import (
+    config_findings,
+    control_character_findings,
+    cross_file_findings,
+    customer_findings,
+    raw_findings,
+)
 from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
 from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
@@ -282,6 +288,7 @@ def _check_customer(name: str, context: _Context, *, keep: Keep) -> _Checked:
     if isinstance(document, list):
         return _Checked(document, None)
     problems = [document.problem(f) for f in raw_findings(document.data)]
+    problems += [document.problem(f) for f in control_character_findings(document.text, document.data)]
     customer, schema_problems = _validated(document, "customer", CustomerFile)
     problems += schema_problems
     if customer is None:

@@ -185,6 +185,43 @@ def recipient_problem(recipient: str) -> str | None:
 # ------------------------------------------------------------------------------------- one customer
 
 
+#: characters no declared value may hold: C0 and C1 controls (line breaks, tabs, ESC, BEL), DEL, and the line
+#: and paragraph separators. Every Partner Center field a declaration fills is one line of text
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_CONTROL_NAMES = {"\n": "a line break", "\r": "a line break", "\x85": "a line break", "\u2028": "a line break"}
+_CONTROL_NAMES |= {"\u2029": "a paragraph break", "\t": "a tab"}
+# What a file's text must hold for a value to get one of them: an escape (double quotes), a block scalar
+# (| or >), a tab, an empty line inside a multi-line scalar (a line break, maybe blanks, a line break), or one
+# written as it is (the only ones the loader lets through). The check of every value runs only then.
+_CONTROL_SOURCES = ("\\", "|", ">", "\t", "\n\n", "\r\r", "\n\r", " \n", " \r", "\x85", "\u2028", "\u2029")
+
+
+def control_character_findings(text: str, data: object) -> list[Finding]:
+    """Values with a line break, tab or other control character: one per value, at the value."""
+    if not any(source in text for source in _CONTROL_SOURCES):
+        return []
+    findings: list[Finding] = []
+
+    def walk(value: object, path: JsonPath) -> None:
+        if isinstance(value, str):
+            found = _CONTROL.search(value)
+            if found:
+                character = found.group()
+                name = _CONTROL_NAMES.get(character, "a control character")
+                findings.append(
+                    Finding(path, f"holds {name} (U+{ord(character):04X}): write it on one line, without it")
+                )
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                walk(item, (*path, key))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, (*path, index))
+
+    walk(data, ())
+    return findings
+
+
 def raw_findings(data: dict[str, Any]) -> list[Finding]:
     """Rules that hold however the rest of the file looks: existing subscriptions cannot be linked."""
     spec = data.get("spec")

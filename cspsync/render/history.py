@@ -1,4 +1,8 @@
-"""An auditor's timeline of one customer (commits and applies) as text and JSON."""
+"""An auditor's timeline of one customer (commits and applies) as text and JSON.
+
+Every line of the text is escaped for the terminal: a commit subject, an author or a company name Partner
+Center served (in an apply's message) can hold control characters. JSON escapes them itself.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from dataclasses import asdict
 from typing import Any
 
 from cspsync.gitops.history import ApplyEntry, CommitEntry, Entry, Timeline
+from cspsync.render import escape
 
 
 def render_history_text(timeline: Timeline) -> str:
@@ -36,7 +41,8 @@ def render_history_text(timeline: Timeline) -> str:
             )
     if not timeline.entries:
         lines.append("(nothing recorded yet)")
-    return "\n".join(lines) + "\n"
+    # commit subjects, authors and the messages of applies (Partner Center's names) are others' text
+    return "\n".join(escape.terminal(line) for line in lines) + "\n"
 
 
 def render_history_json(timeline: Timeline) -> str:

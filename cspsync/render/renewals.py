@@ -1,8 +1,12 @@
-"""``cspsync renewals`` as text: one line per subscription that renews in the window, earliest first."""
+"""``cspsync renewals`` as text: one line per subscription that renews in the window, earliest first.
+
+Friendly names, offer ids and read failures come from Partner Center: each is escaped for the terminal.
+"""
 
 from __future__ import annotations
 
 from cspsync.plan.renewals import Renewal, RenewalReport
+from cspsync.render.escape import terminal as t
 from cspsync.render.money import renewal_text
 
 _CYCLE = {"monthly": "billed monthly", "annual": "billed annually", "triennial": "billed every three years"}
@@ -13,7 +17,7 @@ def _scheduled(renewal: Renewal) -> str:
     if s is None:
         return ""
     parts = [
-        f"{label} → {value}"
+        f"{label} → {t(str(value))}"
         for label, value in (
             ("offer", s.offer),
             ("quantity", s.quantity),
@@ -35,11 +39,11 @@ def render_renewals(report: RenewalReport) -> str:
         cycle = _CYCLE.get((r.billing_cycle or "").lower(), r.billing_cycle or "")
         what = "renews" if r.auto_renew else "ENDS (auto-renew off)"
         lines.append(
-            f"  {r.renews_on.isoformat()}  {r.customer}/{r.friendly_name}: {what}; {r.quantity} × {r.offer_id}, "
-            f"{r.term}, {cycle}{_scheduled(r)}{_money(r)}"
+            f"  {r.renews_on.isoformat()}  {t(r.customer)}/{t(r.friendly_name)}: {what}; {r.quantity} × "
+            f"{t(r.offer_id)}, {t(str(r.term))}, {t(cycle)}{_scheduled(r)}{_money(r)}"
         )
     if not report.renewals:
         lines.append("  nothing renews in this window")
-    lines += [f"  unknown: {reason} (not checked)" for reason in report.unknown]
-    lines += [f"  costs unknown: {reason}" for reason in report.costs_unknown]
+    lines += [f"  unknown: {t(reason)} (not checked)" for reason in report.unknown]
+    lines += [f"  costs unknown: {t(reason)}" for reason in report.costs_unknown]
     return "\n".join(lines) + "\n"

@@ -475,6 +475,36 @@ CASES = [
         ['3:1: ["1"]: field names must be text; YAML reads this one as the number 1: quote it'],
         id="number-key",
     ),
+    pytest.param(
+        "name: Contoso Bikes Ltd",
+        'name: "Contoso\\n::error::Bikes Ltd"',
+        ["7:11: spec.company.name: holds a line break (U+000A): write it on one line, without it"],
+        id="line-break-escaped",
+    ),
+    pytest.param(
+        "name: Contoso Bikes Ltd",
+        "name: |\n      Contoso Bikes Ltd",
+        ["7:11: spec.company.name: holds a line break (U+000A): write it on one line, without it"],
+        id="line-break-block-scalar",
+    ),
+    pytest.param(
+        "addressLine1: 1 Wheel Street",
+        "addressLine1: 1 Wheel\n\n        Street",
+        ["12:21: spec.company.address.addressLine1: holds a line break (U+000A): write it on one line, without it"],
+        id="line-break-empty-line",
+    ),
+    pytest.param(
+        "city: Bristol",
+        "city: Bris\ttol",
+        ["13:13: spec.company.address.city: holds a tab (U+0009): write it on one line, without it"],
+        id="tab",
+    ),
+    pytest.param(
+        "name: Contoso Bikes Ltd",
+        'name: "Contoso \\e[2JBikes Ltd"',
+        ["7:11: spec.company.name: holds a control character (U+001B): write it on one line, without it"],
+        id="escape-character",
+    ),
 ]
 
 

@@ -14,10 +14,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cspsync.declarations import validate
+from cspsync.declarations.load import Document, parse_text
 from cspsync.declarations.rules import (
     _ALPHANUMERIC,
+    _CONTROL,
     _PLAIN_EMAIL,
     SPECIAL_USE_DOMAINS,
+    control_character_findings,
     culture_language,
     email_problem,
     phone_problem,
@@ -274,3 +277,27 @@ def test_a_second_azure_plan_is_an_error(repo: Repo) -> None:
 def test_a_name_has_a_letter_or_digit_exactly_when_python_says_so() -> None:
     differ = [c for c in map(chr, range(sys.maxunicode + 1)) if (_ALPHANUMERIC.match(c) is not None) != c.isalnum()]
     assert differ == []
+
+
+def _strings(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return []
+
+
+_YAMLISH = st.sampled_from(["a", " ", "  ", "\n", "\r\n", "\r", "\t", '"', "'", "\\", "n", "e", "|", ">", "- ", ": "])
+
+
+@settings(max_examples=600, deadline=None)
+@given(pieces=st.lists(_YAMLISH, max_size=24))
+def test_no_value_gets_a_control_character_past_the_quick_look(pieces: list[str]) -> None:
+    text = "k: " + "".join(pieces)
+    document = parse_text("f.yaml", text)
+    if not isinstance(document, Document):
+        return
+    if any(_CONTROL.search(s) for s in _strings(document.data)):
+        assert control_character_findings(text, document.data), repr(text)

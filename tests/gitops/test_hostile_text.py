@@ -40,10 +40,20 @@ def _log_safe(output: str) -> None:
         assert "##[" not in line, line
 
 
+def test_a_hostile_name_in_a_file_is_refused_and_reaches_no_channel_raw(cspsync: Run, hostile: Path) -> None:
+    for command in (("validate", "customers"), ("plan", "customers"), ("plan", "customers", "--format", "markdown")):
+        result = cspsync(*command)
+
+        assert result.code == 1 and "Traceback" not in result.err
+        _log_safe(result.out + result.err)
+        assert "spec.company.name: holds a line break (U+000A): write it on one line, without it" in (
+            result.out + result.err
+        )
+
+
 @pytest.mark.parametrize(
     "command",
     [
-        ("validate", "customers"),
         ("plan", "customers"),
         ("apply", "customers", "--yes"),
         ("drift", "customers"),
@@ -52,7 +62,7 @@ def _log_safe(output: str) -> None:
     ],
     ids=" ".join,
 )
-def test_hostile_names_reach_no_channel_raw(cspsync: Run, hostile: Path, command: tuple[str, ...]) -> None:
+def test_hostile_names_reach_no_channel_raw(cspsync: Run, from_partner_center: Path, command: tuple[str, ...]) -> None:
     result = cspsync(*command)
 
     assert "Traceback" not in result.err
@@ -63,7 +73,7 @@ def test_hostile_names_reach_no_channel_raw(cspsync: Run, hostile: Path, command
         assert html.count("<details>") == html.count("</details>")
         text = re.sub(r"<[^>]+>", "", re.sub(r"<pre.*?</pre>|<code>.*?</code>", "", html, flags=re.S))
         assert not re.search(r"(?<![\w.])@\w|(?<!\w)#\d", text)  # no mention, no issue reference
-    elif command[0] != "validate":
+    else:
         assert "Contoso\\n::error::forged\\n\\n[click]" in result.out  # shown, escaped
 
 
@@ -136,29 +146,32 @@ def test_hostile_text_from_partner_center_reaches_no_channel_raw(
     if "markdown" in command:
         _markdown_safe(result.out)
     if command[0] == "import":
-        assert result.code == 0, result.err
+        # written as Partner Center has it, and flagged: a company name is one line of text
+        flagged = "imported/adatum.yaml:9:13: spec.company.name: holds a line break (U+000A)"
+        assert result.code == 1 and flagged in result.err
+        assert "1 imported file(s) need an edit to be valid" in result.err
         written = (from_partner_center / "imported" / "adatum.yaml").read_text(encoding="utf-8")
         assert not RAW_CONTROL.search(written)  # YAML escapes in the file
         assert not [line for line in written.splitlines() if line.lstrip().startswith("::")]
         again = cspsync("validate", "imported")
-        assert again.code == 0, again.err
+        assert again.code == 1 and flagged in again.out
         as_served = yaml.safe_load(f'"{HOSTILE}"')
         assert yaml.safe_load(written)["spec"]["company"]["name"] == as_served  # reads back as Partner Center had it
     else:
         assert "Contoso\\n::error::forged" in result.out  # shown, escaped
 
 
-def test_hostile_names_through_history_and_merged_shard_plans(cspsync: Run, hostile: Path) -> None:
+def test_hostile_names_through_history_and_merged_shard_plans(cspsync: Run, from_partner_center: Path) -> None:
     assert cspsync("apply", "customers", "--yes").code == 0
     for index in (1, 2):
         assert cspsync("plan", "customers", "--shard", f"{index}/2", "--out", f"s{index}.json").code in (0, 1)
 
-    history = cspsync("history", "contoso-bikes")
+    history = cspsync("history", "adatum")
     merged_text = cspsync("merge-plans", "s1.json", "s2.json")
     merged_markdown = cspsync("merge-plans", "s1.json", "s2.json", "--format", "markdown")
 
     for result in (history, merged_text, merged_markdown):
         assert "Traceback" not in result.err
         _log_safe(result.out + result.err)
-    assert history.code == 0 and "contoso-bikes/create-customer: done" in history.out
+    assert history.code == 0 and "adatum/adopt-customer: done — adopted Contoso\\n::error::forged" in history.out
     _markdown_safe(merged_markdown.out)
