@@ -635,12 +635,13 @@ def cross_file_findings(
     Returns (index into ``claims``, finding) pairs. ``where(i, path)`` places the earlier file's field
     (``FILE:LINE:COL``); it is asked only for a conflict, so files need not be kept to be placed.
     """
-    first: dict[tuple[str, str], tuple[int, JsonPath]] = {}
+    first: dict[tuple[str, str], int] = {}  # (kind, value) -> the index of the file that claimed it first
     findings: list[tuple[int, Finding]] = []
     for index, claimed in enumerate(claims):
         for kind, value, path, label in claimed:
-            earlier, earlier_path = first.setdefault((kind, value), (index, path))
+            earlier = first.setdefault((kind, value), index)
             if earlier != index:
+                earlier_path = next(c[2] for c in claims[earlier] if c[0] == kind and c[1] == value)
                 message = (
                     f"{label} is already declared in {where(earlier, earlier_path)}; each customer (and tenant) has "
                     "exactly one file"
