@@ -5,9 +5,12 @@
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # imported when git runs: `cspsync validate` never starts it
+    import subprocess
 
 
 class GitUnavailable(Exception):
@@ -16,6 +19,8 @@ class GitUnavailable(Exception):
 
 def run_git(args: Sequence[str], cwd: Path, *, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """git's result, whatever its exit code; :class:`GitUnavailable` when git cannot run or hangs."""
+    import subprocess
+
     try:
         return subprocess.run(
             ["git", "-c", "core.quotepath=off", *args],
