@@ -424,16 +424,20 @@ class Unmanaged(Frozen):
 
 
 class Summary(Frozen):
+    """Ready actions by what they do; ``remove`` counts cancellations only, as the line says "to cancel"."""
+
     adopt: int = 0
     create: int = 0
     update: int = 0
     remove: int = 0
+    suspend: int = 0
+    end_access: int = 0  # admin relationships to terminate
     waiting: int = 0
     blocked: int = 0
 
     @property
     def changes(self) -> int:
-        return self.adopt + self.create + self.update + self.remove
+        return self.adopt + self.create + self.update + self.remove + self.suspend + self.end_access
 
 
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
@@ -501,7 +505,9 @@ class Plan(Frozen):
 
     @property
     def summary(self) -> Summary:
-        counts = {"adopt": 0, "create": 0, "update": 0, "remove": 0, "waiting": 0, "blocked": 0}
+        counts = dict.fromkeys(
+            ("adopt", "create", "update", "remove", "suspend", "end_access", "waiting", "blocked"), 0
+        )
         for action in self.actions:
             if action.status == "waiting":
                 counts["waiting"] += 1
@@ -513,6 +519,10 @@ class Plan(Frozen):
                 counts["create"] += 1
             elif action.symbol is Symbol.UPDATE:
                 counts["update"] += 1
+            elif action.kind is Kind.SUSPEND_SUBSCRIPTION:
+                counts["suspend"] += 1
+            elif action.kind is Kind.TERMINATE_ADMIN_RELATIONSHIP:
+                counts["end_access"] += 1
             elif action.symbol is Symbol.REMOVE:
                 counts["remove"] += 1
             elif action.symbol is Symbol.HUMAN:

@@ -10,11 +10,14 @@ from cspsync.plan.model import Action, Change, Plan, PlanRead, Summary
 
 
 def summary_line(summary: Summary) -> str:
-    """``Plan: 3 to create, 1 to update, 0 to cancel, 1 waiting`` (and blocked, when there are any)."""
+    """``Plan: 3 to create, 1 to update, 0 to cancel, 1 waiting`` (and adoptions, suspensions, admin
+    relationships to end and blocked actions, when there are any): a suspension is not counted a cancellation."""
     adopt = f"{summary.adopt} to adopt, " if summary.adopt else ""
+    suspend = f", {summary.suspend} to suspend" if summary.suspend else ""
+    end = f", {summary.end_access} admin relationship(s) to end" if summary.end_access else ""
     text = (
         f"Plan: {adopt}{summary.create} to create, {summary.update} to update, "
-        f"{summary.remove} to cancel, {summary.waiting} waiting"
+        f"{summary.remove} to cancel{suspend}{end}, {summary.waiting} waiting"
     )
     if summary.blocked:
         text += f", {summary.blocked} blocked"

@@ -257,3 +257,15 @@ def test_a_change_at_renewal_of_a_subscription_declared_cancelled_is_blocked_in_
         f"{NAME} is declared cancelled: a cancelled subscription has no renewal to change; remove this change "
         "from the declaration, or the status: cancelled"
     ) in plan.out
+
+
+def test_the_plan_line_counts_a_suspension_as_a_suspension_not_a_cancellation(cspsync: Run, workdir: Path) -> None:
+    assert cspsync("apply", CUSTOMERS, "--yes").code == 0
+    _allow_suspend_and_decrease(workdir)
+    _declare(workdir, quantity=8, status="suspended", auto_renew=True)
+
+    planned = cspsync("plan", CUSTOMERS)
+    assert planned.code == 0, planned.err
+    assert "Plan: 0 to create, 0 to update, 0 to cancel, 1 to suspend, 9 waiting." in planned.out
+    markdown = cspsync("plan", CUSTOMERS, "--format", "markdown")
+    assert "**Plan: 0 to create, 0 to update, 0 to cancel, 1 to suspend, 9 waiting.**" in markdown.out
