@@ -41,7 +41,7 @@ def measure(folder: Path, count: int, phones: bool) -> dict[str, float]:
 
     if not phones:
         rules.phone_problem = lambda number, country: None  # type: ignore[assignment]
-    gc.disable()  # as the check runs (repository._collector_paused)
+    gc.disable()  # as the check runs (cspsync.collector.collector_paused)
     files = repository.customer_files([folder], folder / "cspsync.yaml")[:count]
     config, _ = repository._check_config(folder / "cspsync.yaml")
     pricing, _ = load_pricing(folder)

@@ -8,17 +8,15 @@ exits 3 with the traceback written to a file instead of the screen.
 
 from __future__ import annotations
 
-import gc
 import importlib
 import os
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from cspsync import __version__
+from cspsync.collector import collector_paused
 from cspsync.errors import CspsyncError
 from cspsync.render import escape
 
@@ -40,22 +38,6 @@ COMMANDS: dict[str, str] = {
 }
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """A command's imports (pydantic and the models for most) make many objects that live as long as the
-    process and no garbage: the cyclic collector would scan them again and again while they are made, and
-    once more after. Made with it paused, they are frozen (out of every later collection's way) before it
-    runs again (~6 ms of ``cspsync validate``'s start)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 class LazyGroup(click.Group):
     """A click group whose subcommands are imported when they are invoked or listed."""
 
@@ -70,7 +52,7 @@ class LazyGroup(click.Group):
         if module_name in sys.modules:
             module = sys.modules[module_name]
         else:
-            with _collector_paused():
+            with collector_paused():  # its imports: see cspsync/collector.py
                 module = importlib.import_module(module_name)
         command = getattr(module, attribute)
         assert isinstance(command, click.Command)

@@ -8,10 +8,8 @@ are named as the user named them (a relative path stays relative).
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import os
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -19,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from cspsync.collector import collector_paused
 from cspsync.declarations import parallel
 from cspsync.declarations.keys import Claim, claims_of
 from cspsync.declarations.load import Document, read_document
@@ -207,26 +206,6 @@ def load_config(path: Path) -> Config:
     return config
 
 
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Checking makes many small objects and no reference cycles; without this the cyclic garbage collector
-    rescans the growing heap again and again (a third of the time of 10,000 files).
-
-    What is alive at the end (documents, models) is frozen before the collector runs again: re-enabled, its
-    first collection would otherwise walk every object made meanwhile (0.4 s at 10,000 files), and so would
-    the one at interpreter exit. Frozen objects are still freed when their last reference goes; only cycles
-    among them would stay, and checking makes none.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.freeze()
-        if enabled:
-            gc.enable()
-
-
 #: from this many customer files on, a check uses a second core (see parallel.py); below it, the fork and the
 #: pickling cost more than they save
 PARALLEL_FROM = 2_000
@@ -247,7 +226,7 @@ def check(
     A large set of files is checked in two processes; with models, the second process sends back each valid
     file's data and its model is built here.
     """
-    with _collector_paused():
+    with collector_paused():  # checking makes many objects and no cycles: see cspsync/collector.py
         return _check(paths, config_path=config_path, today=today, models=models, files=files)
 
 

@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from cspsync import __version__
+from cspsync.collector import collector_paused
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.keys import customer_domain
 from cspsync.declarations.models import Config
@@ -24,7 +25,6 @@ from cspsync.observe.association import findings_for
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
 from cspsync.plan.builder import WAITS_FOR_ACCEPTANCE, Builder
-from cspsync.plan.collector import collector_paused
 from cspsync.plan.diff import (
     agreement_matches,
     as_written,
@@ -248,7 +248,7 @@ def _association_notes(observation: Observation, declared: Sequence[Declared], c
     return notes
 
 
-@collector_paused
+@collector_paused()
 def make_plan(
     repo: Repository,
     declared: Sequence[Declared],

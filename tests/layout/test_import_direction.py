@@ -2,7 +2,7 @@
 
 Layers, lowest first (a module may import its own layer and the ones below):
 declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base;
-signals: handlers for a span of the main thread) ->
+signals: handlers for a span of the main thread; collector: the cyclic collector paused for a span) ->
 integrations (Partner Center, mail, emulator, price sheets) ->
 observe, invitations -> plan -> apply -> gitops -> render -> pipeline -> commands.
 """
@@ -17,7 +17,19 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "cspsync"
 
 LAYERS: list[set[str]] = [
-    {"__init__", "errors", "git", "workspace", "secrets", "currency", "canonical", "frozen", "signals", "declarations"},
+    {
+        "__init__",
+        "errors",
+        "git",
+        "workspace",
+        "secrets",
+        "currency",
+        "canonical",
+        "frozen",
+        "signals",
+        "collector",
+        "declarations",
+    },
     {"partnercenter", "mail", "emulator", "templates", "target", "pricing"},
     {"observe", "invitations"},
     {"plan"},
