@@ -220,7 +220,9 @@ def main() -> int:
         size = sum((folder / f).stat().st_size for f in files)
         print(f"{args.count} customer files, {size / args.count / 1024:.2f} KiB each on average, in {folder}")
         print(f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}, Python {sys.version.split()[0]}")
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
+        # no empty entry: it would put the working folder (the generated files) on the import path
+        python_path = os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))
+        env = {**os.environ, "PYTHONPATH": python_path}
         env.pop("GITHUB_ACTIONS", None)
         schemas = ROOT / "schemas"
         tools = {
