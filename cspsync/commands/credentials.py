@@ -90,9 +90,9 @@ def show(customer: str, identity: Path, config_path: Path | None) -> None:
         if index:
             click.echo()
         click.echo(f"customer:  {creds.customer}")
-        click.echo(f"tenant:    {creds.domain} ({creds.tenant_id})")
+        click.echo(f"tenant:    {escape.terminal(creds.domain)} ({escape.terminal(creds.tenant_id)})")
         click.echo(f"created:   {creds.created_at.isoformat()}")
-        click.echo(f"user name: {creds.user_name}")
+        click.echo(f"user name: {escape.terminal(creds.user_name)}")  # Partner Center's words, as it answered
         click.echo(f"password:  {creds.password.get_secret_value()}")
         click.echo("sign in:   https://portal.azure.com (the password must be changed at first sign-in)")
         history = [c for c in stored if c.tenant_id == creds.tenant_id]

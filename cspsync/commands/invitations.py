@@ -29,6 +29,7 @@ from cspsync.mail.configured import transport_for
 from cspsync.partnercenter.gdap import approval_link
 from cspsync.pipeline import Target, load, observe_and_plan
 from cspsync.plan.payloads import RequestInvitation
+from cspsync.render import escape
 from cspsync.target import Connection, connect
 from cspsync.workspace import Workspace
 
@@ -177,7 +178,8 @@ def _line(result: FollowUp, dry_run: bool) -> str:
     message = result.message
     if result.state == "due" and dry_run:
         message = f"would send a reminder to {result.to}: {message}"
-    return f"{SYMBOL[result.state]} {result.customer}: {message}"
+    # the message can carry a mail server's or Partner Center's words (a refusal): escaped for the terminal
+    return f"{SYMBOL[result.state]} {result.customer}: {escape.terminal(message)}"
 
 
 @invitations.command()

@@ -259,3 +259,28 @@ def test_credentials_show_after_a_reset_shows_the_current_password_and_not_the_r
             f"replaced:  the password stored {stored[older].created_at.isoformat()} no longer works: a reset on "
             f"{stored[newer].created_at.isoformat()} replaced it (not shown)\n"
         ) in shown.out
+
+
+def test_credentials_show_prints_partner_centers_names_escaped(cspsync: Run, workdir: Path) -> None:
+    """The domain and user name are Partner Center's answer: a control character in them is shown escaped."""
+    import datetime as dt
+
+    from pydantic import SecretStr
+
+    hostile = secrets.TenantCredentials(
+        customer="contoso-bikes",
+        tenant_id="5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73",
+        domain="contosobikes.onmicrosoft.com\x1b]8;;https://evil.example\x07",
+        user_name="admin@contosobikes.onmicrosoft.com\n::error::forged",
+        password=SecretStr("Hv7!q2Lm#9xRt4Wz"),
+        created_at=dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC),
+    )
+    secrets.store(workdir / CREDENTIALS, hostile, ["age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"])
+    key = workdir / "examples/keys/demo-identity.agekey"
+
+    shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(key), "--config", CONFIG)
+
+    assert shown.code == 0, shown.err
+    assert "tenant:    contosobikes.onmicrosoft.com\\x1b]8;;https://evil.example\\x07 (5f2d9a61-" in shown.out
+    assert "user name: admin@contosobikes.onmicrosoft.com\\n::error::forged\n" in shown.out
+    assert "\x1b" not in shown.out
