@@ -39,8 +39,9 @@ def status(
     from cspsync.errors import ConfigError
     from cspsync.partnercenter.auth import default_token_cache
     from cspsync.partnercenter.signin import read_sign_ins
-    from cspsync.partnercenter.status import check, format_status, needed_operations
+    from cspsync.partnercenter.status import check, needed_operations
     from cspsync.pipeline import load
+    from cspsync.render.auth_status import format_status
     from cspsync.target import CREDENTIAL_PREFIX, credentials_for
 
     repo = load(list(paths) or [Path(".")], config_path)

@@ -167,26 +167,3 @@ def check(
             cap = graph
         status.rows.append((op, cap))
     return status
-
-
-def format_status(status: Status) -> str:
-    lines = [
-        f"app-only   {'ok  ' if status.app_only.ok else 'FAIL'}  {status.app_only.detail}",
-        f"App+User   {'ok  ' if status.app_user.ok else 'FAIL'}  {status.app_user.detail}",
-        "",
-        "operations the declarations need:",
-    ]
-    width = max((len(op.name) for op, _ in status.rows), default=0)
-    for op, cap in status.rows:
-        mark = "ok  " if cap.ok else "FAIL"
-        lines.append(f"  {mark}  {op.name:<{width}}  {op.identity.value:<15} for {op.needed_for}")
-    fixes: list[str] = []
-    for _, cap in status.failing:
-        entry = f"{cap.problem}\n    fix: {cap.fix}" if cap.fix else cap.problem
-        if entry not in fixes:
-            fixes.append(entry)
-    if fixes:
-        lines += ["", "what to fix (a plan would fail):"] + [f"  - {entry}" for entry in fixes]
-    else:
-        lines += ["", "every operation the declarations need has an identity that can do it."]
-    return "\n".join(lines) + "\n"
