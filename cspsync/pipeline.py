@@ -15,11 +15,12 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 
+from cspsync.apply.provisioning import recent_orders, still_provisioning
 from cspsync.declarations import Declared, Repository, load_repository
 from cspsync.gitops.portfolio import Portfolio, ShardFiles
 from cspsync.gitops.scope import Shard
@@ -34,6 +35,7 @@ from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.plan.build import DeletedDeclaration, make_plan
 from cspsync.plan.model import Plan, PlanRead, Target
 from cspsync.plan.money import CostSource
+from cspsync.plan.provisioning import ProvisioningReader
 from cspsync.plan.saved import check_saved_plan, load_saved_plan, saved_declarations
 from cspsync.pricing import price_sheets
 from cspsync.target import Connection, connect
@@ -182,6 +184,7 @@ def observe_and_plan(
             correlation_id=client.correlation_id,
             costs=costs,
             offers=partial(read_availabilities, client),
+            provisioning=_provisioning(client, workspace, target),
             deleted=deleted,
         )
         stale = remembered_and_changed(plan, observation) - fresh if acting else frozenset()
@@ -191,6 +194,22 @@ def observe_and_plan(
     if memory is not None and observation.read_note is not None:
         keep(workspace, memory)
     return with_read(plan, observation)
+
+
+def _provisioning(client: PartnerCenterClient, workspace: Workspace, target: Target) -> ProvisioningReader:
+    """Which new orders the apply records of the last day name as placed and Partner Center still has: read
+    (the records, then each such order by id) only when the plan has new orders."""
+
+    def read(wanted: Collection[tuple[str, str]]) -> dict[tuple[str, str], str]:
+        orders = recent_orders(workspace.applies, target, dt.datetime.now(dt.UTC))
+        found: dict[tuple[str, str], str] = {}
+        for customer_id, friendly_name in sorted(wanted) if orders else []:
+            order = still_provisioning(client, orders, customer_id, friendly_name)
+            if order is not None:
+                found[(customer_id, friendly_name)] = order
+        return found
+
+    return read
 
 
 def remembered_and_changed(plan: Plan, observation: Observation) -> frozenset[str]:

@@ -11,7 +11,6 @@ and written last whatever fails, so even a killed or crashed apply leaves a true
 from __future__ import annotations
 
 import datetime as dt
-import json
 import signal
 import threading
 import time
@@ -24,14 +23,13 @@ from types import FrameType
 
 from cspsync import secrets
 from cspsync.apply.handlers import HANDLERS, subscription_of
+from cspsync.apply.provisioning import RecentOrders, recent_orders, still_provisioning
 from cspsync.apply.record import ActionResult, ApplyRecord, LostPasswordNote, ResultStatus
 from cspsync.declarations import Repository
-from cspsync.declarations.keys import subscription_key, tenant_key
 from cspsync.errors import (
     ApplyStopped,
     CredentialsError,
     CspsyncError,
-    NotFoundError,
     PartnerCenterError,
 )
 from cspsync.git import git_output
@@ -172,7 +170,7 @@ class Applier:
         )
         self._declared_in = {c.name: commits.get(c.file) for c in plan.customers}
         self._agreement_template: str | None = None
-        self._orders: dict[tuple[str, str], list[str]] | None = None
+        self._orders: RecentOrders | None = None
         #: the invitation transport (built from cspsync.yaml on first use when not given)
         self.mailer = mailer
         #: send invitations again even when the ledger says they were sent (``apply --resend``)
@@ -462,21 +460,14 @@ class Applier:
         name the orders; each is read back by id before it counts. A record can only hold back an order,
         never cause one.
         """
-        for order_id in self._recent_orders().get((tenant_key(customer_id) or "", subscription_key(friendly_name)), []):
-            try:
-                order = self.client.get_order(customer_id, order_id)
-            except NotFoundError:
-                continue
-            if (order.status or "").lower() != "cancelled":
-                return order_id
-        return None
+        return still_provisioning(self.client, self._recent_orders(), customer_id, friendly_name)
 
-    def _recent_orders(self) -> dict[tuple[str, str], list[str]]:
+    def _recent_orders(self) -> RecentOrders:
         """(customer, subscription key) -> ids of the orders earlier applies of the last day placed without
         learning their subscription, newest first; read once per apply."""
         with self._lock:
             if self._orders is None:
-                self._orders = _orders_in(self.workspace.applies, self.record.path, self.plan.target, self.clock())
+                self._orders = recent_orders(self.workspace.applies, self.plan.target, self.clock(), self.record.path)
             return self._orders
 
     def agreement_template(self, agreement_type: str) -> str:
@@ -485,31 +476,3 @@ class Applier:
             if self._agreement_template is None:
                 self._agreement_template = self.client.agreement_template(agreement_type).template_id
             return self._agreement_template
-
-
-def _orders_in(folder: Path, current: Path, target: str, now: dt.datetime) -> dict[tuple[str, str], list[str]]:
-    """The unprovisioned orders of the apply records (format 1.0 or 2.0) under ``folder`` of the last day."""
-    found: dict[tuple[str, str], list[str]] = {}
-    since = now - dt.timedelta(days=1)
-    for path in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
-        if path == current:
-            continue
-        try:
-            record = json.loads(path.read_text(encoding="utf-8"))
-            started = dt.datetime.fromisoformat(str(record.get("started_at") or record["startedAt"]))
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            continue
-        if started < since or record.get("target") != target:
-            continue
-        for entry in record.get("actions") or []:
-            details = entry.get("details") if isinstance(entry, dict) else None
-            if entry.get("kind") != Kind.ORDER_SUBSCRIPTION.value or entry.get("status") != "done":
-                continue
-            if not isinstance(details, dict) or details.get("subscriptionId") or not details.get("orderId"):
-                continue
-            key = (
-                tenant_key(str(details.get("customerId", ""))) or "",
-                subscription_key(str(details.get("friendlyName"))),
-            )
-            found.setdefault(key, []).append(str(details["orderId"]))
-    return found

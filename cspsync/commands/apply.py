@@ -180,9 +180,10 @@ def _raise_for(record: ApplyRecord, plan: Plan) -> None:
 
 
 def _nothing_to_apply(plan: Plan) -> None:
-    """No ready action: exit 0 when everything waits for a person, 1 when something is blocked or unknown."""
+    """No ready action: exit 0 when everything waits (for a person, or for Partner Center to provision an
+    order already placed), 1 when something is blocked or unknown."""
     if plan.actions and not plan.stuck and not plan.unknown:
-        click.echo("Nothing can be applied now: every change waits for a person.")
+        click.echo("Nothing can be applied now: every change waits (for a person, or for an order to be provisioned).")
     blocked = blocked_error(plan)
     if plan.unknown:
         lines = [f"not applied, its state is unknown: {problem}" for problem in plan.unknown]

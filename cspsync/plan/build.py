@@ -39,6 +39,7 @@ from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
 from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
 from cspsync.plan.money import CostSource, price_actions
 from cspsync.plan.offers import OfferReader, check_orders
+from cspsync.plan.provisioning import ProvisioningReader, hold_provisioning
 from cspsync.plan.subscriptions import match, plan_subscription, unclaimed, unmanaged
 from cspsync.plan.tenant import address_refusal, plan_tenant
 from cspsync.secrets import recovery_steps
@@ -258,13 +259,15 @@ def make_plan(
     correlation_id: str,
     costs: CostSource | None = None,
     offers: OfferReader | None = None,
+    provisioning: ProvisioningReader | None = None,
     pricebooks: Mapping[str, Pricebook] | None = None,
     deleted: Sequence[DeletedDeclaration] = (),
     priced: bool = True,
     now: dt.datetime | None = None,
 ) -> Plan:
     """The whole plan for ``declared`` (the customers in scope) against ``observation``, with its money;
-    ``offers`` reads what Partner Center sells of the new orders' offers (none read without it)."""
+    ``offers`` reads what Partner Center sells of the new orders' offers (none read without it);
+    ``provisioning`` which new orders an earlier apply already placed (plan/provisioning.py)."""
     now = now or dt.datetime.now(dt.UTC)
     association_notes = _association_notes(observation, declared, repo.config)
     customers: list[CustomerPlan] = []
@@ -307,8 +310,11 @@ def make_plan(
         )
     if offers is not None:
         check_orders(actions, offers, {c.name: c.file for c in customers})
+    held = hold_provisioning(actions, provisioning, {c.name: c.tenant_id for c in customers}) if provisioning else set()
     priced_customers, money = (
-        price_actions(actions, customers, repo, declared, observation, costs, now=now, pricebooks=pricebooks)
+        price_actions(
+            actions, customers, repo, declared, observation, costs, now=now, pricebooks=pricebooks, unpriced=held
+        )
         if priced
         else (tuple(customers), None)
     )

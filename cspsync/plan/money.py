@@ -221,15 +221,17 @@ def price_actions(
     *,
     now: dt.datetime,
     pricebooks: Mapping[str, Pricebook] | None = None,
+    unpriced: Collection[str] = (),
 ) -> tuple[tuple[CustomerPlan, ...], PlanMoney]:
     """Money on ``actions``, in place: each priced action replaces its unpriced one in the list, so a plan
     being made never holds both forms of every action (they were a tenth of its peak memory); the customers
-    with their totals, and the plan's money."""
+    with their totals, and the plan's money. The actions named in ``unpriced`` (orders already placed) cost
+    nothing."""
     books = load_pricebooks(repo.root) if pricebooks is None else pricebooks
     customers = {d.customer.metadata.name: d.customer for d in declared}
     items: dict[str, _Item] = {}
     for action in actions:
-        customer = customers.get(action.customer)
+        customer = customers.get(action.customer) if action.id not in unpriced else None
         item = _item(action, customer, observation) if customer is not None else None
         if item is not None:
             items[action.id] = item

@@ -168,7 +168,11 @@ def _lines(plan: Plan) -> Iterator[Line]:
         yield _line("No changes. Partner Center matches the declarations.", "bold green")
         return
     if not plan.has_changes and not plan.unknown:
-        yield _line("No changes to apply now; the steps above wait for a person or are blocked.", "bold green")
+        yield _line(
+            "No changes to apply now; the steps above wait (for a person, or for an order to be provisioned) "
+            "or are blocked.",
+            "bold green",
+        )
     for words in money.plan_lines(plan):
         over = words.startswith(("OVER BUDGET", "apply refuses"))
         yield _line(t(words), "bold red" if over else "cyan")

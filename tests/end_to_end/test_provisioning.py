@@ -32,10 +32,23 @@ def test_an_apply_again_while_orders_provision_never_orders_twice(
     assert first.code == 0, first.out + first.err
     assert "subscription id pending" in first.out
 
+    planned = cspsync("plan", CUSTOMERS)
     again = cspsync("apply", CUSTOMERS, "--yes")
 
+    # planned as waiting for Partner Center, not as new orders: no money counted again, nothing ordered twice
+    assert planned.code == 0, planned.out + planned.err
+    assert (
+        "  + order fabrikam-contosobikes-m365bp: 12 × CFQ7TTC0LCHC:0002 (P1Y, billed monthly, auto-renew on)\n"
+        "      waiting: already ordered (order "
+    ) in planned.out
+    assert (
+        " of an earlier apply), still being provisioned: Partner Center lists an order's subscriptions up to 15 "
+        "minutes after checkout; plan again then (apply orders nothing twice)\n"
+    ) in planned.out
+    assert "GBP" not in planned.out  # the money of Contoso's and Alpine's orders is not counted again
+    assert planned.out.endswith("Plan: 0 to create, 0 to update, 0 to cancel, 18 waiting.\n")
     assert again.code == 0, again.out + again.err
-    assert "is still being provisioned" in again.out
+    assert "every change waits (for a person, or for an order to be provisioned)" in again.out
     assert _subscriptions(workdir, "contosobikes.onmicrosoft.com") == [
         "fabrikam-contosobikes-azure",
         "fabrikam-contosobikes-m365bp",
