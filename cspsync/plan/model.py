@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
@@ -440,6 +440,31 @@ class Summary(Frozen):
         return self.adopt + self.create + self.update + self.remove + self.suspend + self.end_access
 
 
+def summarize(actions: Iterable[Action]) -> Summary:
+    """What ``actions`` do, counted as the plan's summary line says it (and a customer's row of the table)."""
+    counts = dict.fromkeys(("adopt", "create", "update", "remove", "suspend", "end_access", "waiting", "blocked"), 0)
+    for action in actions:
+        if action.status == "waiting":
+            counts["waiting"] += 1
+        elif action.status in ("blocked", "refused"):
+            counts["blocked"] += 1
+        elif action.symbol is Symbol.ADOPT:
+            counts["adopt"] += 1
+        elif action.symbol is Symbol.CREATE:
+            counts["create"] += 1
+        elif action.symbol is Symbol.UPDATE:
+            counts["update"] += 1
+        elif action.kind is Kind.SUSPEND_SUBSCRIPTION:
+            counts["suspend"] += 1
+        elif action.kind is Kind.TERMINATE_ADMIN_RELATIONSHIP:
+            counts["end_access"] += 1
+        elif action.symbol is Symbol.REMOVE:
+            counts["remove"] += 1
+        elif action.symbol is Symbol.HUMAN:
+            counts["waiting"] += 1
+    return Summary(**counts)
+
+
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
 
@@ -505,29 +530,7 @@ class Plan(Frozen):
 
     @property
     def summary(self) -> Summary:
-        counts = dict.fromkeys(
-            ("adopt", "create", "update", "remove", "suspend", "end_access", "waiting", "blocked"), 0
-        )
-        for action in self.actions:
-            if action.status == "waiting":
-                counts["waiting"] += 1
-            elif action.status in ("blocked", "refused"):
-                counts["blocked"] += 1
-            elif action.symbol is Symbol.ADOPT:
-                counts["adopt"] += 1
-            elif action.symbol is Symbol.CREATE:
-                counts["create"] += 1
-            elif action.symbol is Symbol.UPDATE:
-                counts["update"] += 1
-            elif action.kind is Kind.SUSPEND_SUBSCRIPTION:
-                counts["suspend"] += 1
-            elif action.kind is Kind.TERMINATE_ADMIN_RELATIONSHIP:
-                counts["end_access"] += 1
-            elif action.symbol is Symbol.REMOVE:
-                counts["remove"] += 1
-            elif action.symbol is Symbol.HUMAN:
-                counts["waiting"] += 1
-        return Summary(**counts)
+        return summarize(self.actions)
 
     @property
     def has_changes(self) -> bool:

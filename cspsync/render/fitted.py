@@ -29,7 +29,16 @@ from typing import Literal
 
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape
-from cspsync.render.markdown import MARKER, _counts, _section, money_section, render_markdown
+from cspsync.render.markdown import (
+    MARKER,
+    _section,
+    money_section,
+    render_markdown,
+    table_columns,
+    table_head,
+    table_more,
+    table_row,
+)
 from cspsync.render.words import adoption_line, headline, summary_line
 
 COMMENT_LIMIT = 65_536  # characters
@@ -214,13 +223,6 @@ def _rank(plan: Plan, customer: CustomerPlan) -> int:
     return 3
 
 
-def _row(plan: Plan, customer: CustomerPlan, adopting: bool) -> str:
-    a, c, u, r, w = _counts(plan, customer)
-    adopted = f"{a} | " if adopting else ""
-    inline = escape.markdown_inline
-    return f"| {inline(customer.name)} | {inline(customer.file)} | {adopted}{c} | {u} | {r} | {w} |\n"
-
-
 def _left_out(budget: Budget, elsewhere: Elsewhere, counts: Sequence[tuple[int, int, str]]) -> str:
     parts = [f"{left:,} of {total:,} {what}" for left, total, what in counts if left]
     where = elsewhere.words()
@@ -263,14 +265,8 @@ def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
     changed = sorted(
         (c for c in plan.customers if c.actions or c.note or c.attention), key=lambda c: _rank(plan, c)
     )  # stable: file order within a rank
-    adopting = bool(plan.summary.adopt)
-    table_head = (
-        "| customer | file | " + ("adopt | " if adopting else "") + "create | update | cancel | waiting |\n"
-        "|---|---|" + ("---:|" if adopting else "") + "---:|---:|---:|---:|\n"
-    )
-
-    def table_more(count: int) -> str:
-        return f"| … and {count:,} more customer(s) | | | | | |" + (" |" if adopting else "") + "\n"
+    columns = table_columns(plan)
+    head_of_table = table_head(columns)
 
     unmanaged = (
         f"\n_{len(plan.unmanaged):,} item(s) in Partner Center are not declared and stay untouched._\n"
@@ -309,14 +305,14 @@ def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
 
     rows = 0
     if changed:
-        with writer.keeping(table_more(len(changed)) + "\n"):
+        with writer.keeping(table_more(len(changed), columns) + "\n"):
             table_room = writer.room // 2 if shares else writer.room
-            if writer.fits(table_head) and budget.size(table_head) <= table_room:
-                writer.write(table_head)
-                rows_room = table_room - budget.size(table_head)
-                rows = _as_many(writer, (_row(plan, c, adopting) for c in changed), rows_room)
+            if writer.fits(head_of_table) and budget.size(head_of_table) <= table_room:
+                writer.write(head_of_table)
+                rows_room = table_room - budget.size(head_of_table)
+                rows = _as_many(writer, (table_row(plan, c, columns) for c in changed), rows_room)
                 if rows < len(changed):
-                    writer.write(table_more(len(changed) - rows))
+                    writer.write(table_more(len(changed) - rows, columns))
                 writer.write("\n")
     left.append((len(changed) - rows, len(changed), "table row(s)"))
     sections = _as_many(writer, (_section(plan, c) for c in changed))

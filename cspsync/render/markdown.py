@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cspsync.currency import format_money
-from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
+from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol, summarize
 from cspsync.render import escape, money
 from cspsync.render.words import (
     ADOPT_TAG,
@@ -79,21 +79,40 @@ def _diff_line(action: Action) -> list[str]:
     return lines
 
 
-def _counts(plan: Plan, customer: CustomerPlan) -> tuple[int, int, int, int, int]:
-    adopt = create = update = remove = waiting = 0
-    for action_id in customer.actions:
-        action = plan.action(action_id)
-        if action.status != "ready" or action.symbol is Symbol.HUMAN:
-            waiting += 1
-        elif action.symbol is Symbol.ADOPT:
-            adopt += 1
-        elif action.symbol is Symbol.CREATE:
-            create += 1
-        elif action.symbol is Symbol.UPDATE:
-            update += 1
-        else:
-            remove += 1
-    return adopt, create, update, remove, waiting
+#: the count columns of the customers' table, as the summary line names what they count
+_COLUMNS = {
+    "adopt": "adopt",
+    "create": "create",
+    "update": "update",
+    "remove": "cancel",
+    "suspend": "suspend",
+    "end_access": "end access",
+    "waiting": "waiting",
+}
+_ALWAYS = ("create", "update", "remove", "waiting")  # the others only when the plan has one
+
+
+def table_columns(plan: Plan) -> tuple[str, ...]:
+    """The summary fields the customers' table shows: the four it always has, and adoptions, suspensions
+    and admin relationships to end when the plan has any."""
+    summary = plan.summary
+    return tuple(field for field in _COLUMNS if field in _ALWAYS or getattr(summary, field))
+
+
+def table_head(columns: tuple[str, ...]) -> str:
+    names = " | ".join(_COLUMNS[field] for field in columns)
+    return f"| customer | file | {names} |\n|---|---|" + "---:|" * len(columns) + "\n"
+
+
+def table_row(plan: Plan, customer: CustomerPlan, columns: tuple[str, ...]) -> str:
+    counts = summarize(plan.action(action_id) for action_id in customer.actions)
+    cells = [counts.waiting + counts.blocked if field == "waiting" else getattr(counts, field) for field in columns]
+    inline = escape_inline
+    return f"| {inline(customer.name)} | {inline(customer.file)} | " + " | ".join(map(str, cells)) + " |\n"
+
+
+def table_more(count: int, columns: tuple[str, ...]) -> str:
+    return f"| … and {count:,} more customer(s) | |" + " |" * len(columns) + "\n"
 
 
 def _section(plan: Plan, customer: CustomerPlan) -> str:
@@ -226,17 +245,14 @@ def render_markdown(plan: Plan) -> str:
         head.append("")
     head += money_section(plan)
     changed = [c for c in plan.customers if c.actions or c.note or c.attention]
-    adopting = bool(plan.summary.adopt)
-    head.append("| customer | file | " + ("adopt | " if adopting else "") + "create | update | cancel | waiting |")
-    head.append("|---|---|" + ("---:|" if adopting else "") + "---:|---:|---:|---:|")
+    columns = table_columns(plan)
+    head += table_head(columns).splitlines()
     table_budget = BUDGET // 2
     used = sum(len(line) + 1 for line in head)
     for index, customer in enumerate(changed):
-        a, c, u, r, w = _counts(plan, customer)
-        adopted = f"{a} | " if adopting else ""
-        row = f"| {escape_inline(customer.name)} | {escape_inline(customer.file)} | {adopted}{c} | {u} | {r} | {w} |"
+        row = table_row(plan, customer, columns).rstrip("\n")
         if used + len(row) > table_budget:
-            head.append(f"| … and {len(changed) - index} more customer(s) | | | | | |" + (" |" if adopting else ""))
+            head.append(table_more(len(changed) - index, columns).rstrip("\n"))
             break
         head.append(row)
         used += len(row) + 1

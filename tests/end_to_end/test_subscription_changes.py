@@ -269,3 +269,8 @@ def test_the_plan_line_counts_a_suspension_as_a_suspension_not_a_cancellation(cs
     assert "Plan: 0 to create, 0 to update, 0 to cancel, 1 to suspend, 9 waiting." in planned.out
     markdown = cspsync("plan", CUSTOMERS, "--format", "markdown")
     assert "**Plan: 0 to create, 0 to update, 0 to cancel, 1 to suspend, 9 waiting.**" in markdown.out
+    assert (
+        "| customer | file | create | update | cancel | suspend | waiting |\n|---|---|---:|---:|---:|---:|---:|\n"
+        in (markdown.out)
+    )
+    assert "| fourth\\-coffee | examples/customers/fourth\\-coffee\\.yaml | 0 | 0 | 0 | 1 | 0 |\n" in markdown.out
