@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal
 from enum import StrEnum
@@ -440,29 +441,24 @@ class Summary(Frozen):
         return self.adopt + self.create + self.update + self.remove + self.suspend + self.end_access
 
 
+#: what a ready action counts as in the summary, by its symbol; suspensions and terminations apart (below)
+_COUNTED_AS = {Symbol.ADOPT: "adopt", Symbol.CREATE: "create", Symbol.UPDATE: "update", Symbol.HUMAN: "waiting"}
+_REMOVALS = {Kind.SUSPEND_SUBSCRIPTION: "suspend", Kind.TERMINATE_ADMIN_RELATIONSHIP: "end_access"}
+
+
+def _counted_as(action: Action) -> str:
+    if action.status in ("blocked", "refused"):
+        return "blocked"
+    if action.status == "waiting":
+        return "waiting"
+    if action.symbol in _COUNTED_AS:
+        return _COUNTED_AS[action.symbol]
+    return _REMOVALS.get(action.kind, "remove")
+
+
 def summarize(actions: Iterable[Action]) -> Summary:
     """What ``actions`` do, counted as the plan's summary line says it (and a customer's row of the table)."""
-    counts = dict.fromkeys(("adopt", "create", "update", "remove", "suspend", "end_access", "waiting", "blocked"), 0)
-    for action in actions:
-        if action.status == "waiting":
-            counts["waiting"] += 1
-        elif action.status in ("blocked", "refused"):
-            counts["blocked"] += 1
-        elif action.symbol is Symbol.ADOPT:
-            counts["adopt"] += 1
-        elif action.symbol is Symbol.CREATE:
-            counts["create"] += 1
-        elif action.symbol is Symbol.UPDATE:
-            counts["update"] += 1
-        elif action.kind is Kind.SUSPEND_SUBSCRIPTION:
-            counts["suspend"] += 1
-        elif action.kind is Kind.TERMINATE_ADMIN_RELATIONSHIP:
-            counts["end_access"] += 1
-        elif action.symbol is Symbol.REMOVE:
-            counts["remove"] += 1
-        elif action.symbol is Symbol.HUMAN:
-            counts["waiting"] += 1
-    return Summary(**counts)
+    return Summary(**Counter(_counted_as(action) for action in actions))
 
 
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
