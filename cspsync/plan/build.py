@@ -308,9 +308,10 @@ def make_plan(
                 detail=f"no longer managed: its file was deleted since {gone.ref}; nothing is deleted",
             )
         )
+    # orders already placed first: they are neither checked against the catalog again nor blocked by it
+    held = hold_provisioning(actions, provisioning, {c.name: c.tenant_id for c in customers}) if provisioning else set()
     if offers is not None:
         check_orders(actions, offers, {c.name: c.file for c in customers})
-    held = hold_provisioning(actions, provisioning, {c.name: c.tenant_id for c in customers}) if provisioning else set()
     priced_customers, money = (
         price_actions(
             actions, customers, repo, declared, observation, costs, now=now, pricebooks=pricebooks, unpriced=held

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 
 from cspsync.plan.model import Action, Change, Kind, Status, Symbol, make_action
@@ -82,3 +82,17 @@ def _admin_wait(payload: Payload) -> str:
     if payload.waiting_for == "activation":
         return f"waits until Microsoft activates admin relationship {what}"
     return f"waits until the access assignment in {what} is active"
+
+
+def hold_dependents(
+    actions: list[Action], held: Collection[str], status: Status, because: str, pending: Collection[Status]
+) -> None:
+    """In ``actions`` (in place; dependencies come before their dependents), each action still ``pending``
+    that depends on one of ``held``, or on an action this holds, gets ``status`` and the reason
+    "``because`` <the action it depends on>"."""
+    holding = set(held)
+    for index, action in enumerate(actions):
+        parent = next((dep for dep in action.depends_on if dep in holding), None)
+        if parent is not None and action.status in pending:
+            actions[index] = action.model_copy(update={"status": status, "reason": f"{because} {parent}"})
+            holding.add(action.id)

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 
 from cspsync.observe.offers import OfferAt, Offered
+from cspsync.plan.builder import hold_dependents
 from cspsync.plan.model import Action, Kind, Symbol
 from cspsync.plan.payloads import OrderSubscription
 
@@ -24,7 +25,6 @@ from cspsync.plan.payloads import OrderSubscription
 OfferReader = Callable[[Collection[OfferAt]], Mapping[OfferAt, Offered]]
 
 _BILLED = {"monthly": "billed monthly", "annual": "billed annually", "triennial": "billed every 3 years"}
-_PENDING = ("ready", "waiting")
 
 
 def _offer(action: Action) -> OfferAt | None:
@@ -98,13 +98,4 @@ def check_orders(actions: list[Action], read: OfferReader, files: Mapping[str, s
             blocked.add(action.id)
         elif (warning := _unconfirmed(offer, offered)) is not None:
             actions[index] = action.model_copy(update={"warnings": (*action.warnings, warning)})
-    _block_dependents(actions, blocked)
-
-
-def _block_dependents(actions: list[Action], blocked: set[str]) -> None:
-    """What depends on a blocked order is blocked by it (dependencies come before their dependents)."""
-    for index, action in enumerate(actions):
-        parent = next((dep for dep in action.depends_on if dep in blocked), None)
-        if parent is not None and action.status in _PENDING:
-            actions[index] = action.model_copy(update={"status": "blocked", "reason": f"blocked by {parent}"})
-            blocked.add(action.id)
+    hold_dependents(actions, blocked, "blocked", "blocked by", pending=("ready", "waiting"))

@@ -13,7 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping
 
 from cspsync.plan import payloads
-from cspsync.plan.model import Action, Kind
+from cspsync.plan.builder import hold_dependents
+from cspsync.plan.model import Action, Kind, Status
+
+_READY: tuple[Status, ...] = ("ready",)  # what starts waiting with an order held
 
 #: (customer tenant id, friendly name) of new orders -> the id of an earlier apply's order for it that
 #: Partner Center still provisions (absent: none)
@@ -42,10 +45,5 @@ def hold_provisioning(actions: list[Action], read: ProvisioningReader, tenants: 
         )
         actions[index] = action.model_copy(update={"status": "waiting", "reason": reason})
         held.add(action.id)
-    waiting = set(held)
-    for index, action in enumerate(actions):  # dependencies come before their dependents
-        parent = next((dep for dep in action.depends_on if dep in waiting), None)
-        if parent is not None and action.status == "ready":
-            actions[index] = action.model_copy(update={"status": "waiting", "reason": f"waits for {parent}"})
-            waiting.add(action.id)
+    hold_dependents(actions, held, "waiting", "waits for", pending=_READY)
     return held
