@@ -79,6 +79,19 @@ def _write_crash_log() -> str:
     return path
 
 
+#: set by a command that only reads and prints (``validate``): the console script then leaves with
+#: ``os._exit`` once its output is flushed, instead of freeing every object one by one (~13 ms of a 0.66 s
+#: validate of 10,000 files, bench/README.md). Every other command exits as usual: atexit handlers, worker
+#: threads and finalizers run.
+_teardown_skippable = False
+
+
+def nothing_to_tear_down() -> None:
+    """Called by a command that wrote nothing but its output and holds nothing that must be closed."""
+    global _teardown_skippable
+    _teardown_skippable = True
+
+
 def main(argv: list[str] | None = None) -> Any:
     """Entry point of the console script; returns through ``sys.exit`` with cspsync's exit codes."""
     # no line a customer file or Partner Center controls can pass for a GitHub workflow command
@@ -87,9 +100,7 @@ def main(argv: list[str] | None = None) -> Any:
     try:
         _main(argv)
     except SystemExit as exit_:
-        options = sys.modules.get("cspsync.commands._options")  # loaded by every command that can say so
-        skippable = options is not None and options.Teardown.skippable
-        if argv is None and skippable and isinstance(exit_.code, int):  # the console script only
+        if argv is None and _teardown_skippable and isinstance(exit_.code, int):  # the console script only
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(exit_.code)

@@ -48,16 +48,10 @@ def share_fields_sets(model: BaseModel) -> None:
     values = model.__dict__
     for name in _nested_fields(type(model)):
         value = values[name]
-        if isinstance(value, BaseModel):
-            share_fields_sets(value)
-        elif isinstance(value, list | tuple):
-            for item in value:
-                if isinstance(item, BaseModel):
-                    share_fields_sets(item)
-        elif isinstance(value, dict):
-            for item in value.values():
-                if isinstance(item, BaseModel):
-                    share_fields_sets(item)
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list | tuple) else (value,)
+        for item in items:
+            if isinstance(item, BaseModel):
+                share_fields_sets(item)
 
 
 @cache

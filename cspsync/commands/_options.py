@@ -23,22 +23,6 @@ if TYPE_CHECKING:  # the plan's models (pydantic, payloads) stay out of `cspsync
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class Teardown:
-    """Whether the running command left anything for the interpreter's teardown to do.
-
-    A command that only reads and prints (``validate``) says it did not: the console script then leaves
-    with ``os._exit`` once its output is flushed, instead of freeing every object one by one (~13 ms of a
-    0.66 s validate of 10,000 files, bench/README.md). Every other command exits as usual: atexit handlers,
-    worker threads and finalizers run."""
-
-    skippable = False
-
-
-def nothing_to_tear_down() -> None:
-    """Called by a command that wrote nothing but its output and holds nothing that must be closed."""
-    Teardown.skippable = True
-
-
 def config_option(fn: F) -> F:
     return click.option(
         "--config",

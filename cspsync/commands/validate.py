@@ -11,7 +11,8 @@ from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, format_option, nothing_to_tear_down, paths_argument
+from cspsync.cli import nothing_to_tear_down
+from cspsync.commands._options import config_option, format_option, paths_argument
 from cspsync.declarations import check
 from cspsync.render import escape
 from cspsync.render.validation import format_json, format_text, github_annotation

@@ -106,7 +106,7 @@ def _encoded(value: Any) -> bytes:
     back in 39 ms against 49 ms): the child sends while the caller waits for it."""
     try:
         return _MARSHAL + marshal.dumps(value)
-    except ValueError:  # an object marshal does not know (a Problem, a failure)
+    except ValueError:  # an object marshal does not know (a failure, a caller's own results)
         return _PICKLE + pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
 
 
