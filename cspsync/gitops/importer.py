@@ -16,7 +16,6 @@ import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from cspsync.partnercenter.models import (
     CustomerSummary,
     Subscription,
 )
+from cspsync.threads import in_threads
 from cspsync.workspace import write_bytes_atomic
 
 SCHEMA_URL = "https://cspsync.io/schemas/customer.schema.json"
@@ -475,9 +475,7 @@ def read_customers(
 
     reseller_of = resellers_of(client, config) if todo else {}
     taken = set(claimed.names)
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(todo) or 1))) as pool:
-        records = list(pool.map(read, todo))
-    for summary, record in records:
+    for summary, record in in_threads(read, todo, workers):
         if isinstance(record, PartnerCenterError):
             result.failed.append(Skipped(summary.domain or summary.id, f"could not be read: {record.message}"))
             continue

@@ -14,7 +14,6 @@ unchecked, never "fine".
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
@@ -25,6 +24,7 @@ from cspsync.declarations.models import Config
 from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedRelationship
 from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.threads import in_threads
 
 FindingKind = Literal["missing-reseller", "incumbent", "missing-admin-access"]
 
@@ -129,11 +129,7 @@ def read_associations(
             return name, err
         return name, [ObservedRelationship(id=r.id, name=r.name, mpn_id=r.mpn_id) for r in got]
 
-    results: list[tuple[str, list[ObservedRelationship] | PartnerCenterError]] = []
-    if names:
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(names)))) as pool:
-            results = list(pool.map(read, sorted(names.items())))
-    for name, got in results:
+    for name, got in in_threads(read, sorted(names.items()), workers):
         if isinstance(got, PartnerCenterError):
             observation.relationship_failures[name] = f"partner relationships could not be read: {got.message}"
         else:

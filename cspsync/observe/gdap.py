@@ -11,7 +11,6 @@ sees which one. Any failed read makes the customers it concerns unknown: never i
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from cspsync.declarations import Declared
@@ -20,6 +19,7 @@ from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedAdminRelationship, ObservedAssignment
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.gdap import AccessAssignment, AdminRelationship
+from cspsync.threads import in_threads
 
 
 def _iso(value: Any) -> str | None:
@@ -106,10 +106,7 @@ def read_admin_access(
             except PartnerCenterError as err:
                 return key, err
 
-        if not tasks:
-            return []
-        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(tasks)))) as pool:
-            return list(pool.map(call, tasks))
+        return list(in_threads(call, tasks, workers))
 
     # invite-mode customers declaring admin access that Partner Center does not list yet: their tenant
     lookups: list[tuple[str, Callable[[], Any]]] = []

@@ -12,11 +12,11 @@ answer for its life, so apply, which reads them again before ordering, costs no 
 from __future__ import annotations
 
 from collections.abc import Collection
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 from cspsync.errors import NotFoundError, PartnerCenterError
 from cspsync.partnercenter.client import PartnerCenterClient
+from cspsync.threads import in_threads
 
 #: partner-center-api.md's error list: "800070 offer not in country", as Partner Center answers an offer (or a
 #: whole catalog) that is not sold in the market asked
@@ -71,5 +71,4 @@ def read_availabilities(
     offers = sorted(set(wanted))
     if not offers:
         return {}
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(offers)))) as pool:
-        return dict(zip(offers, pool.map(lambda offer: _read(client, offer), offers), strict=True))
+    return dict(zip(offers, in_threads(lambda offer: _read(client, offer), offers, workers), strict=True))

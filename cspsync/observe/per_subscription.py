@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 
 from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedSubscription
+from cspsync.threads import in_threads
 
 #: (customer name, customer id, the live subscription to read more of)
 Wanted = tuple[str, str, ObservedSubscription]
@@ -37,9 +37,7 @@ def read_per_subscription(
         except PartnerCenterError as err:
             return name, live, err
 
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(wanted)))) as pool:
-        results = list(pool.map(one, wanted))
-    for name, live, result in results:
+    for name, live, result in in_threads(one, wanted, workers):
         if isinstance(result, PartnerCenterError):
             observation.unknown[name] = f"{what} of {live.friendly_name} could not be read: {result.message}"
             observation.customers.pop(name, None)

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -53,6 +52,7 @@ from cspsync.partnercenter.models import (
     CustomerSummary,
     Subscription,
 )
+from cspsync.threads import in_threads
 
 Strategy = Literal["list", "lookup"]
 #: whose partner relationships to read: none, the linked invite-mode customers that declare a reseller (plan),
@@ -258,10 +258,7 @@ def _run(reads: Sequence[Read], workers: int) -> Iterator[tuple[Read, Any]]:
         except PartnerCenterError as err:
             return read, err
 
-    if not reads:
-        return
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(reads)))) as pool:
-        yield from pool.map(one, reads)
+    yield from in_threads(one, reads, workers)
 
 
 def _declared_address(item: Declared) -> Address:

@@ -28,6 +28,7 @@ LAYERS: list[set[str]] = [
         "frozen",
         "signals",
         "collector",
+        "threads",
         "declarations",
     },
     {"partnercenter", "mail", "emulator", "templates", "target", "pricing"},
