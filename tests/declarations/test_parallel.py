@@ -3,9 +3,11 @@ process reports, and a child that fails must fail the validation loudly."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import threading
+import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -248,3 +250,22 @@ def test_no_fork_while_another_thread_runs(portfolio: Repo, monkeypatch: pytest.
 )
 def test_the_childs_results_come_back_as_they_were(make: Callable[[int], object]) -> None:
     assert parallel.map_in_two(make, list(range(9)), what="testing") == [make(i) for i in range(9)]
+
+
+def test_a_load_holds_little_more_than_the_declarations_it_keeps(repo: Repo, forks: list[int]) -> None:
+    """A plan's load of many files: its peak memory is what it keeps plus a little, whatever the portfolio's
+    size. It held every file's text and parsed tree, and the child's whole half twice (its bytes, their values
+    and the models built from them): 1.6x what it kept (1.5 GB of RSS at 100,000 customers)."""
+    for number in range(600):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    check([Path("customers")], today=TODAY, models=True)  # imports and compiled validators out of the count
+    gc.collect()
+    tracemalloc.start()
+    try:
+        report = check([Path("customers")], today=TODAY, models=True)
+        kept, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert report.repository is not None and len(report.repository.customers) == 600
+    assert forks[-1] == 599
+    assert peak < 1.25 * kept, f"peak {peak / 2**20:.1f} MiB for {kept / 2**20:.1f} MiB kept"
