@@ -21,7 +21,7 @@ customer unknown: never in sync, never drifted.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Literal
@@ -247,7 +247,7 @@ class Read:
     call: Callable[[], Any]
 
 
-def _run(reads: Sequence[Read], workers: int) -> Iterator[tuple[Read, Any]]:
+def _run(reads: Iterable[Read], workers: int) -> Iterator[tuple[Read, Any]]:
     """Each read's result, or the PartnerCenterError it raised (one failed read never stops the others), in
     the order of ``reads``, as they arrive: the caller can turn a customer's responses into its observed
     state and let them go before the last read is in."""
@@ -388,27 +388,33 @@ def observe(
                 found[read.customer] = result
 
     wants_relationships = _relationship_names(declared, associations) if config is not None else set()
-    reads: list[Read] = []
     kinds_needed: dict[str, frozenset[str]] = {}
     reused: dict[str, Remembered] = {}
-    for item in declared:
-        name = item.customer.metadata.name
-        if name in observation.unknown:
-            continue
-        summary = found.get(name)
-        wanted = _reads_for(client, item, summary)
-        if summary is not None:
-            kinds = frozenset({r.kind for r in wanted} | ({"relationships"} if name in wants_relationships else set()))
-            kinds_needed[name] = kinds
-            if reuse is not None and name not in fresh:
-                entry = usable(reuse, summary.id, kinds, _found(summary, {}, item), _parse_time(reuse.started_at))
-                if entry is not None:
-                    reused[name] = entry
-                    continue
-        reads.extend(wanted)
-    if config is not None and any(item.customer.spec.reseller for item in declared):
-        reads.append(Read("", "resellers", client.indirect_resellers))
-    observed, results = _read_found(reads, workers, observation, declared, found)
+
+    def wanted() -> Iterator[list[Read]]:
+        """Each customer's reads, made as they are run: made up front, 300,000 reads and their closures were
+        ~0.2 GB at 100,000 customers. Fills ``kinds_needed`` and ``reused`` on the way."""
+        for item in declared:
+            name = item.customer.metadata.name
+            if name in observation.unknown:
+                continue
+            summary = found.get(name)
+            reads = _reads_for(client, item, summary)
+            if summary is not None:
+                kinds = frozenset(
+                    {r.kind for r in reads} | ({"relationships"} if name in wants_relationships else set())
+                )
+                kinds_needed[name] = kinds
+                if reuse is not None and name not in fresh:
+                    entry = usable(reuse, summary.id, kinds, _found(summary, {}, item), _parse_time(reuse.started_at))
+                    if entry is not None:
+                        reused[name] = entry
+                        continue
+            yield reads
+        if config is not None and any(item.customer.spec.reseller for item in declared):
+            yield [Read("", "resellers", client.indirect_resellers)]
+
+    observed, results = _read_found(wanted(), workers, observation, declared, found)
 
     for item in declared:
         name = item.customer.metadata.name
@@ -443,7 +449,7 @@ def observe(
 
 
 def _read_found(
-    reads: Sequence[Read],
+    reads: Iterable[list[Read]],
     workers: int,
     observation: Observation,
     declared: Sequence[Declared],
@@ -454,11 +460,16 @@ def _read_found(
     while it observed), and the results by customer and kind of the others (those not found)."""
     items = {item.customer.metadata.name: item for item in declared}
     left: dict[str, int] = {}
-    for read in reads:
-        left[read.customer] = left.get(read.customer, 0) + 1
+
+    def counted() -> Iterator[Read]:
+        for customer in reads:  # a customer's reads are all counted before the first of them runs
+            if customer:
+                left[customer[0].customer] = len(customer)
+            yield from customer
+
     observed: dict[str, ObservedCustomer] = {}
     results: dict[str, dict[str, Any]] = {}
-    for read, result in _run(reads, workers):
+    for read, result in _run(counted(), workers):
         if read.kind == "resellers":
             _record_resellers(observation, declared, found, result)
             continue
