@@ -291,7 +291,7 @@ def warm_price_sheets(world: World, repo: Repository, workspace: Workspace) -> i
     return calls
 
 
-def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None) -> dict[str, Any]:
+def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None, stages: bool = False) -> dict[str, Any]:
     repo: Repository | None = portfolio.load(folder)
     assert repo is not None
     world = open_world(emulator, folder, repo)
@@ -301,7 +301,7 @@ def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None) ->
     downloads = warm_price_sheets(world, repo, workspace)
     repo = None  # each run loads the files again, as ``cspsync plan`` does
     gc.collect()
-    profiler = MemoryProfile() if profile is not None else None
+    profiler = None if profile is None else StageMemory() if stages else MemoryProfile()
     results: list[dict[str, Any]] = []
     for _ in range(repeat):
         client = world.client()
@@ -387,6 +387,9 @@ class MemoryProfile:
         tracemalloc.start(1)
 
     def stage(self, name: str, **structures: Any) -> None:
+        self._traced(name, structures)
+
+    def _traced(self, name: str, structures: dict[str, Any]) -> None:
         current, peak = tracemalloc.get_traced_memory()
         snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
         top = snapshot.statistics("lineno")[: self.TOP]
@@ -406,6 +409,34 @@ class MemoryProfile:
 
     def stop(self) -> None:
         tracemalloc.stop()
+
+
+class StageMemory(MemoryProfile):
+    """The process's resident memory after each stage and its peak within it (Linux: /proc/self/status,
+    the peak reset at each stage through /proc/self/clear_refs), at full speed: tracemalloc slows a plan
+    several times and counts neither the allocator's overhead nor what it cannot give back."""
+
+    def start(self) -> None:
+        self.stages = []
+        self._reset_peak()
+
+    def stage(self, name: str, **structures: Any) -> None:
+        status = {}
+        with open("/proc/self/status", encoding="ascii") as file:
+            for line in file:
+                key, _, value = line.partition(":")
+                if key in ("VmRSS", "VmHWM"):
+                    status[key] = int(value.split()[0]) / 1024.0
+        self.stages.append({"stage": name, "rss_mib": status["VmRSS"], "peak_in_stage_mib": status["VmHWM"]})
+        self._reset_peak()
+
+    def stop(self) -> None:
+        pass
+
+    @staticmethod
+    def _reset_peak() -> None:
+        with open("/proc/self/clear_refs", "w", encoding="ascii") as file:
+            file.write("5")
 
 
 @contextmanager
@@ -531,7 +562,7 @@ def worker(args: argparse.Namespace) -> int:
         result = task_validate(folder, args.repeat)
     elif args.worker == "plan":
         profile = None if args.memory_profile is None else args.memory_profile.with_suffix(f".{folder.name}.json")
-        result = task_plan(folder, args.repeat, args.emulator, profile)
+        result = task_plan(folder, args.repeat, args.emulator, profile, stages=args.memory_stages)
     elif args.worker == "scoped":
         result = task_scoped(folder, args.repeat, [int(k) for k in args.scoped.split(",")], args.emulator)
     else:
@@ -566,6 +597,8 @@ def run_worker(task: str, folder: Path, args: argparse.Namespace) -> dict[str, A
     ]
     if args.memory_profile is not None:
         command += ["--memory-profile", str(args.memory_profile.resolve())]
+    if args.memory_stages:
+        command += ["--memory-stages"]
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(f"worker {task} failed:\n{done.stderr[-4000:]}")
@@ -706,6 +739,12 @@ def main() -> int:
         type=Path,
         help="FILE: write where the plan step's memory goes (tracemalloc sites, structure sizes) to "
         "FILE.nN.json per size; slows the plan step several times (its times are then not figures)",
+    )
+    parser.add_argument(
+        "--memory-stages",
+        action="store_true",
+        help="with --memory-profile: write the resident memory after each stage of the plan step and its peak "
+        "within the stage instead (Linux; full speed, so the step's times stay figures)",
     )
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--save", type=Path, help="write the raw figures (JSON) here after every step")
