@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Literal, get_args
 
 from cspsync.canonical import canonical_pieces
+from cspsync.collector import collector_paused
 from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import (
     NextTerm,
@@ -233,25 +234,29 @@ def load_memory(workspace: Workspace, target: str, view: View = "drift") -> Memo
     """The memory of ``target``; an empty one when there is none or it cannot be read (then: a full read)."""
     path = memory_path(workspace, target, view)
     try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-        if doc.get("format") != FORMAT or doc.get("target") != target:
-            return Memory(target, view=view)
-        customers = {
-            tenant: Remembered(
-                read_at=entry["read_at"],
-                kinds=frozenset(entry["kinds"]),
-                customer=_customer(entry["customer"]),
-                relationships=(
-                    tuple(ObservedRelationship(**r) for r in entry["relationships"])
-                    if entry.get("relationships") is not None
-                    else None
-                ),
-            )
-            for tenant, entry in doc["customers"].items()
-        }
-        return Memory(target, doc.get("observed_at"), doc.get("full_read_at"), customers, view=view)
-    except (OSError, ValueError, KeyError, TypeError):
+        with collector_paused():  # many objects and no cycles: see cspsync/collector.py
+            return _memory(json.loads(path.read_text(encoding="utf-8")), target, view)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):  # damaged or not a memory
         return Memory(target, view=view)
+
+
+def _memory(doc: Any, target: str, view: View) -> Memory:
+    if not isinstance(doc, dict) or doc.get("format") != FORMAT or doc.get("target") != target:
+        return Memory(target, view=view)
+    customers = {
+        tenant: Remembered(
+            read_at=entry["read_at"],
+            kinds=frozenset(entry["kinds"]),
+            customer=_customer(entry["customer"]),
+            relationships=(
+                tuple(ObservedRelationship(**r) for r in entry["relationships"])
+                if entry.get("relationships") is not None
+                else None
+            ),
+        )
+        for tenant, entry in doc["customers"].items()
+    }
+    return Memory(target, doc.get("observed_at"), doc.get("full_read_at"), customers, view=view)
 
 
 def save_memory(workspace: Workspace, memory: Memory) -> None:

@@ -26,6 +26,7 @@ from typing import Annotated, Any, Literal, Self
 
 from pydantic import Field, TypeAdapter
 
+from cspsync.collector import collector_paused
 from cspsync.frozen import SharedModel
 from cspsync.plan import payloads
 from cspsync.workspace import write_bytes_atomic
@@ -592,7 +593,10 @@ class Plan(Frozen):
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
-        return cls.model_validate_json(text)
+        """The plan ``text`` holds, with the collector paused (cspsync/collector.py): a shard's plan is
+        millions of objects, and merge-plans reads twenty of them into one process."""
+        with collector_paused():
+            return cls.model_validate_json(text)
 
 
 #: what a plan works out from its fields once (its cached properties: renderers ask per line); a copy works it

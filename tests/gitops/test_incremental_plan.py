@@ -16,7 +16,7 @@ import pytest
 from cspsync.apply.run import ApplyRecord
 from cspsync.declarations import load_repository
 from cspsync.emulator import EmulatorApp, Store
-from cspsync.observe.memory import memory_path, recall
+from cspsync.observe.memory import FORMAT, memory_path, recall
 from cspsync.partnercenter.auth import StaticToken
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.retry import UNPACED
@@ -148,6 +148,32 @@ def test_a_gap_in_the_audit_trail_makes_a_full_read(later: EmulatorApp) -> None:
     assert plan.read.reason.startswith("the activity log keeps 90 days")
     assert "GET /v1/auditrecords" not in counts
     assert per_customer_reads(counts) > 10
+
+
+@pytest.mark.parametrize(
+    "kept",
+    [
+        "[]",
+        '"a text"',
+        '{"format": 1, "customers": ',
+        "",
+        json.dumps({"format": FORMAT, "target": "emulator", "customers": []}),
+        json.dumps({"format": FORMAT, "target": "emulator", "customers": {"x": {"read_at": "", "customer": []}}}),
+    ],
+)
+def test_a_memory_file_that_is_not_a_memory_makes_a_full_read(later: EmulatorApp, kept: str) -> None:
+    """A damaged or foreign memory file (cut short, or JSON that is not an object) is no memory: the plan reads
+    in full and writes a new one; it is never a traceback."""
+    _plan(later)
+    path = memory_path(Workspace.from_environment(), "emulator", "plan")
+    path.write_text(kept, encoding="utf-8")
+
+    plan, counts = _plan(later)
+
+    assert plan.read is not None and plan.read.mode == "full"
+    assert per_customer_reads(counts) > 10
+    again, _ = _plan(later)
+    assert again.read is not None and again.read.mode == "incremental"
 
 
 def test_a_read_that_fails_stays_unknown_and_is_never_planned_from_the_memory(later: EmulatorApp, store: Store) -> None:
