@@ -54,8 +54,11 @@ def recent_orders(folder: Path, target: str, now: dt.datetime, current: Path | N
             continue
         if started < since or record.get("target") != target:
             continue
-        for entry in record.get("actions") or []:
-            details = entry.get("details") if isinstance(entry, dict) else None
+        actions = record.get("actions")
+        for entry in actions if isinstance(actions, list) else []:  # a record edited by hand is read around
+            if not isinstance(entry, dict):
+                continue
+            details = entry.get("details")
             if entry.get("kind") != Kind.ORDER_SUBSCRIPTION.value or entry.get("status") != "done":
                 continue
             if not isinstance(details, dict) or details.get("subscriptionId") or not details.get("orderId"):
