@@ -173,19 +173,30 @@ def load_identities(identity_file: Path) -> list[Any]:
 def decrypt(path: Path, identity_file: Path) -> TenantCredentials:
     identities = load_identities(identity_file)
     try:
-        document = json.loads(pyrage.decrypt(path.read_bytes(), identities))
+        plaintext = pyrage.decrypt(path.read_bytes(), identities)
     except OSError as err:
         raise CredentialsError(f"cannot read {path}: {err.strerror}") from None
     except Exception:
         raise CredentialsError(f"{identity_file} cannot decrypt {path}: it was encrypted to other recipients") from None
-    return TenantCredentials(
-        customer=document["customer"],
-        tenant_id=document["tenantId"],
-        domain=document["domain"],
-        user_name=document["userName"],
-        password=SecretStr(document["password"]),
-        created_at=dt.datetime.fromisoformat(document["createdAt"]),
-    )
+    try:  # nothing of what it holds goes into the error: it may be a password
+        document = json.loads(plaintext)
+        return TenantCredentials(
+            customer=str(document["customer"]),
+            tenant_id=str(document["tenantId"]),
+            domain=str(document["domain"]),
+            user_name=str(document["userName"]),
+            password=SecretStr(str(document["password"])),
+            created_at=dt.datetime.fromisoformat(document["createdAt"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        raise CredentialsError(
+            f"{path} decrypts, but is not a credentials file cspsync wrote (customer, tenantId, domain, "
+            "userName, password and createdAt in JSON)",
+            hint="keep the file cspsync wrote for this tenant; a file encrypted to these recipients by hand "
+            "is not read",
+        ) from None
+    finally:
+        del plaintext
 
 
 # ------------------------------------------------------------------------------ before and after a create

@@ -284,3 +284,34 @@ def test_credentials_show_prints_partner_centers_names_escaped(cspsync: Run, wor
     assert "tenant:    contosobikes.onmicrosoft.com\\x1b]8;;https://evil.example\\x07 (5f2d9a61-" in shown.out
     assert "user name: admin@contosobikes.onmicrosoft.com\\n::error::forged\n" in shown.out
     assert "\x1b" not in shown.out
+
+
+@pytest.mark.parametrize(
+    "plaintext",
+    [
+        b'{"customer": "contoso-bikes", "password": "Hv7!q2Lm#9xRt4Wz"}',
+        b'["Hv7!q2Lm#9xRt4Wz"]',
+        b"Hv7!q2Lm#9xRt4Wz not json",
+    ],
+    ids=["fields-missing", "not-an-object", "not-json"],
+)
+def test_credentials_show_of_a_file_that_is_not_cspsyncs_says_so_without_its_contents(
+    cspsync: Run, workdir: Path, plaintext: bytes
+) -> None:
+    """A file encrypted to the partner's recipients by hand (or by another tool) decrypts: it is refused with
+    what is missing, exit 1, no traceback and nothing of what it holds (it may be a password)."""
+    import pyrage
+
+    recipient = pyrage.x25519.Recipient.from_str("age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf")
+    folder = workdir / CREDENTIALS
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "contoso-bikes.5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73.age").write_bytes(
+        pyrage.encrypt(plaintext, [recipient])
+    )
+    key = workdir / "examples/keys/demo-identity.agekey"
+
+    shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(key), "--config", CONFIG)
+
+    assert shown.code == 1, shown.out + shown.err
+    assert "decrypts, but is not a credentials file cspsync wrote" in shown.err
+    assert "Traceback" not in shown.err and "Hv7!q2Lm#9xRt4Wz" not in shown.out + shown.err
