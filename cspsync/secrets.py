@@ -153,6 +153,8 @@ def load_identities(identity_file: Path) -> list[Any]:
         lines = identity_file.read_text(encoding="utf-8").splitlines()
     except OSError as err:
         raise CredentialsError(f"cannot read identity file {identity_file}: {err.strerror}") from None
+    except UnicodeDecodeError:  # not text: no age identity in it (an SSH key is text too; tried below all the same)
+        lines = []
     identities = []
     for line in lines:
         line = line.strip()

@@ -79,7 +79,17 @@ class ApprovalLink:
 
 def _load_part(folder: Path | None, name: str, kind: str = "invitation") -> tuple[str, str]:
     if folder is not None and (folder / name).is_file():
-        return (folder / name).read_text(encoding="utf-8"), str(folder / name)
+        path = folder / name
+        try:
+            return path.read_text(encoding="utf-8"), str(path)
+        except OSError as err:
+            raise ConfigError(f"{path}: the {kind} template cannot be read: {err.strerror or err}") from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(
+                f"{path}: the {kind} template is not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
+                f"{err.start})",
+                hint="save it as UTF-8",
+            ) from None
     packaged = resources.files("cspsync.templates").joinpath(kind, name)
     return packaged.read_text(encoding="utf-8"), f"cspsync default {kind}/{name}"
 

@@ -247,6 +247,10 @@ def read_assertion(path: Path) -> str:
         token = path.read_text(encoding="utf-8").strip()
     except OSError as exc:
         raise ConfigError(f"cannot read CSPSYNC_CLIENT_ASSERTION_FILE {path}: {exc.strerror}") from None
+    except UnicodeDecodeError:  # nothing of it in the message: it is a credential
+        raise ConfigError(
+            f"CSPSYNC_CLIENT_ASSERTION_FILE {path} is not text", hint="write the CI's OIDC token (a JWT) to it"
+        ) from None
     if not token:
         raise ConfigError(f"CSPSYNC_CLIENT_ASSERTION_FILE {path} is empty", hint="write the CI's OIDC token to it")
     return token
@@ -606,6 +610,12 @@ def from_environment(
             cert_text = Path(cert_path).read_text(encoding="utf-8")
         except OSError as exc:
             raise ConfigError(f"cannot read {name('CLIENT_CERTIFICATE_PATH')} {cert_path}: {exc.strerror}") from None
+        except UnicodeDecodeError:  # a .pfx / .p12 is binary; nothing of it in the message: it holds a key
+            raise ConfigError(
+                f"{name('CLIENT_CERTIFICATE_PATH')} {cert_path} is not a PEM text file (a .pfx or .p12 is binary)",
+                hint="export the certificate and its private key as PEM, for example "
+                "`openssl pkcs12 -in app.pfx -out app.pem -nodes`, and point the variable at that file",
+            ) from None
     if cert_text:
         certificate = Certificate.from_pem(cert_text, get("CLIENT_CERTIFICATE_THUMBPRINT"))
     refresh_text = get("REFRESH_TOKEN")

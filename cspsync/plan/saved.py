@@ -31,6 +31,11 @@ def load_saved_plan(path: Path) -> Plan:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise PlanError(f"cannot read saved plan {path}: {err.strerror}") from None
+    except UnicodeDecodeError as err:  # cspsync writes UTF-8: a binary file, or a plan an editor saved as UTF-16
+        raise PlanError(
+            f"{path} is not a cspsync plan: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})",
+            hint="make one with `cspsync plan --out FILE`",
+        ) from None
     try:
         plan = Plan.from_json(text)
     except ValidationError as err:

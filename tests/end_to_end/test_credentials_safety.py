@@ -315,3 +315,28 @@ def test_credentials_show_of_a_file_that_is_not_cspsyncs_says_so_without_its_con
     assert shown.code == 1, shown.out + shown.err
     assert "decrypts, but is not a credentials file cspsync wrote" in shown.err
     assert "Traceback" not in shown.err and "Hv7!q2Lm#9xRt4Wz" not in shown.out + shown.err
+
+
+def test_credentials_show_with_an_identity_file_that_is_not_text_says_so(cspsync: Run, workdir: Path) -> None:
+    """--identity pointing at a binary file (a .pfx, a keychain export): a clear refusal, not a traceback."""
+    import datetime as dt
+
+    from pydantic import SecretStr
+
+    stored = secrets.TenantCredentials(
+        customer="contoso-bikes",
+        tenant_id="5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73",
+        domain="contosobikes.onmicrosoft.com",
+        user_name="admin@contosobikes.onmicrosoft.com",
+        password=SecretStr("Hv7!q2Lm#9xRt4Wz"),
+        created_at=dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC),
+    )
+    secrets.store(workdir / CREDENTIALS, stored, ["age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"])
+    binary = workdir / "identity.bin"
+    binary.write_bytes(bytes(range(128, 256)) * 4)
+
+    shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(binary), "--config", CONFIG)
+
+    assert shown.code == 1, shown.out + shown.err
+    assert "holds no age identity (AGE-SECRET-KEY-…) or SSH private key" in shown.err
+    assert "Traceback" not in shown.err and "Hv7!q2Lm#9xRt4Wz" not in shown.out + shown.err

@@ -42,6 +42,18 @@ def test_a_template_that_fails_to_render_stops_before_anything_is_sent(
     assert not (workdir / ".cspsync" / "invitations.json").exists()
 
 
+def test_a_template_that_is_not_utf8_names_the_file(cspsync: Run, workdir: Path) -> None:
+    """A template saved by an editor in another encoding: an error naming the file (it was an internal error)."""
+    (workdir / TEMPLATES / "subject.txt").write_bytes("Invitation für {{ customer.company }}\n".encode("latin-1"))
+    result = cspsync("invitations", "preview", "litware", "examples/customers")
+    assert result.code == 1, result.out + result.err
+    assert result.err.startswith(
+        "Error: examples/templates/invitation/subject.txt: the invitation template is not UTF-8 text (byte 0xfc at "
+        "offset 12)"
+    )
+    assert "Traceback" not in result.err
+
+
 def test_a_syntax_error_names_the_template_line(cspsync: Run, workdir: Path) -> None:
     (workdir / TEMPLATES / "subject.txt").write_text("Invitation for {{ customer.company }\n")
     result = cspsync("invitations", "preview", "litware", "examples/customers")

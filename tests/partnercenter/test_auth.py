@@ -211,6 +211,19 @@ def test_certificate_problems_are_config_errors(tmp_path: Path) -> None:
     assert Certificate.from_pem(key_only, "ab:cd:ef").thumbprint == "ABCDEF"
 
 
+def test_a_binary_certificate_or_assertion_file_is_a_config_error(tmp_path: Path) -> None:
+    """A .pfx given where a PEM file is asked for, or a token file that is not text: a ConfigError saying what to
+    do, with nothing of the file in it (it was a UnicodeDecodeError traceback)."""
+    pfx = tmp_path / "app.pfx"
+    pfx.write_bytes(b"0\x82\x0a\xb1\x02\x01\x030\x82\x0a\x77\xff\xfe" + bytes(range(128, 256)))
+    env = {"CSPSYNC_TENANT_ID": "t", "CSPSYNC_CLIENT_ID": "c"}
+    with pytest.raises(ConfigError, match="is not a PEM text file") as caught:
+        from_environment({**env, "CSPSYNC_CLIENT_CERTIFICATE_PATH": str(pfx)})
+    assert caught.value.hint is not None and "openssl pkcs12" in caught.value.hint
+    with pytest.raises(ConfigError, match="is not text"):
+        from_environment({**env, "CSPSYNC_CLIENT_ASSERTION_FILE": str(pfx)})
+
+
 # ------------------------------------------------------------------------------------ device code
 
 

@@ -36,6 +36,16 @@ def test_a_file_that_is_not_json_says_so(tmp_path: Path) -> None:
     assert _refusal(path) == f"{path} is not a cspsync plan: not JSON (expected value at line 1 column 1)"
 
 
+@pytest.mark.parametrize(
+    "content", [b"\xff\xfe{}", '{"format_version": "1.0"}'.encode("utf-16")], ids=["binary", "utf-16"]
+)
+def test_a_file_that_is_not_utf8_text_says_so(tmp_path: Path, content: bytes) -> None:
+    """A binary file or a plan saved as UTF-16 by an editor: refused (it was an internal error, exit 3)."""
+    path = tmp_path / "plan.json"
+    path.write_bytes(content)
+    assert _refusal(path) == f"{path} is not a cspsync plan: not UTF-8 text (byte 0xff at offset 0)"
+
+
 def test_a_plan_of_another_format_names_it_and_the_cspsync_that_made_it(tmp_path: Path) -> None:
     path = tmp_path / "plan.json"
     path.write_text(json.dumps({"format_version": "2.0", "cspsync_version": "2.3.0", "actions": "?"}))
