@@ -261,21 +261,39 @@ def test_credentials_show_after_a_reset_shows_the_current_password_and_not_the_r
         ) in shown.out
 
 
-def test_credentials_show_prints_partner_centers_names_escaped(cspsync: Run, workdir: Path) -> None:
-    """The domain and user name are Partner Center's answer: a control character in them is shown escaped."""
+#: the demo recipient of examples/keys/demo-identity.agekey
+DEMO_RECIPIENT = "age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"
+
+
+def _store_contoso(
+    workdir: Path,
+    *,
+    domain: str = "contosobikes.onmicrosoft.com",
+    user_name: str = "admin@contosobikes.onmicrosoft.com",
+) -> None:
+    """Contoso's credentials stored as apply stores them (password Hv7!q2Lm#9xRt4Wz), for `credentials show`."""
     import datetime as dt
 
     from pydantic import SecretStr
 
-    hostile = secrets.TenantCredentials(
+    stored = secrets.TenantCredentials(
         customer="contoso-bikes",
         tenant_id="5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73",
-        domain="contosobikes.onmicrosoft.com\x1b]8;;https://evil.example\x07",
-        user_name="admin@contosobikes.onmicrosoft.com\n::error::forged",
+        domain=domain,
+        user_name=user_name,
         password=SecretStr("Hv7!q2Lm#9xRt4Wz"),
         created_at=dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC),
     )
-    secrets.store(workdir / CREDENTIALS, hostile, ["age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"])
+    secrets.store(workdir / CREDENTIALS, stored, [DEMO_RECIPIENT])
+
+
+def test_credentials_show_prints_partner_centers_names_escaped(cspsync: Run, workdir: Path) -> None:
+    """The domain and user name are Partner Center's answer: a control character in them is shown escaped."""
+    _store_contoso(
+        workdir,
+        domain="contosobikes.onmicrosoft.com\x1b]8;;https://evil.example\x07",
+        user_name="admin@contosobikes.onmicrosoft.com\n::error::forged",
+    )
     key = workdir / "examples/keys/demo-identity.agekey"
 
     shown = cspsync("credentials", "show", "contoso-bikes", "--identity", str(key), "--config", CONFIG)
@@ -302,7 +320,7 @@ def test_credentials_show_of_a_file_that_is_not_cspsyncs_says_so_without_its_con
     what is missing, exit 1, no traceback and nothing of what it holds (it may be a password)."""
     import pyrage
 
-    recipient = pyrage.x25519.Recipient.from_str("age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf")
+    recipient = pyrage.x25519.Recipient.from_str(DEMO_RECIPIENT)
     folder = workdir / CREDENTIALS
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "contoso-bikes.5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73.age").write_bytes(
@@ -319,19 +337,7 @@ def test_credentials_show_of_a_file_that_is_not_cspsyncs_says_so_without_its_con
 
 def test_credentials_show_with_an_identity_file_that_is_not_text_says_so(cspsync: Run, workdir: Path) -> None:
     """--identity pointing at a binary file (a .pfx, a keychain export): a clear refusal, not a traceback."""
-    import datetime as dt
-
-    from pydantic import SecretStr
-
-    stored = secrets.TenantCredentials(
-        customer="contoso-bikes",
-        tenant_id="5f2d9a61-8c3b-4e7a-9d1f-2b6c8e0a4d73",
-        domain="contosobikes.onmicrosoft.com",
-        user_name="admin@contosobikes.onmicrosoft.com",
-        password=SecretStr("Hv7!q2Lm#9xRt4Wz"),
-        created_at=dt.datetime(2026, 12, 3, 11, 0, tzinfo=dt.UTC),
-    )
-    secrets.store(workdir / CREDENTIALS, stored, ["age1lpkwk9hjx7l8vyfmkepfmmcnrulum6xhskmhqe8q0vnxuzgteqxs0y05cf"])
+    _store_contoso(workdir)
     binary = workdir / "identity.bin"
     binary.write_bytes(bytes(range(128, 256)) * 4)
 
