@@ -11,7 +11,7 @@ import datetime as dt
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from functools import partial
+from functools import cache, partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
@@ -243,14 +243,14 @@ class _Context:
 class _Checked:
     """What checking one customer file found; ``claims`` is None when it is not a valid customer.
 
-    ``declared`` and ``document`` are kept only by a check that keeps models; what comes back from another
-    process is :func:`_portable`.
+    ``declared`` is kept only by a check that keeps models; ``data`` (the parsed file) only by the second
+    process of a load, which sends it (:func:`_portable`) for this one to build the model.
     """
 
     problems: list[Problem]
     claims: list[Claim] | None
     declared: Declared | None = None
-    document: Document | None = None
+    data: Any = None
 
 
 #: what a check keeps of a valid customer file besides its problems and claims: nothing (``cspsync
@@ -283,7 +283,7 @@ def _check_customer(name: str, context: _Context, *, keep: Keep) -> _Checked:
         # of the check; the rare cross-file problem reads its file again to be placed
         share_fields_sets(customer)
         return _Checked(problems, claims_of(customer), Declared(Path(name), customer))
-    return _Checked(problems, claims_of(customer), document=document if keep == "data" else None)
+    return _Checked(problems, claims_of(customer), data=document.data if keep == "data" else None)
 
 
 def _portable(result: _Checked) -> tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, Any]:
@@ -294,7 +294,7 @@ def _portable(result: _Checked) -> tuple[list[tuple[str, int, int, str, str]], l
     return (
         [(p.file, p.line, p.column, p.path, p.message) for p in result.problems],
         result.claims,
-        result.document.data if result.claims is not None and result.document is not None else None,
+        result.data if result.claims is not None else None,
     )
 
 
@@ -348,11 +348,10 @@ def _check(
     for result in checked:
         problems += result.problems
 
+    @cache
     def document(index: int) -> Document:
-        """A valid file's document, read again when it was not kept (only to place a rare problem)."""
-        name, result = valid[index]
-        if result.document is not None:
-            return result.document
+        """A valid file's document, read again (once) to place a rare problem: no check keeps them."""
+        name = valid[index][0]
         again = read_document(name, name)
         return again if isinstance(again, Document) else Document(name, "", {})  # changed meanwhile
 
