@@ -149,3 +149,9 @@ def unwritable_reason(folder: Path, err: OSError) -> str:
     if blocking is not None:
         return f"{blocking} is a file, not a folder"
     return err.strerror or type(err).__name__
+
+
+def undecodable_byte(err: UnicodeDecodeError) -> str:
+    """Where a file stops being UTF-8, for a person: the byte and its offset (never the text around it, which
+    may be a secret)."""
+    return f"byte 0x{err.object[err.start]:02x} at offset {err.start}"

@@ -35,6 +35,7 @@ import yaml_rs
 
 from cspsync.declarations.locate import Locator, Spot, scan_events
 from cspsync.declarations.problems import Finding, JsonPath, Problem, format_path
+from cspsync.errors import undecodable_byte
 
 MAX_BYTES = 256 * 1024
 ALIAS_BUDGET = 1_000  # nodes all aliases of a file may replay together
@@ -132,8 +133,7 @@ def parse_document(file: str, raw: bytes) -> Document | list[Problem]:
         line_start = raw.rfind(b"\n", 0, err.start) + 1
         column = len(raw[line_start : err.start].decode("utf-8", errors="replace")) + 1
         line = raw.count(b"\n", 0, err.start) + 1
-        byte = f"byte 0x{raw[err.start]:02x} at offset {err.start}"
-        return _at(file, [Spot(line, column, f"not valid UTF-8: {byte}; save the file as UTF-8")])
+        return _at(file, [Spot(line, column, f"not valid UTF-8: {undecodable_byte(err)}; save the file as UTF-8")])
     text = text.removeprefix("\ufeff")
     if text.isascii() and not raw.translate(None, _PRINTABLE_ASCII):
         return parse_text(file, text)  # the common case, in one pass over the bytes instead of a search

@@ -22,7 +22,7 @@ import jinja2.sandbox
 
 from cspsync.declarations import Declared, Repository
 from cspsync.declarations.load import read_document
-from cspsync.errors import ConfigError, CspsyncError
+from cspsync.errors import ConfigError, CspsyncError, undecodable_byte
 
 PARTS = ("subject.txt", "body.txt", "body.html")
 VARIABLES = (
@@ -86,9 +86,7 @@ def _load_part(folder: Path | None, name: str, kind: str = "invitation") -> tupl
             raise ConfigError(f"{path}: the {kind} template cannot be read: {err.strerror or err}") from None
         except UnicodeDecodeError as err:
             raise ConfigError(
-                f"{path}: the {kind} template is not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset "
-                f"{err.start})",
-                hint="save it as UTF-8",
+                f"{path}: the {kind} template is not UTF-8 text ({undecodable_byte(err)})", hint="save it as UTF-8"
             ) from None
     packaged = resources.files("cspsync.templates").joinpath(kind, name)
     return packaged.read_text(encoding="utf-8"), f"cspsync default {kind}/{name}"

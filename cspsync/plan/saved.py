@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from cspsync.declarations import Declared
-from cspsync.errors import PlanError
+from cspsync.errors import PlanError, undecodable_byte
 from cspsync.plan.build import declarations_fingerprint
 from cspsync.plan.digest import actions_digest, reviewed_form
 from cspsync.plan.model import FORMAT_VERSION, Action, Plan
@@ -33,7 +33,7 @@ def load_saved_plan(path: Path) -> Plan:
         raise PlanError(f"cannot read saved plan {path}: {err.strerror}") from None
     except UnicodeDecodeError as err:  # cspsync writes UTF-8: a binary file, or a plan an editor saved as UTF-16
         raise PlanError(
-            f"{path} is not a cspsync plan: not UTF-8 text (byte 0x{err.object[err.start]:02x} at offset {err.start})",
+            f"{path} is not a cspsync plan: not UTF-8 text ({undecodable_byte(err)})",
             hint="make one with `cspsync plan --out FILE`",
         ) from None
     try:
