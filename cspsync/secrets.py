@@ -197,8 +197,6 @@ def decrypt(path: Path, identity_file: Path) -> TenantCredentials:
             hint="keep the file cspsync wrote for this tenant; a file encrypted to these recipients by hand "
             "is not read",
         ) from None
-    finally:
-        del plaintext
 
 
 # ------------------------------------------------------------------------------ before and after a create
