@@ -1,21 +1,18 @@
-"""The base of cspsync's frozen pydantic models: declarations, plans and their payloads.
+"""The base of cspsync's frozen pydantic models: the declarations (the plan's are records, cspsync/records.py).
 
 pydantic keeps, on every instance, the set of the field names it was given (``model_fields_set``): a set of
-5 to 18 names takes 728 bytes, more than the instance's own values. In a plan those sets were 45 % of the
-actions' memory (67 MiB of 150 MiB at 10,000 customers), in the declarations 38 % (38 of 100 MiB). A frozen
-model never changes its set, so every instance given the same fields shares one: the sets are made once per
-distinct combination, and a plan of 100,000 customers peaks at a third less memory (3,618 -> 2,395 MiB,
-bench/README.md), at no cost in time (fewer large allocations outweigh the lookup).
+5 to 18 names takes 728 bytes, more than the instance's own values. In the declarations those sets were 38 %
+of the memory (38 of 100 MiB at 10,000 customers). A frozen model never changes its set, so every instance
+given the same fields shares one: the sets are made once per distinct combination.
 
 Only a model that can never be changed may share: pydantic changes the set in place only on assignment
 (refused here: ``frozen``), and ``model_copy`` gives the copy a set of its own before it adds the updated
 names, which is then shared again.
 
-When the sharing happens depends on how instances are made. The plan's models are made one at a time in
-Python, so :class:`SharedModel` shares in ``model_post_init``. A customer file's tree of ~10 models is made
-in one ``model_validate`` call, where that hook costs a call back into Python per instance (~6 us of a
-file's ~18 us, bench/README.md): ``cspsync validate`` never keeps the models, so only the checks that keep
-them share, once per tree, with :func:`share_fields_sets`.
+A customer file's tree of ~10 models is made in one ``model_validate`` call, where a post-init hook would
+cost a call back into Python per instance (~6 us of a file's ~18 us, bench/README.md): ``cspsync validate``
+never keeps the models, so only the checks that keep them share, once per tree, with
+:func:`share_fields_sets`.
 """
 
 from __future__ import annotations
@@ -75,10 +72,3 @@ class FrozenModel(BaseModel):
         copied = super().model_copy(update=update, deep=deep)
         share_fields_set(copied)
         return copied
-
-
-class SharedModel(FrozenModel):
-    """A frozen model whose instances share their set of given fields as soon as they are made."""
-
-    def model_post_init(self, context: Any, /) -> None:
-        share_fields_set(self)

@@ -1,9 +1,7 @@
-"""Frozen models share their set of given fields, and each still answers for its own fields."""
+"""Frozen declarations share their set of given fields, and each still answers for its own fields."""
 
 from __future__ import annotations
 
-import pickle
-from decimal import Decimal
 from pathlib import Path
 
 from pydantic import BaseModel
@@ -11,34 +9,8 @@ from pydantic import BaseModel
 from cspsync.declarations.models import Contact, Invitations
 from cspsync.declarations.repository import load_repository
 from cspsync.frozen import _SHARED, share_fields_sets
-from cspsync.plan.model import Money
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-
-
-def _money(**fields: object) -> Money:
-    return Money.model_validate({"currency": "EUR", **fields})
-
-
-def test_instances_given_the_same_fields_share_one_set() -> None:
-    first, second = _money(seats=2, unit_cost=Decimal("1.5")), _money(seats=3, unit_cost=Decimal("2"))
-    assert first.model_fields_set == {"currency", "seats", "unit_cost"}
-    assert first.__pydantic_fields_set__ is second.__pydantic_fields_set__
-
-
-def test_instances_given_other_fields_keep_their_own_answer() -> None:
-    priced, bare = _money(seats=2, unit_cost=Decimal("1.5")), _money()
-    assert bare.model_fields_set == {"currency"}
-    assert priced.model_fields_set == {"currency", "seats", "unit_cost"}
-
-
-def test_a_copy_with_changes_names_them_and_leaves_the_original_as_it_was() -> None:
-    original, sibling = _money(seats=2), _money(seats=5)
-    copied = original.model_copy(update={"note": "from the renewal on 2027-01-01"})
-    assert copied.model_fields_set == {"currency", "seats", "note"}
-    assert original.model_fields_set == sibling.model_fields_set == {"currency", "seats"}
-    assert copied.note == "from the renewal on 2027-01-01" and original.note is None
-    assert copied.__pydantic_fields_set__ is _money(seats=1, note="x").__pydantic_fields_set__
 
 
 def test_declarations_share_once_kept_and_still_tell_a_default_from_a_written_value() -> None:
@@ -59,12 +31,6 @@ def test_a_loaded_repository_shares_the_sets_of_every_customer_tree() -> None:
     contacts = [declared.customer.spec.company.primaryContact for declared in repository.customers]
     assert len({id(address.__pydantic_fields_set__) for address in addresses}) < len(addresses)
     assert len({id(contact.__pydantic_fields_set__) for contact in contacts}) < len(contacts)
-
-
-def test_a_model_survives_pickling_with_its_fields() -> None:
-    money = _money(seats=2)
-    again = pickle.loads(pickle.dumps(money))  # noqa: S301 - made here
-    assert again == money and again.model_fields_set == {"currency", "seats"}
 
 
 def _every_model(value: object) -> list[BaseModel]:

@@ -332,6 +332,6 @@ def make_plan(
         actions=tuple(actions),
         unmanaged=tuple(found_unmanaged),
         unknown=tuple(unknown),
-        **({"money": money} if money is not None else {}),
+        money=money,
     )
     return result.model_copy(update={"actions_digest": actions_digest(result.actions)})

@@ -18,17 +18,17 @@ from __future__ import annotations
 import datetime as dt
 import functools
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, TypeAdapter
 
 from cspsync.collector import collector_paused
-from cspsync.frozen import SharedModel
 from cspsync.plan import payloads
+from cspsync.records import Record, record
 from cspsync.workspace import write_bytes_atomic
 
 FORMAT_VERSION = "1.0"
@@ -98,10 +98,13 @@ SYMBOLS: dict[Kind, Symbol] = {
 Status = Literal["ready", "waiting", "blocked", "refused"]
 
 
-class Frozen(SharedModel):
-    """The plan's models (see :mod:`cspsync.frozen`)."""
+class Frozen(Record):
+    """The plan's records (see :mod:`cspsync.records`)."""
+
+    __slots__ = ()
 
 
+@record
 class Change(Frozen):
     """One field that differs: ``before`` is what Partner Center has, ``after`` what is declared."""
 
@@ -110,6 +113,7 @@ class Change(Frozen):
     after: Any = None
 
 
+@record
 class Commitment(Frozen):
     """What an order or added seats commit to under new-commerce rules."""
 
@@ -121,6 +125,7 @@ class Commitment(Frozen):
     cancellable_until: dt.datetime | None = None
 
 
+@record
 class Money(Frozen):
     """What an order or a seat change costs, in the customer's currency (figures rounded to its minor unit).
 
@@ -151,6 +156,7 @@ class Money(Frozen):
     replaces: Money | None = None
 
 
+@record
 class Totals(Frozen):
     """Sums of the money of ready and waiting actions in one currency (blocked ones will not happen)."""
 
@@ -171,6 +177,7 @@ class Totals(Frozen):
     unlisted: int = 0  # items not in their market's price sheet, not in the figures
 
 
+@record
 class UnknownCost(Frozen):
     """An order or seat increase whose monthly cost is not known, and why (its money's note)."""
 
@@ -178,6 +185,7 @@ class UnknownCost(Frozen):
     reason: str
 
 
+@record
 class BudgetCheck(Frozen):
     """One ceiling of cspsync.yaml's ``budget`` against what the plan adds."""
 
@@ -193,6 +201,7 @@ class BudgetCheck(Frozen):
     upfront: Decimal | None = None
 
 
+@record
 class PlanMoney(Frozen):
     totals: tuple[Totals, ...] = ()  # the whole plan, one per currency
     budget: tuple[BudgetCheck, ...] = ()
@@ -204,6 +213,7 @@ class PlanMoney(Frozen):
         return any(check.over for check in self.budget)
 
 
+@record
 class _Action(Frozen):
     """Fields every action has; each kind below adds its ``kind`` and its typed ``payload``."""
 
@@ -221,101 +231,121 @@ class _Action(Frozen):
     money: Money | None = None
 
 
+@record
 class CreateCustomerAction(_Action):
     kind: Literal[Kind.CREATE_CUSTOMER]
     payload: payloads.CreateCustomer
 
 
+@record
 class AdoptCustomerAction(_Action):
     kind: Literal[Kind.ADOPT_CUSTOMER]
     payload: payloads.AdoptCustomer
 
 
+@record
 class RequestInvitationAction(_Action):
     kind: Literal[Kind.REQUEST_INVITATION]
     payload: payloads.RequestInvitation
 
 
+@record
 class AwaitAcceptanceAction(_Action):
     kind: Literal[Kind.AWAIT_ACCEPTANCE]
     payload: payloads.AwaitAcceptance
 
 
+@record
 class UpdateBillingProfileAction(_Action):
     kind: Literal[Kind.UPDATE_BILLING_PROFILE]
     payload: payloads.UpdateBillingProfile
 
 
+@record
 class CreateAgreementAction(_Action):
     kind: Literal[Kind.CREATE_AGREEMENT]
     payload: payloads.CreateAgreement
 
 
+@record
 class OrderSubscriptionAction(_Action):
     kind: Literal[Kind.ORDER_SUBSCRIPTION]
     payload: payloads.OrderSubscription
 
 
+@record
 class UpdateSubscriptionAction(_Action):
     kind: Literal[Kind.UPDATE_SUBSCRIPTION]
     payload: payloads.UpdateSubscription
 
 
+@record
 class UpgradeSubscriptionAction(_Action):
     kind: Literal[Kind.UPGRADE_SUBSCRIPTION]
     payload: payloads.UpgradeSubscription
 
 
+@record
 class SuspendSubscriptionAction(_Action):
     kind: Literal[Kind.SUSPEND_SUBSCRIPTION]
     payload: payloads.SuspendSubscription
 
 
+@record
 class CancelSubscriptionAction(_Action):
     kind: Literal[Kind.CANCEL_SUBSCRIPTION]
     payload: payloads.CancelSubscription
 
 
+@record
 class CreateAzureSubscriptionAction(_Action):
     kind: Literal[Kind.CREATE_AZURE_SUBSCRIPTION]
     payload: payloads.CreateAzureSubscription
 
 
+@record
 class RenameAzureSubscriptionAction(_Action):
     kind: Literal[Kind.RENAME_AZURE_SUBSCRIPTION]
     payload: payloads.RenameAzureSubscription
 
 
+@record
 class CreateAdminRelationshipAction(_Action):
     kind: Literal[Kind.CREATE_ADMIN_RELATIONSHIP]
     payload: payloads.CreateAdminRelationship
 
 
+@record
 class RequestAdminApprovalAction(_Action):
     kind: Literal[Kind.REQUEST_ADMIN_APPROVAL]
     payload: payloads.RequestAdminApproval
 
 
+@record
 class AwaitAdminAccessAction(_Action):
     kind: Literal[Kind.AWAIT_ADMIN_ACCESS]
     payload: payloads.AwaitAdminAccess
 
 
+@record
 class CreateAccessAssignmentAction(_Action):
     kind: Literal[Kind.CREATE_ACCESS_ASSIGNMENT]
     payload: payloads.CreateAccessAssignment
 
 
+@record
 class UpdateAccessAssignmentAction(_Action):
     kind: Literal[Kind.UPDATE_ACCESS_ASSIGNMENT]
     payload: payloads.UpdateAccessAssignment
 
 
+@record
 class UpdateAdminRelationshipAction(_Action):
     kind: Literal[Kind.UPDATE_ADMIN_RELATIONSHIP]
     payload: payloads.UpdateAdminRelationship
 
 
+@record
 class TerminateAdminRelationshipAction(_Action):
     kind: Literal[Kind.TERMINATE_ADMIN_RELATIONSHIP]
     payload: payloads.TerminateAdminRelationship
@@ -382,6 +412,7 @@ def make_action(kind: Kind, payload: payloads.Payload, **fields: Any) -> Action:
 CustomerState = Literal["new", "linked", "waiting", "missing", "conflict", "unknown"]
 
 
+@record
 class CustomerPlan(Frozen):
     """One declared customer: where it stands and which actions belong to it."""
 
@@ -403,6 +434,7 @@ class CustomerPlan(Frozen):
     confirmed_at: str | None = None
 
 
+@record
 class PlanRead(Frozen):
     """How the plan read Partner Center (:class:`cspsync.observe.state.ReadNote`): everything, or only what the
     audit records named since the last plan, so "no changes" never claims more than was seen."""
@@ -416,6 +448,7 @@ class PlanRead(Frozen):
     oldest_read: str | None = None
 
 
+@record
 class Unmanaged(Frozen):
     """Something in Partner Center no declaration claims: reported, never touched."""
 
@@ -425,6 +458,7 @@ class Unmanaged(Frozen):
     detail: str | None = None
 
 
+@record
 class Summary(Frozen):
     """Ready actions by what they do; ``remove`` counts cancellations only, as the line says "to cancel"."""
 
@@ -465,6 +499,7 @@ def summarize(actions: Iterable[Action]) -> Summary:
 Target = Literal["emulator", "partner-center", "partner-center-sandbox"]
 
 
+@record
 class ShardClaims(Frozen):
     """The natural keys one customer file of a shard claims (``cspsync.declarations.keys.claims_of``): a shard
     validates only its own files, so ``merge-plans`` refuses two shards whose files claim the same key."""
@@ -474,6 +509,7 @@ class ShardClaims(Frozen):
     keys: tuple[tuple[str, str], ...]
 
 
+@record
 class ShardOf(Frozen):
     """Which shard of a CI matrix a plan is (``plan --shard I/N``), and what every shard of one set shares:
     ``merge-plans`` refuses a set that is incomplete, duplicated or mixed, so a merged comment never hides
@@ -494,6 +530,7 @@ class ShardOf(Frozen):
         return f"{self.index}/{self.count}"
 
 
+@record(slots=False)  # one per run; it caches what renderers ask per line
 class Plan(Frozen):
     format_version: str = FORMAT_VERSION
     cspsync_version: str
@@ -548,14 +585,6 @@ class Plan(Frozen):
     def _by_id(self) -> dict[str, Action]:
         return {action.id: action for action in self.actions}
 
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """A copy, without what was worked out from this plan's fields: pydantic copies an instance's
-        ``__dict__``, cached properties too, so a copy with other actions found this plan's by id."""
-        copied = super().model_copy(update=update, deep=deep)
-        for name in _WORKED_OUT:
-            copied.__dict__.pop(name, None)
-        return copied
-
     def action(self, action_id: str) -> Action:
         """The action with this id (KeyError when there is none); O(1), renderers call it per line."""
         return self._by_id[action_id]
@@ -597,8 +626,3 @@ class Plan(Frozen):
         millions of objects, and merge-plans reads twenty of them into one process."""
         with collector_paused():
             return cls.model_validate_json(text)
-
-
-#: what a plan works out from its fields once (its cached properties: renderers ask per line); a copy works it
-#: out again
-_WORKED_OUT = tuple(name for name, value in vars(Plan).items() if isinstance(value, functools.cached_property))

@@ -12,13 +12,16 @@ import datetime as dt
 from typing import Literal
 
 from cspsync.declarations.models import CustomerSpec
-from cspsync.frozen import SharedModel
+from cspsync.records import Record, record
 
 
-class Payload(SharedModel):
-    """What an action runs with (see :mod:`cspsync.frozen`)."""
+class Payload(Record):
+    """What an action runs with (a record: see :mod:`cspsync.records`)."""
+
+    __slots__ = ()
 
 
+@record
 class AddressDetails(Payload):
     address_line1: str | None = None
     address_line2: str | None = None
@@ -29,6 +32,7 @@ class AddressDetails(Payload):
     phone_number: str | None = None
 
 
+@record
 class BillingDetails(Payload):
     """The billing profile as the customer file writes it (what is sent to Partner Center)."""
 
@@ -64,6 +68,7 @@ class BillingDetails(Payload):
         )
 
 
+@record
 class AdoptCustomer(Payload):
     """A Partner Center customer that cspsync did not create, matched to a declaration, and the evidence.
 
@@ -80,6 +85,7 @@ class AdoptCustomer(Payload):
     password_lost: bool = False
 
 
+@record
 class CreateCustomer(Payload):
     domain: str
     billing_profile: BillingDetails
@@ -90,6 +96,7 @@ class CreateCustomer(Payload):
     enable_gdap_by_default: bool | None = None
 
 
+@record
 class AdminApproval(Payload):
     """One GDAP relationship whose approval link goes to the customer (its id is known once it exists)."""
 
@@ -102,6 +109,7 @@ class AdminApproval(Payload):
     replaces_ends_on: dt.date | None = None
 
 
+@record
 class RequestInvitation(Payload):
     domain: str
     to: str
@@ -112,6 +120,7 @@ class RequestInvitation(Payload):
     admin_approvals: tuple[AdminApproval, ...] = ()
 
 
+@record
 class CreateAdminRelationship(Payload):
     """Create a GDAP relationship (or finish one an earlier apply created) and lock it for approval."""
 
@@ -129,6 +138,7 @@ class CreateAdminRelationship(Payload):
     relationship_id: str | None = None
 
 
+@record
 class RequestAdminApproval(Payload):
     """Send GDAP approval links in a message of their own (no reseller invitation goes out with them)."""
 
@@ -136,6 +146,7 @@ class RequestAdminApproval(Payload):
     approvals: tuple[AdminApproval, ...]
 
 
+@record
 class AwaitAdminAccess(Payload):
     """A person or Microsoft must act first: approve, activate, or finish an access assignment."""
 
@@ -145,6 +156,7 @@ class AwaitAdminAccess(Payload):
     group: str | None = None
 
 
+@record
 class CreateAccessAssignment(Payload):
     relationship: str | None  # display name; None: the customer's Default GDAP relationship
     relationship_id: str | None = None  # None: found at apply (created in the same apply)
@@ -154,6 +166,7 @@ class CreateAccessAssignment(Payload):
     roles: tuple[str, ...]
 
 
+@record
 class UpdateAccessAssignment(Payload):
     relationship: str | None
     relationship_id: str
@@ -163,6 +176,7 @@ class UpdateAccessAssignment(Payload):
     roles: tuple[str, ...]
 
 
+@record
 class UpdateAdminRelationship(Payload):
     """Switch an active relationship's auto-extension (Graph: the one property it changes while ``active``)."""
 
@@ -171,20 +185,24 @@ class UpdateAdminRelationship(Payload):
     auto_extend_duration: str
 
 
+@record
 class TerminateAdminRelationship(Payload):
     relationship_id: str
     display_name: str
 
 
+@record
 class AwaitAcceptance(Payload):
     domain: str | None = None
     tenant_id: str | None = None
 
 
+@record
 class UpdateBillingProfile(Payload):
     billing_profile: BillingDetails | None = None  # None: blocked (a country change), nothing to send
 
 
+@record
 class CreateAgreement(Payload):
     type: Literal["MicrosoftCustomerAgreement"]
     first_name: str
@@ -194,6 +212,7 @@ class CreateAgreement(Payload):
     date_agreed: dt.date
 
 
+@record
 class OrderSubscription(Payload):
     friendly_name: str
     product_id: str
@@ -207,6 +226,7 @@ class OrderSubscription(Payload):
     azure_plan: bool = False
 
 
+@record
 class NextTermFields(Payload):
     """A change scheduled for renewal (``scheduledNextTermInstructions``, "Schedule changes for a new commerce
     subscription"); merged into what is already scheduled, absent fields are left as they are."""
@@ -221,6 +241,7 @@ class NextTermFields(Payload):
     country: str | None = None
 
 
+@record
 class SubscriptionFields(Payload):
     """The fields an update sets; absent fields are left as Partner Center has them."""
 
@@ -232,12 +253,14 @@ class SubscriptionFields(Payload):
     next_term: NextTermFields | None = None
 
 
+@record
 class UpdateSubscription(Payload):
     subscription_id: str | None = None  # None: blocked, nothing to send
     friendly_name: str
     set: SubscriptionFields = SubscriptionFields()
 
 
+@record
 class UpgradeSubscription(Payload):
     """Move every seat of a subscription to another offer now ("Transition a new commerce subscription":
     POST transitions, ``transition_only``); the new subscription gets the declared friendly name."""
@@ -253,16 +276,19 @@ class UpgradeSubscription(Payload):
     country: str
 
 
+@record
 class SuspendSubscription(Payload):
     subscription_id: str
     friendly_name: str
 
 
+@record
 class CancelSubscription(Payload):
     subscription_id: str
     friendly_name: str
 
 
+@record
 class CreateAzureSubscription(Payload):
     """A new Azure subscription under the customer's Azure plan, made in Azure Resource Manager (Subscription
     alias API, "Programmatically create Azure subscriptions for a Microsoft Partner Agreement")."""
@@ -273,6 +299,7 @@ class CreateAzureSubscription(Payload):
     azure_plan_id: str | None = None
 
 
+@record
 class RenameAzureSubscription(Payload):
     """A new name for an Azure subscription under the Azure plan ("Subscription - Rename")."""
 

@@ -1,7 +1,8 @@
 """The package reads as the pipeline: imports only run down it, and nothing imports in a circle.
 
 Layers, lowest first (a module may import its own layer and the ones below):
-declarations and the shared basics (canonical: digests of canonical JSON; frozen: the models' base;
+declarations and the shared basics (canonical: digests of canonical JSON; frozen: the declarations' models' base;
+records: the plan's records' base;
 signals: handlers for a span of the main thread; collector: the cyclic collector paused for a span) ->
 integrations (Partner Center, mail, emulator, price sheets) ->
 observe, invitations -> plan -> apply -> gitops -> render -> pipeline -> commands.
@@ -26,6 +27,7 @@ LAYERS: list[set[str]] = [
         "currency",
         "canonical",
         "frozen",
+        "records",
         "signals",
         "collector",
         "threads",
