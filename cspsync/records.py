@@ -25,22 +25,29 @@ from pydantic import ConfigDict
 from pydantic_core import SchemaSerializer, SchemaValidator
 
 _CONFIG = ConfigDict(extra="forbid")
+#: the declarations' records are built from parsed YAML, nested mappings and all: a strict dataclass takes only
+#: an instance of itself, so strictness is on their field types (cspsync/declarations/models.py)
+_DECLARED = ConfigDict(extra="forbid", defer_build=True)
 T = TypeVar("T")
 
 
 @overload
 def record(cls: type[T], /) -> type[T]: ...
 @overload
-def record(*, slots: bool = True) -> Callable[[type[T]], type[T]]: ...
+def record(*, slots: bool = True, declared: bool = False) -> Callable[[type[T]], type[T]]: ...
 
 
 @dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(pydantic.Field, dataclasses.field))
-def record(cls: type[T] | None = None, /, *, slots: bool = True) -> type[T] | Callable[[type[T]], type[T]]:
+def record(
+    cls: type[T] | None = None, /, *, slots: bool = True, declared: bool = False
+) -> type[T] | Callable[[type[T]], type[T]]:
     """``cls`` as a frozen pydantic dataclass, fields given by keyword, unknown fields refused; slotted unless
-    it caches what it works out (a plan, of which there is one)."""
+    it caches what it works out (a plan, of which there is one); ``declared``: made from parsed YAML, its
+    schema built when first used (``cspsync validate`` may never need it)."""
 
     def make(target: type[T]) -> type[T]:
-        made = pydantic.dataclasses.dataclass(target, frozen=True, slots=slots, kw_only=True, config=_CONFIG)
+        config = _DECLARED if declared else _CONFIG
+        made = pydantic.dataclasses.dataclass(target, frozen=True, slots=slots, kw_only=True, config=config)
         return cast(type[T], made)
 
     return make if cls is None else make(cls)

@@ -1,17 +1,24 @@
-"""The plan's records: checked when made as pydantic models are, kept without a dict per instance, and copied
-without touching the original."""
+"""The plan's and the customer files' records: checked when made as pydantic models are, kept without a dict
+per instance, and copied without touching the original."""
 
 from __future__ import annotations
 
+import dataclasses
 import pickle
 import sys
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from pydantic import ValidationError
 
+from cspsync.declarations.models import Subscription
+from cspsync.declarations.repository import load_repository
 from cspsync.plan import payloads
 from cspsync.plan.model import CustomerPlan, Kind, Money, Totals, make_action
+from cspsync.records import Record
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
 
 def _order() -> payloads.OrderSubscription:
@@ -70,3 +77,34 @@ def test_a_record_round_trips_through_json_and_pickle() -> None:
     assert Totals.model_validate_json(totals.model_dump_json()) == totals
     assert totals.model_dump(mode="json")["monthly_cost"] == "5218.02"
     assert pickle.loads(pickle.dumps(totals)) == totals  # noqa: S301 - made here
+
+
+def _every_record(value: object) -> list[object]:
+    """Every record under ``value``, by a walk over all values."""
+    if isinstance(value, Record):
+        fields = (getattr(value, f.name) for f in dataclasses.fields(value))  # type: ignore[arg-type]
+        return [value, *(r for item in fields for r in _every_record(item))]
+    if isinstance(value, list | tuple):
+        return [r for item in value for r in _every_record(item)]
+    if isinstance(value, dict):
+        return [r for item in value.values() for r in _every_record(item)]
+    return []
+
+
+def test_a_loaded_customer_file_is_a_tree_of_records_without_dicts() -> None:
+    repository = load_repository([EXAMPLES / "customers"], config_path=EXAMPLES / "cspsync.yaml")
+    records = [r for declared in repository.customers for r in _every_record(declared.customer)]
+    kinds = {type(r).__name__ for r in records}
+    assert {"CustomerFile", "Company", "Subscription", "LicenseOffer", "AdminRelationship", "Agreement"} <= kinds
+    for item in records:
+        assert not hasattr(item, "__dict__"), type(item)
+
+
+def test_a_customer_record_takes_types_exactly_as_the_schema_does() -> None:
+    """Strictness is on the field types (a strict dataclass would refuse the parsed mappings themselves)."""
+    offer = {"friendlyName": "contoso-m365", "offer": {"productId": "CFQ7TTC0LF8Q", "skuId": "0001"}, "term": "P1Y"}
+    assert Subscription.model_validate(offer).quantity == 1
+    assert Subscription.model_validate({**offer, "quantity": 12.0}).quantity == 12  # JSON Schema's integer
+    for wrong in ({"quantity": "12"}, {"autoRenew": "yes"}, {"autoRenew": 1}, {"friendlyName": 7}):
+        with pytest.raises(ValidationError):
+            Subscription.model_validate({**offer, **wrong})

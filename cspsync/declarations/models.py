@@ -17,9 +17,18 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
-from cspsync.frozen import FrozenModel
+from cspsync.records import Record, record
 
 # Patterns are copied from the schemas and use only what ECMA-262 (JSON Schema) and Rust's regex crate
 # (pydantic) read alike: no \d, \s, \w, no look-around; ``$`` is the end of the text in both.
@@ -78,7 +87,7 @@ def _json_number(value: Any) -> Any:
 
 
 def _text(min_length: int | None = 1, max_length: int | None = None, pattern: str | None = None) -> StringConstraints:
-    return StringConstraints(min_length=min_length, max_length=max_length, pattern=pattern)
+    return StringConstraints(strict=True, min_length=min_length, max_length=max_length, pattern=pattern)
 
 
 # String types, named after the schema's minLength/maxLength/pattern they carry.
@@ -103,7 +112,7 @@ DomainPrefix = Annotated[str, _text(None, pattern=DOMAIN_PREFIX)]
 ProductId = Annotated[str, _text(None, pattern=PRODUCT_ID)]
 SkuId = Annotated[str, _text(None, pattern=SKU_ID)]
 MpnId = Annotated[str, _text(None, pattern=MPN_ID)]
-Quantity = Annotated[int, BeforeValidator(_json_integer), Field(ge=1, le=300_000)]
+Quantity = Annotated[int, BeforeValidator(_json_integer), Field(strict=True, ge=1, le=300_000)]
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 Host = Annotated[str, _text(None, pattern=HOST)]
 EnvName = Annotated[str, _text(None, pattern=ENV_NAME)]
@@ -115,28 +124,39 @@ Ceiling = Annotated[Decimal, BeforeValidator(_json_number), Field(ge=0)]
 GdapDuration = Annotated[str, _text(None, pattern=GDAP_DURATION)]
 
 
-class Strict(FrozenModel):
+class Strict(BaseModel):
     """Base: unknown keys are errors (the schema says ``additionalProperties: false``), types are exact."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, strict=True, defer_build=True)
 
 
+class StrictRecord(Record):
+    """Base of a customer file's tree: a record (cspsync/records.py), so the ~10 of each file keep no dict
+    apiece; unknown keys are errors and types are exact, as :class:`Strict`'s (the strictness is on the field
+    types: ``StrictBool``, strict string constraints and quantities)."""
+
+    __slots__ = ()
+
+
 # ----------------------------------------------------------------------------------------- customer
 
 
-class Metadata(Strict):
+@record(declared=True)
+class Metadata(StrictRecord):
     name: Slug  # slug [a-z0-9-], unique in the repository; names files under .cspsync/
     labels: dict[LabelName, LabelValue] = Field(default_factory=dict)
 
 
-class Contact(Strict):
+@record(declared=True)
+class Contact(StrictRecord):
     firstName: Name40
     lastName: Name40
     email: Email
     phone: Phone | None = None  # international format; rules check it is a real number of the country
 
 
-class Address(Strict):
+@record(declared=True)
+class Address(StrictRecord):
     addressLine1: Text255
     addressLine2: Text255 | None = None
     city: Text255
@@ -145,7 +165,8 @@ class Address(Strict):
     country: Country  # ISO 3166-1 alpha-2, upper case
 
 
-class Company(Strict):
+@record(declared=True)
+class Company(StrictRecord):
     name: CompanyName
     billingEmail: Email
     culture: Culture  # e.g. en-GB
@@ -155,18 +176,21 @@ class Company(Strict):
     primaryContact: Contact
 
 
-class TenantCreate(Strict):
+@record(declared=True)
+class TenantCreate(StrictRecord):
     mode: Literal["create"]
     domainPrefix: DomainPrefix  # becomes <prefix>.onmicrosoft.com; <= 27 letters and digits
 
 
-class TenantInvite(Strict):
+@record(declared=True)
+class TenantInvite(StrictRecord):
     mode: Literal["invite"]
     domain: Domain  # the customer's existing (verified) domain
     invitationEmail: Email  # the customer's global admin who receives the relationship request
 
 
-class TenantExisting(Strict):
+@record(declared=True)
+class TenantExisting(StrictRecord):
     mode: Literal["existing"]
     tenantId: Guid  # GUID of the tenant already in the partner's customer list
     domain: Domain | None = None
@@ -175,25 +199,29 @@ class TenantExisting(Strict):
 Tenant = TenantCreate | TenantInvite | TenantExisting
 
 
-class Agreement(Strict):
+@record(declared=True)
+class Agreement(StrictRecord):
     type: Literal["MicrosoftCustomerAgreement"] = "MicrosoftCustomerAgreement"
     acceptedBy: Contact
     dateAgreed: IsoDate
 
 
-class LicenseOffer(Strict):
+@record(declared=True)
+class LicenseOffer(StrictRecord):
     productId: ProductId  # e.g. CFQ7TTC0LH18
     skuId: SkuId  # e.g. "0001" (a string: leading zeros matter)
 
 
-class ExistingSubscription(Strict):
+@record(declared=True)
+class ExistingSubscription(StrictRecord):
     """Declared only to be rejected: CSP/PayGo/EA subscriptions cannot be linked, only transferred."""
 
     source: Literal["csp", "paygo", "ea"]
     subscriptionId: Guid
 
 
-class AzureSubscription(Strict):
+@record(declared=True)
+class AzureSubscription(StrictRecord):
     """An Azure subscription under the customer's Azure plan (Partner Center: an Azure entitlement; created
     and renamed in Azure Resource Manager)."""
 
@@ -202,7 +230,8 @@ class AzureSubscription(Strict):
     subscriptionId: Guid | None = None
 
 
-class Subscription(Strict):
+@record(declared=True)
+class Subscription(StrictRecord):
     friendlyName: Text100
     #: its Partner Center id, when known (import writes it): the identity that makes a new friendly name a rename
     subscriptionId: Guid | None = None
@@ -210,40 +239,44 @@ class Subscription(Strict):
     quantity: Quantity = 1
     term: Literal["P1M", "P1Y", "P3Y"] | None = None  # None for the Azure plan
     billingCycle: Literal["monthly", "annual", "triennial"] = "monthly"
-    autoRenew: bool = True
+    autoRenew: StrictBool = True
     status: Literal["active", "suspended", "cancelled"] = "active"
-    protected: bool = True  # True: cspsync never suspends or cancels it, whatever else is declared
+    protected: StrictBool = True  # True: cspsync never suspends or cancels it, whatever else is declared
     existing: ExistingSubscription | None = None
     #: only on the Azure plan: the Azure subscriptions under it
     azureSubscriptions: list[AzureSubscription] = Field(default_factory=list)
 
 
-class AccessAssignment(Strict):
+@record(declared=True)
+class AccessAssignment(StrictRecord):
     """Roles of a relationship given to one of the partner's security groups."""
 
     group: Text255  # a name of adminAccess.securityGroups in cspsync.yaml, or the group's object id
     roles: Annotated[list[Text100], Field(min_length=1)]  # built-in role names or template ids
 
 
-class AdminRelationship(Strict):
+@record(declared=True)
+class AdminRelationship(StrictRecord):
     """One GDAP relationship (Microsoft Graph delegatedAdminRelationship) and its access assignments."""
 
     name: Text50 | None = None  # displayName, unique across the partner; not with default: true
-    default: bool = False  # the Default GDAP relationship Partner Center creates with a new tenant
+    default: StrictBool = False  # the Default GDAP relationship Partner Center creates with a new tenant
     duration: GdapDuration | None = None  # P1D..P2Y; None: P730D (not with default: true)
-    autoExtend: bool | None = None  # 180 more days at the end (not with Global Administrator)
+    autoExtend: StrictBool | None = None  # 180 more days at the end (not with Global Administrator)
     templates: list[Slug] = Field(default_factory=list)  # names of adminAccess.roleTemplates in cspsync.yaml
     roles: list[Text100] = Field(default_factory=list)  # more roles, by name or template id
     assignments: list[AccessAssignment] = Field(default_factory=list)
-    terminate: bool = False  # end it (also needs adminAccess.allowTerminate in cspsync.yaml)
+    terminate: StrictBool = False  # end it (also needs adminAccess.allowTerminate in cspsync.yaml)
 
 
-class AdminAccess(Strict):
+@record(declared=True)
+class AdminAccess(StrictRecord):
     approverEmail: Email | None = None  # who approves the relationships; invite mode: tenant.invitationEmail
     relationships: Annotated[list[AdminRelationship], Field(min_length=1)]
 
 
-class CustomerSpec(Strict):
+@record(declared=True)
+class CustomerSpec(StrictRecord):
     company: Company
     tenant: TenantCreate | TenantInvite | TenantExisting = Field(discriminator="mode")
     reseller: Text255 | None = None  # indirect providers: a name in cspsync.yaml partner.resellers
@@ -254,7 +287,8 @@ class CustomerSpec(Strict):
     adminAccess: AdminAccess | None = None  # GDAP: admin relationships with the tenant and who gets which roles
 
 
-class CustomerFile(Strict):
+@record(declared=True)
+class CustomerFile(StrictRecord):
     apiVersion: Literal["cspsync.io/v1"]
     kind: Literal["Customer"]
     metadata: Metadata

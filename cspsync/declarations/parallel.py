@@ -117,8 +117,8 @@ def _encoded(value: Any) -> bytes:
 
 def _decoded(data: bytes) -> object:
     if data.startswith(_MARSHAL):
-        return marshal.loads(data[1:])  # noqa: S302 - from the child this process forked
-    return pickle.loads(data[1:])  # noqa: S301 - from the child this process forked
+        return marshal.loads(memoryview(data)[1:])  # noqa: S302 - from the child; a slice would copy the bytes
+    return pickle.loads(memoryview(data)[1:])  # noqa: S301 - from the child this process forked
 
 
 def _send(descriptor: int, value: object, *, quiet: bool = False) -> None:

@@ -107,3 +107,11 @@ def test_the_config_file_is_not_a_customer_file(repo: Repo) -> None:
     repo.write(".github/workflows/ci.yml", "on: push\n")
     repo.write(".cspsync/state.yaml", "x: 1\n")
     assert repo.problems(".") == []
+
+
+def test_a_setting_written_in_cspsync_yaml_is_told_from_its_default() -> None:
+    """The invitation template uses a written reminder setting and fills one left out (model_fields_set)."""
+    from cspsync.declarations.models import Invitations
+
+    assert "reminderAfterDays" in Invitations.model_validate({"reminderAfterDays": 7}).model_fields_set
+    assert "reminderAfterDays" not in Invitations.model_validate({}).model_fields_set

@@ -1,9 +1,9 @@
 """The package reads as the pipeline: imports only run down it, and nothing imports in a circle.
 
 Layers, lowest first (a module may import its own layer and the ones below):
-declarations and the shared basics (canonical: digests of canonical JSON; frozen: the declarations' models' base;
-records: the plan's records' base;
-signals: handlers for a span of the main thread; collector: the cyclic collector paused for a span) ->
+declarations and the shared basics (canonical: digests of canonical JSON; records: the base of the plan's
+and the customer files' records; signals: handlers for a span of the main thread; collector: the cyclic
+collector paused for a span) ->
 integrations (Partner Center, mail, emulator, price sheets) ->
 observe, invitations -> plan -> apply -> gitops -> render -> pipeline -> commands.
 """
@@ -26,7 +26,6 @@ LAYERS: list[set[str]] = [
         "secrets",
         "currency",
         "canonical",
-        "frozen",
         "records",
         "signals",
         "collector",
