@@ -21,6 +21,8 @@ from cspsync.plan.windows import WINDOW
 from cspsync.pricing.pricesheet import SheetPrice
 
 TERM_MONTHS = {"P1M": 1, "P1Y": 12, "P3Y": 36}
+#: the same as Decimals, one object each (every order's commitment holds one)
+_TERM_MONTHS = {months: Decimal(months) for months in (1, *TERM_MONTHS.values())}
 _MONTHS = Decimal("0.01")
 _PERCENT = Decimal("0.1")
 
@@ -50,7 +52,7 @@ def commitment(change: SeatChange, now: dt.datetime) -> Commitment | None:
     if change.new_subscription:
         term = TERM_MONTHS.get(change.key.term, 1)
         ends = add_months(now.date(), term) - dt.timedelta(days=1)
-        return Commitment(term=change.key.term, months=Decimal(term), ends_on=ends, cancellable_until=cancellable)
+        return Commitment(term=change.key.term, months=_TERM_MONTHS[term], ends_on=ends, cancellable_until=cancellable)
     left = _months(change, now).quantize(_MONTHS)
     return Commitment(term=change.key.term, months=left, ends_on=change.term_end, cancellable_until=cancellable)
 
@@ -72,7 +74,7 @@ def remaining_months(today: dt.date, last_day: dt.date, term: str | None = None)
 def _months(change: SeatChange, now: dt.datetime) -> Decimal:
     """Months the seats are paid for: the whole term of a new subscription, else what is left of it."""
     if change.new_subscription:
-        return Decimal(TERM_MONTHS.get(change.key.term, 1))
+        return _TERM_MONTHS[TERM_MONTHS.get(change.key.term, 1)]
     if change.term_end is None:
         return Decimal(0)
     return remaining_months(now.date(), change.term_end, change.key.term)

@@ -82,6 +82,16 @@ def test_yen_has_no_minor_unit() -> None:
     assert format_money(Decimal("1234.5"), "JPY") == "JPY 1,235"
 
 
+def test_equal_rounded_amounts_are_one_object_and_written_as_their_currency_writes_them() -> None:
+    """A plan keeps hundreds of thousands of amounts; equal ones are shared, never at another exponent."""
+    first, second = round_money(Decimal("14.044"), "GBP"), round_money(Decimal("14.04"), "GBP")
+    assert first is second and str(first) == "14.04"
+    assert str(round_money(Decimal("0"), "GBP")) == "0.00" and str(round_money(Decimal("0.001"), "JPY")) == "0"
+    assert str(round_money(Decimal("14"), "JPY")) == "14" and str(round_money(Decimal("14"), "EUR")) == "14.00"
+    assert str(round_money(Decimal("-0.001"), "GBP")) == "-0.00"  # not made the 0.00 shared with others
+    assert str(round_money(Decimal("0.001"), "GBP")) == "0.00"
+
+
 def test_a_fixed_price_ignores_the_cost_and_a_markup_needs_one() -> None:
     fixed = book({"product": "CFQ7TTC0LFLX", "monthlyPrice": 19.95}).resolve(E3)
     marked = book(default=20).resolve(E3)
