@@ -101,6 +101,10 @@ class Address(ApiModel):
 
 
 class CompanyProfile(ApiModel):
+    """A customer's company profile as read (created with :class:`CompanyProfileCreate`, never sent back)."""
+
+    model_config = ConfigDict(extra="ignore")  # see CustomerSummary
+
     tenant_id: str | None = None
     domain: str | None = None
     company_name: str | None = None
@@ -127,7 +131,13 @@ class BillingProfile(ApiModel):
 
 
 class CustomerSummary(ApiModel):
-    """An item of ``GET /v1/customers``: id (= tenant id), company profile, relationship."""
+    """An item of ``GET /v1/customers``: id (= tenant id), company profile, relationship.
+
+    Read only, never sent back, so the fields cspsync does not name (``links`` and the like) are not kept:
+    with them each of a partner's 100,000 listed customers took 5.2 KB while the plan matched them all.
+    """
+
+    model_config = ConfigDict(extra="ignore")
 
     id: str
     company_profile: CompanyProfile | None = None

@@ -261,3 +261,23 @@ def test_request_bodies_are_camel_case_without_nulls() -> None:
         },
         "associatedPartnerId": "4b6c1a4e-7d7e-4c43-8b5e-1c2d3e4f5a6b",
     }
+
+
+def test_a_listed_customer_keeps_only_the_fields_cspsync_reads() -> None:
+    """A partner's customer list is held whole while a plan matches it: the links and other fields cspsync
+    never reads were 2.5 KB of each of the 5.2 KB a listed customer took."""
+    from cspsync.partnercenter.models import Customer, CustomerSummary
+
+    link = {"self": {"uri": "/customers/c1", "method": "GET", "headers": []}}
+    item = {
+        "id": "c1",
+        "companyProfile": {"tenantId": "c1", "domain": "contoso.onmicrosoft.com", "links": link},
+        "relationshipToPartner": "reseller",
+        "attributes": {"objectType": "Customer"},
+        "links": link,
+    }
+    for model in (CustomerSummary, Customer):
+        listed = model.model_validate(item)
+        assert listed.domain == "contoso.onmicrosoft.com" and listed.relationship_to_partner == "reseller"
+        assert not listed.model_extra and listed.company_profile is not None
+        assert not listed.company_profile.model_extra
