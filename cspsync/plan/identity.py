@@ -18,6 +18,7 @@ domains) and says what to change; nothing else of that customer can run.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -168,7 +169,10 @@ def adopt_summary(found: payloads.AdoptCustomer, known_as: tuple[str, ...] = ())
 
 
 def adopt_warnings(identity: Identity, name: str) -> list[str]:
-    warnings = [f"adopted because {identity.evidence}; check it is the declared customer before you approve"]
+    # most adoptions share one of a few texts: interned, a portfolio's adoptions keep one copy of each
+    warnings = [
+        sys.intern(f"adopted because {identity.evidence}; check it is the declared customer before you approve")
+    ]
     if identity.found is not None and identity.found.password_lost:
         domain = identity.found.domains[0] if identity.found.domains else "the tenant"
         warnings.append(recovery_steps(name, domain))
