@@ -111,7 +111,6 @@ class CompanyProfile(ApiModel):
     organization_registration_number: str | None = None
     email: str | None = None
     address: Address | None = None
-    attributes: Attributes | None = None
 
 
 class BillingProfile(ApiModel):
@@ -133,8 +132,9 @@ class BillingProfile(ApiModel):
 class CustomerSummary(ApiModel):
     """An item of ``GET /v1/customers``: id (= tenant id), company profile, relationship.
 
-    Read only, never sent back, so the fields cspsync does not name (``links`` and the like) are not kept:
-    with them each of a partner's 100,000 listed customers took 5.2 KB while the plan matched them all.
+    Read only, never sent back, so the fields cspsync does not name (``links``, ``attributes`` and the like)
+    are not kept: with them each of a partner's 100,000 listed customers took 5.2 KB while the plan matched
+    them all.
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -142,7 +142,6 @@ class CustomerSummary(ApiModel):
     id: str
     company_profile: CompanyProfile | None = None
     relationship_to_partner: str | None = None  # none | reseller | advisor | …
-    attributes: Attributes | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -170,10 +169,6 @@ class Customer(CustomerSummary):
     allow_delegated_access: bool | None = None
     associated_partner_id: str | None = None
     custom_domains: list[str] | None = None
-
-    @property
-    def etag(self) -> str | None:
-        return self.attributes.etag if self.attributes else None
 
 
 class UserCredentials(ApiModel):
