@@ -389,6 +389,7 @@ def observe(
 
     wants_relationships = _relationship_names(declared, associations) if config is not None else set()
     kinds_needed: dict[str, frozenset[str]] = {}
+    shared_kinds: dict[frozenset[str], frozenset[str]] = {}  # one set per combination, not per customer
     reused: dict[str, Remembered] = {}
 
     def wanted() -> Iterator[list[Read]]:
@@ -404,7 +405,7 @@ def observe(
                 kinds = frozenset(
                     {r.kind for r in reads} | ({"relationships"} if name in wants_relationships else set())
                 )
-                kinds_needed[name] = kinds
+                kinds = kinds_needed[name] = shared_kinds.setdefault(kinds, kinds)
                 if reuse is not None and name not in fresh:
                     entry = usable(reuse, summary.id, kinds, _found(summary, {}, item), _parse_time(reuse.started_at))
                     if entry is not None:
