@@ -369,7 +369,8 @@ def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None, st
         "actions": last["actions"],
         "text_chars": last["text_chars"],
         "markdown_chars": last["markdown_chars"],
-        "maxrss_mib": maxrss_mib(),
+        # with --memory-stages the kernel's high-water mark is reset at each stage: the peak is the stages' own
+        "maxrss_mib": max(maxrss_mib(), profiler.peak_mib if isinstance(profiler, StageMemory) else 0.0),
     }
 
 
@@ -416,19 +417,30 @@ class StageMemory(MemoryProfile):
     the peak reset at each stage through /proc/self/clear_refs), at full speed: tracemalloc slows a plan
     several times and counts neither the allocator's overhead nor what it cannot give back."""
 
+    #: the process's peak over every stage and before the first: resetting the peak for each stage also resets
+    #: what ``ru_maxrss`` reports (the kernel's high-water mark), so this is the step's peak memory
+    peak_mib = 0.0
+
     def start(self) -> None:
         self.stages = []
+        self.peak_mib = max(self.peak_mib, self._status()["VmHWM"])
         self._reset_peak()
 
     def stage(self, name: str, **structures: Any) -> None:
+        status = self._status()
+        self.peak_mib = max(self.peak_mib, status["VmHWM"])
+        self.stages.append({"stage": name, "rss_mib": status["VmRSS"], "peak_in_stage_mib": status["VmHWM"]})
+        self._reset_peak()
+
+    @staticmethod
+    def _status() -> dict[str, float]:
         status = {}
         with open("/proc/self/status", encoding="ascii") as file:
             for line in file:
                 key, _, value = line.partition(":")
                 if key in ("VmRSS", "VmHWM"):
                     status[key] = int(value.split()[0]) / 1024.0
-        self.stages.append({"stage": name, "rss_mib": status["VmRSS"], "peak_in_stage_mib": status["VmHWM"]})
-        self._reset_peak()
+        return status
 
     def stop(self) -> None:
         pass

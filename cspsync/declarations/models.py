@@ -1,4 +1,5 @@
-"""Pydantic models of the declarations: what a customer file and cspsync.yaml mean once validated.
+"""The declarations once validated: a customer file as records (slotted pydantic dataclasses, cspsync/records.py:
+a load keeps 100,000 trees of them), cspsync.yaml as pydantic models.
 
 ``schemas/*.schema.json`` is the single source of truth for what is accepted; these models mirror it
 (tests/declarations/test_schema_model_parity.py proves they accept and reject the same documents) and
