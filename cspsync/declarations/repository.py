@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import os
+import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -269,6 +270,8 @@ def _check_customer(name: str, context: _Context, *, keep: Keep) -> _Checked:
         return _Checked(document, None)
     problems = [document.problem(f) for f in raw_findings(document.data)]
     problems += [document.problem(f) for f in control_character_findings(document.text, document.data)]
+    if keep != "nothing":
+        _share_repeated(document.data)
     customer, schema_problems = _validated(document, "customer", CustomerFile)
     problems += schema_problems
     if customer is None:
@@ -284,6 +287,37 @@ def _check_customer(name: str, context: _Context, *, keep: Keep) -> _Checked:
         # of the check; the rare cross-file problem reads its file again to be placed
         return _Checked(problems, claims_of(customer), Declared(Path(name), customer))
     return _Checked(problems, claims_of(customer), data=document.data if keep == "data" else None)
+
+
+def _share_repeated(data: dict[str, Any]) -> None:
+    """The values a portfolio repeats from file to file (a market, a culture and language, an offer, a label, a
+    reseller) made one object each (``sys.intern``; marshal keeps them so from the load's second process) before
+    a kept file's records are made: each of 100,000 files held its own copies, ~340 bytes of them. Anything
+    not shaped as the schema says is left for the schema to report."""
+    spec, metadata = data.get("spec"), data.get("metadata")
+    if isinstance(metadata, dict) and isinstance(labels := metadata.get("labels"), dict):
+        metadata["labels"] = {_shared(k): _shared(v) for k, v in labels.items()}
+    if not isinstance(spec, dict):
+        return
+    _share_keys(spec, ("reseller", "currency", "pricebook"))
+    if isinstance(company := spec.get("company"), dict):
+        _share_keys(company, ("culture", "language"))
+        if isinstance(address := company.get("address"), dict):
+            _share_keys(address, ("country", "city"))
+    for subscription in spec.get("subscriptions") or ():
+        if isinstance(subscription, dict) and isinstance(offer := subscription.get("offer"), dict):
+            _share_keys(offer, ("productId", "skuId"))
+
+
+def _share_keys(mapping: dict[str, Any], keys: tuple[str, ...]) -> None:
+    for key in keys:
+        value = mapping.get(key)
+        if type(value) is str:
+            mapping[key] = sys.intern(value)
+
+
+def _shared(value: Any) -> Any:
+    return sys.intern(value) if type(value) is str else value
 
 
 _Sent = tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, bytes | None]

@@ -21,6 +21,7 @@ customer unknown: never in sync, never drifted.
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -68,22 +69,27 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
+def _shared(value: str | None) -> str | None:
+    """A value many customers repeat (a culture, a language, a market, a city), one object for all of them."""
+    return sys.intern(value) if type(value) is str else value
+
+
 def observed_billing(profile: BillingProfile) -> dict[str, Any]:
     address = profile.default_address
     return {
         "companyName": profile.company_name,
         "email": profile.email,
-        "culture": profile.culture,
-        "language": profile.language,
+        "culture": _shared(profile.culture),
+        "language": _shared(profile.language),
         "firstName": profile.first_name,
         "lastName": profile.last_name,
         "defaultAddress": {
             "addressLine1": getattr(address, "address_line1", None),
             "addressLine2": getattr(address, "address_line2", None),
-            "city": getattr(address, "city", None),
+            "city": _shared(getattr(address, "city", None)),
             "state": getattr(address, "state", None),
             "postalCode": getattr(address, "postal_code", None),
-            "country": getattr(address, "country", None),
+            "country": _shared(getattr(address, "country", None)),
             "phoneNumber": getattr(address, "phone_number", None),
         },
     }

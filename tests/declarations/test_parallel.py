@@ -269,3 +269,23 @@ def test_a_load_holds_little_more_than_the_declarations_it_keeps(repo: Repo, for
     assert report.repository is not None and len(report.repository.customers) == 600
     assert forks[-1] == 599
     assert peak < 1.25 * kept, f"peak {peak / 2**20:.1f} MiB for {kept / 2**20:.1f} MiB kept"
+
+
+def test_values_a_portfolio_repeats_are_one_object_in_a_load_whichever_process_read_them(
+    repo: Repo, forks: list[int]
+) -> None:
+    """A market, a culture, an offer or a label repeats across thousands of files; a load keeps one copy."""
+    for number in range(6):
+        repo.write(f"customers/c{number:03d}.yaml", _customer(number))
+    report = check([Path("customers")], today=TODAY, models=True)
+    assert report.repository is not None and forks  # half of the files were read by the second process
+    companies = [declared.customer.spec.company for declared in report.repository.customers]
+    offers = [
+        sub.offer
+        for declared in report.repository.customers
+        for sub in declared.customer.spec.subscriptions
+        if not isinstance(sub.offer, str)
+    ]
+    assert len({id(company.address.country) for company in companies}) == 1
+    assert len({id(company.culture) for company in companies}) == 1
+    assert offers and len({id(offer.productId) for offer in offers if offer.productId == offers[0].productId}) == 1
