@@ -18,6 +18,7 @@ the saved plan's JSON and its schema are unchanged.
 from __future__ import annotations
 
 import dataclasses
+import sys
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, ClassVar, Self, TypeVar, cast, dataclass_transform, overload
@@ -97,6 +98,12 @@ class Record:
     @classmethod
     def model_json_schema(cls, *, mode: str = "validation") -> dict[str, Any]:
         return pydantic.TypeAdapter(cls).json_schema(mode=mode)  # type: ignore[arg-type]
+
+
+def shared_text(value: T) -> T:
+    """``value``, when it is a text, as the one object every equal text interned before it is (``sys.intern``):
+    for what thousands of records repeat (a market, a culture, an offer id); anything else as it is."""
+    return cast(T, sys.intern(value)) if isinstance(value, str) and type(value) is str else value
 
 
 @cache

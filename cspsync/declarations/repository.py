@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import marshal
 import os
-import sys
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache, partial
@@ -35,7 +34,7 @@ from cspsync.declarations.rules import (
 from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
 from cspsync.declarations.schema import SchemaName, is_valid, schema_findings
 from cspsync.errors import ConfigError, DeclarationError
-from cspsync.records import Record
+from cspsync.records import Record, shared_text
 
 if TYPE_CHECKING:
     from cspsync.declarations.pricebook_rules import Pricing
@@ -296,7 +295,7 @@ def _share_repeated(data: dict[str, Any]) -> None:
     not shaped as the schema says is left for the schema to report."""
     spec, metadata = data.get("spec"), data.get("metadata")
     if isinstance(metadata, dict) and isinstance(labels := metadata.get("labels"), dict):
-        metadata["labels"] = {_shared(k): _shared(v) for k, v in labels.items()}
+        metadata["labels"] = {shared_text(k): shared_text(v) for k, v in labels.items()}
     if not isinstance(spec, dict):
         return
     _share_keys(spec, ("reseller", "currency", "pricebook"))
@@ -311,13 +310,8 @@ def _share_repeated(data: dict[str, Any]) -> None:
 
 def _share_keys(mapping: dict[str, Any], keys: tuple[str, ...]) -> None:
     for key in keys:
-        value = mapping.get(key)
-        if type(value) is str:
-            mapping[key] = sys.intern(value)
-
-
-def _shared(value: Any) -> Any:
-    return sys.intern(value) if type(value) is str else value
+        if key in mapping:
+            mapping[key] = shared_text(mapping[key])
 
 
 _Sent = tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, bytes | None]

@@ -21,7 +21,6 @@ customer unknown: never in sync, never drifted.
 from __future__ import annotations
 
 import datetime as dt
-import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -53,6 +52,7 @@ from cspsync.partnercenter.models import (
     CustomerSummary,
     Subscription,
 )
+from cspsync.records import shared_text
 from cspsync.threads import in_threads
 
 Strategy = Literal["list", "lookup"]
@@ -69,27 +69,22 @@ def _iso(value: Any) -> str | None:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
-def _shared(value: str | None) -> str | None:
-    """A value many customers repeat (a culture, a language, a market, a city), one object for all of them."""
-    return sys.intern(value) if type(value) is str else value
-
-
 def observed_billing(profile: BillingProfile) -> dict[str, Any]:
     address = profile.default_address
     return {
         "companyName": profile.company_name,
         "email": profile.email,
-        "culture": _shared(profile.culture),
-        "language": _shared(profile.language),
+        "culture": shared_text(profile.culture),
+        "language": shared_text(profile.language),
         "firstName": profile.first_name,
         "lastName": profile.last_name,
         "defaultAddress": {
             "addressLine1": getattr(address, "address_line1", None),
             "addressLine2": getattr(address, "address_line2", None),
-            "city": _shared(getattr(address, "city", None)),
+            "city": shared_text(getattr(address, "city", None)),
             "state": getattr(address, "state", None),
             "postalCode": getattr(address, "postal_code", None),
-            "country": _shared(getattr(address, "country", None)),
+            "country": shared_text(getattr(address, "country", None)),
             "phoneNumber": getattr(address, "phone_number", None),
         },
     }

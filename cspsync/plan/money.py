@@ -11,7 +11,7 @@ pricebooks. A price sheet that cannot be read leaves those figures unknown and s
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Protocol
@@ -169,11 +169,13 @@ def _currency(
 
 
 def _indexes(
-    items: Mapping[str, _Item], costs: CostSource | None
+    items: Iterable[_Item | None], costs: CostSource | None
 ) -> tuple[dict[str, PriceSheetIndex], dict[str, str], list[str]]:
     """One index per market holding the keys the plan needs; why a market has none."""
     wanted: dict[str, set[OfferKey]] = {}
-    for item in items.values():
+    for item in items:
+        if item is None:
+            continue
         for change in (item.change, item.replaces):
             if change is not None:
                 wanted.setdefault(item.market, set()).add(change.key)
@@ -229,16 +231,17 @@ def price_actions(
     nothing."""
     books = load_pricebooks(repo.root) if pricebooks is None else pricebooks
     customers = {d.customer.metadata.name: d.customer for d in declared}
-    items: dict[str, _Item] = {}
-    for action in actions:
+
+    def item_of(action: Action) -> _Item | None:
         customer = customers.get(action.customer) if action.id not in unpriced else None
-        item = _item(action, customer, observation) if customer is not None else None
-        if item is not None:
-            items[action.id] = item
-    indexes, missing, unknown = _indexes(items, costs)
+        return _item(action, customer, observation) if customer is not None else None
+
+    # each item is made twice, once for the price sheets to read and once to price it, and let go each time:
+    # every order's item held until the last was priced was ~60 MiB at 100,000 customers, at the plan's peak
+    indexes, missing, unknown = _indexes(map(item_of, actions), costs)
 
     for index, action in enumerate(actions):
-        item = items.get(action.id)
+        item = item_of(action)
         if item is None:
             continue
         window = _window(action, item, now)
@@ -282,7 +285,7 @@ def price_seats(
         str(n): _Item(c, c.spec.company.address.country.upper(), SeatChange(key, seats, seats, True))
         for n, (c, key, seats) in enumerate(wanted)
     }
-    indexes, missing, unknown = _indexes(items, costs)
+    indexes, missing, unknown = _indexes(items.values(), costs)
     return [_money(items[str(n)], pricebooks, indexes, missing, now) for n in range(len(wanted))], unknown
 
 
