@@ -259,6 +259,21 @@ def _memory(doc: Any, target: str, view: View) -> Memory:
     return Memory(target, doc.get("observed_at"), doc.get("full_read_at"), customers, view=view)
 
 
+class _Written(dict[str, "Remembered"]):
+    """The remembered customers as the memory file writes them, each one's document made when the writer
+    (:func:`cspsync.canonical.canonical_pieces`, keys sorted) reaches it: a dict per customer made up front
+    was ~35 MiB at 100,000 customers, at the plan's peak."""
+
+    def __getitem__(self, tenant: str) -> dict[str, Any]:  # type: ignore[override]
+        entry = super().__getitem__(tenant)
+        return {
+            "read_at": entry.read_at,
+            "kinds": sorted(entry.kinds),
+            "customer": entry.customer,
+            "relationships": entry.relationships,
+        }
+
+
 def save_memory(workspace: Workspace, memory: Memory) -> None:
     """Written compact and in pieces, a customer at a time: machine-read only, and at 100,000 customers an
     indented text made by the pure-Python encoder took longer than the plan it remembers."""
@@ -268,15 +283,7 @@ def save_memory(workspace: Workspace, memory: Memory) -> None:
         "target": memory.target,
         "observed_at": memory.observed_at,
         "full_read_at": memory.full_read_at,
-        "customers": {
-            tenant: {
-                "read_at": entry.read_at,
-                "kinds": sorted(entry.kinds),
-                "customer": entry.customer,
-                "relationships": entry.relationships,
-            }
-            for tenant, entry in sorted(memory.customers.items())
-        },
+        "customers": _Written(memory.customers),
     }
     pieces = canonical_pieces(document, default=json_default, depth=2)
     write_bytes_atomic(memory_path(workspace, memory.target, memory.view), pieces)

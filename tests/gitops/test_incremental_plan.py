@@ -278,3 +278,19 @@ def test_a_full_plan_without_new_orders_reads_no_availabilities(later: EmulatorA
     assert not any(a.kind is Kind.ORDER_SUBSCRIPTION and a.status == "ready" for a in plan.actions)
     assert "GET /v1/products/{productId}/skus/{skuId}/availabilities" not in counts
     assert counts["GET /v1/customers"] == 1
+
+
+def test_the_memory_file_holds_each_customer_with_when_and_what_was_read(later: EmulatorApp) -> None:
+    """Each remembered customer is written as the next plan reads it back: its read time, the kinds read (in
+    order) and its state, keyed by tenant id in order."""
+    first, _ = _plan(later)
+    path = memory_path(Workspace.from_environment(), "emulator", "plan")
+    text = path.read_text(encoding="utf-8")
+    document = json.loads(text)
+    customers = document["customers"]
+    assert customers and list(customers) == sorted(customers)
+    for entry in customers.values():
+        assert set(entry) == {"read_at", "kinds", "customer", "relationships"}
+        assert entry["kinds"] == sorted(entry["kinds"]) and entry["read_at"] == document["observed_at"]
+    assert text.rstrip("\n") == json.dumps(document, sort_keys=True, separators=(",", ":"))  # canonical
+    assert first.read is not None and first.read.mode == "full"
