@@ -5,7 +5,8 @@ customers' plans), and its declarations another million (each customer file's tr
 models each kept its fields in a dict of its own (pydantic-core makes one per instance, so Python's
 key-sharing never applies): 544 bytes for an action, a customer's plan or a Money with its dict, 352 for a
 payload. A slotted record keeps its fields in the instance: 168 bytes for a Money, 136 for an action. A full
-plan of 100,000 customers peaked at 1,955 MiB before, 1,085 MiB after (bench/README.md, ninth round).
+plan of 100,000 customers peaked at 1,955 MiB before, 985 MiB after it and what it uncovered
+(bench/README.md, ninth round).
 
 The records are still pydantic's: made with the fields checked and coerced as a model's are (a list given for
 a tuple field becomes a tuple, an unknown field is refused), serialized and validated by the same core, so
