@@ -104,6 +104,7 @@ class Record:
 def shared_text(value: T) -> T:
     """``value``, when it is a text, as the one object every equal text interned before it is (``sys.intern``):
     for what thousands of records repeat (a market, a culture, an offer id); anything else as it is."""
+    # exactly str (sys.intern refuses a subclass, an enum's member); isinstance is what mypy narrows on
     return cast(T, sys.intern(value)) if isinstance(value, str) and type(value) is str else value
 
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from cspsync.plan.model import Action, Change, Kind, Status, Symbol, make_action
 from cspsync.plan.payloads import AwaitAdminAccess, Payload
+from cspsync.records import shared_text
 
 WAITS_FOR_ACCEPTANCE = "waits until the customer accepts the reseller relationship"
 
@@ -20,9 +21,6 @@ class Builder:
     #: the adoption every later action of the customer waits for: nothing runs on a customer before it is
     #: adopted (set once the adopt-customer action is added; each action is made with it, never copied later)
     adoption: str | None = None
-    #: "blocked by <id>", one text per blocked action, shared by what depends on it (a plan holds 400,000
-    #: actions at 100,000 customers)
-    _blocked_by: dict[str, str] = field(default_factory=dict)
 
     def add(
         self,
@@ -72,10 +70,8 @@ class Builder:
             if parent.kind is Kind.AWAIT_ACCEPTANCE or parent.status == "waiting":
                 return "waiting", WAITS_FOR_ACCEPTANCE
             if parent.status in ("blocked", "refused"):
-                reason = self._blocked_by.get(parent.id)
-                if reason is None:
-                    reason = self._blocked_by[parent.id] = f"blocked by {parent.id}"
-                return "blocked", reason
+                # one text per blocked action, shared by everything that depends on it
+                return "blocked", shared_text(f"blocked by {parent.id}")
         return "ready", None
 
 

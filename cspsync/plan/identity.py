@@ -18,7 +18,6 @@ domains) and says what to change; nothing else of that customer can run.
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +25,7 @@ from cspsync.declarations import Declared
 from cspsync.declarations.keys import domain_key, folded
 from cspsync.observe.state import Observation, ObservedCustomer
 from cspsync.plan import payloads
+from cspsync.records import shared_text
 from cspsync.secrets import recovery_steps
 
 Verdict = Literal["proven", "adopt", "conflict"]
@@ -169,9 +169,9 @@ def adopt_summary(found: payloads.AdoptCustomer, known_as: tuple[str, ...] = ())
 
 
 def adopt_warnings(identity: Identity, name: str) -> list[str]:
-    # most adoptions share one of a few texts: interned, a portfolio's adoptions keep one copy of each
+    # most adoptions share one of a few texts: a portfolio's adoptions keep one copy of each
     warnings = [
-        sys.intern(f"adopted because {identity.evidence}; check it is the declared customer before you approve")
+        shared_text(f"adopted because {identity.evidence}; check it is the declared customer before you approve")
     ]
     if identity.found is not None and identity.found.password_lost:
         domain = identity.found.domains[0] if identity.found.domains else "the tenant"

@@ -281,12 +281,12 @@ def price_seats(
 ) -> tuple[list[Money], list[str]]:
     """The money of ``seats`` of an offer bought as a new term at ``now``, per (customer, offer, seats) (what a
     renewal costs), with why costs are unknown; one price-sheet index per market, as for a plan."""
-    items = {
-        str(n): _Item(c, c.spec.company.address.country.upper(), SeatChange(key, seats, seats, True))
-        for n, (c, key, seats) in enumerate(wanted)
-    }
-    indexes, missing, unknown = _indexes(items.values(), costs)
-    return [_money(items[str(n)], pricebooks, indexes, missing, now) for n in range(len(wanted))], unknown
+    items = [
+        _Item(c, c.spec.company.address.country.upper(), SeatChange(key, seats, seats, True))
+        for c, key, seats in wanted
+    ]
+    indexes, missing, unknown = _indexes(items, costs)
+    return [_money(item, pricebooks, indexes, missing, now) for item in items], unknown
 
 
 def _money(
