@@ -388,9 +388,6 @@ class MemoryProfile:
         tracemalloc.start(1)
 
     def stage(self, name: str, **structures: Any) -> None:
-        self._traced(name, structures)
-
-    def _traced(self, name: str, structures: dict[str, Any]) -> None:
         current, peak = tracemalloc.get_traced_memory()
         snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
         top = snapshot.statistics("lineno")[: self.TOP]
