@@ -49,7 +49,6 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
 _SCAN_CHARACTERS = ("!", "?", "{", "[")
 _ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
 _INDICATOR_LINE = re.compile(r"\n[ \t]*[%:]")
-_INDICATOR_PAIRS = tuple(blank + indicator for blank in "\n \t" for indicator in "%:")
 # YAML's printable characters (spec 5.1); anything else is refused before parsing.
 _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])  # the same, for text that is all ASCII
@@ -92,9 +91,12 @@ def _needs_second_reading(text: str) -> bool:
         return True
     if text.lstrip(" \t")[:1] in ("%", ":"):
         return True
-    # an indicator at a line's start follows a line break, a space or a tab: when no such pair is in the
-    # text, the search (~3 us a file, as much as the rest of this function) cannot match
-    return any(pair in text for pair in _INDICATOR_PAIRS) and _INDICATOR_LINE.search(text) is not None
+    # an indicator at a line's start follows a line break, a space or a tab. A "%" or a tab is rare: a
+    # one-character test (memchr) rules both out, and then only ":" after a line break or a space can be
+    # one. Each two-character test is a pass of ~1 us over the text, the search ~3.5 us
+    if "%" in text or "\t" in text:
+        return _INDICATOR_LINE.search(text) is not None
+    return ("\n:" in text or " :" in text) and _INDICATOR_LINE.search(text) is not None
 
 
 def read_document(path: str | Path, file: str | None = None) -> Document | list[Problem]:
