@@ -14,7 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from cspsync.declarations import Problem, check, load_repository
-from cspsync.declarations.load import MAX_BYTES, Document, _needs_second_reading, parse_document
+from cspsync.declarations.load import (
+    MAX_BYTES,
+    Document,
+    _needs_second_reading,
+    parse_document,
+    read_document,
+)
 
 from .support import CONFIG, CUSTOMER, TODAY, Repo, edit
 
@@ -175,6 +181,22 @@ def test_size_cap() -> None:
     assert problems_of(at_cap + b"x") == [
         "f.yaml:1:1: the file is larger than 256 KiB, the limit for a declaration file (a customer takes a few KiB)"
     ]
+
+
+@pytest.mark.parametrize("size", [7, 4095, 4096, 65_537, MAX_BYTES, MAX_BYTES + 1, 2 * MAX_BYTES])
+def test_a_file_is_read_whole_up_to_the_cap_and_refused_past_it(tmp_path: Path, size: int) -> None:
+    """What is read of a file on disk is the whole file, whatever its size up to the cap; past it, one problem."""
+    raw = b"a: 1\n#" + b"x" * (size - 6)
+    path = tmp_path / "f.yaml"
+    path.write_bytes(raw)
+    result = read_document(path, "f.yaml")
+    if size <= MAX_BYTES:
+        assert isinstance(result, Document), [str(p) for p in result]
+        assert (result.data, len(result.text)) == ({"a": 1}, size)
+    else:
+        assert [str(p) for p in result] == [
+            "f.yaml:1:1: the file is larger than 256 KiB, the limit for a declaration file (a customer takes a few KiB)"
+        ]
 
 
 def test_norway_unquoted_through_the_whole_pipeline(repo: Repo) -> None:
