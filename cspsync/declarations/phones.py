@@ -13,7 +13,8 @@ change its answer:
   and does not start with the national prefix for parsing of the country code's main region (which
   ``parse`` would try to strip): both go to the full parse;
 - it is valid when it matches the general description and one of the number types, each with its possible
-  lengths, as ``_number_type_helper`` decides (mobile only when its pattern differs from the fixed line's).
+  lengths, as ``_number_type_helper`` decides (mobile only when its pattern differs from the fixed line's);
+  which type matches first does not change that it is valid.
 
 The descriptions come from phonenumbers' own metadata. A property test holds the shortcut to
 ``phonenumbers.parse`` and ``is_valid_number_for_region`` for every region's example numbers and random
@@ -31,8 +32,11 @@ from typing import Any
 _PLAIN = re.compile(r"\+[1-9][0-9]*(?:[ -][0-9]+)*")
 _SEPARATORS = str.maketrans("", "", " -")
 _LONGEST_NATIONAL = 17  # libphonenumber's _MAX_LENGTH_FOR_NSN; under 2 digits is not a number
-#: the number types _number_type_helper tries after the general description, in its order
+#: the number types _number_type_helper tries after the general description. It names the first that matches;
+#: valid is "any matches", so the two a contact's number almost always is come first (a mobile number was
+#: tried against eight patterns before its own)
 _TYPES = (
+    "fixed_line",
     "premium_rate",
     "toll_free",
     "shared_cost",
@@ -41,7 +45,6 @@ _TYPES = (
     "pager",
     "uan",
     "voicemail",
-    "fixed_line",
 )
 
 #: a description as (its possible lengths, empty when any; its pattern's fullmatch)
@@ -78,7 +81,7 @@ def _region(country: str) -> _Region | None:
     if main is None:
         return None
     prefix = re.compile(main.national_prefix_for_parsing) if main.national_prefix_for_parsing else None
-    names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else (*_TYPES, "mobile")
+    names = _TYPES if metadata.same_mobile_and_fixed_line_pattern else ("mobile", *_TYPES)
     types = tuple(found for name in names if (found := _description(getattr(metadata, name))) is not None)
     return _Region(str(code), prefix, general, types)
 
