@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 from cspsync.declarations import Problem, check, load_repository
 from cspsync.declarations.load import (
+    _FIRST_READ,
     MAX_BYTES,
     Document,
     _needs_second_reading,
@@ -183,9 +184,12 @@ def test_size_cap() -> None:
     ]
 
 
-@pytest.mark.parametrize("size", [7, 4095, 4096, 65_537, MAX_BYTES, MAX_BYTES + 1, 2 * MAX_BYTES])
+@pytest.mark.parametrize(
+    "size", [7, _FIRST_READ - 1, _FIRST_READ, _FIRST_READ + 1, 5 * _FIRST_READ, MAX_BYTES, MAX_BYTES + 1, 2 * MAX_BYTES]
+)
 def test_a_file_is_read_whole_up_to_the_cap_and_refused_past_it(tmp_path: Path, size: int) -> None:
-    """What is read of a file on disk is the whole file, whatever its size up to the cap; past it, one problem."""
+    """A file is read in pieces (a buffer of the cap's size per file was the peak of a load): what is read is the
+    whole file up to the cap; past it, one problem."""
     raw = b"a: 1\n#" + b"x" * (size - 6)
     path = tmp_path / "f.yaml"
     path.write_bytes(raw)
@@ -194,6 +198,7 @@ def test_a_file_is_read_whole_up_to_the_cap_and_refused_past_it(tmp_path: Path, 
         assert isinstance(result, Document), [str(p) for p in result]
         assert (result.data, len(result.text)) == ({"a": 1}, size)
     else:
+        assert isinstance(result, list)
         assert [str(p) for p in result] == [
             "f.yaml:1:1: the file is larger than 256 KiB, the limit for a declaration file (a customer takes a few KiB)"
         ]
