@@ -1,4 +1,4 @@
-"""A large `cspsync validate` checks half of the files in a forked child: it must report exactly what one
+"""A large `cspsync validate` shares the files with a forked child: it must report exactly what one
 process reports, and a child that fails must fail the validation loudly."""
 
 from __future__ import annotations
@@ -7,6 +7,7 @@ import gc
 import os
 import signal
 import threading
+import time
 import tracemalloc
 from collections.abc import Callable
 from pathlib import Path
@@ -69,15 +70,16 @@ def _both(repo: Repo, forks: list[int], *, models: bool = False) -> tuple[reposi
 
 @pytest.fixture
 def portfolio(repo: Repo) -> Repo:
-    """Eight files: c000-c003 are checked by the parent, c004-c007 by the child; problems in both halves."""
+    """Eight files: c000 is checked before the fork, c001 by the parent and c007 by the child first, the others by
+    whichever takes them; problems in files either may check."""
     for number in range(8):
         repo.write(f"customers/c{number:03d}.yaml", _customer(number))
     repo.write("customers/c000.yaml", edit(_customer(0), 'dateAgreed: "2026-10-01"', 'dateAgreed: "2027-10-01"'))
     repo.write("customers/c001.yaml", edit(_customer(1), "quantity: 12", "quantity: 0"))
     repo.write("customers/c005.yaml", "spec: [unclosed\n")
-    # the company of c002 (parent's half) again in c006 (child's half)
+    # the company of c002 again in c006
     repo.write("customers/c006.yaml", edit(_customer(6), "Contoso Bikes 006 Ltd", "Contoso Bikes 002 Ltd"))
-    # the domain of c006 again in c007 (both in the child's half), and money the pricing rules refuse
+    # the domain of c006 again in c007 (the child's first file), and money the pricing rules refuse
     c007 = edit(_customer(7), "domainPrefix: contosobikes007", "domainPrefix: contosobikes006")
     repo.write("customers/c007.yaml", edit(c007, "  tenant:\n", "  currency: USD\n  pricebook: retail\n  tenant:\n"))
     return repo
@@ -107,7 +109,7 @@ def test_two_processes_report_exactly_what_one_does(portfolio: Repo, forks: list
 
 
 def test_two_processes_keep_the_sandbox_limits(repo: Repo, forks: list[int]) -> None:
-    """The per-file limits in the child's half and the count of customers across both halves."""
+    """The per-file limits in the files the child checks and the count of customers across both processes."""
     config = (repo.root / "cspsync.yaml").read_text(encoding="utf-8")
     repo.write("cspsync.yaml", config.replace("target: emulator", "target: partner-center-sandbox"))
     for number in range(80):
@@ -173,7 +175,6 @@ def _killed() -> None:
 def _garbage(monkeypatch: pytest.MonkeyPatch) -> Callable[[], None]:
     def send(descriptor: int, value: object, *, quiet: bool = False) -> None:
         os.write(descriptor, b"not a pickle")
-        os.close(descriptor)
 
     monkeypatch.setattr(parallel, "_send", send)
     return lambda: None
@@ -250,6 +251,28 @@ def test_no_fork_while_another_thread_runs(portfolio: Repo, monkeypatch: pytest.
 )
 def test_the_childs_results_come_back_as_they_were(make: Callable[[int], object]) -> None:
     assert parallel.map_in_two(make, list(range(9)), what="testing") == [make(i) for i in range(9)]
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs a fork and two CPUs")
+@pytest.mark.parametrize("count", [0, 1, 2, 3, 129, 1000])
+def test_every_item_comes_back_once_in_order_whatever_the_count(count: int) -> None:
+    assert parallel.map_in_two(lambda i: i * 2, list(range(count)), what="testing") == [i * 2 for i in range(count)]
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="needs a fork and two CPUs")
+def test_the_faster_process_takes_more_of_the_work() -> None:
+    """Chunks go to whichever process is free: a slow child (another program on its core) checks few files.
+    With halves fixed in advance, the caller waited for the slow half."""
+    caller = os.getpid()
+
+    def work(item: int) -> tuple[int, bool]:
+        if os.getpid() != caller:
+            time.sleep(0.002)
+        return item, os.getpid() == caller
+
+    results = parallel.map_in_two(work, list(range(400)), what="testing")
+    assert [item for item, _ in results] == list(range(400))
+    assert 300 < sum(by_caller for _, by_caller in results) < 400
 
 
 def test_a_load_holds_little_more_than_the_declarations_it_keeps(repo: Repo, forks: list[int]) -> None:
