@@ -50,8 +50,10 @@ _ALIAS_LIMITS = yaml_rs.AliasLimits(
 _SCAN_CHARACTERS = ("!", "?", "{", "[")
 _ANCHOR_OR_ALIAS = re.compile(r"[&*][^\s,\[\]{}]")
 _INDICATOR_LINE = re.compile(r"\n[ \t]*[%:]")
-# YAML's printable characters (spec 5.1); anything else is refused before parsing.
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\x7e\x85\xa0-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What is not one of YAML's printable characters (spec 5.1: tab, line feed, carriage return, x20-x7E, x85,
+# xA0-xD7FF, xE000-xFFFD, x10000-x10FFFF) is refused before parsing. Written as the characters refused: the
+# negated class of the printable ones took 3.4 ms to compile, at every start of cspsync.
+_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ud800-\udfff\ufffe\uffff]")
 _PRINTABLE_ASCII = bytes([0x09, 0x0A, 0x0D, *range(0x20, 0x7F)])  # the same, for text that is all ASCII
 _PARSE_ERROR = re.compile(r"YAML parse error at line (\d+), column (\d+)")
 _TYPE_NAMES = {dict: "a mapping", list: "a list", str: "text", int: "a number", float: "a number", bool: "a boolean"}

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from cspsync.declarations import Problem, check, load_repository
 from cspsync.declarations.load import (
     _FIRST_READ,
+    _NOT_PRINTABLE,
     MAX_BYTES,
     Document,
     _needs_second_reading,
@@ -181,6 +182,24 @@ def test_size_cap() -> None:
     assert data_of(at_cap) == {"a": 1}
     assert problems_of(at_cap + b"x") == [
         "f.yaml:1:1: the file is larger than 256 KiB, the limit for a declaration file (a customer takes a few KiB)"
+    ]
+
+
+def test_exactly_what_yaml_does_not_print_is_refused() -> None:
+    """YAML 1.2, section 5.1: the printable characters, against what the loader looks for."""
+
+    def printable(code: int) -> bool:
+        return (
+            code in (0x09, 0x0A, 0x0D, 0x85)
+            or 0x20 <= code <= 0x7E
+            or 0xA0 <= code <= 0xD7FF
+            or 0xE000 <= code <= 0xFFFD
+            or 0x10000 <= code <= 0x10FFFF
+        )
+
+    every = "".join(map(chr, range(0x110000)))
+    assert [ord(found) for found in _NOT_PRINTABLE.findall(every)] == [
+        code for code in range(0x110000) if not printable(code)
     ]
 
 
