@@ -47,7 +47,7 @@ def _visible(match: re.Match[str]) -> str:
 
 def terminal(text: str) -> str:
     """One value on one line of a terminal: every control character shown escaped."""
-    if text.isascii() and text.isprintable():  # the common case, checked in C: no control character
+    if text.isprintable():  # the common case, checked in C: every character _CONTROL matches is unprintable
         return text
     return _CONTROL.sub(_visible, text)
 

@@ -92,12 +92,14 @@ def _plain(lines: Iterable[Line]) -> Iterator[str]:
     newline, so stripping them piece by piece is stripping the whole text."""
     batch: list[str] = []
     for line in lines:
-        batch.append("".join(text for text, _ in line) + "\n")
+        batch.append(line[0][0] if len(line) == 1 else "".join([text for text, _ in line]))
         if len(batch) == _LINES_PER_PIECE:
-            yield _RICH_STRIPS.sub("", "".join(batch))
+            batch.append("")  # each line ends with its line break
+            yield _RICH_STRIPS.sub("", "\n".join(batch))
             batch = []
     if batch:
-        yield _RICH_STRIPS.sub("", "".join(batch))
+        batch.append("")
+        yield _RICH_STRIPS.sub("", "\n".join(batch))
 
 
 def render_text(plan: Plan, *, color: bool = False) -> str:

@@ -101,6 +101,14 @@ def test_terminal_shows_control_characters_escaped() -> None:
     assert escape.markdown_html("x\n\n<b>@you</b>") == "x\\n\\n&lt;b&gt;@\u2060you&lt;/b&gt;"
 
 
+def test_terminal_escapes_controls_in_text_beyond_ascii_and_leaves_the_rest_as_it_is() -> None:
+    assert escape.terminal("Zürich Straße 5, Łódź") == "Zürich Straße 5, Łódź"
+    assert escape.terminal("Zürich\u202egnp.exe\u2028x\x85") == "Zürich\\u202egnp.exe\\u2028x\\x85"
+    # text Python calls printable passes without the search: nothing the search escapes is printable
+    every = map(chr, range(0x110000))
+    assert [c for c in every if c.isprintable() and escape._CONTROL.match(c)] == []
+
+
 # the same text coming from Partner Center (a company name and an incumbent partner's name as Partner Center
 # serves them), and through the renderers the list above leaves out: history, merge-plans, import
 
