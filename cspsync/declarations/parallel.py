@@ -175,32 +175,34 @@ class _Frames:
             if not data:
                 self.ended = True
             self.buffer += data
-            self._restore(done)
+            if not self.garbled:
+                self._restore(done)
 
     def _restore(self, done: list[Any]) -> None:
-        view = memoryview(self.buffer)
-        at = 0
-        while not self.garbled and len(view) - at >= 4:
-            length = int.from_bytes(view[at : at + 4], "little")
-            if len(view) - at - 4 < length:
-                break
-            value = _value(view[at + 4 : at + 4 + length])
-            at += 4 + length
-            chunk = None if isinstance(value, _Failure) else _chunk_results(value, done, self.bounds)
+        for value in self._whole_frames():
             if isinstance(value, _Failure):
                 self.failure = value.reason
-            elif chunk is None:
+                continue
+            chunk = _chunk_results(value, done, self.bounds)
+            if chunk is None:
                 self.garbled = True
-            else:
-                number, results = chunk
+                return
+            number, results = chunk
+            if self.restored is not None:
                 start, stop = self.bounds[number]
-                if self.restored is not None:
-                    results = [
-                        self.restored(item, sent) for item, sent in zip(self.items[start:stop], results, strict=True)
-                    ]
-                done[number] = results
-        view.release()
+                results = [self.restored(i, sent) for i, sent in zip(self.items[start:stop], results, strict=True)]
+            done[number] = results
+
+    def _whole_frames(self) -> list[object]:
+        """The values of the frames the buffer holds whole, taken out of it (the rest waits for more bytes)."""
+        values: list[object] = []
+        at = 0
+        with memoryview(self.buffer) as view:
+            while len(view) - at >= 4 and len(view) - at - 4 >= (length := int.from_bytes(view[at : at + 4], "little")):
+                values.append(_value(view[at + 4 : at + 4 + length]))
+                at += 4 + length
         del self.buffer[:at]
+        return values
 
     def close(self) -> None:
         os.close(self.descriptor)
