@@ -214,6 +214,30 @@ def test_a_failing_child_fails_validate(
     assert "nothing is valid" in result.err
 
 
+def test_a_child_killed_after_sending_some_of_its_chunks_fails_validate(
+    portfolio: Repo, forks: list[int], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The child sends its first chunk, takes a second and dies: what it sent is not taken for all of it."""
+    parent, checked_by_child = os.getpid(), []
+    real = repository._check_customer
+
+    def checked(name: str, context: Any, *, keep: Any) -> Any:
+        if os.getpid() == parent:
+            time.sleep(0.05)  # the child takes chunks while the caller is busy
+        else:
+            checked_by_child.append(name)
+            if len(checked_by_child) == 2:
+                _killed()
+        return real(name, context, keep=keep)
+
+    monkeypatch.setattr(repository, "_check_customer", checked)
+    result = runner(capsys)("validate", "customers")
+    assert forks == [7]
+    assert (result.code, result.out) == (1, "")
+    killed = f"was killed by signal {signal.SIGKILL.value}"
+    assert result.err.startswith(f"Error: the second process checking customer files {killed}\n")
+
+
 def test_cross_file_problems_place_a_file_that_was_not_kept(portfolio: Repo, forks: list[int]) -> None:
     """The earlier file of a duplicate is read again to place it: the place is the field, not the file's top."""
     _, in_two = _both(portfolio, forks)
