@@ -8,7 +8,6 @@ are named as the user named them (a relative path stays relative).
 from __future__ import annotations
 
 import datetime as dt
-import marshal
 import os
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -314,23 +313,19 @@ def _share_keys(mapping: dict[str, Any], keys: tuple[str, ...]) -> None:
             mapping[key] = shared_text(mapping[key])
 
 
-_Sent = tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, bytes | None]
+_Sent = tuple[list[tuple[str, int, int, str, str]], list[Claim] | None, Any]
 
 
 def _portable(result: _Checked) -> _Sent:
     """What a child process sends back of :func:`_check_customer`'s result: plain tuples, lists and the
-    file's data (the parsed YAML) in marshal's bytes, which marshal writes and reads many times faster than
-    pickle does dataclasses and models (pickled models took 0.15 s to read back for 5,000 files); no document,
-    which is read again only to place a rare problem.
-
-    Each file's data goes as bytes of its own, read back only when its model is made: the parsed trees of the
-    child's whole half, read at once, were ~7 KB a file, more than the models made from them (3.3 KB), and
-    they were all alive with the caller's half of the models (a load of 600 files peaked at 1.85x what it
-    kept)."""
+    file's data (the parsed YAML), which marshal writes and reads many times faster than pickle does
+    dataclasses and models (pickled models took 0.15 s to read back for 5,000 files); no document, which is
+    read again only to place a rare problem. The child sends a chunk of files at a time (parallel.py), so the
+    parsed trees alive in this process are one chunk's, never the child's whole share."""
     return (
         [(p.file, p.line, p.column, p.path, p.message) for p in result.problems],
         result.claims,
-        marshal.dumps(result.data) if result.claims is not None and result.data is not None else None,
+        result.data if result.claims is not None else None,
     )
 
 
@@ -340,7 +335,7 @@ def _restored(name: str, sent: _Sent) -> _Checked:
     problems = [Problem(*fields) for fields in located]
     if data is None:
         return _Checked(problems, claims, None)
-    customer = CustomerFile.model_validate(marshal.loads(data))  # noqa: S302 - from the child this process forked
+    customer = CustomerFile.model_validate(data)
     return _Checked(problems, claims, Declared(Path(name), customer))
 
 
