@@ -170,7 +170,7 @@ def write_json_atomic(path: Path, document: Any) -> None:
     write_bytes_atomic(path, (piece.encode() for piece in text))
 
 
-def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = True) -> None:
+def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = True, durable: bool = True) -> None:
     """Write the text made of ``pieces`` (UTF-8, and a final newline) so a reader (or a crash) never sees half
     a file, and a failure leaves the old file as it was; the pieces are written as they come, so a large
     document is never one string.
@@ -178,6 +178,10 @@ def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = T
     ``private`` files (state: records, ledgers, the observation's memory) are the owner's alone (0600); the
     others (a saved plan, which a workflow uploads and a reviewer opens) get the mode a new file gets
     (0666 less the umask).
+
+    ``durable`` files are flushed to the disk (fsync) before they replace the old one, so a crash leaves one
+    or the other; a cache whose loss costs only work (the observation's memory: a full read) is not, so a plan
+    never waits on a busy disk for it (a reader of a cut-off file must then refuse it, as the memory's does).
     """
     if is_stream(path):
         with path.open("wb") as stream:
@@ -193,7 +197,8 @@ def write_bytes_atomic(path: Path, pieces: Iterable[bytes], *, private: bool = T
                 handle.write(piece)
             handle.write(b"\n")
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -286,7 +286,9 @@ def save_memory(workspace: Workspace, memory: Memory) -> None:
         "customers": _Written(memory.customers),
     }
     pieces = canonical_pieces(document, default=json_default, depth=2)
-    write_bytes_atomic(memory_path(workspace, memory.target, memory.view), pieces)
+    # not flushed to the disk: after a crash the old memory (older: more audit records read), none, or a cut-off
+    # file that load_memory refuses (a full read) stands in for it, and none of them overstates what was seen
+    write_bytes_atomic(memory_path(workspace, memory.target, memory.view), pieces, durable=False)
 
 
 # ------------------------------------------------------------------------------------------ deciding
