@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from cspsync.plan.model import Plan
-    from cspsync.render.markdown import render_markdown
     from cspsync.render.text import render_text
 
 Format = Literal["text", "markdown", "json"]
@@ -23,10 +22,10 @@ def render(plan: Plan, fmt: Format, *, color: bool = False) -> str:
     """Render ``plan`` in ``fmt``; the result never holds a secret because a plan never does."""
     if fmt == "json":
         return plan.to_json()
-    if fmt == "markdown":
-        from cspsync.render.markdown import render_markdown
+    if fmt == "markdown":  # the pull request's comment: within GitHub's limit, what matters most first
+        from cspsync.render.fitted import COMMENT, OF_A_PLAN, render_fitted
 
-        return render_markdown(plan)
+        return render_fitted(plan, COMMENT, OF_A_PLAN)
     from cspsync.render.text import render_text
 
     return render_text(plan, color=color)
@@ -50,10 +49,6 @@ def render_pieces(plan: Plan, fmt: Format, *, color: bool = False) -> Iterator[s
 
 
 def __getattr__(name: str) -> Any:
-    if name == "render_markdown":
-        from cspsync.render.markdown import render_markdown
-
-        return render_markdown
     if name == "render_text":
         from cspsync.render.text import render_text
 
@@ -61,4 +56,4 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(name)
 
 
-__all__ = ["FORMATS", "Format", "render", "render_markdown", "render_pieces", "render_text"]
+__all__ = ["FORMATS", "Format", "render", "render_pieces", "render_text"]

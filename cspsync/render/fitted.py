@@ -1,5 +1,8 @@
 """A plan in Markdown within a size: the pull-request comment, the job summary, or (no limit) the whole plan.
 
+The one layout of a plan in Markdown: ``cspsync plan --format markdown`` (the comment of a pull request's plan)
+and ``cspsync merge-plans`` (a CI matrix's merged plan) both write it, from render/markdown.py's blocks.
+
 GitHub refuses a comment body over 65,536 characters (REST "Create an issue comment": 422, "body is too long
 (maximum is 65536 characters)") and aborts a step summary over 1 MiB ("$GITHUB_STEP_SUMMARY upload aborted,
 supports content up to a size of 1024k"). The Markdown of a merged plan of 100,000 customers is tens of
@@ -30,18 +33,19 @@ from typing import Literal
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape
 from cspsync.render.markdown import (
+    LIMIT,
     MARKER,
+    WHOLE_PLAN,
     _section,
     money_section,
-    render_markdown,
     table_columns,
     table_head,
     table_more,
     table_row,
 )
-from cspsync.render.words import adoption_line, headline, summary_line
+from cspsync.render.words import NOTHING_IN_SCOPE, adoption_line, headline, read_line, summary_line
 
-COMMENT_LIMIT = 65_536  # characters
+COMMENT_LIMIT = LIMIT  # characters
 SUMMARY_LIMIT = 1024 * 1024  # bytes, per step
 #: the least limit this renderer is asked to keep: room for the summary, every alert's count and the last line
 MIN_LIMIT = 4_096
@@ -76,6 +80,8 @@ class Elsewhere:
     artifact: str | None = None  # the artifact's name (checked by the command: letters, digits, . _ -)
     run_url: str | None = None  # https://github.com/OWNER/REPO/actions/runs/ID (checked by the command)
     job_summary: bool = False  # the job summary holds more of it
+    #: where the whole plan is without an artifact: the command that writes it
+    whole: str = "the whole plan: `cspsync merge-plans PLANS --markdown-out plan.md --out plan.json`"
 
     def words(self) -> str:
         run = f"[run {self.run_url.rsplit('/', 1)[-1]}]({self.run_url})" if self.run_url else "this run"
@@ -86,7 +92,11 @@ class Elsewhere:
             )
         if self.artifact:
             return f"the whole plan is in the artifact `{self.artifact}` of {run} ({ARTIFACT_FILES})"
-        return "the whole plan: `cspsync merge-plans PLANS --markdown-out plan.md --out plan.json`"
+        return self.whole
+
+
+#: a pull request's own plan: its whole text is the plan command's output, and the plan file beside it
+OF_A_PLAN = Elsewhere(whole=WHOLE_PLAN)
 
 
 @dataclass
@@ -198,13 +208,25 @@ def _alerts(plan: Plan) -> list[_Alert]:
                 "adoption(s)",
             )
         )
-    destructive = [a for a in plan.actions if a.destructive and a.status not in ("blocked", "refused")]
+    # the words say what the declarations ask to destroy, even where apply refuses it (the reviewer sees the
+    # request); the items are what can run, a blocked or refused one being listed above already
+    destructive = [a for a in plan.actions if a.destructive]
     if destructive:
+        runnable = [a for a in destructive if a.status not in ("blocked", "refused")]
+        held = len(destructive) - len(runnable)
+        if not runnable:
+            count = f"None runs as declared: the {held:,} destructive action(s) are blocked or refused (listed above)."
+        else:
+            count = (
+                f"{len(runnable):,} destructive action(s)"
+                + (f" can run ({held:,} more are blocked or refused)" if held else "")
+                + ":"
+            )
         alerts.append(
             _Alert(
                 "CAUTION",
-                (*_destructive_words(destructive), f"{len(destructive):,} destructive action(s):"),
-                tuple(_item(Symbol.REMOVE.value, a) for a in destructive),
+                (*_destructive_words(destructive), count),
+                tuple(_item(Symbol.REMOVE.value, a) for a in runnable),
                 "destructive action(s)",
             )
         )
@@ -244,7 +266,7 @@ def render_fitted(plan: Plan, budget: Budget = COMMENT, elsewhere: Elsewhere | N
     """
     elsewhere = elsewhere or Elsewhere()
     if not plan.actions and not plan.unknown:
-        return render_markdown(plan)  # "No changes": a few lines
+        return _no_changes(plan)
     if budget.limit is not None:
         try:
             return _layout(plan, _Writer(budget, strict=True), elsewhere)
@@ -253,10 +275,27 @@ def render_fitted(plan: Plan, budget: Budget = COMMENT, elsewhere: Elsewhere | N
     return _layout(plan, _Writer(budget), elsewhere)
 
 
+def _heading(plan: Plan) -> list[str]:
+    """The comment's marker, title, headline and how Partner Center was read: in every rendering."""
+    head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
+    if plan.read is not None:
+        head += [escape.markdown_inline(read_line(plan.read)), ""]
+    return head
+
+
+def _no_changes(plan: Plan) -> str:
+    """A plan with nothing to do and no failed read: a few lines, whatever the budget."""
+    if not plan.customers:
+        words = "**No changes.** " + NOTHING_IN_SCOPE.removeprefix("No changes. ")
+    else:
+        words = "**No changes.** Partner Center matches the declarations."
+    return "\n".join([*_heading(plan), words]) + "\n"
+
+
 def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
     budget = writer.budget
     shares = budget.limit is not None and not writer.strict
-    head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
+    head = _heading(plan)
     if plan.observed_fingerprint.startswith("merged:"):
         head += ["_Merged from the shard plans of one CI matrix: for review; apply the shard plans, not this._", ""]
     head += [f"**{summary_line(plan.summary)}**", ""]
@@ -348,6 +387,7 @@ __all__: list[str] = [
     "COMMENT_LIMIT",
     "JOB_SUMMARY",
     "MIN_LIMIT",
+    "OF_A_PLAN",
     "SUMMARY_LIMIT",
     "WHOLE",
     "Budget",

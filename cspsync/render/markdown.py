@@ -1,10 +1,9 @@
-"""Markdown for pull-request comments and job summaries.
+"""The blocks of a plan in Markdown (customer sections, the customers' table, the money) and the limit they
+are laid out in; render/fitted.py lays them out for a pull-request comment, a job summary or a file.
 
 User text (company names, friendly names, e-mail addresses) is escaped wherever it lands: table
 cells and ``<summary>`` get HTML/Markdown escaping, action lines sit inside a fenced ``diff`` block
-whose fence is longer than any backtick run in the content. The comment stays under GitHub's 65,536
-character limit: customer sections that do not fit are dropped from the end with a note saying how
-many, and the summary table always survives.
+whose fence is longer than any backtick run in the content.
 """
 
 from __future__ import annotations
@@ -13,16 +12,11 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 from cspsync.currency import format_money
-from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol, summarize
+from cspsync.plan.model import Action, CustomerPlan, Plan, Symbol, summarize
 from cspsync.render import escape, money
 from cspsync.render.words import (
     ADOPT_TAG,
-    NOTHING_IN_SCOPE,
-    adoption_line,
     change_line,
-    headline,
-    read_line,
-    summary_line,
 )
 
 #: the hidden marker that finds the sticky comment again
@@ -195,84 +189,3 @@ def money_section(plan: Plan) -> list[str]:
     if within:
         lines += [escape_inline(within[0]), ""]
     return lines
-
-
-def render_markdown(plan: Plan) -> str:
-    head = [MARKER, "### cspsync plan", "", f"`{headline(plan)}`", ""]
-    if plan.read is not None:
-        head += [escape_inline(read_line(plan.read)), ""]
-    if not plan.customers and not plan.unknown:
-        head.append("**No changes.** " + NOTHING_IN_SCOPE.removeprefix("No changes. "))
-        return "\n".join(head) + "\n"
-    if not plan.actions and not plan.unknown:
-        head.append("**No changes.** Partner Center matches the declarations.")
-        return "\n".join(head) + "\n"
-    head.append(f"**{summary_line(plan.summary)}**")
-    head.append("")
-    if plan.unknown:
-        head.append("> [!WARNING]")
-        head.append('> Some reads failed, so part of the state is unknown (not "no changes"):')
-        head += bounded(
-            [f"> - {escape_inline(u)}" for u in plan.unknown], ALERT_ROOM, more_items("failed read(s)", WHOLE_PLAN)
-        )
-        head.append("")
-    if plan.adoptions:
-        head.append("> [!IMPORTANT]")
-        head.append(
-            f"> **Adopts {len(plan.adoptions)} customer(s) that cspsync did not create.** Check that each is the "
-            "declared customer before you approve:"
-        )
-        head += bounded(
-            [f"> - {escape_inline(adoption_line(a))}" for a in plan.adoptions],
-            ALERT_ROOM,
-            more_items("adoption(s)", WHOLE_PLAN),
-        )
-        head.append("")
-    stuck = plan.stuck
-    if stuck:
-        head.append("> [!WARNING]")
-        head.append(f"> {len(stuck)} action(s) are blocked or refused: apply cannot do them as declared.")
-        head.append("")
-    destructive = {a.kind for a in plan.actions if a.destructive}
-    if destructive:
-        head.append("> [!CAUTION]")
-        if destructive - {Kind.TERMINATE_ADMIN_RELATIONSHIP}:
-            head.append("> This plan suspends or cancels subscriptions.")
-        if Kind.TERMINATE_ADMIN_RELATIONSHIP in destructive:
-            head.append(
-                "> This plan terminates admin relationships (GDAP): the partner loses that access to the tenant."
-            )
-        head.append("")
-    head += money_section(plan)
-    changed = [c for c in plan.customers if c.actions or c.note or c.attention]
-    columns = table_columns(plan)
-    head += table_head(columns).splitlines()
-    table_budget = BUDGET // 2
-    used = sum(len(line) + 1 for line in head)
-    for index, customer in enumerate(changed):
-        row = table_row(plan, customer, columns).rstrip("\n")
-        if used + len(row) > table_budget:
-            head.append(table_more(len(changed) - index, columns).rstrip("\n"))
-            break
-        head.append(row)
-        used += len(row) + 1
-    head.append("")
-    text = "\n".join(head) + "\n"
-    omitted = 0
-    for customer in changed:
-        if len(text) + _least_length(plan, customer) > BUDGET:  # cannot fit: not rendered at all
-            omitted += 1
-            continue
-        section = _section(plan, customer)
-        if len(text) + len(section) > BUDGET:
-            omitted += 1
-            continue
-        text += section
-    if omitted:
-        text += (
-            f"\n_{omitted} customer section(s) omitted to stay under GitHub's {LIMIT:,}-character comment limit;"
-            " the full plan is in the job's artifacts (plan.json) and `cspsync plan` output._\n"
-        )
-    if plan.unmanaged:
-        text += f"\n_{len(plan.unmanaged)} item(s) in Partner Center are not declared and stay untouched._\n"
-    return text

@@ -123,10 +123,21 @@ def test_markdown_escapes_user_text_and_renders_a_table(golden: Golden) -> None:
 
 
 def test_markdown_stays_under_the_comment_limit_and_says_what_was_cut() -> None:
+    """The pull request's comment is render/fitted.py's layout, as a merged plan's: the table in half the room,
+    then as many customer sections as fit, and a last line that counts exactly what is not there."""
     markdown = render(_plan(customers=400), "markdown")
-    assert len(markdown) < LIMIT
-    assert "customer section(s) omitted to stay under GitHub's 65,536-character comment limit" in markdown
-    assert markdown.count("| customer\\-") == 400  # the summary table survives whole when it fits
+    assert len(markdown) <= LIMIT
+    rows, sections = markdown.count("| customer\\-"), markdown.count("<details>")
+    refused = markdown.count("> - `!` customer\\-")  # each customer's cancellation is refused
+    assert 0 < sections < rows < 400 and 0 < refused < 400
+    assert f"| … and {400 - rows:,} more customer(s) |" in markdown
+    assert markdown.endswith(
+        f"_Not in this comment (GitHub's 65,536-character limit): {400 - refused:,} of 400 blocked or refused "
+        f"action(s); {400 - rows:,} of 400 table row(s); {400 - sections:,} of 400 customer section(s). The whole "
+        "plan is in `cspsync plan` output and plan.json._\n"
+    )
+    whole = render(_plan(customers=20), "markdown")  # what fits is all there, with no line about a cut
+    assert whole.count("| customer\\-") == whole.count("<details>") == 20 and "_Not in this" not in whole
 
 
 def test_markdown_table_itself_is_capped_for_huge_portfolios() -> None:
@@ -233,9 +244,10 @@ def test_thousands_of_adoptions_and_failed_reads_keep_the_comment_under_githubs_
     markdown = render(plan, "markdown")
 
     assert len(markdown) <= LIMIT
-    shown = markdown.count("> - adopted\\-")  # as escaped for Markdown
+    shown = markdown.count("> - `@` adopted\\-")  # as escaped for Markdown
     assert 0 < shown < 5_000
-    assert f"> - … and {5_000 - shown:,} more adoption(s): the whole plan is in `cspsync plan` output" in markdown
+    assert f"> - … and {5_000 - shown:,} more adoption(s): in the whole plan" in markdown
+    assert f"{5_000 - shown:,} of 5,000 adoption(s)" in markdown.splitlines()[-1]
     failed = markdown.count("> - customer\\-")
     assert 0 < failed < 3_000
     assert f"> - … and {3_000 - failed:,} more failed read(s)" in markdown

@@ -24,7 +24,7 @@ from cspsync.partnercenter import PartnerCenterClient, StaticToken
 from cspsync.partnercenter.retry import UNPACED
 from cspsync.plan.build import make_plan
 from cspsync.plan.model import Plan
-from cspsync.render.markdown import render_markdown
+from cspsync.render import render
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
@@ -116,7 +116,7 @@ def test_every_hostile_string_reaches_the_plan(hostile_plan: Plan) -> None:
 
 
 def test_hostile_names_make_no_html_elements_links_or_images(hostile_plan: Plan) -> None:
-    html = github_html(render_markdown(hostile_plan))
+    html = github_html(render(hostile_plan, "markdown"))
     for tag in ("<img", "<script", "<h1", "<iframe", "<a ", "<a>"):
         assert tag not in html.lower(), tag
     assert "evil.example" not in re.sub(r"<pre.*?</pre>|<summary>.*?</summary>|<td>.*?</td>", "", html, flags=re.S), (
@@ -127,7 +127,7 @@ def test_hostile_names_make_no_html_elements_links_or_images(hostile_plan: Plan)
 
 
 def test_the_summary_table_keeps_its_shape(hostile_plan: Plan) -> None:
-    html = github_html(render_markdown(hostile_plan))
+    html = github_html(render(hostile_plan, "markdown"))
     tables = re.findall(r"<table>.*?</table>", html, flags=re.S)
     assert len(tables) == 1
     rows = re.findall(r"<tr>(.*?)</tr>", tables[0], flags=re.S)
@@ -137,7 +137,7 @@ def test_the_summary_table_keeps_its_shape(hostile_plan: Plan) -> None:
 
 
 def test_each_customer_section_stays_one_details_block(hostile_plan: Plan) -> None:
-    markdown = render_markdown(hostile_plan)
+    markdown = render(hostile_plan, "markdown")
     html = github_html(markdown)
     assert html.count("<details>") == html.count("</details>") == len(HOSTILE)
     assert html.count("<summary>") == html.count("</summary>") == len(HOSTILE)
