@@ -29,7 +29,9 @@ _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
 #: what cannot be a line of a GitHub log: a workflow command after leading spaces, or a legacy one anywhere
 _COMMAND_START = re.compile(r"^(\s*):(?=:)", re.M)
 _LEGACY_COMMAND = re.compile(r"##\[")
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")  # ':' too: no autolinks
+#: Markdown's special characters (':' too: no autolinks), each with a backslash before it; one table (a regular
+#: expression's substitution per character was most of the time of a comment listing thousands of actions)
+_MD_ESCAPED = str.maketrans({character: "\\" + character for character in "\\`*_{}[]()#+-.!|~:"})
 #: GitHub turns @name and #123 in rendered text into mentions and references; a word joiner breaks both
 _WORD_JOINER = "\u2060"
 _MENTION = re.compile(r"@(?=[\w-])")
@@ -128,7 +130,7 @@ def _no_mentions(text: str) -> str:
 
 def markdown_inline(text: str) -> str:
     """A value in a Markdown table cell, list item or paragraph: nothing in it can format, link or mention."""
-    text = _MD_SPECIAL.sub(r"\\\1", terminal(text))
+    text = terminal(text).translate(_MD_ESCAPED)
     return _no_mentions(html.escape(text, quote=True))
 
 

@@ -25,10 +25,11 @@ sections and money table this module reuses.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Literal
+from functools import partial
+from typing import Any, Literal
 
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, Symbol
 from cspsync.render import escape
@@ -144,12 +145,21 @@ class _Writer:
 
 @dataclass(frozen=True)
 class _Alert:
-    """A GitHub alert whose intro (and count) always shows and whose items show as far as they fit."""
+    """A GitHub alert whose intro (and count) always shows and whose items show as far as they fit; each item's
+    line is made when the layout reaches it (escaping every one of 40,000 blocked actions took a second)."""
 
     kind: str  # WARNING, IMPORTANT, CAUTION
     intro: tuple[str, ...]
-    items: tuple[str, ...]
+    of: Sequence[Any]  # what the items are lines of
+    line: Callable[[Any], str]  # an item's line
     what: str  # what an item is, for "… and K more …" and the last line
+
+    @property
+    def count(self) -> int:
+        return len(self.of)
+
+    def items(self) -> Iterator[str]:
+        return map(self.line, self.of)
 
     def head(self) -> str:
         return "".join(f"> {line}\n" for line in (f"[!{self.kind}]", *self.intro))
@@ -175,6 +185,14 @@ def _item(symbol: str, action: Action, *, why: bool = False) -> str:
     return f"> - `{symbol}` {escape.markdown_inline(text)}\n"
 
 
+def _failed_read(reason: str) -> str:
+    return f"> - {escape.markdown_inline(reason)}\n"
+
+
+def _adoption(action: Action) -> str:
+    return f"> - `@` {escape.markdown_inline(adoption_line(action))}\n"
+
+
 def _alerts(plan: Plan) -> list[_Alert]:
     alerts: list[_Alert] = []
     if plan.unknown:
@@ -182,7 +200,8 @@ def _alerts(plan: Plan) -> list[_Alert]:
             _Alert(
                 "WARNING",
                 (f'{len(plan.unknown):,} read(s) failed, so part of the state is unknown (not "no changes"):',),
-                tuple(f"> - {escape.markdown_inline(u)}\n" for u in plan.unknown),
+                plan.unknown,
+                _failed_read,
                 "failed read(s)",
             )
         )
@@ -192,7 +211,8 @@ def _alerts(plan: Plan) -> list[_Alert]:
             _Alert(
                 "WARNING",
                 (f"**{len(stuck):,} action(s) are blocked or refused**: apply cannot do them as declared.",),
-                tuple(_item(Symbol.HUMAN.value, a, why=True) for a in stuck),
+                stuck,
+                partial(_item, Symbol.HUMAN.value, why=True),
                 "blocked or refused action(s)",
             )
         )
@@ -204,7 +224,8 @@ def _alerts(plan: Plan) -> list[_Alert]:
                     f"**Adopts {len(plan.adoptions):,} customer(s) that cspsync did not create.** Check that each "
                     "is the declared customer before you approve:",
                 ),
-                tuple(f"> - `@` {escape.markdown_inline(adoption_line(a))}\n" for a in plan.adoptions),
+                plan.adoptions,
+                _adoption,
                 "adoption(s)",
             )
         )
@@ -226,7 +247,8 @@ def _alerts(plan: Plan) -> list[_Alert]:
             _Alert(
                 "CAUTION",
                 (*_destructive_words(destructive), count),
-                tuple(_item(Symbol.REMOVE.value, a) for a in runnable),
+                runnable,
+                partial(_item, Symbol.REMOVE.value),
                 "destructive action(s)",
             )
         )
@@ -267,12 +289,29 @@ def render_fitted(plan: Plan, budget: Budget = COMMENT, elsewhere: Elsewhere | N
     elsewhere = elsewhere or Elsewhere()
     if not plan.actions and not plan.unknown:
         return _no_changes(plan)
+    blocks = _Blocks.of(plan)
     if budget.limit is not None:
         try:
-            return _layout(plan, _Writer(budget, strict=True), elsewhere)
+            return _layout(plan, blocks, _Writer(budget, strict=True), elsewhere)
         except _TooLarge:
             pass
-    return _layout(plan, _Writer(budget), elsewhere)
+    return _layout(plan, blocks, _Writer(budget), elsewhere)
+
+
+@dataclass(frozen=True)
+class _Blocks:
+    """What both attempts lay out, worked out once: the alerts, and the customers with something to show in
+    the order of the table and the sections."""
+
+    alerts: list[_Alert]
+    changed: list[CustomerPlan]
+
+    @classmethod
+    def of(cls, plan: Plan) -> _Blocks:
+        changed = sorted(
+            (c for c in plan.customers if c.actions or c.note or c.attention), key=lambda c: _rank(plan, c)
+        )  # stable: file order within a rank
+        return cls(_alerts(plan), changed)
 
 
 def _heading(plan: Plan) -> list[str]:
@@ -292,18 +331,15 @@ def _no_changes(plan: Plan) -> str:
     return "\n".join([*_heading(plan), words]) + "\n"
 
 
-def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
+def _layout(plan: Plan, blocks: _Blocks, writer: _Writer, elsewhere: Elsewhere) -> str:
     budget = writer.budget
     shares = budget.limit is not None and not writer.strict
     head = _heading(plan)
     if plan.observed_fingerprint.startswith("merged:"):
         head += ["_Merged from the shard plans of one CI matrix: for review; apply the shard plans, not this._", ""]
     head += [f"**{summary_line(plan.summary)}**", ""]
-    alerts = _alerts(plan)
+    alerts, changed = blocks.alerts, blocks.changed
     money = [line + "\n" for line in money_section(plan)]
-    changed = sorted(
-        (c for c in plan.customers if c.actions or c.note or c.attention), key=lambda c: _rank(plan, c)
-    )  # stable: file order within a rank
     columns = table_columns(plan)
     head_of_table = table_head(columns)
 
@@ -312,11 +348,11 @@ def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
         if plan.unmanaged
         else ""
     )
-    worst: list[tuple[int, int, str]] = [(len(a.items), len(a.items), a.what) for a in alerts]
+    worst: list[tuple[int, int, str]] = [(a.count, a.count, a.what) for a in alerts]
     worst += [(len(money), len(money), "money line(s)"), (len(changed), len(changed), "table row(s)")]
     worst.append((len(changed), len(changed), "customer section(s)"))
     tail = (_left_out(budget, elsewhere, worst) if budget.limit is not None else "") + unmanaged
-    always = ["\n".join(head) + "\n"] + [a.head() + a.more(len(a.items)) + "\n" for a in alerts] + [tail]
+    always = ["\n".join(head) + "\n"] + [a.head() + a.more(a.count) + "\n" for a in alerts] + [tail]
     writer.reserved = sum(budget.size(text) for text in always) if budget.limit is not None else 0
     left: list[tuple[int, int, str]] = []
 
@@ -329,12 +365,12 @@ def _layout(plan: Plan, writer: _Writer, elsewhere: Elsewhere) -> str:
     for alert, kept in zip(alerts, always[1:-1], strict=True):
         release(kept)
         writer.write(alert.head())
-        with writer.keeping(alert.more(len(alert.items)) + "\n"):
-            shown = _as_many(writer, alert.items, writer.room // ALERT_SHARE if shares else None)
-        if shown < len(alert.items):
-            writer.write(alert.more(len(alert.items) - shown))
+        with writer.keeping(alert.more(alert.count) + "\n"):
+            shown = _as_many(writer, alert.items(), writer.room // ALERT_SHARE if shares else None)
+        if shown < alert.count:
+            writer.write(alert.more(alert.count - shown))
         writer.write("\n")
-        left.append((len(alert.items) - shown, len(alert.items), alert.what))
+        left.append((alert.count - shown, alert.count, alert.what))
     money_more = "\n_… and more money lines: in the whole plan._\n\n"  # a blank line ends a table or alert
     with writer.keeping(money_more):
         shown = _as_many(writer, money)

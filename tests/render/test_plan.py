@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import errno
+import html
 import json
 import os
+import re
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -149,6 +151,15 @@ def test_markdown_table_itself_is_capped_for_huge_portfolios() -> None:
 def test_escape_inline_neutralises_markdown() -> None:
     assert escape_inline("a|b*c_[d](e)") == "a\\|b\\*c\\_\\[d\\]\\(e\\)"
     assert escape_inline("<b>") == "&lt;b&gt;"
+
+
+def test_escape_inline_puts_a_backslash_before_each_markdown_character_and_only_those() -> None:
+    """Every printable ASCII character alone and all of them at once, against the definition as a pattern."""
+    special = re.compile(r"([\\`*_{}\[\]()#+\-.!|~:])")
+    everything = "".join(chr(code) for code in range(0x20, 0x7F))
+    for text in (*everything, everything, "a::b--c", "ünïcode · — ✓"):
+        expected = re.sub(r"@(?=[\w-])", "@\u2060", html.escape(special.sub(r"\\\1", text), quote=True))
+        assert escape_inline(text) == re.sub(r"#(?=\d)", "#\u2060", expected), text
 
 
 def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
