@@ -25,6 +25,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from unittest import mock
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -47,9 +48,8 @@ def run(
     """One plan as `cspsync plan` makes it against a fresh emulator app over the same world."""
     app: EmulatorApp = made.app()
     client = PartnerCenterClient(base_url=BASE_URL, transport=transport(app), tokens=StaticToken(), limits=UNPACED)
-    saved = pipeline.connect
-    pipeline.connect = lambda *a, **k: Connection("emulator", client, emulator=app)  # type: ignore[assignment]
-    try:
+    connection = Connection("emulator", client, emulator=app)
+    with mock.patch.object(pipeline, "connect", lambda *a, **k: connection):
         start = time.perf_counter()
         planned = pipeline.plan_for(
             made.repo,
@@ -61,8 +61,6 @@ def run(
             acting=acting,
         )
         seconds = time.perf_counter() - start
-    finally:
-        pipeline.connect = saved  # type: ignore[assignment]
     calls = client.stats.snapshot()["total_calls"]
     client.close()
     return planned.plan, calls, app.request_counts(), seconds

@@ -51,6 +51,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -455,7 +456,7 @@ def profiled(profiler: MemoryProfile | None) -> Iterator[None]:
     if profiler is None:
         yield
         return
-    observe, make_plan = pipeline.observe, pipeline.make_plan
+    observe, make_plan = vars(pipeline)["observe"], vars(pipeline)["make_plan"]
 
     def observed(*args: Any, **kwargs: Any) -> Any:
         observation = observe(*args, **kwargs)
@@ -467,13 +468,8 @@ def profiled(profiler: MemoryProfile | None) -> Iterator[None]:
         profiler.stage("make_plan", plan=plan)
         return plan
 
-    setattr(pipeline, "observe", observed)  # noqa: B010
-    setattr(pipeline, "make_plan", planned)  # noqa: B010
-    try:
+    with mock.patch.object(pipeline, "observe", observed), mock.patch.object(pipeline, "make_plan", planned):
         yield
-    finally:
-        setattr(pipeline, "observe", observe)  # noqa: B010
-        setattr(pipeline, "make_plan", make_plan)  # noqa: B010
 
 
 def deep_size(root: Any) -> int:

@@ -198,7 +198,7 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> Run:
 
 
 def median(runs: list[Run], field: str) -> float:
-    return statistics.median(getattr(run, field) for run in runs)
+    return float(statistics.median(getattr(run, field) for run in runs))
 
 
 def main() -> int:
