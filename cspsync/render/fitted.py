@@ -8,7 +8,7 @@ GitHub refuses a comment body over 65,536 characters (REST "Create an issue comm
 supports content up to a size of 1024k"). The Markdown of a merged plan of 100,000 customers is tens of
 megabytes, so the comment is built from whole blocks, the most important first:
 
-1. the summary: headline and counts;
+1. the summary: headline, how Partner Center was read, and counts;
 2. alerts, each with its count: reads that failed, blocked or refused actions (``!``), adoptions (``@``),
    cancellations and suspensions (``-``), their lines in at most a fifth of the room each, then "… and K
    more"; then money;
