@@ -407,7 +407,11 @@ def _confirm_and_apply(
                         "stdin is not a terminal, so apply cannot ask for confirmation",
                         hint="review the plan above and pass --yes to apply it",
                     )
-                click.confirm(f"Apply these changes to the {to_apply.target}?", abort=True)
+                # declining is not an interrupt: nothing was applied, exit 1 as a failed apply (Ctrl-C or the end
+                # of input at the prompt is one, and exits 130)
+                if not click.confirm(f"Apply these changes to the {to_apply.target}?"):
+                    click.echo("Apply cancelled: nothing was applied.", err=True)
+                    return 1
             return _run(planned, to_apply, repo, workers, mailer=mailer, resend=resend, scope=scope, baseline=baseline)
         finally:
             if mailer is not None:

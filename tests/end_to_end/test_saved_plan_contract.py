@@ -183,15 +183,36 @@ def test_the_confirmation_shows_the_fresh_plan_equal_to_the_saved_one(
             return True
 
     monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+    before = emulator_state(workdir)
     result = cspsync("apply", "plan.json")
 
-    assert result.code == 130  # the person said no
+    assert result.code == 1  # the person said no: nothing applied, as a failed apply (130 is for Ctrl-C)
+    assert result.err.strip().endswith("Apply cancelled: nothing was applied.")
+    assert emulator_state(workdir) == before
     assert "Apply these changes to the emulator?" in result.out
     shown = result.out.split("Apply these changes")[0]
     body = planned.out.split("Saved the plan to")[0]
     # the same plan (but for its correlation id line): what is applied is what was reviewed
     assert shown.splitlines()[1:] == body.splitlines()[1:]
     assert "+ order fabrikam-contosobikes-m365bp: 12 × CFQ7TTC0LCHC:0002" in shown
+
+
+def test_input_ending_at_the_confirmation_stops_as_ctrl_c_does(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-D (or Ctrl-C) at the question is an interrupt, not an answer: 130, and nothing applied."""
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr(sys, "stdin", Terminal(""))
+    before = emulator_state(workdir)
+    result = cspsync("apply", CONTOSO)
+
+    assert result.code == 130
+    assert "Aborted." in result.err and "Apply cancelled" not in result.err
+    assert emulator_state(workdir) == before
 
 
 def test_destructive_opt_ins_are_checked_again_at_apply(cspsync: Run, workdir: Path) -> None:
