@@ -27,8 +27,9 @@ BUDGET = LIMIT - 1_024
 
 #: a value in a cell or paragraph (the escaping of every Markdown channel is render/escape.py's)
 escape_inline = escape.markdown_inline
-#: the most characters one alert's list (adoptions, failed reads; over-budget checks, unknown costs) takes
-#: (render/fitted.py's ALERT_SHARE is the divisor of its own layout, not a count of characters)
+#: the most characters one alert's list of a drift issue body (failed reads) takes, and one of the money
+#: section's (over-budget checks, unknown costs); render/fitted.py's ALERT_SHARE is the divisor of the plan
+#: layout's own alerts, not a count of characters
 ALERT_ROOM = BUDGET // 5
 MONEY_ROOM = BUDGET // 10
 
@@ -126,18 +127,6 @@ def _section(plan: Plan, customer: CustomerPlan) -> str:
         f"<details><summary>{title} ({escape.markdown_html(customer.state)})</summary>\n\n"
         f"{fence}diff\n{body}\n{fence}\n\n</details>\n"
     )
-
-
-#: a section's fixed text around its title, state and diff body
-_WRAPPER = len("<details><summary> ()</summary>\n\n```diff\n\n```\n\n</details>\n")
-
-
-def _least_length(plan: Plan, customer: CustomerPlan) -> int:
-    """No rendering of ``customer``'s section is shorter (escaping only lengthens text, and each action's
-    first line is its mark, symbol and summary): at 10,000 customers most sections are skipped on this alone."""
-    where = customer.domain or customer.tenant_id or ""
-    title = len(f"{customer.name} · {customer.company} · {customer.mode} {where}")
-    return _WRAPPER + title + len(customer.state) + sum(len(plan.action(a).summary) + 4 for a in customer.actions)
 
 
 def _cell(value: Decimal | None, currency: str) -> str:
