@@ -14,6 +14,7 @@ from functools import cache, lru_cache
 from typing import Any
 
 from cspsync.declarations.access import MAX_DURATION_DAYS, duration_days, group_id, resolve_relationship
+from cspsync.declarations.countries import ISO_3166_ALPHA_2
 from cspsync.declarations.keys import Claim, relationship_key, subscription_key
 from cspsync.declarations.models import Config, Contact, CustomerFile, LicenseOffer, Subscription
 from cspsync.declarations.phones import plain_phone
@@ -133,9 +134,7 @@ def phone_problem(number: str, country: str | None) -> str | None:
 
 @cache
 def country_problem(code: str) -> str | None:
-    import pycountry  # imported when the first country is checked (its import reads package metadata)
-
-    if pycountry.countries.get(alpha_2=code) is not None:
+    if code in ISO_3166_ALPHA_2:
         return None
     if code in COUNTRY_ALIASES:
         return f'is not an ISO 3166-1 country code; did you mean "{COUNTRY_ALIASES[code]}"?'
