@@ -156,7 +156,7 @@ class Applier:
             git_commit=git_commit(repo.root),
             plan_fingerprint=plan.observed_fingerprint,
             declarations_fingerprint=plan.declarations_fingerprint,
-            actions_digest=plan.actions_digest,
+            actions_digest=plan.digest,
             partner_tenant_id=plan.partner_tenant_id,
             uncommitted=uncommitted(repo.root, [Path(f) for f in files] + [repo.config_path]),
             scope=scope,

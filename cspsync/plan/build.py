@@ -33,7 +33,6 @@ from cspsync.plan.diff import (
     declared_billing,
     normalise_billing,
 )
-from cspsync.plan.digest import actions_digest
 from cspsync.plan.gdap import AdminPlan
 from cspsync.plan.identity import adopt_summary, adopt_warnings, identify
 from cspsync.plan.model import Action, CustomerPlan, CustomerState, Kind, Plan, Target, Unmanaged
@@ -319,7 +318,7 @@ def make_plan(
         if priced
         else (tuple(customers), None)
     )
-    result = Plan(
+    return Plan(
         cspsync_version=__version__,
         created_at=now,
         target=target,
@@ -334,4 +333,3 @@ def make_plan(
         unknown=tuple(unknown),
         money=money,
     )
-    return result.model_copy(update={"actions_digest": actions_digest(result.actions)})

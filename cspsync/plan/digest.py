@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cspsync.canonical import canonical_sha256_of_items
-from cspsync.plan.model import Action
+
+if TYPE_CHECKING:  # the plan's model is made of actions and carries their digest: it imports this module
+    from cspsync.plan.model import Action
 
 
 def reviewed_form(action: Action) -> dict[str, Any]:

@@ -28,6 +28,7 @@ from pydantic import Field, TypeAdapter
 
 from cspsync.collector import collector_paused
 from cspsync.plan import payloads
+from cspsync.plan.digest import actions_digest
 from cspsync.records import Record, record
 from cspsync.workspace import write_bytes_atomic
 
@@ -544,7 +545,8 @@ class Plan(Frozen):
     observed_fingerprint: str
     #: sha256 of the declarations the plan was computed from
     declarations_fingerprint: str
-    #: sha256 of the actions as reviewed (:func:`cspsync.plan.saved.actions_digest`); the apply record keeps it
+    #: sha256 of the actions as reviewed (:func:`cspsync.plan.digest.actions_digest`), as a saved plan carries
+    #: it; a plan made now leaves it out and works it out when it is written or applied (:attr:`digest`)
     actions_digest: str | None = None
     customers: tuple[CustomerPlan, ...]
     actions: tuple[Action, ...]
@@ -582,6 +584,12 @@ class Plan(Frozen):
         return tuple(a for a in self.actions if a.status in ("blocked", "refused"))
 
     @functools.cached_property
+    def digest(self) -> str:
+        """The actions' digest: the one the plan carries (a saved plan's, checked when it was read), else worked
+        out on first use. A plan that is only shown never needs it: 0.4 s of a plan of 10,000 customers."""
+        return self.actions_digest if self.actions_digest is not None else actions_digest(self.actions)
+
+    @functools.cached_property
     def _by_id(self) -> dict[str, Action]:
         return {action.id: action for action in self.actions}
 
@@ -601,11 +609,15 @@ class Plan(Frozen):
         MiB at 100,000 customers) grew in a buffer of up to twice that, then was copied, while the plan was
         alive. The plan without its actions is written by the serializer and each action is spliced in where
         its empty list stands, indented as it would be there; the bytes are the same (a JSON text has no raw
-        line break inside a string, so every line break is one the indentation made)."""
+        line break inside a string, so every line break is one the indentation made). Every plan written carries
+        its digest, which reading it checks."""
+        digest = self.digest
         if not self.actions:
-            yield self.__pydantic_serializer__.to_json(self, indent=2)
+            yield self.__pydantic_serializer__.to_json(self.model_copy(update={"actions_digest": digest}), indent=2)
             return
-        frame = self.__pydantic_serializer__.to_json(self.model_copy(update={"actions": ()}), indent=2)
+        frame = self.__pydantic_serializer__.to_json(
+            self.model_copy(update={"actions": (), "actions_digest": digest}), indent=2
+        )
         head, empty, tail = frame.partition(b'\n  "actions": []')
         if not empty:  # cannot happen: a plan always has its actions at the top level
             raise AssertionError("the plan's JSON has no top-level actions list")

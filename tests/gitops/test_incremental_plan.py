@@ -106,7 +106,7 @@ def test_a_second_plan_with_nothing_changed_reads_only_the_list_and_the_audit_re
     assert sum(counts.values()) < sum(first_counts.values()) / 2
     # the same plan, from the same state
     assert second.observed_fingerprint == first.observed_fingerprint
-    assert second.actions_digest == first.actions_digest
+    assert second.digest == first.digest
     linked = {name for name, at in _confirmed(first).items() if at}
     assert linked and {name for name, at in _confirmed(second).items() if at} == linked
     assert {_confirmed(second)[name] for name in linked} == {first.read.started_at}
@@ -231,7 +231,7 @@ def test_a_plan_whose_memory_cannot_be_saved_still_plans(later: EmulatorApp, mon
     second, _ = _plan(later)
 
     assert second.read is not None and second.read.mode == "incremental"
-    assert second.actions_digest == first.actions_digest
+    assert second.digest == first.digest
     assert path.read_text(encoding="utf-8") == kept
 
 

@@ -17,8 +17,11 @@ import cmarkgfm
 import jsonschema
 import pytest
 
+from cspsync.errors import PlanError
 from cspsync.plan import payloads
+from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Action, Change, CustomerPlan, Kind, Plan, make_action
+from cspsync.plan.saved import load_saved_plan
 from cspsync.plan.schema import plan_schema, plan_schema_text
 from cspsync.render import Format, render, render_pieces
 from cspsync.render.markdown import LIMIT, escape_inline
@@ -166,7 +169,7 @@ def test_json_plan_round_trips_and_matches_the_committed_schema() -> None:
     plan = _plan()
     document = json.loads(render(plan, "json"))
     jsonschema.validate(document, plan_schema())
-    assert Plan.from_json(plan.to_json()) == plan
+    assert Plan.from_json(plan.to_json()) == _sealed(plan)
     committed = (REPO / "schemas" / "plan.schema.json").read_text()
     assert committed == plan_schema_text(), "regenerate: python -m cspsync.plan.schema > schemas/plan.schema.json"
 
@@ -192,7 +195,24 @@ def test_the_plan_file_written_as_bytes_is_the_plan_json(tmp_path: Path) -> None
     plan = _plan(customers=3, name="Contoso Bikes Ltd · Zürich")
     plan.write_json(tmp_path / "plan.json")
     assert (tmp_path / "plan.json").read_bytes() == plan.to_json().encode("utf-8")
-    assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
+    assert plan.to_json() == _sealed(plan).model_dump_json(indent=2) + "\n"
+
+
+def _sealed(plan: Plan) -> Plan:
+    """``plan`` as it is written: with its digest, which a plan made now works out only when it is written."""
+    return plan.model_copy(update={"actions_digest": actions_digest(plan.actions)})
+
+
+def test_every_plan_written_carries_the_digest_of_its_actions_and_reading_it_checks_it(tmp_path: Path) -> None:
+    plan = _plan(customers=2)
+    assert plan.actions_digest is None  # made now: not worked out until it is needed
+    plan.write_json(tmp_path / "plan.json")
+    written = json.loads((tmp_path / "plan.json").read_text(encoding="utf-8"))
+    assert written["actions_digest"] == actions_digest(plan.actions) == plan.digest
+    written["actions"][0]["customer"] = "someone-else"
+    (tmp_path / "plan.json").write_text(json.dumps(written), encoding="utf-8")
+    with pytest.raises(PlanError, match="edited after it was made"):
+        load_saved_plan(tmp_path / "plan.json")
 
 
 def test_a_plan_that_cannot_be_written_whole_leaves_the_plan_saved_before(
@@ -278,5 +298,5 @@ def test_the_plan_json_written_an_action_at_a_time_is_the_serializers_whole(gold
 def test_a_plan_without_actions_is_written_whole() -> None:
     plan = _plan(customers=0)
     assert not plan.actions
-    assert plan.to_json() == plan.model_dump_json(indent=2) + "\n"
+    assert plan.to_json() == _sealed(plan).model_dump_json(indent=2) + "\n"
     assert "".join(render_pieces(plan, "json")) == plan.to_json()
