@@ -210,7 +210,9 @@ def price_plan(
     customers, summary = price_actions(
         actions, plan.customers, repo, declared, observation, costs, now=plan.created_at, pricebooks=pricebooks
     )
-    return plan.model_copy(update={"actions": tuple(actions), "customers": customers, "money": summary})
+    # other actions: a digest the plan carried is not theirs (None: worked out again when it is needed)
+    update = {"actions": tuple(actions), "customers": customers, "money": summary, "actions_digest": None}
+    return plan.model_copy(update=update)
 
 
 def price_actions(

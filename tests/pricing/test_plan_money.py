@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Collection
 from decimal import Decimal
 from typing import Any
@@ -16,6 +17,7 @@ from cspsync.observe.state import Observation, ObservedCustomer, ObservedSubscri
 from cspsync.plan import payloads
 from cspsync.plan.builder import Builder
 from cspsync.plan.costs import SeatChange, commitment
+from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Action, CustomerPlan, Kind, Plan, make_action
 from cspsync.plan.money import price_plan
 from cspsync.plan.subscriptions import plan_subscription
@@ -288,3 +290,11 @@ def test_seats_added_the_day_a_monthly_subscription_was_bought_cost_its_month() 
     # 16 days left (3 to 18 December) of a term of 30 (19 November to 18 December)
     late = commitment(SeatChange(key, 1, 9, False, term_end=dt.date(2026, 12, 18)), now)
     assert late is not None and late.months == Decimal("0.53")
+
+
+def test_a_priced_plan_carries_the_digest_of_its_priced_actions_not_the_one_it_was_given(repo: Repository) -> None:
+    unpriced = _plan(ORDER, AZURE)
+    given = unpriced.model_copy(update={"actions_digest": unpriced.digest})
+    priced = price_plan(given, repo, repo.customers, Observation(), Sheet())
+    assert priced.actions != given.actions  # money on the order
+    assert json.loads(priced.to_json())["actions_digest"] == actions_digest(priced.actions) != given.digest
