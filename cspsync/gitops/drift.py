@@ -43,6 +43,8 @@ class CustomerDrift:
     differences: tuple[Action, ...] = ()  # actions not waiting for a person
     note: str | None = None  # why unknown, or what the customer waits for
     confirmed_at: str | None = None  # when a read confirmed its state (None: no memory kept, or unknown)
+    #: in sync because nothing but the customer can move it on: an invitation it has not accepted yet
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -100,6 +102,7 @@ def classify(plan: Plan, relationship_failures: dict[str, str] | None = None) ->
                     customer.company,
                     "in-sync",
                     note=customer.note or "waits for the customer to accept the invitation",
+                    waiting=True,
                 )
             )
             continue

@@ -6,7 +6,7 @@ import json
 import re
 from typing import Literal
 
-from cspsync.gitops.drift import DriftReport
+from cspsync.gitops.drift import CustomerDrift, DriftReport
 from cspsync.plan.model import Action, Unmanaged
 from cspsync.render import escape
 from cspsync.render.escape import markdown_inline as md
@@ -26,6 +26,9 @@ def summary_line(report: DriftReport) -> str:
     review = sum(1 for f in report.findings if f.kind == "incumbent")
     no_admin = sum(1 for f in report.findings if f.kind == "missing-admin-access")
     text = f"Drift: {counts['drifted']} drifted, {counts['unknown']} unknown, {counts['in-sync']} in sync"
+    waiting = sum(1 for c in report.customers if c.waiting)
+    if waiting:  # in sync, but not onboarded: a reader of the count alone would take them for done
+        text += f" ({waiting} of them waiting for the customer to accept an invitation)"
     if fix or review:
         text += f"; {fix} relationship(s) to fix, {review} incumbent partner(s) to review"
     if no_admin:
@@ -36,6 +39,10 @@ def summary_line(report: DriftReport) -> str:
 def read_line(report: DriftReport) -> str | None:
     """How Partner Center was read, so "in sync" never claims more than was seen."""
     return words_read_line(report.read_note) if report.read_note is not None else None
+
+
+def _state_words(customer: CustomerDrift) -> str:
+    return "waiting" if customer.waiting else _STATE_WORDS[customer.state]
 
 
 def _action_lines(action: Action, indent: str) -> list[str]:
@@ -58,10 +65,10 @@ def render_drift_text(report: DriftReport) -> str:
     read = read_line(report)
     lines = [headline(report.plan), *([read] if read else [])]
     for customer in report.customers:
-        if customer.state == "in-sync":
+        if customer.state == "in-sync" and not customer.waiting:
             continue
         lines.append("")
-        lines.append(f"{_STATE_WORDS[customer.state]}  {customer.name}  ({customer.file})")
+        lines.append(f"{_state_words(customer)}  {customer.name}  ({customer.file})")
         if customer.note:
             lines.append(f"    {customer.note}")
         for action in customer.differences:
@@ -110,10 +117,11 @@ def render_drift_markdown(report: DriftReport) -> str:
         failed = [f"> - {md(c.name)}: {md(c.note or '')}" for c in unknown]
         head += bounded(failed, ALERT_ROOM, more_items("customer(s)", PRINTS_ALL))
         head.append("")
-    shown = [c for c in report.customers if c.state != "in-sync"]
+    # the waiting ones last: thousands of open invitations must not push a drifted customer out of the table
+    shown = [c for c in report.customers if c.state != "in-sync"] + [c for c in report.customers if c.waiting]
     if shown:
         head += ["| customer | file | state | differences |", "|---|---|---|---:|"]
-        rows = [f"| {md(c.name)} | {md(c.file)} | {_STATE_WORDS[c.state]} | {len(c.differences)} |" for c in shown]
+        rows = [f"| {md(c.name)} | {md(c.file)} | {_state_words(c)} | {len(c.differences)} |" for c in shown]
         head += bounded(rows, TABLE_SHARE, lambda left: f"| … and {left:,} more customer(s) | | | |")
         head.append("")
     if any(c.differences for c in shown):

@@ -41,6 +41,10 @@ def _detect(app: EmulatorApp, handler: Callable[[httpx.Request, Handler], httpx.
         return detect(repo, repo.customers, client, target="emulator", workspace=Workspace.from_environment())
 
 
+#: the summary's count of the two example customers invited and not yet accepted (litware, woodgrove-bank)
+WAITING_2 = " (2 of them waiting for the customer to accept an invitation)"
+
+
 def _forbidden() -> httpx.Response:
     return httpx.Response(403, json={"code": 900403, "description": "Access to this resource is forbidden."})
 
@@ -59,7 +63,8 @@ def test_in_sync_after_apply_but_an_incumbent_to_review_keeps_exit_2(cspsync: Ru
         "not administer it (users, licences, support requests); declare spec.adminAccess to request one\n"
         "  ? tailspin-toys: Fabrikam Cloud Distribution has no admin relationship (GDAP) with the tenant: it can sell "
         "but not administer it (users, licences, support requests); declare spec.adminAccess to request one\n"
-        "\nDrift: 0 drifted, 0 unknown, 7 in sync; 0 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
+        "\nDrift: 0 drifted, 0 unknown, 7 in sync (2 of them waiting for the customer to accept an invitation); "
+        "0 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
         "tenant(s) without admin access (GDAP).\n"
     )
 
@@ -73,7 +78,7 @@ def test_a_change_behind_cspsyncs_back_is_drift(cspsync: Run, applied: ApplyReco
     result = cspsync("drift", "customers")
 
     assert result.code == 2, result.out + result.err  # the rendering: tests/render/golden/drift.*
-    assert "Drift: 2 drifted, 0 unknown, 5 in sync;" in result.out
+    assert f"Drift: 2 drifted, 0 unknown, 5 in sync{WAITING_2};" in result.out
 
     as_json = json.loads(cspsync("drift", "customers", "--format", "json").out)
     states = {c["name"]: c["state"] for c in as_json["customers"]}
@@ -126,7 +131,7 @@ def test_a_failed_read_is_unknown_never_in_sync_nor_drift(
         "\nunknown  contoso-bikes  (customers/contoso-bikes.yaml)\n    state unknown: subscriptions could not be "
         "read" in text
     )
-    assert "Drift: 1 drifted, 1 unknown, 5 in sync;" in text
+    assert f"Drift: 1 drifted, 1 unknown, 5 in sync{WAITING_2};" in text
     markdown = render_drift(report, "markdown")
     assert (
         "> [!WARNING]\n> Some reads failed, so these customers are unknown (neither in sync nor drifted):\n"
@@ -165,7 +170,8 @@ def test_a_missing_reseller_relationship_comes_with_the_link_that_fixes_it(
         f"&partnerId={FABRIKAM}&msppId=4512345&indirectCSPId={NORTHWIND}&DAP=false#/BillingAccounts/partner-invitation\n"
     ) in result.out
     assert (
-        "Drift: 0 drifted, 0 unknown, 7 in sync; 1 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
+        "Drift: 0 drifted, 0 unknown, 7 in sync (2 of them waiting for the customer to accept an invitation); "
+        "1 relationship(s) to fix, 1 incumbent partner(s) to review; 2 "
         "tenant(s) without admin access (GDAP)." in result.out
     )
 
@@ -233,4 +239,24 @@ def test_relationships_as_microsoft_publishes_them_prove_the_reseller(declaratio
     missing = relationship_findings("tailspin-toys", declared, [], repo.config, lambda r: f"link for {r}")
     assert [(f.kind, f.partner, f.link) for f in missing] == [
         ("missing-reseller", "Northwind Traders IT", f"link for {NORTHWIND}")
+    ]
+
+
+def test_a_customer_waiting_for_its_invitation_is_listed_and_counted_apart(cspsync: Run, applied: ApplyRecord) -> None:
+    """In sync (nothing anyone but the customer can do), but not onboarded: the count alone said "7 in sync"
+    and no line named the two customers that have not accepted their invitations."""
+    result = cspsync("drift", "customers")
+
+    lines = result.out.splitlines()
+    for name in ("litware", "woodgrove-bank"):
+        at = lines.index(f"waiting  {name}  (customers/{name}.yaml)")
+        assert lines[at + 1].startswith("    invitation sent to "), lines[at + 1]
+    assert "7 in sync (2 of them waiting for the customer to accept an invitation);" in result.out
+    assert not any(line.startswith(("in sync  ", "waiting  contoso-bikes")) for line in lines)
+
+    markdown = cspsync("drift", "customers", "--format", "markdown").out
+    rows = [line for line in markdown.splitlines() if line.startswith("| litware |") or line.startswith("| woodgrove")]
+    assert rows == [
+        "| litware | customers/litware\\.yaml | waiting | 0 |",
+        "| woodgrove\\-bank | customers/woodgrove\\-bank\\.yaml | waiting | 0 |",
     ]

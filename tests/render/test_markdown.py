@@ -80,7 +80,8 @@ def test_drift_issue_escapes_partner_names_from_partner_center(applied: ApplyRec
     markdown = render_drift(report, "markdown")
 
     html = html_of(markdown)
-    assert html.count("<table>") == 1  # the relationships table: a customer row, not split by the "|"
+    # the customers waiting for their invitations, and the relationships: a customer row, not split by the "|"
+    assert html.count("<table>") == 2
     assert "<td>adatum</td>" in html
     assert_inert(html)
 
