@@ -198,13 +198,17 @@ def render_drift_json(report: DriftReport) -> str:
         "partner_tenant_id": report.plan.partner_tenant_id,
         "correlation_id": report.plan.correlation_id,
         "created_at": report.plan.created_at.isoformat(),
-        "summary": {state: len(report.of_state(state)) for state in ("in-sync", "drifted", "unknown")},
+        "summary": {
+            **{state: len(report.of_state(state)) for state in ("in-sync", "drifted", "unknown")},
+            "waiting": sum(1 for c in report.customers if c.waiting),  # of the in-sync ones
+        },
         "customers": [
             {
                 "name": c.name,
                 "file": c.file,
                 "company": c.company,
                 "state": c.state,
+                "waiting": c.waiting,
                 "note": c.note,
                 "confirmed_at": c.confirmed_at,
                 "differences": [a.model_dump(mode="json", exclude={"payload"}) for a in c.differences],

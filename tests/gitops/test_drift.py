@@ -91,7 +91,8 @@ def test_a_change_behind_cspsyncs_back_is_drift(cspsync: Run, applied: ApplyReco
         "tailspin-toys": "in-sync",
         "woodgrove-bank": "in-sync",
     }
-    assert as_json["summary"] == {"in-sync": 5, "drifted": 2, "unknown": 0}
+    assert as_json["summary"] == {"in-sync": 5, "drifted": 2, "unknown": 0, "waiting": 2}
+    assert [c["name"] for c in as_json["customers"] if c["waiting"]] == ["litware", "woodgrove-bank"]
 
 
 def test_declared_but_never_applied_is_drift_and_waiting_for_a_person_is_not(cspsync: Run) -> None:
