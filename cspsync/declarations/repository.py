@@ -302,7 +302,8 @@ def _share_repeated(data: dict[str, Any]) -> None:
         _share_keys(company, ("culture", "language"))
         if isinstance(address := company.get("address"), dict):
             _share_keys(address, ("country", "city"))
-    for subscription in spec.get("subscriptions") or ():
+    subscriptions = spec.get("subscriptions")
+    for subscription in subscriptions if isinstance(subscriptions, list) else ():
         if isinstance(subscription, dict) and isinstance(offer := subscription.get("offer"), dict):
             _share_keys(offer, ("productId", "skuId"))
 

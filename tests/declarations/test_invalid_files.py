@@ -13,7 +13,31 @@ import pytest
 
 from .support import CUSTOMER, edit
 
+_SUBSCRIPTIONS = """  subscriptions:
+    - friendlyName: fabrikam-contosobikes-azure
+      offer: azure-plan
+    - friendlyName: fabrikam-contosobikes-m365bp
+      offer:
+        productId: CFQ7TTC0LCHC
+        skuId: "0002"
+      quantity: 12
+      term: P1Y
+"""
+
 CASES = [
+    # found by the fuzz suite: a scalar where the list of subscriptions goes ended validate in a traceback
+    pytest.param(
+        _SUBSCRIPTIONS,
+        "  subscriptions: true\n",
+        ["30:18: spec.subscriptions: must be a list (got true)"],
+        id="subscriptions-not-a-list",
+    ),
+    pytest.param(
+        _SUBSCRIPTIONS,
+        "  subscriptions: 3\n",
+        ["30:18: spec.subscriptions: must be a list (got 3)"],
+        id="subscriptions-a-number",
+    ),
     pytest.param(
         "quantity: 12",
         "quantity: 0",
