@@ -346,11 +346,14 @@ def task_plan(folder: Path, repeat: int, emulator: str, profile: Path | None, st
     if profiler is not None and profile is not None:
         profile.parent.mkdir(parents=True, exist_ok=True)
         profile.write_text(json.dumps(profiler.stages, indent=1), encoding="utf-8")
+    for r in results:  # the derived steps per run, then medians: medians of the parts do not add up (a run's
+        # "other" came out at -0.40 s when it was the difference of four medians)
+        seconds = r["seconds"]
+        seconds["diff+plan"] = seconds.pop("diff+plan+pricing") - seconds["pricing"]
+        # everything plan_for does but observe and make_plan: connect, the invitations ledger, the apply records
+        # (remember), the price-sheet cache
+        seconds["other"] = seconds["plan_for"] - seconds["observe"] - seconds["diff+plan"] - seconds["pricing"]
     steps = {name: statistics.median(r["seconds"][name] for r in results) for name in results[-1]["seconds"]}
-    steps["diff+plan"] = steps.pop("diff+plan+pricing") - steps["pricing"]
-    # everything plan_for does but observe and make_plan: connect, the invitations ledger, the apply records
-    # (remember), the price-sheet cache
-    steps["other"] = steps["plan_for"] - steps["observe"] - steps["diff+plan"] - steps["pricing"]
     local = [
         r["seconds"]["load"] + r["seconds"]["plan_for"] - r["seconds"]["observe"] + r["seconds"]["render"]
         for r in results
