@@ -13,16 +13,8 @@ import pytest
 
 from .support import CUSTOMER, edit
 
-_SUBSCRIPTIONS = """  subscriptions:
-    - friendlyName: fabrikam-contosobikes-azure
-      offer: azure-plan
-    - friendlyName: fabrikam-contosobikes-m365bp
-      offer:
-        productId: CFQ7TTC0LCHC
-        skuId: "0002"
-      quantity: 12
-      term: P1Y
-"""
+#: the customer's list of subscriptions, its last block
+_SUBSCRIPTIONS = CUSTOMER[CUSTOMER.index("  subscriptions:\n") :]
 
 CASES = [
     # found by the fuzz suite: a scalar where the list of subscriptions goes ended validate in a traceback
