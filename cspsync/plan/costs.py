@@ -13,6 +13,7 @@ import calendar
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, lru_cache
 
 from cspsync.currency import round_money
 from cspsync.declarations.pricebooks import OfferKey, Resolution
@@ -48,13 +49,21 @@ def commitment(change: SeatChange, now: dt.datetime) -> Commitment | None:
     """The commitment an order or seat increase creates; None for a decrease (it creates none)."""
     if change.seats <= 0:
         return None
-    cancellable = (now + WINDOW).replace(microsecond=0)
     if change.new_subscription:
-        term = TERM_MONTHS.get(change.key.term, 1)
-        ends = add_months(now.date(), term) - dt.timedelta(days=1)
-        return Commitment(term=change.key.term, months=_TERM_MONTHS[term], ends_on=ends, cancellable_until=cancellable)
+        return _new_term(change.key.term, now)
     left = _months(change, now).quantize(_MONTHS)
+    cancellable = (now + WINDOW).replace(microsecond=0)
     return Commitment(term=change.key.term, months=left, ends_on=change.term_end, cancellable_until=cancellable)
+
+
+@lru_cache(maxsize=64)
+def _new_term(term: str, now: dt.datetime) -> Commitment:
+    """A new subscription's commitment: the same for every order of a term in one plan (one ``now``), so one
+    record is shared by them all (a record is frozen)."""
+    months = TERM_MONTHS.get(term, 1)
+    ends = add_months(now.date(), months) - dt.timedelta(days=1)
+    cancellable = (now + WINDOW).replace(microsecond=0)
+    return Commitment(term=term, months=_TERM_MONTHS[months], ends_on=ends, cancellable_until=cancellable)
 
 
 def remaining_months(today: dt.date, last_day: dt.date, term: str | None = None) -> Decimal:
@@ -129,8 +138,10 @@ def money_for(
     )
 
 
+@cache
 def consumption(currency: str) -> Money:
-    """The Azure plan: billed by what the customer uses in Azure, so the plan states no figure."""
+    """The Azure plan: billed by what the customer uses in Azure, so the plan states no figure; one record per
+    currency, shared by every Azure plan's order (a record is frozen)."""
     return Money(
         currency=currency,
         billing_cycle="monthly",

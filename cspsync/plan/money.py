@@ -37,6 +37,10 @@ from cspsync.plan.windows import (
 )
 from cspsync.pricing.pricesheet import PriceSheetIndex
 
+#: the payloads that can carry money; every other action (tenants, agreements, invitations, access) is passed
+#: over before anything is looked up for it: they are most of a plan's actions
+_PRICED = (OrderSubscription, UpgradeSubscription, UpdateSubscription, CancelSubscription)
+
 
 class CostSource(Protocol):
     """Where partner costs come from: :class:`cspsync.pricing.cache.PriceSheetCache` or a test's sheet."""
@@ -235,6 +239,8 @@ def price_actions(
     customers = {d.customer.metadata.name: d.customer for d in declared}
 
     def item_of(action: Action) -> _Item | None:
+        if not isinstance(action.payload, _PRICED):
+            return None
         customer = customers.get(action.customer) if action.id not in unpriced else None
         return _item(action, customer, observation) if customer is not None else None
 
