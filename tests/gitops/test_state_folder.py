@@ -176,5 +176,29 @@ def test_history_with_no_cspsync_yaml_to_find_its_records_is_an_error(
     assert result.code == 1
     assert result.err == (
         "Error: no cspsync.yaml in . or any folder above it\n"
-        "  hint: name the repository's customer files in PATHS, or the records' folder with --applies\n"
+        "  hint: name the repository's customer files in PATHS, its cspsync.yaml with --config, or the records' "
+        "folder with --applies\n"
+    )
+
+
+def test_history_takes_the_repositorys_cspsync_yaml_as_every_other_command_does(
+    cspsync: Run, declarations: Path, beside_config: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`--config` was refused ("No such option"), so a customer whose file is gone could only be traced from
+    inside the repository or by naming the records' folder."""
+    monkeypatch.chdir(declarations.parent)
+    assert cspsync("apply", "declarations/customers", "--yes").code == 0
+    (declarations / "customers/contoso-bikes.yaml").unlink()
+
+    history = cspsync("history", "contoso-bikes", "--config", "declarations/cspsync.yaml")
+    missing = cspsync("history", "contoso-bikes", "--config", "elsewhere/cspsync.yaml")
+
+    assert history.code == 0, history.err
+    assert history.out.splitlines()[1] == (
+        "note: no customer file declares contoso-bikes now; only apply records are shown"
+    )
+    assert "apply  contoso-bikes/create-customer: done" in history.out
+    assert missing.code == 1
+    assert missing.err == (
+        "Error: config file elsewhere/cspsync.yaml does not exist\n  hint: pass --config FILE or leave it out\n"
     )
