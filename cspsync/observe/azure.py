@@ -13,8 +13,7 @@ import dataclasses
 from collections.abc import Sequence
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import find_subscription
-from cspsync.observe.per_subscription import Wanted, read_per_subscription
+from cspsync.observe.per_subscription import read_per_subscription, wanted_subscriptions
 from cspsync.observe.state import Observation, ObservedAzureSubscription, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 
@@ -23,18 +22,9 @@ def read_azure_subscriptions(
     client: PartnerCenterClient, observation: Observation, declared: Sequence[Declared], workers: int = 8
 ) -> None:
     """Fill ``azure_subscriptions`` of each live Azure plan whose declaration lists Azure subscriptions."""
-    wanted: list[Wanted] = []
-    for item in declared:
-        name = item.customer.metadata.name
-        customer = observation.customers.get(name)
-        if customer is None or customer.subscriptions is None or name in observation.unknown:
-            continue
-        for sub in item.customer.spec.subscriptions:
-            if sub.offer != "azure-plan" or not sub.azureSubscriptions:
-                continue
-            live = find_subscription(sub.subscriptionId, sub.friendlyName, customer.subscriptions)
-            if live is not None:
-                wanted.append((name, customer.id, live))
+    wanted = wanted_subscriptions(
+        observation, declared, lambda sub: sub.offer == "azure-plan" and bool(sub.azureSubscriptions)
+    )
 
     def entitlements(customer_id: str, live: ObservedSubscription) -> ObservedSubscription:
         found = client.azure_entitlements(customer_id, live.id)

@@ -10,12 +10,38 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Sequence
 
+from cspsync.declarations import Declared
+from cspsync.declarations.keys import find_subscription
+from cspsync.declarations.models import Subscription
 from cspsync.errors import PartnerCenterError
 from cspsync.observe.state import Observation, ObservedSubscription
 from cspsync.threads import in_threads
 
 #: (customer name, customer id, the live subscription to read more of)
 Wanted = tuple[str, str, ObservedSubscription]
+
+
+def wanted_subscriptions(
+    observation: Observation,
+    declared: Sequence[Declared],
+    declares: Callable[[Subscription], bool],
+    needs: Callable[[Subscription, ObservedSubscription], bool] = lambda _sub, _live: True,
+) -> list[Wanted]:
+    """The live subscriptions of found customers whose declaration ``declares`` what the read is for and
+    whose live state ``needs`` it; a customer already unknown has no customer in the observation."""
+    wanted: list[Wanted] = []
+    for item in declared:
+        name = item.customer.metadata.name
+        customer = observation.customers.get(name)
+        if customer is None or customer.subscriptions is None:
+            continue
+        for sub in item.customer.spec.subscriptions:
+            if not declares(sub):
+                continue
+            live = find_subscription(sub.subscriptionId, sub.friendlyName, customer.subscriptions)
+            if live is not None and needs(sub, live):
+                wanted.append((name, customer.id, live))
+    return wanted
 
 
 def read_per_subscription(

@@ -11,9 +11,9 @@ import dataclasses
 from collections.abc import Sequence
 
 from cspsync.declarations import Declared
-from cspsync.declarations.keys import find_subscription, live_offer_key, same_offer
+from cspsync.declarations.keys import live_offer_key, same_offer
 from cspsync.declarations.models import LicenseOffer
-from cspsync.observe.per_subscription import Wanted, read_per_subscription
+from cspsync.observe.per_subscription import read_per_subscription, wanted_subscriptions
 from cspsync.observe.state import Observation, ObservedSubscription
 from cspsync.partnercenter.client import PartnerCenterClient
 from cspsync.partnercenter.models import TransitionEligibility
@@ -27,18 +27,12 @@ def read_offer_changes(
     client: PartnerCenterClient, observation: Observation, declared: Sequence[Declared], workers: int = 8
 ) -> None:
     """Fill ``upgrades`` and ``renewal_offers`` of each live subscription a declaration moves to another offer."""
-    wanted: list[Wanted] = []
-    for item in declared:
-        name = item.customer.metadata.name
-        customer = observation.customers.get(name)
-        if customer is None or customer.subscriptions is None:
-            continue
-        for sub in item.customer.spec.subscriptions:
-            if not isinstance(sub.offer, LicenseOffer):
-                continue
-            live = find_subscription(sub.subscriptionId, sub.friendlyName, customer.subscriptions)
-            if live is not None and not same_offer(sub, live.offer_id):
-                wanted.append((name, customer.id, live))
+    wanted = wanted_subscriptions(
+        observation,
+        declared,
+        lambda sub: isinstance(sub.offer, LicenseOffer),
+        lambda sub, live: not same_offer(sub, live.offer_id),
+    )
 
     def eligibilities(customer_id: str, live: ObservedSubscription) -> ObservedSubscription:
         now = client.transition_eligibilities(customer_id, live.id, "immediate")
