@@ -1,4 +1,11 @@
-"""Partner Center's wire format as the emulator speaks it: JSON bodies, errors, collections, links."""
+"""Partner Center's wire format as the emulator speaks it: JSON bodies, errors, collections, links.
+
+From Microsoft's pages: the error body ``{code, description, data, source}`` ("Partner Center REST error
+codes", learn.microsoft.com/partner-center/developer/error-codes; the .NET SDK's ``ApiFault``), and the
+``errorName``/``isRetryable`` shape some newer codes answer with; a collection is ``{totalCount, items,
+links, attributes: {objectType: "Collection"}}`` and a link ``{uri, method, headers: [{key, value}]}``
+("Partner Center REST headers" and the resource pages' response examples, e.g. "Get a list of customers").
+"""
 
 from __future__ import annotations
 

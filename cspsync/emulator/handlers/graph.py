@@ -1,4 +1,5 @@
-"""Microsoft Graph's ``POST /v1.0/users/{mailbox}/sendMail``, enough for cspsync's invitations.
+"""Microsoft Graph's ``POST /v1.0/users/{mailbox}/sendMail``, enough for cspsync's invitations ("user:
+sendMail", learn.microsoft.com/graph/api/user-sendmail; errors as "Microsoft Graph error responses").
 
 Both request forms Graph accepts: MIME (``Content-Type: text/plain``, the message base64-encoded) and
 JSON (``{"message": {...}, "saveToSentItems": …}``). Accepted messages answer 202 with no body and are
