@@ -609,3 +609,59 @@ def test_a_relationship_nobody_would_approve_is_blocked_until_an_approver_is_dec
     assert (
         send.summary == "send the approval link of admin relationship fabrikam-adatum-support to jonas.becker@adatum.de"
     )
+
+
+def _apply_plan(world: World, plan: Plan) -> ApplyRecord:
+    """Apply ``plan`` as it was reviewed, whatever happened in Partner Center since it was made."""
+    world.clock.sleep(1)
+    with world.client() as pc:
+        return Applier(plan, world.repository(), pc, world.workspace, clock=world.clock, sleep=world.clock.sleep).run()
+
+
+def test_a_name_taken_for_another_tenant_after_the_plan_fails_the_create_and_changes_nothing(world: World) -> None:
+    """Between the plan and its apply a relationship of the declared name appears for another tenant: apply
+    checks whose it is before it adopts it, so it neither locks nor sends another customer's relationship."""
+    plan = world.plan()
+    assert plan.action("litware/create-admin-relationship/fabrikam-litware-support").status == "ready"
+    other = "8d1e2f3a-4b5c-4d6e-9f7a-8b9c0d1e2f3a"
+    with world.client() as pc:
+        pc.gdap.create_relationship(
+            display_name="fabrikam-litware-support", duration="P730D", roles=("729827e3-9c14-49f7-bb1b-9608f156bbb8",),
+            auto_extend_duration="PT0S", customer_tenant_id=other,
+        )  # fmt: skip
+
+    record = _apply_plan(world, plan)
+
+    create = record.results["litware/create-admin-relationship/fabrikam-litware-support"]
+    assert create.status == "failed"
+    assert create.message == (
+        f"admin relationship fabrikam-litware-support exists for another tenant ({other}); nothing was changed: "
+        "rename the declared relationship"
+    )
+    taken = world.relationship("fabrikam-litware-support")
+    assert (taken["customer"]["tenantId"], taken["status"]) == (other, "created")  # not locked for approval
+    assert not sent_approvals(world.workspace)
+
+
+def test_a_request_that_expired_after_the_plan_is_not_adopted(world: World) -> None:
+    """The plan would create the relationship; by the apply one of its name for the customer was requested
+    elsewhere and expired unapproved: the step fails and says to plan again, instead of sending a link to a
+    relationship that can no longer be approved."""
+    plan = world.plan()
+    with world.client() as pc:
+        made = pc.gdap.create_relationship(
+            display_name="fabrikam-litware-support", duration="P730D", roles=("729827e3-9c14-49f7-bb1b-9608f156bbb8",),
+            auto_extend_duration="PT0S", customer_tenant_id=LITWARE,
+        )  # fmt: skip
+        pc.gdap.request(made.id, "lockForApproval")
+    world.clock.sleep(91 * 86_400)
+    assert world.relationship("fabrikam-litware-support")["status"] == "expired"
+
+    record = _apply_plan(world, plan)
+
+    create = record.results["litware/create-admin-relationship/fabrikam-litware-support"]
+    assert (create.status, create.message) == (
+        "failed",
+        "admin relationship fabrikam-litware-support is expired; plan again to request a new one",
+    )
+    assert not sent_approvals(world.workspace)
