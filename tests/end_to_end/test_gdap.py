@@ -9,34 +9,25 @@ import email
 import email.policy
 import json
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
-from cspsync.apply.run import Applier, ApplyRecord
-from cspsync.declarations import Repository, load_repository
 from cspsync.emulator import EmulatorApp, Store, transport
 from cspsync.emulator.handlers import gdap
 from cspsync.emulator.handlers.gdap import GdapTiming
 from cspsync.errors import PartnerCenterError
 from cspsync.gitops.drift import detect
-from cspsync.invitations.ledger import sent_approvals, sent_invitations
-from cspsync.observe.applied import remember
-from cspsync.observe.read import observe
-from cspsync.partnercenter.auth import StaticToken
-from cspsync.partnercenter.client import PartnerCenterClient
-from cspsync.partnercenter.retry import Limits
-from cspsync.plan.build import make_plan
+from cspsync.invitations.ledger import sent_approvals
 from cspsync.plan.model import Kind, Plan
 from cspsync.render import render
 from cspsync.render.drift import render_drift
 from cspsync.target import EMULATOR_BASE_URL
 from cspsync.workspace import Workspace
 from tests.cli import Run
+
+from .world import World
 
 CUSTOMERS = "examples/customers"
 LITWARE = "2b7c9d1e-3f4a-4b5c-8d6e-7f8a9b0c1d2e"
@@ -161,85 +152,6 @@ def test_the_markdown_plan_shows_the_admin_access_steps(cspsync: Run) -> None:
 
 
 # ------------------------------------------------------------------------------------ in process
-
-
-class Clock:
-    """The emulator's and the applier's time, moved by the test (it starts at the real now, because the
-    planner compares end dates with the day it plans)."""
-
-    def __init__(self) -> None:
-        self.now = dt.datetime.now(dt.UTC).replace(microsecond=0)
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        self.now += dt.timedelta(seconds=seconds)
-
-
-@dataclass
-class World:
-    root: Path
-    store: Store
-    clock: Clock
-    timing: GdapTiming
-
-    @property
-    def workspace(self) -> Workspace:
-        return Workspace(self.root / ".cspsync")
-
-    def repository(self) -> Repository:
-        return load_repository([self.root / CUSTOMERS])
-
-    def client(self, handler: Callable[[httpx.Request], httpx.Response] | None = None) -> PartnerCenterClient:
-        app = EmulatorApp(self.store, clock=self.clock, gdap_timing=self.timing)
-        return PartnerCenterClient(
-            base_url=EMULATOR_BASE_URL,
-            transport=httpx.MockTransport(handler) if handler is not None else transport(app),
-            tokens=StaticToken(),
-            limits=Limits(requests_per_second=1e6, burst=1_000_000),
-        )
-
-    def plan(self, client: PartnerCenterClient | None = None, days: float = 0) -> Plan:
-        repo = self.repository()
-        with client or self.client() as pc:
-            observation = observe(pc, repo.customers, full_scope=True, config=repo.config)
-            observation.sent_invitations = sent_invitations(self.workspace)
-            observation.sent_approvals = sent_approvals(self.workspace)
-            remember(observation, repo, self.workspace, "emulator")  # the tenants earlier applies created
-            now = self.clock.now + dt.timedelta(days=days)
-            return make_plan(repo, repo.customers, observation, target="emulator", correlation_id="t", now=now)
-
-    def apply(self, *, timeout: float = 120.0) -> ApplyRecord:
-        self.clock.sleep(1)  # each apply its own record: records are named by their start time
-        repo = self.repository()
-        plan = self.plan()
-        with self.client() as pc:
-            applier = Applier(
-                plan, repo, pc, self.workspace, clock=self.clock, sleep=self.clock.sleep, assignment_timeout=timeout
-            )
-            return applier.run()
-
-    def edit(self, name: str, old: str, new: str) -> None:
-        path = self.root / name
-        text = path.read_text()
-        assert text.count(old) == 1, old
-        path.write_text(text.replace(old, new))
-
-    def relationship(self, name: str) -> dict[str, Any]:
-        found = [r for r in gdap.relationships_of(self.store, self.clock.now, self.timing) if r["displayName"] == name]
-        assert len(found) == 1, name
-        return found[0]
-
-
-@pytest.fixture
-def world(workdir: Path) -> Iterator[World]:
-    store = Store(workdir / ".cspsync" / "emulator.db")
-    from cspsync.emulator import load_seed
-
-    store.seed(load_seed(workdir / "examples" / "emulator-seed.yaml"))
-    yield World(workdir, store, Clock(), GdapTiming())
-    store.close()
 
 
 def _action(plan: Plan, action_id: str) -> object:
@@ -611,13 +523,6 @@ def test_a_relationship_nobody_would_approve_is_blocked_until_an_approver_is_dec
     )
 
 
-def _apply_plan(world: World, plan: Plan) -> ApplyRecord:
-    """Apply ``plan`` as it was reviewed, whatever happened in Partner Center since it was made."""
-    world.clock.sleep(1)
-    with world.client() as pc:
-        return Applier(plan, world.repository(), pc, world.workspace, clock=world.clock, sleep=world.clock.sleep).run()
-
-
 def test_a_name_taken_for_another_tenant_after_the_plan_fails_the_create_and_changes_nothing(world: World) -> None:
     """Between the plan and its apply a relationship of the declared name appears for another tenant: apply
     checks whose it is before it adopts it, so it neither locks nor sends another customer's relationship."""
@@ -630,7 +535,7 @@ def test_a_name_taken_for_another_tenant_after_the_plan_fails_the_create_and_cha
             auto_extend_duration="PT0S", customer_tenant_id=other,
         )  # fmt: skip
 
-    record = _apply_plan(world, plan)
+    record = world.apply_plan(plan)
 
     create = record.results["litware/create-admin-relationship/fabrikam-litware-support"]
     assert create.status == "failed"
@@ -657,7 +562,7 @@ def test_a_request_that_expired_after_the_plan_is_not_adopted(world: World) -> N
     world.clock.sleep(91 * 86_400)
     assert world.relationship("fabrikam-litware-support")["status"] == "expired"
 
-    record = _apply_plan(world, plan)
+    record = world.apply_plan(plan)
 
     create = record.results["litware/create-admin-relationship/fabrikam-litware-support"]
     assert (create.status, create.message) == (
