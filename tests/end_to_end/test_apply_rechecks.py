@@ -1,0 +1,49 @@
+"""Apply proves the customer again at the moment it acts: what changed in Partner Center between the plan a
+person reviewed and its apply makes the action fail, with nothing written to the tenant that is there now."""
+
+from __future__ import annotations
+
+from .world import World
+
+ADATUM_ID = "7e2f4b6c-8a0d-4c2e-9f1b-3d5a7c9e0f12"
+
+
+def test_a_domain_taken_after_the_plan_is_not_created_into_or_ordered_for(world: World) -> None:
+    plan = world.plan()
+    assert plan.action("contoso-bikes/create-customer").status == "ready"
+    other = world.store.create_customer(
+        domain="contosobikes.onmicrosoft.com", company_name="Someone Else Ltd", country="GB", billing={}
+    )
+
+    record = world.apply_plan(plan)
+
+    create = record.results["contoso-bikes/create-customer"]
+    assert (create.status, create.message) == (
+        "failed",
+        f"contosobikes.onmicrosoft.com already belongs to customer Someone Else Ltd (tenant {other.id}) although "
+        "the plan found it free: nothing was written to it; run plan again to see whether it can be adopted",
+    )
+    assert {r.status for i, r in record.results.items() if i.startswith("contoso-bikes/") and r is not create} == {
+        "skipped"
+    }
+    assert world.store.subscriptions(other.id) == []
+    assert world.store.agreements(other.id) == []
+
+
+def test_a_tenant_that_is_another_company_by_the_apply_is_not_adopted_or_written_to(world: World) -> None:
+    plan = world.plan()
+    assert plan.action("adatum/adopt-customer").status == "ready"
+    world.store.delete_customer(ADATUM_ID)
+    world.store.add_customer("fremd.de", "Fremd AG", "DE", tenant_id=ADATUM_ID)
+
+    record = world.apply_plan(plan)
+
+    adopt = record.results["adatum/adopt-customer"]
+    assert (adopt.status, adopt.message) == (
+        "failed",
+        f"tenant {ADATUM_ID} is now Fremd AG with domains fremd.de, not what the plan showed: nothing was written "
+        "to it; run plan again",
+    )
+    assert {r.status for i, r in record.results.items() if i.startswith("adatum/") and r is not adopt} == {"skipped"}
+    assert world.store.subscriptions(ADATUM_ID) == []
+    assert world.store.agreements(ADATUM_ID) == []
