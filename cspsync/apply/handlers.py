@@ -282,14 +282,8 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
             "lists an order's subscriptions up to 15 minutes after checkout"
         )
         return
-    availabilities = client.availabilities(p.product_id, p.sku_id, p.country)
-    if not availabilities:
-        raise CspsyncError(f"{p.product_id}:{p.sku_id} is not available in {p.country} (Partner Center error 800070)")
-    chosen = availabilities[0]
-    if p.term_duration:
-        chosen = next((a for a in availabilities if any(t.duration == p.term_duration for t in a.terms)), chosen)
     line = CartLineItem(
-        catalog_item_id=chosen.catalog_item_id or f"{p.product_id}:{p.sku_id}:{chosen.id}",
+        catalog_item_id=_catalog_item(applier, p.product_id, p.sku_id, p.country, p.term_duration),
         quantity=p.quantity,
         billing_cycle=p.billing_cycle,
         term_duration=p.term_duration,
@@ -318,7 +312,8 @@ def order_subscription(applier: Applier, action: Action, result: ActionResult) -
 
 
 def _catalog_item(applier: Applier, product_id: str, sku_id: str, country: str, term: str | None) -> str:
-    """The catalog item id of an offer in a market (the availability is read, it changes over time)."""
+    """The catalog item id of an offer in a market, of the availability with ``term`` (else the first): read
+    at apply, because availability ids change over time ("Get a list of availabilities for a SKU")."""
     availabilities = applier.client.availabilities(product_id, sku_id, country)
     if not availabilities:
         raise CspsyncError(f"{product_id}:{sku_id} is not available in {country} (Partner Center error 800070)")

@@ -47,3 +47,34 @@ def test_a_tenant_that_is_another_company_by_the_apply_is_not_adopted_or_written
     assert {r.status for i, r in record.results.items() if i.startswith("adatum/") and r is not adopt} == {"skipped"}
     assert world.store.subscriptions(ADATUM_ID) == []
     assert world.store.agreements(ADATUM_ID) == []
+
+
+def test_an_order_declared_without_auto_renew_gets_it_switched_off_after_checkout(world: World) -> None:
+    """A cart line has no auto-renew setting ("Create a cart"): the new subscription renews by default, so
+    apply switches it off on the subscription it ordered, and the next plan has nothing left to change."""
+    world.edit("examples/customers/contoso-bikes.yaml", "autoRenew: true", "autoRenew: false")
+
+    record = world.apply()
+
+    ordered = record.results["contoso-bikes/order-subscription/fabrikam-contosobikes-m365bp"]
+    assert ordered.status == "done", ordered.message
+    tenant = world.store.tenant_by_domain("contosobikes.onmicrosoft.com")
+    assert tenant is not None
+    live = world.store.subscription(tenant.id, str(ordered.details["subscriptionId"]))
+    assert live is not None and live["autoRenewEnabled"] is False
+    assert not [a.id for a in world.plan().actions if a.customer == "contoso-bikes" and a.status == "ready"]
+
+
+def test_an_order_whose_subscription_appeared_since_the_plan_is_not_placed_twice(world: World) -> None:
+    """Someone bought it in the portal after the review: apply finds it by name and orders nothing."""
+    plan = world.plan()
+    first = world.apply_plan(plan)
+    assert first.results["adatum/order-subscription/fabrikam-adatum-o365e3"].status == "done"
+    count = len(world.store.subscriptions(ADATUM_ID))
+
+    again = world.apply_plan(plan)
+
+    order = again.results["adatum/order-subscription/fabrikam-adatum-o365e3"]
+    assert order.status == "already-done"
+    assert order.message.startswith("fabrikam-adatum-o365e3 already exists (")
+    assert len(world.store.subscriptions(ADATUM_ID)) == count
