@@ -15,7 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from freezegun import freeze_time
 
+import cspsync.commands.apply
+import cspsync.commands.plan  # noqa: F401  (imported before a clock freezes: see tests/render/test_golden.py)
 from cspsync.emulator import Store, load_seed
 from cspsync.plan.digest import actions_digest
 from cspsync.plan.model import Plan
@@ -175,16 +178,18 @@ def test_a_payload_with_a_key_removed_is_a_clear_refusal_not_a_crash(cspsync: Ru
 def test_the_confirmation_shows_the_fresh_plan_equal_to_the_saved_one(
     cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    planned = cspsync("plan", CONTOSO, "--out", "plan.json")
-    assert planned.code == 0
-
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
-    monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
-    before = emulator_state(workdir)
-    result = cspsync("apply", "plan.json")
+    # the money lines name the cancellation window's end to the minute: the two runs in one minute (the test
+    # failed when the real clock's minute turned between them)
+    with freeze_time("2026-12-01T10:00:00Z", tick=True):
+        planned = cspsync("plan", CONTOSO, "--out", "plan.json")
+        assert planned.code == 0
+        monkeypatch.setattr(sys, "stdin", Terminal("n\n"))
+        before = emulator_state(workdir)
+        result = cspsync("apply", "plan.json")
 
     assert result.code == 1  # the person said no: nothing applied, as a failed apply (130 is for Ctrl-C)
     assert result.err.strip().endswith("Apply cancelled: nothing was applied.")
