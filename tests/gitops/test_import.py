@@ -163,6 +163,20 @@ def test_customers_already_declared_are_skipped(cspsync: Run, applied: ApplyReco
     assert result.out.endswith("Imported 0 customer(s) into customers.\n")
 
 
+def test_a_customer_declared_in_an_invalid_file_is_still_declared(cspsync: Run, applied: ApplyRecord) -> None:
+    """A file being fixed (here without its billing email, which the schema requires) still claims its tenant:
+    import writes no second declaration of Adatum next to it."""
+    adatum = Path("customers/adatum.yaml")
+    adatum.write_text(adatum.read_text().replace("    billingEmail: rechnungen@adatum.de\n", ""))
+    assert cspsync("validate", str(adatum)).code == 1
+
+    result = cspsync("import")
+
+    assert result.code == 0, result.err
+    assert "skipped adatum.de: is already declared in customers/adatum.yaml\n" in result.out
+    assert sorted(p.name for p in Path("customers").glob("adatum*")) == ["adatum.yaml"]
+
+
 def test_an_existing_file_is_never_overwritten_without_force(cspsync: Run, applied: ApplyRecord, fresh: Path) -> None:
     (fresh / "customers").mkdir()
     note = fresh / "customers/adatum.yaml"
