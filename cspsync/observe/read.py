@@ -15,7 +15,8 @@ declared domain is not the tenant's default one gets ``GET /v1/customers/{id}`` 
 when a customer in scope names a reseller, the provider's resellers are read once, so a plan for a reseller
 Partner Center would refuse (800016) is blocked in the plan. Reads run concurrently; the client's shared
 rate limiter and concurrency bound keep them within Partner Center's limits. A read that fails marks that
-customer unknown: never in sync, never drifted.
+customer unknown: never in sync, never drifted. Finding the customers without a token (sign-in unreachable,
+the app's credentials refused) is no read of any of them: that error stops the command, with its hint.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any, Literal
 from cspsync.declarations import Declared
 from cspsync.declarations.keys import address_form, customer_domain, domain_key, live_offer_key, offer_key, tenant_key
 from cspsync.declarations.models import Config
-from cspsync.errors import NotFoundError, PartnerCenterError
+from cspsync.errors import AuthenticationError, NotFoundError, PartnerCenterError
 from cspsync.observe.association import read_associations
 from cspsync.observe.azure import read_azure_subscriptions
 from cspsync.observe.gdap import read_admin_access
@@ -373,6 +374,8 @@ def observe(
     if strategy == "list":
         try:
             found = _find_by_list(client, declared, observation, full_scope)
+        except AuthenticationError:  # no token (or one Partner Center refuses): nothing can be read at all
+            raise
         except PartnerCenterError as err:
             for item in declared:
                 observation.unknown[item.customer.metadata.name] = f"customer list could not be read: {err.message}"
@@ -383,6 +386,8 @@ def observe(
     else:
         lookups = [Read(d.customer.metadata.name, "find", partial(_find_one, client, d)) for d in declared]
         for read, result in _run(lookups, workers):
+            if isinstance(result, AuthenticationError):
+                raise result
             if isinstance(result, PartnerCenterError):
                 observation.unknown[read.customer] = f"lookup failed: {result.message}"
             elif result is not None:
