@@ -210,3 +210,41 @@ def test_without_starttls_a_relay_on_loopback_takes_the_message_without_a_passwo
     assert result.code == 0, result.out + result.err
     [mail] = server.inbox.messages
     assert (mail.tls, mail.authenticated, mail.rcpt_tos) == (False, False, ["it.admin@litware.ie"])
+
+
+def test_a_relay_that_cannot_be_reached_fails_the_invitation_and_records_nothing_as_sent(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    use_smtp(workdir, monkeypatch, port)
+
+    result = cspsync("apply", "examples/customers/litware.yaml", "--yes")
+
+    assert result.code == 1
+    assert f"✗ litware/request-invitation: failed — could not send through 127.0.0.1:{port}: " in result.out
+    assert "nothing is recorded as sent; run the command again once the server is reachable" in result.out
+    assert SMTP_PASSWORD not in result.out + result.err
+    assert not (workdir / ".cspsync" / "invitations.json").exists()
+    again = cspsync("plan", "examples/customers/litware.yaml")
+    assert "! request a reseller relationship: invitation to it.admin@litware.ie" in again.out  # still to send
+
+
+def test_a_certificate_the_machine_does_not_trust_is_refused_before_the_password_is_sent(
+    cspsync: Run, workdir: Path, start_smtp: Callable[..., SmtpServer], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = start_smtp()
+    use_smtp(workdir, monkeypatch, server.port)
+    monkeypatch.delenv("SSL_CERT_FILE")  # the tests' own certificate is no longer trusted
+
+    result = cspsync("apply", "examples/customers/litware.yaml", "--yes")
+
+    assert result.code == 1
+    assert f"✗ litware/request-invitation: failed — TLS with 127.0.0.1:{server.port} failed: " in result.out
+    assert "CERTIFICATE_VERIFY_FAILED" in result.out
+    assert "the server's certificate must be valid for its name (SSL_CERT_FILE adds a private CA)" in result.out
+    assert server.inbox.messages == []
+    assert not (workdir / ".cspsync" / "invitations.json").exists()
