@@ -28,6 +28,7 @@ from cspsync.declarations.rules import (
     control_character_findings,
     cross_file_findings,
     customer_findings,
+    latest_date,
     raw_findings,
 )
 from cspsync.declarations.sandbox_rules import sandbox_count_finding, sandbox_file_findings
@@ -356,7 +357,7 @@ def _check(
 
     pricing, pricing_problems = load_pricing(config_file.parent)
     problems += pricing_problems
-    context = _Context(config, today or dt.date.today(), pricing)
+    context = _Context(config, today or latest_date(), pricing)
     one = partial(_check_customer, context=context, keep="model" if models else "nothing")
     if len(names) >= PARALLEL_FROM and parallel.can_fork():
         # the first file before the fork: what checking it compiles and imports (the schema's validator, phone

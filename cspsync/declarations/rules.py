@@ -346,6 +346,19 @@ def _tenant_findings(customer: CustomerFile, config: Config | None) -> Iterator[
         yield Finding(("spec", "reseller"), f"is not a reseller in cspsync.yaml{hint}")
 
 
+#: the easternmost time zone's offset (the Line Islands, UTC+14): where a new calendar day begins first
+_EASTERNMOST = dt.timedelta(hours=14)
+
+
+def latest_date(now: dt.datetime | None = None) -> dt.date:
+    """The date it is now where it is latest (UTC+14): the bound of a declared day such as ``dateAgreed``.
+
+    A day that has begun somewhere is not in the future, so at any instant validate on a laptop in Auckland,
+    one in Los Angeles and CI (UTC) agree (the local date made a file valid in Sydney fail CI until UTC's
+    midnight). Partner Center takes the day as its midnight UTC, at most 14 hours ahead of its own clock."""
+    return ((now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC) + _EASTERNMOST).date()
+
+
 def _agreement_findings(customer: CustomerFile, today: dt.date) -> Iterator[Finding]:
     agreement = customer.spec.agreement
     if agreement is None:
@@ -354,7 +367,8 @@ def _agreement_findings(customer: CustomerFile, today: dt.date) -> Iterator[Find
     if agreement.dateAgreed > today:
         yield Finding(
             (*base, "dateAgreed"),
-            f"is in the future (today is {today.isoformat()}); write the day the customer accepted the agreement",
+            f"is in the future (no time zone has reached it: the latest date anywhere is {today.isoformat()}); "
+            "write the day the customer accepted the agreement",
         )
     yield from _contact_findings(agreement.acceptedBy, (*base, "acceptedBy"), _known_country(customer))
 

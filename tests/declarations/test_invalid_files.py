@@ -269,7 +269,8 @@ CASES = [
         'dateAgreed: "2026-10-01"',
         'dateAgreed: "2026-12-01"',
         [
-            "29:17: spec.agreement.dateAgreed: is in the future (today is 2026-11-26); write the day the customer accepted the agreement"
+            "29:17: spec.agreement.dateAgreed: is in the future (no time zone has reached it: the latest date anywhere "
+            "is 2026-11-26); write the day the customer accepted the agreement"
         ],
         id="date-future",
     ),

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import email_validator
+import pytest
 from email_validator import validate_email
 from freezegun import freeze_time
 from hypothesis import given, settings
@@ -23,6 +24,7 @@ from cspsync.declarations.rules import (
     control_character_findings,
     culture_language,
     email_problem,
+    latest_date,
     phone_problem,
     plain_email,
     recipient_problem,
@@ -131,8 +133,8 @@ def test_agreement_date_in_the_future_by_the_real_clock(repo: Repo) -> None:
     repo.write("customers/c.yaml", CUSTOMER)
     with freeze_time("2026-09-30"):
         assert repo.problems(today=dt.date.today()) == [
-            "customers/c.yaml:29:17: spec.agreement.dateAgreed: is in the future (today is 2026-09-30); write the "
-            "day the customer accepted the agreement"
+            "customers/c.yaml:29:17: spec.agreement.dateAgreed: is in the future (no time zone has reached it: the "
+            "latest date anywhere is 2026-09-30); write the day the customer accepted the agreement"
         ]
     with freeze_time("2026-10-01"):
         assert repo.problems(today=dt.date.today()) == []
@@ -142,8 +144,30 @@ def test_validate_takes_today_from_the_clock_by_default(repo: Repo) -> None:
     repo.write("customers/c.yaml", CUSTOMER)
     with freeze_time("2026-09-30"):
         assert [p.message for p in validate([Path("customers")])[1]] == [
-            "is in the future (today is 2026-09-30); write the day the customer accepted the agreement"
+            "is in the future (no time zone has reached it: the latest date anywhere is 2026-09-30); write the day "
+            "the customer accepted the agreement"
         ]
+
+
+def test_a_day_begun_somewhere_is_valid_in_ci_too(repo: Repo) -> None:
+    """At 12:00 UTC on 30 September it is 1 October in Auckland, where the customer signed: validate used the
+    machine's own date, so the file passed on the partner's laptop there and failed in CI (UTC) until UTC's
+    midnight."""
+    repo.write("customers/c.yaml", CUSTOMER)  # dateAgreed 2026-10-01
+    with freeze_time("2026-09-30T12:00:00Z"):
+        assert [p.message for p in validate([Path("customers")])[1]] == []
+    with freeze_time("2026-09-30T09:59:59Z"):  # not yet 1 October even in UTC+14
+        [problem] = validate([Path("customers")])[1]
+        assert problem.message.startswith("is in the future (no time zone has reached it: the latest date anywhere")
+
+
+@pytest.mark.parametrize("zone", ["Pacific/Auckland", "UTC", "America/Los_Angeles", "Pacific/Kiritimati"])
+def test_the_latest_date_is_one_date_per_instant_whatever_the_machines_zone(zone: str) -> None:
+    from zoneinfo import ZoneInfo
+
+    instant = dt.datetime(2026, 9, 30, 12, 0, tzinfo=dt.UTC).astimezone(ZoneInfo(zone))
+    assert latest_date(instant) == dt.date(2026, 10, 1)
+    assert latest_date(instant - dt.timedelta(seconds=7201)) == dt.date(2026, 9, 30)
 
 
 def test_direct_partners_name_no_reseller(repo: Repo) -> None:
