@@ -6,17 +6,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from pathlib import Path
+from typing import Literal
 
 import click
 
-from cspsync.commands._options import config_option, paths_argument, target_option
+from cspsync.commands._options import config_option, format_option, paths_argument, target_option
 from cspsync.declarations.pricebooks import load_pricebooks
 from cspsync.observe.read import observe
 from cspsync.pipeline import Target, load
 from cspsync.plan.renewals import price_renewals
 from cspsync.plan.renewals import renewals as renewal_report
 from cspsync.pricing import price_sheets
-from cspsync.render.renewals import render_renewals
+from cspsync.render.renewals import render_renewals, render_renewals_json
 from cspsync.target import connect
 from cspsync.workspace import Workspace
 
@@ -26,7 +27,10 @@ from cspsync.workspace import Workspace
 @config_option
 @target_option
 @click.option("--days", type=click.IntRange(1, 1100), default=30, show_default=True, help="How far ahead to look.")
-def renewals(paths: tuple[Path, ...], config_path: Path | None, target: Target | None, days: int) -> int:
+@format_option(("text", "json"), "text for people, json for a billing system or CRM.")
+def renewals(
+    paths: tuple[Path, ...], config_path: Path | None, target: Target | None, days: int, fmt: Literal["text", "json"]
+) -> int:
     """List the subscriptions of the customers in PATHS (default: .) that renew in the next DAYS days.
 
     Exit 0, or 1 when some customer could not be read (it is listed as unknown, never as "nothing renews").
@@ -41,5 +45,5 @@ def renewals(paths: tuple[Path, ...], config_path: Path | None, target: Target |
         report = price_renewals(report, repo.customers, price_sheets(connection, workspace), load_pricebooks(repo.root))
     finally:
         connection.close()
-    click.echo(render_renewals(report), nl=False)
+    click.echo(render_renewals_json(report) if fmt == "json" else render_renewals(report), nl=False)
     return 1 if report.unknown else 0

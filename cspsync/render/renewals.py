@@ -1,9 +1,15 @@
-"""``cspsync renewals`` as text: one line per subscription that renews in the window, earliest first.
+"""``cspsync renewals`` as text (one line per subscription that renews in the window, earliest first) or as
+JSON for a billing system or a CRM (the same renewals, the same order, money as decimal strings).
 
-Friendly names, offer ids and read failures come from Partner Center: each is escaped for the terminal.
+Friendly names, offer ids and read failures come from Partner Center: each is escaped for the terminal; JSON
+escapes them itself.
 """
 
 from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any
 
 from cspsync.plan.renewals import Renewal, RenewalReport
 from cspsync.render.escape import terminal as t
@@ -47,3 +53,28 @@ def render_renewals(report: RenewalReport) -> str:
     lines += [f"  unknown: {t(reason)} (not checked)" for reason in report.unknown]
     lines += [f"  costs unknown: {t(reason)}" for reason in report.costs_unknown]
     return "\n".join(lines) + "\n"
+
+
+#: the JSON document's version: a field removed or changed in meaning makes it 2
+RENEWALS_FORMAT_VERSION = 1
+
+
+def _renewal_json(renewal: Renewal) -> dict[str, Any]:
+    data = dataclasses.asdict(renewal)
+    data["renews_on"] = renewal.renews_on.isoformat()
+    data["money"] = renewal.money.model_dump(mode="json", exclude_none=True) if renewal.money is not None else None
+    return data
+
+
+def render_renewals_json(report: RenewalReport) -> str:
+    """The report for machines: what the text says, with every field (``unknown`` customers were not read,
+    so nothing in the window is known of them: they are never "nothing renews")."""
+    document = {
+        "format_version": RENEWALS_FORMAT_VERSION,
+        "today": report.today.isoformat(),
+        "days": report.days,
+        "renewals": [_renewal_json(r) for r in report.renewals],
+        "unknown": list(report.unknown),
+        "costs_unknown": list(report.costs_unknown),
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

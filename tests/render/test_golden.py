@@ -27,7 +27,7 @@ from tests.gitops.conftest import ADATUM, git
 from tests.golden import Golden
 
 # Imported before any clock freezes (a module imported under freezegun keeps its fake date class).
-for _command in ("apply", "drift", "emulator", "history", "plan", "validate"):
+for _command in ("apply", "drift", "emulator", "history", "plan", "renewals", "validate"):
     importlib.import_module(f"cspsync.commands.{_command}")
 
 pytestmark = pytest.mark.usefixtures("fixed_ids")
@@ -144,6 +144,18 @@ def test_drift_after_changes_behind_cspsyncs_back(golden: Golden, run: Run, cloc
     finally:
         emulator.close()
     check_formats(golden, run, "drift", "drift", CUSTOMERS, code=2)
+
+
+# --------------------------------------------------------------------------------------------- renewals
+
+
+def test_renewals_of_the_examples(golden: Golden, run: Run, clock: FrozenDateTimeFactory) -> None:
+    """What renews in the coming year after the main job, as text and as JSON (the same renewals, in order)."""
+    apply_examples(run)
+    for fmt, extension in (("text", "txt"), ("json", "json")):
+        result = run("renewals", CUSTOMERS, "--days", "400", "--format", fmt)
+        assert result.code == 0, result.out + result.err
+        golden.check(f"renewals.{extension}", result.out)
 
 
 # ---------------------------------------------------------------------------------------------- history
