@@ -235,15 +235,18 @@ def remind(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
 @paths_argument
 @config_option
 @target_option
-def status(paths: tuple[Path, ...], config_path: Path | None, target: Target | None) -> None:
-    """Where each invitation stands: not sent, waiting (since when, reminders), or accepted."""
+def status(paths: tuple[Path, ...], config_path: Path | None, target: Target | None) -> int:
+    """Where each invitation stands: not sent, waiting (since when, reminders), or accepted.
+
+    Exit 0, or 1 when where some invitation stands could not be read (it is listed as unknown).
+    """
     repo = load(list(paths) or [Path(".")], config_path)
     workspace = Workspace.from_environment(repository=repo.root)
     with _connected(repo, target, workspace) as connection:
         results = follow_up(repo, repo.customers, connection.client, workspace=workspace, now=_now())
     if not results:
         click.echo("No invite customers (tenant.mode: invite) in the declarations.")
-        return
+        return 0
     for result in results:
         head = f"{result.customer} ({result.domain} → {result.to}): {STATE_WORDS[result.state]}"
         entry = result.entry
@@ -253,3 +256,4 @@ def status(paths: tuple[Path, ...], config_path: Path | None, target: Target | N
             sent = f"; invitation sent {entry.sent.at[:10]} {how}, Message-ID {entry.sent.message_id}"
         click.echo(f"{head}{sent}")
         click.echo(f"    {result.message}")
+    return 1 if any(result.state == "unknown" for result in results) else 0

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from freezegun import freeze_time
 
 import cspsync.commands.apply
@@ -141,4 +142,28 @@ def test_status_lists_every_invite_customer(cspsync: Run, workdir: Path) -> None
         "    waiting since 2026-11-05, reminded 0 times; next reminder on 2026-11-12\n"
         "woodgrove-bank (woodgrovebank.nl → beheer@woodgrovebank.nl): not sent\n"
         "    no invitation sent yet: `cspsync apply` sends it\n"
+    )
+
+
+def test_status_exits_1_when_where_an_invitation_stands_could_not_be_read(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It exited 0 with every invitation "unknown": a script checking the invitations saw nothing wrong."""
+    from cspsync.errors import TransientError
+    from cspsync.partnercenter.client import PartnerCenterClient
+
+    with freeze_time("2026-11-05 09:00:00"):
+        assert cspsync("apply", LITWARE, "--yes").code == 0
+
+    def unreachable(self: PartnerCenterClient, domain: str) -> None:
+        raise TransientError("Partner Center call GET /v1/customers answered 503 (gave up after 6 attempts)")
+
+    monkeypatch.setattr(PartnerCenterClient, "find_customer_by_domain", unreachable)
+    with freeze_time("2026-11-20 09:00:00"):
+        result = cspsync("invitations", "status", LITWARE)
+
+    assert result.code == 1
+    assert result.out.startswith("litware (litware.ie → it.admin@litware.ie): unknown; invitation sent 2026-11-05")
+    assert "    could not check whether litware.ie accepted: Partner Center call GET /v1/customers answered 503" in (
+        result.out
     )
