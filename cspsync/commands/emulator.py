@@ -77,6 +77,20 @@ def _state_is_known(config_path: Path | None) -> bool:
     )
 
 
+def _repository_seed(config_path: Path | None) -> Path | None:
+    """The emulator-seed.yaml next to the cspsync.yaml plan and apply would use, which they seed a new state
+    from (:func:`cspsync.target.open_emulator`): a served new world is then the world they would have made."""
+    from cspsync.declarations.repository import find_config
+    from cspsync.target import SEED_FILE
+
+    try:
+        config = config_path if config_path is not None else find_config([Path(".")])
+    except ConfigError:
+        return None
+    seed = config.parent / SEED_FILE
+    return seed if seed.is_file() else None
+
+
 def _nearby_hint(config_path: Path | None) -> str | None:
     from cspsync.workspace import CONFIG_NAMES
 
@@ -136,13 +150,14 @@ def emulator() -> None:
 @emulator.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Loopback address to listen on.")
 @click.option("--port", type=click.IntRange(0, 65535), default=0, help="Port (default: any free port).")
-@db_option
+@state_options
 @click.option(
     "--seed",
     "seed_file",
     type=click.Path(path_type=Path, dir_okay=False, exists=True),
     default=None,
-    help="Seed file to load before serving (default: the built-in world when the state is new).",
+    help="Seed file to load before serving (default, when the state is new: the emulator-seed.yaml next to "
+    "cspsync.yaml, as plan and apply seed it, else the built-in world).",
 )
 @click.option(
     "--page-size",
@@ -204,6 +219,7 @@ def serve(
     host: str,
     port: int,
     db: Path | None,
+    config_path: Path | None,
     seed_file: Path | None,
     page_size: int,
     latency_ms: str,
@@ -235,8 +251,11 @@ def serve(
         throttle_rate=throttle_rate,
         throttle_burst=throttle_burst,
     )
-    db = db or _default_db()
+    note = None if db is not None or _state_is_known(config_path) else _nearby_hint(config_path)
+    db = db or _default_db(config_path)
+    new = not db.exists()
     store = Store(db)
+    seed_file = seed_file or (_repository_seed(config_path) if new else None)
     if seed_file is not None:
         store.seed(load_seed(seed_file))
     from cspsync.emulator.handlers.gdap import timing_from_environment
@@ -253,6 +272,11 @@ def serve(
         try:
             server = serve_app(app, host, port)
             click.echo(f"Partner Center emulator listening on {server.url} (state: {db})")
+            if note is not None:  # a world no plan or apply of the repository below would read without the URL
+                click.echo(
+                    f"note: no cspsync.yaml here or above, so this is not the state plan and apply use: {note}",
+                    err=True,
+                )
             sandbox = "; the integration sandbox's limits" if profile == "sandbox" else ""
             click.echo(f"Partner: {store.world().partner.name}; {store.customer_count()} customer(s){sandbox}")
             click.echo(f"Point cspsync at it:       export CSPSYNC_EMULATOR_URL={server.url}")

@@ -149,6 +149,61 @@ def test_serve_runs_until_ctrl_c(tmp_path: Path) -> None:
     assert (process.returncode, out, err) == (0, "Stopping.\n", "")
 
 
+def _served_head(args: list[str], cwd: Path) -> tuple[str, str, str]:
+    """``cspsync emulator serve ARGS`` in ``cwd``: its first two lines, then what it says on stderr once stopped."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env.pop("CSPSYNC_STATE_DIR", None)
+    command = [sys.executable, "-m", "cspsync", "emulator", "serve", *args]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=cwd)
+    try:
+        assert process.stdout is not None
+        first, second = process.stdout.readline(), process.stdout.readline()
+        while process.stdout.readline() not in ("Press Ctrl-C to stop\n", ""):  # "" at the end: it stopped
+            pass
+        process.send_signal(signal.SIGINT)
+        _, err = process.communicate(timeout=10)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    return first, second, err
+
+
+def test_serve_makes_a_new_state_from_the_repositorys_seed_as_plan_does(tmp_path: Path) -> None:
+    """A partner's repository with its own emulator-seed.yaml: plan and apply seed a new state from it, but
+    serve made the built-in world, so a plan against the served emulator saw other customers than one without."""
+    repo = tmp_path / "declarations"
+    repo.mkdir()
+    (repo / "cspsync.yaml").write_text((REPO / "examples" / "cspsync.yaml").read_text())
+    seed = EXAMPLE_SEED.read_text()
+    one_more = seed.replace(
+        "tenants:\n",
+        "tenants:\n  - domain: wingtip.example\n    companyName: Wingtip Toys Ltd\n    country: GB\n"
+        "    customer: true\n",
+        1,
+    )
+    (repo / "emulator-seed.yaml").write_text(one_more)
+
+    first, second, err = _served_head(["--config", "declarations/cspsync.yaml"], tmp_path)
+
+    assert first.endswith(f" (state: {repo / '.cspsync' / 'emulator.db'})\n")
+    assert second == "Partner: Fabrikam Cloud Distribution; 3 customer(s)\n"
+    assert err == ""
+
+
+def test_serve_where_no_cspsync_yaml_is_says_that_plan_and_apply_use_another_state(tmp_path: Path) -> None:
+    (tmp_path / "examples").mkdir()
+    (tmp_path / "examples" / "cspsync.yaml").write_text((REPO / "examples" / "cspsync.yaml").read_text())
+
+    first, second, err = _served_head([], tmp_path)
+
+    assert first.endswith(" (state: .cspsync/emulator.db)\n")
+    assert second == "Partner: Fabrikam Cloud Distribution; 2 customer(s)\n"
+    assert err == (
+        "note: no cspsync.yaml here or above, so this is not the state plan and apply use: plan and apply keep it "
+        "next to their cspsync.yaml: pass --config examples/cspsync.yaml, or --db with the file\n"
+    )
+
+
 def test_seed_with_a_price_sheet_sells_the_partners_own_catalog(runner: CliRunner, tmp_path: Path) -> None:
     """The license-based price sheet's columns ("Get a price sheet"); one sheet per market."""
     from cspsync.emulator import EmulatorApp, transport
