@@ -2,8 +2,9 @@
 
 Partner Center: "Get a list of availabilities for a SKU (by country)", ``GET
 /v1/products/{productId}/skus/{skuId}/availabilities?country={country}``: the items are the ways the SKU
-can be bought in that market, each with its ``terms`` (``duration`` and ``billingCycle``); an empty list
-means it is not sold there, and a product or SKU that does not exist answers 404. The plan asks only for the
+can be bought in that market, each with its ``terms`` (``duration`` and ``billingCycle``) and its ``sku``,
+whose ``minimumQuantity`` and ``maximumQuantity`` bound the seats of an order ("Product resources"); an
+empty list means it is not sold there, and a product or SKU that does not exist answers 404. The plan asks only for the
 offers of its new orders, so a plan with none costs no call, and a portfolio of thousands of customers
 buying a handful of offers in a few markets costs a read per offer and market. The client caches each
 answer for its life, so apply, which reads them again before ordering, costs no second call.
@@ -47,6 +48,9 @@ class Offered:
     not_found: str | None = None
     #: the read failed otherwise: availability is unknown, not confirmed
     failure: str | None = None
+    #: the seats an order may have, from the availabilities' SKU (None: not said)
+    min_quantity: int | None = None
+    max_quantity: int | None = None
 
 
 def _read(client: PartnerCenterClient, offer: OfferAt) -> Offered:
@@ -61,7 +65,14 @@ def _read(client: PartnerCenterClient, offer: OfferAt) -> Offered:
     terms = tuple(
         (term.duration, term.billing_cycle.lower() if term.billing_cycle else None) for a in found for term in a.terms
     )
-    return Offered(terms=terms, sold=bool(found))
+    lows = [a.sku.minimum_quantity for a in found if a.sku is not None and a.sku.minimum_quantity is not None]
+    highs = [a.sku.maximum_quantity for a in found if a.sku is not None and a.sku.maximum_quantity is not None]
+    return Offered(
+        terms=terms,
+        sold=bool(found),
+        min_quantity=max(lows) if lows else None,  # what every availability allows
+        max_quantity=min(highs) if highs else None,
+    )
 
 
 def read_availabilities(

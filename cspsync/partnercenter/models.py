@@ -327,6 +327,9 @@ class Sku(ApiModel):
     product_id: str | None = None
     title: str | None = None
     description: str | None = None
+    #: the fewest and most seats one order (and one subscription) may have ("Product resources": Sku)
+    minimum_quantity: int | None = None
+    maximum_quantity: int | None = None
     supported_billing_cycles: list[str] = Field(default_factory=list)
     provisioning_variables: list[str] = Field(default_factory=list)
 

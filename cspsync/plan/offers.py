@@ -1,11 +1,12 @@
 """New orders checked against what Partner Center sells in the customer's market, before anything is applied.
 
-A typo'd product or SKU id, an offer not sold in the market, or a term and billing cycle the offer does not
-have there would pass validation and fail at checkout, after the customer was created and its agreement
-recorded. The plan reads the availabilities of each distinct (product, SKU, market) of its ready orders
-(:mod:`cspsync.observe.offers`; an order waiting for an invitation is checked by the plan that finds it
-ready, so a waiting portfolio costs no call) and blocks (``!``) each order they rule out, with what to
-change in the file. Only the order is held back (design.md is silent on what a blocked order stops; a
+A typo'd product or SKU id, an offer not sold in the market, a term and billing cycle the offer does not
+have there, or more seats than its SKU allows in one subscription (``maximumQuantity``: 300 for the
+Microsoft 365 Business plans) would pass validation and fail at checkout, after the customer was created
+and its agreement recorded. The plan reads the availabilities of each distinct (product, SKU, market) of
+its ready orders (:mod:`cspsync.observe.offers`; an order waiting for an invitation is checked by the plan
+that finds it ready, so a waiting portfolio costs no call) and blocks (``!``) each order they rule out,
+with what to change in the file. Only the order is held back (design.md is silent on what a blocked order stops; a
 subscription needs the tenant and the agreement first, not the other way round): the rest of the customer
 is still applied, and a later apply makes the order once the file is fixed. What depends on the order
 (the Azure subscriptions under a new Azure plan) is blocked with it. A read that failed confirms nothing:
@@ -65,6 +66,17 @@ def refusal(order: OrderSubscription, offer: OfferAt, offered: Offered, file: st
         problem = (
             f"{what} as {declared}, which Partner Center does not sell in {offer.country}; the terms it has there: "
             f"{_terms_in_words(offered)}; change term or billingCycle to one of them"
+        )
+    elif offered.max_quantity is not None and order.quantity > offered.max_quantity:
+        problem = (
+            f"{what} with {order.quantity} seats; Partner Center sells at most {offered.max_quantity} seats of it "
+            f"in one subscription (the SKU's maximumQuantity); lower quantity to {offered.max_quantity}, and declare "
+            "another subscription (its own friendlyName) for the rest"
+        )
+    elif offered.min_quantity is not None and order.quantity < offered.min_quantity:
+        problem = (
+            f"{what} with {order.quantity} seat(s); Partner Center sells it from {offered.min_quantity} seats (the "
+            f"SKU's minimumQuantity); raise quantity to at least {offered.min_quantity}"
         )
     else:
         return None

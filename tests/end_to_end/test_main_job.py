@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cspsync.emulator import Store
+from cspsync.observe import offers
 from cspsync.workspace import Workspace
 from tests.cli import Run
 
@@ -200,14 +201,19 @@ def test_every_rendering_names_the_emulator_target(cspsync: Run, fmt: str) -> No
     assert "emulator" in out
 
 
-def test_one_failing_customer_does_not_stop_the_others(cspsync: Run, workdir: Path) -> None:
+def test_one_failing_customer_does_not_stop_the_others(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     assert "productId: CFQ7TTC0LH18" in (workdir / CUSTOMERS / "fourth-coffee.yaml").read_text()
-    # Partner Center refuses fourth-coffee's cart (8 seats, over the SKU's maximumQuantity, which the plan does
-    # not check); an offer typo no longer serves: the plan blocks it before anything is applied
+    # Partner Center refuses fourth-coffee's cart (8 seats, over the SKU's maximumQuantity) where its catalog
+    # answer states no maximum (the field is optional), so only checkout finds it; an offer typo or a stated
+    # maximum no longer serves: the plan blocks those before anything is applied
     with Store(Workspace.from_environment().emulator_db) as store:
         catalog = store.catalog()
         fewer = tuple(replace(o, max_quantity=5) if o.product_id == "CFQ7TTC0LH18" else o for o in catalog.offers)
         store.set_catalog(replace(catalog, offers=fewer))
+    read = offers._read
+    monkeypatch.setattr(offers, "_read", lambda client, offer: replace(read(client, offer), max_quantity=None))
 
     result = cspsync("apply", CUSTOMERS, "--yes")
     assert result.code == 1

@@ -47,6 +47,30 @@ def test_a_term_the_offer_does_not_have_blocks_only_the_order_and_names_the_term
     assert f"✓ {ORDER}: done" in again.out
 
 
+def test_more_seats_than_one_subscription_may_have_are_blocked_before_checkout(cspsync: Run, workdir: Path) -> None:
+    """Business Basic sells at most 300 seats a subscription (the SKU's maximumQuantity, in the availability
+    the plan reads anyway): 301 passed the plan and failed at checkout, after the tenant and agreement."""
+    _declare(workdir, "quantity: 8", "quantity: 301")
+
+    plan = cspsync("plan", CUSTOMERS)
+
+    assert plan.code == 1
+    assert (
+        f"      blocked: {CUSTOMERS}/fourth-coffee.yaml: subscription northwind-fourthcoffee-m365bb declares offer "
+        "CFQ7TTC0LH18:0001 with 301 seats; Partner Center sells at most 300 seats of it in one subscription (the "
+        "SKU's maximumQuantity); lower quantity to 300, and declare another subscription (its own friendlyName) "
+        "for the rest. Only this order is held back"
+    ) in plan.out
+    applied = cspsync("apply", CUSTOMERS, "--yes")
+    assert "✓ fourth-coffee/create-customer: done" in applied.out
+    assert "✗" not in applied.out  # the order was never sent
+
+    _declare(workdir, "quantity: 301", "quantity: 300")
+    again = cspsync("apply", CUSTOMERS, "--yes", "--allow-over-budget")  # EUR 2,016 a month: over its ceiling
+    assert again.code == 0, again.out + again.err
+    assert f"✓ {ORDER}: done" in again.out
+
+
 def test_a_product_id_typo_is_blocked_with_partner_centers_answer(cspsync: Run, workdir: Path) -> None:
     _declare(workdir, "productId: CFQ7TTC0LH18", "productId: CFQ7TTC0LH19")
     plan = cspsync("plan", CUSTOMERS)

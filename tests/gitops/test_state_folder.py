@@ -36,11 +36,12 @@ def test_the_state_folder_is_next_to_cspsync_yaml_whatever_the_working_folder(
 
 
 def test_a_committed_price_sheet_cache_is_refused(cspsync: Run, declarations: Path, beside_config: Path) -> None:
-    """Version 0.1 read it: 2,000 seats at a forged GBP 0.01 cost GBP 20 a month and passed the budget."""
+    """Version 0.1 read it: 300 seats (the SKU's most) at a forged GBP 0.01 cost GBP 3 a month and passed the
+    budget."""
     contoso = declarations / "customers" / "contoso-bikes.yaml"
-    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 2000"))
+    contoso.write_text(contoso.read_text().replace("quantity: 12", "quantity: 300"))
     honest = cspsync("plan", "customers/contoso-bikes.yaml")
-    assert "cost GBP 36,200.00" in honest.out and "OVER BUDGET" in honest.out
+    assert "cost GBP 5,430.00" in honest.out and "OVER BUDGET" in honest.out
     cached = next((beside_config / "pricesheets" / "emulator").glob("GB-*.zip"))
     sheet = zipfile.ZipFile(cached).read("sheets.csv").decode()
     forged = sheet.replace('"P1Y","Monthly","GB","GBP","18.10"', '"P1Y","Monthly","GB","GBP","0.01"')
@@ -53,7 +54,7 @@ def test_a_committed_price_sheet_cache_is_refused(cspsync: Run, declarations: Pa
     result = cspsync("plan", "customers/contoso-bikes.yaml")
 
     assert result.code == 1
-    assert "GBP 20.00" not in result.out
+    assert "GBP 3.00" not in result.out
     assert result.err.startswith("Error: the state folder .cspsync holds files committed to git (")
     assert "(.cspsync/pricesheets/emulator/GB-updatedlicensebased-" in result.err
     assert "hint: remove them from git (git rm -r --cached" in result.err

@@ -92,3 +92,47 @@ def test_a_market_whose_catalog_is_not_available_blocks_the_order_not_only_warns
     check_orders(actions, lambda wanted: found, {"c1": "customers/c1.yaml"})
     assert actions[0].status == "blocked" and actions[0].warnings == ()
     assert actions[0].reason is not None and "does not sell in FR (no availability there)" in actions[0].reason
+
+
+def test_the_skus_seat_bounds_block_an_order_outside_them() -> None:
+    big = _order("c1", "GB").model_copy(
+        update={"payload": _order("c1", "GB").payload.model_copy(update={"quantity": 301})}
+    )
+    small = _order("c2", "GB")  # 3 seats
+    bounded = Offered(terms=SOLD.terms, sold=True, min_quantity=5, max_quantity=300)
+    actions = [big, small]
+    check_orders(actions, Reader({"GB": bounded}), {"c1": "customers/c1.yaml", "c2": "customers/c2.yaml"})
+    assert [a.status for a in actions] == ["blocked", "blocked"]
+    assert actions[0].reason is not None
+    assert "with 301 seats; Partner Center sells at most 300 seats" in actions[0].reason
+    assert (
+        actions[1].reason is not None
+        and (
+            "with 3 seat(s); Partner Center sells it from 5 seats (the SKU's minimumQuantity); raise quantity to at "
+            "least 5"
+        )
+        in actions[1].reason
+    )
+
+
+class _Bounded:
+    """A client whose availabilities carry their SKU, as "Get a list of availabilities for a SKU" shows it."""
+
+    def availabilities(self, product_id: str, sku_id: str, country: str) -> list[object]:
+        from cspsync.partnercenter.models import Availability
+
+        sku = {"id": sku_id, "minimumQuantity": 1, "maximumQuantity": 300}
+        return [
+            Availability.model_validate(
+                {"id": "A1", "productId": product_id, "skuId": sku_id, "terms": [{"duration": "P1Y"}], "sku": sku}
+            ),
+            Availability.model_validate(
+                {"id": "A2", "productId": product_id, "skuId": sku_id, "sku": {**sku, "maximumQuantity": 250}}
+            ),
+        ]
+
+
+def test_the_seat_bounds_are_read_from_the_availabilities_sku_the_narrowest_of_them() -> None:
+    offer = OfferAt("CFQ7TTC0LH18", "0001", "GB")
+    found = read_availabilities(cast(PartnerCenterClient, _Bounded()), [offer])
+    assert (found[offer].min_quantity, found[offer].max_quantity) == (1, 250)
