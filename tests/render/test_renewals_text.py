@@ -12,7 +12,8 @@ from cspsync.render.renewals import render_renewals, render_renewals_json
 HOSTILE = "m365\n::error::forged \x1b]8;;https://evil.example\x07link\x1b]8;;\x07 \u202eevil"
 
 
-def test_a_hostile_friendly_name_and_read_failure_are_shown_escaped() -> None:
+def _hostile_report(*, auto_renew: bool) -> RenewalReport:
+    """One renewal whose friendly name, and one read failure whose message, are hostile text."""
     renewal = Renewal(
         customer="contoso-bikes",
         friendly_name=HOSTILE,
@@ -22,9 +23,13 @@ def test_a_hostile_friendly_name_and_read_failure_are_shown_escaped() -> None:
         term="P1Y",
         billing_cycle="monthly",
         renews_on=dt.date(2027, 1, 1),
-        auto_renew=True,
+        auto_renew=auto_renew,
     )
-    report = RenewalReport(dt.date(2026, 12, 3), 30, (renewal,), unknown=(f"litware: HTTP 500: {HOSTILE}",))
+    return RenewalReport(dt.date(2026, 12, 3), 30, (renewal,), unknown=(f"litware: HTTP 500: {HOSTILE}",))
+
+
+def test_a_hostile_friendly_name_and_read_failure_are_shown_escaped() -> None:
+    report = _hostile_report(auto_renew=True)
 
     text = render_renewals(report)
 
@@ -38,18 +43,7 @@ def test_a_hostile_friendly_name_and_read_failure_are_shown_escaped() -> None:
 
 
 def test_as_json_the_same_text_comes_back_exactly_and_no_control_character_is_written_raw() -> None:
-    renewal = Renewal(
-        customer="contoso-bikes",
-        friendly_name=HOSTILE,
-        subscription_id="0c0e2b44-1f25-4f5c-9d8e-2a8f3c1b7e10",
-        offer_id="CFQ7TTC0LH18:0001:0001",
-        quantity=12,
-        term="P1Y",
-        billing_cycle="monthly",
-        renews_on=dt.date(2027, 1, 1),
-        auto_renew=False,
-    )
-    report = RenewalReport(dt.date(2026, 12, 3), 30, (renewal,), unknown=(f"litware: HTTP 500: {HOSTILE}",))
+    report = _hostile_report(auto_renew=False)
 
     text = render_renewals_json(report)
 
