@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Literal
 
 from cspsync.declarations import Declared, Repository
-from cspsync.errors import CspsyncError, PartnerCenterError
+from cspsync.errors import AuthenticationError, CspsyncError, PartnerCenterError
 from cspsync.invitations.ledger import LedgerEntry, ledger_entries
 from cspsync.invitations.schedule import next_reminder_at, times
 from cspsync.invitations.sending import send_reminder
@@ -55,6 +55,8 @@ def _state(
         return FollowUp(name, domain, to, "not-sent", "no invitation sent yet: `cspsync apply` sends it")
     try:
         found = client.find_customer_by_domain(domain)
+    except AuthenticationError:  # no token: no invitation can be checked; one error, as plan and drift say it
+        raise
     except PartnerCenterError as err:
         message = f"could not check whether {domain} accepted: {err.message}; nothing sent"
         return FollowUp(name, domain, to, "unknown", message, entry)

@@ -167,3 +167,33 @@ def test_status_exits_1_when_where_an_invitation_stands_could_not_be_read(
     assert "    could not check whether litware.ie accepted: Partner Center call GET /v1/customers answered 503" in (
         result.out
     )
+
+
+@pytest.mark.parametrize("command", ["status", "remind"])
+def test_no_token_is_one_error_not_every_invitation_unknown(
+    cspsync: Run, workdir: Path, monkeypatch: pytest.MonkeyPatch, command: str
+) -> None:
+    from cspsync.errors import AuthenticationError
+    from cspsync.partnercenter.client import PartnerCenterClient
+
+    use_graph(workdir)
+    with freeze_time("2026-11-05 09:00:00"):
+        assert cspsync("apply", LITWARE, "--yes").code == 0
+
+    def no_token(self: PartnerCenterClient, domain: str) -> None:
+        raise AuthenticationError(
+            "Could not get a Partner Center app token: ConnectError: connection refused",
+            hint="check the network to login.microsoftonline.com and the app's credentials",
+        )
+
+    monkeypatch.setattr(PartnerCenterClient, "find_customer_by_domain", no_token)
+    with freeze_time("2026-11-20 09:00:00"):
+        result = cspsync("invitations", command, LITWARE)
+
+    assert result.code == 1
+    assert result.out == ""
+    assert result.err == (
+        "Error: Could not get a Partner Center app token: ConnectError: connection refused\n"
+        "  hint: check the network to login.microsoftonline.com and the app's credentials\n"
+    )
+    assert len(_sent(workdir)) == 1  # no reminder went out
