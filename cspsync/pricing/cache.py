@@ -4,8 +4,9 @@ Partner Center publishes a market's license-based prices for the month; a plan m
 made on 28 March read the same sheet, so the first downloads it into ``.cspsync/pricesheets/<target>/``
 (``GB-updatedlicensebased-202603.csv``, or ``.zip`` when the API sent the zipped CSV) and the second reads
 that file. The first plan of April downloads April's sheet and removes March's. A download is written to
-a temporary file and renamed into place, so a file in the cache is always a whole one; a file that turns
-out not to parse is removed so that the next run fetches it again.
+a temporary file and renamed into place, so a file in the cache is always a whole one; a cached file that
+turns out not to parse (edited, or damaged on disk) is fetched again at once, and a sheet just downloaded
+that does not parse is removed and reported, so that the next run fetches it again.
 """
 
 from __future__ import annotations
@@ -87,7 +88,15 @@ class PriceSheetCache:
 
     def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex:
         """The rows of ``market``'s sheet that ``wanted`` asks for."""
+        downloads = self.downloads
         path = self.fetch(market)
+        try:
+            return parse_sheet(path, market, wanted)
+        except PriceSheetError:
+            path.unlink(missing_ok=True)
+            if self.downloads != downloads:  # Partner Center's own answer: reported, never fetched in a loop
+                raise
+        path = self.fetch(market)  # the cached copy was unreadable: the sheet is fetched again
         try:
             return parse_sheet(path, market, wanted)
         except PriceSheetError:

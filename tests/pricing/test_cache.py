@@ -79,13 +79,24 @@ def test_a_failed_download_leaves_nothing_behind(tmp_path: Path) -> None:
     assert _names(tmp_path) == []
 
 
-def test_a_cached_sheet_that_does_not_parse_is_fetched_again_next_time(tmp_path: Path) -> None:
+def test_a_cached_sheet_that_does_not_parse_is_fetched_again_at_once(tmp_path: Path) -> None:
+    """It was removed and reported: that plan's costs were unknown (over every budget) until the next run."""
     download = Sheets()
     cache = PriceSheetCache(tmp_path, download)
     with freeze_time("2026-11-03"):
         (tmp_path / "GB-updatedlicensebased-202611.csv").write_text('"Nothing","Useful"\r\n"a","b"\r\n')
-        with pytest.raises(PriceSheetError, match="has no ProductId, SkuId, TermDuration"):
-            cache.index("GB", {BP})
-        assert download.calls == []
-        assert cache.index("GB", {BP}).lookup(BP) is not None
+        found = cache.index("GB", {BP}).lookup(BP)
+    assert found is not None and str(found.unit_price) == "18.10"
     assert len(download.calls) == 1
+    assert _names(tmp_path) == ["GB-updatedlicensebased-202611.csv"]
+
+
+def test_a_downloaded_sheet_that_does_not_parse_is_reported_and_fetched_again_next_time(tmp_path: Path) -> None:
+    def useless(market: str, view: str) -> Iterator[bytes]:
+        yield b'"Nothing","Useful"\r\n"a","b"\r\n'
+
+    cache = PriceSheetCache(tmp_path, useless)
+    with freeze_time("2026-11-03"), pytest.raises(PriceSheetError, match="has no ProductId, SkuId, TermDuration"):
+        cache.index("GB", {BP})
+    assert cache.downloads == 1  # once: Partner Center's own answer is not asked for again in the same run
+    assert _names(tmp_path) == []
