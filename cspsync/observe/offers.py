@@ -1,13 +1,13 @@
 """What Partner Center sells of the offers a plan would order, read once per (product, SKU, market).
 
 Partner Center: "Get a list of availabilities for a SKU (by country)", ``GET
-/v1/products/{productId}/skus/{skuId}/availabilities?country={country}``: the items are the ways the SKU
-can be bought in that market, each with its ``terms`` (``duration`` and ``billingCycle``) and its ``sku``,
-whose ``minimumQuantity`` and ``maximumQuantity`` bound the seats of an order ("Product resources"); an
-empty list means it is not sold there, and a product or SKU that does not exist answers 404. The plan asks only for the
+/v1/products/{productId}/skus/{skuId}/availabilities?country={country}``: the items are the ways the SKU can
+be bought in that market, each with its ``terms`` (``duration`` and ``billingCycle``) and its ``sku``, whose
+``minimumQuantity`` and ``maximumQuantity`` bound the seats of an order ("Product resources"); an empty list
+means it is not sold there, and a product or SKU that does not exist answers 404. The plan asks only for the
 offers of its new orders, so a plan with none costs no call, and a portfolio of thousands of customers
-buying a handful of offers in a few markets costs a read per offer and market. The client caches each
-answer for its life, so apply, which reads them again before ordering, costs no second call.
+buying a handful of offers in a few markets costs a read per offer and market. The client caches each answer
+for its life, so apply, which reads them again before ordering, costs no second call.
 """
 
 from __future__ import annotations

@@ -2,15 +2,15 @@
 
 A typo'd product or SKU id, an offer not sold in the market, a term and billing cycle the offer does not
 have there, or more seats than its SKU allows in one subscription (``maximumQuantity``: 300 for the
-Microsoft 365 Business plans) would pass validation and fail at checkout, after the customer was created
-and its agreement recorded. The plan reads the availabilities of each distinct (product, SKU, market) of
-its ready orders (:mod:`cspsync.observe.offers`; an order waiting for an invitation is checked by the plan
-that finds it ready, so a waiting portfolio costs no call) and blocks (``!``) each order they rule out,
-with what to change in the file. Only the order is held back (design.md is silent on what a blocked order stops; a
-subscription needs the tenant and the agreement first, not the other way round): the rest of the customer
-is still applied, and a later apply makes the order once the file is fixed. What depends on the order
-(the Azure subscriptions under a new Azure plan) is blocked with it. A read that failed confirms nothing:
-the order stays ready with a warning, as apply reads the availabilities again before it orders.
+Microsoft 365 Business plans) would pass validation and fail at checkout, after the customer was created and
+its agreement recorded. The plan reads the availabilities of each distinct (product, SKU, market) of its
+ready orders (:mod:`cspsync.observe.offers`; an order waiting for an invitation is checked by the plan that
+finds it ready, so a waiting portfolio costs no call) and blocks (``!``) each order they rule out, with what
+to change in the file. Only the order is held back (design.md is silent on what a blocked order stops; a
+subscription needs the tenant and the agreement first, not the other way round): the rest of the customer is
+still applied, and a later apply makes the order once the file is fixed. What depends on the order (the
+Azure subscriptions under a new Azure plan) is blocked with it. A read that failed confirms nothing: the
+order stays ready with a warning, as apply reads the availabilities again before it orders.
 """
 
 from __future__ import annotations

@@ -89,16 +89,11 @@ class PriceSheetCache:
     def index(self, market: str, wanted: Collection[OfferKey]) -> PriceSheetIndex:
         """The rows of ``market``'s sheet that ``wanted`` asks for."""
         downloads = self.downloads
-        path = self.fetch(market)
-        try:
-            return parse_sheet(path, market, wanted)
-        except PriceSheetError:
-            path.unlink(missing_ok=True)
-            if self.downloads != downloads:  # Partner Center's own answer: reported, never fetched in a loop
-                raise
-        path = self.fetch(market)  # the cached copy was unreadable: the sheet is fetched again
-        try:
-            return parse_sheet(path, market, wanted)
-        except PriceSheetError:
-            path.unlink(missing_ok=True)
-            raise
+        while True:  # twice at most: a second fetch downloads, and a downloaded sheet is never fetched again
+            path = self.fetch(market)
+            try:
+                return parse_sheet(path, market, wanted)
+            except PriceSheetError:
+                path.unlink(missing_ok=True)
+                if self.downloads != downloads:  # Partner Center's own answer: reported
+                    raise

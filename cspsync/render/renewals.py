@@ -60,7 +60,7 @@ RENEWALS_FORMAT_VERSION = 1
 
 
 def _renewal_json(renewal: Renewal) -> dict[str, Any]:
-    data = dataclasses.asdict(renewal)
+    data = dataclasses.asdict(dataclasses.replace(renewal, money=None))  # the money is dumped as pydantic does
     data["renews_on"] = renewal.renews_on.isoformat()
     data["money"] = renewal.money.model_dump(mode="json", exclude_none=True) if renewal.money is not None else None
     return data
